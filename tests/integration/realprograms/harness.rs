@@ -1,0 +1,372 @@
+//! Process guards, ports, bounded waits and tiny HTTP/RESP clients shared by
+//! the real-program tests. Everything listens on 127.0.0.1 only, every wait is
+//! bounded in count and time, and every process started here is killed by its
+//! PID (and its process group) when its guard drops, also when a test panics.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const LOCALHOST: &str = "127.0.0.1";
+
+/// Where `scripts/install-test-deps.sh` puts Patroni 4 (Debian bookworm only
+/// packages Patroni 3.0.2).
+const PATRONI_VENV_BIN: &str = "/opt/dify-gen-test/patroni-venv/bin/patroni";
+
+/// Returns the path of a required program, or fails the test saying how to
+/// get it. Nothing is skipped silently.
+pub fn require_program(name: &str) -> PathBuf {
+    let found = if name.contains('/') {
+        Some(PathBuf::from(name)).filter(|path| path.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        })
+    };
+    found.unwrap_or_else(|| {
+        panic!(
+            "required program `{name}` is missing: run `scripts/install-test-deps.sh` \
+             (the README's test command does)"
+        )
+    })
+}
+
+pub fn patroni_program() -> PathBuf {
+    let path = std::env::var("DIFY_GEN_PATRONI").unwrap_or_else(|_| PATRONI_VENV_BIN.into());
+    let program = require_program(&path);
+    let version = Command::new(&program)
+        .arg("--version")
+        .output()
+        .expect("`patroni --version` runs");
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    assert!(
+        version.starts_with("patroni 4."),
+        "the rendered configuration needs Patroni 4 (quorum commit), found `{version}` at {}",
+        program.display()
+    );
+    program
+}
+
+/// Ports handed out so far by this test process, so two members never get the
+/// same one even though each probe socket is closed before the port is used.
+static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+pub fn free_port() -> u16 {
+    let mut taken = PORTS.lock().expect("port registry lock");
+    for _ in 0..100 {
+        let listener = TcpListener::bind((LOCALHOST, 0)).expect("bind an ephemeral port on 127.0.0.1");
+        let port = listener.local_addr().expect("local address").port();
+        if taken.insert(port) {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 after 100 tries");
+}
+
+/// Polls `probe` every `interval` until it returns `Some`, at most
+/// `timeout / interval + 1` times and never longer than `timeout`.
+pub fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Result<(T, Duration), String> {
+    let start = Instant::now();
+    let max_attempts = timeout.as_millis() / interval.as_millis().max(1) + 1;
+    let mut attempts = 0;
+    while attempts < max_attempts && start.elapsed() <= timeout {
+        attempts += 1;
+        if let Some(value) = probe() {
+            return Ok((value, start.elapsed()));
+        }
+        thread::sleep(interval);
+    }
+    Err(format!(
+        "timed out waiting for {what} ({attempts} attempts in {:.1}s)",
+        start.elapsed().as_secs_f64()
+    ))
+}
+
+/// The uid/gid to run PostgreSQL as: PostgreSQL refuses to run as root, so a
+/// root test runs it as the `postgres` user the Debian package creates.
+pub fn postgres_identity() -> Option<(u32, u32)> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let euid: u32 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    if euid != 0 {
+        return None;
+    }
+    let passwd = fs::read_to_string("/etc/passwd").expect("read /etc/passwd");
+    let fields: Vec<&str> = passwd
+        .lines()
+        .find(|line| line.starts_with("postgres:"))
+        .unwrap_or_else(|| {
+            panic!("no `postgres` user: run `scripts/install-test-deps.sh` (package postgresql)")
+        })
+        .split(':')
+        .collect();
+    Some((fields[2].parse().expect("uid"), fields[3].parse().expect("gid")))
+}
+
+/// Makes `path` (a directory) usable by the postgres user when running as root.
+pub fn hand_over(path: &Path, identity: Option<(u32, u32)>, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+    if let Some((uid, gid)) = identity {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown to postgres");
+    }
+}
+
+pub fn write_file(path: &Path, contents: &str, mode: u32) {
+    fs::write(path, contents).unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A process started by a test. Dropping it kills the process group it leads
+/// (each is started with `process_group(0)`, so the group id is its PID) and
+/// the groups of any PIDs registered with [`Process::also_kill_pid_file`].
+pub struct Process {
+    pub name: String,
+    pub log: PathBuf,
+    child: Option<Child>,
+    pid_files: Vec<(PathBuf, String)>,
+}
+
+impl Process {
+    pub fn spawn(name: &str, mut command: Command, log: PathBuf) -> Process {
+        let out = fs::File::create(&log).expect("create log file");
+        let err = out.try_clone().expect("clone log handle");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .process_group(0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {name} ({command:?}): {error}"));
+        Process { name: name.to_string(), log, child: Some(child), pid_files: Vec::new() }
+    }
+
+    /// Registers a PID file (first line a PID) of a process this one starts in
+    /// a session of its own, such as the postmaster Patroni starts. The PID is
+    /// killed only while its command line still contains `marker`.
+    pub fn also_kill_pid_file(&mut self, path: PathBuf, marker: &str) {
+        self.pid_files.push((path, marker.to_string()));
+    }
+
+    /// Kills the process group (SIGKILL, like a crashed pod) and reaps it.
+    pub fn kill(&mut self) {
+        for (path, marker) in &self.pid_files {
+            if let Some(pid) = read_pid(path) {
+                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(marker.as_str()) {
+                    kill_with_children(pid);
+                }
+            }
+        }
+        if let Some(mut child) = self.child.take() {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("----- last lines of {} ({}) -----\n{}", self.name, self.log.display(), self.log_tail(40));
+        }
+        self.kill();
+    }
+}
+
+fn read_pid(path: &Path) -> Option<u32> {
+    fs::read_to_string(path).ok()?.lines().next()?.trim().parse().ok().filter(|pid| *pid > 1)
+}
+
+/// Kills `pid` and its direct children by PID. PostgreSQL puts every backend
+/// in a process group of its own, so the postmaster's group is not enough. The
+/// postmaster is stopped first so that it forks nothing while its children
+/// are listed.
+fn kill_with_children(pid: u32) {
+    let _ = Command::new("kill").args(["-STOP", &pid.to_string()]).stderr(Stdio::null()).status();
+    let children = children_of(pid);
+    kill_group(pid);
+    for child in children {
+        let _ = Command::new("kill").args(["-KILL", &child.to_string()]).stderr(Stdio::null()).status();
+    }
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/stat")).ok().is_some_and(|stat| {
+                // Fields after the command name, which is in parentheses: state, ppid, ...
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
+
+fn kill_group(pid: u32) {
+    // By PID: `-PID` names the process group this test started and leads.
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
+    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stderr(Stdio::null()).status();
+}
+
+/// `GET path` against 127.0.0.1:port; returns the status code and body.
+pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+    stream.set_write_timeout(Some(Duration::from_secs(3))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+    Some((status, body))
+}
+
+fn local(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// A RESP reply, as much of it as these tests need.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Status(String),
+    Error(String),
+    Integer(i64),
+    Bulk(Option<String>),
+    Array(Vec<Reply>),
+}
+
+impl Reply {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Reply::Status(text) | Reply::Bulk(Some(text)) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// A minimal Redis/Sentinel connection (RESP2) with short timeouts.
+pub struct Resp {
+    reader: BufReader<TcpStream>,
+}
+
+impl Resp {
+    pub fn connect(port: u16, password: &str) -> Result<Resp, String> {
+        let stream = TcpStream::connect_timeout(&local(port), Duration::from_millis(500))
+            .map_err(|error| format!("connect {port}: {error}"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
+        stream.set_write_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
+        let mut connection = Resp { reader: BufReader::new(stream) };
+        match connection.call(&["AUTH", password])? {
+            Reply::Status(_) => Ok(connection),
+            other => Err(format!("AUTH on {port}: {other:?}")),
+        }
+    }
+
+    pub fn call(&mut self, args: &[&str]) -> Result<Reply, String> {
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        self.reader.get_mut().write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+        self.read_reply()
+    }
+
+    fn read_line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        let read = self.reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        if read == 0 {
+            return Err("connection closed".into());
+        }
+        Ok(line.trim_end_matches("\r\n").to_string())
+    }
+
+    fn read_reply(&mut self) -> Result<Reply, String> {
+        let line = self.read_line()?;
+        let (kind, rest) = line.split_at(1);
+        match kind {
+            "+" => Ok(Reply::Status(rest.into())),
+            "-" => Ok(Reply::Error(rest.into())),
+            ":" => rest.parse().map(Reply::Integer).map_err(|e| e.to_string()),
+            "$" => {
+                let len: i64 = rest.parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+                if len < 0 {
+                    return Ok(Reply::Bulk(None));
+                }
+                let mut buffer = vec![0; usize::try_from(len).expect("length") + 2];
+                self.reader.read_exact(&mut buffer).map_err(|e| e.to_string())?;
+                buffer.truncate(buffer.len() - 2);
+                Ok(Reply::Bulk(Some(String::from_utf8_lossy(&buffer).into_owned())))
+            }
+            "*" => {
+                let len: i64 = rest.parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+                let mut items = Vec::new();
+                for _ in 0..len.max(0) {
+                    items.push(self.read_reply()?);
+                }
+                Ok(Reply::Array(items))
+            }
+            other => Err(format!("unexpected RESP type `{other}`")),
+        }
+    }
+}
+
+/// Runs a command to completion with a time limit; returns (success, output).
+pub fn run_bounded(mut command: Command, limit: Duration) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir for command output");
+    let log = dir.path().join("out");
+    let out = fs::File::create(&log).expect("create output file");
+    let err = out.try_clone().expect("clone");
+    command.stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err)).process_group(0);
+    let mut child = command.spawn().unwrap_or_else(|error| panic!("run {command:?}: {error}"));
+    let start = Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            kill_group(child.id());
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let output = fs::read_to_string(&log).unwrap_or_default();
+    match status {
+        Some(status) => (status.success(), output),
+        None => (false, format!("{output}\n(killed after {}s)", limit.as_secs())),
+    }
+}
