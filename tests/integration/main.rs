@@ -1,3 +1,4 @@
-//! The crate's one integration test binary.
+//! The one integration test binary. Each module says what belongs in it.
 
+mod cli;
 mod realprograms;
