@@ -6,10 +6,49 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 /// Every template, by its path under `templates/`.
-const TEMPLATES: &[(&str, &str)] = &[(
-    "ssrf-proxy/squid.conf.j2",
-    include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "ssrf-proxy/squid.conf.j2",
+        include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
+    ),
+    // The data layer (src/render/kubernetes/{postgres,redis}.rs).
+    (
+        "patroni/patroni.yml.j2",
+        include_str!("../../templates/patroni/patroni.yml.j2"),
+    ),
+    (
+        "patroni/post-bootstrap.sh.j2",
+        include_str!("../../templates/patroni/post-bootstrap.sh.j2"),
+    ),
+    (
+        "patroni/role-label.py.j2",
+        include_str!("../../templates/patroni/role-label.py.j2"),
+    ),
+    (
+        "postgres/replication-check.sh.j2",
+        include_str!("../../templates/postgres/replication-check.sh.j2"),
+    ),
+    (
+        "postgres/replication-check.sql.j2",
+        include_str!("../../templates/postgres/replication-check.sql.j2"),
+    ),
+    (
+        "redis/redis.conf.j2",
+        include_str!("../../templates/redis/redis.conf.j2"),
+    ),
+    (
+        "redis/sentinel.conf.j2",
+        include_str!("../../templates/redis/sentinel.conf.j2"),
+    ),
+    (
+        "redis/start-redis.sh.j2",
+        include_str!("../../templates/redis/start-redis.sh.j2"),
+    ),
+    (
+        "redis/start-sentinel.sh.j2",
+        include_str!("../../templates/redis/start-sentinel.sh.j2"),
+    ),
+];
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();

@@ -10,9 +10,13 @@ mod base;
 mod budgets;
 pub mod config;
 mod entry;
+pub mod etcd;
 pub mod labels;
 mod pods;
+pub mod postgres;
+pub mod redis;
 mod services;
+mod stateful;
 mod workloads;
 
 use super::{Artifact, Family};
@@ -76,6 +80,10 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
         push(&s);
     }
     objects.extend(entry::objects(plan));
+    // The data layer; each renders nothing in `external` mode.
+    objects.extend(etcd::objects(plan));
+    objects.extend(postgres::objects(plan));
+    objects.extend(redis::objects(plan));
     sort(&mut objects);
     objects
         .into_iter()

@@ -57,6 +57,14 @@ pub fn patroni_program() -> PathBuf {
     program
 }
 
+/// Held by each real-program test for its whole run: the machine has two
+/// cores, and failover times measured next to another cluster's start-up
+/// would say little.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static RUN: Mutex<()> = Mutex::new(());
+    RUN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Ports handed out so far by this test process, so two members never get the
 /// same one even though each probe socket is closed before the port is used.
 static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());

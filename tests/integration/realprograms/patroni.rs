@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::harness::{
+use super::harness::{exclusive, 
     free_port, hand_over, http_get, patroni_program, postgres_identity, require_program, run_bounded, wait_for,
     write_file, Process, LOCALHOST,
 };
-use super::rendered::{render_ha, Rendered, NAMESPACE, PATRONI_SCRIPTS_DIR, RELEASE};
+use super::rendered::{render_ha, Rendered, NAMESPACE, RELEASE};
 
 const SUPERUSER_PASSWORD: &str = "superuser-test-password";
 const REPLICATION_PASSWORD: &str = "replication-test-password";
@@ -110,9 +110,22 @@ impl Cluster {
         for key in ["post-bootstrap.sh", "role-label.py", "replication-check.sh", "replication-check.sql"] {
             write_file(&scripts.join(key), rendered.file(key), 0o755);
         }
+        // The test sets the same variables the StatefulSet gives each pod.
+        for var in [
+            "PATRONI_NAME",
+            "PATRONI_RESTAPI_CONNECT_ADDRESS",
+            "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
+            "PATRONI_SUPERUSER_PASSWORD",
+            "PATRONI_REPLICATION_PASSWORD",
+            "DIFY_DB_PASSWORD",
+        ] {
+            assert!(rendered.patroni_env.iter().any(|v| v == var), "the Patroni pods do not get `{var}`");
+        }
+        // The only edit to the file: the directory its scripts are mounted in.
         let rendered_config = rendered.file("patroni.yml");
-        assert!(rendered_config.contains(PATRONI_SCRIPTS_DIR), "patroni.yml does not use {PATRONI_SCRIPTS_DIR}");
-        let config = rendered_config.replace(PATRONI_SCRIPTS_DIR, &scripts.display().to_string());
+        let dir = &rendered.patroni_dir;
+        assert!(rendered_config.contains(dir.as_str()), "patroni.yml does not use its mount {dir}");
+        let config = rendered_config.replace(dir.as_str(), &scripts.display().to_string());
         let etcd_hosts = etcd
             .client_ports
             .iter()
@@ -228,6 +241,7 @@ fn psql(port: u16, user: &str, password: &str, database: &str, sql: &str) -> Res
 
 #[test]
 fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
+    let _serial = exclusive();
     let rendered = render_ha();
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();

@@ -1,15 +1,18 @@
-//! The files the real programs run: produced by dify-gen and read back out of
-//! what it rendered, never hand copies.
+//! The files the real programs run: rendered by the `dify-gen` binary from
+//! `profiles/ha.yaml` and read back out of the rendered ConfigMaps and
+//! StatefulSets, never hand copies.
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use dify_gen::load::{self, Sources};
+use serde_json::Value;
 
 /// Release name and namespace of `profiles/ha.yaml`.
 pub const RELEASE: &str = "dify";
 pub const NAMESPACE: &str = "dify";
-
-/// Where the pods mount the Patroni scripts ConfigMap; the tests put the same
-/// files in a local directory and adapt this path (a directory) only.
-pub const PATRONI_SCRIPTS_DIR: &str = "/etc/dify-gen/patroni";
 
 /// What the tests take from the rendered output.
 pub struct Rendered {
@@ -19,6 +22,11 @@ pub struct Rendered {
     pub files: BTreeMap<String, String>,
     /// The etcd container's arguments, with `$(POD_NAME)` unexpanded.
     pub etcd_args: Vec<String>,
+    /// Where the Patroni pods mount the ConfigMap holding `patroni.yml`.
+    pub patroni_dir: String,
+    /// Names of the env vars the Patroni and Redis containers get.
+    pub patroni_env: Vec<String>,
+    pub redis_env: Vec<String>,
     pub etcd_members: usize,
     pub postgres_members: usize,
     pub redis_nodes: usize,
@@ -34,93 +42,93 @@ impl Rendered {
     }
 }
 
+/// Runs `dify-gen render -f profiles/ha.yaml --output-dir <tmp>` and reads
+/// the data layer's objects back.
 pub fn render_ha() -> Rendered {
-    from_templates()
+    let out = tempfile::tempdir().expect("tempdir for the rendered tree");
+    let status = Command::new(env!("CARGO_BIN_EXE_dify-gen"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["render", "-f", "profiles/ha.yaml", "--output-dir"])
+        .arg(out.path())
+        .output()
+        .expect("run dify-gen");
+    assert!(
+        status.status.success(),
+        "dify-gen render failed:\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let objects = read_objects(&out.path().join("kubernetes"));
+    let find = |kind: &str, name: &str| -> &Value {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} `{name}` was rendered"))
+    };
+    let mut files = BTreeMap::new();
+    for name in ["postgres-patroni", "postgres-check", "redis-config"] {
+        let map = find("ConfigMap", &format!("{RELEASE}-{name}"));
+        for (key, text) in map["data"].as_object().expect("ConfigMap data") {
+            files.insert(key.clone(), text.as_str().expect("text").to_string());
+        }
+    }
+    let container = |name: &str| -> &Value { &find("StatefulSet", name)["spec"]["template"]["spec"]["containers"][0] };
+    let replicas = |name: &str| -> usize {
+        find("StatefulSet", name)["spec"]["replicas"].as_u64().expect("replicas") as usize
+    };
+    let env_names = |c: &Value| -> Vec<String> {
+        c["env"].as_array().into_iter().flatten().map(|e| e["name"].as_str().unwrap_or("").to_string()).collect()
+    };
+    let etcd = container(&format!("{RELEASE}-etcd"));
+    let patroni = container(&format!("{RELEASE}-postgres"));
+    let patroni_dir = patroni["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| m["name"] == "patroni")
+        .and_then(|m| m["mountPath"].as_str())
+        .expect("the Patroni ConfigMap mount")
+        .to_string();
+    let master_set = files["sentinel.conf"]
+        .lines()
+        .find_map(|line| line.strip_prefix("sentinel monitor "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a `sentinel monitor` line")
+        .to_string();
+    Rendered {
+        etcd_args: etcd["args"]
+            .as_array()
+            .expect("etcd args")
+            .iter()
+            .map(|a| a.as_str().expect("arg").to_string())
+            .collect(),
+        patroni_dir,
+        patroni_env: env_names(patroni),
+        redis_env: env_names(container(&format!("{RELEASE}-redis"))),
+        etcd_members: replicas(&format!("{RELEASE}-etcd")),
+        postgres_members: replicas(&format!("{RELEASE}-postgres")),
+        redis_nodes: replicas(&format!("{RELEASE}-redis")),
+        sentinels: replicas(&format!("{RELEASE}-sentinel")),
+        master_set,
+        files,
+    }
 }
 
-/// Renders the data-layer templates with the values of the `ha` profile.
-fn from_templates() -> Rendered {
-    let mut env = minijinja::Environment::new();
-    env.set_loader(minijinja::path_loader(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")));
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let domain = |service: &str| format!("{RELEASE}-{service}-headless.{NAMESPACE}.svc.cluster.local");
-    let etcd_members = 3;
-    let sentinels = 3;
-    let patroni = serde_json::json!({
-        "scope": format!("{RELEASE}-postgres"),
-        "dcs_namespace": "/dify-gen/",
-        "restapi_port": 8008,
-        "postgres_port": 5432,
-        "etcd_hosts": (0..etcd_members).map(|i| format!("{RELEASE}-etcd-{i}.{}:2379", domain("etcd"))).collect::<Vec<_>>(),
-        "ttl": 30, "loop_wait": 10, "retry_timeout": 10,
-        "maximum_lag_on_failover": 1_048_576,
-        "synchronous_mode": "quorum",
-        "synchronous_node_count": 1,
-        "synchronous_mode_strict": false,
-        "parameters": {"max_connections": "300", "password_encryption": "scram-sha-256", "synchronous_commit": "on"},
-        "scripts_dir": PATRONI_SCRIPTS_DIR,
-        "data_dir": "/var/lib/pgsql/17/data",
-        "bin_dir": "/usr/pgsql-17/bin",
-        "pgpass": "/tmp/pgpass",
-        "superuser": "postgres",
-        "replication_user": "replicator",
-        "app_user": "dify",
-        "app_databases": ["dify", "dify_plugin"],
-        "role_label": "dify-gen.io/postgres-role",
-    });
-    let check = serde_json::json!({
-        "expected_standbys": 2, "required_synchronous": 1, "synchronous_mode": "quorum",
-        "attempts": 30, "interval_seconds": 2,
-    });
-    let redis = serde_json::json!({
-        "port": 6379, "sentinel_port": 26379, "replicas": 2, "sentinels": sentinels,
-        "master_set": "dify-master", "quorum": 2,
-        "down_after_milliseconds": 5000, "failover_timeout_milliseconds": 60000,
-        "min_replicas_to_write": 1, "lookup_rounds": 3,
-        "bootstrap_master_host": format!("{RELEASE}-redis-0.{}", domain("redis")),
-        "redis_domain": domain("redis"),
-        "sentinel_domain": domain("sentinel"),
-        "sentinel_addresses": (0..sentinels).map(|i| format!("{RELEASE}-sentinel-{i}.{}:26379", domain("sentinel"))).collect::<Vec<_>>(),
-    });
-    let context = serde_json::json!({"patroni": patroni, "check": check, "redis": redis});
-    let mut files = BTreeMap::new();
-    for (key, template) in [
-        ("patroni.yml", "patroni/patroni.yml.j2"),
-        ("post-bootstrap.sh", "patroni/post-bootstrap.sh.j2"),
-        ("role-label.py", "patroni/role-label.py.j2"),
-        ("replication-check.sh", "postgres/replication-check.sh.j2"),
-        ("replication-check.sql", "postgres/replication-check.sql.j2"),
-        ("redis.conf", "redis/redis.conf.j2"),
-        ("sentinel.conf", "redis/sentinel.conf.j2"),
-        ("start-redis.sh", "redis/start-redis.sh.j2"),
-        ("start-sentinel.sh", "redis/start-sentinel.sh.j2"),
-    ] {
-        let text = env
-            .get_template(template)
-            .and_then(|t| t.render(&context))
-            .unwrap_or_else(|error| panic!("render {template}: {error:#}"));
-        files.insert(key.to_string(), text);
+/// Every object in the rendered tree, parsed with dify-gen's own YAML loader.
+fn read_objects(dir: &Path) -> Vec<Value> {
+    let mut sources = Sources::default();
+    let mut objects = Vec::new();
+    let mut paths: Vec<_> = fs::read_dir(dir)
+        .expect("rendered kubernetes/ folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let file = load::read(path.to_str().expect("utf-8 path"), &mut sources)
+            .unwrap_or_else(|d| panic!("read {}: {}", path.display(), d.message));
+        let node = load::parse_one(&sources, file, "manifest")
+            .unwrap_or_else(|_| panic!("{} is not one YAML document", path.display()));
+        objects.push(node.to_json());
     }
-    let peer = |i: usize| format!("{RELEASE}-etcd-{i}=http://{RELEASE}-etcd-{i}.{}:2380", domain("etcd"));
-    let etcd_args = vec![
-        "--name=$(POD_NAME)".to_string(),
-        "--data-dir=/var/run/etcd/default.etcd".to_string(),
-        "--listen-peer-urls=http://0.0.0.0:2380".to_string(),
-        "--listen-client-urls=http://0.0.0.0:2379".to_string(),
-        format!("--advertise-client-urls=http://$(POD_NAME).{}:2379", domain("etcd")),
-        format!("--initial-advertise-peer-urls=http://$(POD_NAME).{}:2380", domain("etcd")),
-        format!("--initial-cluster={}", (0..etcd_members).map(peer).collect::<Vec<_>>().join(",")),
-        "--initial-cluster-state=new".to_string(),
-        format!("--initial-cluster-token={RELEASE}-etcd-{NAMESPACE}"),
-        "--listen-metrics-urls=http://0.0.0.0:8080".to_string(),
-    ];
-    Rendered {
-        files,
-        etcd_args,
-        etcd_members,
-        postgres_members: 3,
-        redis_nodes: 3,
-        sentinels,
-        master_set: "dify-master".into(),
-    }
+    objects
 }

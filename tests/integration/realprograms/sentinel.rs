@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::harness::{free_port, require_program, wait_for, write_file, Process, Reply, Resp, LOCALHOST};
+use super::harness::{exclusive, free_port, require_program, wait_for, write_file, Process, Reply, Resp, LOCALHOST};
 use super::rendered::{render_ha, Rendered, RELEASE};
 
 const PASSWORD: &str = "redis-test-password";
@@ -34,6 +34,9 @@ impl Deployment {
     fn new(rendered: &Rendered, root: &Path) -> Deployment {
         for program in ["redis-server", "redis-sentinel", "redis-cli", "timeout", "sha1sum", "awk"] {
             require_program(program);
+        }
+        for var in ["REDIS_PASSWORD", "POD_NAME"] {
+            assert!(rendered.redis_env.iter().any(|v| v == var), "the Redis pods do not get `{var}`");
         }
         let conf = root.join("conf");
         fs::create_dir_all(&conf).expect("conf dir");
@@ -167,6 +170,7 @@ impl Deployment {
 
 #[test]
 fn sentinel_promotes_a_replica_and_clients_follow_it() {
+    let _serial = exclusive();
     let rendered = render_ha();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut deployment = Deployment::new(&rendered, tmp.path());

@@ -1,0 +1,153 @@
+//! etcd, the DCS Patroni keeps its leader lock in (only with
+//! `postgres.mode: patroni`): a StatefulSet bootstrapped statically from its
+//! headless Service names, a PodDisruptionBudget that never costs the quorum.
+//!
+//! The image is distroless (no shell), so the configuration is flags with
+//! Kubernetes `$(VAR)` expansion. The integration tests run these very
+//! arguments with the etcd program.
+
+use super::labels::{labels, meta, selector};
+use super::pods::resources;
+use super::stateful::{
+    budget, container_security, data_claim, field_env, headless_domain, headless_service,
+    http_probe, majority, member_hosts, placement, pod_security,
+};
+use super::ToValue;
+use crate::plan::Plan;
+use crate::topology::PostgresMode;
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, PodTemplateSpec, VolumeMount};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+
+pub const COMPONENT: &str = "etcd";
+pub const CLIENT_PORT: u16 = 2379;
+pub const PEER_PORT: u16 = 2380;
+pub const METRICS_PORT: u16 = 8080;
+/// `nonroot` of the distroless base image.
+const UID: i64 = 65532;
+const DATA_MOUNT: &str = "/var/run/etcd";
+
+/// `host:port` of every member's client URL, for Patroni's `etcd3.hosts`.
+pub fn client_hosts(plan: &Plan) -> Vec<String> {
+    member_hosts(plan, &plan.name(COMPONENT), plan.t.etcd.members)
+        .into_iter()
+        .map(|host| format!("{host}:{CLIENT_PORT}"))
+        .collect()
+}
+
+pub fn objects(plan: &Plan) -> Vec<Value> {
+    if plan.t.postgres.mode != PostgresMode::Patroni {
+        return Vec::new();
+    }
+    let name = plan.name(COMPONENT);
+    let members = plan.t.etcd.members;
+    let mut out = vec![
+        headless_service(
+            plan,
+            format!("{name}-headless"),
+            COMPONENT,
+            &[("client", CLIENT_PORT), ("peer", PEER_PORT), ("metrics", METRICS_PORT)],
+        )
+        .value(),
+        stateful_set(plan).value(),
+    ];
+    if let Some(pdb) = budget(plan, name, COMPONENT, members, majority(members)) {
+        out.push(pdb.value());
+    }
+    out
+}
+
+/// The etcd container's arguments. `$(POD_NAME)` is expanded by Kubernetes.
+pub fn args(plan: &Plan) -> Vec<String> {
+    let name = plan.name(COMPONENT);
+    let domain = headless_domain(plan, &name);
+    let cluster = member_hosts(plan, &name, plan.t.etcd.members)
+        .iter()
+        .enumerate()
+        .map(|(i, host)| format!("{name}-{i}=http://{host}:{PEER_PORT}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    vec![
+        "--name=$(POD_NAME)".into(),
+        format!("--data-dir={DATA_MOUNT}/default.etcd"),
+        format!("--listen-peer-urls=http://0.0.0.0:{PEER_PORT}"),
+        format!("--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}"),
+        format!("--advertise-client-urls=http://$(POD_NAME).{domain}:{CLIENT_PORT}"),
+        format!("--initial-advertise-peer-urls=http://$(POD_NAME).{domain}:{PEER_PORT}"),
+        format!("--initial-cluster={cluster}"),
+        "--initial-cluster-state=new".into(),
+        format!("--initial-cluster-token={name}-{}", plan.namespace),
+        format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
+        // Patroni rewrites its keys every loop; keep an hour of history only.
+        "--auto-compaction-mode=periodic".into(),
+        "--auto-compaction-retention=1h".into(),
+    ]
+}
+
+fn stateful_set(plan: &Plan) -> StatefulSet {
+    let etcd = &plan.t.etcd;
+    let name = plan.name(COMPONENT);
+    let (spread, affinity) = placement(plan, COMPONENT, etcd.members);
+    let port = |name: &str, p: u16| ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(p),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    };
+    let container = Container {
+        name: COMPONENT.into(),
+        image: Some(plan.t.images.etcd.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["/usr/local/bin/etcd".into()]),
+        args: Some(args(plan)),
+        env: Some(vec![field_env("POD_NAME", "metadata.name")]),
+        ports: Some(vec![
+            port("client", CLIENT_PORT),
+            port("peer", PEER_PORT),
+            port("metrics", METRICS_PORT),
+        ]),
+        resources: Some(resources(&etcd.resources)),
+        readiness_probe: Some(http_probe("/readyz", "metrics", 10, 5, 3)),
+        liveness_probe: Some(http_probe("/livez", "metrics", 10, 5, 6)),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "data".into(),
+            mount_path: DATA_MOUNT.into(),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    StatefulSet {
+        metadata: meta(plan, name.clone(), COMPONENT),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(etcd.members as i32),
+            service_name: Some(format!("{name}-headless")),
+            // Members must all start to form the first quorum.
+            pod_management_policy: Some("Parallel".into()),
+            selector: selector(plan, COMPONENT),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, COMPONENT)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    security_context: Some(pod_security(UID)),
+                    termination_grace_period_seconds: Some(30),
+                    topology_spread_constraints: spread,
+                    affinity,
+                    containers: vec![container],
+                    ..Default::default()
+                }),
+            },
+            volume_claim_templates: Some(vec![data_claim(
+                etcd.storage.size.as_str(),
+                etcd.storage.class_name.as_ref(),
+            )]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

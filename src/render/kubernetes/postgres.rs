@@ -1,0 +1,447 @@
+//! PostgreSQL as a Patroni cluster on etcd (`postgres.mode: patroni`).
+//!
+//! One complete `patroni.yml` in a ConfigMap serves every member; per-pod
+//! values (name, connect addresses, passwords) come from Patroni's
+//! environment variables. With the etcd DCS Patroni never touches pods, so a
+//! callback (`role-label.py`) labels each pod with its role, and the leader
+//! Service (`DB_HOST`) and the replicas Service select on that label. The
+//! replication check runs as a Job against the leader Service.
+//!
+//! With `mode: external` nothing is rendered here: the plan already points
+//! `DB_HOST` at the managed service.
+
+use super::etcd;
+use super::labels::{labels, meta, selector, selector_labels};
+use super::pods::resources;
+use super::stateful::{
+    budget, config_volume, container_security, data_claim, empty_dir, field_env,
+    headless_service, http_probe, placement, pod_security, service_port,
+};
+use super::ToValue;
+use crate::plan::{image_tag, Plan};
+use crate::render::kubernetes::config::{plain, secret_var};
+use crate::render::templates;
+use crate::topology::{Patroni, PostgresMode, SyncMode};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Service,
+    ServiceAccount, ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const COMPONENT: &str = "postgres";
+pub const CHECK_COMPONENT: &str = "postgres-check";
+pub const PORT: u16 = 5432;
+pub const API_PORT: u16 = 8008;
+/// The pod label `role-label.py` keeps at the member's Patroni role.
+pub const ROLE_LABEL: &str = "dify-gen.io/postgres-role";
+/// Where the Patroni ConfigMap is mounted; `patroni.yml` names its scripts here.
+pub const SCRIPTS_DIR: &str = "/etc/dify-gen/patroni";
+const CHECK_DIR: &str = "/etc/dify-gen/postgres-check";
+/// `postgres` in the pgEdge images.
+const UID: i64 = 26;
+const DATA_MOUNT: &str = "/var/lib/pgsql";
+const SUPERUSER: &str = "postgres";
+const REPLICATION_USER: &str = "replicator";
+
+/// Values `templates/patroni/*.j2` read.
+#[derive(Serialize)]
+pub struct PatroniContext {
+    pub scope: String,
+    pub dcs_namespace: &'static str,
+    pub restapi_port: u16,
+    pub postgres_port: u16,
+    pub etcd_hosts: Vec<String>,
+    pub ttl: u32,
+    pub loop_wait: u32,
+    pub retry_timeout: u32,
+    pub maximum_lag_on_failover: u64,
+    /// `off`, `on` or `quorum` (Patroni's words).
+    pub synchronous_mode: &'static str,
+    pub synchronous_node_count: u32,
+    pub synchronous_mode_strict: bool,
+    pub parameters: BTreeMap<String, String>,
+    pub scripts_dir: &'static str,
+    pub data_dir: String,
+    pub bin_dir: String,
+    pub pgpass: &'static str,
+    pub superuser: &'static str,
+    pub replication_user: &'static str,
+    pub app_user: String,
+    pub app_databases: Vec<String>,
+    pub role_label: &'static str,
+}
+
+/// Values `templates/postgres/replication-check.*.j2` read.
+#[derive(Serialize)]
+pub struct CheckContext {
+    pub expected_standbys: u32,
+    pub required_synchronous: u32,
+    pub synchronous_mode: &'static str,
+    pub attempts: u32,
+    pub interval_seconds: u32,
+}
+
+pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
+    let major = postgres_major(&plan.t.images.postgres);
+    let mut parameters: BTreeMap<String, String> = p
+        .parameters
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
+                other => other.to_string(),
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    parameters
+        .entry("password_encryption".into())
+        .or_insert_with(|| "scram-sha-256".into());
+    // Commits wait for the synchronous standbys to flush (`on` is also
+    // PostgreSQL's default); stated so that no parameter layer lowers it.
+    parameters
+        .entry("synchronous_commit".into())
+        .or_insert_with(|| "on".into());
+    PatroniContext {
+        scope: plan.name(COMPONENT),
+        dcs_namespace: "/dify-gen/",
+        restapi_port: API_PORT,
+        postgres_port: PORT,
+        etcd_hosts: etcd::client_hosts(plan),
+        ttl: 30,
+        loop_wait: 10,
+        retry_timeout: 10,
+        maximum_lag_on_failover: 1_048_576,
+        synchronous_mode: match p.synchronous.mode {
+            SyncMode::Off => "off",
+            SyncMode::Sync => "on",
+            SyncMode::Quorum => "quorum",
+        },
+        synchronous_node_count: p.synchronous.standbys.max(1),
+        synchronous_mode_strict: false,
+        parameters,
+        scripts_dir: SCRIPTS_DIR,
+        data_dir: format!("{DATA_MOUNT}/{major}/data"),
+        bin_dir: format!("/usr/pgsql-{major}/bin"),
+        pgpass: "/tmp/pgpass",
+        superuser: SUPERUSER,
+        replication_user: REPLICATION_USER,
+        app_user: plan.t.postgres.username.clone(),
+        app_databases: vec![
+            plan.t.postgres.database.clone(),
+            plan.t.postgres.plugin_database.clone(),
+        ],
+        role_label: ROLE_LABEL,
+    }
+}
+
+pub fn check_context(p: &Patroni) -> CheckContext {
+    let sync = p.synchronous.mode != SyncMode::Off;
+    CheckContext {
+        expected_standbys: p.members - 1,
+        required_synchronous: if sync { p.synchronous.standbys } else { 0 },
+        synchronous_mode: match p.synchronous.mode {
+            SyncMode::Off => "off",
+            SyncMode::Sync => "sync",
+            SyncMode::Quorum => "quorum",
+        },
+        attempts: 60,
+        interval_seconds: 5,
+    }
+}
+
+/// The PostgreSQL major version of an image tag (`17` of `17.6-spock5...`).
+fn postgres_major(image: &str) -> u32 {
+    image_tag(image)
+        .split(['.', '-'])
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(17)
+}
+
+pub fn objects(plan: &Plan) -> Vec<Value> {
+    let (PostgresMode::Patroni, Some(p)) = (plan.t.postgres.mode, &plan.t.postgres.patroni) else {
+        return Vec::new();
+    };
+    let name = plan.name(COMPONENT);
+    let mut out = vec![
+        service_account(plan, name.clone(), COMPONENT, true).value(),
+        role(plan).value(),
+        role_binding(plan).value(),
+        config_map(plan, p).value(),
+        check_config_map(plan, p).value(),
+        headless_service(
+            plan,
+            format!("{name}-headless"),
+            COMPONENT,
+            &[("postgresql", PORT), ("patroni", API_PORT)],
+        )
+        .value(),
+        role_service(plan, name.clone(), "primary").value(),
+        role_service(plan, format!("{name}-replicas"), "replica").value(),
+        stateful_set(plan, p).value(),
+        service_account(plan, plan.name(CHECK_COMPONENT), CHECK_COMPONENT, false).value(),
+        check_job(plan, p).value(),
+    ];
+    // Patroni has no quorum of its own (etcd does): one member may go as
+    // long as another remains to take over.
+    if let Some(pdb) = budget(plan, name, COMPONENT, p.members, 1) {
+        out.push(pdb.value());
+    }
+    out
+}
+
+fn service_account(plan: &Plan, name: String, component: &str, token: bool) -> ServiceAccount {
+    ServiceAccount {
+        metadata: meta(plan, name, component),
+        automount_service_account_token: Some(token),
+        ..Default::default()
+    }
+}
+
+/// `role-label.py` reads and patches its own pod, and only the members' pods.
+fn role(plan: &Plan) -> Role {
+    let members = plan.t.postgres.patroni.as_ref().map_or(0, |p| p.members);
+    Role {
+        metadata: meta(plan, plan.name(COMPONENT), COMPONENT),
+        rules: Some(vec![PolicyRule {
+            api_groups: Some(vec![String::new()]),
+            resources: Some(vec!["pods".into()]),
+            resource_names: Some((0..members).map(|i| format!("{}-{i}", plan.name(COMPONENT))).collect()),
+            verbs: vec!["get".into(), "patch".into()],
+            ..Default::default()
+        }]),
+    }
+}
+
+fn role_binding(plan: &Plan) -> RoleBinding {
+    RoleBinding {
+        metadata: meta(plan, plan.name(COMPONENT), COMPONENT),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: plan.name(COMPONENT),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: plan.name(COMPONENT),
+            namespace: Some(plan.namespace.to_string()),
+            ..Default::default()
+        }]),
+    }
+}
+
+pub fn config_map_name(plan: &Plan) -> String {
+    plan.name("postgres-patroni")
+}
+
+fn config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
+    let ctx = serde_json::json!({ "patroni": patroni_context(plan, p) });
+    ConfigMap {
+        metadata: meta(plan, config_map_name(plan), COMPONENT),
+        data: Some(BTreeMap::from([
+            ("patroni.yml".to_string(), templates::render("patroni/patroni.yml.j2", &ctx)),
+            ("post-bootstrap.sh".to_string(), templates::render("patroni/post-bootstrap.sh.j2", &ctx)),
+            ("role-label.py".to_string(), templates::render("patroni/role-label.py.j2", &ctx)),
+        ])),
+        ..Default::default()
+    }
+}
+
+fn check_config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
+    let ctx = serde_json::json!({ "check": check_context(p) });
+    ConfigMap {
+        metadata: meta(plan, plan.name(CHECK_COMPONENT), CHECK_COMPONENT),
+        data: Some(BTreeMap::from([
+            ("replication-check.sh".to_string(), templates::render("postgres/replication-check.sh.j2", &ctx)),
+            ("replication-check.sql".to_string(), templates::render("postgres/replication-check.sql.j2", &ctx)),
+        ])),
+        ..Default::default()
+    }
+}
+
+/// The leader (`primary`) or replicas Service: selects the members whose
+/// role label the callback set.
+fn role_service(plan: &Plan, name: String, role: &str) -> Service {
+    let mut select = selector_labels(plan, COMPONENT);
+    select.insert(ROLE_LABEL.into(), role.into());
+    Service {
+        metadata: meta(plan, name, COMPONENT),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(select),
+            ports: Some(vec![service_port("postgresql", PORT)]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn stateful_set(plan: &Plan, p: &Patroni) -> StatefulSet {
+    let name = plan.name(COMPONENT);
+    let t = plan.t;
+    let (spread, affinity) = placement(plan, COMPONENT, p.members);
+    let port = |name: &str, n: u16| ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(n),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    };
+    let mount = |name: &str, path: &str| VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
+        ..Default::default()
+    };
+    let container = Container {
+        name: COMPONENT.into(),
+        image: Some(t.images.postgres.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec![
+            "/usr/local/bin/patroni".into(),
+            format!("{SCRIPTS_DIR}/patroni.yml"),
+        ]),
+        env: Some(vec![
+            field_env("POD_NAME", "metadata.name"),
+            field_env("POD_NAMESPACE", "metadata.namespace"),
+            field_env("POD_IP", "status.podIP"),
+            plain("PATRONI_NAME", "$(POD_NAME)"),
+            plain("PATRONI_RESTAPI_CONNECT_ADDRESS", format!("$(POD_IP):{API_PORT}")),
+            plain("PATRONI_POSTGRESQL_CONNECT_ADDRESS", format!("$(POD_IP):{PORT}")),
+            secret_var("PATRONI_SUPERUSER_PASSWORD", &p.superuser_password),
+            secret_var("PATRONI_REPLICATION_PASSWORD", &p.replication_password),
+            secret_var("DIFY_DB_PASSWORD", &t.postgres.password),
+        ]),
+        ports: Some(vec![port("postgresql", PORT), port("patroni", API_PORT)]),
+        resources: Some(resources(&p.resources)),
+        // Patroni's documented probes: ready when leader or a streaming
+        // replica within the lag limit; alive while its loop runs.
+        readiness_probe: Some(http_probe("/readiness", "patroni", 10, 5, 3)),
+        liveness_probe: Some(http_probe("/liveness", "patroni", 10, 5, 3)),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![
+            mount("data", DATA_MOUNT),
+            VolumeMount {
+                read_only: Some(true),
+                ..mount("patroni", SCRIPTS_DIR)
+            },
+            mount("tmp", "/tmp"),
+            mount("run", "/run/postgresql"),
+            mount("shm", "/dev/shm"),
+        ]),
+        ..Default::default()
+    };
+    StatefulSet {
+        metadata: meta(plan, name.clone(), COMPONENT),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(p.members as i32),
+            service_name: Some(format!("{name}-headless")),
+            pod_management_policy: Some("Parallel".into()),
+            selector: selector(plan, COMPONENT),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, COMPONENT)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(name.clone()),
+                    automount_service_account_token: Some(true),
+                    enable_service_links: Some(false),
+                    security_context: Some(pod_security(UID)),
+                    // Patroni stops PostgreSQL (fast) and hands the lock over.
+                    termination_grace_period_seconds: Some(60),
+                    topology_spread_constraints: spread,
+                    affinity,
+                    containers: vec![container],
+                    volumes: Some(vec![
+                        config_volume("patroni", config_map_name(plan), 0o555),
+                        empty_dir("tmp"),
+                        empty_dir("run"),
+                        Volume {
+                            name: "shm".into(),
+                            empty_dir: Some(EmptyDirVolumeSource {
+                                medium: Some("Memory".into()),
+                                size_limit: Some(Quantity("256Mi".into())),
+                            }),
+                            ..Default::default()
+                        },
+                    ]),
+                    ..Default::default()
+                }),
+            },
+            volume_claim_templates: Some(vec![data_claim(
+                p.storage.size.as_str(),
+                p.storage.class_name.as_ref(),
+            )]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Connects to the leader Service and passes only when the configured
+/// standbys stream (and enough of them are synchronous or in the quorum).
+fn check_job(plan: &Plan, p: &Patroni) -> Job {
+    let name = plan.name(CHECK_COMPONENT);
+    let container = Container {
+        name: CHECK_COMPONENT.into(),
+        image: Some(plan.t.images.postgres.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["sh".into(), format!("{CHECK_DIR}/replication-check.sh")]),
+        env: Some(vec![
+            plain("PGHOST", plan.name(COMPONENT)),
+            plain("PGPORT", PORT.to_string()),
+            plain("PGUSER", SUPERUSER),
+            plain("PGDATABASE", "postgres"),
+            secret_var("PGPASSWORD", &p.superuser_password),
+        ]),
+        resources: Some(k8s_openapi::api::core::v1::ResourceRequirements {
+            requests: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity("50m".into())),
+                ("memory".to_string(), Quantity("64Mi".into())),
+            ])),
+            limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
+            ..Default::default()
+        }),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "check".into(),
+            mount_path: CHECK_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    Job {
+        metadata: meta(plan, name.clone(), CHECK_COMPONENT),
+        spec: Some(JobSpec {
+            backoff_limit: Some(2),
+            active_deadline_seconds: Some(900),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, CHECK_COMPONENT)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(name.clone()),
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    restart_policy: Some("Never".into()),
+                    security_context: Some(pod_security(UID)),
+                    containers: vec![container],
+                    volumes: Some(vec![config_volume("check", name, 0o555)]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

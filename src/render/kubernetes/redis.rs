@@ -1,0 +1,278 @@
+//! Redis with Sentinel (`redis.mode: sentinel`): a StatefulSet of data nodes
+//! (one master, the rest replicas) and a StatefulSet of Sentinels, each with
+//! a headless Service, configured from one ConfigMap holding `redis.conf`,
+//! `sentinel.conf` and the two start-up scripts. The scripts ask the
+//! Sentinels for the current master (pod 0 at the first bootstrap) and read
+//! the password from the environment, so no password is in the ConfigMap.
+//!
+//! With `mode: external` nothing is rendered here: the plan wires Dify to
+//! the managed service.
+
+use super::labels::{labels, meta, selector};
+use super::pods::resources;
+use super::stateful::{
+    budget, config_volume, container_security, data_claim, empty_dir, field_env,
+    headless_domain, headless_service, exec_probe, majority, member_hosts, placement,
+    pod_security,
+};
+use super::ToValue;
+use crate::plan::Plan;
+use crate::render::kubernetes::config::secret_var;
+use crate::render::templates;
+use crate::topology::{RedisMode, RedisSentinel, Resources};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerPort, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Volume,
+    VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const COMPONENT: &str = "redis";
+pub const SENTINEL_COMPONENT: &str = "sentinel";
+pub const PORT: u16 = 6379;
+pub const SENTINEL_PORT: u16 = 26379;
+/// `redis` in the official image.
+const UID: i64 = 999;
+const CONFIG_DIR: &str = "/etc/dify-gen/redis";
+
+/// Values `templates/redis/*.j2` read.
+#[derive(Serialize)]
+pub struct RedisContext {
+    pub port: u16,
+    pub sentinel_port: u16,
+    pub replicas: u32,
+    pub sentinels: u32,
+    pub master_set: String,
+    pub quorum: u32,
+    pub down_after_milliseconds: u32,
+    pub failover_timeout_milliseconds: u32,
+    pub min_replicas_to_write: u32,
+    pub lookup_rounds: u32,
+    pub bootstrap_master_host: String,
+    pub redis_domain: String,
+    pub sentinel_domain: String,
+    pub sentinel_addresses: Vec<String>,
+}
+
+pub fn context(plan: &Plan, s: &RedisSentinel) -> RedisContext {
+    let redis = plan.name(COMPONENT);
+    let sentinel = plan.name(SENTINEL_COMPONENT);
+    RedisContext {
+        port: PORT,
+        sentinel_port: SENTINEL_PORT,
+        replicas: s.replicas,
+        sentinels: s.sentinels,
+        master_set: s.master_set.clone(),
+        quorum: s.quorum,
+        down_after_milliseconds: s.down_after_milliseconds,
+        failover_timeout_milliseconds: (s.down_after_milliseconds * 6).max(60_000),
+        // A master that lost every replica stops taking writes: after a
+        // failover it is the old master, and its writes would be lost.
+        min_replicas_to_write: u32::from(s.replicas > 0),
+        lookup_rounds: 3,
+        bootstrap_master_host: format!("{redis}-0.{}", headless_domain(plan, &redis)),
+        redis_domain: headless_domain(plan, &redis),
+        sentinel_domain: headless_domain(plan, &sentinel),
+        sentinel_addresses: member_hosts(plan, &sentinel, s.sentinels)
+            .into_iter()
+            .map(|host| format!("{host}:{SENTINEL_PORT}"))
+            .collect(),
+    }
+}
+
+pub fn config_map_name(plan: &Plan) -> String {
+    plan.name("redis-config")
+}
+
+pub fn objects(plan: &Plan) -> Vec<Value> {
+    let (RedisMode::Sentinel, Some(s)) = (plan.t.redis.mode, &plan.t.redis.sentinel) else {
+        return Vec::new();
+    };
+    let redis = plan.name(COMPONENT);
+    let sentinel = plan.name(SENTINEL_COMPONENT);
+    let nodes = s.replicas + 1;
+    let mut out = vec![
+        config_map(plan, s).value(),
+        headless_service(plan, format!("{redis}-headless"), COMPONENT, &[("redis", PORT)]).value(),
+        headless_service(
+            plan,
+            format!("{sentinel}-headless"),
+            SENTINEL_COMPONENT,
+            &[("sentinel", SENTINEL_PORT)],
+        )
+        .value(),
+        redis_set(plan, s).value(),
+        sentinel_set(plan, s).value(),
+    ];
+    // Data nodes: one may go while another can be promoted.
+    if let Some(pdb) = budget(plan, redis, COMPONENT, nodes, 1) {
+        out.push(pdb.value());
+    }
+    // Sentinels: one may go only if the rest still reach the quorum and the
+    // majority a failover needs.
+    let needed = s.quorum.max(majority(s.sentinels));
+    if let Some(pdb) = budget(plan, sentinel, SENTINEL_COMPONENT, s.sentinels, needed) {
+        out.push(pdb.value());
+    }
+    out
+}
+
+fn config_map(plan: &Plan, s: &RedisSentinel) -> ConfigMap {
+    let ctx = serde_json::json!({ "redis": context(plan, s) });
+    let data = [
+        ("redis.conf", "redis/redis.conf.j2"),
+        ("sentinel.conf", "redis/sentinel.conf.j2"),
+        ("start-redis.sh", "redis/start-redis.sh.j2"),
+        ("start-sentinel.sh", "redis/start-sentinel.sh.j2"),
+    ]
+    .into_iter()
+    .map(|(key, template)| (key.to_string(), templates::render(template, &ctx)))
+    .collect::<BTreeMap<_, _>>();
+    ConfigMap {
+        metadata: meta(plan, config_map_name(plan), COMPONENT),
+        data: Some(data),
+        ..Default::default()
+    }
+}
+
+fn redis_set(plan: &Plan, s: &RedisSentinel) -> StatefulSet {
+    // Ready once it answers and, for a replica, once its initial sync is done.
+    let ready = format!(
+        "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -q PONG"
+    );
+    set(
+        plan,
+        Member {
+            component: COMPONENT,
+            replicas: s.replicas + 1,
+            script: "start-redis.sh",
+            port: ("redis", PORT),
+            probe: ready,
+            run_dir: "/run/redis",
+            resources: &s.resources,
+            claim: Some(data_claim(s.storage.size.as_str(), s.storage.class_name.as_ref())),
+        },
+    )
+}
+
+fn sentinel_set(plan: &Plan, s: &RedisSentinel) -> StatefulSet {
+    let ready = format!(
+        "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {SENTINEL_PORT} ping | grep -q PONG"
+    );
+    set(
+        plan,
+        Member {
+            component: SENTINEL_COMPONENT,
+            replicas: s.sentinels,
+            script: "start-sentinel.sh",
+            port: ("sentinel", SENTINEL_PORT),
+            probe: ready,
+            run_dir: "/run/sentinel",
+            resources: &s.sentinel_resources,
+            // Sentinel rebuilds its state from the other Sentinels at start.
+            claim: None,
+        },
+    )
+}
+
+struct Member<'a> {
+    component: &'static str,
+    replicas: u32,
+    script: &'static str,
+    port: (&'static str, u16),
+    probe: String,
+    run_dir: &'static str,
+    resources: &'a Resources,
+    claim: Option<PersistentVolumeClaim>,
+}
+
+fn set(plan: &Plan, m: Member) -> StatefulSet {
+    let name = plan.name(m.component);
+    let (spread, affinity) = placement(plan, m.component, m.replicas);
+    let mut mounts = vec![
+        VolumeMount {
+            name: "config".into(),
+            mount_path: CONFIG_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        },
+        VolumeMount {
+            name: "run".into(),
+            mount_path: m.run_dir.into(),
+            ..Default::default()
+        },
+        VolumeMount {
+            name: "tmp".into(),
+            mount_path: "/tmp".into(),
+            ..Default::default()
+        },
+    ];
+    if m.claim.is_some() {
+        mounts.push(VolumeMount {
+            name: "data".into(),
+            mount_path: "/data".into(),
+            ..Default::default()
+        });
+    }
+    let volumes: Vec<Volume> = vec![
+        config_volume("config", config_map_name(plan), 0o555),
+        empty_dir("run"),
+        empty_dir("tmp"),
+    ];
+    let container = Container {
+        name: m.component.into(),
+        image: Some(plan.t.images.redis.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        // The image's entrypoint wants root to fix permissions; the script
+        // starts the server itself, as the image's `redis` user.
+        command: Some(vec!["sh".into(), format!("{CONFIG_DIR}/{}", m.script)]),
+        env: Some(vec![
+            field_env("POD_NAME", "metadata.name"),
+            secret_var("REDIS_PASSWORD", &plan.t.redis.password),
+        ]),
+        ports: Some(vec![ContainerPort {
+            name: Some(m.port.0.into()),
+            container_port: i32::from(m.port.1),
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }]),
+        resources: Some(resources(m.resources)),
+        readiness_probe: Some(exec_probe(&m.probe, 10, 5, 3)),
+        liveness_probe: Some(exec_probe(&m.probe, 20, 5, 6)),
+        security_context: Some(container_security()),
+        volume_mounts: Some(mounts),
+        ..Default::default()
+    };
+    StatefulSet {
+        metadata: meta(plan, name.clone(), m.component),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(m.replicas as i32),
+            service_name: Some(format!("{name}-headless")),
+            pod_management_policy: Some("Parallel".into()),
+            selector: selector(plan, m.component),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, m.component)),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    security_context: Some(pod_security(UID)),
+                    termination_grace_period_seconds: Some(30),
+                    topology_spread_constraints: spread,
+                    affinity,
+                    containers: vec![container],
+                    volumes: Some(volumes),
+                    ..Default::default()
+                }),
+            },
+            volume_claim_templates: m.claim.map(|c| vec![c]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

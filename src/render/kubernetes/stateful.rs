@@ -1,0 +1,235 @@
+//! What the data layer's StatefulSets (etcd, Patroni, Redis, Sentinel) share:
+//! headless Services, placement across zones and nodes, quorum-aware
+//! disruption budgets, restricted security contexts and small env helpers.
+
+use super::labels::{meta, selector, selector_labels};
+use super::pods::{HOST_KEY, ZONE_KEY};
+use crate::plan::Plan;
+use k8s_openapi::api::core::v1::{
+    Affinity, Capabilities, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, Probe,
+    SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec, TopologySpreadConstraint,
+    Volume, VolumeResourceRequirements, WeightedPodAffinityTerm,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// Smallest number of members that is a majority of `members`.
+pub fn majority(members: u32) -> u32 {
+    members / 2 + 1
+}
+
+/// A headless Service giving each pod a stable DNS name. Not-ready pods are
+/// published too: members must find each other before any is ready.
+pub fn headless_service(plan: &Plan, name: String, component: &str, ports: &[(&str, u16)]) -> Service {
+    Service {
+        metadata: meta(plan, name, component),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".into()),
+            publish_not_ready_addresses: Some(true),
+            selector: Some(selector_labels(plan, component)),
+            ports: Some(ports.iter().map(|(n, p)| service_port(n, *p)).collect()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn service_port(name: &str, port: u16) -> ServicePort {
+    ServicePort {
+        name: Some(name.into()),
+        port: i32::from(port),
+        target_port: Some(IntOrString::String(name.into())),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    }
+}
+
+/// `maxUnavailable: 1` when one member may go while the rest still hold what
+/// they need (`needed` members); otherwise no budget at all, since a budget
+/// that allows nothing blocks every node drain.
+pub fn budget(plan: &Plan, name: String, component: &str, members: u32, needed: u32) -> Option<PodDisruptionBudget> {
+    (members >= 2 && members - 1 >= needed).then(|| PodDisruptionBudget {
+        metadata: meta(plan, name, component),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(1)),
+            selector: Some(selector(plan, component)),
+            unhealthy_pod_eviction_policy: Some("AlwaysAllow".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+/// Members spread evenly over the topology's zones (hard, when there are at
+/// least two) and never two on one node (hard anti-affinity): a quorum must
+/// not depend on a single node or zone.
+pub fn placement(plan: &Plan, component: &str, members: u32) -> (Option<Vec<TopologySpreadConstraint>>, Option<Affinity>) {
+    if members < 2 {
+        return (None, None);
+    }
+    let spread = |key: &str, hard: bool| TopologySpreadConstraint {
+        max_skew: 1,
+        topology_key: key.into(),
+        when_unsatisfiable: if hard { "DoNotSchedule" } else { "ScheduleAnyway" }.into(),
+        label_selector: Some(selector(plan, component)),
+        ..Default::default()
+    };
+    let mut constraints = Vec::new();
+    if plan.t.zones.len() > 1 {
+        constraints.push(spread(ZONE_KEY, true));
+    }
+    constraints.push(spread(HOST_KEY, false));
+    let affinity = Affinity {
+        pod_anti_affinity: Some(PodAntiAffinity {
+            required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
+                topology_key: HOST_KEY.into(),
+                label_selector: Some(selector(plan, component)),
+                ..Default::default()
+            }]),
+            preferred_during_scheduling_ignored_during_execution: (plan.t.zones.len() > 1).then(|| {
+                vec![WeightedPodAffinityTerm {
+                    weight: 100,
+                    pod_affinity_term: PodAffinityTerm {
+                        topology_key: ZONE_KEY.into(),
+                        label_selector: Some(selector(plan, component)),
+                        ..Default::default()
+                    },
+                }]
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    (Some(constraints), Some(affinity))
+}
+
+/// Restricted pod security for an image user `uid`.
+pub fn pod_security(uid: i64) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(uid),
+        run_as_group: Some(uid),
+        fs_group: Some(uid),
+        fs_group_change_policy: Some("OnRootMismatch".into()),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn container_security() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        ..Default::default()
+    }
+}
+
+/// A PersistentVolumeClaim template `data` of the topology's size and class.
+pub fn data_claim(size: &str, class_name: Option<&String>) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: ObjectMeta {
+            name: Some("data".into()),
+            ..Default::default()
+        },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".into()]),
+            storage_class_name: class_name.cloned(),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size.to_string()))])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn empty_dir(name: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    }
+}
+
+/// A ConfigMap volume; `mode` applies to every file (0o555 for scripts).
+pub fn config_volume(name: &str, config_map: String, mode: i32) -> Volume {
+    Volume {
+        name: name.into(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: config_map,
+            default_mode: Some(mode),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// An env var from the pod's own metadata (`metadata.name`, `status.podIP`).
+pub fn field_env(name: &str, path: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: path.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn http_probe(path: &str, port: &str, period: i32, timeout: i32, failures: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(port.into()),
+            scheme: Some("HTTP".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(timeout),
+        failure_threshold: Some(failures),
+        success_threshold: Some(1),
+        ..Default::default()
+    }
+}
+
+pub fn exec_probe(script: &str, period: i32, timeout: i32, failures: i32) -> Probe {
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec!["sh".into(), "-c".into(), script.into()]),
+        }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(timeout),
+        failure_threshold: Some(failures),
+        success_threshold: Some(1),
+        ..Default::default()
+    }
+}
+
+/// `<pod>.<headless>.<namespace>.svc.cluster.local` of every member.
+pub fn member_hosts(plan: &Plan, workload: &str, members: u32) -> Vec<String> {
+    (0..members)
+        .map(|i| format!("{workload}-{i}.{}", headless_domain(plan, workload)))
+        .collect()
+}
+
+/// `<workload>-headless.<namespace>.svc.cluster.local`.
+pub fn headless_domain(plan: &Plan, workload: &str) -> String {
+    format!("{workload}-headless.{}.svc.cluster.local", plan.namespace)
+}
