@@ -1,3 +1,7 @@
 //! The one integration test binary. Each module says what belongs in it.
 
 mod cli;
+mod docs;
+mod errors;
+mod render;
+mod support;
