@@ -216,3 +216,50 @@ fn no_secret_value_is_ever_rendered() {
         }
     }
 }
+
+#[test]
+fn external_secrets_create_every_referenced_secret() {
+    let r = run(&[
+        "render", "-f", "profiles/ha.yaml", "--set",
+        "secrets.externalSecrets={storeKind: ClusterSecretStore, storeName: vault, remoteKeyPrefix: dify/prod/, refreshInterval: 1h}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let objects = parse_stream(&r.stdout);
+    // Every secretKeyRef in every pod resolves to an ExternalSecret key.
+    let mut refs = std::collections::BTreeSet::new();
+    for o in &objects {
+        let Some(spec) = o.pointer("/spec/template/spec") else {
+            continue;
+        };
+        for c in spec["containers"].as_array().unwrap() {
+            for e in c["env"].as_array().into_iter().flatten() {
+                if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
+                    refs.insert((
+                        r["name"].as_str().unwrap().to_string(),
+                        r["key"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let mut provided = std::collections::BTreeSet::new();
+    for es in objects.iter().filter(|o| o["kind"] == "ExternalSecret") {
+        assert_eq!(es["spec"]["secretStoreRef"]["name"], "vault");
+        for d in es["spec"]["data"].as_array().unwrap() {
+            provided.insert((
+                es["spec"]["target"]["name"].as_str().unwrap().to_string(),
+                d["secretKey"].as_str().unwrap().to_string(),
+            ));
+            assert!(d["remoteRef"]["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("dify/prod/"));
+        }
+    }
+    assert!(!refs.is_empty());
+    assert!(
+        refs.is_subset(&provided),
+        "missing: {:?}",
+        refs.difference(&provided).collect::<Vec<_>>()
+    );
+}

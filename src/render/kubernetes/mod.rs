@@ -10,6 +10,7 @@ mod base;
 mod budgets;
 pub mod config;
 mod entry;
+mod external_secrets;
 pub mod labels;
 mod pods;
 mod services;
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 /// Kinds in the order `kubectl apply` should create them.
 const INSTALL_ORDER: &[&str] = &[
     "Namespace",
+    "ExternalSecret",
     "ServiceAccount",
     "Role",
     "RoleBinding",
@@ -76,6 +78,7 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
         push(&s);
     }
     objects.extend(entry::objects(plan));
+    objects.extend(external_secrets::objects(plan));
     sort(&mut objects);
     objects
         .into_iter()
