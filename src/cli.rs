@@ -24,8 +24,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
-    /// Print the topology's JSON Schema (for yaml-language-server).
-    Schema,
+    /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
+    Schema {
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Json)]
+        format: SchemaFormat,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -73,6 +76,12 @@ pub struct InitArgs {
     /// Write to this file instead of stdout (refuses to overwrite).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    Json,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,8 @@
 //! its replica range and disruption budget. Renderers read the plan and
 //! never re-derive these, so two output families cannot disagree.
 
-use crate::topology::{Component, PostgresMode, RedisMode, Spread, Topology};
+use crate::topology::{Component, PostgresMode, RedisMode, SecretRef, Spread, Topology};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,6 +164,40 @@ impl<'a> Plan<'a> {
             .iter()
             .find(|w| w.kind == kind)
             .expect("the plan holds one workload per Deployment kind")
+    }
+
+    /// Every Secret the rendered objects read, with the keys read from it
+    /// and the component that reads it first (for its labels).
+    pub fn secrets(&self) -> BTreeMap<String, (&'static str, BTreeSet<String>)> {
+        let t = self.t;
+        let s = &t.secrets;
+        let mut refs: Vec<(&'static str, &SecretRef)> = vec![
+            ("api", &s.secret_key),
+            ("api", &s.sandbox_api_key),
+            ("api", &s.plugin_daemon_key),
+            ("api", &s.plugin_inner_api_key),
+            ("api", &t.postgres.password),
+            ("api", &t.redis.password),
+        ];
+        refs.extend(s.init_password.iter().map(|r| ("api", r)));
+        refs.extend(t.storage.s3.access_key.iter().map(|r| ("api", r)));
+        refs.extend(t.storage.s3.secret_key.iter().map(|r| ("api", r)));
+        refs.extend(t.vector_store.api_key.iter().map(|r| ("api", r)));
+        if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
+            refs.push(("postgres", &p.superuser_password));
+            refs.push(("postgres", &p.replication_password));
+        }
+        for w in &self.workloads {
+            refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
+        }
+        let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
+        for (component, r) in refs {
+            out.entry(r.name.clone())
+                .or_insert_with(|| (component, BTreeSet::new()))
+                .1
+                .insert(r.key.clone());
+        }
+        out
     }
 
     /// Zone spread is only meaningful with more than one zone.

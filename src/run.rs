@@ -1,6 +1,6 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
-use crate::cli::{Cli, Command, DiagnosticsFormat, InitArgs, TopologyArgs};
+use crate::cli::{Cli, Command, DiagnosticsFormat, InitArgs, SchemaFormat, TopologyArgs};
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::load::Sources;
 use crate::plan::Plan;
@@ -16,10 +16,15 @@ pub fn run(cli: Cli) -> i32 {
         Command::Render(args) => render_cmd(&args.topology, args.output_dir.as_deref()),
         Command::Validate(args) => validate_cmd(&args.topology),
         Command::Init(args) => init_cmd(&args),
-        Command::Schema => {
-            let text = serde_json::to_string_pretty(topology::schema::topology_schema())
-                .expect("schema serialises")
-                + "\n";
+        Command::Schema { format } => {
+            let text = match format {
+                SchemaFormat::Json => {
+                    serde_json::to_string_pretty(topology::schema::topology_schema())
+                        .expect("schema serialises")
+                        + "\n"
+                }
+                SchemaFormat::Markdown => topology::reference::markdown(),
+            };
             io_exit(emit::write_stdout(&text))
         }
         Command::Completion { shell } => {

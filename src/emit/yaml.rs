@@ -269,6 +269,8 @@ mod tests {
 
     #[test]
     fn big_integers_stay_integers() {
-        assert_eq!(to_string(&json!({"n": 1_000_000})), "n: 1000000\n");
+        assert_eq!(to_string(&json!({"count": 1_000_000})), "count: 1000000\n");
+        // `n` is "no" to a YAML 1.1 reader, even as a key.
+        assert_eq!(to_string(&json!({"n": 1})), "\"n\": 1\n");
     }
 }

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod layers;
 pub mod model;
 pub mod quantity;
+pub mod reference;
 pub mod schema;
 
 pub use model::*;

@@ -629,6 +629,33 @@ pub struct Secrets {
     /// Initial admin password (`INIT_PASSWORD`); omit to set it in the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_password: Option<SecretRef>,
+    /// Have the External Secrets Operator create every Secret this topology
+    /// references, from a secret store; omit when the Secrets exist already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_secrets: Option<ExternalSecrets>,
+}
+
+/// One `ExternalSecret` per referenced Secret: each key of the Secret is
+/// read from remote key `<remoteKeyPrefix><secret name>`, property `<key>`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalSecrets {
+    /// `SecretStore` (in the release's namespace) or `ClusterSecretStore`.
+    pub store_kind: SecretStoreKind,
+    /// Name of the store.
+    pub store_name: String,
+    /// Prefix of every remote key (`dify/prod/`).
+    #[serde(default)]
+    pub remote_key_prefix: String,
+    /// How often the operator re-reads the store (`1h`, `15m`).
+    #[schemars(regex(pattern = r"^([0-9]+(s|m|h))+$"))]
+    pub refresh_interval: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum SecretStoreKind {
+    SecretStore,
+    ClusterSecretStore,
 }
 
 impl Components {

@@ -1,4 +1,8 @@
 //! The one integration test binary. Each module says what belongs in it.
 
 mod cli;
+mod docs;
+mod errors;
 mod realprograms;
+mod render;
+mod support;

@@ -192,6 +192,8 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         "PLUGIN_STORAGE_OSS_BUCKET",
         t.storage.s3.plugin_bucket.clone(),
     );
+    // AWS itself when no endpoint is given; any other S3 needs the endpoint.
+    set("S3_USE_AWS", t.storage.s3.endpoint.is_none().to_string());
     set(
         "S3_USE_AWS_MANAGED_IAM",
         t.storage.s3.use_iam_role.to_string(),
@@ -204,6 +206,7 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     set("AWS_REGION", t.storage.s3.region.clone());
     set("FORCE_VERIFYING_SIGNATURE", "true".into());
     set("PLUGIN_MAX_EXECUTION_TIMEOUT", "600".into());
+    set("PYTHON_ENV_INIT_TIMEOUT", "120".into());
 }
 
 fn database(plan: &Plan, set: &mut impl FnMut(&str, String), db: &str) {

@@ -11,6 +11,7 @@ mod budgets;
 pub mod config;
 mod entry;
 pub mod etcd;
+mod external_secrets;
 pub mod labels;
 mod pods;
 pub mod postgres;
@@ -28,6 +29,7 @@ use sha2::{Digest, Sha256};
 /// Kinds in the order `kubectl apply` should create them.
 const INSTALL_ORDER: &[&str] = &[
     "Namespace",
+    "ExternalSecret",
     "ServiceAccount",
     "Role",
     "RoleBinding",
@@ -80,6 +82,7 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
         push(&s);
     }
     objects.extend(entry::objects(plan));
+    objects.extend(external_secrets::objects(plan));
     // The data layer; each renders nothing in `external` mode.
     objects.extend(etcd::objects(plan));
     objects.extend(postgres::objects(plan));

@@ -29,6 +29,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     for (base, r) in sets {
+        let before = out.len();
         for (pointer, suffix) in [
             (
                 format!("{base}/requests/memory"),
@@ -65,6 +66,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     .help("CPU is in cores: write `500m` or `2`"),
                 );
             }
+        }
+        // A wrong unit makes any comparison meaningless: report the unit only.
+        if out.len() > before {
+            continue;
         }
         if r.requests.memory.value() > r.limits.memory.value() {
             out.push(cx.error(
