@@ -38,6 +38,11 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+// data layer quorums
+pub const T_ETCD_MEMBERS: &str = "T111";
+pub const T_SENTINEL_QUORUM: &str = "T112";
+pub const T_SYNC_STANDBYS: &str = "T113";
+pub const T_ZONE_QUORUM: &str = "T114";
 
 // emit
 pub const E_IO: &str = "E001";

@@ -1,6 +1,7 @@
 //! The one integration test binary. Each module says what belongs in it.
 
 mod cli;
+mod datalayer;
 mod docs;
 mod errors;
 mod realprograms;

@@ -31,6 +31,12 @@ const COMPONENTS: &[&str] = &[
     "plugin-daemon",
     "ssrf-proxy",
     "migration",
+    // The data layer.
+    "postgres",
+    "postgres-check",
+    "etcd",
+    "redis",
+    "sentinel",
 ];
 
 #[test]
@@ -97,7 +103,10 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     let beat = find(&objects, "Deployment", "dify-beat");
     assert_eq!(beat["spec"]["replicas"], 1);
     assert_eq!(beat["spec"]["strategy"]["type"], "Recreate");
-    let job = objects.iter().find(|o| o["kind"] == "Job").unwrap();
+    let job = objects
+        .iter()
+        .find(|o| o["kind"] == "Job" && o["metadata"]["labels"]["app.kubernetes.io/component"] == "migration")
+        .unwrap();
     let c = &job["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(env(c, "MODE").as_deref(), Some("migration"));
     assert_eq!(env(c, "MIGRATION_ENABLED").as_deref(), Some("true"));
@@ -116,8 +125,12 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     assert_eq!(probe_path("dify-api"), "/health");
     assert_eq!(probe_path("dify-sandbox"), "/health");
     assert_eq!(probe_path("dify-plugin-daemon"), "/health/check");
+    // Dify has no `/healthz` or `/readyz` (etcd's `/readyz` is real).
+    for o in objects.iter().filter(|o| o["kind"] == "Deployment") {
+        let text = o.to_string();
+        assert!(!text.contains("/healthz") && !text.contains("/readyz"), "{}", o["metadata"]["name"]);
+    }
     let text = run(&["render", "-f", "profiles/ha.yaml"]).stdout;
-    assert!(!text.contains("/healthz") && !text.contains("/readyz"));
     assert!(!text.contains(":latest"));
 }
 

@@ -4,6 +4,7 @@
 //! register it in [`CHECKS`], add a failing topology under
 //! `tests/fixtures/err/` and its passing twin.
 
+mod data_quorum;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
@@ -11,6 +12,7 @@ mod requests_limits;
 mod singleton;
 mod spread_zones;
 mod timeouts;
+mod zone_quorum;
 
 use super::Topology;
 use crate::diagnostic::Diagnostic;
@@ -54,6 +56,7 @@ impl Cx<'_> {
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
 const CHECKS: &[Check] = &[
+    data_quorum::check,
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
@@ -61,6 +64,7 @@ const CHECKS: &[Check] = &[
     singleton::check,
     spread_zones::check,
     timeouts::check,
+    zone_quorum::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
