@@ -54,33 +54,53 @@ fn ha_renders_the_whole_data_layer_with_quorum_keeping_budgets() {
         ("RoleBinding", "dify-postgres"),
         ("Job", "dify-postgres-check"),
     ] {
-        assert!(find(&objects, kind, name).is_some(), "{kind}/{name} missing");
+        assert!(
+            find(&objects, kind, name).is_some(),
+            "{kind}/{name} missing"
+        );
     }
-    let replicas = |name: &str| find(&objects, "StatefulSet", name).unwrap()["spec"]["replicas"].clone();
+    let replicas =
+        |name: &str| find(&objects, "StatefulSet", name).unwrap()["spec"]["replicas"].clone();
     assert_eq!(replicas("dify-etcd"), 3);
     assert_eq!(replicas("dify-postgres"), 3);
     assert_eq!(replicas("dify-redis"), 3);
     assert_eq!(replicas("dify-sentinel"), 3);
     for name in ["dify-etcd", "dify-postgres", "dify-redis", "dify-sentinel"] {
-        let pdb = find(&objects, "PodDisruptionBudget", name).unwrap_or_else(|| panic!("PDB {name}"));
+        let pdb =
+            find(&objects, "PodDisruptionBudget", name).unwrap_or_else(|| panic!("PDB {name}"));
         assert_eq!(pdb["spec"]["maxUnavailable"], 1, "{name}");
         assert!(pdb["spec"]["minAvailable"].is_null());
         let set = find(&objects, "StatefulSet", name).unwrap();
         assert_eq!(pdb["spec"]["selector"], set["spec"]["selector"], "{name}");
         let pod = &set["spec"]["template"]["spec"];
-        assert_eq!(pod["topologySpreadConstraints"][0]["topologyKey"], "topology.kubernetes.io/zone");
-        assert_eq!(pod["topologySpreadConstraints"][0]["whenUnsatisfiable"], "DoNotSchedule");
         assert_eq!(
-            pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"],
+            pod["topologySpreadConstraints"][0]["topologyKey"],
+            "topology.kubernetes.io/zone"
+        );
+        assert_eq!(
+            pod["topologySpreadConstraints"][0]["whenUnsatisfiable"],
+            "DoNotSchedule"
+        );
+        assert_eq!(
+            pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+                ["topologyKey"],
             "kubernetes.io/hostname"
         );
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-        assert_eq!(pod["containers"][0]["securityContext"]["allowPrivilegeEscalation"], false);
+        assert_eq!(
+            pod["containers"][0]["securityContext"]["allowPrivilegeEscalation"],
+            false
+        );
     }
     // Only Patroni's pods get a token, and its Role reaches only its pods.
     for set in objects.iter().filter(|o| o["kind"] == "StatefulSet") {
         let automount = &set["spec"]["template"]["spec"]["automountServiceAccountToken"];
-        assert_eq!(*automount, component(set) == "postgres", "{}", set["metadata"]["name"]);
+        assert_eq!(
+            *automount,
+            component(set) == "postgres",
+            "{}",
+            set["metadata"]["name"]
+        );
     }
     let role = find(&objects, "Role", "dify-postgres").unwrap();
     assert_eq!(role["rules"][0]["resources"], serde_json::json!(["pods"]));
@@ -95,8 +115,14 @@ fn the_leader_service_follows_the_label_the_callback_sets() {
     let objects = render(&["-f", "profiles/ha.yaml"]);
     let leader = find(&objects, "Service", "dify-postgres").unwrap();
     let replicas = find(&objects, "Service", "dify-postgres-replicas").unwrap();
-    assert_eq!(leader["spec"]["selector"]["dify-gen.io/postgres-role"], "primary");
-    assert_eq!(replicas["spec"]["selector"]["dify-gen.io/postgres-role"], "replica");
+    assert_eq!(
+        leader["spec"]["selector"]["dify-gen.io/postgres-role"],
+        "primary"
+    );
+    assert_eq!(
+        replicas["spec"]["selector"]["dify-gen.io/postgres-role"],
+        "replica"
+    );
     let patroni = &find(&objects, "ConfigMap", "dify-postgres-patroni").unwrap()["data"];
     let callback = patroni["role-label.py"].as_str().unwrap();
     assert!(callback.contains("LABEL = \"dify-gen.io/postgres-role\""));
@@ -121,9 +147,15 @@ fn the_leader_service_follows_the_label_the_callback_sets() {
     // The Sentinels the scripts ask are the ones Dify asks.
     let redis = &find(&objects, "ConfigMap", "dify-redis-config").unwrap()["data"];
     for sentinel in backend["REDIS_SENTINELS"].as_str().unwrap().split(',') {
-        assert!(redis["start-redis.sh"].as_str().unwrap().contains(sentinel), "{sentinel}");
+        assert!(
+            redis["start-redis.sh"].as_str().unwrap().contains(sentinel),
+            "{sentinel}"
+        );
     }
-    assert!(redis["sentinel.conf"].as_str().unwrap().contains("sentinel monitor dify-master "));
+    assert!(redis["sentinel.conf"]
+        .as_str()
+        .unwrap()
+        .contains("sentinel monitor dify-master "));
 }
 
 #[test]
@@ -134,10 +166,16 @@ fn no_password_is_written_into_the_data_layer_config() {
             let text = text.as_str().unwrap_or("");
             for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
                 let lower = line.to_ascii_lowercase();
-                if lower.contains("requirepass") || lower.contains("masterauth") || lower.contains("auth-pass") {
+                if lower.contains("requirepass")
+                    || lower.contains("masterauth")
+                    || lower.contains("auth-pass")
+                {
                     assert!(line.contains("$REDIS_PASSWORD"), "{key}: {line}");
                 }
-                assert!(!lower.trim_start().starts_with("password:"), "{key}: {line}");
+                assert!(
+                    !lower.trim_start().starts_with("password:"),
+                    "{key}: {line}"
+                );
             }
         }
     }
@@ -147,13 +185,25 @@ fn no_password_is_written_into_the_data_layer_config() {
 fn dev_runs_single_instances_without_budgets_that_block_drains() {
     let objects = render(&["-f", "profiles/dev.yaml"]);
     for name in ["dify-etcd", "dify-postgres", "dify-redis", "dify-sentinel"] {
-        assert_eq!(find(&objects, "StatefulSet", name).unwrap()["spec"]["replicas"], 1);
-        assert!(find(&objects, "PodDisruptionBudget", name).is_none(), "{name}");
+        assert_eq!(
+            find(&objects, "StatefulSet", name).unwrap()["spec"]["replicas"],
+            1
+        );
+        assert!(
+            find(&objects, "PodDisruptionBudget", name).is_none(),
+            "{name}"
+        );
     }
     let patroni = &find(&objects, "ConfigMap", "dify-postgres-patroni").unwrap()["data"];
-    assert!(patroni["patroni.yml"].as_str().unwrap().contains("synchronous_mode: false"));
+    assert!(patroni["patroni.yml"]
+        .as_str()
+        .unwrap()
+        .contains("synchronous_mode: false"));
     let check = &find(&objects, "ConfigMap", "dify-postgres-check").unwrap()["data"];
-    assert!(check["replication-check.sh"].as_str().unwrap().contains("EXPECTED_STANDBYS:-0}"));
+    assert!(check["replication-check.sh"]
+        .as_str()
+        .unwrap()
+        .contains("EXPECTED_STANDBYS:-0}"));
 }
 
 #[test]
@@ -188,7 +238,9 @@ fn external_redis_renders_no_redis_objects() {
         "--set",
         "redis.external={host: redis.example.com, port: 6379, useSsl: true}",
     ]);
-    assert!(objects.iter().all(|o| !matches!(component(o), "redis" | "sentinel")));
+    assert!(objects
+        .iter()
+        .all(|o| !matches!(component(o), "redis" | "sentinel")));
     assert!(find(&objects, "StatefulSet", "dify-postgres").is_some());
     let backend = &find(&objects, "ConfigMap", "dify-backend").unwrap()["data"];
     assert_eq!(backend["REDIS_HOST"], "redis.example.com");
@@ -196,12 +248,34 @@ fn external_redis_renders_no_redis_objects() {
 
 #[test]
 fn quorums_a_zone_loss_would_break_are_warnings_at_the_zones_line() {
-    let r = run(&["validate", "-f", "profiles/ha.yaml", "--set", "zones=[zone-a, zone-b]"]);
+    let r = run(&[
+        "validate",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "zones=[zone-a, zone-b]",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("warning[T114]: etcd keeps no quorum when a zone fails"), "{}", r.stderr);
-    assert!(r.stderr.contains("warning[T114]: Sentinel keeps no quorum"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning[T114]: etcd keeps no quorum when a zone fails"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("warning[T114]: Sentinel keeps no quorum"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("--> --set zones:1:1"), "{}", r.stderr);
-    let strict = run(&["validate", "--strict", "-f", "profiles/ha.yaml", "--set", "zones=[zone-a, zone-b]"]);
+    let strict = run(&[
+        "validate",
+        "--strict",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "zones=[zone-a, zone-b]",
+    ]);
     assert_eq!(strict.code, 1);
 }
 
@@ -218,7 +292,8 @@ fn a_sentinel_quorum_below_a_majority_is_a_warning() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("warning[T112]: Sentinel quorum 2 is below a majority of the 5 Sentinels"),
+        r.stderr
+            .contains("warning[T112]: Sentinel quorum 2 is below a majority of the 5 Sentinels"),
         "{}",
         r.stderr
     );

@@ -105,7 +105,10 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     assert_eq!(beat["spec"]["strategy"]["type"], "Recreate");
     let job = objects
         .iter()
-        .find(|o| o["kind"] == "Job" && o["metadata"]["labels"]["app.kubernetes.io/component"] == "migration")
+        .find(|o| {
+            o["kind"] == "Job"
+                && o["metadata"]["labels"]["app.kubernetes.io/component"] == "migration"
+        })
         .unwrap();
     let c = &job["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(env(c, "MODE").as_deref(), Some("migration"));
@@ -128,7 +131,11 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     // Dify has no `/healthz` or `/readyz` (etcd's `/readyz` is real).
     for o in objects.iter().filter(|o| o["kind"] == "Deployment") {
         let text = o.to_string();
-        assert!(!text.contains("/healthz") && !text.contains("/readyz"), "{}", o["metadata"]["name"]);
+        assert!(
+            !text.contains("/healthz") && !text.contains("/readyz"),
+            "{}",
+            o["metadata"]["name"]
+        );
     }
     let text = run(&["render", "-f", "profiles/ha.yaml"]).stdout;
     assert!(!text.contains(":latest"));

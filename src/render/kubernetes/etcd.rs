@@ -47,7 +47,11 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
             plan,
             format!("{name}-headless"),
             COMPONENT,
-            &[("client", CLIENT_PORT), ("peer", PEER_PORT), ("metrics", METRICS_PORT)],
+            &[
+                ("client", CLIENT_PORT),
+                ("peer", PEER_PORT),
+                ("metrics", METRICS_PORT),
+            ],
         )
         .value(),
         stateful_set(plan).value(),

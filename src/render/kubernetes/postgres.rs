@@ -14,10 +14,10 @@ use super::etcd;
 use super::labels::{labels, meta, selector, selector_labels};
 use super::pods::resources;
 use super::stateful::{
-    budget, config_volume, container_security, data_claim, empty_dir, field_env,
-    headless_service, http_probe, placement, pod_security, service_port,
+    budget, config_volume, container_security, data_claim, empty_dir, field_env, headless_service,
+    http_probe, placement, pod_security, service_port,
 };
-use super::ToValue;
+use super::{config_hash, ToValue};
 use crate::plan::{image_tag, Plan};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
@@ -172,11 +172,13 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
         return Vec::new();
     };
     let name = plan.name(COMPONENT);
+    let patroni_config = config_map(plan, p);
+    let hash = config_hash(&patroni_config.data);
     let mut out = vec![
         service_account(plan, name.clone(), COMPONENT, true).value(),
         role(plan).value(),
         role_binding(plan).value(),
-        config_map(plan, p).value(),
+        patroni_config.value(),
         check_config_map(plan, p).value(),
         headless_service(
             plan,
@@ -187,7 +189,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
         .value(),
         role_service(plan, name.clone(), "primary").value(),
         role_service(plan, format!("{name}-replicas"), "replica").value(),
-        stateful_set(plan, p).value(),
+        stateful_set(plan, p, &hash).value(),
         service_account(plan, plan.name(CHECK_COMPONENT), CHECK_COMPONENT, false).value(),
         check_job(plan, p).value(),
     ];
@@ -215,7 +217,11 @@ fn role(plan: &Plan) -> Role {
         rules: Some(vec![PolicyRule {
             api_groups: Some(vec![String::new()]),
             resources: Some(vec!["pods".into()]),
-            resource_names: Some((0..members).map(|i| format!("{}-{i}", plan.name(COMPONENT))).collect()),
+            resource_names: Some(
+                (0..members)
+                    .map(|i| format!("{}-{i}", plan.name(COMPONENT)))
+                    .collect(),
+            ),
             verbs: vec!["get".into(), "patch".into()],
             ..Default::default()
         }]),
@@ -248,9 +254,18 @@ fn config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
     ConfigMap {
         metadata: meta(plan, config_map_name(plan), COMPONENT),
         data: Some(BTreeMap::from([
-            ("patroni.yml".to_string(), templates::render("patroni/patroni.yml.j2", &ctx)),
-            ("post-bootstrap.sh".to_string(), templates::render("patroni/post-bootstrap.sh.j2", &ctx)),
-            ("role-label.py".to_string(), templates::render("patroni/role-label.py.j2", &ctx)),
+            (
+                "patroni.yml".to_string(),
+                templates::render("patroni/patroni.yml.j2", &ctx),
+            ),
+            (
+                "post-bootstrap.sh".to_string(),
+                templates::render("patroni/post-bootstrap.sh.j2", &ctx),
+            ),
+            (
+                "role-label.py".to_string(),
+                templates::render("patroni/role-label.py.j2", &ctx),
+            ),
         ])),
         ..Default::default()
     }
@@ -261,8 +276,14 @@ fn check_config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
     ConfigMap {
         metadata: meta(plan, plan.name(CHECK_COMPONENT), CHECK_COMPONENT),
         data: Some(BTreeMap::from([
-            ("replication-check.sh".to_string(), templates::render("postgres/replication-check.sh.j2", &ctx)),
-            ("replication-check.sql".to_string(), templates::render("postgres/replication-check.sql.j2", &ctx)),
+            (
+                "replication-check.sh".to_string(),
+                templates::render("postgres/replication-check.sh.j2", &ctx),
+            ),
+            (
+                "replication-check.sql".to_string(),
+                templates::render("postgres/replication-check.sql.j2", &ctx),
+            ),
         ])),
         ..Default::default()
     }
@@ -285,7 +306,7 @@ fn role_service(plan: &Plan, name: String, role: &str) -> Service {
     }
 }
 
-fn stateful_set(plan: &Plan, p: &Patroni) -> StatefulSet {
+fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
     let name = plan.name(COMPONENT);
     let t = plan.t;
     let (spread, affinity) = placement(plan, COMPONENT, p.members);
@@ -313,8 +334,14 @@ fn stateful_set(plan: &Plan, p: &Patroni) -> StatefulSet {
             field_env("POD_NAMESPACE", "metadata.namespace"),
             field_env("POD_IP", "status.podIP"),
             plain("PATRONI_NAME", "$(POD_NAME)"),
-            plain("PATRONI_RESTAPI_CONNECT_ADDRESS", format!("$(POD_IP):{API_PORT}")),
-            plain("PATRONI_POSTGRESQL_CONNECT_ADDRESS", format!("$(POD_IP):{PORT}")),
+            plain(
+                "PATRONI_RESTAPI_CONNECT_ADDRESS",
+                format!("$(POD_IP):{API_PORT}"),
+            ),
+            plain(
+                "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
+                format!("$(POD_IP):{PORT}"),
+            ),
             secret_var("PATRONI_SUPERUSER_PASSWORD", &p.superuser_password),
             secret_var("PATRONI_REPLICATION_PASSWORD", &p.replication_password),
             secret_var("DIFY_DB_PASSWORD", &t.postgres.password),
@@ -348,6 +375,10 @@ fn stateful_set(plan: &Plan, p: &Patroni) -> StatefulSet {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(plan, COMPONENT)),
+                    annotations: Some(BTreeMap::from([(
+                        "dify-gen.io/config-hash".to_string(),
+                        config_hash.to_string(),
+                    )])),
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
@@ -394,7 +425,10 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
         name: CHECK_COMPONENT.into(),
         image: Some(plan.t.images.postgres.clone()),
         image_pull_policy: Some("IfNotPresent".into()),
-        command: Some(vec!["sh".into(), format!("{CHECK_DIR}/replication-check.sh")]),
+        command: Some(vec![
+            "sh".into(),
+            format!("{CHECK_DIR}/replication-check.sh"),
+        ]),
         env: Some(vec![
             plain("PGHOST", plan.name(COMPONENT)),
             plain("PGPORT", PORT.to_string()),
@@ -407,7 +441,10 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
                 ("cpu".to_string(), Quantity("50m".into())),
                 ("memory".to_string(), Quantity("64Mi".into())),
             ])),
-            limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
+            limits: Some(BTreeMap::from([(
+                "memory".to_string(),
+                Quantity("128Mi".into()),
+            )])),
             ..Default::default()
         }),
         security_context: Some(container_security()),

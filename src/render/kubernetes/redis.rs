@@ -11,11 +11,10 @@
 use super::labels::{labels, meta, selector};
 use super::pods::resources;
 use super::stateful::{
-    budget, config_volume, container_security, data_claim, empty_dir, field_env,
-    headless_domain, headless_service, exec_probe, majority, member_hosts, placement,
-    pod_security,
+    budget, config_volume, container_security, data_claim, empty_dir, exec_probe, field_env,
+    headless_domain, headless_service, majority, member_hosts, placement, pod_security,
 };
-use super::ToValue;
+use super::{config_hash, ToValue};
 use crate::plan::Plan;
 use crate::render::kubernetes::config::secret_var;
 use crate::render::templates;
@@ -94,9 +93,17 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     let redis = plan.name(COMPONENT);
     let sentinel = plan.name(SENTINEL_COMPONENT);
     let nodes = s.replicas + 1;
+    let config = config_map(plan, s);
+    let hash = config_hash(&config.data);
     let mut out = vec![
-        config_map(plan, s).value(),
-        headless_service(plan, format!("{redis}-headless"), COMPONENT, &[("redis", PORT)]).value(),
+        config.value(),
+        headless_service(
+            plan,
+            format!("{redis}-headless"),
+            COMPONENT,
+            &[("redis", PORT)],
+        )
+        .value(),
         headless_service(
             plan,
             format!("{sentinel}-headless"),
@@ -104,8 +111,8 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
             &[("sentinel", SENTINEL_PORT)],
         )
         .value(),
-        redis_set(plan, s).value(),
-        sentinel_set(plan, s).value(),
+        redis_set(plan, s, &hash).value(),
+        sentinel_set(plan, s, &hash).value(),
     ];
     // Data nodes: one may go while another can be promoted.
     if let Some(pdb) = budget(plan, redis, COMPONENT, nodes, 1) {
@@ -138,13 +145,13 @@ fn config_map(plan: &Plan, s: &RedisSentinel) -> ConfigMap {
     }
 }
 
-fn redis_set(plan: &Plan, s: &RedisSentinel) -> StatefulSet {
+fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
     // Ready once it answers and, for a replica, once its initial sync is done.
-    let ready = format!(
-        "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -q PONG"
-    );
+    let ready =
+        format!("REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -q PONG");
     set(
         plan,
+        hash,
         Member {
             component: COMPONENT,
             replicas: s.replicas + 1,
@@ -153,17 +160,21 @@ fn redis_set(plan: &Plan, s: &RedisSentinel) -> StatefulSet {
             probe: ready,
             run_dir: "/run/redis",
             resources: &s.resources,
-            claim: Some(data_claim(s.storage.size.as_str(), s.storage.class_name.as_ref())),
+            claim: Some(data_claim(
+                s.storage.size.as_str(),
+                s.storage.class_name.as_ref(),
+            )),
         },
     )
 }
 
-fn sentinel_set(plan: &Plan, s: &RedisSentinel) -> StatefulSet {
+fn sentinel_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
     let ready = format!(
         "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {SENTINEL_PORT} ping | grep -q PONG"
     );
     set(
         plan,
+        hash,
         Member {
             component: SENTINEL_COMPONENT,
             replicas: s.sentinels,
@@ -189,7 +200,7 @@ struct Member<'a> {
     claim: Option<PersistentVolumeClaim>,
 }
 
-fn set(plan: &Plan, m: Member) -> StatefulSet {
+fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
     let name = plan.name(m.component);
     let (spread, affinity) = placement(plan, m.component, m.replicas);
     let mut mounts = vec![
@@ -256,6 +267,10 @@ fn set(plan: &Plan, m: Member) -> StatefulSet {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels(plan, m.component)),
+                    annotations: Some(BTreeMap::from([(
+                        "dify-gen.io/config-hash".to_string(),
+                        config_hash.to_string(),
+                    )])),
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {

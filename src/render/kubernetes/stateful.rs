@@ -25,7 +25,12 @@ pub fn majority(members: u32) -> u32 {
 
 /// A headless Service giving each pod a stable DNS name. Not-ready pods are
 /// published too: members must find each other before any is ready.
-pub fn headless_service(plan: &Plan, name: String, component: &str, ports: &[(&str, u16)]) -> Service {
+pub fn headless_service(
+    plan: &Plan,
+    name: String,
+    component: &str,
+    ports: &[(&str, u16)],
+) -> Service {
     Service {
         metadata: meta(plan, name, component),
         spec: Some(ServiceSpec {
@@ -52,8 +57,14 @@ pub fn service_port(name: &str, port: u16) -> ServicePort {
 /// `maxUnavailable: 1` when one member may go while the rest still hold what
 /// they need (`needed` members); otherwise no budget at all, since a budget
 /// that allows nothing blocks every node drain.
-pub fn budget(plan: &Plan, name: String, component: &str, members: u32, needed: u32) -> Option<PodDisruptionBudget> {
-    (members >= 2 && members - 1 >= needed).then(|| PodDisruptionBudget {
+pub fn budget(
+    plan: &Plan,
+    name: String,
+    component: &str,
+    members: u32,
+    needed: u32,
+) -> Option<PodDisruptionBudget> {
+    (members >= 2 && members > needed).then(|| PodDisruptionBudget {
         metadata: meta(plan, name, component),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(1)),
@@ -68,14 +79,23 @@ pub fn budget(plan: &Plan, name: String, component: &str, members: u32, needed: 
 /// Members spread evenly over the topology's zones (hard, when there are at
 /// least two) and never two on one node (hard anti-affinity): a quorum must
 /// not depend on a single node or zone.
-pub fn placement(plan: &Plan, component: &str, members: u32) -> (Option<Vec<TopologySpreadConstraint>>, Option<Affinity>) {
+pub fn placement(
+    plan: &Plan,
+    component: &str,
+    members: u32,
+) -> (Option<Vec<TopologySpreadConstraint>>, Option<Affinity>) {
     if members < 2 {
         return (None, None);
     }
     let spread = |key: &str, hard: bool| TopologySpreadConstraint {
         max_skew: 1,
         topology_key: key.into(),
-        when_unsatisfiable: if hard { "DoNotSchedule" } else { "ScheduleAnyway" }.into(),
+        when_unsatisfiable: if hard {
+            "DoNotSchedule"
+        } else {
+            "ScheduleAnyway"
+        }
+        .into(),
         label_selector: Some(selector(plan, component)),
         ..Default::default()
     };
@@ -91,17 +111,18 @@ pub fn placement(plan: &Plan, component: &str, members: u32) -> (Option<Vec<Topo
                 label_selector: Some(selector(plan, component)),
                 ..Default::default()
             }]),
-            preferred_during_scheduling_ignored_during_execution: (plan.t.zones.len() > 1).then(|| {
-                vec![WeightedPodAffinityTerm {
-                    weight: 100,
-                    pod_affinity_term: PodAffinityTerm {
-                        topology_key: ZONE_KEY.into(),
-                        label_selector: Some(selector(plan, component)),
-                        ..Default::default()
-                    },
-                }]
-            }),
-            ..Default::default()
+            preferred_during_scheduling_ignored_during_execution: (plan.t.zones.len() > 1).then(
+                || {
+                    vec![WeightedPodAffinityTerm {
+                        weight: 100,
+                        pod_affinity_term: PodAffinityTerm {
+                            topology_key: ZONE_KEY.into(),
+                            label_selector: Some(selector(plan, component)),
+                            ..Default::default()
+                        },
+                    }]
+                },
+            ),
         }),
         ..Default::default()
     };
@@ -148,7 +169,10 @@ pub fn data_claim(size: &str, class_name: Option<&String>) -> PersistentVolumeCl
             access_modes: Some(vec!["ReadWriteOnce".into()]),
             storage_class_name: class_name.cloned(),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size.to_string()))])),
+                requests: Some(BTreeMap::from([(
+                    "storage".to_string(),
+                    Quantity(size.to_string()),
+                )])),
                 ..Default::default()
             }),
             ..Default::default()

@@ -62,7 +62,8 @@ pub fn patroni_program() -> PathBuf {
 /// would say little.
 pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     static RUN: Mutex<()> = Mutex::new(());
-    RUN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    RUN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Ports handed out so far by this test process, so two members never get the
@@ -72,7 +73,8 @@ static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 pub fn free_port() -> u16 {
     let mut taken = PORTS.lock().expect("port registry lock");
     for _ in 0..100 {
-        let listener = TcpListener::bind((LOCALHOST, 0)).expect("bind an ephemeral port on 127.0.0.1");
+        let listener =
+            TcpListener::bind((LOCALHOST, 0)).expect("bind an ephemeral port on 127.0.0.1");
         let port = listener.local_addr().expect("local address").port();
         if taken.insert(port) {
             return port;
@@ -128,7 +130,10 @@ pub fn postgres_identity() -> Option<(u32, u32)> {
         })
         .split(':')
         .collect();
-    Some((fields[2].parse().expect("uid"), fields[3].parse().expect("gid")))
+    Some((
+        fields[2].parse().expect("uid"),
+        fields[3].parse().expect("gid"),
+    ))
 }
 
 /// Makes `path` (a directory) usable by the postgres user when running as root.
@@ -166,7 +171,12 @@ impl Process {
         let child = command
             .spawn()
             .unwrap_or_else(|error| panic!("start {name} ({command:?}): {error}"));
-        Process { name: name.to_string(), log, child: Some(child), pid_files: Vec::new() }
+        Process {
+            name: name.to_string(),
+            log,
+            child: Some(child),
+            pid_files: Vec::new(),
+        }
     }
 
     /// Registers a PID file (first line a PID) of a process this one starts in
@@ -203,14 +213,26 @@ impl Process {
 impl Drop for Process {
     fn drop(&mut self) {
         if thread::panicking() {
-            eprintln!("----- last lines of {} ({}) -----\n{}", self.name, self.log.display(), self.log_tail(40));
+            eprintln!(
+                "----- last lines of {} ({}) -----\n{}",
+                self.name,
+                self.log.display(),
+                self.log_tail(40)
+            );
         }
         self.kill();
     }
 }
 
 fn read_pid(path: &Path) -> Option<u32> {
-    fs::read_to_string(path).ok()?.lines().next()?.trim().parse().ok().filter(|pid| *pid > 1)
+    fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|pid| *pid > 1)
 }
 
 /// Kills `pid` and its direct children by PID. PostgreSQL puts every backend
@@ -218,25 +240,35 @@ fn read_pid(path: &Path) -> Option<u32> {
 /// postmaster is stopped first so that it forks nothing while its children
 /// are listed.
 fn kill_with_children(pid: u32) {
-    let _ = Command::new("kill").args(["-STOP", &pid.to_string()]).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
     let children = children_of(pid);
     kill_group(pid);
     for child in children {
-        let _ = Command::new("kill").args(["-KILL", &child.to_string()]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &child.to_string()])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
 fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            fs::read_to_string(format!("/proc/{pid}/stat")).ok().is_some_and(|stat| {
-                // Fields after the command name, which is in parentheses: state, ppid, ...
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                    == Some(parent)
-            })
+            fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .is_some_and(|stat| {
+                    // Fields after the command name, which is in parentheses: state, ppid, ...
+                    stat.rsplit_once(')')
+                        .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                        == Some(parent)
+                })
         })
         .collect()
 }
@@ -247,19 +279,31 @@ fn kill_group(pid: u32) {
         .args(["-KILL", "--", &format!("-{pid}")])
         .stderr(Stdio::null())
         .status();
-    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// `GET path` against 127.0.0.1:port; returns the status code and body.
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-    stream.set_write_timeout(Some(Duration::from_secs(3))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n").ok()?;
+    stream
+        .set_write_timeout(Some(Duration::from_secs(3)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
     Some((status, body))
 }
 
@@ -295,9 +339,15 @@ impl Resp {
     pub fn connect(port: u16, password: &str) -> Result<Resp, String> {
         let stream = TcpStream::connect_timeout(&local(port), Duration::from_millis(500))
             .map_err(|error| format!("connect {port}: {error}"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
-        stream.set_write_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
-        let mut connection = Resp { reader: BufReader::new(stream) };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .map_err(|e| e.to_string())?;
+        stream
+            .set_write_timeout(Some(Duration::from_secs(2)))
+            .map_err(|e| e.to_string())?;
+        let mut connection = Resp {
+            reader: BufReader::new(stream),
+        };
         match connection.call(&["AUTH", password])? {
             Reply::Status(_) => Ok(connection),
             other => Err(format!("AUTH on {port}: {other:?}")),
@@ -309,13 +359,19 @@ impl Resp {
         for arg in args {
             request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
         }
-        self.reader.get_mut().write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+        self.reader
+            .get_mut()
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
         self.read_reply()
     }
 
     fn read_line(&mut self) -> Result<String, String> {
         let mut line = String::new();
-        let read = self.reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        let read = self
+            .reader
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
         if read == 0 {
             return Err("connection closed".into());
         }
@@ -330,17 +386,25 @@ impl Resp {
             "-" => Ok(Reply::Error(rest.into())),
             ":" => rest.parse().map(Reply::Integer).map_err(|e| e.to_string()),
             "$" => {
-                let len: i64 = rest.parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+                let len: i64 = rest
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
                 if len < 0 {
                     return Ok(Reply::Bulk(None));
                 }
                 let mut buffer = vec![0; usize::try_from(len).expect("length") + 2];
-                self.reader.read_exact(&mut buffer).map_err(|e| e.to_string())?;
+                self.reader
+                    .read_exact(&mut buffer)
+                    .map_err(|e| e.to_string())?;
                 buffer.truncate(buffer.len() - 2);
-                Ok(Reply::Bulk(Some(String::from_utf8_lossy(&buffer).into_owned())))
+                Ok(Reply::Bulk(Some(
+                    String::from_utf8_lossy(&buffer).into_owned(),
+                )))
             }
             "*" => {
-                let len: i64 = rest.parse().map_err(|e: std::num::ParseIntError| e.to_string())?;
+                let len: i64 = rest
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| e.to_string())?;
                 let mut items = Vec::new();
                 for _ in 0..len.max(0) {
                     items.push(self.read_reply()?);
@@ -358,8 +422,14 @@ pub fn run_bounded(mut command: Command, limit: Duration) -> (bool, String) {
     let log = dir.path().join("out");
     let out = fs::File::create(&log).expect("create output file");
     let err = out.try_clone().expect("clone");
-    command.stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err)).process_group(0);
-    let mut child = command.spawn().unwrap_or_else(|error| panic!("run {command:?}: {error}"));
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .process_group(0);
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|error| panic!("run {command:?}: {error}"));
     let start = Instant::now();
     let status = loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -375,6 +445,9 @@ pub fn run_bounded(mut command: Command, limit: Duration) -> (bool, String) {
     let output = fs::read_to_string(&log).unwrap_or_default();
     match status {
         Some(status) => (status.success(), output),
-        None => (false, format!("{output}\n(killed after {}s)", limit.as_secs())),
+        None => (
+            false,
+            format!("{output}\n(killed after {}s)", limit.as_secs()),
+        ),
     }
 }

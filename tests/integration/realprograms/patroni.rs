@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::harness::{exclusive, 
-    free_port, hand_over, http_get, patroni_program, postgres_identity, require_program, run_bounded, wait_for,
-    write_file, Process, LOCALHOST,
+use super::harness::{
+    exclusive, free_port, hand_over, http_get, patroni_program, postgres_identity, require_program,
+    run_bounded, wait_for, write_file, Process, LOCALHOST,
 };
 use super::rendered::{render_ha, Rendered, NAMESPACE, RELEASE};
 
@@ -51,7 +51,10 @@ fn start_etcd(rendered: &Rendered, root: &Path) -> Etcd {
                 for j in 0..n {
                     let host = format!("{RELEASE}-etcd-{j}.{domain}");
                     arg = arg.replace(&format!("{host}:2380"), &format!("{LOCALHOST}:{}", peer[j]));
-                    arg = arg.replace(&format!("{host}:2379"), &format!("{LOCALHOST}:{}", client[j]));
+                    arg = arg.replace(
+                        &format!("{host}:2379"),
+                        &format!("{LOCALHOST}:{}", client[j]),
+                    );
                 }
                 arg = arg.replace("0.0.0.0:2380", &format!("{LOCALHOST}:{}", peer[i]));
                 arg = arg.replace("0.0.0.0:2379", &format!("{LOCALHOST}:{}", client[i]));
@@ -70,15 +73,28 @@ fn start_etcd(rendered: &Rendered, root: &Path) -> Etcd {
         }
         let mut command = Command::new(&etcd);
         command.args(&args);
-        members.push(Process::spawn(&format!("etcd-{i}"), command, root.join(format!("etcd-{i}.log"))));
+        members.push(Process::spawn(
+            &format!("etcd-{i}"),
+            command,
+            root.join(format!("etcd-{i}.log")),
+        ));
     }
     for (i, port) in client.iter().enumerate() {
-        wait_for(&format!("etcd-{i} healthy"), Duration::from_secs(30), Duration::from_millis(250), || {
-            http_get(*port, "/health").filter(|(status, body)| *status == 200 && body.contains("true"))
-        })
+        wait_for(
+            &format!("etcd-{i} healthy"),
+            Duration::from_secs(30),
+            Duration::from_millis(250),
+            || {
+                http_get(*port, "/health")
+                    .filter(|(status, body)| *status == 200 && body.contains("true"))
+            },
+        )
         .unwrap_or_else(|error| panic!("{error}\n{}", members[i].log_tail(30)));
     }
-    Etcd { client_ports: client, _members: members }
+    Etcd {
+        client_ports: client,
+        _members: members,
+    }
 }
 
 struct Member {
@@ -107,7 +123,12 @@ impl Cluster {
         let patroni = patroni_program();
         let scripts = root.join("scripts");
         fs::create_dir_all(&scripts).expect("scripts dir");
-        for key in ["post-bootstrap.sh", "role-label.py", "replication-check.sh", "replication-check.sql"] {
+        for key in [
+            "post-bootstrap.sh",
+            "role-label.py",
+            "replication-check.sh",
+            "replication-check.sql",
+        ] {
             write_file(&scripts.join(key), rendered.file(key), 0o755);
         }
         // The test sets the same variables the StatefulSet gives each pod.
@@ -119,12 +140,18 @@ impl Cluster {
             "PATRONI_REPLICATION_PASSWORD",
             "DIFY_DB_PASSWORD",
         ] {
-            assert!(rendered.patroni_env.iter().any(|v| v == var), "the Patroni pods do not get `{var}`");
+            assert!(
+                rendered.patroni_env.iter().any(|v| v == var),
+                "the Patroni pods do not get `{var}`"
+            );
         }
         // The only edit to the file: the directory its scripts are mounted in.
         let rendered_config = rendered.file("patroni.yml");
         let dir = &rendered.patroni_dir;
-        assert!(rendered_config.contains(dir.as_str()), "patroni.yml does not use its mount {dir}");
+        assert!(
+            rendered_config.contains(dir.as_str()),
+            "patroni.yml does not use its mount {dir}"
+        );
         let config = rendered_config.replace(dir.as_str(), &scripts.display().to_string());
         let etcd_hosts = etcd
             .client_ports
@@ -148,7 +175,14 @@ impl Cluster {
                 }
             })
             .collect();
-        let mut cluster = Cluster { root: root.to_path_buf(), scripts, etcd_hosts, members, identity, patroni };
+        let mut cluster = Cluster {
+            root: root.to_path_buf(),
+            scripts,
+            etcd_hosts,
+            members,
+            identity,
+            patroni,
+        };
         for i in 0..cluster.members.len() {
             cluster.start_member(i);
         }
@@ -164,10 +198,22 @@ impl Cluster {
             .env("HOME", &member.dir)
             // Per-pod values, as the StatefulSet sets them (addresses adapted).
             .env("PATRONI_NAME", &member.name)
-            .env("PATRONI_RESTAPI_LISTEN", format!("{LOCALHOST}:{}", member.api_port))
-            .env("PATRONI_RESTAPI_CONNECT_ADDRESS", format!("{LOCALHOST}:{}", member.api_port))
-            .env("PATRONI_POSTGRESQL_LISTEN", format!("{LOCALHOST}:{}", member.pg_port))
-            .env("PATRONI_POSTGRESQL_CONNECT_ADDRESS", format!("{LOCALHOST}:{}", member.pg_port))
+            .env(
+                "PATRONI_RESTAPI_LISTEN",
+                format!("{LOCALHOST}:{}", member.api_port),
+            )
+            .env(
+                "PATRONI_RESTAPI_CONNECT_ADDRESS",
+                format!("{LOCALHOST}:{}", member.api_port),
+            )
+            .env(
+                "PATRONI_POSTGRESQL_LISTEN",
+                format!("{LOCALHOST}:{}", member.pg_port),
+            )
+            .env(
+                "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
+                format!("{LOCALHOST}:{}", member.pg_port),
+            )
             .env("PATRONI_SUPERUSER_PASSWORD", SUPERUSER_PASSWORD)
             .env("PATRONI_REPLICATION_PASSWORD", REPLICATION_PASSWORD)
             .env("DIFY_DB_PASSWORD", APP_PASSWORD)
@@ -179,7 +225,9 @@ impl Cluster {
         if let Some((uid, gid)) = self.identity {
             command.uid(uid).gid(gid);
         }
-        let log = self.root.join(format!("{}.start-{}.log", member.name, member.starts));
+        let log = self
+            .root
+            .join(format!("{}.start-{}.log", member.name, member.starts));
         let mut process = Process::spawn(&member.name, command, log);
         let data = member.dir.join("data");
         process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
@@ -196,9 +244,10 @@ impl Cluster {
     /// Index of the member whose REST API says it is the running primary
     /// holding the leader lock: what the leader Service routes to.
     fn leader(&self) -> Option<usize> {
-        self.members
-            .iter()
-            .position(|m| m.process.is_some() && http_get(m.api_port, "/primary").is_some_and(|(status, _)| status == 200))
+        self.members.iter().position(|m| {
+            m.process.is_some()
+                && http_get(m.api_port, "/primary").is_some_and(|(status, _)| status == 200)
+        })
     }
 
     fn replication_check(&self, leader: usize, extra_env: &[(&str, &str)]) -> (bool, String) {
@@ -224,10 +273,26 @@ impl Cluster {
     }
 }
 
-fn psql(port: u16, user: &str, password: &str, database: &str, sql: &str) -> Result<String, String> {
+fn psql(
+    port: u16,
+    user: &str,
+    password: &str,
+    database: &str,
+    sql: &str,
+) -> Result<String, String> {
     let mut command = Command::new("psql");
     command
-        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", LOCALHOST, "-p", &port.to_string()])
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            LOCALHOST,
+            "-p",
+            &port.to_string(),
+        ])
         .args(["-U", user, "-d", database, "-c", sql])
         .env("PGPASSWORD", password)
         .env("PGCONNECT_TIMEOUT", "2");
@@ -250,20 +315,42 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     let mut cluster = Cluster::start(&rendered, root, &etcd);
 
     // (a) A leader, streaming standbys, and the rendered replication check passes.
-    let (leader, elapsed) = wait_for("a Patroni leader", Duration::from_secs(90), Duration::from_millis(500), || {
-        cluster.leader()
-    })
+    let (leader, elapsed) = wait_for(
+        "a Patroni leader",
+        Duration::from_secs(90),
+        Duration::from_millis(500),
+        || cluster.leader(),
+    )
     .unwrap_or_else(|error| {
         cluster.dump_logs();
         panic!("{error}")
     });
-    eprintln!("leader {} after {:.1}s", cluster.members[leader].name, elapsed.as_secs_f64());
+    eprintln!(
+        "leader {} after {:.1}s",
+        cluster.members[leader].name,
+        elapsed.as_secs_f64()
+    );
+    // Patroni ran the rendered role-label callback (outside a pod it only logs).
+    wait_for(
+        "the role-label callback to run",
+        Duration::from_secs(30),
+        Duration::from_millis(500),
+        || {
+            let log = cluster.members[leader].process.as_ref()?.log_tail(400);
+            log.contains("role-label: not in a pod with a service account; on_")
+                .then_some(())
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
     let (passed, output) = cluster.replication_check(leader, &[]);
     eprintln!("replication check:\n{output}");
     if !passed {
         cluster.dump_logs();
     }
-    assert!(passed, "the rendered replication check failed against the leader:\n{output}");
+    assert!(
+        passed,
+        "the rendered replication check failed against the leader:\n{output}"
+    );
     let states = psql(
         cluster.members[leader].pg_port,
         "postgres",
@@ -273,17 +360,37 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     )
     .expect("query pg_stat_replication");
     eprintln!("pg_stat_replication:\n{states}");
-    assert!(states.contains("|streaming|quorum"), "quorum commit is not in effect:\n{states}");
+    assert!(
+        states.contains("|streaming|quorum"),
+        "quorum commit is not in effect:\n{states}"
+    );
 
     // The check is not vacuous: asking for one standby more than exists fails.
-    let (passed, output) = cluster.replication_check(leader, &[("EXPECTED_STANDBYS", "3"), ("ATTEMPTS", "1")]);
-    assert!(!passed, "the replication check passed with too few standbys:\n{output}");
+    let (passed, output) =
+        cluster.replication_check(leader, &[("EXPECTED_STANDBYS", "3"), ("ATTEMPTS", "1")]);
+    assert!(
+        !passed,
+        "the replication check passed with too few standbys:\n{output}"
+    );
 
     // (b) Keep writing with synchronous commit while the leader is killed.
     let app_port = cluster.members[leader].pg_port;
-    psql(app_port, "dify", APP_PASSWORD, "dify", "CREATE TABLE failover_probe (id integer PRIMARY KEY)")
-        .expect("the app role and database from post-bootstrap.sh accept a table");
-    let setting = psql(app_port, "dify", APP_PASSWORD, "dify", "SHOW synchronous_commit").expect("show");
+    psql(
+        app_port,
+        "dify",
+        APP_PASSWORD,
+        "dify",
+        "CREATE TABLE failover_probe (id integer PRIMARY KEY)",
+    )
+    .expect("the app role and database from post-bootstrap.sh accept a table");
+    let setting = psql(
+        app_port,
+        "dify",
+        APP_PASSWORD,
+        "dify",
+        "SHOW synchronous_commit",
+    )
+    .expect("show");
     assert_eq!(setting, "on");
 
     let old_leader = leader;
@@ -297,7 +404,11 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
             break;
         }
         if killed_at.is_none() && acknowledged.len() >= 100 {
-            eprintln!("killing leader {} after {} acknowledged rows", cluster.members[old_leader].name, acknowledged.len());
+            eprintln!(
+                "killing leader {} after {} acknowledged rows",
+                cluster.members[old_leader].name,
+                acknowledged.len()
+            );
             cluster.kill_member(old_leader);
             killed_at = Some(Instant::now());
         }
@@ -306,7 +417,15 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
             continue;
         };
         let sql = format!("INSERT INTO failover_probe (id) VALUES ({id})");
-        if psql(cluster.members[target].pg_port, "dify", APP_PASSWORD, "dify", &sql).is_ok() {
+        if psql(
+            cluster.members[target].pg_port,
+            "dify",
+            APP_PASSWORD,
+            "dify",
+            &sql,
+        )
+        .is_ok()
+        {
             acknowledged.insert(id);
             if let Some(killed) = killed_at {
                 after_failover += 1;
@@ -343,7 +462,10 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         present.len(),
         lost.len()
     );
-    assert!(lost.is_empty(), "acknowledged rows lost in the failover: {lost:?}");
+    assert!(
+        lost.is_empty(),
+        "acknowledged rows lost in the failover: {lost:?}"
+    );
     assert!(
         failover_time <= FAILOVER_BOUND,
         "failover took {:.1}s, more than {}s",
@@ -357,5 +479,8 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     if !passed {
         cluster.dump_logs();
     }
-    assert!(passed, "the replication check failed after the old leader rejoined:\n{output}");
+    assert!(
+        passed,
+        "the replication check failed after the old leader rejoined:\n{output}"
+    );
 }

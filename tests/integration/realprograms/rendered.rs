@@ -71,12 +71,21 @@ pub fn render_ha() -> Rendered {
             files.insert(key.clone(), text.as_str().expect("text").to_string());
         }
     }
-    let container = |name: &str| -> &Value { &find("StatefulSet", name)["spec"]["template"]["spec"]["containers"][0] };
+    let container = |name: &str| -> &Value {
+        &find("StatefulSet", name)["spec"]["template"]["spec"]["containers"][0]
+    };
     let replicas = |name: &str| -> usize {
-        find("StatefulSet", name)["spec"]["replicas"].as_u64().expect("replicas") as usize
+        find("StatefulSet", name)["spec"]["replicas"]
+            .as_u64()
+            .expect("replicas") as usize
     };
     let env_names = |c: &Value| -> Vec<String> {
-        c["env"].as_array().into_iter().flatten().map(|e| e["name"].as_str().unwrap_or("").to_string()).collect()
+        c["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["name"].as_str().unwrap_or("").to_string())
+            .collect()
     };
     let etcd = container(&format!("{RELEASE}-etcd"));
     let patroni = container(&format!("{RELEASE}-postgres"));

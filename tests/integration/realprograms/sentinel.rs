@@ -3,13 +3,15 @@
 //! `redis.conf` / `sentinel.conf`. Addresses, ports and directories are
 //! adapted through the scripts' environment only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::harness::{exclusive, free_port, require_program, wait_for, write_file, Process, Reply, Resp, LOCALHOST};
+use super::harness::{
+    exclusive, free_port, require_program, wait_for, write_file, Process, Reply, Resp, LOCALHOST,
+};
 use super::rendered::{render_ha, Rendered, RELEASE};
 
 const PASSWORD: &str = "redis-test-password";
@@ -32,15 +34,30 @@ struct Deployment {
 
 impl Deployment {
     fn new(rendered: &Rendered, root: &Path) -> Deployment {
-        for program in ["redis-server", "redis-sentinel", "redis-cli", "timeout", "sha1sum", "awk"] {
+        for program in [
+            "redis-server",
+            "redis-sentinel",
+            "redis-cli",
+            "timeout",
+            "sha1sum",
+            "awk",
+        ] {
             require_program(program);
         }
         for var in ["REDIS_PASSWORD", "POD_NAME"] {
-            assert!(rendered.redis_env.iter().any(|v| v == var), "the Redis pods do not get `{var}`");
+            assert!(
+                rendered.redis_env.iter().any(|v| v == var),
+                "the Redis pods do not get `{var}`"
+            );
         }
         let conf = root.join("conf");
         fs::create_dir_all(&conf).expect("conf dir");
-        for key in ["redis.conf", "sentinel.conf", "start-redis.sh", "start-sentinel.sh"] {
+        for key in [
+            "redis.conf",
+            "sentinel.conf",
+            "start-redis.sh",
+            "start-sentinel.sh",
+        ] {
             write_file(&conf.join(key), rendered.file(key), 0o755);
         }
         Deployment {
@@ -56,7 +73,11 @@ impl Deployment {
     }
 
     fn sentinel_addresses(&self) -> String {
-        self.sentinel_ports.iter().map(|port| format!("{LOCALHOST}:{port}")).collect::<Vec<_>>().join(" ")
+        self.sentinel_ports
+            .iter()
+            .map(|port| format!("{LOCALHOST}:{port}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn script(&self, name: &str) -> Command {
@@ -65,7 +86,10 @@ impl Deployment {
             .arg(self.conf.join(name))
             .env("REDIS_PASSWORD", PASSWORD)
             .env("SENTINEL_ADDRESSES", self.sentinel_addresses())
-            .env("BOOTSTRAP_MASTER", format!("{LOCALHOST}:{}", self.redis_ports[0]));
+            .env(
+                "BOOTSTRAP_MASTER",
+                format!("{LOCALHOST}:{}", self.redis_ports[0]),
+            );
         command
     }
 
@@ -81,7 +105,9 @@ impl Deployment {
             .env("REDIS_CONF_DIR", &dir)
             .env("REDIS_DATA_DIR", dir.join("data"));
         self.starts += 1;
-        let log = self.root.join(format!("redis-{i}.start-{}.log", self.starts));
+        let log = self
+            .root
+            .join(format!("redis-{i}.start-{}.log", self.starts));
         self.redis[i] = Some(Process::spawn(&format!("redis-{i}"), command, log));
     }
 
@@ -95,7 +121,8 @@ impl Deployment {
             .env("SENTINEL_CONF_SOURCE", self.conf.join("sentinel.conf"))
             .env("SENTINEL_CONF_DIR", &dir);
         let log = self.root.join(format!("sentinel-{i}.log"));
-        self.sentinels.push(Process::spawn(&format!("sentinel-{i}"), command, log));
+        self.sentinels
+            .push(Process::spawn(&format!("sentinel-{i}"), command, log));
     }
 
     /// What Dify's client does (`Sentinel(...).master_for(name)`): ask the
@@ -103,7 +130,9 @@ impl Deployment {
     /// the node really is a master before using it.
     fn discover_master(&self) -> Option<u16> {
         for port in &self.sentinel_ports {
-            let Ok(mut sentinel) = Resp::connect(*port, PASSWORD) else { continue };
+            let Ok(mut sentinel) = Resp::connect(*port, PASSWORD) else {
+                continue;
+            };
             let Ok(Reply::Array(address)) =
                 sentinel.call(&["SENTINEL", "get-master-addr-by-name", &self.master_set])
             else {
@@ -132,7 +161,9 @@ impl Deployment {
 
     fn role(&self, port: u16) -> Option<(String, Option<u16>)> {
         let mut node = Resp::connect(port, PASSWORD).ok()?;
-        let Reply::Array(role) = node.call(&["ROLE"]).ok()? else { return None };
+        let Reply::Array(role) = node.call(&["ROLE"]).ok()? else {
+            return None;
+        };
         let name = role.first()?.text()?.to_string();
         let master_port = match role.get(2) {
             Some(Reply::Integer(port)) => u16::try_from(*port).ok(),
@@ -144,15 +175,18 @@ impl Deployment {
     fn info_field(&self, port: u16, section: &str, field: &str) -> Option<String> {
         let mut node = Resp::connect(port, PASSWORD).ok()?;
         let reply = node.call(&["INFO", section]).ok()?;
-        reply
-            .text()?
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+        reply.text()?.lines().find_map(|line| {
+            line.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_string())
+        })
     }
 
     fn sentinel_master_field(&self, port: u16, field: &str) -> Option<String> {
         let mut sentinel = Resp::connect(port, PASSWORD).ok()?;
-        let Reply::Array(items) = sentinel.call(&["SENTINEL", "master", &self.master_set]).ok()? else {
+        let Reply::Array(items) = sentinel
+            .call(&["SENTINEL", "master", &self.master_set])
+            .ok()?
+        else {
             return None;
         };
         items
@@ -183,21 +217,36 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
     let replicas = (rendered.redis_nodes - 1).to_string();
     let others = (rendered.sentinels - 1).to_string();
     let master = deployment.redis_ports[0];
-    let ready = wait_for("master with replicas and Sentinels", Duration::from_secs(60), Duration::from_millis(250), || {
-        let slaves = deployment.info_field(master, "replication", "connected_slaves")?;
-        let sentinels_ready = deployment.sentinel_ports.iter().all(|port| {
-            deployment.sentinel_master_field(*port, "num-slaves").as_deref() == Some(replicas.as_str())
-                && deployment.sentinel_master_field(*port, "num-other-sentinels").as_deref() == Some(others.as_str())
-        });
-        (slaves == replicas && sentinels_ready).then_some(())
-    });
+    let ready = wait_for(
+        "master with replicas and Sentinels",
+        Duration::from_secs(60),
+        Duration::from_millis(250),
+        || {
+            let slaves = deployment.info_field(master, "replication", "connected_slaves")?;
+            let sentinels_ready = deployment.sentinel_ports.iter().all(|port| {
+                deployment
+                    .sentinel_master_field(*port, "num-slaves")
+                    .as_deref()
+                    == Some(replicas.as_str())
+                    && deployment
+                        .sentinel_master_field(*port, "num-other-sentinels")
+                        .as_deref()
+                        == Some(others.as_str())
+            });
+            (slaves == replicas && sentinels_ready).then_some(())
+        },
+    );
     if let Err(error) = ready {
         deployment.dump_logs();
         panic!("{error}");
     }
-    assert_eq!(deployment.discover_master(), Some(master), "Sentinel does not report pod 0 as the first master");
+    assert_eq!(
+        deployment.discover_master(),
+        Some(master),
+        "Sentinel does not report pod 0 as the first master"
+    );
 
-    let mut acknowledged = BTreeSet::new();
+    let mut acknowledged = BTreeMap::new();
     let mut killed_at: Option<Instant> = None;
     let mut failover: Option<(Duration, u16)> = None;
     let mut after_failover = 0;
@@ -214,7 +263,7 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
         let key = format!("probe:{i}");
         match deployment.write_through_sentinel(&key) {
             Ok(port) => {
-                acknowledged.insert(key);
+                acknowledged.insert(key, port);
                 if let Some(killed) = killed_at {
                     assert_ne!(port, master, "a write succeeded on the killed master");
                     after_failover += 1;
@@ -230,15 +279,26 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
         deployment.dump_logs();
         panic!("no client write reached a new master within 120 s");
     };
-    assert!(deployment.redis_ports[1..].contains(&new_master), "the new master is not one of the replicas");
-    assert_eq!(deployment.role(new_master).map(|(role, _)| role).as_deref(), Some("master"));
-    let lost = {
+    assert!(
+        deployment.redis_ports[1..].contains(&new_master),
+        "the new master is not one of the replicas"
+    );
+    assert_eq!(
+        deployment.role(new_master).map(|(role, _)| role).as_deref(),
+        Some("master")
+    );
+    let missing: Vec<&String> = {
         let mut node = Resp::connect(new_master, PASSWORD).expect("connect to the new master");
         acknowledged
-            .iter()
+            .keys()
             .filter(|key| node.call(&["EXISTS", key]).ok() != Some(Reply::Integer(1)))
-            .count()
+            .collect()
     };
+    let lost = missing.len();
+    if lost > 0 {
+        let ports: BTreeSet<u16> = acknowledged.values().copied().collect();
+        eprintln!("acknowledged writes missing on {new_master}: {missing:?}; writes went to ports {ports:?}");
+    }
     eprintln!(
         "MEASURED redis_failover_seconds={:.2} new_master_port={new_master} writes_acknowledged={} writes_lost={lost}",
         failover_time.as_secs_f64(),
@@ -254,9 +314,12 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
     // The old master restarts with the same script, finds the new master
     // through Sentinel, and becomes its replica.
     deployment.start_redis(0);
-    let rejoined = wait_for("old master to rejoin as replica", Duration::from_secs(60), Duration::from_millis(250), || {
-        (deployment.role(master)? == ("slave".to_string(), Some(new_master))).then_some(())
-    });
+    let rejoined = wait_for(
+        "old master to rejoin as replica",
+        Duration::from_secs(60),
+        Duration::from_millis(250),
+        || (deployment.role(master)? == ("slave".to_string(), Some(new_master))).then_some(()),
+    );
     if let Err(error) = rejoined {
         deployment.dump_logs();
         panic!("{error}");
