@@ -202,6 +202,16 @@ enum ProbeRole {
     Startup,
 }
 
+impl From<ProbeRole> for crate::plan::probes::Role {
+    fn from(role: ProbeRole) -> Self {
+        match role {
+            ProbeRole::Liveness => Self::Liveness,
+            ProbeRole::Readiness => Self::Readiness,
+            ProbeRole::Startup => Self::Startup,
+        }
+    }
+}
+
 /// Default probes hit the endpoints Dify really has (`/health` on api and
 /// sandbox, `/health/check` on the plugin daemon); worker and beat have no
 /// endpoint, so they get none unless the topology gives a command.
@@ -213,10 +223,11 @@ fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Pr
     if over.enabled == Some(false) {
         return None;
     }
+    let fallback = crate::plan::probes::FALLBACK;
     let mut probe = default.unwrap_or(Probe {
-        period_seconds: Some(10),
-        timeout_seconds: Some(5),
-        failure_threshold: Some(3),
+        period_seconds: Some(fallback.period as i32),
+        timeout_seconds: Some(fallback.timeout as i32),
+        failure_threshold: Some(fallback.failures as i32),
         ..Default::default()
     });
     if let Some(command) = &over.command {
@@ -290,21 +301,12 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
         (Kind::SsrfProxy, _) => tcp("proxy"),
         (Kind::Worker | Kind::Beat | Kind::Migration, _) => return None,
     };
-    // Startup allows slow first boots (plugin installs, imports); after it
-    // passes, liveness only restarts a pod that stayed dead for a minute.
-    let (period, timeout, failures) = match role {
-        ProbeRole::Startup => (
-            5,
-            3,
-            if matches!(kind, Kind::Api | Kind::PluginDaemon) {
-                60
-            } else {
-                30
-            },
-        ),
-        ProbeRole::Readiness => (10, 3, 3),
-        ProbeRole::Liveness => (20, 5, 3),
-    };
+    let timing = crate::plan::probes::default_timing(kind, role.into())?;
+    let (period, timeout, failures) = (
+        timing.period as i32,
+        timing.timeout as i32,
+        timing.failures as i32,
+    );
     Some(Probe {
         period_seconds: Some(period),
         timeout_seconds: Some(timeout),

@@ -5,7 +5,7 @@
 //! `tests/fixtures/err/` and its passing twin.
 
 mod images_pinned;
-mod inline_secrets;
+pub mod inline_secrets;
 mod mode_sections;
 mod requests_limits;
 mod singleton;
