@@ -317,11 +317,12 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
 }
 
 /// Seconds to finish in-flight work: gunicorn's request timeout for api,
-/// a workflow's run for workers, a stream's life for nothing else.
+/// the longest workflow run for workers (Celery's warm shutdown waits for
+/// running tasks), a stream's life for nothing else.
 fn grace_seconds(plan: &Plan, kind: Kind) -> u32 {
     match kind {
         Kind::Api => plan.t.dify.api_timeout_seconds + 30,
-        Kind::Worker => 600,
+        Kind::Worker => plan.t.dify.max_execution_seconds + 30,
         Kind::PluginDaemon => 120,
         _ => 30,
     }

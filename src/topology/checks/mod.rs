@@ -4,9 +4,15 @@
 //! register it in [`CHECKS`], add a failing topology under
 //! `tests/fixtures/err/` and its passing twin.
 
+mod capacity;
+mod connections;
+mod disruption;
+mod grace;
 mod images_pinned;
 pub mod inline_secrets;
 mod mode_sections;
+mod probes;
+mod quorum;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -61,6 +67,12 @@ const CHECKS: &[Check] = &[
     singleton::check,
     spread_zones::check,
     timeouts::check,
+    disruption::check,
+    quorum::check,
+    probes::check,
+    grace::check,
+    connections::check,
+    capacity::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
