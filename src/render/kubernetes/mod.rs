@@ -11,6 +11,7 @@ mod budgets;
 pub mod config;
 mod entry;
 pub mod labels;
+pub mod network;
 mod pods;
 mod services;
 mod workloads;
@@ -74,6 +75,9 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
     }
     for s in services::services(plan) {
         push(&s);
+    }
+    for p in network::policies(plan) {
+        push(&p);
     }
     objects.extend(entry::objects(plan));
     sort(&mut objects);

@@ -1,9 +1,11 @@
 //! Pod templates: containers, probes, security contexts and spread.
 //!
 //! Security follows the Pod Security Standards `restricted` profile wherever
-//! the image allows it. Exceptions, each documented in `docs/security.md`:
-//! the sandbox image must start as root (it sets up its own chroot and
-//! seccomp jail and drops to an unprivileged user itself).
+//! the image allows it: non-root, no privilege escalation, all capabilities
+//! dropped, `RuntimeDefault` seccomp, a read-only root file system with
+//! `emptyDir`s where the program writes. One exception, documented in
+//! `docs/security.md`: the sandbox must start as root (it adds its jail's
+//! user with `useradd`, chroots and drops to that user per execution).
 
 use super::config::{self, API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT};
 use super::labels::{labels, selector};
@@ -388,9 +390,10 @@ fn container_security(kind: Kind) -> SecurityContext {
             drop: Some(vec!["ALL".into()]),
             ..Default::default()
         }),
-        // The plugin daemon installs plugin runtimes (Python packages) at
-        // run time into places under its root file system.
-        read_only_root_filesystem: Some(kind != Kind::PluginDaemon),
+        // Everything a program writes goes to an emptyDir (see `volumes`):
+        // the plugin daemon builds plugin environments under
+        // `/app/storage/cwd` and keeps uv's and pip's caches under `HOME=/tmp`.
+        read_only_root_filesystem: Some(true),
         run_as_non_root: Some(true),
         ..Default::default()
     }
