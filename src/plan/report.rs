@@ -185,7 +185,8 @@ impl Report {
         self.connections_text(&mut o);
         self.backup_text(&mut o);
         self.verdict_text(&mut o);
-        o
+        // Table columns pad to their width; no line ends in spaces.
+        o.lines().map(|l| format!("{}\n", l.trim_end())).collect()
     }
 
     fn components_text(&self, o: &mut String) {
@@ -356,7 +357,21 @@ impl Report {
         if self.survives_zone_loss {
             let _ = writeln!(o, "\nverdict: survives the loss of any one zone, {headroom}");
         } else {
-            let _ = writeln!(o, "\nverdict: does NOT survive the loss of every single zone");
+            let failing: Vec<&str> = c
+                .zone_losses
+                .iter()
+                .filter(|l| !l.survives)
+                .map(|l| l.zone.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "\nverdict: does NOT survive the loss of one zone: {}",
+                if failing.is_empty() {
+                    "not every pod schedules".to_string()
+                } else {
+                    failing.join(", ")
+                }
+            );
         }
     }
 }
