@@ -134,7 +134,11 @@ impl Cluster<'_> {
     }
 
     fn node_count(&self, state: &State, g: usize, node: usize) -> usize {
-        state.pods[g].iter().flatten().filter(|&&n| n == node).count()
+        state.pods[g]
+            .iter()
+            .flatten()
+            .filter(|&&n| n == node)
+            .count()
     }
 
     /// The node the scheduler would bind the next pod of group `g` to.
@@ -202,7 +206,11 @@ impl Cluster<'_> {
             gb.memory
                 .partial_cmp(&ga.memory)
                 .unwrap_or(std::cmp::Ordering::Equal)
-                .then(gb.cpu.partial_cmp(&ga.cpu).unwrap_or(std::cmp::Ordering::Equal))
+                .then(
+                    gb.cpu
+                        .partial_cmp(&ga.cpu)
+                        .unwrap_or(std::cmp::Ordering::Equal),
+                )
                 .then(a.cmp(&b))
         });
         for g in order {
@@ -244,8 +252,8 @@ impl Cluster<'_> {
             .map(|g| state.pods[g].iter().flatten().count() as u32)
             .collect();
         let mut unplaced = Vec::new();
-        for g in 0..self.groups.len() {
-            for _ in 0..evicted[g] {
+        for (g, &count) in evicted.iter().enumerate() {
+            for _ in 0..count {
                 match self.pick(&state, g) {
                     Some(n) => {
                         self.bind(&mut state, g, n);
@@ -448,8 +456,10 @@ pub fn analyse(t: &Topology) -> Capacity {
                         }
                     })
                     .collect();
-                let unscheduled: Vec<&'static str> =
-                    unplaced.iter().map(|&g| cluster.groups[g].component).collect();
+                let unscheduled: Vec<&'static str> = unplaced
+                    .iter()
+                    .map(|&g| cluster.groups[g].component)
+                    .collect();
                 ZoneLoss {
                     zone: t.zones[z].clone(),
                     survives: unscheduled.is_empty()
@@ -478,7 +488,11 @@ pub fn analyse(t: &Topology) -> Capacity {
             let node = verdict(
                 group,
                 running - worst_node,
-                if group.stateful { running - worst_node } else { running },
+                if group.stateful {
+                    running - worst_node
+                } else {
+                    running
+                },
             );
             let zone = zone_losses
                 .iter()

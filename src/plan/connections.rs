@@ -74,15 +74,17 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
             t.postgres.plugin_daemon_max_connections,
         ),
     ];
-    let (max_connections, reserved) = match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
-        (PostgresMode::Patroni, Some(p), _) => (
-            parameter(&p.parameters, "max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
-            parameter(&p.parameters, "superuser_reserved_connections").unwrap_or(DEFAULT_RESERVED)
-                + PATRONI_CONNECTIONS,
-        ),
-        (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
-        _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
-    };
+    let (max_connections, reserved) =
+        match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
+            (PostgresMode::Patroni, Some(p), _) => (
+                parameter(&p.parameters, "max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
+                parameter(&p.parameters, "superuser_reserved_connections")
+                    .unwrap_or(DEFAULT_RESERVED)
+                    + PATRONI_CONNECTIONS,
+            ),
+            (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
+            _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
+        };
     ConnectionBudget {
         total: clients.iter().map(|c| c.total).sum(),
         clients,

@@ -286,8 +286,14 @@ mod tests {
             host_port("http://weaviate.weaviate.svc.cluster.local:8080"),
             ("weaviate.weaviate.svc.cluster.local".into(), 8080)
         );
-        assert_eq!(host_port("https://s3.amazonaws.com"), ("s3.amazonaws.com".into(), 443));
-        assert_eq!(host_port("grpc.vs.svc:50051"), ("grpc.vs.svc".into(), 50051));
+        assert_eq!(
+            host_port("https://s3.amazonaws.com"),
+            ("s3.amazonaws.com".into(), 443)
+        );
+        assert_eq!(
+            host_port("grpc.vs.svc:50051"),
+            ("grpc.vs.svc".into(), 50051)
+        );
         assert_eq!(
             peer_of_host("weaviate.weaviate.svc.cluster.local"),
             Peer::Namespace("weaviate".into())

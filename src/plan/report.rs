@@ -86,7 +86,10 @@ impl Report {
             .iter()
             .zip(&capacity.tolerance)
             .map(|(g, tol)| {
-                let workload = plan.workloads.iter().find(|w| w.kind.label() == g.component);
+                let workload = plan
+                    .workloads
+                    .iter()
+                    .find(|w| w.kind.label() == g.component);
                 let budget = match workload {
                     Some(w) => w.budget,
                     None => quorums
@@ -125,8 +128,18 @@ impl Report {
         let totals = Totals {
             pods: capacity.groups.iter().map(|g| g.replicas).sum(),
             requests: Amount {
-                cpu: Some(capacity.groups.iter().map(|g| g.cpu * f64::from(g.replicas)).sum()),
-                memory: capacity.groups.iter().map(|g| g.memory * f64::from(g.replicas)).sum(),
+                cpu: Some(
+                    capacity
+                        .groups
+                        .iter()
+                        .map(|g| g.cpu * f64::from(g.replicas))
+                        .sum(),
+                ),
+                memory: capacity
+                    .groups
+                    .iter()
+                    .map(|g| g.memory * f64::from(g.replicas))
+                    .sum(),
             },
             limits: Amount {
                 cpu: Some(
@@ -190,7 +203,10 @@ impl Report {
     }
 
     fn components_text(&self, o: &mut String) {
-        let _ = writeln!(o, "\ncomponents (requests / limits per pod; tolerates the loss of one node, one zone)");
+        let _ = writeln!(
+            o,
+            "\ncomponents (requests / limits per pod; tolerates the loss of one node, one zone)"
+        );
         let _ = writeln!(
             o,
             "  {:<14} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
@@ -222,7 +238,10 @@ impl Report {
             amount(t.requests),
             amount(t.limits),
             if t.pods_without_cpu_limit > 0 {
-                format!(" (+{} pod(s) without a CPU limit)", t.pods_without_cpu_limit)
+                format!(
+                    " (+{} pod(s) without a CPU limit)",
+                    t.pods_without_cpu_limit
+                )
             } else {
                 String::new()
             }
@@ -234,7 +253,14 @@ impl Report {
         let c = &self.capacity;
         let _ = writeln!(o, "\nplacement per zone (requests)");
         for z in &c.zones {
-            let _ = writeln!(o, "  {:<14} {:>3} pods  {}{}", z.zone, z.pods, zone_amount(z), allocatable(z));
+            let _ = writeln!(
+                o,
+                "  {:<14} {:>3} pods  {}{}",
+                z.zone,
+                z.pods,
+                zone_amount(z),
+                allocatable(z)
+            );
         }
         if c.checked {
             if c.schedules() {
@@ -282,7 +308,11 @@ impl Report {
             c.available(),
             c.max_connections,
             c.reserved,
-            if c.fits() { "fits" } else { "EXCEEDS max_connections" }
+            if c.fits() {
+                "fits"
+            } else {
+                "EXCEEDS max_connections"
+            }
         );
     }
 
@@ -290,7 +320,10 @@ impl Report {
         let _ = writeln!(o, "\nbackups");
         match &self.backup {
             None => {
-                let _ = writeln!(o, "  not configured: no RPO or RTO (add a `backup` section)");
+                let _ = writeln!(
+                    o,
+                    "  not configured: no RPO or RTO (add a `backup` section)"
+                );
             }
             Some(b) => {
                 let _ = writeln!(o, "  RPO {} ({})", duration(b.rpo_seconds), b.rpo_basis);
@@ -308,7 +341,10 @@ impl Report {
         let c = &self.capacity;
         let _ = writeln!(o, "\nzone loss");
         if self.zones.len() < 2 {
-            let _ = writeln!(o, "  one zone: the release does not survive the loss of its zone");
+            let _ = writeln!(
+                o,
+                "  one zone: the release does not survive the loss of its zone"
+            );
             return;
         }
         for loss in &c.zone_losses {
@@ -336,7 +372,11 @@ impl Report {
                 o,
                 "  {:<14} {}{}{}",
                 loss.zone,
-                if loss.survives { "survives" } else { "DOES NOT SURVIVE" },
+                if loss.survives {
+                    "survives"
+                } else {
+                    "DOES NOT SURVIVE"
+                },
                 if hurt.is_empty() {
                     String::new()
                 } else {
@@ -355,7 +395,10 @@ impl Report {
             "by spread and quorum (capacity not checked)"
         };
         if self.survives_zone_loss {
-            let _ = writeln!(o, "\nverdict: survives the loss of any one zone, {headroom}");
+            let _ = writeln!(
+                o,
+                "\nverdict: survives the loss of any one zone, {headroom}"
+            );
         } else {
             let failing: Vec<&str> = c
                 .zone_losses
@@ -452,4 +495,3 @@ fn duration(seconds: u64) -> String {
         s => format!("{:.1}h", s as f64 / 3600.0),
     }
 }
-

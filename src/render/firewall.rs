@@ -30,7 +30,10 @@ pub fn scan(artifacts: &[Artifact]) -> Vec<Diagnostic> {
         let path = a.path();
         if a.doc.get("kind").and_then(Value::as_str) == Some("Secret") {
             for field in ["data", "stringData"] {
-                if a.doc.get(field).is_some_and(|d| d.as_object().is_some_and(|m| !m.is_empty())) {
+                if a.doc
+                    .get(field)
+                    .is_some_and(|d| d.as_object().is_some_and(|m| !m.is_empty()))
+                {
                     out.push(
                         Diagnostic::error(
                             codes::S_SECRET_OBJECT,
@@ -45,7 +48,11 @@ pub fn scan(artifacts: &[Artifact]) -> Vec<Diagnostic> {
             if let Some(data) = a.doc.get("data").and_then(Value::as_object) {
                 for (key, value) in data {
                     if looks_secret(key) && is_literal(value) {
-                        out.push(named(&path, &format!("/data/{key}"), &format!("ConfigMap key `{key}`")));
+                        out.push(named(
+                            &path,
+                            &format!("/data/{key}"),
+                            &format!("ConfigMap key `{key}`"),
+                        ));
                     }
                 }
             }
@@ -57,7 +64,11 @@ pub fn scan(artifacts: &[Artifact]) -> Vec<Diagnostic> {
                         let name = item.get("name").and_then(Value::as_str).unwrap_or("");
                         if let Some(v) = item.get("value") {
                             if looks_secret(name) && is_literal(v) {
-                                out.push(named(&path, &format!("{pointer}/{i}/value"), &format!("variable `{name}`")));
+                                out.push(named(
+                                    &path,
+                                    &format!("{pointer}/{i}/value"),
+                                    &format!("variable `{name}`"),
+                                ));
                             }
                         }
                     }

@@ -55,12 +55,21 @@ fn every_check_trips_on_its_fixture() {
             "{name}: expected {level}[{code}], got:\n{stderr}"
         );
         // The finding points into the fixture, at the offending line.
-        assert!(stderr.contains(&format!("--> {file}:")), "{name}: no location in the fixture:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("--> {file}:")),
+            "{name}: no location in the fixture:\n{stderr}"
+        );
         assert_eq!(status, if *error { 1 } else { 0 }, "{name}:\n{stderr}");
         if !error {
             let (strict, stderr) = validate(&file, true);
-            assert_eq!(strict, 1, "{name}: --strict must turn the warning into an error:\n{stderr}");
-            assert!(stderr.contains(&format!("error[{code}]")), "{name}:\n{stderr}");
+            assert_eq!(
+                strict, 1,
+                "{name}: --strict must turn the warning into an error:\n{stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("error[{code}]")),
+                "{name}:\n{stderr}"
+            );
         }
     }
 }
@@ -71,7 +80,11 @@ fn every_fixed_twin_passes_clean() {
         let file = format!("tests/fixtures/checks/{name}.ok.yaml");
         let (status, stderr) = validate(&file, true);
         assert_eq!(status, 0, "{name}.ok:\n{stderr}");
-        assert_eq!(stderr.trim(), "topology is valid", "{name}.ok must have no findings");
+        assert_eq!(
+            stderr.trim(),
+            "topology is valid",
+            "{name}.ok must have no findings"
+        );
     }
 }
 

@@ -10,7 +10,12 @@ fn plan(file: &str, format: &str) -> String {
         .args(["plan", "-f", file, "-o", format])
         .output()
         .expect("dify-gen runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("the report is UTF-8")
 }
 
@@ -21,7 +26,12 @@ fn json(file: &str) -> Value {
 #[test]
 fn ha_profile_survives_any_zone() {
     let text = plan("profiles/ha.yaml", "text");
-    assert!(text.contains("verdict: survives the loss of any one zone, with room for every evicted pod"), "{text}");
+    assert!(
+        text.contains(
+            "verdict: survives the loss of any one zone, with room for every evicted pod"
+        ),
+        "{text}"
+    );
     assert!(text.contains("every pod schedules"), "{text}");
     assert!(text.contains("backups\n  not configured"), "{text}");
     let report = json("profiles/ha.yaml");
@@ -44,8 +54,13 @@ fn two_zones_lose_quorum_with_the_fuller_zone() {
         .map(|o| o["component"].as_str().unwrap())
         .collect();
     assert_eq!(failing, ["etcd", "sentinel"]);
-    assert!(losses.iter().all(|l| l["unscheduled"].as_array().unwrap().is_empty()));
-    insta::assert_snapshot!("plan_zones_2", plan("tests/fixtures/plan/zones-2.yaml", "text"));
+    assert!(losses
+        .iter()
+        .all(|l| l["unscheduled"].as_array().unwrap().is_empty()));
+    insta::assert_snapshot!(
+        "plan_zones_2",
+        plan("tests/fixtures/plan/zones-2.yaml", "text")
+    );
 }
 
 #[test]
@@ -53,23 +68,35 @@ fn three_zones_survive_with_headroom() {
     let report = json("tests/fixtures/plan/zones-3.yaml");
     assert_eq!(report["survivesZoneLoss"], true);
     assert_eq!(report["backup"]["rpoSeconds"], 60);
-    insta::assert_snapshot!("plan_zones_3", plan("tests/fixtures/plan/zones-3.yaml", "text"));
+    insta::assert_snapshot!(
+        "plan_zones_3",
+        plan("tests/fixtures/plan/zones-3.yaml", "text")
+    );
 }
 
 #[test]
 fn five_zones_survive_with_headroom() {
     let report = json("tests/fixtures/plan/zones-5.yaml");
     assert_eq!(report["survivesZoneLoss"], true);
-    assert_eq!(report["capacity"]["zoneLosses"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        report["capacity"]["zoneLosses"].as_array().unwrap().len(),
+        5
+    );
     assert_eq!(report["backup"]["rpoSeconds"], 6 * 3600);
-    insta::assert_snapshot!("plan_zones_5", plan("tests/fixtures/plan/zones-5.yaml", "text"));
+    insta::assert_snapshot!(
+        "plan_zones_5",
+        plan("tests/fixtures/plan/zones-5.yaml", "text")
+    );
 }
 
 #[test]
 fn tight_nodes_name_the_pods_left_unscheduled() {
     let report = json("tests/fixtures/checks/capacity_unschedulable.yaml");
     assert_eq!(report["survivesZoneLoss"], false);
-    assert!(!report["capacity"]["unscheduled"].as_array().unwrap().is_empty());
+    assert!(!report["capacity"]["unscheduled"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let text = plan("tests/fixtures/checks/capacity_unschedulable.yaml", "text");
     assert!(text.contains("unscheduled: "), "{text}");
 }
@@ -83,7 +110,15 @@ fn connection_budget_and_quorums_are_reported() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|q| (q["component"].as_str().unwrap(), q["needed"].as_u64().unwrap()))
+        .map(|q| {
+            (
+                q["component"].as_str().unwrap(),
+                q["needed"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(quorums, [("etcd", 2), ("postgres", 1), ("sentinel", 2), ("redis", 1)]);
+    assert_eq!(
+        quorums,
+        [("etcd", 2), ("postgres", 1), ("sentinel", 2), ("redis", 1)]
+    );
 }

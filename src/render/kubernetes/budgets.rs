@@ -26,7 +26,6 @@ pub fn pdb(plan: &Plan, w: &Workload) -> Option<PodDisruptionBudget> {
             selector: Some(selector(plan, w.kind.label())),
             // Evict pods that never became ready, so a broken rollout cannot block a drain.
             unhealthy_pod_eviction_policy: Some("AlwaysAllow".into()),
-            ..Default::default()
         }),
         ..Default::default()
     })

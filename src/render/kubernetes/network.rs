@@ -89,11 +89,14 @@ fn rules<'a>(
 ) -> Vec<(Vec<NetworkPolicyPeer>, Vec<NetworkPolicyPort>)> {
     let mut by_peer: BTreeMap<&Peer, Vec<NetworkPolicyPort>> = BTreeMap::new();
     for e in edges {
-        by_peer.entry(peer_of(e)).or_default().push(NetworkPolicyPort {
-            protocol: Some(e.protocol.as_str().into()),
-            port: Some(IntOrString::Int(i32::from(e.port))),
-            end_port: e.end_port.map(i32::from),
-        });
+        by_peer
+            .entry(peer_of(e))
+            .or_default()
+            .push(NetworkPolicyPort {
+                protocol: Some(e.protocol.as_str().into()),
+                port: Some(IntOrString::Int(i32::from(e.port))),
+                end_port: e.end_port.map(i32::from),
+            });
     }
     by_peer
         .into_iter()

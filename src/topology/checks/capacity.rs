@@ -19,9 +19,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             let mut d = cx.error(
                 codes::T_NODE_POOL_ZONE,
                 &format!("/nodes/{i}/zone"),
-                format!("node pool `{}` is in zone `{}`, which `zones` does not list", pool.name, pool.zone),
+                format!(
+                    "node pool `{}` is in zone `{}`, which `zones` does not list",
+                    pool.name, pool.zone
+                ),
             );
-            if let Some(s) = crate::diagnostic::suggest(&pool.zone, t.zones.iter().map(String::as_str)) {
+            if let Some(s) =
+                crate::diagnostic::suggest(&pool.zone, t.zones.iter().map(String::as_str))
+            {
                 d = d.help(s);
             }
             out.push(d);
@@ -36,7 +41,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             cx.warning(
                 codes::T_CAPACITY,
                 "/nodes",
-                format!("pods do not fit the node pools: {} stay pending", list(&c.unscheduled)),
+                format!(
+                    "pods do not fit the node pools: {} stay pending",
+                    list(&c.unscheduled)
+                ),
             )
             .help("add nodes, or lower requests; `dify-gen plan` shows the placement per zone"),
         );
@@ -75,7 +83,11 @@ fn list(items: &[&str]) -> String {
     for item in v {
         match out.last_mut() {
             Some(last) if last.split(' ').next() == Some(item) => {
-                let n: u32 = last.split(" x").nth(1).and_then(|n| n.parse().ok()).unwrap_or(1);
+                let n: u32 = last
+                    .split(" x")
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1);
                 *last = format!("{item} x{}", n + 1);
             }
             _ => out.push(item.to_string()),

@@ -20,13 +20,19 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     }
     let pointer = match cx.t.postgres.mode {
         PostgresMode::Patroni if cx.t.postgres.patroni.is_some() => {
-            if cx.doc.pointer("/postgres/patroni/parameters/max_connections").is_some() {
+            if cx
+                .doc
+                .pointer("/postgres/patroni/parameters/max_connections")
+                .is_some()
+            {
                 "/postgres/patroni/parameters/max_connections"
             } else {
                 "/postgres/patroni/parameters"
             }
         }
-        PostgresMode::External if cx.t.postgres.external.is_some() => "/postgres/external/maxConnections",
+        PostgresMode::External if cx.t.postgres.external.is_some() => {
+            "/postgres/external/maxConnections"
+        }
         _ => "/postgres/pool",
     };
     let parts: Vec<String> = b

@@ -18,13 +18,11 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         };
         let base = format!("/components/{key}/disruptionBudget");
         match (b.min_available, b.max_unavailable) {
-            (Some(_), Some(_)) | (None, None) => out.push(
-                cx.error(
-                    codes::T_BAD_VALUE,
-                    &base,
-                    "a disruption budget sets exactly one of `minAvailable` and `maxUnavailable`",
-                ),
-            ),
+            (Some(_), Some(_)) | (None, None) => out.push(cx.error(
+                codes::T_BAD_VALUE,
+                &base,
+                "a disruption budget sets exactly one of `minAvailable` and `maxUnavailable`",
+            )),
             (Some(min), None) if min >= c.replicas && c.replicas > 0 => out.push(
                 cx.error(
                     codes::T_BUDGET_BLOCKS_DRAIN,

@@ -33,7 +33,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     let longest = t.dify.max_execution_seconds;
-    for (key, c) in [("worker", &t.components.worker), ("beat", &t.components.beat)] {
+    for (key, c) in [
+        ("worker", &t.components.worker),
+        ("beat", &t.components.beat),
+    ] {
         if key == "beat" {
             continue;
         }

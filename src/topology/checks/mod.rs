@@ -1,8 +1,9 @@
 //! Semantic checks: what the schema cannot say. One module per check, each
 //! with a doc comment saying what it checks, why, and how to fix it.
 //! To add a check: write `checks/<name>.rs` with `pub(super) fn check`,
-//! register it in [`CHECKS`], add a failing topology under
-//! `tests/fixtures/err/` and its passing twin.
+//! register it in [`CHECKS`], add a failing topology
+//! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
+//! a row in `tests/integration/checks.rs`.
 
 mod capacity;
 mod connections;

@@ -44,11 +44,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ).help(format!("set `standbys` to at most {standbys}, or add members")));
         }
         if p.synchronous.mode != SyncMode::Off && p.synchronous.standbys == 0 {
-            out.push(cx.error(
-                codes::T_QUORUM,
-                "/postgres/patroni/synchronous/standbys",
-                "synchronous replication with 0 standbys waits for nobody",
-            ).help("set `standbys: 1`, or `mode: \"off\"`"));
+            out.push(
+                cx.error(
+                    codes::T_QUORUM,
+                    "/postgres/patroni/synchronous/standbys",
+                    "synchronous replication with 0 standbys waits for nobody",
+                )
+                .help("set `standbys: 1`, or `mode: \"off\"`"),
+            );
         }
     }
     for q in quorums(t) {
