@@ -1,7 +1,10 @@
 //! The one integration test binary. Each module says what belongs in it.
 
+mod checks;
 mod cli;
 mod docs;
 mod errors;
+mod plan;
 mod render;
+mod security;
 mod support;
