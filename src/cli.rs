@@ -22,6 +22,9 @@ pub enum Command {
     Render(RenderArgs),
     /// Check a topology without rendering.
     Validate(ValidateArgs),
+    /// Report what a topology means: capacity per zone, zone-loss survival,
+    /// quorums, disruption budgets, connection budget, backup objectives.
+    Plan(PlanArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
     /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
@@ -66,6 +69,21 @@ pub struct RenderArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub topology: TopologyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Report format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
-use crate::cli::{Cli, Command, DiagnosticsFormat, InitArgs, SchemaFormat, TopologyArgs};
+use crate::cli::{
+    Cli, Command, DiagnosticsFormat, InitArgs, PlanArgs, ReportFormat, SchemaFormat, TopologyArgs,
+};
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::load::Sources;
 use crate::plan::Plan;
@@ -15,6 +17,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Render(args) => render_cmd(&args.topology, args.output_dir.as_deref()),
         Command::Validate(args) => validate_cmd(&args.topology),
+        Command::Plan(args) => plan_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
             let text = match format {
@@ -67,6 +70,12 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
     };
     let plan = Plan::new(&loaded.topology);
     let artifacts = render::render(&plan);
+    // The secret firewall: nothing is written if the output holds a secret.
+    let leaks = render::firewall::scan(&artifacts);
+    if !leaks.is_empty() {
+        report(&leaks, &sources, args.diagnostics_format);
+        return EXIT_FINDINGS;
+    }
     match output_dir {
         None => io_exit(emit::write_stdout(&emit::stream(&artifacts))),
         Some(dir) => {
@@ -84,6 +93,21 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
             }
         }
     }
+}
+
+fn plan_cmd(args: &PlanArgs) -> i32 {
+    let mut sources = Sources::default();
+    let loaded = match checked(&args.topology, &mut sources) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = Plan::new(&loaded.topology);
+    let report = crate::plan::report::Report::new(&plan);
+    let text = match args.output {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+    };
+    io_exit(emit::write_stdout(&text))
 }
 
 fn validate_cmd(args: &TopologyArgs) -> i32 {

@@ -1,9 +1,12 @@
 //! The one integration test binary. Each module says what belongs in it.
 
+mod checks;
 mod cli;
 mod datalayer;
 mod docs;
 mod errors;
+mod plan;
 mod realprograms;
 mod render;
+mod security;
 mod support;

@@ -10,7 +10,7 @@ use super::labels::{labels, meta, selector};
 use super::pods::resources;
 use super::stateful::{
     budget, container_security, data_claim, field_env, headless_domain, headless_service,
-    http_probe, majority, member_hosts, placement, pod_security,
+    http_probe, member_hosts, placement, pod_security,
 };
 use super::ToValue;
 use crate::plan::Plan;
@@ -41,7 +41,6 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
         return Vec::new();
     }
     let name = plan.name(COMPONENT);
-    let members = plan.t.etcd.members;
     let mut out = vec![
         headless_service(
             plan,
@@ -56,7 +55,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
         .value(),
         stateful_set(plan).value(),
     ];
-    if let Some(pdb) = budget(plan, name, COMPONENT, members, majority(members)) {
+    if let Some(pdb) = budget(plan, name, COMPONENT) {
         out.push(pdb.value());
     }
     out

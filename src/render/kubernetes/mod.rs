@@ -13,6 +13,7 @@ mod entry;
 pub mod etcd;
 mod external_secrets;
 pub mod labels;
+pub mod network;
 mod pods;
 pub mod postgres;
 pub mod redis;
@@ -80,6 +81,9 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
     }
     for s in services::services(plan) {
         push(&s);
+    }
+    for p in network::policies(plan) {
+        push(&p);
     }
     objects.extend(entry::objects(plan));
     objects.extend(external_secrets::objects(plan));

@@ -195,7 +195,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     ];
     // Patroni has no quorum of its own (etcd does): one member may go as
     // long as another remains to take over.
-    if let Some(pdb) = budget(plan, name, COMPONENT, p.members, 1) {
+    if let Some(pdb) = budget(plan, name, COMPONENT) {
         out.push(pdb.value());
     }
     out
@@ -441,10 +441,10 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
                 ("cpu".to_string(), Quantity("50m".into())),
                 ("memory".to_string(), Quantity("64Mi".into())),
             ])),
-            limits: Some(BTreeMap::from([(
-                "memory".to_string(),
-                Quantity("128Mi".into()),
-            )])),
+            limits: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity("200m".into())),
+                ("memory".to_string(), Quantity("128Mi".into())),
+            ])),
             ..Default::default()
         }),
         security_context: Some(container_security()),

@@ -12,7 +12,7 @@ use super::labels::{labels, meta, selector};
 use super::pods::resources;
 use super::stateful::{
     budget, config_volume, container_security, data_claim, empty_dir, exec_probe, field_env,
-    headless_domain, headless_service, majority, member_hosts, placement, pod_security,
+    headless_domain, headless_service, member_hosts, placement, pod_security,
 };
 use super::{config_hash, ToValue};
 use crate::plan::Plan;
@@ -92,7 +92,6 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     };
     let redis = plan.name(COMPONENT);
     let sentinel = plan.name(SENTINEL_COMPONENT);
-    let nodes = s.replicas + 1;
     let config = config_map(plan, s);
     let hash = config_hash(&config.data);
     let mut out = vec![
@@ -114,14 +113,12 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
         redis_set(plan, s, &hash).value(),
         sentinel_set(plan, s, &hash).value(),
     ];
-    // Data nodes: one may go while another can be promoted.
-    if let Some(pdb) = budget(plan, redis, COMPONENT, nodes, 1) {
+    // Data nodes: one may go while another can be promoted. Sentinels: one
+    // may go while the rest still reach the quorum and a majority.
+    if let Some(pdb) = budget(plan, redis, COMPONENT) {
         out.push(pdb.value());
     }
-    // Sentinels: one may go only if the rest still reach the quorum and the
-    // majority a failover needs.
-    let needed = s.quorum.max(majority(s.sentinels));
-    if let Some(pdb) = budget(plan, sentinel, SENTINEL_COMPONENT, s.sentinels, needed) {
+    if let Some(pdb) = budget(plan, sentinel, SENTINEL_COMPONENT) {
         out.push(pdb.value());
     }
     out

@@ -4,6 +4,7 @@
 
 use super::labels::{meta, selector, selector_labels};
 use super::pods::{HOST_KEY, ZONE_KEY};
+use crate::plan::quorum::quorums;
 use crate::plan::Plan;
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVar, EnvVarSource,
@@ -17,11 +18,6 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
-
-/// Smallest number of members that is a majority of `members`.
-pub fn majority(members: u32) -> u32 {
-    members / 2 + 1
-}
 
 /// A headless Service giving each pod a stable DNS name. Not-ready pods are
 /// published too: members must find each other before any is ready.
@@ -54,20 +50,19 @@ pub fn service_port(name: &str, port: u16) -> ServicePort {
     }
 }
 
-/// `maxUnavailable: 1` when one member may go while the rest still hold what
-/// they need (`needed` members); otherwise no budget at all, since a budget
-/// that allows nothing blocks every node drain.
-pub fn budget(
-    plan: &Plan,
-    name: String,
-    component: &str,
-    members: u32,
-    needed: u32,
-) -> Option<PodDisruptionBudget> {
-    (members >= 2 && members > needed).then(|| PodDisruptionBudget {
+/// The members' budget from [`crate::plan::quorum`]: `maxUnavailable: 1`
+/// where the group can lose a member and still hold what it needs. A single
+/// member gets none (no budget can protect it, and one that allows nothing
+/// blocks every node drain).
+pub fn budget(plan: &Plan, name: String, component: &str) -> Option<PodDisruptionBudget> {
+    let max_unavailable = quorums(plan.t)
+        .into_iter()
+        .find(|q| q.component == component)?
+        .budget()?;
+    Some(PodDisruptionBudget {
         metadata: meta(plan, name, component),
         spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(1)),
+            max_unavailable: Some(IntOrString::Int(max_unavailable as i32)),
             selector: Some(selector(plan, component)),
             unhealthy_pod_eviction_policy: Some("AlwaysAllow".into()),
             ..Default::default()
