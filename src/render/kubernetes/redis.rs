@@ -143,9 +143,17 @@ fn config_map(plan: &Plan, s: &RedisSentinel) -> ConfigMap {
 }
 
 fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
-    // Ready once it answers and, for a replica, once its initial sync is done.
-    let ready =
-        format!("REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -q PONG");
+    // Ready as master, or as a replica whose link to the master is up (its
+    // initial sync done): a rolling update must not move on, and Sentinel
+    // must not be left with only unsynced replicas to promote. Alive while
+    // it answers at all.
+    let ready = format!(
+        "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} info replication \
+         | grep -Eq '^(role:master|master_link_status:up)'"
+    );
+    let alive = format!(
+        "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -Eq 'PONG|LOADING'"
+    );
     set(
         plan,
         hash,
@@ -154,7 +162,8 @@ fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
             replicas: s.replicas + 1,
             script: "start-redis.sh",
             port: ("redis", PORT),
-            probe: ready,
+            ready,
+            alive,
             run_dir: "/run/redis",
             resources: &s.resources,
             claim: Some(data_claim(
@@ -169,6 +178,7 @@ fn sentinel_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
     let ready = format!(
         "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {SENTINEL_PORT} ping | grep -q PONG"
     );
+    let alive = ready.clone();
     set(
         plan,
         hash,
@@ -177,7 +187,8 @@ fn sentinel_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
             replicas: s.sentinels,
             script: "start-sentinel.sh",
             port: ("sentinel", SENTINEL_PORT),
-            probe: ready,
+            ready,
+            alive,
             run_dir: "/run/sentinel",
             resources: &s.sentinel_resources,
             // Sentinel rebuilds its state from the other Sentinels at start.
@@ -191,7 +202,8 @@ struct Member<'a> {
     replicas: u32,
     script: &'static str,
     port: (&'static str, u16),
-    probe: String,
+    ready: String,
+    alive: String,
     run_dir: &'static str,
     resources: &'a Resources,
     claim: Option<PersistentVolumeClaim>,
@@ -248,8 +260,8 @@ fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
             ..Default::default()
         }]),
         resources: Some(resources(m.resources)),
-        readiness_probe: Some(exec_probe(&m.probe, 10, 5, 3)),
-        liveness_probe: Some(exec_probe(&m.probe, 20, 5, 6)),
+        readiness_probe: Some(exec_probe(&m.ready, 10, 5, 3)),
+        liveness_probe: Some(exec_probe(&m.alive, 20, 5, 6)),
         security_context: Some(container_security()),
         volume_mounts: Some(mounts),
         ..Default::default()

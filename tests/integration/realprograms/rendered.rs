@@ -27,6 +27,8 @@ pub struct Rendered {
     /// Names of the env vars the Patroni and Redis containers get.
     pub patroni_env: Vec<String>,
     pub redis_env: Vec<String>,
+    /// The Redis data nodes' readiness command (`sh -c <this>`).
+    pub redis_readiness: String,
     pub etcd_members: usize,
     pub postgres_members: usize,
     pub redis_nodes: usize,
@@ -113,6 +115,11 @@ pub fn render_ha() -> Rendered {
         patroni_dir,
         patroni_env: env_names(patroni),
         redis_env: env_names(container(&format!("{RELEASE}-redis"))),
+        redis_readiness: container(&format!("{RELEASE}-redis"))["readinessProbe"]["exec"]
+            ["command"][2]
+            .as_str()
+            .expect("the Redis readiness command")
+            .to_string(),
         etcd_members: replicas(&format!("{RELEASE}-etcd")),
         postgres_members: replicas(&format!("{RELEASE}-postgres")),
         redis_nodes: replicas(&format!("{RELEASE}-redis")),

@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::harness::{
-    exclusive, free_port, require_program, wait_for, write_file, Process, Reply, Resp, LOCALHOST,
+    exclusive, free_port, require_program, run_bounded, wait_for, write_file, Process, Reply, Resp,
+    LOCALHOST,
 };
 use super::rendered::{render_ha, Rendered, RELEASE};
 
@@ -23,6 +24,7 @@ const FAILOVER_BOUND: Duration = Duration::from_secs(30);
 
 struct Deployment {
     root: PathBuf,
+    readiness: String,
     conf: PathBuf,
     master_set: String,
     redis_ports: Vec<u16>,
@@ -62,6 +64,7 @@ impl Deployment {
         }
         Deployment {
             root: root.to_path_buf(),
+            readiness: rendered.redis_readiness.clone(),
             conf,
             master_set: rendered.master_set.clone(),
             redis_ports: (0..rendered.redis_nodes).map(|_| free_port()).collect(),
@@ -195,6 +198,16 @@ impl Deployment {
             .and_then(|pair| pair.get(1)?.text().map(str::to_string))
     }
 
+    /// The pods' rendered readiness probe, run against node `i` (its port adapted).
+    fn ready(&self, i: usize) -> bool {
+        let probe = self
+            .readiness
+            .replace("-p 6379", &format!("-p {}", self.redis_ports[i]));
+        let mut command = Command::new("sh");
+        command.args(["-c", &probe]).env("REDIS_PASSWORD", PASSWORD);
+        run_bounded(command, Duration::from_secs(5)).0
+    }
+
     fn dump_logs(&self) {
         for process in self.redis.iter().flatten().chain(&self.sentinels) {
             eprintln!("----- {} -----\n{}", process.name, process.log_tail(25));
@@ -222,6 +235,11 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
         Duration::from_secs(60),
         Duration::from_millis(250),
         || {
+            // What Kubernetes waits for: every node passes its readiness probe
+            // (a replica only once its initial sync is done).
+            if !(0..deployment.redis_ports.len()).all(|i| deployment.ready(i)) {
+                return None;
+            }
             let slaves = deployment.info_field(master, "replication", "connected_slaves")?;
             let sentinels_ready = deployment.sentinel_ports.iter().all(|port| {
                 deployment
@@ -318,7 +336,10 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
         "old master to rejoin as replica",
         Duration::from_secs(60),
         Duration::from_millis(250),
-        || (deployment.role(master)? == ("slave".to_string(), Some(new_master))).then_some(()),
+        || {
+            let following = deployment.role(master)? == ("slave".to_string(), Some(new_master));
+            (following && deployment.ready(0)).then_some(())
+        },
     );
     if let Err(error) = rejoined {
         deployment.dump_logs();
