@@ -12,7 +12,7 @@ set -eu
 
 PATRONI_VERSION=4.1.3
 PREFIX="${DIFY_GEN_TEST_PREFIX:-/opt/dify-gen-test}"
-PACKAGES="etcd-server etcd-client postgresql postgresql-client patroni redis-server redis-sentinel redis-tools python3-venv"
+PACKAGES="etcd-server etcd-client postgresql postgresql-client patroni redis-server redis-sentinel redis-tools python3-venv openssl"
 
 missing=""
 for package in $PACKAGES; do

@@ -70,17 +70,28 @@ pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
 /// same one even though each probe socket is closed before the port is used.
 static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 
+/// Ports come from 20000-31999, below the kernel's ephemeral range
+/// (32768-60999 here): other programs on the machine that ask the kernel for
+/// a free port, and every outgoing connection, take theirs from that range,
+/// so they cannot grab a port between our probe and the server's bind. The
+/// start is spread by PID so that two test processes rarely probe the same
+/// ports; the servers' identities are checked after start anyway.
 pub fn free_port() -> u16 {
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
     let mut taken = PORTS.lock().expect("port registry lock");
-    for _ in 0..100 {
-        let listener =
-            TcpListener::bind((LOCALHOST, 0)).expect("bind an ephemeral port on 127.0.0.1");
-        let port = listener.local_addr().expect("local address").port();
-        if taken.insert(port) {
+    let start = (std::process::id().wrapping_mul(7919) + taken.len() as u32 * 13) % SPAN;
+    for step in 0..SPAN {
+        let port = u16::try_from(LOW + (start + step * 7) % SPAN).expect("port below 32000");
+        if taken.contains(&port) {
+            continue;
+        }
+        if TcpListener::bind((LOCALHOST, port)).is_ok() {
+            taken.insert(port);
             return port;
         }
     }
-    panic!("no free port on 127.0.0.1 after 100 tries");
+    panic!("no free port on 127.0.0.1 in 20000-31999");
 }
 
 /// Polls `probe` every `interval` until it returns `Some`, at most
@@ -177,6 +188,10 @@ impl Process {
             child: Some(child),
             pid_files: Vec::new(),
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// Registers a PID file (first line a PID) of a process this one starts in

@@ -4,7 +4,7 @@
 //! PATRONI_* environment variables the pods set; the only other change to the
 //! rendered files is the directory of the Patroni scripts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -97,6 +97,116 @@ fn start_etcd(rendered: &Rendered, root: &Path) -> Etcd {
     }
 }
 
+/// A stand-in Kubernetes API (HTTPS on 127.0.0.1, `fake_kube_api.py`) that
+/// records the pod-label patches of the rendered `role-label.py` callback:
+/// what moves the leader Service in a cluster.
+struct FakeApi {
+    port: u16,
+    service_account: PathBuf,
+    log: PathBuf,
+    _server: Process,
+}
+
+impl FakeApi {
+    fn start(root: &Path) -> FakeApi {
+        let openssl = require_program("openssl");
+        let python = require_program("/usr/bin/python3");
+        let dir = root.join("kube");
+        let service_account = dir.join("serviceaccount");
+        fs::create_dir_all(&service_account).expect("service account dir");
+        hand_over(&dir, None, 0o755);
+        hand_over(&service_account, None, 0o755);
+        let mut command = Command::new(openssl);
+        command
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(service_account.join("ca.crt"));
+        let (ok, output) = run_bounded(command, Duration::from_secs(30));
+        assert!(ok, "openssl req failed:\n{output}");
+        write_file(
+            &service_account.join("ca.crt"),
+            &fs::read_to_string(service_account.join("ca.crt")).expect("cert"),
+            0o644,
+        );
+        write_file(
+            &service_account.join("token"),
+            "test-service-account-token",
+            0o644,
+        );
+        write_file(
+            &dir.join("fake_kube_api.py"),
+            include_str!("fake_kube_api.py"),
+            0o644,
+        );
+        let port = free_port();
+        let log = dir.join("patches.jsonl");
+        let mut command = Command::new(python);
+        command
+            .arg(dir.join("fake_kube_api.py"))
+            .arg(port.to_string())
+            .arg(service_account.join("ca.crt"))
+            .arg(dir.join("key.pem"))
+            .arg("test-service-account-token")
+            .arg(&log);
+        let server = Process::spawn("fake-kube-api", command, root.join("fake-kube-api.log"));
+        wait_for(
+            "the fake API to listen",
+            Duration::from_secs(20),
+            Duration::from_millis(100),
+            || std::net::TcpStream::connect((LOCALHOST, port)).ok(),
+        )
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log_tail(20)));
+        FakeApi {
+            port,
+            service_account,
+            log,
+            _server: server,
+        }
+    }
+
+    /// When `pod` was first patched to `primary` at or after `since` (seconds
+    /// since the epoch).
+    fn primary_since(&self, pod: &str, since: f64) -> Option<f64> {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|line| {
+                let patch: serde_json::Value = serde_json::from_str(line).ok()?;
+                let time = patch["time"].as_f64()?;
+                (patch["pod"] == pod && patch["labels"][ROLE_LABEL] == "primary" && time >= since)
+                    .then_some(time)
+            })
+    }
+
+    /// The last role label each pod was patched to.
+    fn roles(&self) -> BTreeMap<String, String> {
+        let mut roles = BTreeMap::new();
+        for line in fs::read_to_string(&self.log).unwrap_or_default().lines() {
+            let patch: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            assert_eq!(patch["namespace"], NAMESPACE);
+            let role = patch["labels"][ROLE_LABEL]
+                .as_str()
+                .expect("the role label")
+                .to_string();
+            roles.insert(patch["pod"].as_str().expect("pod").to_string(), role);
+        }
+        roles
+    }
+}
+
+/// The label the leader Service selects on (read from the rendered callback).
+const ROLE_LABEL: &str = "dify-gen.io/postgres-role";
+
 struct Member {
     name: String,
     api_port: u16,
@@ -113,10 +223,11 @@ struct Cluster {
     members: Vec<Member>,
     identity: Option<(u32, u32)>,
     patroni: PathBuf,
+    api: FakeApi,
 }
 
 impl Cluster {
-    fn start(rendered: &Rendered, root: &Path, etcd: &Etcd) -> Cluster {
+    fn start(rendered: &Rendered, root: &Path, etcd: &Etcd, api: FakeApi) -> Cluster {
         let identity = postgres_identity();
         require_program(&format!("{PG_BIN_DIR}/postgres"));
         require_program("psql");
@@ -182,6 +293,7 @@ impl Cluster {
             members,
             identity,
             patroni,
+            api,
         };
         for i in 0..cluster.members.len() {
             cluster.start_member(i);
@@ -221,7 +333,13 @@ impl Cluster {
             .env("PATRONI_ETCD3_HOSTS", &self.etcd_hosts)
             .env("PATRONI_POSTGRESQL_DATA_DIR", member.dir.join("data"))
             .env("PATRONI_POSTGRESQL_BIN_DIR", PG_BIN_DIR)
-            .env("PATRONI_POSTGRESQL_PGPASS", member.dir.join("pgpass"));
+            .env("PATRONI_POSTGRESQL_PGPASS", member.dir.join("pgpass"))
+            // The callback's view of the pod and the API (adapted addresses).
+            .env("POD_NAME", &member.name)
+            .env("POD_NAMESPACE", NAMESPACE)
+            .env("KUBERNETES_SERVICE_HOST", LOCALHOST)
+            .env("KUBERNETES_SERVICE_PORT", self.api.port.to_string())
+            .env("SERVICE_ACCOUNT_DIR", &self.api.service_account);
         if let Some((uid, gid)) = self.identity {
             command.uid(uid).gid(gid);
         }
@@ -312,7 +430,8 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     let root = tmp.path();
     hand_over(root, None, 0o755);
     let etcd = start_etcd(&rendered, root);
-    let mut cluster = Cluster::start(&rendered, root, &etcd);
+    let api = FakeApi::start(root);
+    let mut cluster = Cluster::start(&rendered, root, &etcd, api);
 
     // (a) A leader, streaming standbys, and the rendered replication check passes.
     let (leader, elapsed) = wait_for(
@@ -325,23 +444,22 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         cluster.dump_logs();
         panic!("{error}")
     });
+    // Every REST port is served by the member this test started.
+    for member in &cluster.members {
+        let (_, body) = http_get(member.api_port, "/patroni").expect("GET /patroni");
+        let status: serde_json::Value = serde_json::from_str(&body).expect("JSON status");
+        assert_eq!(
+            status["patroni"]["name"],
+            member.name.as_str(),
+            "port {} serves another Patroni",
+            member.api_port
+        );
+    }
     eprintln!(
         "leader {} after {:.1}s",
         cluster.members[leader].name,
         elapsed.as_secs_f64()
     );
-    // Patroni ran the rendered role-label callback (outside a pod it only logs).
-    wait_for(
-        "the role-label callback to run",
-        Duration::from_secs(30),
-        Duration::from_millis(500),
-        || {
-            let log = cluster.members[leader].process.as_ref()?.log_tail(400);
-            log.contains("role-label: not in a pod with a service account; on_")
-                .then_some(())
-        },
-    )
-    .unwrap_or_else(|error| panic!("{error}"));
     let (passed, output) = cluster.replication_check(leader, &[]);
     eprintln!("replication check:\n{output}");
     if !passed {
@@ -351,6 +469,26 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         passed,
         "the rendered replication check failed against the leader:\n{output}"
     );
+    // The rendered callback labelled every pod with its role through the
+    // (stand-in) API: the leader Service selects the leader, and only it.
+    let expected: BTreeMap<String, String> = cluster
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            (
+                m.name.clone(),
+                if i == leader { "primary" } else { "replica" }.to_string(),
+            )
+        })
+        .collect();
+    wait_for(
+        "role labels on every pod",
+        Duration::from_secs(30),
+        Duration::from_millis(250),
+        || (cluster.api.roles() == expected).then_some(()),
+    )
+    .unwrap_or_else(|error| panic!("{error}: {:?}", cluster.api.roles()));
     let states = psql(
         cluster.members[leader].pg_port,
         "postgres",
@@ -396,6 +534,7 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     let old_leader = leader;
     let mut acknowledged = BTreeSet::new();
     let mut killed_at: Option<Instant> = None;
+    let mut killed_wall: Option<f64> = None;
     let mut failover: Option<(Duration, usize)> = None;
     let mut after_failover = 0;
     let start = Instant::now();
@@ -411,6 +550,7 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
             );
             cluster.kill_member(old_leader);
             killed_at = Some(Instant::now());
+            killed_wall = Some(epoch_seconds());
         }
         let Some(target) = cluster.leader() else {
             std::thread::sleep(Duration::from_millis(100));
@@ -442,6 +582,19 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         panic!("no new leader accepted writes within 180 s of the leader being killed");
     };
     assert_ne!(new_leader, old_leader);
+    let killed_wall = killed_wall.expect("the leader was killed");
+    let (labelled, _) = wait_for(
+        "the new leader's primary label",
+        Duration::from_secs(30),
+        Duration::from_millis(100),
+        || {
+            cluster
+                .api
+                .primary_since(&cluster.members[new_leader].name, killed_wall)
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error}: {:?}", cluster.api.roles()));
+    let label_switch = labelled - killed_wall;
     let present: BTreeSet<u32> = psql(
         cluster.members[new_leader].pg_port,
         "dify",
@@ -455,7 +608,7 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     .collect();
     let lost: Vec<u32> = acknowledged.difference(&present).copied().collect();
     eprintln!(
-        "MEASURED patroni_failover_seconds={:.2} new_leader={} rows_acknowledged={} rows_present={} rows_lost={}",
+        "MEASURED patroni_failover_seconds={:.2} leader_label_seconds={label_switch:.2} new_leader={} rows_acknowledged={} rows_present={} rows_lost={}",
         failover_time.as_secs_f64(),
         cluster.members[new_leader].name,
         acknowledged.len(),
@@ -483,4 +636,11 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         passed,
         "the replication check failed after the old leader rejoined:\n{output}"
     );
+}
+
+fn epoch_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs_f64()
 }

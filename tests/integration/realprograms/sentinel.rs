@@ -198,6 +198,31 @@ impl Deployment {
             .and_then(|pair| pair.get(1)?.text().map(str::to_string))
     }
 
+    /// Fails the test unless every port is served by the process this test
+    /// started there (not by some other program's server).
+    fn assert_own_processes(&self) {
+        let ports = self
+            .redis_ports
+            .iter()
+            .zip(self.redis.iter().map(|p| p.as_ref().map(Process::pid)));
+        let sentinels = self
+            .sentinel_ports
+            .iter()
+            .zip(self.sentinels.iter().map(|p| Some(p.pid())));
+        for (port, pid) in ports.chain(sentinels) {
+            let mut node = Resp::connect(*port, PASSWORD).expect("connect");
+            let info = node.call(&["INFO", "server"]).expect("INFO server");
+            let served_by = info
+                .text()
+                .and_then(|t| t.lines().find_map(|l| l.strip_prefix("process_id:")))
+                .map(|v| v.trim().parse::<u32>().expect("pid"));
+            assert_eq!(
+                served_by, pid,
+                "port {port} is not served by the process this test started"
+            );
+        }
+    }
+
     /// The pods' rendered readiness probe, run against node `i` (its port adapted).
     fn ready(&self, i: usize) -> bool {
         let probe = self
@@ -210,7 +235,7 @@ impl Deployment {
 
     fn dump_logs(&self) {
         for process in self.redis.iter().flatten().chain(&self.sentinels) {
-            eprintln!("----- {} -----\n{}", process.name, process.log_tail(25));
+            eprintln!("----- {} -----\n{}", process.name, process.log_tail(60));
         }
     }
 }
@@ -258,6 +283,7 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
         deployment.dump_logs();
         panic!("{error}");
     }
+    deployment.assert_own_processes();
     assert_eq!(
         deployment.discover_master(),
         Some(master),
@@ -266,6 +292,7 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
 
     let mut acknowledged = BTreeMap::new();
     let mut killed_at: Option<Instant> = None;
+    let mut before_kill = String::new();
     let mut failover: Option<(Duration, u16)> = None;
     let mut after_failover = 0;
     let start = Instant::now();
@@ -274,6 +301,19 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
             break;
         }
         if killed_at.is_none() && acknowledged.len() >= 50 {
+            // Kept to explain a loss, should one happen.
+            before_kill = deployment
+                .redis_ports
+                .iter()
+                .map(|port| {
+                    let info = Resp::connect(*port, PASSWORD)
+                        .and_then(|mut node| node.call(&["INFO", "replication"]))
+                        .map(|reply| reply.text().unwrap_or_default().to_string())
+                        .unwrap_or_else(|error| error);
+                    format!("--- {port} ---\n{info}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             eprintln!("killing Redis master on port {master}");
             deployment.redis[0].take().expect("master process").kill();
             killed_at = Some(Instant::now());
@@ -316,6 +356,8 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
     if lost > 0 {
         let ports: BTreeSet<u16> = acknowledged.values().copied().collect();
         eprintln!("acknowledged writes missing on {new_master}: {missing:?}; writes went to ports {ports:?}");
+        eprintln!("replication before the kill:\n{before_kill}");
+        deployment.dump_logs();
     }
     eprintln!(
         "MEASURED redis_failover_seconds={:.2} new_master_port={new_master} writes_acknowledged={} writes_lost={lost}",
