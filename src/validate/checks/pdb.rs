@@ -1,0 +1,40 @@
+//! A PodDisruptionBudget must select exactly one workload: with none it
+//! protects nothing, with several the eviction API cannot compute a budget
+//! and refuses every eviction ("pods with multiple PDBs/controllers"),
+//! blocking node drains. Zero matches are reported only when the input
+//! holds workloads in that namespace (a PDB validated alone is not flagged).
+
+use super::{is_workload, kind, namespace, object_label, selector_matches, template_labels, Object};
+use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::Mark;
+
+
+pub(super) fn check(objects: &[Object], out: &mut Vec<Diagnostic>) {
+    for pdb in objects.iter().filter(|o| kind(o.json) == "PodDisruptionBudget") {
+        let json = pdb.json;
+        let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else { continue };
+        let workloads: Vec<&Object> = objects
+            .iter()
+            .filter(|o| is_workload(o.json) && namespace(o.json) == namespace(json))
+            .collect();
+        if workloads.is_empty() {
+            continue;
+        }
+        let matched: Vec<String> = workloads
+            .iter()
+            .filter(|o| template_labels(o.json).is_some_and(|l| selector_matches(selector, l)))
+            .map(|o| format!("`{}`", object_label(o.json)))
+            .collect();
+        let message = match matched.len() {
+            1 => continue,
+            0 => "PodDisruptionBudget selects no workload".to_string(),
+            n => format!("PodDisruptionBudget selects {n} workloads: {}", matched.join(", ")),
+        };
+        out.push(
+            pdb.doc
+                .diag(codes::V_PDB_SELECTOR, message, "/spec/selector", Mark::Entry)
+                .help("make `spec.selector` match the pod template labels of exactly one workload"),
+        );
+    }
+}
+
