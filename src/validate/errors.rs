@@ -82,7 +82,7 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
         K::Enum { options } => {
             let list: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().take(10).map(|v| format!("`{}`", plain(v))).collect())
+                .map(|a| a.iter().filter(|v| !v.is_null()).take(10).map(|v| format!("`{}`", plain(v))).collect())
                 .unwrap_or_default();
             doc.diag(
                 codes::V_BAD_VALUE,

@@ -9,6 +9,7 @@
 mod duplicates;
 mod names;
 mod pdb;
+mod resources;
 mod selector;
 mod size;
 mod target_port;
@@ -28,6 +29,7 @@ pub(super) fn per_document(doc: &Doc, json: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     names::check(doc, json, &mut out);
     size::check(doc, json, &mut out);
+    resources::check(doc, json, &mut out);
     selector::check(doc, json, &mut out);
     traffic_policy::check(doc, json, &mut out);
     out
