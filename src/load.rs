@@ -312,7 +312,9 @@ pub fn parse_one(sources: &Sources, file: FileId, what: &str) -> Result<Node, Ve
 
 enum Frame {
     Seq { span: Span, anchor: usize, items: Vec<Node> },
-    Map { span: Span, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key> },
+    /// `index` maps key names to entry positions once a mapping grows past
+    /// a few dozen keys, so duplicate detection stays linear on huge maps.
+    Map { span: Span, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key>, index: HashMap<String, usize> },
 }
 
 struct Builder {
@@ -359,7 +361,7 @@ impl Builder {
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(span)?;
-                self.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None });
+                self.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None, index: HashMap::new() });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
@@ -409,7 +411,7 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map { entries, key, index, .. }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
                     let name = match node.value {
@@ -423,7 +425,19 @@ impl Builder {
                                 .at(Some(node.span)));
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    const LINEAR: usize = 32;
+                    if entries.len() == LINEAR {
+                        for (i, (k, _)) in entries.iter().enumerate() {
+                            index.entry(k.name.clone()).or_insert(i);
+                        }
+                    }
+                    let first = if entries.len() < LINEAR {
+                        entries.iter().find(|(k, _)| k.name == name)
+                    } else {
+                        let at = *index.entry(name.clone()).or_insert(entries.len());
+                        entries.get(at)
+                    };
+                    if let Some((first, _)) = first {
                         self.diags.push(
                             Diagnostic::error(codes::L_DUPLICATE_KEY, format!("duplicate key `{name}`"))
                                 .at(Some(node.span))

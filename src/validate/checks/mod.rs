@@ -37,10 +37,44 @@ pub(super) fn per_document(doc: &Doc, json: &Value) -> Vec<Diagnostic> {
 
 pub(super) fn cross_document(objects: &[Object]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let pods = PodOwners::index(objects);
     duplicates::check(objects, &mut out);
-    target_port::check(objects, &mut out);
-    pdb::check(objects, &mut out);
+    target_port::check(objects, &pods, &mut out);
+    pdb::check(objects, &pods, &mut out);
     out
+}
+
+/// Objects that own pods (workloads and bare Pods), by namespace, with
+/// their pod template labels looked up once: the cross-document checks
+/// compare every Service and PDB against them, which must stay linear in
+/// practice on trees of tens of thousands of objects.
+struct PodOwners<'a> {
+    by_namespace: std::collections::HashMap<&'a str, Vec<PodOwner<'a>>>,
+}
+
+struct PodOwner<'a> {
+    json: &'a Value,
+    labels: &'a serde_json::Map<String, Value>,
+    workload: bool,
+}
+
+impl<'a> PodOwners<'a> {
+    fn index(objects: &'a [Object]) -> Self {
+        let mut by_namespace: std::collections::HashMap<&str, Vec<PodOwner>> = std::collections::HashMap::new();
+        for o in objects {
+            let workload = is_workload(o.json);
+            if !workload && kind(o.json) != "Pod" {
+                continue;
+            }
+            let Some(labels) = template_labels(o.json) else { continue };
+            by_namespace.entry(namespace(o.json)).or_default().push(PodOwner { json: o.json, labels, workload });
+        }
+        PodOwners { by_namespace }
+    }
+
+    fn in_namespace(&self, ns: &str) -> &[PodOwner<'a>] {
+        self.by_namespace.get(ns).map_or(&[], Vec::as_slice)
+    }
 }
 
 fn kind(json: &Value) -> &str {

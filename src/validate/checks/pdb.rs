@@ -4,25 +4,22 @@
 //! blocking node drains. Zero matches are reported only when the input
 //! holds workloads in that namespace (a PDB validated alone is not flagged).
 
-use super::{is_workload, kind, namespace, object_label, selector_matches, template_labels, Object};
+use super::{kind, namespace, object_label, selector_matches, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::Mark;
 
 
-pub(super) fn check(objects: &[Object], out: &mut Vec<Diagnostic>) {
+pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
     for pdb in objects.iter().filter(|o| kind(o.json) == "PodDisruptionBudget") {
         let json = pdb.json;
         let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else { continue };
-        let workloads: Vec<&Object> = objects
-            .iter()
-            .filter(|o| is_workload(o.json) && namespace(o.json) == namespace(json))
-            .collect();
+        let workloads: Vec<_> = pods.in_namespace(namespace(json)).iter().filter(|o| o.workload).collect();
         if workloads.is_empty() {
             continue;
         }
         let matched: Vec<String> = workloads
             .iter()
-            .filter(|o| template_labels(o.json).is_some_and(|l| selector_matches(selector, l)))
+            .filter(|o| selector_matches(selector, o.labels))
             .map(|o| format!("`{}`", object_label(o.json)))
             .collect();
         let message = match matched.len() {

@@ -3,24 +3,25 @@
 //! port and traffic is silently dropped. Checked when the selected
 //! workloads are part of the input.
 
-use super::{is_workload, kind, map_selector_matches, namespace, pod_template_pointer, template_labels, Object};
+use super::{kind, map_selector_matches, namespace, pod_template_pointer, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::Mark;
 use serde_json::Value;
 
-pub(super) fn check(objects: &[Object], out: &mut Vec<Diagnostic>) {
+pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
     for service in objects.iter().filter(|o| kind(o.json) == "Service") {
         let json = service.json;
         let Some(selector) = json.pointer("/spec/selector").and_then(Value::as_object) else { continue };
-        let selected: Vec<&Object> = objects
+        let selected: Vec<&Value> = pods
+            .in_namespace(namespace(json))
             .iter()
-            .filter(|o| (is_workload(o.json) || kind(o.json) == "Pod") && namespace(o.json) == namespace(json))
-            .filter(|o| template_labels(o.json).is_some_and(|l| map_selector_matches(selector, l)))
+            .filter(|o| map_selector_matches(selector, o.labels))
+            .map(|o| o.json)
             .collect();
         if selected.is_empty() {
             continue;
         }
-        let names: Vec<&str> = selected.iter().flat_map(|o| port_names(o.json)).collect();
+        let names: Vec<&str> = selected.iter().flat_map(|o| port_names(o)).collect();
         let Some(ports) = json.pointer("/spec/ports").and_then(Value::as_array) else { continue };
         for (i, port) in ports.iter().enumerate() {
             let Some(target) = port.get("targetPort").and_then(Value::as_str) else { continue };
