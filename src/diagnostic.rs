@@ -71,9 +71,8 @@ impl Diagnostic {
 
     /// `file:line:col` of the span, if there is one.
     pub fn location(&self, sources: &Sources) -> Option<String> {
-        self.span.map(|s| {
-            format!("{}:{}:{}", sources.name(s.file), s.line, s.col)
-        })
+        self.span
+            .map(|s| format!("{}:{}:{}", sources.name(s.file), s.line, s.col))
     }
 
     /// The human form: headline, location, source line with carets, hints.
@@ -100,17 +99,10 @@ impl Diagnostic {
                 let len = (span.len as usize).clamp(1, width);
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{line_no} | {text}");
-                let _ = writeln!(
-                    out,
-                    "{pad} | {}{}",
-                    " ".repeat(col),
-                    "^".repeat(len)
-                );
+                let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col), "^".repeat(len));
             }
         }
-        let pad = self
-            .span
-            .map_or(0, |s| s.line.to_string().len());
+        let pad = self.span.map_or(0, |s| s.line.to_string().len());
         let pad = " ".repeat(pad);
         if let Some(path) = &self.path {
             let _ = writeln!(out, "{pad} = field: {path}");
@@ -123,8 +115,8 @@ impl Diagnostic {
 
     /// The machine form used by `--diagnostics-format json`.
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
-        let mut value = serde_json::to_value(self)
-            .expect("a diagnostic is plain data and always serialises");
+        let mut value =
+            serde_json::to_value(self).expect("a diagnostic is plain data and always serialises");
         if let (Some(span), Some(obj)) = (self.span, value.as_object_mut()) {
             obj.insert("file".into(), sources.name(span.file).into());
             obj.insert("line".into(), span.line.into());
@@ -153,16 +145,11 @@ pub fn normalise(diags: &mut Vec<Diagnostic>) {
 }
 
 /// `did you mean ...?` for a misspelt name, from a set of valid names.
-pub fn suggest<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn suggest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
-        .filter(|(d, c)| {
-            *d <= 2.max(c.len() / 3) || c.eq_ignore_ascii_case(wrong)
-        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) || c.eq_ignore_ascii_case(wrong))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }

@@ -4,6 +4,12 @@
 //! The pipeline runs in one direction, one module per stage:
 //! `load` → `topology` → `plan` → `render` → `validate` → `emit`.
 
+pub mod cli;
 pub mod diagnostic;
+pub mod emit;
 pub mod load;
+pub mod plan;
+pub mod render;
+pub mod run;
+pub mod topology;
 pub mod validate;

@@ -49,7 +49,9 @@ impl Sources {
     }
 
     pub fn name(&self, file: FileId) -> &str {
-        self.files.get(file).map_or("<unknown>", |f| f.name.as_str())
+        self.files
+            .get(file)
+            .map_or("<unknown>", |f| f.name.as_str())
     }
 
     pub fn text(&self, file: FileId) -> &str {
@@ -240,7 +242,12 @@ pub fn read(path: &str, sources: &mut Sources) -> Result<FileId, Diagnostic> {
                 codes::L_NOT_UTF8,
                 format!("file is not valid UTF-8 (byte 0x{bad:02x} at offset {good})"),
             )
-            .at(Some(Span { file, line, col, len: 1 }))
+            .at(Some(Span {
+                file,
+                line,
+                col,
+                len: 1,
+            }))
             .help("save the file as UTF-8"))
         }
     }
@@ -248,7 +255,11 @@ pub fn read(path: &str, sources: &mut Sources) -> Result<FileId, Diagnostic> {
 
 /// Parses every document of a source. Errors stop at the first syntax
 /// error (the parser cannot recover) but report every duplicate key.
-pub fn parse(sources: &Sources, file: FileId, limits: Limits) -> Result<Vec<Node>, Vec<Diagnostic>> {
+pub fn parse(
+    sources: &Sources,
+    file: FileId,
+    limits: Limits,
+) -> Result<Vec<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         file,
         limits,
@@ -270,13 +281,14 @@ pub fn parse(sources: &Sources, file: FileId, limits: Limits) -> Result<Vec<Node
             Err(err) => {
                 let m = err.marker();
                 builder.diags.push(
-                    Diagnostic::error(codes::L_SYNTAX, format!("invalid YAML: {}", err.info()))
-                        .at(Some(Span {
+                    Diagnostic::error(codes::L_SYNTAX, format!("invalid YAML: {}", err.info())).at(
+                        Some(Span {
                             file,
                             line: m.line() as u32,
                             col: m.col() as u32 + 1,
                             len: 1,
-                        })),
+                        }),
+                    ),
                 );
                 return Err(builder.diags);
             }
@@ -292,12 +304,20 @@ pub fn parse(sources: &Sources, file: FileId, limits: Limits) -> Result<Vec<Node
 /// Parses a source that must hold exactly one non-empty document.
 pub fn parse_one(sources: &Sources, file: FileId, what: &str) -> Result<Node, Vec<Diagnostic>> {
     let docs = parse(sources, file, Limits::default())?;
-    let start = Span { file, line: 1, col: 1, len: 1 };
+    let start = Span {
+        file,
+        line: 1,
+        col: 1,
+        len: 1,
+    };
     let mut docs = docs.into_iter().filter(|d| d.value != Value::Null);
     let Some(doc) = docs.next() else {
-        return Err(vec![Diagnostic::error(codes::L_EMPTY, format!("{what} is empty"))
-            .at(Some(start))
-            .help("start from `dify-gen init --profile ha`")]);
+        return Err(vec![Diagnostic::error(
+            codes::L_EMPTY,
+            format!("{what} is empty"),
+        )
+        .at(Some(start))
+        .help("start from `dify-gen init --profile ha`")]);
     };
     if let Some(extra) = docs.next() {
         return Err(vec![Diagnostic::error(
@@ -311,11 +331,25 @@ pub fn parse_one(sources: &Sources, file: FileId, what: &str) -> Result<Node, Ve
 }
 
 enum Frame {
-    Seq { span: Span, anchor: usize, items: Vec<Node> },
-    /// `index` maps key names to entry positions once a mapping grows past
-    /// a few dozen keys, so duplicate detection stays linear on huge maps.
-    Map { span: Span, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key>, index: HashMap<String, usize> },
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        key: Option<Key>,
+        /// Key name to entry position, built once a mapping grows past
+        /// [`LINEAR_KEYS`] keys, so duplicate detection stays linear on
+        /// huge mappings (a 60,000-key map took 4 s with a scan per key).
+        index: HashMap<String, usize>,
+    },
 }
+
+/// Mappings up to this many keys are searched linearly for duplicates.
+const LINEAR_KEYS: usize = 32;
 
 struct Builder {
     file: FileId,
@@ -347,7 +381,9 @@ impl Builder {
             Event::DocumentStart(_) => self.expanded = 0,
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == ScalarStyle::Plain;
-                let forced_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+                let forced_str = tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
                 let value = if plain && !forced_str {
                     resolve_plain(&text)
                 } else {
@@ -357,23 +393,58 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(span)?;
-                self.stack.push(Frame::Seq { span, anchor, items: Vec::new() });
+                self.stack.push(Frame::Seq {
+                    span,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(span)?;
-                self.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None, index: HashMap::new() });
+                self.stack.push(Frame::Map {
+                    span,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    index: HashMap::new(),
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { span, anchor, items }) => (Node { value: Value::Seq(items), span }, anchor),
-                    Some(Frame::Map { span, anchor, entries, .. }) => (Node { value: Value::Map(entries), span }, anchor),
+                    Some(Frame::Seq {
+                        span,
+                        anchor,
+                        items,
+                    }) => (
+                        Node {
+                            value: Value::Seq(items),
+                            span,
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        span,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            value: Value::Map(entries),
+                            span,
+                        },
+                        anchor,
+                    ),
                     None => return Ok(()),
                 };
                 self.push(node, anchor)?;
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(Diagnostic::error(codes::L_UNKNOWN_ANCHOR, "alias refers to an unknown anchor").at(Some(span)));
+                    return Err(Diagnostic::error(
+                        codes::L_UNKNOWN_ANCHOR,
+                        "alias refers to an unknown anchor",
+                    )
+                    .at(Some(span)));
                 };
                 self.expanded += target.count();
                 if self.expanded > self.limits.alias_nodes {
@@ -397,7 +468,10 @@ impl Builder {
         if self.stack.len() >= self.limits.depth {
             return Err(Diagnostic::error(
                 codes::L_DEPTH_LIMIT,
-                format!("document is nested more than {} levels deep", self.limits.depth),
+                format!(
+                    "document is nested more than {} levels deep",
+                    self.limits.depth
+                ),
             )
             .at(Some(span)));
         }
@@ -411,7 +485,9 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, index, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, index, ..
+            }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
                     let name = match node.value {
@@ -421,17 +497,19 @@ impl Builder {
                         Value::Int(i) => i.to_string(),
                         Value::Float(f) => f.to_string(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(Diagnostic::error(codes::L_COMPLEX_KEY, "mapping keys must be plain scalars")
-                                .at(Some(node.span)));
+                            return Err(Diagnostic::error(
+                                codes::L_COMPLEX_KEY,
+                                "mapping keys must be plain scalars",
+                            )
+                            .at(Some(node.span)));
                         }
                     };
-                    const LINEAR: usize = 32;
-                    if entries.len() == LINEAR {
+                    if entries.len() == LINEAR_KEYS {
                         for (i, (k, _)) in entries.iter().enumerate() {
                             index.entry(k.name.clone()).or_insert(i);
                         }
                     }
-                    let first = if entries.len() < LINEAR {
+                    let first = if entries.len() < LINEAR_KEYS {
                         entries.iter().find(|(k, _)| k.name == name)
                     } else {
                         let at = *index.entry(name.clone()).or_insert(entries.len());
@@ -439,12 +517,21 @@ impl Builder {
                     };
                     if let Some((first, _)) = first {
                         self.diags.push(
-                            Diagnostic::error(codes::L_DUPLICATE_KEY, format!("duplicate key `{name}`"))
-                                .at(Some(node.span))
-                                .help(format!("`{name}` is already set at line {}; remove one of them", first.line())),
+                            Diagnostic::error(
+                                codes::L_DUPLICATE_KEY,
+                                format!("duplicate key `{name}`"),
+                            )
+                            .at(Some(node.span))
+                            .help(format!(
+                                "`{name}` is already set at line {}; remove one of them",
+                                first.line()
+                            )),
                         );
                     }
-                    *key = Some(Key { name, span: node.span });
+                    *key = Some(Key {
+                        name,
+                        span: node.span,
+                    });
                 }
             },
         }
@@ -464,7 +551,9 @@ fn resolve_plain(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -551,7 +640,11 @@ mod tests {
     fn alias_bomb_is_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             text.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let err = one(&text).unwrap_err();

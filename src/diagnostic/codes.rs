@@ -37,6 +37,7 @@ pub const T_RESERVED_ENV: &str = "T106";
 pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
+pub const T_ENTRY_TIMEOUT: &str = "T110";
 
 // emit
 pub const E_IO: &str = "E001";

@@ -8,9 +8,9 @@ use super::{schemas, validate_documents, ValidateOptions};
 use std::io::Write as _;
 
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {
+pub struct ManifestArgs {
     /// Manifest files, directories (searched for *.yaml, *.yml, *.json) or `-` for stdin
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
 
     /// Kubernetes minor version whose schemas apply (1.33 to 1.37)
@@ -31,7 +31,7 @@ pub struct ValidateArgs {
 }
 
 /// Runs the command and returns the exit status.
-pub fn run(args: &ValidateArgs) -> i32 {
+pub fn run(args: &ManifestArgs) -> i32 {
     if schemas::Schemas::for_version(&args.kube_version).is_none() {
         eprintln!(
             "error: no bundled schemas for Kubernetes `{}`; use one of {}",

@@ -20,6 +20,7 @@ pub mod checks;
 pub mod cli;
 mod errors;
 pub mod input;
+pub mod origin;
 pub mod output;
 pub mod quantity;
 pub mod schemas;
@@ -92,6 +93,41 @@ pub fn validate_documents(docs: &[Node], sources: &Sources, opts: &ValidateOptio
     diags
 }
 
+/// Validates rendered files before they are written (`render` calls this
+/// with its whole output tree): each `(path, text)` is added to `sources`,
+/// the topology's, so findings on fields that came from the `topology`
+/// (see [`origin`]) point at its lines and the others at the rendered text. Files whose documents are not
+/// manifests (Helm values) are skipped, as in `dify-gen validate`.
+pub fn validate_rendered(
+    files: &[(String, String)],
+    sources: &mut Sources,
+    kube_version: &str,
+    topology: Option<&Node>,
+) -> Vec<Diagnostic> {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    for (path, text) in files {
+        if !(path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json")) {
+            continue;
+        }
+        let file = sources.add(path.clone(), text.clone());
+        match crate::load::parse(sources, file, crate::load::Limits::default()) {
+            Ok(found) => docs.extend(found.into_iter().filter(|d| d.value != Value::Null)),
+            Err(found) => diags.extend(found),
+        }
+    }
+    let origins = topology.map(|t| origin::Origins::new(t, &docs));
+    let lookup = |index: usize, pointer: &str| origins.as_ref().and_then(|o| o.origin(index, pointer));
+    let opts = ValidateOptions {
+        kube_version: kube_version.to_string(),
+        origin: Some(&lookup),
+        ..ValidateOptions::default()
+    };
+    diags.extend(validate_documents(&docs, sources, &opts));
+    diagnostic::normalise(&mut diags);
+    diags
+}
+
 /// One document being validated, with what is needed to point into it.
 pub struct Doc<'a> {
     pub node: &'a Node,
@@ -144,7 +180,8 @@ impl Doc<'_> {
 
     /// A diagnostic at a field of this document. When the document was
     /// rendered from a topology and the field's origin is known, the
-    /// diagnostic points at the topology and names the rendered location.
+    /// diagnostic points at the topology and its field path names the
+    /// rendered file and position.
     pub fn diag(&self, code: &'static str, message: impl Into<String>, pointer: &str, mark: Mark) -> Diagnostic {
         let full = match mark {
             Mark::Key(key) => format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")),
@@ -164,8 +201,8 @@ impl Doc<'_> {
         match origin {
             Some(topology) => {
                 let name = self.sources.name(span.file);
-                diag.at(Some(topology))
-                    .help(format!("rendered into `{name}` at line {}, column {}", span.line, span.col))
+                let path = format!("{} (rendered into `{name}:{}:{}`)", dotted(&full), span.line, span.col);
+                diag.at(Some(topology)).path(path)
             }
             None => diag.at(Some(span)),
         }
@@ -184,7 +221,7 @@ fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Di
     }
     let json = doc.node.to_json();
     let Some(key) = schema_key(doc, &json) else {
-        if opts.ignore_missing_schemas {
+        if opts.ignore_missing_schemas || is_helm_input(doc.file_name()) {
             return (Vec::new(), None);
         }
         let d = doc
@@ -193,7 +230,7 @@ fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Di
         return (vec![d], None);
     };
     let mut diags = Vec::new();
-    let is_object = !key.starts_with("config/");
+    let is_object = !schemas::is_local_config(&key);
     match schemas.bundle_for(&key) {
         Some(bundle) => match bundle.validator(&key) {
             Some(Ok(validator)) => diags.extend(errors::schema_errors(doc, &json, validator, bundle)),
@@ -234,6 +271,15 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
         return None;
     }
     config_format(doc.file_name(), json).map(str::to_string)
+}
+
+/// Helm chart inputs (`values.yaml`, `*.values.yaml`, `values-*.yaml`,
+/// `Chart.yaml`) sit in rendered trees but are not manifests: without
+/// `apiVersion`/`kind` they are skipped rather than reported.
+fn is_helm_input(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.trim_end_matches(".yaml").trim_end_matches(".yml");
+    base != stem && (stem == "values" || stem.ends_with(".values") || stem.starts_with("values-") || stem == "Chart")
 }
 
 /// Recognises configuration files: by file name first, then by their

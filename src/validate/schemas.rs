@@ -28,10 +28,11 @@ static KUBERNETES: [(&str, &str); 5] = [
     ("1.37", include_str!("../../schemas/kubernetes/v1.37.json")),
 ];
 static CRDS: &str = include_str!("../../schemas/crds.json");
-static CONFIGS: [&str; 3] = [
+static CONFIGS: [&str; 4] = [
     include_str!("../../schemas/config/prometheus-rules.json"),
     include_str!("../../schemas/config/alertmanager.json"),
     include_str!("../../schemas/config/fluent-bit.json"),
+    include_str!("../../schemas/config/kustomization.json"),
 ];
 
 /// One parsed bundle: its definitions and a lazily compiled validator per kind.
@@ -121,13 +122,19 @@ fn crd_bundle() -> &'static Bundle {
 }
 
 fn config_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static CELLS: [OnceLock<Bundle>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
     CELLS[index].get_or_init(|| Bundle::parse(CONFIGS[index]))
 }
 
 /// Configuration-file formats with a bundled schema, by their `config/…` key.
 pub const CONFIG_FORMATS: &[&str] =
     &["config/prometheus-rules", "config/alertmanager", "config/fluent-bit"];
+
+/// Files with `apiVersion`/`kind` that are read by tools, not the API server
+/// (kustomize): schema-checked, but not subject to the API's semantic checks.
+pub fn is_local_config(key: &str) -> bool {
+    key.starts_with("config/") || key.starts_with("kustomize.config.k8s.io/")
+}
 
 impl Schemas {
     /// The schemas for a Kubernetes minor version (`1.37`, `v1.37` or `1.37.2`).
@@ -144,6 +151,10 @@ impl Schemas {
         if let Some(i) = CONFIG_FORMATS.iter().position(|k| *k == key) {
             return Some(config_bundle(i));
         }
+        let kustomize = config_bundle(3);
+        if kustomize.contains(key) {
+            return Some(kustomize);
+        }
         if self.kubernetes.contains(key) {
             return Some(self.kubernetes);
         }
@@ -153,7 +164,8 @@ impl Schemas {
 
     /// Every known `apiVersion/Kind` key, for "did you mean".
     pub fn all_keys(&self) -> Vec<&'static str> {
-        let mut keys: Vec<&str> = self.kubernetes.keys().chain(crd_bundle().keys()).collect();
+        let mut keys: Vec<&str> =
+            self.kubernetes.keys().chain(crd_bundle().keys()).chain(config_bundle(3).keys()).collect();
         keys.sort_unstable();
         keys
     }
@@ -180,6 +192,9 @@ mod tests {
         }
         for (i, key) in CONFIG_FORMATS.iter().enumerate() {
             config_bundle(i).validator(key).unwrap().unwrap();
+        }
+        for key in config_bundle(3).keys() {
+            config_bundle(3).validator(key).unwrap().unwrap();
         }
     }
 

@@ -1,8 +1,8 @@
-//! The single integration test binary (`autotests = false`): each module
-//! drives the real `dify-gen` binary or the library's public stages.
-//!
-//! - `validate`: `dify-gen validate` on the manifest corpus in
-//!   `tests/fixtures/manifests/` (one test per fault, each with a valid
-//!   twin), output formats, exit codes, and the robustness property test.
+//! The one integration test binary. Each module says what belongs in it.
 
+mod cli;
+mod docs;
+mod errors;
+mod render;
+mod support;
 mod validate;

@@ -323,3 +323,77 @@ fn loader_and_validator_survive_any_input() {
     }
     assert!(cases >= 200, "only {cases} cases within the budget");
 }
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The rendered `ha` tree passes `dify-gen validate` as a whole, and a typo
+/// in any of its files fails at that file and line.
+#[test]
+fn rendered_ha_tree_validates_and_typos_fail_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let profile = format!("{ROOT}/profiles/ha.yaml");
+    let run = dify_gen(&["render", "-f", &profile, "--output-dir", out.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = dify_gen(&["validate", out.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains(" 0 errors"), "{}", run.stdout);
+
+    let deployment = out.join("kubernetes/deployment-dify-api.yaml");
+    let text = std::fs::read_to_string(&deployment).unwrap();
+    let (line, row) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("terminationGracePeriodSeconds:") || l.trim_start().starts_with("serviceAccountName:"))
+        .expect("the api Deployment sets a pod-level field");
+    let typo = row.replacen(':', "x:", 1);
+    std::fs::write(&deployment, text.replacen(row, &typo, 1)).unwrap();
+    let run = dify_gen(&["validate", "-o", "json", out.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "V001");
+    assert_eq!(d["line"], line + 1);
+    assert!(d["file"].as_str().unwrap().ends_with("kubernetes/deployment-dify-api.yaml"));
+}
+
+/// `render` validates its own output with the same engine; a finding on a
+/// field that came from the topology points at the topology's line.
+#[test]
+fn render_validation_points_at_the_topology() {
+    use dify_gen::{emit, plan::Plan, render, topology};
+    let mut sources = Sources::default();
+    let profile = format!("{ROOT}/profiles/ha.yaml");
+    let loaded = topology::load(&[profile.clone()], &[], &mut sources).unwrap_or_else(|d| panic!("{d:?}"));
+    let plan = Plan::new(&loaded.topology);
+    let mut artifacts = render::render(&plan);
+    let clean = emit::tree(&artifacts);
+    assert!(dify_gen::validate::validate_rendered(&clean, &mut sources, "1.37", Some(&loaded.doc)).is_empty());
+
+    let api = artifacts
+        .iter_mut()
+        .find(|a| a.doc["kind"] == "Deployment" && a.doc["metadata"]["name"] == "dify-api")
+        .expect("the ha profile renders the api Deployment");
+    api.doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "2 Gi".into();
+    api.doc["spec"]["replicas"] = "3".into();
+    let broken = emit::tree(&artifacts);
+    let diags = dify_gen::validate::validate_rendered(&broken, &mut sources, "1.37", Some(&loaded.doc));
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    let profile_text = std::fs::read_to_string(&profile).unwrap();
+    let line_of = |needle: &str, after: &str| {
+        let start = profile_text.find(after).unwrap();
+        profile_text[..start + profile_text[start..].find(needle).unwrap()].matches('\n').count() as u32 + 1
+    };
+    for d in &diags {
+        let span = d.span.expect("findings carry a span");
+        assert!(sources.name(span.file).ends_with("profiles/ha.yaml"), "{}", d.render(&sources));
+        assert!(d.path.as_deref().unwrap_or_default().contains("(rendered into `kubernetes/deployment-dify-api.yaml:"), "{:?}", d.path);
+        match d.code {
+            "V005" => assert_eq!(span.line, line_of("limits:", "  api:")),
+            "V002" => assert_eq!(span.line, line_of("replicas:", "  api:")),
+            other => panic!("unexpected {other}: {}", d.render(&sources)),
+        }
+    }
+    let shown: String = diags.iter().map(|d| d.render(&sources)).collect();
+    assert!(shown.contains("= field: spec.replicas (rendered into `kubernetes/deployment-dify-api.yaml:"), "{shown}");
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test dify-gen has, installing what the tests need when it is
+# missing (Debian packages for the real-program tests, PyPI tools), so a
+# fresh machine needs nothing but this script. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for installer in scripts/install-test-deps.sh; do
+  if [ -x "$installer" ]; then
+    "$installer"
+  fi
+done
+
+cargo test --locked "$@"

@@ -1,0 +1,121 @@
+//! The command line: kubectl and helm habits (`-f` repeatable and `-` for
+//! stdin, `--set path=value`, `--output-dir`), exit codes 0 (ok), 1
+//! (findings), 2 (usage or I/O).
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dify-gen",
+    version,
+    about = "Compiles one topology file into a complete, validated, highly-available Dify deployment"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render every artifact: a YAML stream on stdout, or a tree with --output-dir.
+    Render(RenderArgs),
+    /// Check a topology (`-f`) without rendering, or validate any manifests
+    /// (PATH...) offline against the bundled strict schemas.
+    Validate(ValidateArgs),
+    /// Write a starter topology that layers over a profile.
+    Init(InitArgs),
+    /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
+    Schema {
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Json)]
+        format: SchemaFormat,
+    },
+    /// Print a shell completion script.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TopologyArgs {
+    /// Topology file; repeat to layer (later files win); `-` reads stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+    /// Override a field, e.g. `--set components.api.replicas=5` (value is YAML).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
+    pub diagnostics_format: DiagnosticsFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Write a tree (one folder per output family) instead of a stream; the
+    /// directory is replaced atomically.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Manifests to validate: files, directories (*.yaml, *.yml, *.json) or `-` for stdin
+    #[command(flatten)]
+    pub manifests: crate::validate::cli::ManifestArgs,
+    /// Topology file to check; repeat to layer (later files win); `-` reads stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Override a topology field, e.g. `--set components.api.replicas=5` (value is YAML).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Treat topology warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print topology findings.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
+    pub diagnostics_format: DiagnosticsFormat,
+}
+
+impl ValidateArgs {
+    /// The topology half of the arguments, when `-f` was given.
+    pub fn topology(&self) -> Option<TopologyArgs> {
+        (!self.files.is_empty()).then(|| TopologyArgs {
+            files: self.files.clone(),
+            sets: self.sets.clone(),
+            strict: self.strict,
+            diagnostics_format: self.diagnostics_format,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Profile to layer over.
+    #[arg(long, default_value = "ha")]
+    pub profile: String,
+    /// Write to this file instead of stdout (refuses to overwrite).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnosticsFormat {
+    Text,
+    Json,
+}
+
+pub fn command() -> clap::Command {
+    Cli::command()
+}

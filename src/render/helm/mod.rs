@@ -1,0 +1,80 @@
+//! The Helm family: values files for the charts users already run beside
+//! Dify. Today: the NGINX entry (F5 NGINX Ingress Controller or NGINX
+//! Gateway Fabric), with the replicas, spread, disruption budget and
+//! timeouts the topology asks for.
+
+use super::{Artifact, Family};
+use crate::plan::Plan;
+use crate::topology::IngressController;
+use serde_json::json;
+
+pub fn render(plan: &Plan) -> Vec<Artifact> {
+    let i = &plan.t.ingress;
+    let replicas = i.controller_replicas;
+    let zones = plan.t.zones.len() > 1;
+    let spread = |selector: serde_json::Value| {
+        let mut c = vec![
+            json!({"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector.clone()}),
+        ];
+        if zones {
+            c.insert(0, json!({"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}));
+        }
+        c
+    };
+    let timeout = format!("{}s", i.timeout_seconds);
+    let (file, doc) = match i.controller {
+        IngressController::F5Nginx => (
+            "nginx-ingress.values.yaml",
+            json!({
+                "controller": {
+                    "kind": "deployment",
+                    "replicaCount": replicas,
+                    "ingressClass": {"name": i.class_name, "create": true},
+                    "config": {"entries": {
+                        "proxy-read-timeout": timeout,
+                        "proxy-send-timeout": timeout,
+                        "proxy-buffering": "False",
+                        "client-max-body-size": format!("{}m", i.max_body_megabytes),
+                    }},
+                    "podDisruptionBudget": {"enabled": replicas > 1, "maxUnavailable": 1},
+                    "topologySpreadConstraints": spread(json!({"matchLabels": {"app.kubernetes.io/name": "nginx-ingress"}})),
+                    "service": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"},
+                }
+            }),
+        ),
+        IngressController::GatewayApi => (
+            "nginx-gateway-fabric.values.yaml",
+            json!({
+                "nginx": {
+                    "replicas": replicas,
+                    "service": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"},
+                    "pod": {"topologySpreadConstraints": spread(json!({"matchLabels": {"app.kubernetes.io/name": "nginx-gateway-fabric"}}))},
+                }
+            }),
+        ),
+        IngressController::IngressNginx => (
+            "ingress-nginx.values.yaml",
+            json!({
+                "controller": {
+                    "replicaCount": replicas,
+                    "ingressClassResource": {"name": i.class_name},
+                    "config": {
+                        "proxy-read-timeout": i.timeout_seconds.to_string(),
+                        "proxy-send-timeout": i.timeout_seconds.to_string(),
+                        "proxy-buffering": "off",
+                        "proxy-body-size": format!("{}m", i.max_body_megabytes),
+                    },
+                    "minAvailable": null,
+                    "maxUnavailable": 1,
+                    "topologySpreadConstraints": spread(json!({"matchLabels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}})),
+                    "service": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"},
+                }
+            }),
+        ),
+    };
+    vec![Artifact {
+        family: Family::Helm,
+        file: file.to_string(),
+        doc,
+    }]
+}

@@ -1,0 +1,369 @@
+//! Configuration of the Dify processes: non-secret settings in ConfigMaps,
+//! secrets only as `secretKeyRef`s.
+//!
+//! Settings shared by api, worker, beat and the migration Job live in one
+//! ConfigMap so they cannot disagree (`SECRET_KEY` and the database must be
+//! identical on all of them). Values that embed a password, like Celery's
+//! broker URL, are composed with Kubernetes' `$(VAR)` expansion from a
+//! variable that comes from a Secret, so no password is ever written out.
+
+use super::labels::meta;
+use crate::plan::{Kind, Plan};
+use crate::render::templates;
+use crate::topology::{SecretRef, VectorStoreKind};
+use indexmap::IndexMap;
+use k8s_openapi::api::core::v1::{ConfigMap, EnvVar, EnvVarSource, SecretKeySelector};
+use std::collections::BTreeMap;
+
+pub const SANDBOX_PORT: u16 = 8194;
+pub const API_PORT: u16 = 5001;
+pub const WEB_PORT: u16 = 3000;
+pub const PLUGIN_DAEMON_PORT: u16 = 5002;
+pub const PROXY_PORT: u16 = 3128;
+
+/// The ConfigMap a component's containers load with `envFrom`.
+pub fn config_map_name(plan: &Plan, kind: Kind) -> String {
+    match kind {
+        k if k.is_backend() => plan.name("backend"),
+        k => plan.name(k.label()),
+    }
+}
+
+/// Non-secret environment of a component, in a stable order.
+pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
+    let mut env = IndexMap::new();
+    let mut set = |k: &str, v: String| {
+        env.insert(k.to_string(), v);
+    };
+    let t = plan.t;
+    match kind {
+        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => backend(plan, &mut set),
+        Kind::Web => {
+            set("CONSOLE_API_URL", plan.public_url.clone());
+            set("APP_API_URL", plan.public_url.clone());
+            set(
+                "TEXT_GENERATION_TIMEOUT_MS",
+                (u64::from(t.dify.max_execution_seconds) * 1000).to_string(),
+            );
+            set("NEXT_TELEMETRY_DISABLED", "1".into());
+        }
+        Kind::Sandbox => {
+            set("GIN_MODE", "release".into());
+            set("SANDBOX_PORT", SANDBOX_PORT.to_string());
+            set("WORKER_TIMEOUT", "15".into());
+            set("ENABLE_NETWORK", "true".into());
+            set("HTTP_PROXY", plan.url(Kind::SsrfProxy, PROXY_PORT));
+            set("HTTPS_PROXY", plan.url(Kind::SsrfProxy, PROXY_PORT));
+        }
+        Kind::PluginDaemon => plugin_daemon(plan, &mut set),
+        Kind::SsrfProxy => {}
+    }
+    env
+}
+
+fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
+    let t = plan.t;
+    let url = &plan.public_url;
+    set("DEPLOY_ENV", "PRODUCTION".into());
+    set("LOG_LEVEL", t.dify.log_level.as_str().into());
+    set("LOG_OUTPUT_FORMAT", "json".into());
+    // An empty LOG_FILE keeps logs on stdout only; a file would also make
+    // Celery write its own log file inside the container.
+    set("LOG_FILE", String::new());
+    for key in [
+        "CONSOLE_API_URL",
+        "CONSOLE_WEB_URL",
+        "SERVICE_API_URL",
+        "APP_API_URL",
+        "APP_WEB_URL",
+        "FILES_URL",
+        "TRIGGER_URL",
+    ] {
+        set(key, url.clone());
+    }
+    set("INTERNAL_FILES_URL", plan.url(Kind::Api, API_PORT));
+    set("DIFY_BIND_ADDRESS", "0.0.0.0".into());
+    set("DIFY_PORT", API_PORT.to_string());
+    // Only the migration Job migrates; it overrides this in its own env.
+    set("MIGRATION_ENABLED", "false".into());
+    set("SERVER_WORKER_AMOUNT", t.dify.api_workers.to_string());
+    set("SERVER_WORKER_CLASS", "gevent".into());
+    set("GUNICORN_TIMEOUT", t.dify.api_timeout_seconds.to_string());
+    set(
+        "CELERY_WORKER_AMOUNT",
+        t.dify.worker_concurrency.to_string(),
+    );
+    if let Some(queues) = &t.dify.worker_queues {
+        set("CELERY_QUEUES", queues.join(","));
+    }
+    set(
+        "APP_MAX_EXECUTION_TIME",
+        t.dify.max_execution_seconds.to_string(),
+    );
+    set(
+        "WORKFLOW_MAX_EXECUTION_TIME",
+        t.dify.max_execution_seconds.to_string(),
+    );
+    database(plan, set, &t.postgres.database);
+    set("SQLALCHEMY_POOL_SIZE", t.postgres.pool.size.to_string());
+    set(
+        "SQLALCHEMY_MAX_OVERFLOW",
+        t.postgres.pool.max_overflow.to_string(),
+    );
+    set("SQLALCHEMY_POOL_PRE_PING", "true".into());
+    set("SQLALCHEMY_POOL_RECYCLE", "3600".into());
+    redis(plan, set);
+    set("CELERY_BACKEND", "redis".into());
+    set("BROKER_USE_SSL", plan.redis.use_ssl.to_string());
+    if let Some(master) = sentinel_master(plan) {
+        set("CELERY_USE_SENTINEL", "true".into());
+        set("CELERY_SENTINEL_MASTER_NAME", master);
+        set("CELERY_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
+    }
+    // The event bus shares the main Redis; `streams` loses events (dify #40948).
+    set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
+    let s3 = &t.storage.s3;
+    set("STORAGE_TYPE", "s3".into());
+    if let Some(endpoint) = &s3.endpoint {
+        set("S3_ENDPOINT", endpoint.clone());
+    }
+    set("S3_REGION", s3.region.clone());
+    set("S3_BUCKET_NAME", s3.bucket.clone());
+    set(
+        "S3_ADDRESS_STYLE",
+        format!("{:?}", s3.address_style).to_lowercase(),
+    );
+    set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
+    let vs = &t.vector_store;
+    match vs.kind {
+        VectorStoreKind::Weaviate => {
+            set("VECTOR_STORE", "weaviate".into());
+            set("WEAVIATE_ENDPOINT", vs.endpoint.clone());
+            if let Some(grpc) = &vs.grpc_endpoint {
+                set("WEAVIATE_GRPC_ENDPOINT", grpc.clone());
+            }
+        }
+        VectorStoreKind::Qdrant => {
+            set("VECTOR_STORE", "qdrant".into());
+            set("QDRANT_URL", vs.endpoint.clone());
+        }
+        VectorStoreKind::Milvus => {
+            set("VECTOR_STORE", "milvus".into());
+            set("MILVUS_URI", vs.endpoint.clone());
+        }
+    }
+    set(
+        "CODE_EXECUTION_ENDPOINT",
+        plan.url(Kind::Sandbox, SANDBOX_PORT),
+    );
+    set(
+        "PLUGIN_DAEMON_URL",
+        plan.url(Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
+    );
+    set("SSRF_PROXY_HTTP_URL", plan.url(Kind::SsrfProxy, PROXY_PORT));
+    set(
+        "SSRF_PROXY_HTTPS_URL",
+        plan.url(Kind::SsrfProxy, PROXY_PORT),
+    );
+}
+
+fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
+    let t = plan.t;
+    set("SERVER_PORT", PLUGIN_DAEMON_PORT.to_string());
+    set("LOG_OUTPUT_FORMAT", "json".into());
+    // Probes hit /health/check every few seconds; logging each drowns the logs.
+    set("HEALTH_API_LOG_ENABLED", "false".into());
+    database(plan, set, &t.postgres.plugin_database);
+    let ssl_mode = t
+        .postgres
+        .external
+        .as_ref()
+        .map_or("disable".to_string(), |e| e.ssl_mode.clone());
+    set("DB_SSL_MODE", ssl_mode);
+    set(
+        "DB_MAX_OPEN_CONNS",
+        t.postgres.plugin_daemon_max_connections.to_string(),
+    );
+    redis(plan, set);
+    set("DIFY_INNER_API_URL", plan.url(Kind::Api, API_PORT));
+    set("PLUGIN_WORKING_PATH", "/app/storage/cwd".into());
+    set("PLUGIN_STORAGE_TYPE", "aws_s3".into());
+    set(
+        "PLUGIN_STORAGE_OSS_BUCKET",
+        t.storage.s3.plugin_bucket.clone(),
+    );
+    // AWS itself when no endpoint is given; any other S3 needs the endpoint.
+    set("S3_USE_AWS", t.storage.s3.endpoint.is_none().to_string());
+    set(
+        "S3_USE_AWS_MANAGED_IAM",
+        t.storage.s3.use_iam_role.to_string(),
+    );
+    if let Some(endpoint) = &t.storage.s3.endpoint {
+        set("S3_ENDPOINT", endpoint.clone());
+    }
+    let path_style = t.storage.s3.address_style == crate::topology::S3AddressStyle::Path;
+    set("S3_USE_PATH_STYLE", path_style.to_string());
+    set("AWS_REGION", t.storage.s3.region.clone());
+    set("FORCE_VERIFYING_SIGNATURE", "true".into());
+    set("PLUGIN_MAX_EXECUTION_TIMEOUT", "600".into());
+    set("PYTHON_ENV_INIT_TIMEOUT", "120".into());
+}
+
+fn database(plan: &Plan, set: &mut impl FnMut(&str, String), db: &str) {
+    set("DB_TYPE", "postgresql".into());
+    set("DB_HOST", plan.db_host.clone());
+    set("DB_PORT", plan.db_port.to_string());
+    set("DB_USERNAME", plan.t.postgres.username.clone());
+    set("DB_DATABASE", db.to_string());
+}
+
+fn redis(plan: &Plan, set: &mut impl FnMut(&str, String)) {
+    let r = &plan.redis;
+    set("REDIS_DB", "0".into());
+    set("REDIS_USE_SSL", r.use_ssl.to_string());
+    if let Some(master) = sentinel_master(plan) {
+        set("REDIS_USE_SENTINEL", "true".into());
+        set("REDIS_SENTINELS", r.sentinels.join(","));
+        set("REDIS_SENTINEL_SERVICE_NAME", master);
+        set("REDIS_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
+    } else {
+        set("REDIS_HOST", r.host.clone());
+        set("REDIS_PORT", r.port.to_string());
+    }
+}
+
+fn sentinel_master(plan: &Plan) -> Option<String> {
+    (!plan.redis.sentinels.is_empty())
+        .then(|| plan.redis.master_set.clone())
+        .flatten()
+}
+
+/// Secret-backed variables of a component, followed by the variables
+/// composed from them. Order matters: `$(VAR)` only sees earlier entries.
+pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
+    let t = plan.t;
+    let s = &t.secrets;
+    let mut env = Vec::new();
+    let mut from = |name: &str, r: &SecretRef| env.push(secret_var(name, r));
+    match kind {
+        k if k.is_backend() => {
+            from("SECRET_KEY", &s.secret_key);
+            from("DB_PASSWORD", &t.postgres.password);
+            from("REDIS_PASSWORD", &t.redis.password);
+            if sentinel_master(plan).is_some() {
+                from("REDIS_SENTINEL_PASSWORD", &t.redis.password);
+                from("CELERY_SENTINEL_PASSWORD", &t.redis.password);
+            }
+            from("CODE_EXECUTION_API_KEY", &s.sandbox_api_key);
+            from("PLUGIN_DAEMON_KEY", &s.plugin_daemon_key);
+            from("INNER_API_KEY_FOR_PLUGIN", &s.plugin_inner_api_key);
+            if let Some(r) = &t.storage.s3.access_key {
+                from("S3_ACCESS_KEY", r);
+            }
+            if let Some(r) = &t.storage.s3.secret_key {
+                from("S3_SECRET_KEY", r);
+            }
+            if let Some(r) = &t.vector_store.api_key {
+                let name = match t.vector_store.kind {
+                    VectorStoreKind::Weaviate => "WEAVIATE_API_KEY",
+                    VectorStoreKind::Qdrant => "QDRANT_API_KEY",
+                    VectorStoreKind::Milvus => "MILVUS_TOKEN",
+                };
+                from(name, r);
+            }
+            if let Some(r) = &s.init_password {
+                from("INIT_PASSWORD", r);
+            }
+            env.push(plain("CELERY_BROKER_URL", broker_url(plan)));
+        }
+        Kind::PluginDaemon => {
+            from("DB_PASSWORD", &t.postgres.password);
+            from("REDIS_PASSWORD", &t.redis.password);
+            if sentinel_master(plan).is_some() {
+                from("REDIS_SENTINEL_PASSWORD", &t.redis.password);
+            }
+            from("SERVER_KEY", &s.plugin_daemon_key);
+            from("DIFY_INNER_API_KEY", &s.plugin_inner_api_key);
+            if let Some(r) = &t.storage.s3.access_key {
+                from("AWS_ACCESS_KEY", r);
+            }
+            if let Some(r) = &t.storage.s3.secret_key {
+                from("AWS_SECRET_KEY", r);
+            }
+        }
+        Kind::Sandbox => from("API_KEY", &s.sandbox_api_key),
+        _ => {}
+    }
+    env
+}
+
+/// Celery's broker: Redis DB 1, through Sentinel when there is one, in the
+/// `sentinel://:pw@host:port/1;...` form Dify's Celery setup expects.
+fn broker_url(plan: &Plan) -> String {
+    let r = &plan.redis;
+    if sentinel_master(plan).is_some() {
+        r.sentinels
+            .iter()
+            .map(|s| format!("sentinel://:$(REDIS_PASSWORD)@{s}/1"))
+            .collect::<Vec<_>>()
+            .join(";")
+    } else {
+        let scheme = if r.use_ssl { "rediss" } else { "redis" };
+        format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/1", r.host, r.port)
+    }
+}
+
+pub fn secret_var(name: &str, r: &SecretRef) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: r.name.clone(),
+                key: r.key.clone(),
+                optional: Some(false),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn plain(name: &str, value: impl Into<String>) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value: Some(value.into()),
+        ..Default::default()
+    }
+}
+
+/// The ConfigMaps: one per distinct settings set, plus the proxy's config file.
+pub fn config_maps(plan: &Plan) -> Vec<ConfigMap> {
+    let mut maps = Vec::new();
+    for kind in [Kind::Api, Kind::Web, Kind::Sandbox, Kind::PluginDaemon] {
+        let data: BTreeMap<String, String> = settings(plan, kind).into_iter().collect();
+        let component = if kind.is_backend() {
+            Kind::Api.label()
+        } else {
+            kind.label()
+        };
+        maps.push(ConfigMap {
+            metadata: meta(plan, config_map_name(plan, kind), component),
+            data: Some(data),
+            ..Default::default()
+        });
+    }
+    let squid = templates::render(
+        "ssrf-proxy/squid.conf.j2",
+        serde_json::json!({ "port": PROXY_PORT }),
+    );
+    maps.push(ConfigMap {
+        metadata: meta(
+            plan,
+            config_map_name(plan, Kind::SsrfProxy),
+            Kind::SsrfProxy.label(),
+        ),
+        data: Some(BTreeMap::from([("squid.conf".to_string(), squid)])),
+        ..Default::default()
+    });
+    maps
+}

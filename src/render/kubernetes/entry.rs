@@ -1,0 +1,274 @@
+//! The public entry: Dify's own nginx routing, as an Ingress (F5 NGINX
+//! Ingress Controller, or the legacy community ingress-nginx) or as a
+//! Gateway API HTTPRoute.
+//!
+//! Routing follows Dify's nginx: `/console/api`, `/api`, `/v1`, `/files`,
+//! `/mcp`, `/triggers` and `/openapi` to api; `/e/` to the plugin daemon;
+//! everything else to web. Buffering is off and timeouts are long, because
+//! chat and workflow answers stream as server-sent events.
+
+use super::config::{API_PORT, PLUGIN_DAEMON_PORT, WEB_PORT};
+use super::labels::meta;
+use crate::plan::{Kind, Plan};
+use crate::topology::{GatewayImplementation, IngressController};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Path prefixes and the component serving them, most specific first.
+pub const ROUTES: [(&str, Kind, u16); 9] = [
+    ("/console/api", Kind::Api, API_PORT),
+    ("/api", Kind::Api, API_PORT),
+    ("/v1", Kind::Api, API_PORT),
+    ("/files", Kind::Api, API_PORT),
+    ("/mcp", Kind::Api, API_PORT),
+    ("/triggers", Kind::Api, API_PORT),
+    ("/openapi", Kind::Api, API_PORT),
+    ("/e/", Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
+    ("/", Kind::Web, WEB_PORT),
+];
+
+/// The entry objects, as JSON (Gateway API kinds are not in k8s-openapi).
+pub fn objects(plan: &Plan) -> Vec<Value> {
+    match plan.t.ingress.controller {
+        IngressController::F5Nginx | IngressController::IngressNginx => vec![ingress(plan).json()],
+        IngressController::GatewayApi => gateway_objects(plan),
+    }
+}
+
+trait ToJson {
+    fn json(&self) -> Value;
+}
+
+impl<T: Serialize> ToJson for T {
+    fn json(&self) -> Value {
+        serde_json::to_value(self).expect("Kubernetes objects serialise to JSON")
+    }
+}
+
+fn annotations(plan: &Plan) -> BTreeMap<String, String> {
+    let i = &plan.t.ingress;
+    let timeout = i.timeout_seconds;
+    let body = format!("{}m", i.max_body_megabytes);
+    let pairs: Vec<(&str, String)> = match i.controller {
+        IngressController::F5Nginx => vec![
+            ("nginx.org/proxy-read-timeout", format!("{timeout}s")),
+            ("nginx.org/proxy-send-timeout", format!("{timeout}s")),
+            ("nginx.org/proxy-buffering", "False".into()),
+            ("nginx.org/client-max-body-size", body),
+        ],
+        IngressController::IngressNginx => vec![
+            (
+                "nginx.ingress.kubernetes.io/proxy-read-timeout",
+                timeout.to_string(),
+            ),
+            (
+                "nginx.ingress.kubernetes.io/proxy-send-timeout",
+                timeout.to_string(),
+            ),
+            ("nginx.ingress.kubernetes.io/proxy-buffering", "off".into()),
+            ("nginx.ingress.kubernetes.io/proxy-body-size", body),
+        ],
+        IngressController::GatewayApi => vec![],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+pub fn ingress(plan: &Plan) -> Ingress {
+    let i = &plan.t.ingress;
+    let mut metadata = meta(plan, plan.release, Kind::Web.label());
+    metadata.annotations = Some(annotations(plan));
+    let paths = ROUTES
+        .iter()
+        .map(|(path, kind, port)| HTTPIngressPath {
+            path: Some((*path).to_string()),
+            path_type: "Prefix".into(),
+            backend: IngressBackend {
+                service: Some(IngressServiceBackend {
+                    name: plan.name(kind.label()),
+                    port: Some(ServiceBackendPort {
+                        number: Some(i32::from(*port)),
+                        ..Default::default()
+                    }),
+                }),
+                ..Default::default()
+            },
+        })
+        .collect();
+    Ingress {
+        metadata,
+        spec: Some(IngressSpec {
+            ingress_class_name: Some(i.class_name.clone()),
+            tls: i.tls.as_ref().map(|tls| {
+                vec![IngressTLS {
+                    hosts: Some(vec![i.host.clone()]),
+                    secret_name: Some(tls.secret_name.clone()),
+                }]
+            }),
+            rules: Some(vec![IngressRule {
+                host: Some(i.host.clone()),
+                http: Some(HTTPIngressRuleValue { paths }),
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpRoute {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    spec: HttpRouteSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpRouteSpec {
+    parent_refs: Vec<ParentRef>,
+    hostnames: Vec<String>,
+    rules: Vec<RouteRule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ParentRef {
+    name: String,
+    namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    section_name: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteRule {
+    matches: Vec<RouteMatch>,
+    backend_refs: Vec<BackendRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeouts: Option<RouteTimeouts>,
+}
+
+#[derive(Serialize)]
+struct RouteMatch {
+    path: PathMatch,
+}
+
+#[derive(Serialize)]
+struct PathMatch {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct BackendRef {
+    name: String,
+    port: u16,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteTimeouts {
+    request: String,
+    backend_request: String,
+}
+
+/// NGINX Gateway Fabric's policies carry what its HTTPRoutes ignore.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Policy<S: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    spec: S,
+}
+
+fn gateway_objects(plan: &Plan) -> Vec<Value> {
+    let i = &plan.t.ingress;
+    let gw = i
+        .gateway
+        .as_ref()
+        .expect("checked: gateway-api has a gateway");
+    let standard = gw.implementation == GatewayImplementation::Standard;
+    let timeout = format!("{}s", i.timeout_seconds);
+    // One rule per path prefix; Gateway API picks the longest match.
+    let rules = ROUTES
+        .iter()
+        .map(|(path, kind, port)| RouteRule {
+            matches: vec![RouteMatch {
+                path: PathMatch {
+                    kind: "PathPrefix",
+                    value: prefix(path),
+                },
+            }],
+            backend_refs: vec![BackendRef {
+                name: plan.name(kind.label()),
+                port: *port,
+            }],
+            timeouts: standard.then(|| RouteTimeouts {
+                request: timeout.clone(),
+                backend_request: timeout.clone(),
+            }),
+        })
+        .collect();
+    let name = plan.release.to_string();
+    let route = HttpRoute {
+        api_version: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: meta(plan, name.clone(), Kind::Web.label()),
+        spec: HttpRouteSpec {
+            parent_refs: vec![ParentRef {
+                name: gw.name.clone(),
+                namespace: gw.namespace.clone(),
+                section_name: gw.section_name.clone(),
+            }],
+            hostnames: vec![i.host.clone()],
+            rules,
+        },
+    };
+    let mut out = vec![route.json()];
+    if !standard {
+        let target = serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name});
+        out.push(
+            Policy {
+                api_version: "gateway.nginx.org/v1alpha1",
+                kind: "ProxySettingsPolicy",
+                metadata: meta(plan, name.clone(), Kind::Web.label()),
+                spec: serde_json::json!({
+                    "targetRefs": [target.clone()],
+                    "timeout": {"read": timeout, "send": timeout},
+                    "buffering": {"disable": true},
+                }),
+            }
+            .json(),
+        );
+        out.push(
+            Policy {
+                api_version: "gateway.nginx.org/v1alpha1",
+                kind: "ClientSettingsPolicy",
+                metadata: meta(plan, name, Kind::Web.label()),
+                spec: serde_json::json!({
+                    "targetRef": target,
+                    "body": {"maxSize": format!("{}m", i.max_body_megabytes)},
+                }),
+            }
+            .json(),
+        );
+    }
+    out
+}
+
+/// `/e/` becomes `/e`: Gateway API prefixes already match whole segments.
+fn prefix(path: &str) -> String {
+    match path.trim_end_matches('/') {
+        "" => "/".into(),
+        p => p.into(),
+    }
+}

@@ -1,0 +1,144 @@
+//! The Kubernetes family: every object as a typed k8s-openapi value (the
+//! Gateway API kinds, which k8s-openapi lacks, as typed serde structs),
+//! converted to JSON only at the end.
+//!
+//! Objects come out in install order (namespace and accounts, config,
+//! Services, workloads, budgets, entry), then by name, so `kubectl apply -f -`
+//! of the stream creates dependencies first and diffs stay small.
+
+mod base;
+mod budgets;
+pub mod config;
+mod entry;
+mod external_secrets;
+pub mod labels;
+mod pods;
+mod services;
+mod workloads;
+
+use super::{Artifact, Family};
+use crate::plan::{Kind, Plan};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Kinds in the order `kubectl apply` should create them.
+const INSTALL_ORDER: &[&str] = &[
+    "Namespace",
+    "ExternalSecret",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Service",
+    "StatefulSet",
+    "Deployment",
+    "Job",
+    "CronJob",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "NetworkPolicy",
+    "Ingress",
+    "HTTPRoute",
+    "ProxySettingsPolicy",
+    "ClientSettingsPolicy",
+];
+
+pub fn render(plan: &Plan) -> Vec<Artifact> {
+    let mut objects: Vec<Value> = Vec::new();
+    let mut push = |o: &dyn ToValue| objects.push(o.value());
+    push(&base::namespace(plan));
+    for kind in Kind::DEPLOYMENTS {
+        push(&base::service_account(plan, kind.label()));
+    }
+    let maps = config::config_maps(plan);
+    let hash_of = |kind: Kind| {
+        let name = config::config_map_name(plan, kind);
+        let data = maps
+            .iter()
+            .find(|m| m.metadata.name.as_deref() == Some(name.as_str()))
+            .map(|m| &m.data);
+        config_hash(&(data, kind.is_backend()))
+    };
+    for w in &plan.workloads {
+        push(&workloads::deployment(plan, w, &hash_of(w.kind)));
+        if let Some(pdb) = budgets::pdb(plan, w) {
+            push(&pdb);
+        }
+        if let Some(hpa) = budgets::hpa(plan, w) {
+            push(&hpa);
+        }
+    }
+    push(&workloads::migration_job(plan, &hash_of(Kind::Migration)));
+    for m in &maps {
+        push(m);
+    }
+    for s in services::services(plan) {
+        push(&s);
+    }
+    objects.extend(entry::objects(plan));
+    objects.extend(external_secrets::objects(plan));
+    sort(&mut objects);
+    objects
+        .into_iter()
+        .map(|doc| Artifact {
+            family: Family::Kubernetes,
+            file: file_name(&doc),
+            doc,
+        })
+        .collect()
+}
+
+trait ToValue {
+    fn value(&self) -> Value;
+}
+
+impl<T: Serialize> ToValue for T {
+    fn value(&self) -> Value {
+        serde_json::to_value(self).expect("Kubernetes objects serialise to JSON")
+    }
+}
+
+fn kind_of(doc: &Value) -> &str {
+    doc.get("kind").and_then(Value::as_str).unwrap_or("")
+}
+
+fn name_of(doc: &Value) -> &str {
+    doc.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// Sorts objects by install order, then name. Other families' renderers
+/// (the data layer, monitoring) add objects through the same order.
+pub fn sort(objects: &mut [Value]) {
+    let rank = |doc: &Value| {
+        INSTALL_ORDER
+            .iter()
+            .position(|k| *k == kind_of(doc))
+            .unwrap_or(INSTALL_ORDER.len())
+    };
+    objects.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| name_of(a).cmp(name_of(b)))
+    });
+}
+
+/// `deployment-dify-api.yaml`: unique, because a kind's names are unique
+/// within the one namespace dify-gen renders into.
+pub fn file_name(doc: &Value) -> String {
+    format!(
+        "{}-{}.yaml",
+        kind_of(doc).to_ascii_lowercase(),
+        name_of(doc)
+    )
+}
+
+/// A short, stable digest of configuration a pod reads at start.
+pub fn config_hash(value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).expect("configuration serialises to JSON");
+    let digest = Sha256::digest(&bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

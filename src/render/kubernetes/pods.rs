@@ -1,0 +1,509 @@
+//! Pod templates: containers, probes, security contexts and spread.
+//!
+//! Security follows the Pod Security Standards `restricted` profile wherever
+//! the image allows it. Exceptions, each documented in `docs/security.md`:
+//! the sandbox image must start as root (it sets up its own chroot and
+//! seccomp jail and drops to an unprivileged user itself).
+
+use super::config::{self, API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT};
+use super::labels::{labels, selector};
+use crate::plan::{Kind, Plan};
+use crate::topology::{ProbeOverride, Resources, Spread};
+use k8s_openapi::api::core::v1::{
+    Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
+    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, PodAffinityTerm,
+    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
+    SeccompProfile, SecurityContext, TCPSocketAction, TopologySpreadConstraint, Volume,
+    VolumeMount, WeightedPodAffinityTerm,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+pub const ZONE_KEY: &str = "topology.kubernetes.io/zone";
+pub const HOST_KEY: &str = "kubernetes.io/hostname";
+
+/// Uid the Dify api and web images are built with (`dify`, 1001).
+const DIFY_UID: i64 = 1001;
+/// Uid of the `proxy` user in the Ubuntu squid image.
+const PROXY_UID: i64 = 13;
+
+/// The pod template of a component, with a checksum of its configuration so
+/// that a config change rolls the pods.
+pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
+    let w = plan.workload(if kind == Kind::Migration {
+        Kind::Api
+    } else {
+        kind
+    });
+    let spec = w.spec;
+    let component = kind.label();
+    let (volumes, mounts) = volumes(plan, kind);
+    let container = Container {
+        name: component.to_string(),
+        image: Some(image(plan, kind).to_string()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: command(kind),
+        args: None,
+        ports: ports(kind),
+        env_from: (kind != Kind::SsrfProxy).then(|| {
+            vec![EnvFromSource {
+                config_map_ref: Some(ConfigMapEnvSource {
+                    name: config::config_map_name(plan, kind),
+                    optional: Some(false),
+                }),
+                ..Default::default()
+            }]
+        }),
+        env: non_empty(env(plan, kind)),
+        resources: Some(resources(&spec.resources)),
+        liveness_probe: probe(kind, ProbeRole::Liveness, spec.probes.liveness.as_ref()),
+        readiness_probe: probe(kind, ProbeRole::Readiness, spec.probes.readiness.as_ref()),
+        startup_probe: probe(kind, ProbeRole::Startup, spec.probes.startup.as_ref()),
+        security_context: Some(container_security(kind)),
+        volume_mounts: non_empty(mounts),
+        ..Default::default()
+    };
+    let spread = plan.effective_spread(spec);
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(plan, component)),
+            annotations: Some(BTreeMap::from([(
+                "dify-gen.io/config-hash".to_string(),
+                config_hash.to_string(),
+            )])),
+            ..Default::default()
+        }),
+        spec: Some(PodSpec {
+            service_account_name: Some(plan.name(if kind == Kind::Migration {
+                Kind::Api.label()
+            } else {
+                component
+            })),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            security_context: Some(pod_security(kind)),
+            termination_grace_period_seconds: Some(i64::from(
+                spec.termination_grace_period_seconds
+                    .unwrap_or(grace_seconds(plan, kind)),
+            )),
+            restart_policy: (kind == Kind::Migration).then(|| "Never".to_string()),
+            node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
+            topology_spread_constraints: if kind == Kind::Migration {
+                None
+            } else {
+                non_empty(spread_constraints(plan, component, spread))
+            },
+            affinity: if kind == Kind::Migration {
+                None
+            } else {
+                anti_affinity(plan, component, spread)
+            },
+            containers: vec![container],
+            volumes: non_empty(volumes),
+            ..Default::default()
+        }),
+    }
+}
+
+fn image<'a>(plan: &Plan<'a>, kind: Kind) -> &'a str {
+    let i = &plan.t.images;
+    match kind {
+        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => &i.api,
+        Kind::Web => &i.web,
+        Kind::Sandbox => &i.sandbox,
+        Kind::PluginDaemon => &i.plugin_daemon,
+        Kind::SsrfProxy => &i.ssrf_proxy,
+    }
+}
+
+/// Squid is started directly, in the foreground, with the rendered config:
+/// the image's entrypoint wants root to prepare directories we do not use.
+fn command(kind: Kind) -> Option<Vec<String>> {
+    (kind == Kind::SsrfProxy).then(|| {
+        ["squid", "-N", "-d", "1", "-f", "/etc/squid/squid.conf"]
+            .map(String::from)
+            .to_vec()
+    })
+}
+
+fn ports(kind: Kind) -> Option<Vec<ContainerPort>> {
+    let port = |name: &str, p: u16| ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(p),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    };
+    match kind {
+        Kind::Api => Some(vec![port("http", API_PORT)]),
+        Kind::Web => Some(vec![port("http", WEB_PORT)]),
+        Kind::Sandbox => Some(vec![port("http", SANDBOX_PORT)]),
+        Kind::PluginDaemon => Some(vec![port("http", PLUGIN_DAEMON_PORT)]),
+        Kind::SsrfProxy => Some(vec![port("proxy", PROXY_PORT)]),
+        Kind::Worker | Kind::Beat | Kind::Migration => None,
+    }
+}
+
+fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
+    let base = if kind == Kind::Migration {
+        Kind::Api
+    } else {
+        kind
+    };
+    let spec = plan.workload(base).spec;
+    let mut env = Vec::new();
+    if kind.is_backend() {
+        let mode = match kind {
+            Kind::Worker => "worker",
+            Kind::Beat => "beat",
+            Kind::Migration => "migration",
+            _ => "api",
+        };
+        env.push(config::plain("MODE", mode));
+    }
+    if kind == Kind::Migration {
+        env.push(config::plain("MIGRATION_ENABLED", "true"));
+    }
+    env.extend(config::secret_env(plan, kind));
+    env.extend(
+        spec.secret_env
+            .iter()
+            .map(|(name, r)| config::secret_var(name, r)),
+    );
+    env.extend(
+        spec.env
+            .iter()
+            .map(|(name, value)| config::plain(name, value.clone())),
+    );
+    env
+}
+
+fn resources(r: &Resources) -> ResourceRequirements {
+    let q = |s: &str| Quantity(s.to_string());
+    let mut limits = BTreeMap::from([("memory".to_string(), q(r.limits.memory.as_str()))]);
+    if let Some(cpu) = &r.limits.cpu {
+        limits.insert("cpu".into(), q(cpu.as_str()));
+    }
+    ResourceRequirements {
+        requests: Some(BTreeMap::from([
+            ("cpu".to_string(), q(r.requests.cpu.as_str())),
+            ("memory".to_string(), q(r.requests.memory.as_str())),
+        ])),
+        limits: Some(limits),
+        ..Default::default()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProbeRole {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+/// Default probes hit the endpoints Dify really has (`/health` on api and
+/// sandbox, `/health/check` on the plugin daemon); worker and beat have no
+/// endpoint, so they get none unless the topology gives a command.
+fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Probe> {
+    let default = default_probe(kind, role);
+    let Some(over) = over else {
+        return default;
+    };
+    if over.enabled == Some(false) {
+        return None;
+    }
+    let mut probe = default.unwrap_or(Probe {
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..Default::default()
+    });
+    if let Some(command) = &over.command {
+        probe.http_get = None;
+        probe.tcp_socket = None;
+        probe.exec = Some(ExecAction {
+            command: Some(command.clone()),
+        });
+    }
+    if over.path.is_some() || over.port.is_some() {
+        let old = probe.http_get.take();
+        let port = over.port.map_or_else(
+            || {
+                old.as_ref()
+                    .map_or(IntOrString::String("http".into()), |h| h.port.clone())
+            },
+            |p| IntOrString::Int(p as i32),
+        );
+        let path = over
+            .path
+            .clone()
+            .or_else(|| old.and_then(|h| h.path))
+            .unwrap_or_else(|| "/".into());
+        probe.tcp_socket = None;
+        probe.exec = None;
+        probe.http_get = Some(HTTPGetAction {
+            path: Some(path),
+            port,
+            scheme: Some("HTTP".into()),
+            ..Default::default()
+        });
+    }
+    let set = |slot: &mut Option<i32>, v: Option<u32>| {
+        if let Some(v) = v {
+            *slot = Some(v as i32);
+        }
+    };
+    set(&mut probe.initial_delay_seconds, over.initial_delay_seconds);
+    set(&mut probe.period_seconds, over.period_seconds);
+    set(&mut probe.timeout_seconds, over.timeout_seconds);
+    set(&mut probe.failure_threshold, over.failure_threshold);
+    (probe.http_get.is_some() || probe.tcp_socket.is_some() || probe.exec.is_some())
+        .then_some(probe)
+}
+
+fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
+    let http = |path: &str, port: &str| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(port.into()),
+            scheme: Some("HTTP".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let tcp = |port: &str| Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String(port.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let base = match (kind, role) {
+        (Kind::Api, _) => http("/health", "http"),
+        (Kind::Sandbox, _) => http("/health", "http"),
+        (Kind::PluginDaemon, _) => http("/health/check", "http"),
+        // Next.js serves `/apps` once it can render pages; the port alone
+        // is enough to tell it is alive.
+        (Kind::Web, ProbeRole::Readiness) => http("/apps", "http"),
+        (Kind::Web, _) => tcp("http"),
+        (Kind::SsrfProxy, _) => tcp("proxy"),
+        (Kind::Worker | Kind::Beat | Kind::Migration, _) => return None,
+    };
+    // Startup allows slow first boots (plugin installs, imports); after it
+    // passes, liveness only restarts a pod that stayed dead for a minute.
+    let (period, timeout, failures) = match role {
+        ProbeRole::Startup => (
+            5,
+            3,
+            if matches!(kind, Kind::Api | Kind::PluginDaemon) {
+                60
+            } else {
+                30
+            },
+        ),
+        ProbeRole::Readiness => (10, 3, 3),
+        ProbeRole::Liveness => (20, 5, 3),
+    };
+    Some(Probe {
+        period_seconds: Some(period),
+        timeout_seconds: Some(timeout),
+        failure_threshold: Some(failures),
+        success_threshold: Some(1),
+        ..base
+    })
+}
+
+/// Seconds to finish in-flight work: gunicorn's request timeout for api,
+/// a workflow's run for workers, a stream's life for nothing else.
+fn grace_seconds(plan: &Plan, kind: Kind) -> u32 {
+    match kind {
+        Kind::Api => plan.t.dify.api_timeout_seconds + 30,
+        Kind::Worker => 600,
+        Kind::PluginDaemon => 120,
+        _ => 30,
+    }
+}
+
+fn pod_security(kind: Kind) -> PodSecurityContext {
+    let seccomp = Some(SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        ..Default::default()
+    });
+    match kind {
+        Kind::Sandbox => PodSecurityContext {
+            seccomp_profile: seccomp,
+            ..Default::default()
+        },
+        Kind::SsrfProxy => PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(PROXY_UID),
+            run_as_group: Some(PROXY_UID),
+            fs_group: Some(PROXY_UID),
+            seccomp_profile: seccomp,
+            ..Default::default()
+        },
+        _ => PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(DIFY_UID),
+            run_as_group: Some(DIFY_UID),
+            fs_group: Some(DIFY_UID),
+            seccomp_profile: seccomp,
+            ..Default::default()
+        },
+    }
+}
+
+fn container_security(kind: Kind) -> SecurityContext {
+    if kind == Kind::Sandbox {
+        // Exception: the sandbox starts as root to build its jail, then drops
+        // to its own unprivileged user; it keeps only what that needs.
+        return SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                add: Some(
+                    [
+                        "CHOWN",
+                        "DAC_OVERRIDE",
+                        "FOWNER",
+                        "SETGID",
+                        "SETUID",
+                        "SYS_CHROOT",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ),
+            }),
+            read_only_root_filesystem: Some(false),
+            ..Default::default()
+        };
+    }
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        // The plugin daemon installs plugin runtimes (Python packages) at
+        // run time into places under its root file system.
+        read_only_root_filesystem: Some(kind != Kind::PluginDaemon),
+        run_as_non_root: Some(true),
+        ..Default::default()
+    }
+}
+
+/// Writable scratch space the programs need on a read-only root.
+fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut dirs: Vec<(&str, &str)> = match kind {
+        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => {
+            vec![("tmp", "/tmp"), ("storage", "/app/api/storage")]
+        }
+        Kind::Web => vec![
+            ("tmp", "/tmp"),
+            ("pm2", "/.pm2"),
+            ("next-cache", "/app/web/.next/cache"),
+        ],
+        Kind::PluginDaemon => vec![("tmp", "/tmp"), ("storage", "/app/storage")],
+        Kind::SsrfProxy => vec![
+            ("tmp", "/tmp"),
+            ("spool", "/var/spool/squid"),
+            ("logs", "/var/log/squid"),
+        ],
+        Kind::Sandbox => vec![],
+    };
+    let mut volumes: Vec<Volume> = dirs
+        .iter()
+        .map(|(name, _)| Volume {
+            name: (*name).to_string(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        })
+        .collect();
+    let mut mounts: Vec<VolumeMount> = dirs
+        .drain(..)
+        .map(|(name, path)| VolumeMount {
+            name: name.into(),
+            mount_path: path.into(),
+            ..Default::default()
+        })
+        .collect();
+    if kind == Kind::SsrfProxy {
+        volumes.push(Volume {
+            name: "config".into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: config::config_map_name(plan, kind),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        mounts.push(VolumeMount {
+            name: "config".into(),
+            mount_path: "/etc/squid/squid.conf".into(),
+            sub_path: Some("squid.conf".into()),
+            read_only: Some(true),
+            ..Default::default()
+        });
+    }
+    (volumes, mounts)
+}
+
+/// `zone`: spread evenly over zones (hard) and over nodes (soft). `host`:
+/// evenly over nodes (hard) and zones (soft). The hard constraint is what
+/// keeps a zone's or a node's loss from taking every replica.
+fn spread_constraints(
+    plan: &Plan,
+    component: &str,
+    spread: Spread,
+) -> Vec<TopologySpreadConstraint> {
+    let c = |key: &str, hard: bool| TopologySpreadConstraint {
+        max_skew: 1,
+        topology_key: key.into(),
+        when_unsatisfiable: if hard {
+            "DoNotSchedule"
+        } else {
+            "ScheduleAnyway"
+        }
+        .into(),
+        label_selector: Some(selector(plan, component)),
+        match_label_keys: Some(vec!["pod-template-hash".into()]),
+        ..Default::default()
+    };
+    let multi_zone = plan.t.zones.len() > 1;
+    match spread {
+        Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
+        Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
+        Spread::Host => vec![c(HOST_KEY, true)],
+        Spread::None => vec![],
+    }
+}
+
+/// A soft anti-affinity on the spread key, as the design table asks; the
+/// spread constraints above are what guarantee placement.
+fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinity> {
+    let key = match spread {
+        Spread::Zone => ZONE_KEY,
+        Spread::Host => HOST_KEY,
+        Spread::None => return None,
+    };
+    Some(Affinity {
+        pod_anti_affinity: Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![
+                WeightedPodAffinityTerm {
+                    weight: 100,
+                    pod_affinity_term: PodAffinityTerm {
+                        topology_key: key.into(),
+                        label_selector: Some(selector(plan, component)),
+                        ..Default::default()
+                    },
+                },
+            ]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}

@@ -1,0 +1,46 @@
+//! Text artifacts (config files, scripts) from the minijinja templates in
+//! `templates/`, embedded so a fresh binary needs no files beside it.
+
+use minijinja::Environment;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// Every template, by its path under `templates/`.
+const TEMPLATES: &[(&str, &str)] = &[(
+    "ssrf-proxy/squid.conf.j2",
+    include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
+)];
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        for (name, text) in TEMPLATES {
+            env.add_template(name, text)
+                .expect("bundled templates parse (checked by tests)");
+        }
+        env
+    })
+}
+
+/// Renders a bundled template. Contexts are built by dify-gen itself, so a
+/// failure here is a bug in dify-gen, not in the user's input.
+pub fn render(name: &str, ctx: impl Serialize) -> String {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|e| panic!("template `{name}` failed to render: {e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn all_templates_parse() {
+        let env = super::env();
+        for (name, _) in super::TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}

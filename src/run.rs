@@ -1,0 +1,209 @@
+//! Runs a parsed command line and turns its outcome into an exit code.
+
+use crate::cli::{Cli, Command, DiagnosticsFormat, InitArgs, SchemaFormat, TopologyArgs};
+use crate::diagnostic::{self, codes, Diagnostic, Severity};
+use crate::load::Sources;
+use crate::plan::Plan;
+use crate::{emit, render, topology};
+use std::io::Write as _;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Render(args) => render_cmd(&args.topology, args.output_dir.as_deref()),
+        Command::Validate(args) => {
+            let topology = args.topology();
+            if topology.is_none() && args.manifests.paths.is_empty() {
+                eprintln!("error: give manifests to validate (PATH..., `-` for stdin) or a topology with `-f FILE`");
+                return EXIT_USAGE;
+            }
+            let mut code = topology.map_or(EXIT_OK, |t| validate_cmd(&t));
+            if !args.manifests.paths.is_empty() && code != EXIT_USAGE {
+                code = code.max(crate::validate::cli::run(&args.manifests));
+            }
+            code
+        }
+        Command::Init(args) => init_cmd(&args),
+        Command::Schema { format } => {
+            let text = match format {
+                SchemaFormat::Json => {
+                    serde_json::to_string_pretty(topology::schema::topology_schema())
+                        .expect("schema serialises")
+                        + "\n"
+                }
+                SchemaFormat::Markdown => topology::reference::markdown(),
+            };
+            io_exit(emit::write_stdout(&text))
+        }
+        Command::Completion { shell } => {
+            let mut cmd = crate::cli::command();
+            clap_complete::generate(shell, &mut cmd, "dify-gen", &mut std::io::stdout());
+            EXIT_OK
+        }
+    }
+}
+
+/// Loads and checks a topology, printing findings. `None` means stop with
+/// the returned exit code.
+fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loaded, i32> {
+    match topology::load(&args.files, &args.sets, sources) {
+        Ok(loaded) => {
+            let mut warnings = loaded.warnings.clone();
+            if args.strict {
+                for w in &mut warnings {
+                    w.severity = Severity::Error;
+                }
+            }
+            report(&warnings, sources, args.diagnostics_format);
+            if warnings.iter().any(Diagnostic::is_error) {
+                return Err(EXIT_FINDINGS);
+            }
+            Ok(loaded)
+        }
+        Err(diags) => {
+            report(&diags, sources, args.diagnostics_format);
+            Err(exit_for(&diags))
+        }
+    }
+}
+
+fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 {
+    let mut sources = Sources::default();
+    let loaded = match checked(args, &mut sources) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = Plan::new(&loaded.topology);
+    let artifacts = render::render(&plan);
+    // Nothing is written unless the whole output passes the same strict
+    // validation as `dify-gen validate`.
+    let rendered = emit::tree(&artifacts);
+    let findings = crate::validate::validate_rendered(
+        &rendered,
+        &mut sources,
+        crate::validate::schemas::DEFAULT_KUBE_VERSION,
+        Some(&loaded.doc),
+    );
+    if findings.iter().any(Diagnostic::is_error) {
+        report(&findings, &sources, args.diagnostics_format);
+        eprintln!("error: rendered output fails validation; nothing was written");
+        return EXIT_FINDINGS;
+    }
+    match output_dir {
+        None => io_exit(emit::write_stdout(&emit::stream(&artifacts))),
+        Some(dir) => {
+            let files = emit::tree(&artifacts);
+            match emit::write_dir(dir, &files) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let d = Diagnostic::error(
+                        codes::E_IO,
+                        format!("cannot write `{}`: {e}", dir.display()),
+                    );
+                    report(&[d], &sources, args.diagnostics_format);
+                    EXIT_USAGE
+                }
+            }
+        }
+    }
+}
+
+fn validate_cmd(args: &TopologyArgs) -> i32 {
+    let mut sources = Sources::default();
+    match checked(args, &mut sources) {
+        Ok(_) => {
+            if args.diagnostics_format == DiagnosticsFormat::Text {
+                eprintln!("topology is valid");
+            }
+            EXIT_OK
+        }
+        Err(code) => code,
+    }
+}
+
+fn init_cmd(args: &InitArgs) -> i32 {
+    if topology::layers::profile_text(&args.profile).is_none() {
+        eprintln!(
+            "error: unknown profile `{}` (expected `dev` or `ha`)",
+            args.profile
+        );
+        return EXIT_USAGE;
+    }
+    let text = format!(
+        "# yaml-language-server: $schema=https://dify-gen.io/schemas/topology.schema.json\n\
+         # Layers over the bundled `{p}` profile: set only what differs.\n\
+         # Every field is described in docs/reference.md.\n\
+         apiVersion: {v}\n\
+         kind: Topology\n\
+         profile: {p}\n\
+         metadata:\n  name: dify\n  namespace: dify\n\
+         ingress:\n  host: dify.example.com\n",
+        p = args.profile,
+        v = topology::API_VERSION
+    );
+    match &args.output {
+        None => io_exit(emit::write_stdout(&text)),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path);
+            match file.and_then(|mut f| f.write_all(text.as_bytes())) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    EXIT_USAGE
+                }
+            }
+        }
+    }
+}
+
+fn report(diags: &[Diagnostic], sources: &Sources, format: DiagnosticsFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let mut diags = diags.to_vec();
+    diagnostic::normalise(&mut diags);
+    let mut err = std::io::stderr().lock();
+    match format {
+        DiagnosticsFormat::Text => {
+            for d in &diags {
+                let _ = write!(err, "{}", d.render(sources));
+            }
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let warnings = diags.len() - errors;
+            let _ = writeln!(err, "{errors} error(s), {warnings} warning(s)");
+        }
+        DiagnosticsFormat::Json => {
+            let all: Vec<_> = diags.iter().map(|d| d.to_json(sources)).collect();
+            let _ = writeln!(
+                err,
+                "{}",
+                serde_json::to_string_pretty(&all).expect("diagnostics serialise")
+            );
+        }
+    }
+}
+
+/// I/O problems (unreadable files, no input) are exit 2; findings are exit 1.
+fn exit_for(diags: &[Diagnostic]) -> i32 {
+    if diags.iter().any(|d| d.code.starts_with('E')) {
+        EXIT_USAGE
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn io_exit(result: std::io::Result<()>) -> i32 {
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Images must be pinned.
+//!
+//! Why: `latest` (or no tag) makes the same topology deploy different code
+//! on different days, and a rollback cannot go back. Fix: give a version tag
+//! (`langgenius/dify-api:1.13.3`) or a digest (`...@sha256:...`).
+
+use super::Cx;
+use crate::diagnostic::{codes, Diagnostic};
+
+pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
+    let i = &cx.t.images;
+    let images = [
+        ("api", &i.api),
+        ("web", &i.web),
+        ("sandbox", &i.sandbox),
+        ("pluginDaemon", &i.plugin_daemon),
+        ("ssrfProxy", &i.ssrf_proxy),
+        ("postgres", &i.postgres),
+        ("etcd", &i.etcd),
+        ("redis", &i.redis),
+    ];
+    images
+        .into_iter()
+        .filter_map(|(key, image)| {
+            let problem = pin_problem(image)?;
+            Some(
+                cx.error(
+                    codes::T_IMAGE_NOT_PINNED,
+                    &format!("/images/{key}"),
+                    format!("image `{image}` {problem}"),
+                )
+                .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),
+            )
+        })
+        .collect()
+}
+
+fn pin_problem(image: &str) -> Option<&'static str> {
+    if image.contains("@sha256:") {
+        return None;
+    }
+    // The tag follows the last `:` after the last `/` (a registry may carry a port).
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        None => Some("has no tag"),
+        Some((_, "")) => Some("has an empty tag"),
+        Some((_, "latest")) => Some("uses the moving tag `latest`"),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pins() {
+        assert!(super::pin_problem("a/b:1.2").is_none());
+        assert!(super::pin_problem("reg:5000/a/b").is_some());
+        assert!(super::pin_problem("a/b:latest").is_some());
+        assert!(super::pin_problem("a/b@sha256:abc").is_none());
+    }
+}

@@ -1,0 +1,102 @@
+//! Each mode needs its section: `postgres.mode: patroni` needs
+//! `postgres.patroni`, `external` needs `postgres.external` (likewise
+//! Redis), `gateway-api` needs `ingress.gateway`, S3 without an IAM role
+//! needs access keys.
+//!
+//! Why: the schema cannot tie a field's presence to another's value; without
+//! this the render would have to invent hosts or credentials.
+
+use super::Cx;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::load::dotted;
+use crate::topology::{IngressController, PostgresMode, RedisMode};
+
+pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
+    let t = cx.t;
+    // (present, the field that asks for it, parent, missing field, why).
+    // Reported at the asking field (`mode: external`): the line the user
+    // wrote, not the merged parent mapping that may come from a profile.
+    let mut wants: Vec<(bool, &str, &str, &str, &str)> = vec![
+        match t.postgres.mode {
+            PostgresMode::Patroni => (
+                t.postgres.patroni.is_some(),
+                "/postgres/mode",
+                "/postgres",
+                "patroni",
+                "for `mode: patroni`",
+            ),
+            PostgresMode::External => (
+                t.postgres.external.is_some(),
+                "/postgres/mode",
+                "/postgres",
+                "external",
+                "for `mode: external`",
+            ),
+        },
+        match t.redis.mode {
+            RedisMode::Sentinel => (
+                t.redis.sentinel.is_some(),
+                "/redis/mode",
+                "/redis",
+                "sentinel",
+                "for `mode: sentinel`",
+            ),
+            RedisMode::External => (
+                t.redis.external.is_some(),
+                "/redis/mode",
+                "/redis",
+                "external",
+                "for `mode: external`",
+            ),
+        },
+    ];
+    if t.ingress.controller == IngressController::GatewayApi {
+        wants.push((
+            t.ingress.gateway.is_some(),
+            "/ingress/controller",
+            "/ingress",
+            "gateway",
+            "for `controller: gateway-api`",
+        ));
+    }
+    if !t.storage.s3.use_iam_role {
+        wants.push((
+            t.storage.s3.access_key.is_some(),
+            "/storage/s3/useIamRole",
+            "/storage/s3",
+            "accessKey",
+            "unless `useIamRole: true`",
+        ));
+        wants.push((
+            t.storage.s3.secret_key.is_some(),
+            "/storage/s3/useIamRole",
+            "/storage/s3",
+            "secretKey",
+            "unless `useIamRole: true`",
+        ));
+    }
+    if let Some(ext) = &t.redis.external {
+        if !ext.sentinels.is_empty() {
+            wants.push((
+                ext.master_set.is_some(),
+                "/redis/external/sentinels",
+                "/redis/external",
+                "masterSet",
+                "with `sentinels`",
+            ));
+        }
+    }
+    wants
+        .into_iter()
+        .filter(|(present, ..)| !present)
+        .map(|(_, at, parent, field, why)| {
+            cx.error(
+                codes::T_MISSING_FIELD,
+                at,
+                format!("missing field `{field}` {why}"),
+            )
+            .path(format!("{}.{field}", dotted(parent)))
+            .help(format!("add `{field}:` under `{}`", dotted(parent)))
+        })
+        .collect()
+}

@@ -1,0 +1,299 @@
+//! The topology's JSON Schema: generated from the typed model, used to check
+//! a loaded document before it is deserialised, so that every structural
+//! problem is reported at once, each at its own line.
+
+use super::model::Topology;
+use super::quantity;
+use crate::diagnostic::{codes, suggest, Diagnostic};
+use crate::load::{dotted, Node};
+use jsonschema::error::ValidationErrorKind;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// The schema as printed by `dify-gen schema` and kept in `schemas/`.
+pub fn topology_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let schema = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .into_root_schema_for::<Topology>();
+        let mut value = schema.to_value();
+        drop_null_alternatives(&mut value);
+        value
+    })
+}
+
+/// Optional fields become "may be absent", not "may be null": `anyOf [X,
+/// null]` turns into X, so errors inside X are reported directly instead of
+/// as "not valid under any of the schemas".
+fn drop_null_alternatives(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(alts)) = map.get("anyOf") {
+                let non_null: Vec<Value> = alts
+                    .iter()
+                    .filter(|a| a.get("type") != Some(&json!("null")))
+                    .cloned()
+                    .collect();
+                if non_null.len() == 1 && alts.len() == 2 {
+                    map.remove("anyOf");
+                    if let Value::Object(inner) = &non_null[0] {
+                        for (k, v) in inner {
+                            map.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+            }
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types[0].clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            if map.get("default") == Some(&Value::Null) {
+                map.remove("default");
+            }
+            for v in map.values_mut() {
+                drop_null_alternatives(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_alternatives),
+        _ => {}
+    }
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        jsonschema::validator_for(topology_schema())
+            .expect("the generated topology schema is a valid JSON Schema")
+    })
+}
+
+/// Checks a merged topology document; one diagnostic per problem.
+pub fn check(doc: &Node) -> Vec<Diagnostic> {
+    let instance = doc.to_json();
+    let mut diags = Vec::new();
+    for error in validator().iter_errors(&instance) {
+        let pointer = error.instance_path().as_str().to_string();
+        diags.extend(describe(doc, &pointer, error.kind(), error.instance()));
+    }
+    diags
+}
+
+fn describe(
+    doc: &Node,
+    pointer: &str,
+    kind: &ValidationErrorKind,
+    instance: &Value,
+) -> Vec<Diagnostic> {
+    let span = Some(doc.span_of(pointer));
+    let path = dotted(pointer);
+    let shown = show(instance);
+    let one = |d: Diagnostic| vec![d.at(span).path(path.clone())];
+    match kind {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed = allowed_fields(pointer);
+            unexpected
+                .iter()
+                .map(|name| {
+                    let mut d = Diagnostic::error(
+                        codes::T_UNKNOWN_FIELD,
+                        format!("unknown field `{name}`"),
+                    )
+                    .at(doc.key_span(pointer, name).or(span))
+                    .path(join(&path, name));
+                    d.help = suggest(name, allowed.iter().map(String::as_str)).or_else(|| {
+                        (!allowed.is_empty()).then(|| format!("expected one of {}", list(&allowed)))
+                    });
+                    d
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            vec![
+                Diagnostic::error(codes::T_MISSING_FIELD, format!("missing field `{name}`"))
+                    .at(span)
+                    .path(join(&path, name))
+                    .help(format!(
+                        "add `{name}:` here, or layer this file over a profile with `profile: ha`"
+                    )),
+            ]
+        }
+        ValidationErrorKind::Type { .. } => {
+            let expected = schema_at(pointer)
+                .and_then(|s| s.get("type"))
+                .map(|t| match t {
+                    Value::Array(ts) => ts
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    other => other.as_str().unwrap_or("another type").to_string(),
+                })
+                .unwrap_or_else(|| "another type".into());
+            let expected = expected
+                .replace("object", "a mapping")
+                .replace("array", "a list");
+            one(Diagnostic::error(
+                codes::T_WRONG_TYPE,
+                format!("expected {expected}, found {}", type_name(instance)),
+            ))
+        }
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let help = instance
+                .as_str()
+                .and_then(|s| suggest(s, opts.iter().map(String::as_str)))
+                .unwrap_or_else(|| format!("expected one of {}", list(&opts)));
+            one(Diagnostic::error(
+                codes::T_BAD_VALUE,
+                format!("{shown} is not an allowed value"),
+            )
+            .help(help))
+        }
+        ValidationErrorKind::Constant { expected_value } => one(Diagnostic::error(
+            codes::T_BAD_VALUE,
+            format!("expected {}, found {shown}", show(expected_value)),
+        )),
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            if schema_at(pointer)
+                .and_then(|s| s.get("pattern"))
+                .and_then(Value::as_str)
+                == Some(quantity::PATTERN)
+            {
+                return one(bad_quantity(&shown));
+            }
+            one(Diagnostic::error(
+                codes::T_OUT_OF_RANGE,
+                format!("{shown} is below the minimum {limit}"),
+            ))
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => one(Diagnostic::error(
+            codes::T_OUT_OF_RANGE,
+            format!("{shown} is above the maximum {limit}"),
+        )),
+        ValidationErrorKind::MinItems { limit } => one(Diagnostic::error(
+            codes::T_OUT_OF_RANGE,
+            format!("needs at least {limit} item(s)"),
+        )),
+        ValidationErrorKind::MaxLength { limit } => one(Diagnostic::error(
+            codes::T_OUT_OF_RANGE,
+            format!("{shown} is longer than {limit} characters"),
+        )),
+        ValidationErrorKind::Pattern { pattern } if pattern == quantity::PATTERN => {
+            one(bad_quantity(&shown))
+        }
+        ValidationErrorKind::Pattern { pattern } => one(Diagnostic::error(
+            codes::T_BAD_FORMAT,
+            format!("{shown} is not in the expected form"),
+        )
+        .help(pattern_hint(pattern))),
+        _ => one(Diagnostic::error(
+            codes::T_BAD_VALUE,
+            format!("{shown} is not valid here"),
+        )),
+    }
+}
+
+fn bad_quantity(shown: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::T_BAD_QUANTITY,
+        format!("{shown} is not a valid quantity"),
+    )
+    .help("write a Kubernetes quantity such as `500m` or `1` (CPU), `512Mi` or `2Gi` (memory)")
+}
+
+fn pattern_hint(pattern: &str) -> String {
+    match pattern {
+        r"^[a-z]([-a-z0-9]*[a-z0-9])?$" | r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" => {
+            "use lowercase letters, digits and `-`, starting and ending with a letter or digit"
+                .into()
+        }
+        r"^https?://" => "write a URL starting with `http://` or `https://`".into(),
+        r"^/" => "write a path starting with `/`".into(),
+        p if p.contains(r"(\.") => "write a DNS name such as `dify.example.com`".into(),
+        p => format!("expected a value matching `{p}`"),
+    }
+}
+
+/// The sub-schema describing the value at an instance pointer, following
+/// `$ref`s, `properties`, `items` and `additionalProperties`.
+fn schema_at(pointer: &str) -> Option<&'static Value> {
+    let root = topology_schema();
+    let resolve = |mut s: &'static Value| {
+        while let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            s = root.pointer(r.trim_start_matches('#'))?;
+        }
+        Some(s)
+    };
+    let mut schema = resolve(root)?;
+    for seg in crate::load::pointer_segments(pointer) {
+        schema = if let Some(p) = schema.get("properties").and_then(|p| p.get(&seg)) {
+            resolve(p)?
+        } else if let Some(items) = schema.get("items") {
+            resolve(items)?
+        } else if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            resolve(extra)?
+        } else {
+            return None;
+        };
+    }
+    Some(schema)
+}
+
+fn allowed_fields(pointer: &str) -> Vec<String> {
+    schema_at(pointer)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{s}`"),
+        Value::Object(_) => "a mapping".into(),
+        Value::Array(_) => "a list".into(),
+        other => format!("`{other}`"),
+    }
+}
+
+fn type_name(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing (null)".into(),
+        Value::Bool(b) => format!("a boolean `{b}`"),
+        Value::Number(n) if n.is_i64() || n.is_u64() => format!("an integer `{n}`"),
+        Value::Number(n) => format!("a number `{n}`"),
+        Value::String(s) => format!("a string `{s}`"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}

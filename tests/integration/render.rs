@@ -1,0 +1,265 @@
+//! What the rendered objects must hold: whole-stream snapshots of both
+//! profiles, and properties every object or workload must have.
+
+use crate::support::{parse_stream, run};
+use serde_json::Value;
+
+fn stream(profile: &str) -> Vec<Value> {
+    let r = run(&["render", "-f", &format!("profiles/{profile}.yaml")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    parse_stream(&r.stdout)
+}
+
+#[test]
+fn ha_profile_snapshot() {
+    let r = run(&["render", "-f", "profiles/ha.yaml"]);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn dev_profile_snapshot() {
+    let r = run(&["render", "-f", "profiles/dev.yaml"]);
+    insta::assert_snapshot!(r.stdout);
+}
+
+const COMPONENTS: &[&str] = &[
+    "api",
+    "worker",
+    "beat",
+    "web",
+    "sandbox",
+    "plugin-daemon",
+    "ssrf-proxy",
+    "migration",
+];
+
+#[test]
+fn every_object_carries_the_recommended_labels() {
+    for profile in ["ha", "dev"] {
+        for o in stream(profile) {
+            let labels = &o["metadata"]["labels"];
+            for key in [
+                "name",
+                "instance",
+                "component",
+                "part-of",
+                "managed-by",
+                "version",
+            ] {
+                assert!(
+                    labels[format!("app.kubernetes.io/{key}")].is_string(),
+                    "{key} missing on {}",
+                    o["metadata"]["name"]
+                );
+            }
+            assert_eq!(labels["app.kubernetes.io/managed-by"], "dify-gen");
+            let component = labels["app.kubernetes.io/component"].as_str().unwrap();
+            if o["kind"] != "Namespace" {
+                assert!(
+                    COMPONENTS.contains(&component),
+                    "{component} on {}",
+                    o["metadata"]["name"]
+                );
+            }
+        }
+    }
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{kind}/{name}"))
+}
+
+fn env(container: &Value, name: &str) -> Option<String> {
+    container["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str().map(str::to_string))
+}
+
+#[test]
+fn every_dify_component_is_rendered_as_real_dify_needs_it() {
+    let objects = stream("ha");
+    for c in [
+        "api",
+        "worker",
+        "beat",
+        "web",
+        "sandbox",
+        "plugin-daemon",
+        "ssrf-proxy",
+    ] {
+        find(&objects, "Deployment", &format!("dify-{c}"));
+    }
+    let beat = find(&objects, "Deployment", "dify-beat");
+    assert_eq!(beat["spec"]["replicas"], 1);
+    assert_eq!(beat["spec"]["strategy"]["type"], "Recreate");
+    let job = objects.iter().find(|o| o["kind"] == "Job").unwrap();
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env(c, "MODE").as_deref(), Some("migration"));
+    assert_eq!(env(c, "MIGRATION_ENABLED").as_deref(), Some("true"));
+    let backend = find(&objects, "ConfigMap", "dify-backend");
+    assert_eq!(backend["data"]["MIGRATION_ENABLED"], "false");
+    assert_eq!(backend["data"]["LOG_OUTPUT_FORMAT"], "json");
+    assert_eq!(backend["data"]["STORAGE_TYPE"], "s3");
+    assert_eq!(backend["data"]["DB_HOST"], "dify-postgres");
+    assert_eq!(backend["data"]["REDIS_USE_SENTINEL"], "true");
+    // Probes use the endpoints Dify has.
+    let probe_path = |name: &str| {
+        find(&objects, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+            ["readinessProbe"]["httpGet"]["path"]
+            .clone()
+    };
+    assert_eq!(probe_path("dify-api"), "/health");
+    assert_eq!(probe_path("dify-sandbox"), "/health");
+    assert_eq!(probe_path("dify-plugin-daemon"), "/health/check");
+    let text = run(&["render", "-f", "profiles/ha.yaml"]).stdout;
+    assert!(!text.contains("/healthz") && !text.contains("/readyz"));
+    assert!(!text.contains(":latest"));
+}
+
+#[test]
+fn spread_follows_the_design_table() {
+    let objects = stream("ha");
+    let keys = |name: &str| -> Vec<(String, String)> {
+        find(&objects, "Deployment", name)["spec"]["template"]["spec"]["topologySpreadConstraints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["topologyKey"].as_str().unwrap().to_string(),
+                    c["whenUnsatisfiable"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys("dify-api")[0],
+        ("topology.kubernetes.io/zone".into(), "DoNotSchedule".into())
+    );
+    assert_eq!(
+        keys("dify-worker")[0],
+        ("kubernetes.io/hostname".into(), "DoNotSchedule".into())
+    );
+}
+
+#[test]
+fn entry_reproduces_difys_nginx_routing() {
+    let objects = stream("ha");
+    let ing = find(&objects, "Ingress", "dify");
+    let ann = &ing["metadata"]["annotations"];
+    assert_eq!(ann["nginx.org/proxy-read-timeout"], "3600s");
+    assert_eq!(ann["nginx.org/proxy-buffering"], "False");
+    let paths: Vec<(String, String)> = ing["spec"]["rules"][0]["http"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().into(),
+                p["backend"]["service"]["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (path, svc) in [
+        ("/console/api", "dify-api"),
+        ("/v1", "dify-api"),
+        ("/e/", "dify-plugin-daemon"),
+        ("/", "dify-web"),
+    ] {
+        assert!(
+            paths.contains(&(path.to_string(), svc.to_string())),
+            "{path} -> {svc}"
+        );
+    }
+    let gw = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "ingress.controller=gateway-api",
+        "--set",
+        "ingress.gateway={name: public, namespace: gateway, implementation: nginx-gateway-fabric}",
+    ]);
+    assert_eq!(gw.code, 0, "{}", gw.stderr);
+    let gw = parse_stream(&gw.stdout);
+    let route = find(&gw, "HTTPRoute", "dify");
+    assert_eq!(route["spec"]["parentRefs"][0]["name"], "public");
+    assert!(
+        route["spec"]["rules"][0].get("timeouts").is_none(),
+        "NGF ignores HTTPRoute timeouts"
+    );
+    let policy = find(&gw, "ProxySettingsPolicy", "dify");
+    assert_eq!(policy["spec"]["timeout"]["read"], "3600s");
+    assert_eq!(policy["spec"]["buffering"]["disable"], true);
+}
+
+#[test]
+fn no_secret_value_is_ever_rendered() {
+    let text = run(&["render", "-f", "profiles/ha.yaml"]).stdout;
+    assert!(
+        !text.contains("kind: Secret\n"),
+        "dify-gen references Secrets, it never writes one"
+    );
+    for o in stream("ha") {
+        if o["kind"] == "ConfigMap" {
+            for key in o["data"].as_object().unwrap().keys() {
+                assert!(
+                    !key.contains("PASSWORD") && !key.contains("SECRET"),
+                    "{key} in a ConfigMap"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn external_secrets_create_every_referenced_secret() {
+    let r = run(&[
+        "render", "-f", "profiles/ha.yaml", "--set",
+        "secrets.externalSecrets={storeKind: ClusterSecretStore, storeName: vault, remoteKeyPrefix: dify/prod/, refreshInterval: 1h}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let objects = parse_stream(&r.stdout);
+    // Every secretKeyRef in every pod resolves to an ExternalSecret key.
+    let mut refs = std::collections::BTreeSet::new();
+    for o in &objects {
+        let Some(spec) = o.pointer("/spec/template/spec") else {
+            continue;
+        };
+        for c in spec["containers"].as_array().unwrap() {
+            for e in c["env"].as_array().into_iter().flatten() {
+                if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
+                    refs.insert((
+                        r["name"].as_str().unwrap().to_string(),
+                        r["key"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let mut provided = std::collections::BTreeSet::new();
+    for es in objects.iter().filter(|o| o["kind"] == "ExternalSecret") {
+        assert_eq!(es["spec"]["secretStoreRef"]["name"], "vault");
+        for d in es["spec"]["data"].as_array().unwrap() {
+            provided.insert((
+                es["spec"]["target"]["name"].as_str().unwrap().to_string(),
+                d["secretKey"].as_str().unwrap().to_string(),
+            ));
+            assert!(d["remoteRef"]["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("dify/prod/"));
+        }
+    }
+    assert!(!refs.is_empty());
+    assert!(
+        refs.is_subset(&provided),
+        "missing: {:?}",
+        refs.difference(&provided).collect::<Vec<_>>()
+    );
+}
