@@ -256,7 +256,7 @@ fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Di
         return (diags, None);
     }
     diags.extend(checks::per_document(doc, &json));
-    (diags, Some(json))
+    (diags, Some(checks::keep_for_cross_checks(json)))
 }
 
 /// `apps/v1/Deployment` for a Kubernetes object, `config/<format>` for a

@@ -77,6 +77,23 @@ impl<'a> PodOwners<'a> {
     }
 }
 
+/// What the cross-document checks need of an object: all of it for pod
+/// owners, Services and PDBs, only its identity for the rest (which keeps
+/// peak memory down on large trees).
+pub(super) fn keep_for_cross_checks(json: Value) -> Value {
+    if is_workload(&json) || matches!(kind(&json), "Pod" | "Service" | "PodDisruptionBudget") {
+        return json;
+    }
+    serde_json::json!({
+        "apiVersion": json.get("apiVersion"),
+        "kind": json.get("kind"),
+        "metadata": {
+            "name": json.pointer("/metadata/name"),
+            "namespace": json.pointer("/metadata/namespace"),
+        },
+    })
+}
+
 fn kind(json: &Value) -> &str {
     json.get("kind").and_then(Value::as_str).unwrap_or_default()
 }
