@@ -7,7 +7,8 @@
 #
 # Needs python3 and pip (kubernetes-validate is installed into a venv under
 # target/bench/ on first use) and GNU time (/usr/bin/time) for peak memory.
-# Set HELM_CHART=path/to/BorisPolonsky/dify-helm/charts/dify to time helm.
+# Set HELM_CHART=path/to/BorisPolonsky/dify-helm/charts/dify to time helm
+# (the helm binary if installed, else Helm's Go SDK via PyPI helm-python-sdk).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -72,9 +73,36 @@ awk -v s="$start" -v e="$end" -v r="$r_rss" -v st="$r_status" -v n="$(grep -c '^
     printf "dify-gen render -f profiles/ha.yaml (whole process, incl. validation of its %d objects): %.1f ms mean of 20, peak RSS %.1f MiB (exit %s)\n", n, (e - s) * 1000 / 20, r / 1024, st
 }'
 
-if command -v helm >/dev/null && [[ -n "${HELM_CHART:-}" ]]; then
-    read -r h_wall h_rss h_status < <(time_run helm helm template dify "$HELM_CHART")
-    echo "helm template (BorisPolonsky/dify-helm): ${h_wall}s, peak RSS $((h_rss / 1024)) MiB (exit $h_status)"
+# helm: the binary when it is installed, else Helm's own Go SDK (v4) through
+# PyPI `helm-python-sdk` (libhelm_c), which renders client-side exactly like
+# `helm template`. The chart's subchart dependencies (Bitnami PostgreSQL and
+# Redis, Weaviate) are not vendored in its repository and are disabled.
+mean_ms() { # mean_ms RUNS CMD...: mean wall time of RUNS runs, in ms
+    local runs=$1; shift
+    local start end
+    start=$(date +%s.%N)
+    for _ in $(seq "$runs"); do "$@" >/dev/null; done
+    end=$(date +%s.%N)
+    awk -v s="$start" -v e="$end" -v n="$runs" 'BEGIN { printf "%.1f", (e - s) * 1000 / n }'
+}
+if [[ -z "${HELM_CHART:-}" ]]; then
+    echo "helm template: skipped (set HELM_CHART to a checkout of BorisPolonsky/dify-helm's charts/dify)"
+elif command -v helm >/dev/null; then
+    set_flags=(--set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false)
+    read -r h_wall h_rss h_status < <(time_run helm helm template dify "$HELM_CHART" "${set_flags[@]}")
+    echo "helm template (BorisPolonsky/dify-helm): $(mean_ms 20 helm template dify "$HELM_CHART" "${set_flags[@]}") ms mean of 20, peak RSS $((h_rss / 1024)) MiB (exit $h_status)"
 else
-    echo "helm template: skipped (helm is not installed here, or HELM_CHART is unset)"
+    [[ -x "$WORK/venv/bin/python" ]] && "$WORK/venv/bin/python" -c "import helm_python" 2>/dev/null ||
+        "$WORK/venv/bin/pip" install --quiet "helm-python-sdk==0.2.2"
+    cat >"$WORK/helm_template.py" <<'PY'
+import sys, helm_python as helm
+values = {"postgresql": {"enabled": False}, "redis": {"enabled": False}, "weaviate": {"enabled": False}}
+with helm.Chart.load(sys.argv[1]) as chart:
+    out = chart.render(values, name="dify", namespace="dify")
+sys.stdout.write("".join(out.values()))
+PY
+    read -r h_wall h_rss h_status < <(time_run helm "$WORK/venv/bin/python" "$WORK/helm_template.py" "$HELM_CHART")
+    objects=$(grep -c '^kind:' "$WORK/helm.out" || true)
+    echo "helm template via Helm $("$WORK/venv/bin/python" -c 'import helm_python as h; print(h.helm_sdk_version())') Go SDK (helm-python-sdk; no helm binary here), BorisPolonsky/dify-helm, $objects objects:" \
+        "$(mean_ms 20 "$WORK/venv/bin/python" "$WORK/helm_template.py" "$HELM_CHART") ms mean of 20, peak RSS $((h_rss / 1024)) MiB (exit $h_status)"
 fi
