@@ -9,9 +9,15 @@ use dify_gen::validate::{validate_documents, ValidateOptions};
 use std::time::Instant;
 
 fn main() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/manifests/valid");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/manifests/valid"
+    );
     let mut files: Vec<Vec<String>> = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -29,7 +35,10 @@ fn main() {
             let ns = format!("namespace: r{round}-f{index}");
             for doc in docs {
                 stream.push_str("---\n");
-                stream.push_str(&doc.replace("namespace: dify\n", &format!("{ns}\n")).replace("namespace: argocd\n", &format!("{ns}\n")));
+                stream.push_str(
+                    &doc.replace("namespace: dify\n", &format!("{ns}\n"))
+                        .replace("namespace: argocd\n", &format!("{ns}\n")),
+                );
                 count += 1;
                 if count == 10_000 {
                     break 'fill;
@@ -55,7 +64,6 @@ fn main() {
         let mut codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         codes.sort_unstable();
         codes.dedup();
-        println!("  codes: {codes:?}"
-        );
+        println!("  codes: {codes:?}");
     }
 }

@@ -486,7 +486,10 @@ impl Builder {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, index, ..
+                entries,
+                key,
+                index,
+                ..
             }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {

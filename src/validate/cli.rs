@@ -57,10 +57,18 @@ pub fn run(args: &ManifestArgs) -> i32 {
     diagnostics.extend(validate_documents(&inputs.docs, &inputs.sources, &opts));
     crate::diagnostic::normalise(&mut diagnostics);
     let files: Vec<&str> = (0..inputs.files).map(|i| inputs.sources.name(i)).collect();
-    let report = Report { sources: &inputs.sources, diagnostics: &diagnostics, files, documents: inputs.docs.len() };
+    let report = Report {
+        sources: &inputs.sources,
+        diagnostics: &diagnostics,
+        files,
+        documents: inputs.docs.len(),
+    };
     let text = report.render(args.output);
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the report: {e}");
             return 2;

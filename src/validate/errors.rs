@@ -9,7 +9,12 @@ use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-pub(super) fn schema_errors(doc: &Doc, json: &Value, validator: &Validator, bundle: &Bundle) -> Vec<Diagnostic> {
+pub(super) fn schema_errors(
+    doc: &Doc,
+    json: &Value,
+    validator: &Validator,
+    bundle: &Bundle,
+) -> Vec<Diagnostic> {
     if validator.is_valid(json) {
         return Vec::new();
     }
@@ -27,7 +32,12 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
         K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
             let known = known_properties(error, bundle);
             for key in unexpected {
-                let mut d = doc.diag(codes::V_UNKNOWN_FIELD, format!("unknown field `{key}`"), pointer, Mark::Key(key));
+                let mut d = doc.diag(
+                    codes::V_UNKNOWN_FIELD,
+                    format!("unknown field `{key}`"),
+                    pointer,
+                    Mark::Key(key),
+                );
                 d.help = known
                     .as_ref()
                     .and_then(|k| diagnostic::suggest(key, k.iter().map(String::as_str)));
@@ -37,14 +47,22 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
         }
         K::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            doc.diag(codes::V_MISSING_FIELD, format!("missing required field `{name}`"), pointer, Mark::Entry)
+            doc.diag(
+                codes::V_MISSING_FIELD,
+                format!("missing required field `{name}`"),
+                pointer,
+                Mark::Entry,
+            )
         }
         K::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => {
-                    let names: Vec<String> =
-                        set.iter().map(|t| t.to_string()).filter(|t| t != "null").collect();
+                    let names: Vec<String> = set
+                        .iter()
+                        .map(|t| t.to_string())
+                        .filter(|t| t != "null")
+                        .collect();
                     names.join(" or ")
                 }
             };
@@ -74,7 +92,11 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
             }
             doc.diag(
                 codes::V_WRONG_TYPE,
-                format!("expected {}, found {}", names.join(" or "), describe(instance)),
+                format!(
+                    "expected {}, found {}",
+                    names.join(" or "),
+                    describe(instance)
+                ),
                 pointer,
                 Mark::Value,
             )
@@ -82,7 +104,13 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
         K::Enum { options } => {
             let list: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().filter(|v| !v.is_null()).take(10).map(|v| format!("`{}`", plain(v))).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter(|v| !v.is_null())
+                        .take(10)
+                        .map(|v| format!("`{}`", plain(v)))
+                        .collect()
+                })
                 .unwrap_or_default();
             doc.diag(
                 codes::V_BAD_VALUE,
@@ -108,7 +136,10 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
         _ => {
             let mut text = error.to_string();
             if text.len() > 200 {
-                let cut = (0..=200).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                let cut = (0..=200)
+                    .rev()
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
                 text.truncate(cut);
                 text.push('…');
             }
@@ -121,9 +152,9 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
 
 fn all_type_errors(context: &[Vec<ValidationError<'static>>]) -> bool {
     !context.is_empty()
-        && context
-            .iter()
-            .all(|branch| !branch.is_empty() && branch.iter().all(|e| matches!(e.kind(), K::Type { .. })))
+        && context.iter().all(|branch| {
+            !branch.is_empty() && branch.iter().all(|e| matches!(e.kind(), K::Type { .. }))
+        })
 }
 
 /// The property names the failing schema allows, for "did you mean".

@@ -36,7 +36,10 @@ pub fn load_paths(paths: &[String], jobs: usize) -> Inputs {
         if p.is_dir() {
             let mut found = Vec::new();
             if let Err(e) = walk(p, &mut found) {
-                inputs.io_errors.push(Diagnostic::error(codes::E_IO, format!("cannot read `{path}`: {e}")));
+                inputs.io_errors.push(Diagnostic::error(
+                    codes::E_IO,
+                    format!("cannot read `{path}`: {e}"),
+                ));
             }
             found.sort();
             files.extend(found.into_iter().map(|f| f.to_string_lossy().into_owned()));
@@ -57,9 +60,13 @@ pub fn load_paths(paths: &[String], jobs: usize) -> Inputs {
     for &id in &ids {
         split(inputs.sources.text(id), id, &mut chunks);
     }
-    let parsed = par_map(&chunks, jobs, |_, chunk| parse_chunk(&inputs.sources, chunk));
+    let parsed = par_map(&chunks, jobs, |_, chunk| {
+        parse_chunk(&inputs.sources, chunk)
+    });
     for (docs, diags) in parsed {
-        inputs.docs.extend(docs.into_iter().filter(|d| d.value != Value::Null));
+        inputs
+            .docs
+            .extend(docs.into_iter().filter(|d| d.value != Value::Null));
         inputs.findings.extend(diags);
     }
     inputs
@@ -94,28 +101,40 @@ pub struct Chunk {
 /// with directives (`%YAML`) is kept whole.
 fn split(text: &str, file: FileId, out: &mut Vec<Chunk>) {
     let mut start = 0;
-    let mut line = 0u32;
     let mut chunk_line = 0u32;
     let mut offset = 0;
     let whole = text.lines().any(|l| l.starts_with('%'));
-    for l in text.split_inclusive('\n') {
-        let marker = l.starts_with("---") && l[3..].starts_with([' ', '\t', '\r', '\n']) || l == "---";
+    for (line, l) in (0u32..).zip(text.split_inclusive('\n')) {
+        let marker =
+            l.starts_with("---") && l[3..].starts_with([' ', '\t', '\r', '\n']) || l == "---";
         if marker && !whole && offset > start {
-            out.push(Chunk { file, start, end: offset, line: chunk_line });
+            out.push(Chunk {
+                file,
+                start,
+                end: offset,
+                line: chunk_line,
+            });
             start = offset;
             chunk_line = line;
         }
         offset += l.len();
-        line += 1;
     }
     if offset > start || out.last().is_none_or(|c| c.file != file) {
-        out.push(Chunk { file, start, end: offset, line: chunk_line });
+        out.push(Chunk {
+            file,
+            start,
+            end: offset,
+            line: chunk_line,
+        });
     }
 }
 
 fn parse_chunk(sources: &Sources, chunk: &Chunk) -> (Vec<Node>, Vec<Diagnostic>) {
     let mut local = Sources::default();
-    let id = local.add(sources.name(chunk.file), &sources.text(chunk.file)[chunk.start..chunk.end]);
+    let id = local.add(
+        sources.name(chunk.file),
+        &sources.text(chunk.file)[chunk.start..chunk.end],
+    );
     let shift = |span: &mut Span| {
         span.file = chunk.file;
         span.line += chunk.line;

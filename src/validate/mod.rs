@@ -61,7 +61,11 @@ impl Default for ValidateOptions<'_> {
 /// parsed with [`crate::load::parse`] from the text it is about to write).
 /// Returns every finding, sorted by location. An unknown `kube_version` is
 /// reported as one diagnostic.
-pub fn validate_documents(docs: &[Node], sources: &Sources, opts: &ValidateOptions) -> Vec<Diagnostic> {
+pub fn validate_documents(
+    docs: &[Node],
+    sources: &Sources,
+    opts: &ValidateOptions,
+) -> Vec<Diagnostic> {
     let Some(schemas) = Schemas::for_version(&opts.kube_version) else {
         return vec![Diagnostic::error(
             codes::V_UNKNOWN_KIND,
@@ -70,7 +74,12 @@ pub fn validate_documents(docs: &[Node], sources: &Sources, opts: &ValidateOptio
         .help(format!("use one of {}", schemas::KUBE_VERSIONS.join(", ")))];
     };
     let results = par_map(docs, opts.jobs, |index, node| {
-        let doc = Doc { node, index, origin: opts.origin, sources };
+        let doc = Doc {
+            node,
+            index,
+            origin: opts.origin,
+            sources,
+        };
         validate_one(&doc, &schemas, opts)
     });
     let mut diags = Vec::new();
@@ -84,7 +93,12 @@ pub fn validate_documents(docs: &[Node], sources: &Sources, opts: &ValidateOptio
     let view: Vec<checks::Object> = objects
         .iter()
         .map(|(index, json)| checks::Object {
-            doc: Doc { node: &docs[*index], index: *index, origin: opts.origin, sources },
+            doc: Doc {
+                node: &docs[*index],
+                index: *index,
+                origin: opts.origin,
+                sources,
+            },
             json,
         })
         .collect();
@@ -117,7 +131,8 @@ pub fn validate_rendered(
         }
     }
     let origins = topology.map(|t| origin::Origins::new(t, &docs));
-    let lookup = |index: usize, pointer: &str| origins.as_ref().and_then(|o| o.origin(index, pointer));
+    let lookup =
+        |index: usize, pointer: &str| origins.as_ref().and_then(|o| o.origin(index, pointer));
     let opts = ValidateOptions {
         kube_version: kube_version.to_string(),
         origin: Some(&lookup),
@@ -166,7 +181,10 @@ impl Doc<'_> {
             Mark::Value => self.node.span_of(pointer),
             Mark::Entry => {
                 let (parent, last) = match pointer.rfind('/') {
-                    Some(i) => (&pointer[..i], crate::load::pointer_segments(&pointer[i..]).next()),
+                    Some(i) => (
+                        &pointer[..i],
+                        crate::load::pointer_segments(&pointer[i..]).next(),
+                    ),
                     None => ("", None),
                 };
                 let key_span = last.and_then(|key| self.node.key_span(parent, &key));
@@ -182,7 +200,13 @@ impl Doc<'_> {
     /// rendered from a topology and the field's origin is known, the
     /// diagnostic points at the topology and its field path names the
     /// rendered file and position.
-    pub fn diag(&self, code: &'static str, message: impl Into<String>, pointer: &str, mark: Mark) -> Diagnostic {
+    pub fn diag(
+        &self,
+        code: &'static str,
+        message: impl Into<String>,
+        pointer: &str,
+        mark: Mark,
+    ) -> Diagnostic {
         let full = match mark {
             Mark::Key(key) => format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")),
             _ => pointer.to_string(),
@@ -201,7 +225,12 @@ impl Doc<'_> {
         match origin {
             Some(topology) => {
                 let name = self.sources.name(span.file);
-                let path = format!("{} (rendered into `{name}:{}:{}`)", dotted(&full), span.line, span.col);
+                let path = format!(
+                    "{} (rendered into `{name}:{}:{}`)",
+                    dotted(&full),
+                    span.line,
+                    span.col
+                );
                 diag.at(Some(topology)).path(path)
             }
             None => diag.at(Some(span)),
@@ -211,12 +240,21 @@ impl Doc<'_> {
 
 /// Schema and per-document checks for one document; also returns the JSON
 /// form of Kubernetes objects for the cross-document checks.
-fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
+fn validate_one(
+    doc: &Doc,
+    schemas: &Schemas,
+    opts: &ValidateOptions,
+) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
     if doc.node.value == Value::Null {
         return (Vec::new(), None);
     }
     if !matches!(doc.node.value, Value::Map(_)) {
-        let d = doc.diag(codes::V_NOT_AN_OBJECT, "document is not a mapping", "", Mark::Value);
+        let d = doc.diag(
+            codes::V_NOT_AN_OBJECT,
+            "document is not a mapping",
+            "",
+            Mark::Value,
+        );
         return (vec![d], None);
     }
     let json = doc.node.to_json();
@@ -233,7 +271,9 @@ fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Di
     let is_object = !schemas::is_local_config(&key);
     match schemas.bundle_for(&key) {
         Some(bundle) => match bundle.validator(&key) {
-            Some(Ok(validator)) => diags.extend(errors::schema_errors(doc, &json, validator, bundle)),
+            Some(Ok(validator)) => {
+                diags.extend(errors::schema_errors(doc, &json, validator, bundle))
+            }
             Some(Err(bug)) => diags.push(doc.diag(codes::V_SCHEMA_BUG, bug, "", Mark::Entry)),
             None => {}
         },
@@ -242,13 +282,19 @@ fn validate_one(doc: &Doc, schemas: &Schemas, opts: &ValidateOptions) -> (Vec<Di
             let (api_version, kind) = key.rsplit_once('/').unwrap_or(("", key.as_str()));
             let mut d = doc.diag(
                 codes::V_UNKNOWN_KIND,
-                format!("no schema for kind `{kind}` in `{api_version}` (Kubernetes {})", opts.kube_version),
+                format!(
+                    "no schema for kind `{kind}` in `{api_version}` (Kubernetes {})",
+                    opts.kube_version
+                ),
                 "",
                 Mark::Entry,
             );
             let keys = schemas.all_keys();
-            d.help = diagnostic::suggest(&key, keys.iter().copied())
-                .or_else(|| Some("pass `--ignore-missing-schemas` to skip kinds without a bundled schema".into()));
+            d.help = diagnostic::suggest(&key, keys.iter().copied()).or_else(|| {
+                Some(
+                    "pass `--ignore-missing-schemas` to skip kinds without a bundled schema".into(),
+                )
+            });
             diags.push(d);
         }
     }
@@ -279,13 +325,21 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
 fn is_helm_input(name: &str) -> bool {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let stem = base.trim_end_matches(".yaml").trim_end_matches(".yml");
-    base != stem && (stem == "values" || stem.ends_with(".values") || stem.starts_with("values-") || stem == "Chart")
+    base != stem
+        && (stem == "values"
+            || stem.ends_with(".values")
+            || stem.starts_with("values-")
+            || stem == "Chart")
 }
 
 /// Recognises configuration files: by file name first, then by their
 /// characteristic top-level keys.
 pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static str> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
     let has = |k: &str| json.get(k).is_some();
     if base.contains("alertmanager") || (has("route") && has("receivers")) {
         Some("config/alertmanager")
@@ -300,7 +354,11 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 
 /// Maps `f` over `items` on up to `jobs` threads (0: one per core), keeping
 /// the input order in the output.
-pub fn par_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
     let jobs = match jobs {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
@@ -330,7 +388,10 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(usize, &T)
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();

@@ -21,20 +21,90 @@ struct Rule {
 const WORKLOADS: &[&str] = &["Deployment", "StatefulSet"];
 
 const RULES: &[Rule] = &[
-    Rule { kinds: WORKLOADS, pointer: "/spec/replicas", topology: "/components/{c}/replicas", carry: false },
-    Rule { kinds: WORKLOADS, pointer: "/spec/template/spec/containers/*/resources", topology: "/components/{c}/resources", carry: true },
-    Rule { kinds: WORKLOADS, pointer: "/spec/template/spec/containers/*/image", topology: "/images/{c}", carry: false },
-    Rule { kinds: WORKLOADS, pointer: "/spec/template/spec/topologySpreadConstraints", topology: "/components/{c}/spread", carry: false },
-    Rule { kinds: WORKLOADS, pointer: "/spec/template/spec/affinity", topology: "/components/{c}/spread", carry: false },
-    Rule { kinds: &["HorizontalPodAutoscaler"], pointer: "/spec/minReplicas", topology: "/components/{c}/replicas", carry: false },
-    Rule { kinds: &["HorizontalPodAutoscaler"], pointer: "/spec/maxReplicas", topology: "/components/{c}/autoscaling/maxReplicas", carry: false },
-    Rule { kinds: &["HorizontalPodAutoscaler"], pointer: "/spec/metrics", topology: "/components/{c}/autoscaling/targetCpuPercent", carry: false },
-    Rule { kinds: &["Ingress"], pointer: "/spec/ingressClassName", topology: "/ingress/className", carry: false },
-    Rule { kinds: &["Ingress"], pointer: "/spec/rules/*/host", topology: "/ingress/host", carry: false },
-    Rule { kinds: &["Ingress"], pointer: "/spec/tls", topology: "/ingress/tls", carry: false },
-    Rule { kinds: &["Ingress"], pointer: "/metadata/annotations", topology: "/ingress", carry: false },
-    Rule { kinds: &[], pointer: "/metadata/namespace", topology: "/metadata/namespace", carry: false },
-    Rule { kinds: &[], pointer: "/metadata/name", topology: "/metadata/name", carry: false },
+    Rule {
+        kinds: WORKLOADS,
+        pointer: "/spec/replicas",
+        topology: "/components/{c}/replicas",
+        carry: false,
+    },
+    Rule {
+        kinds: WORKLOADS,
+        pointer: "/spec/template/spec/containers/*/resources",
+        topology: "/components/{c}/resources",
+        carry: true,
+    },
+    Rule {
+        kinds: WORKLOADS,
+        pointer: "/spec/template/spec/containers/*/image",
+        topology: "/images/{c}",
+        carry: false,
+    },
+    Rule {
+        kinds: WORKLOADS,
+        pointer: "/spec/template/spec/topologySpreadConstraints",
+        topology: "/components/{c}/spread",
+        carry: false,
+    },
+    Rule {
+        kinds: WORKLOADS,
+        pointer: "/spec/template/spec/affinity",
+        topology: "/components/{c}/spread",
+        carry: false,
+    },
+    Rule {
+        kinds: &["HorizontalPodAutoscaler"],
+        pointer: "/spec/minReplicas",
+        topology: "/components/{c}/replicas",
+        carry: false,
+    },
+    Rule {
+        kinds: &["HorizontalPodAutoscaler"],
+        pointer: "/spec/maxReplicas",
+        topology: "/components/{c}/autoscaling/maxReplicas",
+        carry: false,
+    },
+    Rule {
+        kinds: &["HorizontalPodAutoscaler"],
+        pointer: "/spec/metrics",
+        topology: "/components/{c}/autoscaling/targetCpuPercent",
+        carry: false,
+    },
+    Rule {
+        kinds: &["Ingress"],
+        pointer: "/spec/ingressClassName",
+        topology: "/ingress/className",
+        carry: false,
+    },
+    Rule {
+        kinds: &["Ingress"],
+        pointer: "/spec/rules/*/host",
+        topology: "/ingress/host",
+        carry: false,
+    },
+    Rule {
+        kinds: &["Ingress"],
+        pointer: "/spec/tls",
+        topology: "/ingress/tls",
+        carry: false,
+    },
+    Rule {
+        kinds: &["Ingress"],
+        pointer: "/metadata/annotations",
+        topology: "/ingress",
+        carry: false,
+    },
+    Rule {
+        kinds: &[],
+        pointer: "/metadata/namespace",
+        topology: "/metadata/namespace",
+        carry: false,
+    },
+    Rule {
+        kinds: &[],
+        pointer: "/metadata/name",
+        topology: "/metadata/name",
+        carry: false,
+    },
 ];
 
 /// Origins of the fields of rendered documents in one topology.
@@ -46,16 +116,27 @@ pub struct Origins<'a> {
 
 impl<'a> Origins<'a> {
     pub fn new(topology: &'a Node, docs: &[Node]) -> Self {
-        let release = topology.pointer("/metadata/name").and_then(Node::as_str).unwrap_or("dify");
+        let release = topology
+            .pointer("/metadata/name")
+            .and_then(Node::as_str)
+            .unwrap_or("dify");
         let prefix = format!("{release}-");
         let docs = docs
             .iter()
             .map(|d| {
-                let kind = d.get("kind").and_then(Node::as_str).unwrap_or_default().to_string();
-                let name = d.pointer("/metadata/name").and_then(Node::as_str).unwrap_or_default();
-                let component = name.strip_prefix(&prefix).map(camel).filter(|c| {
-                    topology.pointer(&format!("/components/{c}")).is_some()
-                });
+                let kind = d
+                    .get("kind")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let name = d
+                    .pointer("/metadata/name")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
+                let component = name
+                    .strip_prefix(&prefix)
+                    .map(camel)
+                    .filter(|c| topology.pointer(&format!("/components/{c}")).is_some());
                 (kind, component)
             })
             .collect();
@@ -69,7 +150,9 @@ impl<'a> Origins<'a> {
             if !rule.kinds.is_empty() && !rule.kinds.contains(&kind.as_str()) {
                 continue;
             }
-            let Some(rest) = strip(pointer, rule.pointer) else { continue };
+            let Some(rest) = strip(pointer, rule.pointer) else {
+                continue;
+            };
             if !rule.carry && !rest.is_empty() {
                 continue;
             }
@@ -121,4 +204,3 @@ fn camel(kebab: &str) -> String {
     }
     out
 }
-

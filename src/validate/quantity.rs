@@ -25,9 +25,13 @@ pub fn is_valid(text: &str) -> bool {
         return false;
     }
     match &text[i..] {
-        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => true,
+        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
+            true
+        }
         suffix => {
-            let Some(exp) = suffix.strip_prefix(['e', 'E']) else { return false };
+            let Some(exp) = suffix.strip_prefix(['e', 'E']) else {
+                return false;
+            };
             let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
             !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit())
         }
@@ -52,10 +56,15 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for ok in ["1", "0", "500m", "1.5Gi", "512Mi", ".5", "1.", "+1k", "-2", "1e3", "1E-3", "2Ei", "100M"] {
+        for ok in [
+            "1", "0", "500m", "1.5Gi", "512Mi", ".5", "1.", "+1k", "-2", "1e3", "1E-3", "2Ei",
+            "100M",
+        ] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["", "Gi", "1.5 Gi", "1gb", "500MB", "2Gib", "1e", "1..2", ".", "+", "1Ki1", "one", "1i"] {
+        for bad in [
+            "", "Gi", "1.5 Gi", "1gb", "500MB", "2Gib", "1e", "1..2", ".", "+", "1Ki1", "one", "1i",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

@@ -48,16 +48,25 @@ struct Kind {
 
 impl Bundle {
     fn parse(text: &str) -> Bundle {
-        let mut doc: Value =
-            serde_json::from_str(text).expect("bundled schemas are valid JSON (checked by gen-schemas.py and tests)");
+        let mut doc: Value = serde_json::from_str(text)
+            .expect("bundled schemas are valid JSON (checked by gen-schemas.py and tests)");
         let defs = doc["$defs"].take();
         let kinds = doc["kinds"]
             .as_object()
             .expect("a bundle has a `kinds` object")
             .iter()
             .map(|(key, def)| {
-                let def = def.as_str().expect("`kinds` values are definition names").to_string();
-                (key.clone(), Kind { def, validator: OnceLock::new() })
+                let def = def
+                    .as_str()
+                    .expect("`kinds` values are definition names")
+                    .to_string();
+                (
+                    key.clone(),
+                    Kind {
+                        def,
+                        validator: OnceLock::new(),
+                    },
+                )
             })
             .collect();
         Bundle { defs, kinds }
@@ -111,8 +120,13 @@ pub struct Schemas {
 }
 
 fn kubernetes_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; 5] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static CELLS: [OnceLock<Bundle>; 5] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     CELLS[index].get_or_init(|| Bundle::parse(KUBERNETES[index].1))
 }
 
@@ -122,13 +136,21 @@ fn crd_bundle() -> &'static Bundle {
 }
 
 fn config_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static CELLS: [OnceLock<Bundle>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     CELLS[index].get_or_init(|| Bundle::parse(CONFIGS[index]))
 }
 
 /// Configuration-file formats with a bundled schema, by their `config/…` key.
-pub const CONFIG_FORMATS: &[&str] =
-    &["config/prometheus-rules", "config/alertmanager", "config/fluent-bit"];
+pub const CONFIG_FORMATS: &[&str] = &[
+    "config/prometheus-rules",
+    "config/alertmanager",
+    "config/fluent-bit",
+];
 
 /// Files with `apiVersion`/`kind` that are read by tools, not the API server
 /// (kustomize): schema-checked, but not subject to the API's semantic checks.
@@ -142,7 +164,9 @@ impl Schemas {
         let version = version.strip_prefix('v').unwrap_or(version);
         let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
         let index = KUBERNETES.iter().position(|(v, _)| *v == minor)?;
-        Some(Schemas { kubernetes: kubernetes_bundle(index) })
+        Some(Schemas {
+            kubernetes: kubernetes_bundle(index),
+        })
     }
 
     /// The bundle that knows a key (`apps/v1/Deployment`,
@@ -164,8 +188,12 @@ impl Schemas {
 
     /// Every known `apiVersion/Kind` key, for "did you mean".
     pub fn all_keys(&self) -> Vec<&'static str> {
-        let mut keys: Vec<&str> =
-            self.kubernetes.keys().chain(crd_bundle().keys()).chain(config_bundle(3).keys()).collect();
+        let mut keys: Vec<&str> = self
+            .kubernetes
+            .keys()
+            .chain(crd_bundle().keys())
+            .chain(config_bundle(3).keys())
+            .collect();
         keys.sort_unstable();
         keys
     }

@@ -30,7 +30,8 @@ fn dify_gen(args: &[&str], stdin: Option<&str>) -> Run {
         .expect("the dify-gen binary runs");
     let mut pipe = child.stdin.take().expect("stdin is piped");
     if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).expect("stdin accepts the input");
+        pipe.write_all(text.as_bytes())
+            .expect("stdin accepts the input");
     }
     drop(pipe);
     let out = child.wait_with_output().expect("dify-gen exits");
@@ -45,20 +46,42 @@ fn dify_gen(args: &[&str], stdin: Option<&str>) -> Run {
 /// (`line:col`) whose message contains `message`, and `valid/<file>`
 /// expecting no finding at all.
 fn check_fault(file: &str, code: &str, at: &str, message: &str) {
-    let run = dify_gen(&["validate", "-o", "json", &format!("invalid/{file}")], None);
-    assert_eq!(run.code, 1, "invalid/{file} must fail\n{}{}", run.stdout, run.stderr);
+    let run = dify_gen(
+        &["validate", "-o", "json", &format!("invalid/{file}")],
+        None,
+    );
+    assert_eq!(
+        run.code, 1,
+        "invalid/{file} must fail\n{}{}",
+        run.stdout, run.stderr
+    );
     let report: Value = serde_json::from_str(&run.stdout).expect("-o json prints JSON");
-    let diags = report["diagnostics"].as_array().expect("diagnostics is a list");
+    let diags = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics is a list");
     let found = diags.iter().any(|d| {
         d["code"] == code
             && format!("{}:{}", d["line"], d["column"]) == at
             && d["message"].as_str().is_some_and(|m| m.contains(message))
     });
-    assert!(found, "invalid/{file}: expected {code} at {at} `{message}`, got:\n{:#}", report["diagnostics"]);
-    assert_eq!(diags.len(), 1, "invalid/{file}: one fault, one finding:\n{:#}", report["diagnostics"]);
+    assert!(
+        found,
+        "invalid/{file}: expected {code} at {at} `{message}`, got:\n{:#}",
+        report["diagnostics"]
+    );
+    assert_eq!(
+        diags.len(),
+        1,
+        "invalid/{file}: one fault, one finding:\n{:#}",
+        report["diagnostics"]
+    );
 
     let run = dify_gen(&["validate", &format!("valid/{file}")], None);
-    assert_eq!(run.code, 0, "valid/{file} must pass\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "valid/{file} must pass\n{}{}",
+        run.stdout, run.stderr
+    );
 }
 
 macro_rules! fault {
@@ -70,43 +93,265 @@ macro_rules! fault {
     };
 }
 
-fault!(f01_unknown_container_field, "01-unknown-container-field.yaml", "V001", "21:11", "unknown field `imagePullPolcy`");
-fault!(f02_unknown_top_level_field, "02-unknown-top-level-field.yaml", "V001", "8:1", "unknown field `specDOESNOTEXIST`");
-fault!(f03_unknown_metadata_field, "03-unknown-metadata-field.yaml", "V001", "6:3", "unknown field `lables`");
-fault!(f04_replicas_as_string, "04-replicas-as-string.yaml", "V002", "9:13", "expected integer, found string `\"2\"`");
-fault!(f05_container_port_as_string, "05-container-port-as-string.yaml", "V002", "24:30", "expected integer, found string");
-fault!(f06_target_port_boolean, "06-target-port-boolean.yaml", "V002", "13:19", "expected string or integer, found boolean `true`");
-fault!(f07_missing_container_name, "07-missing-container-name.yaml", "V003", "19:11", "missing required field `name`");
-fault!(f08_missing_deployment_selector, "08-missing-deployment-selector.yaml", "V003", "8:1", "missing required field `selector`");
-fault!(f09_missing_service_port, "09-missing-service-port.yaml", "V003", "11:7", "missing required field `port`");
-fault!(f10_quantity_with_space, "10-quantity-with-space.yaml", "V005", "30:23", "`2 Gi` is not a valid quantity");
-fault!(f11_quantity_with_bytes_unit, "11-quantity-with-bytes-unit.yaml", "V005", "28:23", "`1GB` is not a valid quantity");
-fault!(f12_enum_image_pull_policy, "12-enum-image-pull-policy.yaml", "V004", "21:28", "`always` is not one of `Always`, `IfNotPresent`, `Never`");
-fault!(f13_enum_service_type, "13-enum-service-type.yaml", "V004", "7:9", "`Loadbalancer` is not one of");
-fault!(f14_duplicate_key, "14-duplicate-key.yaml", "L002", "10:3", "duplicate key `replicas`");
-fault!(f15_selector_does_not_match_template, "15-selector-does-not-match-template.yaml", "V101", "10:3", "`spec.selector` does not match the labels of the pod template");
-fault!(f16_target_port_name_unknown, "16-target-port-name-unknown.yaml", "V102", "44:19", "`targetPort` `htp` is not a container port of the selected pods");
-fault!(f17_external_traffic_policy_on_clusterip, "17-external-traffic-policy-on-clusterip.yaml", "V103", "8:3", "`externalTrafficPolicy` is not allowed on a `ClusterIP` Service");
-fault!(f18_pdb_selects_two_workloads, "18-pdb-selects-two-workloads.yaml", "V104", "70:3", "PodDisruptionBudget selects 2 workloads");
-fault!(f19_pdb_selects_nothing, "19-pdb-selects-nothing.yaml", "V104", "39:3", "PodDisruptionBudget selects no workload");
-fault!(f20_uppercase_object_name, "20-uppercase-object-name.yaml", "V105", "4:9", "invalid name `Dify-Env`");
-fault!(f21_service_name_starts_with_digit, "21-service-name-starts-with-digit.yaml", "V105", "4:9", "invalid name `1dify-api`: must start with a lowercase letter");
-fault!(f22_container_name_underscore, "22-container-name-underscore.yaml", "V105", "19:17", "invalid container name `dify_api`");
-fault!(f23_port_name_too_long, "23-port-name-too-long.yaml", "V105", "23:21", "invalid port name `http-metrics-port`");
-fault!(f24_label_value_invalid, "24-label-value-invalid.yaml", "V105", "7:11", "invalid label value `-backend`");
-fault!(f25_duplicate_object, "25-duplicate-object.yaml", "V107", "12:3", "duplicate ConfigMap `dify-env`");
-fault!(f26_unknown_kind, "26-unknown-kind.yaml", "V006", "2:1", "no schema for kind `ConfigMapp` in `v1`");
-fault!(f27_missing_api_version, "27-missing-api-version.yaml", "V007", "1:1", "document has no `apiVersion` and `kind`");
-fault!(f28_servicemonitor_unknown_field, "28-servicemonitor-unknown-field.yaml", "V001", "13:7", "unknown field `intervall`");
-fault!(f29_externalsecret_wrong_type, "29-externalsecret-wrong-type.yaml", "V002", "16:14", "expected string, found a list");
-fault!(f30_httproute_unknown_field, "30-httproute-unknown-field.yaml", "V001", "16:7", "unknown field `backendRef`");
-fault!(f31_argocd_application_unknown_field, "31-argocd-application-unknown-field.yaml", "V001", "18:7", "unknown field `selfHealing`");
-fault!(f32_networkpolicy_wrong_type, "32-networkpolicy-wrong-type.yaml", "V002", "10:16", "expected array, found string");
-fault!(f33_prometheus_rule_unknown_field, "33-prometheus-rule-unknown-field.rules.yaml", "V001", "6:9", "unknown field `fro`");
-fault!(f34_prometheus_rule_bad_duration, "34-prometheus-rule-bad-duration.rules.yaml", "V004", "6:14", "`5 minutes` does not match");
-fault!(f35_alertmanager_unknown_route_field, "35-alertmanager-unknown-route-field.alertmanager.yml", "V001", "4:3", "unknown field `group_wiat`");
-fault!(f36_fluent_bit_unknown_service_key, "36-fluent-bit-unknown-service-key.fluent-bit.yaml", "V001", "3:3", "unknown field `loglevel`");
-fault!(f37_yaml_syntax_error, "37-yaml-syntax-error.yaml", "L001", "8:1", "invalid YAML");
+fault!(
+    f01_unknown_container_field,
+    "01-unknown-container-field.yaml",
+    "V001",
+    "21:11",
+    "unknown field `imagePullPolcy`"
+);
+fault!(
+    f02_unknown_top_level_field,
+    "02-unknown-top-level-field.yaml",
+    "V001",
+    "8:1",
+    "unknown field `specDOESNOTEXIST`"
+);
+fault!(
+    f03_unknown_metadata_field,
+    "03-unknown-metadata-field.yaml",
+    "V001",
+    "6:3",
+    "unknown field `lables`"
+);
+fault!(
+    f04_replicas_as_string,
+    "04-replicas-as-string.yaml",
+    "V002",
+    "9:13",
+    "expected integer, found string `\"2\"`"
+);
+fault!(
+    f05_container_port_as_string,
+    "05-container-port-as-string.yaml",
+    "V002",
+    "24:30",
+    "expected integer, found string"
+);
+fault!(
+    f06_target_port_boolean,
+    "06-target-port-boolean.yaml",
+    "V002",
+    "13:19",
+    "expected string or integer, found boolean `true`"
+);
+fault!(
+    f07_missing_container_name,
+    "07-missing-container-name.yaml",
+    "V003",
+    "19:11",
+    "missing required field `name`"
+);
+fault!(
+    f08_missing_deployment_selector,
+    "08-missing-deployment-selector.yaml",
+    "V003",
+    "8:1",
+    "missing required field `selector`"
+);
+fault!(
+    f09_missing_service_port,
+    "09-missing-service-port.yaml",
+    "V003",
+    "11:7",
+    "missing required field `port`"
+);
+fault!(
+    f10_quantity_with_space,
+    "10-quantity-with-space.yaml",
+    "V005",
+    "30:23",
+    "`2 Gi` is not a valid quantity"
+);
+fault!(
+    f11_quantity_with_bytes_unit,
+    "11-quantity-with-bytes-unit.yaml",
+    "V005",
+    "28:23",
+    "`1GB` is not a valid quantity"
+);
+fault!(
+    f12_enum_image_pull_policy,
+    "12-enum-image-pull-policy.yaml",
+    "V004",
+    "21:28",
+    "`always` is not one of `Always`, `IfNotPresent`, `Never`"
+);
+fault!(
+    f13_enum_service_type,
+    "13-enum-service-type.yaml",
+    "V004",
+    "7:9",
+    "`Loadbalancer` is not one of"
+);
+fault!(
+    f14_duplicate_key,
+    "14-duplicate-key.yaml",
+    "L002",
+    "10:3",
+    "duplicate key `replicas`"
+);
+fault!(
+    f15_selector_does_not_match_template,
+    "15-selector-does-not-match-template.yaml",
+    "V101",
+    "10:3",
+    "`spec.selector` does not match the labels of the pod template"
+);
+fault!(
+    f16_target_port_name_unknown,
+    "16-target-port-name-unknown.yaml",
+    "V102",
+    "44:19",
+    "`targetPort` `htp` is not a container port of the selected pods"
+);
+fault!(
+    f17_external_traffic_policy_on_clusterip,
+    "17-external-traffic-policy-on-clusterip.yaml",
+    "V103",
+    "8:3",
+    "`externalTrafficPolicy` is not allowed on a `ClusterIP` Service"
+);
+fault!(
+    f18_pdb_selects_two_workloads,
+    "18-pdb-selects-two-workloads.yaml",
+    "V104",
+    "70:3",
+    "PodDisruptionBudget selects 2 workloads"
+);
+fault!(
+    f19_pdb_selects_nothing,
+    "19-pdb-selects-nothing.yaml",
+    "V104",
+    "39:3",
+    "PodDisruptionBudget selects no workload"
+);
+fault!(
+    f20_uppercase_object_name,
+    "20-uppercase-object-name.yaml",
+    "V105",
+    "4:9",
+    "invalid name `Dify-Env`"
+);
+fault!(
+    f21_service_name_starts_with_digit,
+    "21-service-name-starts-with-digit.yaml",
+    "V105",
+    "4:9",
+    "invalid name `1dify-api`: must start with a lowercase letter"
+);
+fault!(
+    f22_container_name_underscore,
+    "22-container-name-underscore.yaml",
+    "V105",
+    "19:17",
+    "invalid container name `dify_api`"
+);
+fault!(
+    f23_port_name_too_long,
+    "23-port-name-too-long.yaml",
+    "V105",
+    "23:21",
+    "invalid port name `http-metrics-port`"
+);
+fault!(
+    f24_label_value_invalid,
+    "24-label-value-invalid.yaml",
+    "V105",
+    "7:11",
+    "invalid label value `-backend`"
+);
+fault!(
+    f25_duplicate_object,
+    "25-duplicate-object.yaml",
+    "V107",
+    "12:3",
+    "duplicate ConfigMap `dify-env`"
+);
+fault!(
+    f26_unknown_kind,
+    "26-unknown-kind.yaml",
+    "V006",
+    "2:1",
+    "no schema for kind `ConfigMapp` in `v1`"
+);
+fault!(
+    f27_missing_api_version,
+    "27-missing-api-version.yaml",
+    "V007",
+    "1:1",
+    "document has no `apiVersion` and `kind`"
+);
+fault!(
+    f28_servicemonitor_unknown_field,
+    "28-servicemonitor-unknown-field.yaml",
+    "V001",
+    "13:7",
+    "unknown field `intervall`"
+);
+fault!(
+    f29_externalsecret_wrong_type,
+    "29-externalsecret-wrong-type.yaml",
+    "V002",
+    "16:14",
+    "expected string, found a list"
+);
+fault!(
+    f30_httproute_unknown_field,
+    "30-httproute-unknown-field.yaml",
+    "V001",
+    "16:7",
+    "unknown field `backendRef`"
+);
+fault!(
+    f31_argocd_application_unknown_field,
+    "31-argocd-application-unknown-field.yaml",
+    "V001",
+    "18:7",
+    "unknown field `selfHealing`"
+);
+fault!(
+    f32_networkpolicy_wrong_type,
+    "32-networkpolicy-wrong-type.yaml",
+    "V002",
+    "10:16",
+    "expected array, found string"
+);
+fault!(
+    f33_prometheus_rule_unknown_field,
+    "33-prometheus-rule-unknown-field.rules.yaml",
+    "V001",
+    "6:9",
+    "unknown field `fro`"
+);
+fault!(
+    f34_prometheus_rule_bad_duration,
+    "34-prometheus-rule-bad-duration.rules.yaml",
+    "V004",
+    "6:14",
+    "`5 minutes` does not match"
+);
+fault!(
+    f35_alertmanager_unknown_route_field,
+    "35-alertmanager-unknown-route-field.alertmanager.yml",
+    "V001",
+    "4:3",
+    "unknown field `group_wiat`"
+);
+fault!(
+    f36_fluent_bit_unknown_service_key,
+    "36-fluent-bit-unknown-service-key.fluent-bit.yaml",
+    "V001",
+    "3:3",
+    "unknown field `loglevel`"
+);
+fault!(
+    f37_yaml_syntax_error,
+    "37-yaml-syntax-error.yaml",
+    "L001",
+    "8:1",
+    "invalid YAML"
+);
 
 #[test]
 fn corpus_has_a_valid_twin_for_every_fault() {
@@ -127,10 +372,18 @@ fn object_over_one_mebibyte_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let big = "x".repeat(1024 * 1024);
     let path = dir.path().join("big.yaml");
-    std::fs::write(&path, format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: {big}\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: {big}\n"),
+    )
+    .unwrap();
     let run = dify_gen(&["validate", path.to_str().unwrap()], None);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("error[V106]: object is"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[V106]: object is"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("big.yaml:2:1"), "{}", run.stdout);
 }
 
@@ -142,18 +395,34 @@ fn kube_version_chooses_the_schemas() {
     assert_eq!(new.code, 0, "{}", new.stdout);
     let old = dify_gen(&["validate", "--kube-version", "1.33", "-"], Some(pod));
     assert_eq!(old.code, 1, "{}", old.stdout);
-    assert!(old.stdout.contains("unknown field `hostnameOverride`"), "{}", old.stdout);
+    assert!(
+        old.stdout.contains("unknown field `hostnameOverride`"),
+        "{}",
+        old.stdout
+    );
     assert!(old.stdout.contains("--> <stdin>:6:3"), "{}", old.stdout);
     let bad = dify_gen(&["validate", "--kube-version", "1.20", "-"], Some(pod));
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("no bundled schemas for Kubernetes `1.20`"), "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("no bundled schemas for Kubernetes `1.20`"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
 fn exit_codes_and_missing_schemas() {
     assert_eq!(dify_gen(&["validate", "does-not-exist.yaml"], None).code, 2);
     assert_eq!(dify_gen(&["validate"], None).code, 2);
-    let run = dify_gen(&["validate", "--ignore-missing-schemas", "invalid/26-unknown-kind.yaml"], None);
+    let run = dify_gen(
+        &[
+            "validate",
+            "--ignore-missing-schemas",
+            "invalid/26-unknown-kind.yaml",
+        ],
+        None,
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
     let run = dify_gen(&["validate", "valid"], None);
     // The valid twins are independent examples; validated together they
@@ -165,21 +434,50 @@ fn exit_codes_and_missing_schemas() {
 #[test]
 fn output_formats() {
     let file = "invalid/01-unknown-container-field.yaml";
-    let sarif: Value = serde_json::from_str(&dify_gen(&["validate", "-o", "sarif", file], None).stdout).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&dify_gen(&["validate", "-o", "sarif", file], None).stdout).unwrap();
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "V001");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 21);
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], file);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        21
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        file
+    );
 
     let junit = dify_gen(&["validate", "-o", "junit", file], None);
     assert_eq!(junit.code, 1);
-    assert!(junit.stdout.contains("<testsuite name=\"dify-gen validate\" tests=\"1\" failures=\"1\""), "{}", junit.stdout);
-    assert!(junit.stdout.contains("<failure type=\"V001\" message=\"unknown field `imagePullPolcy`\">"), "{}", junit.stdout);
+    assert!(
+        junit
+            .stdout
+            .contains("<testsuite name=\"dify-gen validate\" tests=\"1\" failures=\"1\""),
+        "{}",
+        junit.stdout
+    );
+    assert!(
+        junit
+            .stdout
+            .contains("<failure type=\"V001\" message=\"unknown field `imagePullPolcy`\">"),
+        "{}",
+        junit.stdout
+    );
 
     let text = dify_gen(&["validate", file], None);
     assert!(text.stdout.starts_with("error[V001]: unknown field `imagePullPolcy`\n  --> invalid/01-unknown-container-field.yaml:21:11\n"), "{}", text.stdout);
-    assert!(text.stdout.contains("= help: did you mean `imagePullPolicy`?"), "{}", text.stdout);
-    assert!(text.stdout.ends_with("1 file, 1 document: 1 error, 0 warnings\n"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("= help: did you mean `imagePullPolicy`?"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .ends_with("1 file, 1 document: 1 error, 0 warnings\n"),
+        "{}",
+        text.stdout
+    );
 }
 
 fn validate_text(name: &str, text: &str) -> (Sources, Vec<dify_gen::diagnostic::Diagnostic>) {
@@ -214,8 +512,16 @@ fn keys(node: &Node, pointer: &str, out: &mut Vec<(String, String, u32, u32)>) {
 /// line, except inside maps whose keys are free-form (labels, data, …).
 #[test]
 fn a_typo_anywhere_is_reported_at_its_line() {
-    const FREE_FORM: &[&str] =
-        &["labels", "annotations", "matchLabels", "data", "selector", "env", "inputs", "outputs"];
+    const FREE_FORM: &[&str] = &[
+        "labels",
+        "annotations",
+        "matchLabels",
+        "data",
+        "selector",
+        "env",
+        "inputs",
+        "outputs",
+    ];
     let mut checked = 0;
     for entry in std::fs::read_dir(format!("{FIXTURES}/valid")).unwrap() {
         let path = entry.unwrap().path();
@@ -229,13 +535,22 @@ fn a_typo_anywhere_is_reported_at_its_line() {
             keys(doc, "", &mut all);
         }
         for (pointer, key, line, col) in all {
-            if FREE_FORM.iter().any(|f| pointer.split('/').any(|s| s == *f)) || key == "apiVersion" || key == "kind" {
+            if FREE_FORM
+                .iter()
+                .any(|f| pointer.split('/').any(|s| s == *f))
+                || key == "apiVersion"
+                || key == "kind"
+            {
                 continue;
             }
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
             let l = (line - 1) as usize;
             let c = (col - 1) as usize;
-            let mut edited = lines.clone().into_iter().map(str::to_string).collect::<Vec<_>>();
+            let mut edited = lines
+                .clone()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>();
             let row = &lines[l];
             if !row[c..].starts_with(&key) {
                 continue; // a flow-style key the simple edit cannot reach
@@ -243,9 +558,13 @@ fn a_typo_anywhere_is_reported_at_its_line() {
             edited[l] = format!("{}{}x{}", &row[..c], key, &row[c + key.len()..]);
             let (_, diags) = validate_text(&name, &edited.concat());
             assert!(
-                diags.iter().any(|d| d.span.is_some_and(|s| s.line == line) && d.message.contains(&format!("`{key}x`"))),
+                diags.iter().any(|d| d.span.is_some_and(|s| s.line == line)
+                    && d.message.contains(&format!("`{key}x`"))),
                 "{name}: typo `{key}x` at line {line} not reported at that line: {:?}",
-                diags.iter().map(|d| (&d.message, d.span.map(|s| s.line))).collect::<Vec<_>>()
+                diags
+                    .iter()
+                    .map(|d| (&d.message, d.span.map(|s| s.line)))
+                    .collect::<Vec<_>>()
             );
             checked += 1;
         }
@@ -267,13 +586,20 @@ fn loader_and_validator_survive_any_input() {
     seeds.sort();
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
     for i in 0..9 {
-        let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
         bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
     }
     seeds.push(bomb);
     seeds.push("[".repeat(100_000));
-    seeds.push("a:\n".to_string() + &" b:\n".repeat(1) + &"- ".repeat(5_000) + "x\n");
-    seeds.push(format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {}}}\n", "{a: ".repeat(500)));
+    seeds.push("a:\n b:\n".to_string() + &"- ".repeat(5_000) + "x\n");
+    seeds.push(format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {}}}\n",
+        "{a: ".repeat(500)
+    ));
     seeds.push("apiVersion: apps/v1\nkind: Deployment\nspec: &s {template: *s}\n".to_string());
 
     // xorshift: deterministic, no dependency.
@@ -285,8 +611,36 @@ fn loader_and_validator_survive_any_input() {
         state
     };
     const TOKENS: &[&str] = &[
-        "\n", " ", "  ", "- ", ": ", "---\n", "&a ", "*a", "!!str ", "{", "}", "[", "]", ",", "\"", "'", "|\n", ">-\n",
-        "? ", "#", "\t", "~", "null", "1e9", "0x", "apiVersion: v1\n", "kind: Pod\n", "spec:\n", "\u{feff}", "\\u0000",
+        "\n",
+        " ",
+        "  ",
+        "- ",
+        ": ",
+        "---\n",
+        "&a ",
+        "*a",
+        "!!str ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "\"",
+        "'",
+        "|\n",
+        ">-\n",
+        "? ",
+        "#",
+        "\t",
+        "~",
+        "null",
+        "1e9",
+        "0x",
+        "apiVersion: v1\n",
+        "kind: Pod\n",
+        "spec:\n",
+        "\u{feff}",
+        "\\u0000",
     ];
     let budget = std::time::Instant::now();
     let mut cases = 0;
@@ -294,7 +648,11 @@ fn loader_and_validator_survive_any_input() {
         let seed = &seeds[(rand() as usize) % seeds.len()];
         let mut text: Vec<u8> = seed.as_bytes().to_vec();
         for _ in 0..(1 + rand() % 8) {
-            let at = if text.is_empty() { 0 } else { (rand() as usize) % text.len() };
+            let at = if text.is_empty() {
+                0
+            } else {
+                (rand() as usize) % text.len()
+            };
             match rand() % 4 {
                 0 => {
                     let tok = TOKENS[(rand() as usize) % TOKENS.len()];
@@ -315,7 +673,10 @@ fn loader_and_validator_survive_any_input() {
         let text = String::from_utf8_lossy(&text);
         let started = std::time::Instant::now();
         let (_, diags) = validate_text("fuzz.yaml", &text);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "slow input: {text:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "slow input: {text:?}"
+        );
         for d in diags {
             assert!(!d.message.is_empty());
         }
@@ -333,7 +694,16 @@ fn rendered_ha_tree_validates_and_typos_fail_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let profile = format!("{ROOT}/profiles/ha.yaml");
-    let run = dify_gen(&["render", "-f", &profile, "--output-dir", out.to_str().unwrap()], None);
+    let run = dify_gen(
+        &[
+            "render",
+            "-f",
+            &profile,
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = dify_gen(&["validate", out.to_str().unwrap()], None);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -344,7 +714,10 @@ fn rendered_ha_tree_validates_and_typos_fail_at_their_line() {
     let (line, row) = text
         .lines()
         .enumerate()
-        .find(|(_, l)| l.trim_start().starts_with("terminationGracePeriodSeconds:") || l.trim_start().starts_with("serviceAccountName:"))
+        .find(|(_, l)| {
+            l.trim_start().starts_with("terminationGracePeriodSeconds:")
+                || l.trim_start().starts_with("serviceAccountName:")
+        })
         .expect("the api Deployment sets a pod-level field");
     let typo = row.replacen(':', "x:", 1);
     std::fs::write(&deployment, text.replacen(row, &typo, 1)).unwrap();
@@ -354,7 +727,10 @@ fn rendered_ha_tree_validates_and_typos_fail_at_their_line() {
     let d = &report["diagnostics"][0];
     assert_eq!(d["code"], "V001");
     assert_eq!(d["line"], line + 1);
-    assert!(d["file"].as_str().unwrap().ends_with("kubernetes/deployment-dify-api.yaml"));
+    assert!(d["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("kubernetes/deployment-dify-api.yaml"));
 }
 
 /// `render` validates its own output with the same engine; a finding on a
@@ -364,30 +740,50 @@ fn render_validation_points_at_the_topology() {
     use dify_gen::{emit, plan::Plan, render, topology};
     let mut sources = Sources::default();
     let profile = format!("{ROOT}/profiles/ha.yaml");
-    let loaded = topology::load(&[profile.clone()], &[], &mut sources).unwrap_or_else(|d| panic!("{d:?}"));
+    let loaded = topology::load(std::slice::from_ref(&profile), &[], &mut sources)
+        .unwrap_or_else(|d| panic!("{d:?}"));
     let plan = Plan::new(&loaded.topology);
     let mut artifacts = render::render(&plan);
     let clean = emit::tree(&artifacts);
-    assert!(dify_gen::validate::validate_rendered(&clean, &mut sources, "1.37", Some(&loaded.doc)).is_empty());
+    assert!(
+        dify_gen::validate::validate_rendered(&clean, &mut sources, "1.37", Some(&loaded.doc))
+            .is_empty()
+    );
 
     let api = artifacts
         .iter_mut()
         .find(|a| a.doc["kind"] == "Deployment" && a.doc["metadata"]["name"] == "dify-api")
         .expect("the ha profile renders the api Deployment");
-    api.doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] = "2 Gi".into();
+    api.doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
+        "2 Gi".into();
     api.doc["spec"]["replicas"] = "3".into();
     let broken = emit::tree(&artifacts);
-    let diags = dify_gen::validate::validate_rendered(&broken, &mut sources, "1.37", Some(&loaded.doc));
+    let diags =
+        dify_gen::validate::validate_rendered(&broken, &mut sources, "1.37", Some(&loaded.doc));
     assert_eq!(diags.len(), 2, "{diags:?}");
     let profile_text = std::fs::read_to_string(&profile).unwrap();
     let line_of = |needle: &str, after: &str| {
         let start = profile_text.find(after).unwrap();
-        profile_text[..start + profile_text[start..].find(needle).unwrap()].matches('\n').count() as u32 + 1
+        profile_text[..start + profile_text[start..].find(needle).unwrap()]
+            .matches('\n')
+            .count() as u32
+            + 1
     };
     for d in &diags {
         let span = d.span.expect("findings carry a span");
-        assert!(sources.name(span.file).ends_with("profiles/ha.yaml"), "{}", d.render(&sources));
-        assert!(d.path.as_deref().unwrap_or_default().contains("(rendered into `kubernetes/deployment-dify-api.yaml:"), "{:?}", d.path);
+        assert!(
+            sources.name(span.file).ends_with("profiles/ha.yaml"),
+            "{}",
+            d.render(&sources)
+        );
+        assert!(
+            d.path
+                .as_deref()
+                .unwrap_or_default()
+                .contains("(rendered into `kubernetes/deployment-dify-api.yaml:"),
+            "{:?}",
+            d.path
+        );
         match d.code {
             "V005" => assert_eq!(span.line, line_of("limits:", "  api:")),
             "V002" => assert_eq!(span.line, line_of("replicas:", "  api:")),
@@ -395,5 +791,10 @@ fn render_validation_points_at_the_topology() {
         }
     }
     let shown: String = diags.iter().map(|d| d.render(&sources)).collect();
-    assert!(shown.contains("= field: spec.replicas (rendered into `kubernetes/deployment-dify-api.yaml:"), "{shown}");
+    assert!(
+        shown.contains(
+            "= field: spec.replicas (rendered into `kubernetes/deployment-dify-api.yaml:"
+        ),
+        "{shown}"
+    );
 }

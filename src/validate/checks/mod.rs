@@ -60,14 +60,24 @@ struct PodOwner<'a> {
 
 impl<'a> PodOwners<'a> {
     fn index(objects: &'a [Object]) -> Self {
-        let mut by_namespace: std::collections::HashMap<&str, Vec<PodOwner>> = std::collections::HashMap::new();
+        let mut by_namespace: std::collections::HashMap<&str, Vec<PodOwner>> =
+            std::collections::HashMap::new();
         for o in objects {
             let workload = is_workload(o.json);
             if !workload && kind(o.json) != "Pod" {
                 continue;
             }
-            let Some(labels) = template_labels(o.json) else { continue };
-            by_namespace.entry(namespace(o.json)).or_default().push(PodOwner { json: o.json, labels, workload });
+            let Some(labels) = template_labels(o.json) else {
+                continue;
+            };
+            by_namespace
+                .entry(namespace(o.json))
+                .or_default()
+                .push(PodOwner {
+                    json: o.json,
+                    labels,
+                    workload,
+                });
         }
         PodOwners { by_namespace }
     }
@@ -99,19 +109,26 @@ fn kind(json: &Value) -> &str {
 }
 
 fn namespace(json: &Value) -> &str {
-    json.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default()
+    json.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 fn name(json: &Value) -> &str {
-    json.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
+    json.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// The JSON pointer of the pod template of a workload (`""` for a Pod).
 fn pod_template_pointer(json: &Value) -> Option<&'static str> {
     match kind(json) {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            Some("/spec/template")
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => Some("/spec/template"),
         "CronJob" => Some("/spec/jobTemplate/spec/template"),
         "Pod" => Some(""),
         _ => None,
@@ -120,12 +137,16 @@ fn pod_template_pointer(json: &Value) -> Option<&'static str> {
 
 /// Workloads whose pods a PDB or Service is meant to select.
 fn is_workload(json: &Value) -> bool {
-    matches!(kind(json), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController")
+    matches!(
+        kind(json),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+    )
 }
 
 fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {
     let pointer = pod_template_pointer(json)?;
-    json.pointer(&format!("{pointer}/metadata/labels"))?.as_object()
+    json.pointer(&format!("{pointer}/metadata/labels"))?
+        .as_object()
 }
 
 /// Whether a `LabelSelector` (matchLabels and matchExpressions) selects a
@@ -133,7 +154,10 @@ fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {
 fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -> bool {
     let get = |k: &str| labels.get(k).and_then(Value::as_str);
     if let Some(match_labels) = selector.get("matchLabels").and_then(Value::as_object) {
-        if !match_labels.iter().all(|(k, v)| get(k).is_some() && get(k) == v.as_str()) {
+        if !match_labels
+            .iter()
+            .all(|(k, v)| get(k).is_some() && get(k) == v.as_str())
+        {
             return false;
         }
     }
@@ -158,8 +182,14 @@ fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -
 }
 
 /// Whether a Service's plain `selector` map selects a label set.
-fn map_selector_matches(selector: &serde_json::Map<String, Value>, labels: &serde_json::Map<String, Value>) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k).and_then(Value::as_str) == v.as_str())
+fn map_selector_matches(
+    selector: &serde_json::Map<String, Value>,
+    labels: &serde_json::Map<String, Value>,
+) -> bool {
+    !selector.is_empty()
+        && selector
+            .iter()
+            .all(|(k, v)| labels.get(k).and_then(Value::as_str) == v.as_str())
 }
 
 fn object_label(json: &Value) -> String {

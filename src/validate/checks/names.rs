@@ -13,35 +13,61 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     match name.and_then(Value::as_str) {
         Some(name) => {
             if let Err(why) = object_name(kind(json), name) {
-                out.push(bad(doc, "/metadata/name", format!("invalid name `{name}`: {why}")));
+                out.push(bad(
+                    doc,
+                    "/metadata/name",
+                    format!("invalid name `{name}`: {why}"),
+                ));
             }
         }
-        None if name.is_none() && json.pointer("/metadata/generateName").is_none() => out.push(
-            doc.diag(codes::V_MISSING_FIELD, "missing required field `metadata.name`", "/metadata", Mark::Entry),
-        ),
+        None if name.is_none() && json.pointer("/metadata/generateName").is_none() => {
+            out.push(doc.diag(
+                codes::V_MISSING_FIELD,
+                "missing required field `metadata.name`",
+                "/metadata",
+                Mark::Entry,
+            ))
+        }
         None => {}
     }
     if let Some(labels) = json.pointer("/metadata/labels").and_then(Value::as_object) {
         labels_ok(doc, "/metadata/labels", labels, out);
     }
-    let Some(template) = pod_template_pointer(json) else { return };
-    if let Some(labels) = json.pointer(&format!("{template}/metadata/labels")).and_then(Value::as_object) {
+    let Some(template) = pod_template_pointer(json) else {
+        return;
+    };
+    if let Some(labels) = json
+        .pointer(&format!("{template}/metadata/labels"))
+        .and_then(Value::as_object)
+    {
         labels_ok(doc, &format!("{template}/metadata/labels"), labels, out);
     }
     for list in ["containers", "initContainers"] {
         let pointer = format!("{template}/spec/{list}");
-        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else { continue };
+        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else {
+            continue;
+        };
         for (i, c) in containers.iter().enumerate() {
             if let Some(name) = c.get("name").and_then(Value::as_str) {
                 if let Err(why) = dns_label(name) {
-                    out.push(bad(doc, &format!("{pointer}/{i}/name"), format!("invalid container name `{name}`: {why}")));
+                    out.push(bad(
+                        doc,
+                        &format!("{pointer}/{i}/name"),
+                        format!("invalid container name `{name}`: {why}"),
+                    ));
                 }
             }
-            let Some(ports) = c.get("ports").and_then(Value::as_array) else { continue };
+            let Some(ports) = c.get("ports").and_then(Value::as_array) else {
+                continue;
+            };
             for (j, p) in ports.iter().enumerate() {
                 if let Some(name) = p.get("name").and_then(Value::as_str) {
                     if let Err(why) = port_name(name) {
-                        out.push(bad(doc, &format!("{pointer}/{i}/ports/{j}/name"), format!("invalid port name `{name}`: {why}")));
+                        out.push(bad(
+                            doc,
+                            &format!("{pointer}/{i}/ports/{j}/name"),
+                            format!("invalid port name `{name}`: {why}"),
+                        ));
                     }
                 }
             }
@@ -53,12 +79,23 @@ fn bad(doc: &Doc, pointer: &str, message: String) -> Diagnostic {
     doc.diag(codes::V_BAD_NAME, message, pointer, Mark::Value)
 }
 
-fn labels_ok(doc: &Doc, pointer: &str, labels: &serde_json::Map<String, Value>, out: &mut Vec<Diagnostic>) {
+fn labels_ok(
+    doc: &Doc,
+    pointer: &str,
+    labels: &serde_json::Map<String, Value>,
+    out: &mut Vec<Diagnostic>,
+) {
     for (key, value) in labels {
         let escaped = key.replace('~', "~0").replace('/', "~1");
-        let Some(value) = value.as_str() else { continue };
+        let Some(value) = value.as_str() else {
+            continue;
+        };
         if let Err(why) = label_value(value) {
-            out.push(bad(doc, &format!("{pointer}/{escaped}"), format!("invalid label value `{value}`: {why}")));
+            out.push(bad(
+                doc,
+                &format!("{pointer}/{escaped}"),
+                format!("invalid label value `{value}`: {why}"),
+            ));
         }
     }
 }
@@ -115,8 +152,12 @@ pub fn dns_subdomain(s: &str) -> Result<(), String> {
     if !s.chars().all(|c| alnum(c) || c == '-' || c == '.') {
         return Err("must contain only lowercase letters, digits, `-` and `.`".into());
     }
-    if s.split('.').any(|l| l.is_empty() || !l.starts_with(alnum) || !l.ends_with(alnum)) {
-        return Err("each `.`-separated part must start and end with a lowercase letter or digit".into());
+    if s.split('.')
+        .any(|l| l.is_empty() || !l.starts_with(alnum) || !l.ends_with(alnum))
+    {
+        return Err(
+            "each `.`-separated part must start and end with a lowercase letter or digit".into(),
+        );
     }
     Ok(())
 }

@@ -8,12 +8,20 @@ use super::{kind, namespace, object_label, selector_matches, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::Mark;
 
-
 pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
-    for pdb in objects.iter().filter(|o| kind(o.json) == "PodDisruptionBudget") {
+    for pdb in objects
+        .iter()
+        .filter(|o| kind(o.json) == "PodDisruptionBudget")
+    {
         let json = pdb.json;
-        let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else { continue };
-        let workloads: Vec<_> = pods.in_namespace(namespace(json)).iter().filter(|o| o.workload).collect();
+        let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else {
+            continue;
+        };
+        let workloads: Vec<_> = pods
+            .in_namespace(namespace(json))
+            .iter()
+            .filter(|o| o.workload)
+            .collect();
         if workloads.is_empty() {
             continue;
         }
@@ -25,13 +33,20 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
         let message = match matched.len() {
             1 => continue,
             0 => "PodDisruptionBudget selects no workload".to_string(),
-            n => format!("PodDisruptionBudget selects {n} workloads: {}", matched.join(", ")),
+            n => format!(
+                "PodDisruptionBudget selects {n} workloads: {}",
+                matched.join(", ")
+            ),
         };
         out.push(
             pdb.doc
-                .diag(codes::V_PDB_SELECTOR, message, "/spec/selector", Mark::Entry)
+                .diag(
+                    codes::V_PDB_SELECTOR,
+                    message,
+                    "/spec/selector",
+                    Mark::Entry,
+                )
                 .help("make `spec.selector` match the pod template labels of exactly one workload"),
         );
     }
 }
-

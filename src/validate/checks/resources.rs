@@ -11,17 +11,27 @@ use serde_json::Value;
 const STANDARD: &[&str] = &["cpu", "memory", "ephemeral-storage", "storage"];
 
 pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    let Some(template) = pod_template_pointer(json) else { return };
+    let Some(template) = pod_template_pointer(json) else {
+        return;
+    };
     for list in ["containers", "initContainers"] {
         let pointer = format!("{template}/spec/{list}");
-        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else { continue };
+        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else {
+            continue;
+        };
         for (i, c) in containers.iter().enumerate() {
             for section in ["requests", "limits"] {
-                let Some(map) = c.pointer(&format!("/resources/{section}")).and_then(Value::as_object) else {
+                let Some(map) = c
+                    .pointer(&format!("/resources/{section}"))
+                    .and_then(Value::as_object)
+                else {
                     continue;
                 };
                 for name in map.keys() {
-                    if STANDARD.contains(&name.as_str()) || name.starts_with("hugepages-") || name.contains('/') {
+                    if STANDARD.contains(&name.as_str())
+                        || name.starts_with("hugepages-")
+                        || name.contains('/')
+                    {
                         continue;
                     }
                     let d = doc

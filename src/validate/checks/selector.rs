@@ -12,15 +12,28 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/selector",
         _ => return,
     };
-    let Some(selector) = json.pointer(pointer).filter(|s| s.is_object()) else { return };
+    let Some(selector) = json.pointer(pointer).filter(|s| s.is_object()) else {
+        return;
+    };
     let empty = serde_json::Map::new();
     let labels = template_labels(json).unwrap_or(&empty);
-    let is_empty = selector.get("matchLabels").and_then(Value::as_object).is_none_or(|m| m.is_empty())
-        && selector.get("matchExpressions").and_then(Value::as_array).is_none_or(|a| a.is_empty());
+    let is_empty = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.is_empty())
+        && selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
     if is_empty && kind(json) != "Job" {
         out.push(
-            doc.diag(codes::V_SELECTOR_MISMATCH, "`spec.selector` is empty", pointer, Mark::Entry)
-                .help("select the pod template's labels with `matchLabels`"),
+            doc.diag(
+                codes::V_SELECTOR_MISMATCH,
+                "`spec.selector` is empty",
+                pointer,
+                Mark::Entry,
+            )
+            .help("select the pod template's labels with `matchLabels`"),
         );
     } else if !selector_matches(selector, labels) {
         out.push(

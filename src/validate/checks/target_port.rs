@@ -11,7 +11,9 @@ use serde_json::Value;
 pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
     for service in objects.iter().filter(|o| kind(o.json) == "Service") {
         let json = service.json;
-        let Some(selector) = json.pointer("/spec/selector").and_then(Value::as_object) else { continue };
+        let Some(selector) = json.pointer("/spec/selector").and_then(Value::as_object) else {
+            continue;
+        };
         let selected: Vec<&Value> = pods
             .in_namespace(namespace(json))
             .iter()
@@ -22,9 +24,13 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
             continue;
         }
         let names: Vec<&str> = selected.iter().flat_map(|o| port_names(o)).collect();
-        let Some(ports) = json.pointer("/spec/ports").and_then(Value::as_array) else { continue };
+        let Some(ports) = json.pointer("/spec/ports").and_then(Value::as_array) else {
+            continue;
+        };
         for (i, port) in ports.iter().enumerate() {
-            let Some(target) = port.get("targetPort").and_then(Value::as_str) else { continue };
+            let Some(target) = port.get("targetPort").and_then(Value::as_str) else {
+                continue;
+            };
             if !names.contains(&target) {
                 let mut d = service.doc.diag(
                     codes::V_TARGET_PORT,
@@ -49,14 +55,24 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
 }
 
 fn port_names(json: &Value) -> Vec<&str> {
-    let Some(template) = pod_template_pointer(json) else { return Vec::new() };
+    let Some(template) = pod_template_pointer(json) else {
+        return Vec::new();
+    };
     let mut names = Vec::new();
     for list in ["containers", "initContainers"] {
-        let Some(containers) = json.pointer(&format!("{template}/spec/{list}")).and_then(Value::as_array) else {
+        let Some(containers) = json
+            .pointer(&format!("{template}/spec/{list}"))
+            .and_then(Value::as_array)
+        else {
             continue;
         };
         for c in containers {
-            for p in c.get("ports").and_then(Value::as_array).into_iter().flatten() {
+            for p in c
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(name) = p.get("name").and_then(Value::as_str) {
                     names.push(name);
                 }

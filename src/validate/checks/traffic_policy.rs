@@ -11,7 +11,10 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     if kind(json) != "Service" || json.pointer("/spec/externalTrafficPolicy").is_none() {
         return;
     }
-    let service_type = json.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
+    let service_type = json
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP");
     if !matches!(service_type, "NodePort" | "LoadBalancer") {
         out.push(
             doc.diag(

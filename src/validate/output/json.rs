@@ -6,7 +6,11 @@ use super::Report;
 use serde_json::json;
 
 pub(super) fn render(report: &Report) -> String {
-    let diagnostics: Vec<_> = report.diagnostics.iter().map(|d| d.to_json(report.sources)).collect();
+    let diagnostics: Vec<_> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_json(report.sources))
+        .collect();
     let value = json!({
         "summary": {
             "files": report.files.len(),

@@ -12,7 +12,10 @@ pub(super) fn render(report: &Report) -> String {
             .iter()
             .filter(|d| d.span.map(|s| report.sources.name(s.file)) == Some(*file))
             .collect();
-        cases.push_str(&format!("    <testcase classname=\"dify-gen.validate\" name=\"{}\"", escape(file)));
+        cases.push_str(&format!(
+            "    <testcase classname=\"dify-gen.validate\" name=\"{}\"",
+            escape(file)
+        ));
         if found.is_empty() {
             cases.push_str("/>\n");
             continue;
@@ -32,14 +35,22 @@ pub(super) fn render(report: &Report) -> String {
         cases.push_str("    </testcase>\n");
     }
     // Findings not tied to any input file (e.g. an unknown version).
-    let loose: Vec<_> = report.diagnostics.iter().filter(|d| d.span.is_none()).collect();
+    let loose: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.span.is_none())
+        .collect();
     let mut tests = report.files.len();
     if !loose.is_empty() {
         tests += 1;
         failed += 1;
         cases.push_str("    <testcase classname=\"dify-gen.validate\" name=\"(run)\">\n");
         for d in loose {
-            cases.push_str(&format!("      <failure type=\"{}\" message=\"{}\"/>\n", d.code, escape(&d.message)));
+            cases.push_str(&format!(
+                "      <failure type=\"{}\" message=\"{}\"/>\n",
+                d.code,
+                escape(&d.message)
+            ));
         }
         cases.push_str("    </testcase>\n");
     }
