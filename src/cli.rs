@@ -23,6 +23,9 @@ pub enum Command {
     /// Check a topology (`-f`) without rendering, or validate any manifests
     /// (PATH...) offline against the bundled strict schemas.
     Validate(ValidateArgs),
+    /// Report what a topology means: capacity per zone, zone-loss survival,
+    /// quorums, disruption budgets, connection budget, backup objectives.
+    Plan(PlanArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
     /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
@@ -92,6 +95,21 @@ impl ValidateArgs {
             diagnostics_format: self.diagnostics_format,
         })
     }
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Report format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,8 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
-use crate::cli::{Cli, Command, DiagnosticsFormat, InitArgs, SchemaFormat, TopologyArgs};
+use crate::cli::{
+    Cli, Command, DiagnosticsFormat, InitArgs, PlanArgs, ReportFormat, SchemaFormat, TopologyArgs,
+};
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::load::Sources;
 use crate::plan::Plan;
@@ -26,6 +28,7 @@ pub fn run(cli: Cli) -> i32 {
             }
             code
         }
+        Command::Plan(args) => plan_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
             let text = match format {
@@ -78,6 +81,12 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
     };
     let plan = Plan::new(&loaded.topology);
     let artifacts = render::render(&plan);
+    // The secret firewall: nothing is written if the output holds a secret.
+    let leaks = render::firewall::scan(&artifacts);
+    if !leaks.is_empty() {
+        report(&leaks, &sources, args.diagnostics_format);
+        return EXIT_FINDINGS;
+    }
     // Nothing is written unless the whole output passes the same strict
     // validation as `dify-gen validate`.
     let rendered = emit::tree(&artifacts);
@@ -94,21 +103,33 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
     }
     match output_dir {
         None => io_exit(emit::write_stdout(&emit::stream(&artifacts))),
-        Some(dir) => {
-            let files = emit::tree(&artifacts);
-            match emit::write_dir(dir, &files) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    let d = Diagnostic::error(
-                        codes::E_IO,
-                        format!("cannot write `{}`: {e}", dir.display()),
-                    );
-                    report(&[d], &sources, args.diagnostics_format);
-                    EXIT_USAGE
-                }
+        Some(dir) => match emit::write_dir(dir, &rendered) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let d = Diagnostic::error(
+                    codes::E_IO,
+                    format!("cannot write `{}`: {e}", dir.display()),
+                );
+                report(&[d], &sources, args.diagnostics_format);
+                EXIT_USAGE
             }
-        }
+        },
     }
+}
+
+fn plan_cmd(args: &PlanArgs) -> i32 {
+    let mut sources = Sources::default();
+    let loaded = match checked(&args.topology, &mut sources) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = Plan::new(&loaded.topology);
+    let report = crate::plan::report::Report::new(&plan);
+    let text = match args.output {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+    };
+    io_exit(emit::write_stdout(&text))
 }
 
 fn validate_cmd(args: &TopologyArgs) -> i32 {

@@ -2,7 +2,7 @@
 //!
 //! Prefixes name the stage that reports them: `L` load, `T` topology
 //! (structure and semantic checks), `V` validation of rendered output,
-//! `E` emit and I/O.
+//! `S` the plaintext-secret firewall over rendered output, `E` emit and I/O.
 
 // load: reading YAML
 pub const L_SYNTAX: &str = "L001";
@@ -38,6 +38,21 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+
+// topology: HA semantics (disruption, quorum, zones, timings, capacity)
+pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";
+pub const T_QUORUM: &str = "T202";
+pub const T_ZONES_FOR_QUORUM: &str = "T203";
+pub const T_PROBE_KILLS_START: &str = "T204";
+pub const T_GRACE_PERIOD: &str = "T205";
+pub const T_CONNECTION_BUDGET: &str = "T206";
+pub const T_CAPACITY: &str = "T207";
+pub const T_NODE_POOL_ZONE: &str = "T208";
+
+// secret firewall (after render)
+pub const S_PLAINTEXT_SECRET: &str = "S001";
+pub const S_HIGH_ENTROPY: &str = "S002";
+pub const S_SECRET_OBJECT: &str = "S003";
 
 // emit
 pub const E_IO: &str = "E001";

@@ -5,6 +5,7 @@
 //! and a JSON value (emitted as YAML). Renderers never fail on a bad name or
 //! quantity: the topology stage has already refused those.
 
+pub mod firewall;
 pub mod helm;
 pub mod kubernetes;
 pub mod templates;

@@ -47,6 +47,57 @@ pub struct Topology {
     pub etcd: Etcd,
     pub redis: Redis,
     pub secrets: Secrets,
+    /// The cluster's worker nodes, as pools per zone. Optional: with them,
+    /// `dify-gen plan` checks that every pod schedules under its spread
+    /// rules and still does after the loss of any one zone (N-1 headroom).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodePool>,
+    /// How PostgreSQL is backed up, for the recovery point and recovery
+    /// time objectives `dify-gen plan` reports. Omit when backups are not
+    /// configured (the report then says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<Backup>,
+}
+
+/// A group of identical worker nodes in one zone.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodePool {
+    /// Pool name, for the report (`general-a`).
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    pub name: String,
+    /// The zone its nodes are in; one of `zones`.
+    pub zone: Name,
+    /// Number of nodes.
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: u32,
+    /// What one node offers to pods (the node's `status.allocatable`, less
+    /// what DaemonSets such as the CNI and log shippers request).
+    pub allocatable: ResourceList,
+}
+
+/// PostgreSQL backups: base backups on a schedule, optionally with
+/// continuous WAL archiving between them.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Backup {
+    /// Hours between two base (full or incremental) backups.
+    #[schemars(range(min = 1, max = 744))]
+    pub base_backup_interval_hours: u32,
+    /// With continuous WAL archiving, the longest a WAL segment waits
+    /// before it is archived (PostgreSQL's `archive_timeout`), in seconds.
+    /// Omit when only base backups are taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub wal_archive_seconds: Option<u32>,
+    /// Throughput a restore reaches (download and unpack), in megabytes
+    /// per second, to estimate the recovery time from the data size.
+    #[schemars(range(min = 1))]
+    pub restore_megabytes_per_second: u32,
+    /// Size of the database to restore; omit to assume the whole
+    /// `postgres.patroni.storage.size` volume is data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_size: Option<Quantity>,
 }
 
 /// Release identity.
@@ -251,6 +302,35 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 86400))]
     pub termination_grace_period_seconds: Option<u32>,
+    /// Voluntary disruption budget (drains, upgrades); omit for dify-gen's
+    /// default, `maxUnavailable: 1` with two or more replicas. A budget
+    /// that lets no pod go blocks every node drain and is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// How the Deployment replaces pods: `rolling` (new pod first) or
+    /// `recreate` (old pods gone first); omit for dify-gen's default,
+    /// `recreate` for beat and `rolling` for everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_strategy: Option<UpdateStrategy>,
+}
+
+/// A PodDisruptionBudget: set exactly one of the two fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisruptionBudget {
+    /// Pods that must stay available during a voluntary disruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<u32>,
+    /// Pods that may be unavailable at once during a voluntary disruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateStrategy {
+    Rolling,
+    Recreate,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -2,7 +2,7 @@
 //! per-workload budget and replica range.
 
 use super::labels::{meta, selector};
-use crate::plan::{Plan, Workload};
+use crate::plan::{Budget, Plan, Workload};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
     MetricTarget, ResourceMetricSource,
@@ -15,11 +15,17 @@ pub fn pdb(plan: &Plan, w: &Workload) -> Option<PodDisruptionBudget> {
     Some(PodDisruptionBudget {
         metadata: meta(plan, w.name.clone(), w.kind.label()),
         spec: Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(IntOrString::Int(budget.max_unavailable as i32)),
+            max_unavailable: match budget {
+                Budget::MaxUnavailable(n) => Some(IntOrString::Int(n as i32)),
+                Budget::MinAvailable(_) => None,
+            },
+            min_available: match budget {
+                Budget::MinAvailable(n) => Some(IntOrString::Int(n as i32)),
+                Budget::MaxUnavailable(_) => None,
+            },
             selector: Some(selector(plan, w.kind.label())),
             // Evict pods that never became ready, so a broken rollout cannot block a drain.
             unhealthy_pod_eviction_policy: Some("AlwaysAllow".into()),
-            ..Default::default()
         }),
         ..Default::default()
     })

@@ -46,6 +46,9 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
                 (u64::from(t.dify.max_execution_seconds) * 1000).to_string(),
             );
             set("NEXT_TELEMETRY_DISABLED", "1".into());
+            // pm2 keeps its state in PM2_HOME; the root file system is
+            // read-only, so point it at the writable `/.pm2` emptyDir.
+            set("PM2_HOME", "/.pm2".into());
         }
         Kind::Sandbox => {
             set("GIN_MODE", "release".into());
@@ -187,6 +190,9 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     redis(plan, set);
     set("DIFY_INNER_API_URL", plan.url(Kind::Api, API_PORT));
     set("PLUGIN_WORKING_PATH", "/app/storage/cwd".into());
+    // uv and pip cache under $HOME, which must be writable on a read-only
+    // root file system: `/tmp` is an emptyDir.
+    set("HOME", "/tmp".into());
     set("PLUGIN_STORAGE_TYPE", "aws_s3".into());
     set(
         "PLUGIN_STORAGE_OSS_BUCKET",

@@ -12,6 +12,7 @@ pub mod config;
 mod entry;
 mod external_secrets;
 pub mod labels;
+pub mod network;
 mod pods;
 mod services;
 mod workloads;
@@ -76,6 +77,9 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
     }
     for s in services::services(plan) {
         push(&s);
+    }
+    for p in network::policies(plan) {
+        push(&p);
     }
     objects.extend(entry::objects(plan));
     objects.extend(external_secrets::objects(plan));

@@ -1,9 +1,11 @@
 //! Pod templates: containers, probes, security contexts and spread.
 //!
 //! Security follows the Pod Security Standards `restricted` profile wherever
-//! the image allows it. Exceptions, each documented in `docs/security.md`:
-//! the sandbox image must start as root (it sets up its own chroot and
-//! seccomp jail and drops to an unprivileged user itself).
+//! the image allows it: non-root, no privilege escalation, all capabilities
+//! dropped, `RuntimeDefault` seccomp, a read-only root file system with
+//! `emptyDir`s where the program writes. One exception, documented in
+//! `docs/security.md`: the sandbox must start as root (it adds its jail's
+//! user with `useradd`, chroots and drops to that user per execution).
 
 use super::config::{self, API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT};
 use super::labels::{labels, selector};
@@ -202,6 +204,16 @@ enum ProbeRole {
     Startup,
 }
 
+impl From<ProbeRole> for crate::plan::probes::Role {
+    fn from(role: ProbeRole) -> Self {
+        match role {
+            ProbeRole::Liveness => Self::Liveness,
+            ProbeRole::Readiness => Self::Readiness,
+            ProbeRole::Startup => Self::Startup,
+        }
+    }
+}
+
 /// Default probes hit the endpoints Dify really has (`/health` on api and
 /// sandbox, `/health/check` on the plugin daemon); worker and beat have no
 /// endpoint, so they get none unless the topology gives a command.
@@ -213,10 +225,11 @@ fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Pr
     if over.enabled == Some(false) {
         return None;
     }
+    let fallback = crate::plan::probes::FALLBACK;
     let mut probe = default.unwrap_or(Probe {
-        period_seconds: Some(10),
-        timeout_seconds: Some(5),
-        failure_threshold: Some(3),
+        period_seconds: Some(fallback.period as i32),
+        timeout_seconds: Some(fallback.timeout as i32),
+        failure_threshold: Some(fallback.failures as i32),
         ..Default::default()
     });
     if let Some(command) = &over.command {
@@ -290,21 +303,12 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
         (Kind::SsrfProxy, _) => tcp("proxy"),
         (Kind::Worker | Kind::Beat | Kind::Migration, _) => return None,
     };
-    // Startup allows slow first boots (plugin installs, imports); after it
-    // passes, liveness only restarts a pod that stayed dead for a minute.
-    let (period, timeout, failures) = match role {
-        ProbeRole::Startup => (
-            5,
-            3,
-            if matches!(kind, Kind::Api | Kind::PluginDaemon) {
-                60
-            } else {
-                30
-            },
-        ),
-        ProbeRole::Readiness => (10, 3, 3),
-        ProbeRole::Liveness => (20, 5, 3),
-    };
+    let timing = crate::plan::probes::default_timing(kind, role.into())?;
+    let (period, timeout, failures) = (
+        timing.period as i32,
+        timing.timeout as i32,
+        timing.failures as i32,
+    );
     Some(Probe {
         period_seconds: Some(period),
         timeout_seconds: Some(timeout),
@@ -315,11 +319,12 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
 }
 
 /// Seconds to finish in-flight work: gunicorn's request timeout for api,
-/// a workflow's run for workers, a stream's life for nothing else.
+/// the longest workflow run for workers (Celery's warm shutdown waits for
+/// running tasks), a stream's life for nothing else.
 fn grace_seconds(plan: &Plan, kind: Kind) -> u32 {
     match kind {
         Kind::Api => plan.t.dify.api_timeout_seconds + 30,
-        Kind::Worker => 600,
+        Kind::Worker => plan.t.dify.max_execution_seconds + 30,
         Kind::PluginDaemon => 120,
         _ => 30,
     }
@@ -385,9 +390,10 @@ fn container_security(kind: Kind) -> SecurityContext {
             drop: Some(vec!["ALL".into()]),
             ..Default::default()
         }),
-        // The plugin daemon installs plugin runtimes (Python packages) at
-        // run time into places under its root file system.
-        read_only_root_filesystem: Some(kind != Kind::PluginDaemon),
+        // Everything a program writes goes to an emptyDir (see `volumes`):
+        // the plugin daemon builds plugin environments under
+        // `/app/storage/cwd` and keeps uv's and pip's caches under `HOME=/tmp`.
+        read_only_root_filesystem: Some(true),
         run_as_non_root: Some(true),
         ..Default::default()
     }

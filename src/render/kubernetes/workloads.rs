@@ -11,8 +11,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 pub fn deployment(plan: &Plan, w: &Workload, config_hash: &str) -> Deployment {
     // Beat must never run twice, not even for the seconds a rolling update
-    // overlaps old and new pods: replace it with `Recreate`.
-    let strategy = if w.kind == Kind::Beat {
+    // overlaps old and new pods: replace it with `Recreate` (the plan says so).
+    let strategy = if w.recreate {
         DeploymentStrategy {
             type_: Some("Recreate".into()),
             rolling_update: None,

@@ -1,12 +1,20 @@
 //! Semantic checks: what the schema cannot say. One module per check, each
 //! with a doc comment saying what it checks, why, and how to fix it.
 //! To add a check: write `checks/<name>.rs` with `pub(super) fn check`,
-//! register it in [`CHECKS`], add a failing topology under
-//! `tests/fixtures/err/` and its passing twin.
+//! register it in [`FIELD_CHECKS`] (or [`DERIVED_CHECKS`] when it
+//! reads sums of several fields), add a failing topology
+//! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
+//! a row in `tests/integration/checks.rs`.
 
+mod capacity;
+mod connections;
+mod disruption;
+mod grace;
 mod images_pinned;
-mod inline_secrets;
+pub mod inline_secrets;
 mod mode_sections;
+mod probes;
+mod quorum;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -53,7 +61,8 @@ impl Cx<'_> {
 
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
-const CHECKS: &[Check] = &[
+/// Checks of what the user wrote, field by field.
+const FIELD_CHECKS: &[Check] = &[
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
@@ -61,9 +70,22 @@ const CHECKS: &[Check] = &[
     singleton::check,
     spread_zones::check,
     timeouts::check,
+    disruption::check,
+    quorum::check,
+    probes::check,
+    grace::check,
 ];
+
+/// Checks of what the fields add up to (connections, placement). They run
+/// only on a topology whose fields passed: a wrong unit or a missing
+/// section would otherwise be reported a second time as its consequence.
+const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
     let cx = Cx { t, doc };
-    CHECKS.iter().flat_map(|check| check(&cx)).collect()
+    let mut found: Vec<Diagnostic> = FIELD_CHECKS.iter().flat_map(|check| check(&cx)).collect();
+    if !found.iter().any(Diagnostic::is_error) {
+        found.extend(DERIVED_CHECKS.iter().flat_map(|check| check(&cx)));
+    }
+    found
 }

@@ -2,7 +2,9 @@
 //!
 //! Why: two beat processes schedule every periodic task twice (celery
 //! #2856); beat therefore runs exactly one replica with `Recreate`, never
-//! autoscaled. An HPA whose maximum is below its minimum cannot scale.
+//! autoscaled: a rolling update starts the new pod before the old one is
+//! gone, so for a while two would run. An HPA whose maximum is below its
+//! minimum cannot scale.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
@@ -18,6 +20,16 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 format!("beat must run exactly 1 replica, not {}", beat.replicas),
             )
             .help("two beat schedulers run every periodic task twice; set `replicas: 1`"),
+        );
+    }
+    if beat.update_strategy == Some(crate::topology::UpdateStrategy::Rolling) {
+        out.push(
+            cx.error(
+                codes::T_SINGLETON,
+                "/components/beat/updateStrategy",
+                "a rolling update runs two beat schedulers while it overlaps old and new pods",
+            )
+            .help("use `updateStrategy: recreate`, or leave it unset"),
         );
     }
     if beat.autoscaling.is_some() {

@@ -5,8 +5,26 @@
 //! Service `DB_HOST` names, which Sentinels Dify asks) and, per workload,
 //! its replica range and disruption budget. Renderers read the plan and
 //! never re-derive these, so two output families cannot disagree.
+//!
+//! The HA analysis lives in submodules, each a pure function of the
+//! topology: [`capacity`] (placement and zone-loss simulation), [`quorum`],
+//! [`connections`] (the PostgreSQL connection budget), [`backup`],
+//! [`graph`] (who talks to whom, for NetworkPolicies) and [`probes`]
+//! (probe timings shared by the renderer and the checks); [`report`]
+//! prints them for `dify-gen plan`.
 
-use crate::topology::{Component, PostgresMode, RedisMode, SecretRef, Spread, Topology};
+pub mod backup;
+pub mod capacity;
+pub mod connections;
+pub mod graph;
+pub mod probes;
+pub mod quorum;
+pub mod report;
+
+use crate::topology::{
+    Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
+    UpdateStrategy,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.
@@ -67,8 +85,36 @@ impl Kind {
 
 /// How a workload may be disrupted voluntarily (drains, upgrades).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    pub max_unavailable: u32,
+pub enum Budget {
+    MaxUnavailable(u32),
+    MinAvailable(u32),
+}
+
+impl Budget {
+    /// The budget a topology asks for, or dify-gen's default: one pod at a
+    /// time, only where another still serves (never `minAvailable:
+    /// replicas`, which blocks every drain).
+    pub fn of(kind: Kind, spec: &Component) -> Option<Budget> {
+        match spec.disruption_budget {
+            Some(DisruptionBudget {
+                min_available: Some(n),
+                ..
+            }) => Some(Budget::MinAvailable(n)),
+            Some(DisruptionBudget {
+                max_unavailable: Some(n),
+                ..
+            }) => Some(Budget::MaxUnavailable(n)),
+            _ => (spec.replicas >= 2 && kind != Kind::Beat).then_some(Budget::MaxUnavailable(1)),
+        }
+    }
+
+    /// Pods a drain may take at once out of `replicas`.
+    pub fn allowed_disruptions(self, replicas: u32) -> u32 {
+        match self {
+            Budget::MaxUnavailable(n) => n.min(replicas),
+            Budget::MinAvailable(n) => replicas.saturating_sub(n),
+        }
+    }
 }
 
 pub struct Workload<'a> {
@@ -79,6 +125,8 @@ pub struct Workload<'a> {
     pub replicas: Option<u32>,
     pub min_replicas: u32,
     pub budget: Option<Budget>,
+    /// `Recreate` instead of a rolling update (beat, unless told otherwise).
+    pub recreate: bool,
 }
 
 pub struct RedisWiring {
@@ -118,10 +166,11 @@ impl<'a> Plan<'a> {
                 let spec = component(t, kind);
                 let min_replicas = spec.replicas;
                 let replicas = spec.autoscaling.is_none().then_some(spec.replicas);
-                // Never `minAvailable: replicas` (it blocks every drain): one
-                // pod at a time may go, and only where another still serves.
-                let budget = (min_replicas >= 2 && kind != Kind::Beat)
-                    .then_some(Budget { max_unavailable: 1 });
+                let budget = Budget::of(kind, spec);
+                let recreate = match spec.update_strategy {
+                    Some(s) => s == UpdateStrategy::Recreate,
+                    None => kind == Kind::Beat,
+                };
                 Workload {
                     kind,
                     name: format!("{release}-{}", kind.label()),
@@ -129,6 +178,7 @@ impl<'a> Plan<'a> {
                     replicas,
                     min_replicas,
                     budget,
+                    recreate,
                 }
             })
             .collect();
@@ -209,7 +259,8 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn component(t: &Topology, kind: Kind) -> &Component {
+/// The topology's settings of a Dify workload.
+pub fn component(t: &Topology, kind: Kind) -> &Component {
     let c = &t.components;
     match kind {
         Kind::Api | Kind::Migration => &c.api,

@@ -1,0 +1,103 @@
+//! The PostgreSQL connection budget: the most connections every client of
+//! the primary can open at once, against its `max_connections`.
+//!
+//! Each Dify process holds one SQLAlchemy pool, up to `pool.size +
+//! pool.maxOverflow` connections: gunicorn runs `apiWorkers` processes per
+//! api pod, Celery's gevent pool one per worker or beat pod. The plugin
+//! daemon opens up to `pluginDaemonMaxConnections` per pod. Autoscaled
+//! components count at their `maxReplicas`, and the migration Job counts
+//! too, because it runs while the old pods still serve.
+
+use super::{component, Kind};
+use crate::topology::{PostgresMode, Topology};
+use serde::Serialize;
+
+/// PostgreSQL's own default, when the topology does not set it.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 100;
+/// PostgreSQL's default `superuser_reserved_connections`.
+pub const DEFAULT_RESERVED: u32 = 3;
+/// Patroni's own connections to the primary it runs beside.
+pub const PATRONI_CONNECTIONS: u32 = 2;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Client {
+    pub component: &'static str,
+    pub pods: u32,
+    pub per_pod: u32,
+    pub total: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBudget {
+    pub clients: Vec<Client>,
+    /// Connections PostgreSQL keeps for superusers and Patroni.
+    pub reserved: u32,
+    pub total: u32,
+    pub max_connections: u32,
+}
+
+impl ConnectionBudget {
+    /// Connections left for clients once the reserve is taken.
+    pub fn available(&self) -> u32 {
+        self.max_connections.saturating_sub(self.reserved)
+    }
+
+    pub fn fits(&self) -> bool {
+        self.total <= self.available()
+    }
+}
+
+pub fn budget(t: &Topology) -> ConnectionBudget {
+    let pool = t.postgres.pool.size + t.postgres.pool.max_overflow;
+    let pods = |kind: Kind| {
+        let c = component(t, kind);
+        c.autoscaling
+            .as_ref()
+            .map_or(c.replicas, |a| a.max_replicas.max(c.replicas))
+    };
+    let client = |kind: Kind, pods: u32, per_pod: u32| Client {
+        component: kind.label(),
+        pods,
+        per_pod,
+        total: pods * per_pod,
+    };
+    let clients = vec![
+        client(Kind::Api, pods(Kind::Api), t.dify.api_workers * pool),
+        client(Kind::Worker, pods(Kind::Worker), pool),
+        client(Kind::Beat, pods(Kind::Beat), pool),
+        client(Kind::Migration, 1, pool),
+        client(
+            Kind::PluginDaemon,
+            pods(Kind::PluginDaemon),
+            t.postgres.plugin_daemon_max_connections,
+        ),
+    ];
+    let (max_connections, reserved) =
+        match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
+            (PostgresMode::Patroni, Some(p), _) => (
+                parameter(&p.parameters, "max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
+                parameter(&p.parameters, "superuser_reserved_connections")
+                    .unwrap_or(DEFAULT_RESERVED)
+                    + PATRONI_CONNECTIONS,
+            ),
+            (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
+            _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
+        };
+    ConnectionBudget {
+        total: clients.iter().map(|c| c.total).sum(),
+        clients,
+        reserved,
+        max_connections,
+    }
+}
+
+/// A numeric PostgreSQL parameter, written as a number or a string.
+fn parameter(params: &indexmap::IndexMap<String, serde_json::Value>, name: &str) -> Option<u32> {
+    match params.get(name)? {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,303 @@
+//! The component graph: every connection a pod of the release opens, as
+//! edges with a port. NetworkPolicies are rendered from exactly these edges
+//! (`render/kubernetes/network.rs`), and a test reads the policies back
+//! and compares them with this list, so the two cannot drift.
+//!
+//! Data-layer members (`postgres`, `etcd`, `redis`, `sentinel`) are part
+//! of the graph whenever the topology runs them in this release, so their
+//! StatefulSets are covered by the same policies once they are rendered.
+
+use super::Kind;
+use crate::render::kubernetes::config::{
+    API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT,
+};
+use crate::topology::{PostgresMode, RedisMode, Topology};
+use serde::Serialize;
+
+pub const POSTGRES_PORT: u16 = 5432;
+pub const PATRONI_PORT: u16 = 8008;
+pub const ETCD_CLIENT_PORT: u16 = 2379;
+pub const ETCD_PEER_PORT: u16 = 2380;
+pub const REDIS_PORT: u16 = 6379;
+pub const SENTINEL_PORT: u16 = 26379;
+pub const DNS_PORT: u16 = 53;
+
+/// One end of an edge.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
+pub enum Peer {
+    /// Pods of this release with this `app.kubernetes.io/component`.
+    Component(&'static str),
+    /// The pods of the ingress controller or gateway that serve the entry.
+    Entry,
+    /// The cluster's DNS (`k8s-app: kube-dns` in `kube-system`).
+    Dns,
+    /// The Kubernetes API server (its address is not known at render time).
+    KubeApi,
+    /// Public addresses only: private, loopback and link-local ranges excluded.
+    Internet,
+    /// Every pod of another namespace (an in-cluster service outside the release).
+    Namespace(String),
+    /// Any address: an external service whose address dify-gen cannot know.
+    Anywhere,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Protocol {
+    #[serde(rename = "TCP")]
+    Tcp,
+    #[serde(rename = "UDP")]
+    Udp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Edge {
+    pub from: Peer,
+    pub to: Peer,
+    pub protocol: Protocol,
+    pub port: u16,
+    /// Last port of a range (`port`..=`endPort`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<u16>,
+}
+
+/// The release's own pod groups, by component label: the Dify workloads,
+/// the migration Job and the data-layer members the topology runs.
+pub fn components(t: &Topology) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Kind::DEPLOYMENTS.iter().map(|k| k.label()).collect();
+    out.push(Kind::Migration.label());
+    if t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some() {
+        out.extend(["postgres", "etcd"]);
+    }
+    if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
+        out.extend(["redis", "sentinel"]);
+    }
+    out.sort_unstable();
+    out
+}
+
+/// `host` and `port` of an endpoint (`http://h:8080/x`, `h:50051`).
+fn host_port(endpoint: &str) -> (String, u16) {
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let default = if scheme == "https" { 443 } else { 80 };
+    match authority.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse().unwrap_or(default)),
+        None => (authority.to_string(), default),
+    }
+}
+
+/// Where a host name points: another namespace for `svc.ns.svc[.cluster.local]`,
+/// anywhere otherwise.
+fn peer_of_host(host: &str) -> Peer {
+    let parts: Vec<&str> = host.split('.').collect();
+    match parts.as_slice() {
+        [_, ns, "svc", ..] => Peer::Namespace((*ns).to_string()),
+        _ => Peer::Anywhere,
+    }
+}
+
+/// Every edge of the release, sorted, without repeats.
+pub fn edges(t: &Topology) -> Vec<Edge> {
+    let mut out = Vec::new();
+    let mut tcp = |from: &Peer, to: Peer, port: u16| {
+        out.push(Edge {
+            from: from.clone(),
+            to,
+            protocol: Protocol::Tcp,
+            port,
+            end_port: None,
+        })
+    };
+    let c = |kind: Kind| Peer::Component(kind.label());
+    let patroni = t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some();
+    let sentinel = t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some();
+
+    // The entry: Dify's nginx routes, as the ingress controller serves them.
+    for (kind, port) in [
+        (Kind::Web, WEB_PORT),
+        (Kind::Api, API_PORT),
+        (Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
+    ] {
+        tcp(&Peer::Entry, c(kind), port);
+    }
+
+    // Databases, for every process that opens them.
+    let database_clients = [
+        Kind::Api,
+        Kind::Worker,
+        Kind::Beat,
+        Kind::Migration,
+        Kind::PluginDaemon,
+    ];
+    for kind in database_clients {
+        let from = c(kind);
+        match (&t.postgres.external, patroni) {
+            (_, true) => tcp(&from, Peer::Component("postgres"), POSTGRES_PORT),
+            (Some(ext), false) => tcp(&from, peer_of_host(&ext.host), ext.port as u16),
+            (None, false) => {}
+        }
+        if sentinel {
+            tcp(&from, Peer::Component("redis"), REDIS_PORT);
+            tcp(&from, Peer::Component("sentinel"), SENTINEL_PORT);
+        } else if let Some(ext) = &t.redis.external {
+            if ext.sentinels.is_empty() {
+                tcp(&from, peer_of_host(&ext.host), ext.port as u16);
+            } else {
+                for s in &ext.sentinels {
+                    let (host, port) = host_port(s);
+                    tcp(&from, peer_of_host(&host), port);
+                }
+                // Sentinel hands out the master's address: any data node.
+                tcp(&from, Peer::Anywhere, REDIS_PORT);
+            }
+        }
+    }
+
+    // What api and worker call: the code sandbox, the plugin daemon, the
+    // SSRF proxy for user-defined HTTP, the vector store, object storage.
+    let storage = match &t.storage.s3.endpoint {
+        Some(endpoint) => {
+            let (host, port) = host_port(endpoint);
+            (peer_of_host(&host), port)
+        }
+        None => (Peer::Internet, 443),
+    };
+    let mut vector = vec![host_port(&t.vector_store.endpoint)];
+    if let Some(grpc) = &t.vector_store.grpc_endpoint {
+        vector.push(host_port(grpc));
+    }
+    for kind in [Kind::Api, Kind::Worker] {
+        let from = c(kind);
+        tcp(&from, c(Kind::Sandbox), SANDBOX_PORT);
+        tcp(&from, c(Kind::PluginDaemon), PLUGIN_DAEMON_PORT);
+        tcp(&from, c(Kind::SsrfProxy), PROXY_PORT);
+        for (host, port) in &vector {
+            tcp(&from, peer_of_host(host), *port);
+        }
+        tcp(&from, storage.0.clone(), storage.1);
+    }
+
+    // The plugin daemon calls back into api, and out to plugin storage,
+    // the marketplace, model providers and PyPI (plugin installs).
+    let daemon = c(Kind::PluginDaemon);
+    tcp(&daemon, c(Kind::Api), API_PORT);
+    tcp(&daemon, storage.0.clone(), storage.1);
+    tcp(&daemon, Peer::Internet, 443);
+
+    // Untrusted code reaches the network only through the SSRF proxy,
+    // which reaches only public addresses, on the ports squid allows.
+    tcp(&c(Kind::Sandbox), c(Kind::SsrfProxy), PROXY_PORT);
+    let proxy = c(Kind::SsrfProxy);
+    tcp(&proxy, Peer::Internet, 80);
+    tcp(&proxy, Peer::Internet, 443);
+    out.push(Edge {
+        from: proxy.clone(),
+        to: Peer::Internet,
+        protocol: Protocol::Tcp,
+        port: 1025,
+        end_port: Some(65535),
+    });
+
+    // The data layer among itself.
+    if patroni {
+        let pg = Peer::Component("postgres");
+        let etcd = Peer::Component("etcd");
+        out.extend(
+            [
+                (&pg, &pg, POSTGRES_PORT),
+                (&pg, &pg, PATRONI_PORT),
+                (&pg, &etcd, ETCD_CLIENT_PORT),
+                (&etcd, &etcd, ETCD_CLIENT_PORT),
+                (&etcd, &etcd, ETCD_PEER_PORT),
+            ]
+            .map(|(from, to, port)| Edge {
+                from: from.clone(),
+                to: to.clone(),
+                protocol: Protocol::Tcp,
+                port,
+                end_port: None,
+            }),
+        );
+        // Patroni's role callback labels its pod through the API.
+        out.push(Edge {
+            from: pg,
+            to: Peer::KubeApi,
+            protocol: Protocol::Tcp,
+            port: 443,
+            end_port: None,
+        });
+    }
+    if sentinel {
+        let redis = Peer::Component("redis");
+        let sen = Peer::Component("sentinel");
+        out.extend(
+            [
+                (&redis, &redis, REDIS_PORT),
+                (&redis, &sen, SENTINEL_PORT),
+                (&sen, &redis, REDIS_PORT),
+                (&sen, &sen, SENTINEL_PORT),
+            ]
+            .map(|(from, to, port)| Edge {
+                from: from.clone(),
+                to: to.clone(),
+                protocol: Protocol::Tcp,
+                port,
+                end_port: None,
+            }),
+        );
+    }
+
+    // Every pod resolves names.
+    for component in components(t) {
+        for protocol in [Protocol::Udp, Protocol::Tcp] {
+            out.push(Edge {
+                from: Peer::Component(component),
+                to: Peer::Dns,
+                protocol,
+                port: DNS_PORT,
+                end_port: None,
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            host_port("http://weaviate.weaviate.svc.cluster.local:8080"),
+            ("weaviate.weaviate.svc.cluster.local".into(), 8080)
+        );
+        assert_eq!(
+            host_port("https://s3.amazonaws.com"),
+            ("s3.amazonaws.com".into(), 443)
+        );
+        assert_eq!(
+            host_port("grpc.vs.svc:50051"),
+            ("grpc.vs.svc".into(), 50051)
+        );
+        assert_eq!(
+            peer_of_host("weaviate.weaviate.svc.cluster.local"),
+            Peer::Namespace("weaviate".into())
+        );
+        assert_eq!(peer_of_host("db.example.com"), Peer::Anywhere);
+    }
+}

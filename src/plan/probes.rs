@@ -1,0 +1,123 @@
+//! Probe timings: dify-gen's defaults per component, merged with the
+//! topology's overrides, and how long each component needs to start.
+//!
+//! The renderer (`render/kubernetes/pods.rs`) takes its numbers from here
+//! and the probe check (`topology/checks/probes.rs`) reasons about the same
+//! numbers, so the check can never judge a probe other than the one rendered.
+
+use super::Kind;
+use crate::topology::ProbeOverride;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Liveness => "liveness",
+            Role::Readiness => "readiness",
+            Role::Startup => "startup",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    pub initial_delay: u32,
+    pub period: u32,
+    pub timeout: u32,
+    pub failures: u32,
+}
+
+impl Timing {
+    /// Seconds from container start until the probe has failed often
+    /// enough for the kubelet to act (restart, for liveness and startup).
+    pub fn window(self) -> u32 {
+        self.initial_delay + self.period * self.failures
+    }
+}
+
+/// Timings of a probe that exists only because the topology asked for it.
+pub const FALLBACK: Timing = Timing {
+    initial_delay: 0,
+    period: 10,
+    timeout: 5,
+    failures: 3,
+};
+
+/// Whether dify-gen gives the component probes by default (worker and beat
+/// have no endpoint to probe).
+pub fn has_default(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Api | Kind::Web | Kind::Sandbox | Kind::PluginDaemon | Kind::SsrfProxy
+    )
+}
+
+/// Startup allows slow first boots (plugin installs, imports); after it
+/// passes, liveness only restarts a pod that stayed dead for a minute.
+pub fn default_timing(kind: Kind, role: Role) -> Option<Timing> {
+    if !has_default(kind) {
+        return None;
+    }
+    let (period, timeout, failures) = match role {
+        Role::Startup => (
+            5,
+            3,
+            if matches!(kind, Kind::Api | Kind::PluginDaemon) {
+                60
+            } else {
+                30
+            },
+        ),
+        Role::Readiness => (10, 3, 3),
+        Role::Liveness => (20, 5, 3),
+    };
+    Some(Timing {
+        initial_delay: 0,
+        period,
+        timeout,
+        failures,
+    })
+}
+
+/// The probe the renderer emits, as timings: `None` when there is none.
+pub fn effective(kind: Kind, role: Role, over: Option<&ProbeOverride>) -> Option<Timing> {
+    let default = default_timing(kind, role);
+    let Some(over) = over else {
+        return default;
+    };
+    if over.enabled == Some(false) {
+        return None;
+    }
+    // Without a default, a probe needs something to probe.
+    if default.is_none() && over.command.is_none() && over.path.is_none() && over.port.is_none() {
+        return None;
+    }
+    let base = default.unwrap_or(FALLBACK);
+    Some(Timing {
+        initial_delay: over.initial_delay_seconds.unwrap_or(base.initial_delay),
+        period: over.period_seconds.unwrap_or(base.period),
+        timeout: over.timeout_seconds.unwrap_or(base.timeout),
+        failures: over.failure_threshold.unwrap_or(base.failures),
+    })
+}
+
+/// Seconds a component may need from container start until it answers its
+/// probes, on a cold node: importing Dify's Python app (api), installing
+/// the plugins' Python environments (plugin daemon, whose own
+/// `PYTHON_ENV_INIT_TIMEOUT` is 120s), preparing the jail (sandbox).
+pub fn start_seconds(kind: Kind) -> u32 {
+    match kind {
+        Kind::Api | Kind::Migration => 60,
+        Kind::PluginDaemon => 120,
+        Kind::Sandbox => 30,
+        Kind::Web => 20,
+        Kind::Worker | Kind::Beat => 60,
+        Kind::SsrfProxy => 10,
+    }
+}

@@ -1,0 +1,497 @@
+//! `dify-gen plan`: what a topology means, as a readable report or JSON.
+//!
+//! Input: a checked topology. Output: per component its replicas, requests
+//! and limits, spread, disruption budget and the failures it tolerates;
+//! totals per zone and for the release; quorums; the PostgreSQL connection
+//! budget; backup objectives; and the zone-loss verdict. Every number comes
+//! from the other `plan` modules: this one only gathers and prints.
+
+use super::backup::{self, Objectives};
+use super::capacity::{self, Capacity, Verdict, ZoneTotals};
+use super::connections::{self, ConnectionBudget};
+use super::quorum::{self, Quorum};
+use super::{Budget, Plan};
+use crate::topology::Spread;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    pub component: &'static str,
+    pub replicas: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<u32>,
+    pub requests: Amount,
+    pub limits: Amount,
+    pub spread: &'static str,
+    /// The PodDisruptionBudget (`maxUnavailable: 1`), or `none`.
+    pub budget: String,
+    /// Pods a drain may evict at once.
+    pub allowed_disruptions: u32,
+    pub node_loss: Verdict,
+    pub zone_loss: Verdict,
+}
+
+/// CPU in cores and memory in bytes; CPU `None` where there is no limit.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Amount {
+    pub cpu: Option<f64>,
+    pub memory: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub pods: u32,
+    pub requests: Amount,
+    pub limits: Amount,
+    /// Pods without a CPU limit (not in `limits.cpu`).
+    pub pods_without_cpu_limit: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub release: String,
+    pub namespace: String,
+    pub version: String,
+    pub zones: Vec<String>,
+    pub components: Vec<Row>,
+    pub totals: Totals,
+    pub quorums: Vec<Quorum>,
+    pub connections: ConnectionBudget,
+    /// `None`: backups are not configured.
+    pub backup: Option<Objectives>,
+    pub capacity: Capacity,
+    pub survives_zone_loss: bool,
+}
+
+fn spread_name(s: Spread) -> &'static str {
+    match s {
+        Spread::Zone => "zone",
+        Spread::Host => "host",
+        Spread::None => "none",
+    }
+}
+
+impl Report {
+    pub fn new(plan: &Plan) -> Report {
+        let t = plan.t;
+        let capacity = capacity::analyse(t);
+        let quorums = quorum::quorums(t);
+        let components = capacity
+            .groups
+            .iter()
+            .zip(&capacity.tolerance)
+            .map(|(g, tol)| {
+                let workload = plan
+                    .workloads
+                    .iter()
+                    .find(|w| w.kind.label() == g.component);
+                let budget = match workload {
+                    Some(w) => w.budget,
+                    None => quorums
+                        .iter()
+                        .find(|q| q.component == g.component)
+                        .and_then(Quorum::budget)
+                        .map(Budget::MaxUnavailable),
+                };
+                Row {
+                    component: g.component,
+                    replicas: g.replicas,
+                    max_replicas: workload
+                        .and_then(|w| w.spec.autoscaling.as_ref())
+                        .map(|a| a.max_replicas),
+                    requests: Amount {
+                        cpu: Some(g.cpu),
+                        memory: g.memory,
+                    },
+                    limits: Amount {
+                        cpu: g.cpu_limit,
+                        memory: g.memory_limit,
+                    },
+                    spread: spread_name(g.spread),
+                    budget: match budget {
+                        Some(Budget::MaxUnavailable(n)) => format!("maxUnavailable: {n}"),
+                        Some(Budget::MinAvailable(n)) => format!("minAvailable: {n}"),
+                        None => "none".into(),
+                    },
+                    allowed_disruptions: budget
+                        .map_or(g.replicas, |b| b.allowed_disruptions(g.replicas)),
+                    node_loss: tol.node,
+                    zone_loss: tol.zone,
+                }
+            })
+            .collect::<Vec<_>>();
+        let totals = Totals {
+            pods: capacity.groups.iter().map(|g| g.replicas).sum(),
+            requests: Amount {
+                cpu: Some(
+                    capacity
+                        .groups
+                        .iter()
+                        .map(|g| g.cpu * f64::from(g.replicas))
+                        .sum(),
+                ),
+                memory: capacity
+                    .groups
+                    .iter()
+                    .map(|g| g.memory * f64::from(g.replicas))
+                    .sum(),
+            },
+            limits: Amount {
+                cpu: Some(
+                    capacity
+                        .groups
+                        .iter()
+                        .filter_map(|g| g.cpu_limit.map(|c| c * f64::from(g.replicas)))
+                        .sum(),
+                ),
+                memory: capacity
+                    .groups
+                    .iter()
+                    .map(|g| g.memory_limit * f64::from(g.replicas))
+                    .sum(),
+            },
+            pods_without_cpu_limit: capacity
+                .groups
+                .iter()
+                .filter(|g| g.cpu_limit.is_none())
+                .map(|g| g.replicas)
+                .sum(),
+        };
+        Report {
+            release: plan.release.to_string(),
+            namespace: plan.namespace.to_string(),
+            version: plan.app_version.clone(),
+            zones: t.zones.clone(),
+            components,
+            totals,
+            quorums,
+            connections: connections::budget(t),
+            backup: backup::objectives(t),
+            survives_zone_loss: capacity.survives_zone_loss(),
+            capacity,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report is plain data") + "\n"
+    }
+
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "release `{}` in namespace `{}`, Dify {}, {} zone(s): {}",
+            self.release,
+            self.namespace,
+            self.version,
+            self.zones.len(),
+            self.zones.join(", ")
+        );
+        self.components_text(&mut o);
+        self.zones_text(&mut o);
+        self.quorums_text(&mut o);
+        self.connections_text(&mut o);
+        self.backup_text(&mut o);
+        self.verdict_text(&mut o);
+        // Table columns pad to their width; no line ends in spaces.
+        o.lines().map(|l| format!("{}\n", l.trim_end())).collect()
+    }
+
+    fn components_text(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "\ncomponents (requests / limits per pod; tolerates the loss of one node, one zone)"
+        );
+        let _ = writeln!(
+            o,
+            "  {:<14} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+            "component", "replicas", "requests", "limits", "spread", "budget", "node", "zone"
+        );
+        for r in &self.components {
+            let replicas = match r.max_replicas {
+                Some(max) => format!("{}-{max}", r.replicas),
+                None => r.replicas.to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "  {:<14} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+                r.component,
+                replicas,
+                amount(r.requests),
+                amount(r.limits),
+                r.spread,
+                r.budget,
+                verdict(r.node_loss),
+                verdict(r.zone_loss)
+            );
+        }
+        let t = &self.totals;
+        let _ = writeln!(
+            o,
+            "  release total: {} pods, requests {}, limits {}{}",
+            t.pods,
+            amount(t.requests),
+            amount(t.limits),
+            if t.pods_without_cpu_limit > 0 {
+                format!(
+                    " (+{} pod(s) without a CPU limit)",
+                    t.pods_without_cpu_limit
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(o, "  (the migration Job adds one api-sized pod while it runs; autoscaled components count at their minimum)");
+    }
+
+    fn zones_text(&self, o: &mut String) {
+        let c = &self.capacity;
+        let _ = writeln!(o, "\nplacement per zone (requests)");
+        for z in &c.zones {
+            let _ = writeln!(
+                o,
+                "  {:<14} {:>3} pods  {}{}",
+                z.zone,
+                z.pods,
+                zone_amount(z),
+                allocatable(z)
+            );
+        }
+        if c.checked {
+            if c.schedules() {
+                let _ = writeln!(o, "  every pod schedules under its spread rules");
+            } else {
+                let _ = writeln!(o, "  unscheduled: {}", counted(&c.unscheduled));
+            }
+        } else {
+            let _ = writeln!(o, "  capacity not checked: the topology lists no `nodes`; placement follows the spread rules alone");
+        }
+    }
+
+    fn quorums_text(&self, o: &mut String) {
+        let _ = writeln!(o, "\nquorums");
+        if self.quorums.is_empty() {
+            let _ = writeln!(o, "  none in this release (external PostgreSQL and Redis)");
+        }
+        for q in &self.quorums {
+            let _ = writeln!(
+                o,
+                "  {:<9} {} member(s), needs {}, tolerates {}: {}",
+                q.component,
+                q.members,
+                q.needed,
+                q.tolerates(),
+                q.rule
+            );
+        }
+    }
+
+    fn connections_text(&self, o: &mut String) {
+        let c = &self.connections;
+        let _ = writeln!(o, "\npostgresql connections (most each client may open)");
+        for client in &c.clients {
+            let _ = writeln!(
+                o,
+                "  {:<14} {:>3} pod(s) x {:>3} = {:>5}",
+                client.component, client.pods, client.per_pod, client.total
+            );
+        }
+        let _ = writeln!(
+            o,
+            "  total {} of {} available ({} max_connections, {} reserved): {}",
+            c.total,
+            c.available(),
+            c.max_connections,
+            c.reserved,
+            if c.fits() {
+                "fits"
+            } else {
+                "EXCEEDS max_connections"
+            }
+        );
+    }
+
+    fn backup_text(&self, o: &mut String) {
+        let _ = writeln!(o, "\nbackups");
+        match &self.backup {
+            None => {
+                let _ = writeln!(
+                    o,
+                    "  not configured: no RPO or RTO (add a `backup` section)"
+                );
+            }
+            Some(b) => {
+                let _ = writeln!(o, "  RPO {} ({})", duration(b.rpo_seconds), b.rpo_basis);
+                let _ = writeln!(
+                    o,
+                    "  RTO at least {} to restore {} of data, plus WAL replay since the last base backup",
+                    duration(b.rto_seconds),
+                    bytes(b.restored_bytes as f64)
+                );
+            }
+        }
+    }
+
+    fn verdict_text(&self, o: &mut String) {
+        let c = &self.capacity;
+        let _ = writeln!(o, "\nzone loss");
+        if self.zones.len() < 2 {
+            let _ = writeln!(
+                o,
+                "  one zone: the release does not survive the loss of its zone"
+            );
+            return;
+        }
+        for loss in &c.zone_losses {
+            let hurt: Vec<String> = loss
+                .outcomes
+                .iter()
+                .filter(|o| o.verdict != Verdict::Survives || o.after < o.replicas)
+                .map(|o| {
+                    format!(
+                        "{} {}/{} then {}/{}{}",
+                        o.component,
+                        o.immediate,
+                        o.replicas,
+                        o.after,
+                        o.replicas,
+                        match o.verdict {
+                            Verdict::Survives => "",
+                            Verdict::Restarts => " (restarts)",
+                            Verdict::Fails => " (FAILS)",
+                        }
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {:<14} {}{}{}",
+                loss.zone,
+                if loss.survives {
+                    "survives"
+                } else {
+                    "DOES NOT SURVIVE"
+                },
+                if hurt.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", hurt.join(", "))
+                },
+                if loss.unscheduled.is_empty() {
+                    String::new()
+                } else {
+                    format!("; unscheduled: {}", counted(&loss.unscheduled))
+                }
+            );
+        }
+        let headroom = if c.checked {
+            "with room for every evicted pod (N-1 headroom)"
+        } else {
+            "by spread and quorum (capacity not checked)"
+        };
+        if self.survives_zone_loss {
+            let _ = writeln!(
+                o,
+                "\nverdict: survives the loss of any one zone, {headroom}"
+            );
+        } else {
+            let failing: Vec<&str> = c
+                .zone_losses
+                .iter()
+                .filter(|l| !l.survives)
+                .map(|l| l.zone.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "\nverdict: does NOT survive the loss of one zone: {}",
+                if failing.is_empty() {
+                    "not every pod schedules".to_string()
+                } else {
+                    failing.join(", ")
+                }
+            );
+        }
+    }
+}
+
+fn verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Survives => "survives",
+        Verdict::Restarts => "restarts",
+        Verdict::Fails => "FAILS",
+    }
+}
+
+/// `api x2, worker` from a list with repeats.
+fn counted(items: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    let mut sorted = items.to_vec();
+    sorted.sort_unstable();
+    while i < sorted.len() {
+        let n = sorted[i..].iter().take_while(|x| **x == sorted[i]).count();
+        out.push(if n > 1 {
+            format!("{} x{n}", sorted[i])
+        } else {
+            sorted[i].to_string()
+        });
+        i += n;
+    }
+    out.join(", ")
+}
+
+/// `500m` below one core, `1`, `10.45` above.
+pub fn cores(c: f64) -> String {
+    let milli = (c * 1000.0).round() as u64;
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else if milli < 1000 {
+        format!("{milli}m")
+    } else {
+        let s = format!("{:.3}", milli as f64 / 1000.0);
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+pub fn bytes(b: f64) -> String {
+    const GI: f64 = 1024.0 * 1024.0 * 1024.0;
+    const MI: f64 = 1024.0 * 1024.0;
+    if b >= GI {
+        let v = b / GI;
+        if (v - v.round()).abs() < 1e-9 {
+            format!("{}Gi", v.round())
+        } else {
+            format!("{:.2}Gi", v)
+        }
+    } else {
+        format!("{}Mi", (b / MI).round())
+    }
+}
+
+fn amount(a: Amount) -> String {
+    format!("{}/{}", a.cpu.map_or("-".into(), cores), bytes(a.memory))
+}
+
+fn zone_amount(z: &ZoneTotals) -> String {
+    format!("cpu {:>6}  memory {:>8}", cores(z.cpu), bytes(z.memory))
+}
+
+fn allocatable(z: &ZoneTotals) -> String {
+    match (z.allocatable_cpu, z.allocatable_memory) {
+        (Some(c), Some(m)) => format!("  of {} / {} allocatable", cores(c), bytes(m)),
+        _ => String::new(),
+    }
+}
+
+fn duration(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s.div_ceil(60)),
+        s => format!("{:.1}h", s as f64 / 3600.0),
+    }
+}

@@ -1,0 +1,98 @@
+//! Semantic checks, each with a topology that trips it and its fixed twin.
+//!
+//! Fixtures live in `tests/fixtures/checks/<name>.yaml` (trips the check)
+//! and `<name>.ok.yaml` (the same topology, fixed: no finding at all). Each
+//! layers over the `ha` profile. Add a row to `CASES` for a new check.
+
+use crate::support::dify_gen;
+
+/// Fixture name, the code it must trip, and whether that is an error
+/// (exit 1) or a warning (exit 0, exit 1 with `--strict`).
+const CASES: &[(&str, &str, bool)] = &[
+    ("budget_min_available", "T201", true),
+    ("budget_max_unavailable_zero", "T201", true),
+    ("quorum_etcd_two", "T202", true),
+    ("quorum_sentinel", "T202", true),
+    ("quorum_sync_standbys", "T202", true),
+    ("zones_for_quorum", "T203", false),
+    ("spread_one_zone", "T108", false),
+    ("singleton_replicas", "T103", true),
+    ("singleton_rolling", "T103", true),
+    ("requests_above_limits", "T104", true),
+    ("probe_kills_start", "T204", true),
+    ("entry_timeout", "T110", true),
+    ("entry_timeout_plugin", "T110", true),
+    ("grace_api", "T205", true),
+    ("grace_worker", "T205", false),
+    ("connection_budget", "T206", true),
+    ("capacity_unschedulable", "T207", false),
+    ("capacity_zone_loss", "T207", false),
+    ("node_pool_zone", "T208", true),
+    ("inline_secret", "T102", true),
+];
+
+fn validate(file: &str, strict: bool) -> (i32, String) {
+    let mut cmd = dify_gen();
+    cmd.args(["validate", "-f", file]);
+    if strict {
+        cmd.arg("--strict");
+    }
+    let out = cmd.output().expect("dify-gen runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_check_trips_on_its_fixture() {
+    for (name, code, error) in CASES {
+        let file = format!("tests/fixtures/checks/{name}.yaml");
+        let (status, stderr) = validate(&file, false);
+        let level = if *error { "error" } else { "warning" };
+        assert!(
+            stderr.contains(&format!("{level}[{code}]")),
+            "{name}: expected {level}[{code}], got:\n{stderr}"
+        );
+        // The finding points into the fixture, at the offending line.
+        assert!(
+            stderr.contains(&format!("--> {file}:")),
+            "{name}: no location in the fixture:\n{stderr}"
+        );
+        assert_eq!(status, if *error { 1 } else { 0 }, "{name}:\n{stderr}");
+        if !error {
+            let (strict, stderr) = validate(&file, true);
+            assert_eq!(
+                strict, 1,
+                "{name}: --strict must turn the warning into an error:\n{stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("error[{code}]")),
+                "{name}:\n{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_fixed_twin_passes_clean() {
+    for (name, _, _) in CASES {
+        let file = format!("tests/fixtures/checks/{name}.ok.yaml");
+        let (status, stderr) = validate(&file, true);
+        assert_eq!(status, 0, "{name}.ok:\n{stderr}");
+        assert_eq!(
+            stderr.trim(),
+            "topology is valid",
+            "{name}.ok must have no findings"
+        );
+    }
+}
+
+#[test]
+fn profiles_have_no_findings() {
+    for profile in ["profiles/ha.yaml", "profiles/dev.yaml"] {
+        let (status, stderr) = validate(profile, true);
+        assert_eq!(status, 0, "{profile}:\n{stderr}");
+        assert_eq!(stderr.trim(), "topology is valid", "{profile}");
+    }
+}

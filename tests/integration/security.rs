@@ -1,0 +1,452 @@
+//! Secure defaults of the rendered `ha` tree: NetworkPolicies that allow
+//! exactly the component graph, the Pod Security Standards `restricted`
+//! profile (or the documented exception), the plaintext-secret firewall,
+//! and checkov with only the skips justified in `docs/security.md`.
+
+use crate::support::dify_gen;
+use dify_gen::load::Sources;
+use dify_gen::plan::graph::{self, Peer};
+use dify_gen::plan::Plan;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+fn rendered(file: &str) -> Vec<Value> {
+    let mut sources = Sources::default();
+    let loaded = dify_gen::topology::load(&[file.to_string()], &[], &mut sources)
+        .unwrap_or_else(|d| panic!("{file} loads: {d:?}"));
+    let plan = Plan::new(&loaded.topology);
+    dify_gen::render::render(&plan)
+        .into_iter()
+        .filter(|a| a.family == dify_gen::render::Family::Kubernetes)
+        .map(|a| a.doc)
+        .collect()
+}
+
+fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    docs.iter().filter(|d| d["kind"] == kind).collect()
+}
+
+/// A graph peer as a policy peer reads back, written out by hand so the
+/// test does not reuse the renderer's own mapping.
+fn expected_key(peer: &Peer) -> String {
+    match peer {
+        Peer::Component(c) => format!("component:{c}"),
+        Peer::Entry => "entry".into(),
+        Peer::Dns => "dns".into(),
+        Peer::Internet => "public".into(),
+        Peer::KubeApi | Peer::Anywhere => "any".into(),
+        Peer::Namespace(ns) => format!("namespace:{ns}"),
+    }
+}
+
+/// What a rendered NetworkPolicyPeer allows, as a key.
+fn read_peer(p: &Value) -> String {
+    let labels = |v: &Value| v["matchLabels"].as_object().cloned().unwrap_or_default();
+    if let Some(block) = p.get("ipBlock") {
+        assert_eq!(block["cidr"], "0.0.0.0/0");
+        return if block.get("except").is_some() {
+            "public"
+        } else {
+            "any"
+        }
+        .into();
+    }
+    let pods = labels(&p["podSelector"]);
+    match p.get("namespaceSelector") {
+        None => {
+            assert_eq!(pods["app.kubernetes.io/instance"], "dify", "{p}");
+            format!(
+                "component:{}",
+                pods["app.kubernetes.io/component"].as_str().unwrap()
+            )
+        }
+        Some(ns) => {
+            let ns = labels(ns);
+            match (
+                ns.get("kubernetes.io/metadata.name")
+                    .and_then(Value::as_str),
+                pods.is_empty(),
+            ) {
+                (Some("kube-system"), false) => {
+                    assert_eq!(pods["k8s-app"], "kube-dns");
+                    "dns".into()
+                }
+                (Some(name), true) => format!("namespace:{name}"),
+                (None, false) => {
+                    assert_eq!(pods["app.kubernetes.io/name"], "nginx-ingress");
+                    "entry".into()
+                }
+                other => panic!("unexpected peer {other:?}: {p}"),
+            }
+        }
+    }
+}
+
+type Key = (String, String, String, u64, Option<u64>);
+
+/// Edges the policies allow: egress at the caller, ingress at the callee.
+fn allowed(docs: &[Value]) -> (BTreeSet<Key>, BTreeSet<Key>) {
+    let (mut egress, mut ingress) = (BTreeSet::new(), BTreeSet::new());
+    for p in of_kind(docs, "NetworkPolicy") {
+        let spec = &p["spec"];
+        let Some(me) = spec["podSelector"]["matchLabels"]["app.kubernetes.io/component"].as_str()
+        else {
+            // The default deny: selects every pod and allows nothing.
+            assert_eq!(spec["podSelector"], serde_json::json!({}));
+            assert!(spec.get("ingress").is_none() && spec.get("egress").is_none());
+            continue;
+        };
+        let me = format!("component:{me}");
+        for (dir, peers_key, set) in [
+            ("egress", "to", &mut egress),
+            ("ingress", "from", &mut ingress),
+        ] {
+            for rule in spec[dir].as_array().unwrap() {
+                for peer in rule[peers_key].as_array().unwrap() {
+                    let other = read_peer(peer);
+                    for port in rule["ports"].as_array().unwrap() {
+                        let (from, to) = if dir == "egress" {
+                            (me.clone(), other.clone())
+                        } else {
+                            (other.clone(), me.clone())
+                        };
+                        set.insert((
+                            from,
+                            to,
+                            port["protocol"].as_str().unwrap().to_string(),
+                            port["port"].as_u64().unwrap(),
+                            port.get("endPort").and_then(Value::as_u64),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (egress, ingress)
+}
+
+#[test]
+fn network_policies_allow_exactly_the_component_graph() {
+    let docs = rendered("profiles/ha.yaml");
+    let (egress, ingress) = allowed(&docs);
+    let mut sources = Sources::default();
+    let t = dify_gen::topology::load(&["profiles/ha.yaml".into()], &[], &mut sources)
+        .unwrap()
+        .topology;
+    let graph: BTreeSet<Key> = graph::edges(&t)
+        .iter()
+        .map(|e| {
+            (
+                expected_key(&e.from),
+                expected_key(&e.to),
+                e.protocol.as_str().to_string(),
+                u64::from(e.port),
+                e.end_port.map(u64::from),
+            )
+        })
+        .collect();
+    let is_pod = |k: &str| k.starts_with("component:");
+    let want_egress: BTreeSet<Key> = graph.iter().filter(|e| is_pod(&e.0)).cloned().collect();
+    let want_ingress: BTreeSet<Key> = graph.iter().filter(|e| is_pod(&e.1)).cloned().collect();
+    assert_eq!(egress, want_egress, "egress differs from the graph");
+    assert_eq!(ingress, want_ingress, "ingress differs from the graph");
+    // A default deny covers every pod of the namespace.
+    assert!(of_kind(&docs, "NetworkPolicy")
+        .iter()
+        .any(|p| p["metadata"]["name"] == "dify-default-deny"));
+    // Every Dify pod group has its policy.
+    for c in graph::components(&t) {
+        assert!(
+            egress.iter().any(|e| e.0 == format!("component:{c}")),
+            "{c} has no egress policy"
+        );
+    }
+}
+
+#[test]
+fn graph_has_the_edges_dify_uses() {
+    let mut sources = Sources::default();
+    let t = dify_gen::topology::load(&["profiles/ha.yaml".into()], &[], &mut sources)
+        .unwrap()
+        .topology;
+    let edges: BTreeSet<(String, String, u64)> = graph::edges(&t)
+        .iter()
+        .map(|e| {
+            (
+                expected_key(&e.from),
+                expected_key(&e.to),
+                u64::from(e.port),
+            )
+        })
+        .collect();
+    let has = |from: &str, to: &str, port: u64| edges.contains(&(from.into(), to.into(), port));
+    for (to, port) in [("web", 3000), ("api", 5001), ("plugin-daemon", 5002)] {
+        assert!(
+            has("entry", &format!("component:{to}"), port),
+            "entry -> {to}"
+        );
+    }
+    for from in ["api", "worker"] {
+        let from = format!("component:{from}");
+        for (to, port) in [
+            ("component:postgres", 5432),
+            ("component:redis", 6379),
+            ("component:sentinel", 26379),
+            ("component:sandbox", 8194),
+            ("component:plugin-daemon", 5002),
+            ("component:ssrf-proxy", 3128),
+            ("namespace:weaviate", 8080),
+            ("namespace:weaviate", 50051),
+        ] {
+            assert!(has(&from, to, port), "{from} -> {to}:{port}");
+        }
+    }
+    // The sandbox reaches nothing but the SSRF proxy and DNS.
+    let sandbox: BTreeSet<&str> = graph::edges(&t)
+        .iter()
+        .filter(|e| e.from == Peer::Component("sandbox"))
+        .map(|e| match &e.to {
+            Peer::Component(c) => *c,
+            Peer::Dns => "dns",
+            other => panic!("sandbox may not reach {other:?}"),
+        })
+        .collect();
+    assert_eq!(sandbox, BTreeSet::from(["dns", "ssrf-proxy"]));
+}
+
+/// The one pod allowed outside `restricted`, as documented in docs/security.md.
+const EXCEPTIONS: &[&str] = &["dify-sandbox"];
+
+#[test]
+fn every_pod_meets_restricted_or_its_documented_exception() {
+    let docs = rendered("profiles/ha.yaml");
+    let doc = std::fs::read_to_string("docs/security.md").expect("docs/security.md exists");
+    let mut seen = 0;
+    for w in docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+    {
+        let name = w["metadata"]["name"].as_str().unwrap();
+        let pod = &w["spec"]["template"]["spec"];
+        seen += 1;
+        assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
+        assert!(
+            pod.get("hostNetwork").is_none() && pod.get("hostPID").is_none(),
+            "{name}"
+        );
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
+            "{name}"
+        );
+        for v in pod["volumes"].as_array().into_iter().flatten() {
+            assert!(v.get("hostPath").is_none(), "{name}: hostPath volume");
+        }
+        for c in pod["containers"].as_array().unwrap() {
+            let sc = &c["securityContext"];
+            assert_eq!(sc["allowPrivilegeEscalation"], false, "{name}");
+            assert_eq!(
+                sc["capabilities"]["drop"],
+                serde_json::json!(["ALL"]),
+                "{name}"
+            );
+            assert!(
+                sc.get("privileged").is_none() || sc["privileged"] == false,
+                "{name}"
+            );
+            if EXCEPTIONS.contains(&name) {
+                assert!(
+                    doc.contains(&format!("`{name}`")),
+                    "{name}'s exception is not documented"
+                );
+                continue;
+            }
+            let non_root =
+                sc["runAsNonRoot"] == true || pod["securityContext"]["runAsNonRoot"] == true;
+            assert!(non_root, "{name}: runAsNonRoot");
+            assert!(
+                pod["securityContext"]["runAsUser"].as_i64().unwrap_or(0) > 0,
+                "{name}: uid 0"
+            );
+            assert!(
+                sc["capabilities"].get("add").is_none(),
+                "{name}: added capabilities"
+            );
+            assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}: read-only root");
+        }
+    }
+    assert_eq!(seen, 8, "seven Deployments and the migration Job");
+}
+
+#[test]
+fn ha_profile_renders_with_zero_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dify_gen()
+        .args([
+            "render",
+            "-f",
+            "profiles/ha.yaml",
+            "--strict",
+            "--output-dir",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "the ha profile renders without warnings"
+    );
+}
+
+#[test]
+fn secret_firewall_stops_a_random_token() {
+    let out = dify_gen()
+        .args(["render", "-f", "tests/fixtures/security/leak.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[S002]"), "{stderr}");
+    assert!(stderr.contains("deployment-dify-api.yaml"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is written when the firewall trips"
+    );
+    let ok = dify_gen()
+        .args(["render", "-f", "tests/fixtures/security/leak.ok.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn rendered_ha_tree_holds_no_secret() {
+    let docs = rendered("profiles/ha.yaml");
+    assert!(of_kind(&docs, "Secret").is_empty());
+    let artifacts: Vec<dify_gen::render::Artifact> = docs
+        .into_iter()
+        .map(|doc| dify_gen::render::Artifact {
+            family: dify_gen::render::Family::Kubernetes,
+            file: "x.yaml".into(),
+            doc,
+        })
+        .collect();
+    assert!(dify_gen::render::firewall::scan(&artifacts).is_empty());
+}
+
+/// `(check, object name)` pairs from the skip table in docs/security.md:
+/// rows like ``| `CKV_K8S_15` | `dify-api`, `dify-web` | why |``, where `*`
+/// stands for every object.
+fn justified_skips() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string("docs/security.md").expect("docs/security.md exists");
+    let mut out = Vec::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 4 || !cells[1].starts_with("`CKV") {
+            continue;
+        }
+        assert!(
+            cells[3].len() > 20,
+            "skip {} needs a justification",
+            cells[1]
+        );
+        let check = cells[1].trim_matches('`').to_string();
+        for object in cells[2].split(',') {
+            out.push((check.clone(), object.trim().trim_matches('`').to_string()));
+        }
+    }
+    out
+}
+
+fn checkov() -> std::path::PathBuf {
+    let found = std::process::Command::new("checkov")
+        .arg("--version")
+        .output();
+    if !matches!(found, Ok(ref o) if o.status.success()) {
+        let pip = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "checkov"])
+            .status()
+            .expect("python3 runs");
+        assert!(pip.success(), "pip install checkov failed");
+    }
+    "checkov".into()
+}
+
+#[test]
+fn checkov_finds_nothing_outside_the_justified_skips() {
+    let checkov = checkov();
+    // Not `.tmpXXXX`: checkov skips directories whose name starts with a dot.
+    let dir = tempfile::Builder::new()
+        .prefix("dify-gen-checkov-")
+        .tempdir()
+        .unwrap();
+    let out_dir = dir.path().join("out");
+    let status = dify_gen()
+        .args(["render", "-f", "profiles/ha.yaml", "--output-dir"])
+        .arg(&out_dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = std::process::Command::new(checkov)
+        .args([
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+            "-d",
+        ])
+        .arg(out_dir.join("kubernetes"))
+        .output()
+        .expect("checkov runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov JSON: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let report = match report {
+        Value::Array(items) => items
+            .into_iter()
+            .find(|r| r["check_type"] == "kubernetes")
+            .unwrap(),
+        one => one,
+    };
+    assert_eq!(report["summary"]["parsing_errors"], 0);
+    let skips = justified_skips();
+    assert!(skips.len() >= 5, "the skip table was not found");
+    let mut unjustified = Vec::new();
+    let mut used = BTreeSet::new();
+    for f in report["results"]["failed_checks"].as_array().unwrap() {
+        let check = f["check_id"].as_str().unwrap().to_string();
+        // `Deployment.dify.dify-api` (kind, namespace, name).
+        let resource = f["resource"].as_str().unwrap();
+        let name = resource.split('.').nth(2).unwrap_or(resource).to_string();
+        match skips
+            .iter()
+            .find(|(c, o)| *c == check && (o == "*" || *o == name))
+        {
+            Some(skip) => {
+                used.insert(skip.clone());
+            }
+            None => unjustified.push(format!("{check} on {resource}: {}", f["check_name"])),
+        }
+    }
+    assert!(
+        unjustified.is_empty(),
+        "checkov failures without a justified skip:\n{}",
+        unjustified.join("\n")
+    );
+    let stale: Vec<_> = skips.iter().filter(|s| !used.contains(*s)).collect();
+    assert!(
+        stale.is_empty(),
+        "skips in docs/security.md that no longer fail: {stale:?}"
+    );
+}
