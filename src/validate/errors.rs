@@ -101,6 +101,20 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
                 Mark::Value,
             )
         }
+        K::FalseSchema if !pointer.is_empty() => {
+            // A property the schema forbids in this context (`for` on a
+            // recording rule): mark the key, like an unknown field.
+            let slash = pointer.rfind('/').unwrap_or(0);
+            let key = crate::load::pointer_segments(&pointer[slash..])
+                .next()
+                .unwrap_or_default();
+            doc.diag(
+                codes::V_UNKNOWN_FIELD,
+                format!("field `{key}` is not allowed here"),
+                &pointer[..slash],
+                Mark::Key(&key),
+            )
+        }
         K::Enum { options } => {
             let list: Vec<String> = options
                 .as_array()

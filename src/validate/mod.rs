@@ -18,6 +18,7 @@
 
 pub mod checks;
 pub mod cli;
+mod embedded;
 mod errors;
 pub mod input;
 pub mod origin;
@@ -302,6 +303,7 @@ fn validate_one(
         return (diags, None);
     }
     diags.extend(checks::per_document(doc, &json));
+    embedded::check(doc, &json, schemas, &mut diags);
     (diags, Some(checks::keep_for_cross_checks(json)))
 }
 
@@ -335,17 +337,33 @@ fn is_helm_input(name: &str) -> bool {
 /// Recognises configuration files: by file name first, then by their
 /// characteristic top-level keys.
 pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static str> {
+    let has = |k: &str| json.get(k).is_some();
+    config_format_by_name(name).or(if has("route") && has("receivers") {
+        Some("config/alertmanager")
+    } else if has("pipeline") {
+        Some("config/fluent-bit")
+    } else if has("groups") {
+        Some("config/prometheus-rules")
+    } else {
+        None
+    })
+}
+
+/// Recognises a configuration file by its (file or ConfigMap key) name:
+/// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`.
+pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or(name)
         .to_ascii_lowercase();
-    let has = |k: &str| json.get(k).is_some();
-    if base.contains("alertmanager") || (has("route") && has("receivers")) {
+    if !(base.ends_with(".yaml") || base.ends_with(".yml")) {
+        None
+    } else if base.contains("alertmanager") {
         Some("config/alertmanager")
-    } else if base.contains("fluent-bit") || base.contains("fluentbit") || has("pipeline") {
+    } else if base.contains("fluent-bit") || base.contains("fluentbit") {
         Some("config/fluent-bit")
-    } else if base.ends_with(".rules.yaml") || base.ends_with(".rules.yml") || has("groups") {
+    } else if base.ends_with(".rules.yaml") || base.ends_with(".rules.yml") {
         Some("config/prometheus-rules")
     } else {
         None

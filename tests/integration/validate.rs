@@ -352,6 +352,20 @@ fault!(
     "8:1",
     "invalid YAML"
 );
+fault!(
+    f38_configmap_embedded_alertmanager,
+    "38-configmap-embedded-alertmanager.yaml",
+    "V001",
+    "11:7",
+    "unknown field `group_wiat`"
+);
+fault!(
+    f39_configmap_embedded_rules,
+    "39-configmap-embedded-rules.yaml",
+    "V001",
+    "12:13",
+    "field `for` is not allowed here"
+);
 
 #[test]
 fn corpus_has_a_valid_twin_for_every_fault() {
@@ -428,7 +442,7 @@ fn exit_codes_and_missing_schemas() {
     // The valid twins are independent examples; validated together they
     // repeat names, which the duplicate-object check rightly reports.
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("37 files"), "{}", run.stdout);
+    assert!(run.stdout.contains("39 files"), "{}", run.stdout);
 }
 
 #[test]
