@@ -42,8 +42,8 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
             Some(if literal {
                 Span {
                     file: value_span.file,
-                    line: value_span.line + inner.line - 1,
-                    col: value_span.col + inner.col - 1,
+                    line: value_span.line + inner.line.saturating_sub(1),
+                    col: value_span.col + inner.col.saturating_sub(1),
                     len: inner.len,
                 }
             } else {
@@ -106,7 +106,7 @@ fn is_literal_block(doc: &Doc, pointer: &str, value: Span) -> bool {
         .unwrap_or_default();
     let after_key = line
         .chars()
-        .skip((key_span.col - 1 + key_span.len) as usize)
+        .skip((key_span.col.saturating_sub(1) + key_span.len) as usize)
         .collect::<String>();
     let indicator = after_key.trim_start().trim_start_matches(':').trim_start();
     indicator.starts_with('|')
