@@ -64,6 +64,9 @@ pub struct RenderArgs {
     /// directory is replaced atomically.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Kubernetes minor version whose schemas the output must pass (1.33 to 1.37).
+    #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
+    pub kube_version: String,
 }
 
 #[derive(Args, Debug)]

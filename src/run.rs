@@ -15,7 +15,11 @@ pub const EXIT_USAGE: i32 = 2;
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Render(args) => render_cmd(&args.topology, args.output_dir.as_deref()),
+        Command::Render(args) => render_cmd(
+            &args.topology,
+            args.output_dir.as_deref(),
+            &args.kube_version,
+        ),
         Command::Validate(args) => {
             let topology = args.topology();
             if topology.is_none() && args.manifests.paths.is_empty() {
@@ -73,7 +77,18 @@ fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loade
     }
 }
 
-fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 {
+fn render_cmd(
+    args: &TopologyArgs,
+    output_dir: Option<&std::path::Path>,
+    kube_version: &str,
+) -> i32 {
+    if crate::validate::schemas::Schemas::for_version(kube_version).is_none() {
+        eprintln!(
+            "error: no bundled schemas for Kubernetes `{kube_version}`; use one of {}",
+            crate::validate::schemas::KUBE_VERSIONS.join(", ")
+        );
+        return EXIT_USAGE;
+    }
     let mut sources = Sources::default();
     let loaded = match checked(args, &mut sources) {
         Ok(l) => l,
@@ -93,7 +108,7 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
     let findings = crate::validate::validate_rendered(
         &rendered,
         &mut sources,
-        crate::validate::schemas::DEFAULT_KUBE_VERSION,
+        kube_version,
         Some(&loaded.doc),
     );
     if findings.iter().any(Diagnostic::is_error) {
