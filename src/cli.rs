@@ -20,7 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Render every artifact: a YAML stream on stdout, or a tree with --output-dir.
     Render(RenderArgs),
-    /// Check a topology without rendering.
+    /// Check a topology (`-f`) without rendering, or validate any manifests
+    /// (PATH...) offline against the bundled strict schemas.
     Validate(ValidateArgs),
     /// Report what a topology means: capacity per zone, zone-loss survival,
     /// quorums, disruption budgets, connection budget, backup objectives.
@@ -63,12 +64,40 @@ pub struct RenderArgs {
     /// directory is replaced atomically.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Kubernetes minor version whose schemas the output must pass (1.33 to 1.37).
+    #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
+    pub kube_version: String,
 }
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
+    /// Manifests to validate: files, directories (*.yaml, *.yml, *.json) or `-` for stdin
     #[command(flatten)]
-    pub topology: TopologyArgs,
+    pub manifests: crate::validate::cli::ManifestArgs,
+    /// Topology file to check; repeat to layer (later files win); `-` reads stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Override a topology field, e.g. `--set components.api.replicas=5` (value is YAML).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Treat topology warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print topology findings.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
+    pub diagnostics_format: DiagnosticsFormat,
+}
+
+impl ValidateArgs {
+    /// The topology half of the arguments, when `-f` was given.
+    pub fn topology(&self) -> Option<TopologyArgs> {
+        (!self.files.is_empty()).then(|| TopologyArgs {
+            files: self.files.clone(),
+            sets: self.sets.clone(),
+            strict: self.strict,
+            diagnostics_format: self.diagnostics_format,
+        })
+    }
 }
 
 #[derive(Args, Debug)]

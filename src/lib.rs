@@ -12,3 +12,4 @@ pub mod plan;
 pub mod render;
 pub mod run;
 pub mod topology;
+pub mod validate;

@@ -341,8 +341,15 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Key, Node)>,
         key: Option<Key>,
+        /// Key name to entry position, built once a mapping grows past
+        /// [`LINEAR_KEYS`] keys, so duplicate detection stays linear on
+        /// huge mappings (a 60,000-key map took 4 s with a scan per key).
+        index: HashMap<String, usize>,
     },
 }
+
+/// Mappings up to this many keys are searched linearly for duplicates.
+const LINEAR_KEYS: usize = 32;
 
 struct Builder {
     file: FileId,
@@ -399,6 +406,7 @@ impl Builder {
                     anchor,
                     entries: Vec::new(),
                     key: None,
+                    index: HashMap::new(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -477,7 +485,12 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                index,
+                ..
+            }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
                     let name = match node.value {
@@ -494,7 +507,18 @@ impl Builder {
                             .at(Some(node.span)));
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    if entries.len() == LINEAR_KEYS {
+                        for (i, (k, _)) in entries.iter().enumerate() {
+                            index.entry(k.name.clone()).or_insert(i);
+                        }
+                    }
+                    let first = if entries.len() < LINEAR_KEYS {
+                        entries.iter().find(|(k, _)| k.name == name)
+                    } else {
+                        let at = *index.entry(name.clone()).or_insert(entries.len());
+                        entries.get(at)
+                    };
+                    if let Some((first, _)) = first {
                         self.diags.push(
                             Diagnostic::error(
                                 codes::L_DUPLICATE_KEY,

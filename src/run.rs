@@ -15,8 +15,23 @@ pub const EXIT_USAGE: i32 = 2;
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Render(args) => render_cmd(&args.topology, args.output_dir.as_deref()),
-        Command::Validate(args) => validate_cmd(&args.topology),
+        Command::Render(args) => render_cmd(
+            &args.topology,
+            args.output_dir.as_deref(),
+            &args.kube_version,
+        ),
+        Command::Validate(args) => {
+            let topology = args.topology();
+            if topology.is_none() && args.manifests.paths.is_empty() {
+                eprintln!("error: give manifests to validate (PATH..., `-` for stdin) or a topology with `-f FILE`");
+                return EXIT_USAGE;
+            }
+            let mut code = topology.map_or(EXIT_OK, |t| validate_cmd(&t));
+            if !args.manifests.paths.is_empty() && code != EXIT_USAGE {
+                code = code.max(crate::validate::cli::run(&args.manifests));
+            }
+            code
+        }
         Command::Plan(args) => plan_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
@@ -62,7 +77,18 @@ fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loade
     }
 }
 
-fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 {
+fn render_cmd(
+    args: &TopologyArgs,
+    output_dir: Option<&std::path::Path>,
+    kube_version: &str,
+) -> i32 {
+    if crate::validate::schemas::Schemas::for_version(kube_version).is_none() {
+        eprintln!(
+            "error: no bundled schemas for Kubernetes `{kube_version}`; use one of {}",
+            crate::validate::schemas::KUBE_VERSIONS.join(", ")
+        );
+        return EXIT_USAGE;
+    }
     let mut sources = Sources::default();
     let loaded = match checked(args, &mut sources) {
         Ok(l) => l,
@@ -76,22 +102,33 @@ fn render_cmd(args: &TopologyArgs, output_dir: Option<&std::path::Path>) -> i32 
         report(&leaks, &sources, args.diagnostics_format);
         return EXIT_FINDINGS;
     }
+    // Nothing is written unless the whole output passes the same strict
+    // validation as `dify-gen validate`.
+    let rendered = emit::tree(&artifacts);
+    let findings = crate::validate::validate_rendered(
+        &rendered,
+        &mut sources,
+        kube_version,
+        Some(&loaded.doc),
+    );
+    if findings.iter().any(Diagnostic::is_error) {
+        report(&findings, &sources, args.diagnostics_format);
+        eprintln!("error: rendered output fails validation; nothing was written");
+        return EXIT_FINDINGS;
+    }
     match output_dir {
         None => io_exit(emit::write_stdout(&emit::stream(&artifacts))),
-        Some(dir) => {
-            let files = emit::tree(&artifacts);
-            match emit::write_dir(dir, &files) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    let d = Diagnostic::error(
-                        codes::E_IO,
-                        format!("cannot write `{}`: {e}", dir.display()),
-                    );
-                    report(&[d], &sources, args.diagnostics_format);
-                    EXIT_USAGE
-                }
+        Some(dir) => match emit::write_dir(dir, &rendered) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let d = Diagnostic::error(
+                    codes::E_IO,
+                    format!("cannot write `{}`: {e}", dir.display()),
+                );
+                report(&[d], &sources, args.diagnostics_format);
+                EXIT_USAGE
             }
-        }
+        },
     }
 }
 

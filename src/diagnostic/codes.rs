@@ -56,3 +56,21 @@ pub const S_SECRET_OBJECT: &str = "S003";
 
 // emit
 pub const E_IO: &str = "E001";
+
+// validate: rendered or user-supplied manifests (schemas, then semantic checks)
+pub const V_UNKNOWN_FIELD: &str = "V001";
+pub const V_WRONG_TYPE: &str = "V002";
+pub const V_MISSING_FIELD: &str = "V003";
+pub const V_BAD_VALUE: &str = "V004";
+pub const V_BAD_QUANTITY: &str = "V005";
+pub const V_UNKNOWN_KIND: &str = "V006";
+pub const V_NO_KIND: &str = "V007";
+pub const V_NOT_AN_OBJECT: &str = "V008";
+pub const V_SCHEMA_BUG: &str = "V009";
+pub const V_SELECTOR_MISMATCH: &str = "V101";
+pub const V_TARGET_PORT: &str = "V102";
+pub const V_TRAFFIC_POLICY: &str = "V103";
+pub const V_PDB_SELECTOR: &str = "V104";
+pub const V_BAD_NAME: &str = "V105";
+pub const V_TOO_LARGE: &str = "V106";
+pub const V_DUPLICATE_OBJECT: &str = "V107";

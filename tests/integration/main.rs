@@ -10,3 +10,4 @@ mod realprograms;
 mod render;
 mod security;
 mod support;
+mod validate;

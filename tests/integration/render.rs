@@ -280,3 +280,39 @@ fn external_secrets_create_every_referenced_secret() {
         refs.difference(&provided).collect::<Vec<_>>()
     );
 }
+
+/// Every object of every variant passes strict validation for every
+/// Kubernetes version dify-gen supports, both inside `render` and when the
+/// written tree is checked again with `dify-gen validate`.
+#[test]
+fn output_passes_strict_schemas_for_every_supported_kubernetes_version() {
+    let variants: &[&[&str]] = &[
+        &["-f", "profiles/ha.yaml"],
+        &["-f", "profiles/dev.yaml"],
+        &[
+            "-f", "profiles/ha.yaml", "--set", "ingress.controller=gateway-api", "--set",
+            "ingress.gateway={name: public, namespace: gateway, implementation: standard}",
+        ],
+        &[
+            "-f", "profiles/ha.yaml", "--set",
+            "secrets.externalSecrets={storeKind: SecretStore, storeName: vault, refreshInterval: 1h}",
+        ],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for version in ["1.33", "1.34", "1.35", "1.36", "1.37"] {
+        for (i, variant) in variants.iter().enumerate() {
+            let out = dir.path().join(format!("{version}-{i}"));
+            let out_s = out.to_str().unwrap();
+            let mut args = vec!["render", "--kube-version", version, "--output-dir", out_s];
+            args.extend_from_slice(variant);
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{version} {variant:?}: {}", r.stderr);
+            let v = run(&["validate", "--kube-version", version, out_s]);
+            assert_eq!(v.code, 0, "{version} {variant:?}: {}{}", v.stdout, v.stderr);
+        }
+    }
+    assert_eq!(
+        run(&["render", "-f", "profiles/ha.yaml", "--kube-version", "1.20"]).code,
+        2
+    );
+}

@@ -1,0 +1,423 @@
+//! Stage 5, `validate`: Kubernetes manifests and configuration files in,
+//! diagnostics out.
+//!
+//! Input: YAML documents already loaded into span-carrying [`Node`]s (by
+//! `render` from its own output, or by `dify-gen validate` from any files).
+//! Output: every problem found, each at `file:line:col` with the field path.
+//!
+//! Each document is matched to a bundled strict schema by `apiVersion/kind`
+//! (or, for configuration files without them, by file name and content),
+//! validated by JSON Schema, then by the per-document semantic checks in
+//! [`checks`]; the cross-document checks (Service target ports, PDB
+//! selectors, duplicate objects) run once all documents are in. Documents are
+//! validated in parallel; schemas are compiled once per kind on first use.
+//!
+//! Invariants: no input makes this stage panic (the loader already bounds
+//! depth and alias expansion); output order is deterministic (sorted by
+//! location) whatever the thread count.
+
+pub mod checks;
+pub mod cli;
+mod embedded;
+mod errors;
+pub mod input;
+pub mod origin;
+pub mod output;
+pub mod quantity;
+pub mod schemas;
+
+use crate::diagnostic::{self, codes, Diagnostic};
+use crate::load::{dotted, FileId, Node, Sources, Span, Value};
+use schemas::Schemas;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Maps a finding in a rendered document back to the topology field that
+/// produced it: `(index of the document in the slice, JSON pointer in it)`
+/// → the span in the topology file.
+pub type OriginFn<'a> = dyn Fn(usize, &str) -> Option<Span> + Sync + 'a;
+
+pub struct ValidateOptions<'a> {
+    /// Kubernetes minor version whose schemas apply (`1.37`).
+    pub kube_version: String,
+    /// Skip documents whose kind has no bundled schema instead of reporting them.
+    pub ignore_missing_schemas: bool,
+    /// Worker threads; `0` means one per available core.
+    pub jobs: usize,
+    /// Where rendered fields came from in the topology (used by `render`).
+    pub origin: Option<&'a OriginFn<'a>>,
+}
+
+impl Default for ValidateOptions<'_> {
+    fn default() -> Self {
+        ValidateOptions {
+            kube_version: schemas::DEFAULT_KUBE_VERSION.to_string(),
+            ignore_missing_schemas: false,
+            jobs: 0,
+            origin: None,
+        }
+    }
+}
+
+/// Validates documents loaded from `sources` (for `render`: its own output,
+/// parsed with [`crate::load::parse`] from the text it is about to write).
+/// Returns every finding, sorted by location. An unknown `kube_version` is
+/// reported as one diagnostic.
+pub fn validate_documents(
+    docs: &[Node],
+    sources: &Sources,
+    opts: &ValidateOptions,
+) -> Vec<Diagnostic> {
+    let Some(schemas) = Schemas::for_version(&opts.kube_version) else {
+        return vec![Diagnostic::error(
+            codes::V_UNKNOWN_KIND,
+            format!("no bundled schemas for Kubernetes `{}`", opts.kube_version),
+        )
+        .help(format!("use one of {}", schemas::KUBE_VERSIONS.join(", ")))];
+    };
+    let results = par_map(docs, opts.jobs, |index, node| {
+        let doc = Doc {
+            node,
+            index,
+            origin: opts.origin,
+            sources,
+        };
+        validate_one(&doc, &schemas, opts)
+    });
+    let mut diags = Vec::new();
+    let mut objects = Vec::with_capacity(docs.len());
+    for (index, (found, object)) in results.into_iter().enumerate() {
+        diags.extend(found);
+        if let Some(json) = object {
+            objects.push((index, json));
+        }
+    }
+    let view: Vec<checks::Object> = objects
+        .iter()
+        .map(|(index, json)| checks::Object {
+            doc: Doc {
+                node: &docs[*index],
+                index: *index,
+                origin: opts.origin,
+                sources,
+            },
+            json,
+        })
+        .collect();
+    diags.extend(checks::cross_document(&view));
+    diagnostic::normalise(&mut diags);
+    diags
+}
+
+/// Validates rendered files before they are written (`render` calls this
+/// with its whole output tree): each `(path, text)` is added to `sources`,
+/// the topology's, so findings on fields that came from the `topology`
+/// (see [`origin`]) point at its lines and the others at the rendered text. Files whose documents are not
+/// manifests (Helm values) are skipped, as in `dify-gen validate`.
+pub fn validate_rendered(
+    files: &[(String, String)],
+    sources: &mut Sources,
+    kube_version: &str,
+    topology: Option<&Node>,
+) -> Vec<Diagnostic> {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    for (path, text) in files {
+        if !(path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json")) {
+            continue;
+        }
+        let file = sources.add(path.clone(), text.clone());
+        match crate::load::parse(sources, file, crate::load::Limits::default()) {
+            Ok(found) => docs.extend(found.into_iter().filter(|d| d.value != Value::Null)),
+            Err(found) => diags.extend(found),
+        }
+    }
+    let origins = topology.map(|t| origin::Origins::new(t, &docs));
+    let lookup =
+        |index: usize, pointer: &str| origins.as_ref().and_then(|o| o.origin(index, pointer));
+    let opts = ValidateOptions {
+        kube_version: kube_version.to_string(),
+        origin: Some(&lookup),
+        ..ValidateOptions::default()
+    };
+    diags.extend(validate_documents(&docs, sources, &opts));
+    diagnostic::normalise(&mut diags);
+    diags
+}
+
+/// One document being validated, with what is needed to point into it.
+pub struct Doc<'a> {
+    pub node: &'a Node,
+    pub index: usize,
+    origin: Option<&'a OriginFn<'a>>,
+    sources: &'a Sources,
+}
+
+/// Which part of a field a diagnostic marks.
+#[derive(Clone, Copy)]
+pub enum Mark<'k> {
+    /// The value at the pointer (wrong type, bad value).
+    Value,
+    /// The key of the entry at the pointer (a missing child, a bad object).
+    Entry,
+    /// A key inside the object at the pointer (unknown field).
+    Key(&'k str),
+}
+
+impl Doc<'_> {
+    pub fn file(&self) -> FileId {
+        self.node.span.file
+    }
+
+    pub fn file_name(&self) -> &str {
+        self.sources.name(self.file())
+    }
+
+    /// The span of a field, preferring the key that introduces it.
+    pub fn span(&self, pointer: &str, mark: Mark) -> Span {
+        match mark {
+            Mark::Key(key) => self
+                .node
+                .key_span(pointer, key)
+                .unwrap_or_else(|| self.node.span_of(pointer)),
+            Mark::Value => self.node.span_of(pointer),
+            Mark::Entry => {
+                let (parent, last) = match pointer.rfind('/') {
+                    Some(i) => (
+                        &pointer[..i],
+                        crate::load::pointer_segments(&pointer[i..]).next(),
+                    ),
+                    None => ("", None),
+                };
+                let key_span = last.and_then(|key| self.node.key_span(parent, &key));
+                key_span.unwrap_or_else(|| match pointer {
+                    "" => self.node.key_span("", "kind").unwrap_or(self.node.span),
+                    _ => self.node.span_of(pointer),
+                })
+            }
+        }
+    }
+
+    /// A diagnostic at a field of this document. When the document was
+    /// rendered from a topology and the field's origin is known, the
+    /// diagnostic points at the topology and its field path names the
+    /// rendered file and position.
+    pub fn diag(
+        &self,
+        code: &'static str,
+        message: impl Into<String>,
+        pointer: &str,
+        mark: Mark,
+    ) -> Diagnostic {
+        let full = match mark {
+            Mark::Key(key) => format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")),
+            _ => pointer.to_string(),
+        };
+        let span = self.span(pointer, mark);
+        let diag = Diagnostic::error(code, message).path(dotted(&full));
+        let origin = self.origin.and_then(|origin| {
+            let mut p = full.as_str();
+            loop {
+                if let Some(span) = origin(self.index, p) {
+                    return Some(span);
+                }
+                p = &p[..p.rfind('/')?];
+            }
+        });
+        match origin {
+            Some(topology) => {
+                let name = self.sources.name(span.file);
+                let path = format!(
+                    "{} (rendered into `{name}:{}:{}`)",
+                    dotted(&full),
+                    span.line,
+                    span.col
+                );
+                diag.at(Some(topology)).path(path)
+            }
+            None => diag.at(Some(span)),
+        }
+    }
+}
+
+/// Schema and per-document checks for one document; also returns the JSON
+/// form of Kubernetes objects for the cross-document checks.
+fn validate_one(
+    doc: &Doc,
+    schemas: &Schemas,
+    opts: &ValidateOptions,
+) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
+    if doc.node.value == Value::Null {
+        return (Vec::new(), None);
+    }
+    if !matches!(doc.node.value, Value::Map(_)) {
+        let d = doc.diag(
+            codes::V_NOT_AN_OBJECT,
+            "document is not a mapping",
+            "",
+            Mark::Value,
+        );
+        return (vec![d], None);
+    }
+    let json = doc.node.to_json();
+    let Some(key) = schema_key(doc, &json) else {
+        if opts.ignore_missing_schemas || is_helm_input(doc.file_name()) {
+            return (Vec::new(), None);
+        }
+        let d = doc
+            .diag(codes::V_NO_KIND, "document has no `apiVersion` and `kind`", "", Mark::Value)
+            .help("add `apiVersion` and `kind`, or name Prometheus rule, Alertmanager and Fluent Bit files after their format");
+        return (vec![d], None);
+    };
+    let mut diags = Vec::new();
+    let is_object = !schemas::is_local_config(&key);
+    match schemas.bundle_for(&key) {
+        Some(bundle) => match bundle.validator(&key) {
+            Some(Ok(validator)) => {
+                diags.extend(errors::schema_errors(doc, &json, validator, bundle))
+            }
+            Some(Err(bug)) => diags.push(doc.diag(codes::V_SCHEMA_BUG, bug, "", Mark::Entry)),
+            None => {}
+        },
+        None if opts.ignore_missing_schemas => {}
+        None => {
+            let (api_version, kind) = key.rsplit_once('/').unwrap_or(("", key.as_str()));
+            let mut d = doc.diag(
+                codes::V_UNKNOWN_KIND,
+                format!(
+                    "no schema for kind `{kind}` in `{api_version}` (Kubernetes {})",
+                    opts.kube_version
+                ),
+                "",
+                Mark::Entry,
+            );
+            let keys = schemas.all_keys();
+            d.help = diagnostic::suggest(&key, keys.iter().copied()).or_else(|| {
+                Some(
+                    "pass `--ignore-missing-schemas` to skip kinds without a bundled schema".into(),
+                )
+            });
+            diags.push(d);
+        }
+    }
+    if !is_object {
+        return (diags, None);
+    }
+    diags.extend(checks::per_document(doc, &json));
+    embedded::check(doc, &json, schemas, &mut diags);
+    (diags, Some(checks::keep_for_cross_checks(json)))
+}
+
+/// `apps/v1/Deployment` for a Kubernetes object, `config/<format>` for a
+/// configuration file recognised by name or content, `None` otherwise.
+fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
+    let api_version = json.get("apiVersion").and_then(|v| v.as_str());
+    let kind = json.get("kind").and_then(|v| v.as_str());
+    if let (Some(api_version), Some(kind)) = (api_version, kind) {
+        return Some(format!("{api_version}/{kind}"));
+    }
+    if api_version.is_some() || kind.is_some() {
+        return None;
+    }
+    config_format(doc.file_name(), json).map(str::to_string)
+}
+
+/// Helm chart inputs (`values.yaml`, `*.values.yaml`, `values-*.yaml`,
+/// `Chart.yaml`) sit in rendered trees but are not manifests: without
+/// `apiVersion`/`kind` they are skipped rather than reported.
+fn is_helm_input(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.trim_end_matches(".yaml").trim_end_matches(".yml");
+    base != stem
+        && (stem == "values"
+            || stem.ends_with(".values")
+            || stem.starts_with("values-")
+            || stem == "Chart")
+}
+
+/// Recognises configuration files: by file name first, then by their
+/// characteristic top-level keys.
+pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static str> {
+    let has = |k: &str| json.get(k).is_some();
+    config_format_by_name(name).or(if has("route") && has("receivers") {
+        Some("config/alertmanager")
+    } else if has("pipeline") {
+        Some("config/fluent-bit")
+    } else if has("groups") {
+        Some("config/prometheus-rules")
+    } else {
+        None
+    })
+}
+
+/// Recognises a configuration file by its (file or ConfigMap key) name:
+/// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`.
+pub fn config_format_by_name(name: &str) -> Option<&'static str> {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if !(base.ends_with(".yaml") || base.ends_with(".yml")) {
+        None
+    } else if base.contains("alertmanager") {
+        Some("config/alertmanager")
+    } else if base.contains("fluent-bit") || base.contains("fluentbit") {
+        Some("config/fluent-bit")
+    } else if base.ends_with(".rules.yaml") || base.ends_with(".rules.yml") {
+        Some("config/prometheus-rules")
+    } else {
+        None
+    }
+}
+
+/// Maps `f` over `items` on up to `jobs` threads (0: one per core), keeping
+/// the input order in the output.
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let jobs = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+    .min(items.len().div_ceil(8).max(1));
+    if jobs <= 1 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    const BLOCK: usize = 8;
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+                        if start >= items.len() {
+                            break out;
+                        }
+                        for (i, item) in items.iter().enumerate().skip(start).take(BLOCK) {
+                            out.push((i, f(i, item)));
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in parts.iter_mut().flat_map(std::mem::take) {
+        slots[i] = Some(r);
+    }
+    slots
+        .into_iter()
+        .map(|r| r.expect("every index below len is claimed by exactly one block"))
+        .collect()
+}

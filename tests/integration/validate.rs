@@ -1,0 +1,828 @@
+//! `dify-gen validate`: the invalid-manifest corpus (each fault a test, each
+//! with a valid twin that must pass), output formats, exit codes, and a
+//! bounded property test over the loader and the validator.
+//!
+//! A new fault: add `tests/fixtures/manifests/{invalid,valid}/NN-name.yaml`
+//! and one `fault!` line with the expected code, `line:col` and message.
+
+use dify_gen::load::{self, Limits, Node, Sources, Value as Y};
+use dify_gen::validate::{validate_documents, ValidateOptions};
+use serde_json::Value;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/manifests");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn dify_gen(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dify-gen"))
+        .args(args)
+        .current_dir(FIXTURES)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the dify-gen binary runs");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes())
+            .expect("stdin accepts the input");
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("dify-gen exits");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Validates `invalid/<file>` expecting a finding with `code` at `at`
+/// (`line:col`) whose message contains `message`, and `valid/<file>`
+/// expecting no finding at all.
+fn check_fault(file: &str, code: &str, at: &str, message: &str) {
+    let run = dify_gen(
+        &["validate", "-o", "json", &format!("invalid/{file}")],
+        None,
+    );
+    assert_eq!(
+        run.code, 1,
+        "invalid/{file} must fail\n{}{}",
+        run.stdout, run.stderr
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("-o json prints JSON");
+    let diags = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics is a list");
+    let found = diags.iter().any(|d| {
+        d["code"] == code
+            && format!("{}:{}", d["line"], d["column"]) == at
+            && d["message"].as_str().is_some_and(|m| m.contains(message))
+    });
+    assert!(
+        found,
+        "invalid/{file}: expected {code} at {at} `{message}`, got:\n{:#}",
+        report["diagnostics"]
+    );
+    assert_eq!(
+        diags.len(),
+        1,
+        "invalid/{file}: one fault, one finding:\n{:#}",
+        report["diagnostics"]
+    );
+
+    let run = dify_gen(&["validate", &format!("valid/{file}")], None);
+    assert_eq!(
+        run.code, 0,
+        "valid/{file} must pass\n{}{}",
+        run.stdout, run.stderr
+    );
+}
+
+macro_rules! fault {
+    ($name:ident, $file:literal, $code:literal, $at:literal, $message:literal) => {
+        #[test]
+        fn $name() {
+            check_fault($file, $code, $at, $message);
+        }
+    };
+}
+
+fault!(
+    f01_unknown_container_field,
+    "01-unknown-container-field.yaml",
+    "V001",
+    "21:11",
+    "unknown field `imagePullPolcy`"
+);
+fault!(
+    f02_unknown_top_level_field,
+    "02-unknown-top-level-field.yaml",
+    "V001",
+    "8:1",
+    "unknown field `specDOESNOTEXIST`"
+);
+fault!(
+    f03_unknown_metadata_field,
+    "03-unknown-metadata-field.yaml",
+    "V001",
+    "6:3",
+    "unknown field `lables`"
+);
+fault!(
+    f04_replicas_as_string,
+    "04-replicas-as-string.yaml",
+    "V002",
+    "9:13",
+    "expected integer, found string `\"2\"`"
+);
+fault!(
+    f05_container_port_as_string,
+    "05-container-port-as-string.yaml",
+    "V002",
+    "24:30",
+    "expected integer, found string"
+);
+fault!(
+    f06_target_port_boolean,
+    "06-target-port-boolean.yaml",
+    "V002",
+    "13:19",
+    "expected string or integer, found boolean `true`"
+);
+fault!(
+    f07_missing_container_name,
+    "07-missing-container-name.yaml",
+    "V003",
+    "19:11",
+    "missing required field `name`"
+);
+fault!(
+    f08_missing_deployment_selector,
+    "08-missing-deployment-selector.yaml",
+    "V003",
+    "8:1",
+    "missing required field `selector`"
+);
+fault!(
+    f09_missing_service_port,
+    "09-missing-service-port.yaml",
+    "V003",
+    "11:7",
+    "missing required field `port`"
+);
+fault!(
+    f10_quantity_with_space,
+    "10-quantity-with-space.yaml",
+    "V005",
+    "30:23",
+    "`2 Gi` is not a valid quantity"
+);
+fault!(
+    f11_quantity_with_bytes_unit,
+    "11-quantity-with-bytes-unit.yaml",
+    "V005",
+    "28:23",
+    "`1GB` is not a valid quantity"
+);
+fault!(
+    f12_enum_image_pull_policy,
+    "12-enum-image-pull-policy.yaml",
+    "V004",
+    "21:28",
+    "`always` is not one of `Always`, `IfNotPresent`, `Never`"
+);
+fault!(
+    f13_enum_service_type,
+    "13-enum-service-type.yaml",
+    "V004",
+    "7:9",
+    "`Loadbalancer` is not one of"
+);
+fault!(
+    f14_duplicate_key,
+    "14-duplicate-key.yaml",
+    "L002",
+    "10:3",
+    "duplicate key `replicas`"
+);
+fault!(
+    f15_selector_does_not_match_template,
+    "15-selector-does-not-match-template.yaml",
+    "V101",
+    "10:3",
+    "`spec.selector` does not match the labels of the pod template"
+);
+fault!(
+    f16_target_port_name_unknown,
+    "16-target-port-name-unknown.yaml",
+    "V102",
+    "44:19",
+    "`targetPort` `htp` is not a container port of the selected pods"
+);
+fault!(
+    f17_external_traffic_policy_on_clusterip,
+    "17-external-traffic-policy-on-clusterip.yaml",
+    "V103",
+    "8:3",
+    "`externalTrafficPolicy` is not allowed on a `ClusterIP` Service"
+);
+fault!(
+    f18_pdb_selects_two_workloads,
+    "18-pdb-selects-two-workloads.yaml",
+    "V104",
+    "70:3",
+    "PodDisruptionBudget selects 2 workloads"
+);
+fault!(
+    f19_pdb_selects_nothing,
+    "19-pdb-selects-nothing.yaml",
+    "V104",
+    "39:3",
+    "PodDisruptionBudget selects no workload"
+);
+fault!(
+    f20_uppercase_object_name,
+    "20-uppercase-object-name.yaml",
+    "V105",
+    "4:9",
+    "invalid name `Dify-Env`"
+);
+fault!(
+    f21_service_name_starts_with_digit,
+    "21-service-name-starts-with-digit.yaml",
+    "V105",
+    "4:9",
+    "invalid name `1dify-api`: must start with a lowercase letter"
+);
+fault!(
+    f22_container_name_underscore,
+    "22-container-name-underscore.yaml",
+    "V105",
+    "19:17",
+    "invalid container name `dify_api`"
+);
+fault!(
+    f23_port_name_too_long,
+    "23-port-name-too-long.yaml",
+    "V105",
+    "23:21",
+    "invalid port name `http-metrics-port`"
+);
+fault!(
+    f24_label_value_invalid,
+    "24-label-value-invalid.yaml",
+    "V105",
+    "7:11",
+    "invalid label value `-backend`"
+);
+fault!(
+    f25_duplicate_object,
+    "25-duplicate-object.yaml",
+    "V107",
+    "12:3",
+    "duplicate ConfigMap `dify-env`"
+);
+fault!(
+    f26_unknown_kind,
+    "26-unknown-kind.yaml",
+    "V006",
+    "2:1",
+    "no schema for kind `ConfigMapp` in `v1`"
+);
+fault!(
+    f27_missing_api_version,
+    "27-missing-api-version.yaml",
+    "V007",
+    "1:1",
+    "document has no `apiVersion` and `kind`"
+);
+fault!(
+    f28_servicemonitor_unknown_field,
+    "28-servicemonitor-unknown-field.yaml",
+    "V001",
+    "13:7",
+    "unknown field `intervall`"
+);
+fault!(
+    f29_externalsecret_wrong_type,
+    "29-externalsecret-wrong-type.yaml",
+    "V002",
+    "16:14",
+    "expected string, found a list"
+);
+fault!(
+    f30_httproute_unknown_field,
+    "30-httproute-unknown-field.yaml",
+    "V001",
+    "16:7",
+    "unknown field `backendRef`"
+);
+fault!(
+    f31_argocd_application_unknown_field,
+    "31-argocd-application-unknown-field.yaml",
+    "V001",
+    "18:7",
+    "unknown field `selfHealing`"
+);
+fault!(
+    f32_networkpolicy_wrong_type,
+    "32-networkpolicy-wrong-type.yaml",
+    "V002",
+    "10:16",
+    "expected array, found string"
+);
+fault!(
+    f33_prometheus_rule_unknown_field,
+    "33-prometheus-rule-unknown-field.rules.yaml",
+    "V001",
+    "6:9",
+    "unknown field `fro`"
+);
+fault!(
+    f34_prometheus_rule_bad_duration,
+    "34-prometheus-rule-bad-duration.rules.yaml",
+    "V004",
+    "6:14",
+    "`5 minutes` does not match"
+);
+fault!(
+    f35_alertmanager_unknown_route_field,
+    "35-alertmanager-unknown-route-field.alertmanager.yml",
+    "V001",
+    "4:3",
+    "unknown field `group_wiat`"
+);
+fault!(
+    f36_fluent_bit_unknown_service_key,
+    "36-fluent-bit-unknown-service-key.fluent-bit.yaml",
+    "V001",
+    "3:3",
+    "unknown field `loglevel`"
+);
+fault!(
+    f37_yaml_syntax_error,
+    "37-yaml-syntax-error.yaml",
+    "L001",
+    "8:1",
+    "invalid YAML"
+);
+fault!(
+    f38_configmap_embedded_alertmanager,
+    "38-configmap-embedded-alertmanager.yaml",
+    "V001",
+    "11:7",
+    "unknown field `group_wiat`"
+);
+fault!(
+    f39_configmap_embedded_rules,
+    "39-configmap-embedded-rules.yaml",
+    "V001",
+    "12:13",
+    "field `for` is not allowed here"
+);
+
+#[test]
+fn corpus_has_a_valid_twin_for_every_fault() {
+    let names = |dir: &str| {
+        let mut v: Vec<_> = std::fs::read_dir(format!("{FIXTURES}/{dir}"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("invalid"), names("valid"));
+    assert!(names("invalid").len() >= 25);
+}
+
+#[test]
+fn object_over_one_mebibyte_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(1024 * 1024);
+    let path = dir.path().join("big.yaml");
+    std::fs::write(
+        &path,
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: {big}\n"),
+    )
+    .unwrap();
+    let run = dify_gen(&["validate", path.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[V106]: object is"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("big.yaml:2:1"), "{}", run.stdout);
+}
+
+#[test]
+fn kube_version_chooses_the_schemas() {
+    // `hostnameOverride` is in PodSpec from Kubernetes 1.34 on.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostnameOverride: h\n  containers:\n    - name: c\n      image: i\n";
+    let new = dify_gen(&["validate", "--kube-version", "1.37", "-"], Some(pod));
+    assert_eq!(new.code, 0, "{}", new.stdout);
+    let old = dify_gen(&["validate", "--kube-version", "1.33", "-"], Some(pod));
+    assert_eq!(old.code, 1, "{}", old.stdout);
+    assert!(
+        old.stdout.contains("unknown field `hostnameOverride`"),
+        "{}",
+        old.stdout
+    );
+    assert!(old.stdout.contains("--> <stdin>:6:3"), "{}", old.stdout);
+    let bad = dify_gen(&["validate", "--kube-version", "1.20", "-"], Some(pod));
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("no bundled schemas for Kubernetes `1.20`"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn exit_codes_and_missing_schemas() {
+    assert_eq!(dify_gen(&["validate", "does-not-exist.yaml"], None).code, 2);
+    assert_eq!(dify_gen(&["validate"], None).code, 2);
+    let run = dify_gen(
+        &[
+            "validate",
+            "--ignore-missing-schemas",
+            "invalid/26-unknown-kind.yaml",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = dify_gen(&["validate", "valid"], None);
+    // The valid twins are independent examples; validated together they
+    // repeat names, which the duplicate-object check rightly reports.
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("39 files"), "{}", run.stdout);
+}
+
+#[test]
+fn output_formats() {
+    let file = "invalid/01-unknown-container-field.yaml";
+    let sarif: Value =
+        serde_json::from_str(&dify_gen(&["validate", "-o", "sarif", file], None).stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "V001");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        21
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        file
+    );
+
+    let junit = dify_gen(&["validate", "-o", "junit", file], None);
+    assert_eq!(junit.code, 1);
+    assert!(
+        junit
+            .stdout
+            .contains("<testsuite name=\"dify-gen validate\" tests=\"1\" failures=\"1\""),
+        "{}",
+        junit.stdout
+    );
+    assert!(
+        junit
+            .stdout
+            .contains("<failure type=\"V001\" message=\"unknown field `imagePullPolcy`\">"),
+        "{}",
+        junit.stdout
+    );
+
+    let text = dify_gen(&["validate", file], None);
+    assert!(text.stdout.starts_with("error[V001]: unknown field `imagePullPolcy`\n  --> invalid/01-unknown-container-field.yaml:21:11\n"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("= help: did you mean `imagePullPolicy`?"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .ends_with("1 file, 1 document: 1 error, 0 warnings\n"),
+        "{}",
+        text.stdout
+    );
+}
+
+fn validate_text(name: &str, text: &str) -> (Sources, Vec<dify_gen::diagnostic::Diagnostic>) {
+    let mut sources = Sources::default();
+    let file = sources.add(name, text);
+    let diags = match load::parse(&sources, file, Limits::default()) {
+        Ok(docs) => validate_documents(&docs, &sources, &ValidateOptions::default()),
+        Err(diags) => diags,
+    };
+    (sources, diags)
+}
+
+/// Every mapping key of a document, with its JSON pointer.
+fn keys(node: &Node, pointer: &str, out: &mut Vec<(String, String, u32, u32)>) {
+    match &node.value {
+        Y::Map(entries) => {
+            for (k, v) in entries {
+                out.push((pointer.to_string(), k.name.clone(), k.span.line, k.span.col));
+                keys(v, &format!("{pointer}/{}", k.name), out);
+            }
+        }
+        Y::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                keys(v, &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A typo in any field of any valid fixture is reported at that field's
+/// line, except inside maps whose keys are free-form (labels, data, …).
+#[test]
+fn a_typo_anywhere_is_reported_at_its_line() {
+    const FREE_FORM: &[&str] = &[
+        "labels",
+        "annotations",
+        "matchLabels",
+        "data",
+        "selector",
+        "env",
+        "inputs",
+        "outputs",
+    ];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(format!("{FIXTURES}/valid")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut sources = Sources::default();
+        let file = sources.add(name.as_str(), text.as_str());
+        let docs = load::parse(&sources, file, Limits::default()).unwrap();
+        let mut all = Vec::new();
+        for doc in &docs {
+            keys(doc, "", &mut all);
+        }
+        for (pointer, key, line, col) in all {
+            if FREE_FORM
+                .iter()
+                .any(|f| pointer.split('/').any(|s| s == *f))
+                || key == "apiVersion"
+                || key == "kind"
+            {
+                continue;
+            }
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let l = (line - 1) as usize;
+            let c = (col - 1) as usize;
+            let mut edited = lines
+                .clone()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>();
+            let row = &lines[l];
+            if !row[c..].starts_with(&key) {
+                continue; // a flow-style key the simple edit cannot reach
+            }
+            edited[l] = format!("{}{}x{}", &row[..c], key, &row[c + key.len()..]);
+            let (_, diags) = validate_text(&name, &edited.concat());
+            assert!(
+                diags.iter().any(|d| d.span.is_some_and(|s| s.line == line)
+                    && d.message.contains(&format!("`{key}x`"))),
+                "{name}: typo `{key}x` at line {line} not reported at that line: {:?}",
+                diags
+                    .iter()
+                    .map(|d| (&d.message, d.span.map(|s| s.line)))
+                    .collect::<Vec<_>>()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} keys checked");
+}
+
+/// Property test with a fixed budget (20,000 inputs or 20 s; a local run of
+/// 900,000 found nothing): random mutations of the corpus and
+/// random byte soup, alias bombs and deep nesting never panic, never hang
+/// and stay within bounded memory (the loader's limits).
+#[test]
+fn loader_and_validator_survive_any_input() {
+    let mut seeds: Vec<String> = Vec::new();
+    for dir in ["valid", "invalid"] {
+        for entry in std::fs::read_dir(format!("{FIXTURES}/{dir}")).unwrap() {
+            seeds.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+    }
+    seeds.sort();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..9 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
+        bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    seeds.push(bomb);
+    seeds.push("[".repeat(100_000));
+    seeds.push("a:\n b:\n".to_string() + &"- ".repeat(5_000) + "x\n");
+    seeds.push(format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {}}}\n",
+        "{a: ".repeat(500)
+    ));
+    seeds.push("apiVersion: apps/v1\nkind: Deployment\nspec: &s {template: *s}\n".to_string());
+
+    // xorshift: deterministic, no dependency.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    const TOKENS: &[&str] = &[
+        "\n",
+        " ",
+        "  ",
+        "- ",
+        ": ",
+        "---\n",
+        "&a ",
+        "*a",
+        "!!str ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "\"",
+        "'",
+        "|\n",
+        ">-\n",
+        "? ",
+        "#",
+        "\t",
+        "~",
+        "null",
+        "1e9",
+        "0x",
+        "apiVersion: v1\n",
+        "kind: Pod\n",
+        "spec:\n",
+        "\u{feff}",
+        "\\u0000",
+    ];
+    let budget = std::time::Instant::now();
+    let mut cases = 0;
+    // DIFY_GEN_FUZZ_CASES / DIFY_GEN_FUZZ_SECONDS raise the budget for a
+    // longer local run; CI keeps the default.
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (max_cases, seconds) = (
+        env("DIFY_GEN_FUZZ_CASES", 20_000),
+        env("DIFY_GEN_FUZZ_SECONDS", 20),
+    );
+    while cases < max_cases && budget.elapsed() < std::time::Duration::from_secs(seconds) {
+        let seed = &seeds[(rand() as usize) % seeds.len()];
+        let mut text: Vec<u8> = seed.as_bytes().to_vec();
+        for _ in 0..(1 + rand() % 8) {
+            let at = if text.is_empty() {
+                0
+            } else {
+                (rand() as usize) % text.len()
+            };
+            match rand() % 4 {
+                0 => {
+                    let tok = TOKENS[(rand() as usize) % TOKENS.len()];
+                    text.splice(at..at, tok.bytes());
+                }
+                1 if !text.is_empty() => {
+                    let end = (at + (rand() as usize) % 16).min(text.len());
+                    text.drain(at..end);
+                }
+                2 if !text.is_empty() => text[at] = (rand() % 256) as u8,
+                _ => {
+                    let end = (at + (rand() as usize) % 64).min(text.len());
+                    let chunk = text[at..end].to_vec();
+                    text.splice(at..at, chunk);
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&text);
+        let started = std::time::Instant::now();
+        let (_, diags) = validate_text("fuzz.yaml", &text);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "slow input: {text:?}"
+        );
+        for d in diags {
+            assert!(!d.message.is_empty());
+        }
+        cases += 1;
+    }
+    eprintln!("loader and validator survived {cases} mutated inputs");
+    assert!(cases >= 200, "only {cases} cases within the budget");
+}
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The rendered `ha` tree passes `dify-gen validate` as a whole, and a typo
+/// in any of its files fails at that file and line.
+#[test]
+fn rendered_ha_tree_validates_and_typos_fail_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let profile = format!("{ROOT}/profiles/ha.yaml");
+    let run = dify_gen(
+        &[
+            "render",
+            "-f",
+            &profile,
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = dify_gen(&["validate", out.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains(" 0 errors"), "{}", run.stdout);
+
+    let deployment = out.join("kubernetes/deployment-dify-api.yaml");
+    let text = std::fs::read_to_string(&deployment).unwrap();
+    let (line, row) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| {
+            l.trim_start().starts_with("terminationGracePeriodSeconds:")
+                || l.trim_start().starts_with("serviceAccountName:")
+        })
+        .expect("the api Deployment sets a pod-level field");
+    let typo = row.replacen(':', "x:", 1);
+    std::fs::write(&deployment, text.replacen(row, &typo, 1)).unwrap();
+    let run = dify_gen(&["validate", "-o", "json", out.to_str().unwrap()], None);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "V001");
+    assert_eq!(d["line"], line + 1);
+    assert!(d["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("kubernetes/deployment-dify-api.yaml"));
+}
+
+/// `render` validates its own output with the same engine; a finding on a
+/// field that came from the topology points at the topology's line.
+#[test]
+fn render_validation_points_at_the_topology() {
+    use dify_gen::{emit, plan::Plan, render, topology};
+    let mut sources = Sources::default();
+    let profile = format!("{ROOT}/profiles/ha.yaml");
+    let loaded = topology::load(std::slice::from_ref(&profile), &[], &mut sources)
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let plan = Plan::new(&loaded.topology);
+    let mut artifacts = render::render(&plan);
+    let clean = emit::tree(&artifacts);
+    assert!(
+        dify_gen::validate::validate_rendered(&clean, &mut sources, "1.37", Some(&loaded.doc))
+            .is_empty()
+    );
+
+    let api = artifacts
+        .iter_mut()
+        .find(|a| a.doc["kind"] == "Deployment" && a.doc["metadata"]["name"] == "dify-api")
+        .expect("the ha profile renders the api Deployment");
+    api.doc["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
+        "2 Gi".into();
+    api.doc["spec"]["replicas"] = "3".into();
+    let broken = emit::tree(&artifacts);
+    let diags =
+        dify_gen::validate::validate_rendered(&broken, &mut sources, "1.37", Some(&loaded.doc));
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    let profile_text = std::fs::read_to_string(&profile).unwrap();
+    let line_of = |needle: &str, after: &str| {
+        let start = profile_text.find(after).unwrap();
+        profile_text[..start + profile_text[start..].find(needle).unwrap()]
+            .matches('\n')
+            .count() as u32
+            + 1
+    };
+    for d in &diags {
+        let span = d.span.expect("findings carry a span");
+        assert!(
+            sources.name(span.file).ends_with("profiles/ha.yaml"),
+            "{}",
+            d.render(&sources)
+        );
+        assert!(
+            d.path
+                .as_deref()
+                .unwrap_or_default()
+                .contains("(rendered into `kubernetes/deployment-dify-api.yaml:"),
+            "{:?}",
+            d.path
+        );
+        match d.code {
+            "V005" => assert_eq!(span.line, line_of("limits:", "  api:")),
+            "V002" => assert_eq!(span.line, line_of("replicas:", "  api:")),
+            other => panic!("unexpected {other}: {}", d.render(&sources)),
+        }
+    }
+    let shown: String = diags.iter().map(|d| d.render(&sources)).collect();
+    assert!(
+        shown.contains(
+            "= field: spec.replicas (rendered into `kubernetes/deployment-dify-api.yaml:"
+        ),
+        "{shown}"
+    );
+}
