@@ -54,14 +54,20 @@ impl Deployment {
         }
         let conf = root.join("conf");
         fs::create_dir_all(&conf).expect("conf dir");
-        for key in [
-            "redis.conf",
-            "sentinel.conf",
-            "start-redis.sh",
-            "start-sentinel.sh",
-        ] {
+        for key in ["start-redis.sh", "start-sentinel.sh"] {
             write_file(&conf.join(key), rendered.file(key), 0o755);
         }
+        // The one address in the files: listen on 127.0.0.1 only, not on
+        // every interface as in a pod.
+        let redis_conf = rendered.file("redis.conf");
+        assert!(
+            redis_conf.contains("\nbind * -::*\n"),
+            "redis.conf binds every interface"
+        );
+        let redis_conf = redis_conf.replace("\nbind * -::*\n", "\nbind 127.0.0.1\n");
+        write_file(&conf.join("redis.conf"), &redis_conf, 0o644);
+        let sentinel_conf = format!("{}bind 127.0.0.1\n", rendered.file("sentinel.conf"));
+        write_file(&conf.join("sentinel.conf"), &sentinel_conf, 0o644);
         Deployment {
             root: root.to_path_buf(),
             readiness: rendered.redis_readiness.clone(),
