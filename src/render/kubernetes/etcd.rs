@@ -6,18 +6,16 @@
 //! Kubernetes `$(VAR)` expansion. The integration tests run these very
 //! arguments with the etcd program.
 
-use super::labels::{labels, meta, selector};
 use super::pods::resources;
 use super::stateful::{
-    budget, container_security, data_claim, field_env, headless_domain, headless_service,
-    http_probe, member_hosts, placement, pod_security,
+    budget, container_port, container_security, data_claim, field_env, headless_domain,
+    headless_service, http_probe, member_hosts, stateful_set as stateful_set_of, Members,
 };
 use super::ToValue;
 use crate::plan::Plan;
 use crate::topology::PostgresMode;
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec, PodTemplateSpec, VolumeMount};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Container, VolumeMount};
 use serde_json::Value;
 
 pub const COMPONENT: &str = "etcd";
@@ -90,14 +88,6 @@ pub fn args(plan: &Plan) -> Vec<String> {
 
 fn stateful_set(plan: &Plan) -> StatefulSet {
     let etcd = &plan.t.etcd;
-    let name = plan.name(COMPONENT);
-    let (spread, affinity) = placement(plan, COMPONENT, etcd.members);
-    let port = |name: &str, p: u16| ContainerPort {
-        name: Some(name.into()),
-        container_port: i32::from(p),
-        protocol: Some("TCP".into()),
-        ..Default::default()
-    };
     let container = Container {
         name: COMPONENT.into(),
         image: Some(plan.t.images.etcd.clone()),
@@ -106,9 +96,9 @@ fn stateful_set(plan: &Plan) -> StatefulSet {
         args: Some(args(plan)),
         env: Some(vec![field_env("POD_NAME", "metadata.name")]),
         ports: Some(vec![
-            port("client", CLIENT_PORT),
-            port("peer", PEER_PORT),
-            port("metrics", METRICS_PORT),
+            container_port("client", CLIENT_PORT),
+            container_port("peer", PEER_PORT),
+            container_port("metrics", METRICS_PORT),
         ]),
         resources: Some(resources(&etcd.resources)),
         readiness_probe: Some(http_probe("/readyz", "metrics", 10, 5, 3)),
@@ -121,36 +111,21 @@ fn stateful_set(plan: &Plan) -> StatefulSet {
         }]),
         ..Default::default()
     };
-    StatefulSet {
-        metadata: meta(plan, name.clone(), COMPONENT),
-        spec: Some(StatefulSetSpec {
-            replicas: Some(etcd.members as i32),
-            service_name: Some(format!("{name}-headless")),
-            // Members must all start to form the first quorum.
-            pod_management_policy: Some("Parallel".into()),
-            selector: selector(plan, COMPONENT),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(plan, COMPONENT)),
-                    ..Default::default()
-                }),
-                spec: Some(PodSpec {
-                    automount_service_account_token: Some(false),
-                    enable_service_links: Some(false),
-                    security_context: Some(pod_security(UID)),
-                    termination_grace_period_seconds: Some(30),
-                    topology_spread_constraints: spread,
-                    affinity,
-                    containers: vec![container],
-                    ..Default::default()
-                }),
-            },
-            volume_claim_templates: Some(vec![data_claim(
+    stateful_set_of(
+        plan,
+        Members {
+            component: COMPONENT,
+            replicas: etcd.members,
+            uid: UID,
+            container,
+            volumes: Vec::new(),
+            claim: Some(data_claim(
                 etcd.storage.size.as_str(),
                 etcd.storage.class_name.as_ref(),
-            )]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+            )),
+            config_hash: None,
+            service_account: None,
+            grace_seconds: 30,
+        },
+    )
 }

@@ -11,22 +11,23 @@
 //! `DB_HOST` at the managed service.
 
 use super::etcd;
-use super::labels::{labels, meta, selector, selector_labels};
+use super::labels::{labels, meta, selector_labels};
 use super::pods::resources;
 use super::stateful::{
-    budget, config_volume, container_security, data_claim, empty_dir, field_env, headless_service,
-    http_probe, placement, pod_security, service_port,
+    budget, config_volume, container_port, container_security, data_claim, empty_dir, field_env,
+    headless_service, http_probe, pod_security, service_port, stateful_set as stateful_set_of,
+    Members,
 };
 use super::{config_hash, ToValue};
 use crate::plan::{image_tag, Plan};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
 use crate::topology::{Patroni, PostgresMode, SyncMode};
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerPort, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Service,
-    ServiceAccount, ServiceSpec, Volume, VolumeMount,
+    ConfigMap, Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Service, ServiceAccount,
+    ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -307,15 +308,7 @@ fn role_service(plan: &Plan, name: String, role: &str) -> Service {
 }
 
 fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
-    let name = plan.name(COMPONENT);
     let t = plan.t;
-    let (spread, affinity) = placement(plan, COMPONENT, p.members);
-    let port = |name: &str, n: u16| ContainerPort {
-        name: Some(name.into()),
-        container_port: i32::from(n),
-        protocol: Some("TCP".into()),
-        ..Default::default()
-    };
     let mount = |name: &str, path: &str| VolumeMount {
         name: name.into(),
         mount_path: path.into(),
@@ -346,7 +339,10 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
             secret_var("PATRONI_REPLICATION_PASSWORD", &p.replication_password),
             secret_var("DIFY_DB_PASSWORD", &t.postgres.password),
         ]),
-        ports: Some(vec![port("postgresql", PORT), port("patroni", API_PORT)]),
+        ports: Some(vec![
+            container_port("postgresql", PORT),
+            container_port("patroni", API_PORT),
+        ]),
         resources: Some(resources(&p.resources)),
         // Patroni's documented probes: ready when leader or a streaming
         // replica within the lag limit; alive while its loop runs.
@@ -365,56 +361,36 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
         ]),
         ..Default::default()
     };
-    StatefulSet {
-        metadata: meta(plan, name.clone(), COMPONENT),
-        spec: Some(StatefulSetSpec {
-            replicas: Some(p.members as i32),
-            service_name: Some(format!("{name}-headless")),
-            pod_management_policy: Some("Parallel".into()),
-            selector: selector(plan, COMPONENT),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(plan, COMPONENT)),
-                    annotations: Some(BTreeMap::from([(
-                        "dify-gen.io/config-hash".to_string(),
-                        config_hash.to_string(),
-                    )])),
+    stateful_set_of(
+        plan,
+        Members {
+            component: COMPONENT,
+            replicas: p.members,
+            uid: UID,
+            container,
+            volumes: vec![
+                config_volume("patroni", config_map_name(plan), 0o555),
+                empty_dir("tmp"),
+                empty_dir("run"),
+                Volume {
+                    name: "shm".into(),
+                    empty_dir: Some(EmptyDirVolumeSource {
+                        medium: Some("Memory".into()),
+                        size_limit: Some(Quantity("256Mi".into())),
+                    }),
                     ..Default::default()
-                }),
-                spec: Some(PodSpec {
-                    service_account_name: Some(name.clone()),
-                    automount_service_account_token: Some(true),
-                    enable_service_links: Some(false),
-                    security_context: Some(pod_security(UID)),
-                    // Patroni stops PostgreSQL (fast) and hands the lock over.
-                    termination_grace_period_seconds: Some(60),
-                    topology_spread_constraints: spread,
-                    affinity,
-                    containers: vec![container],
-                    volumes: Some(vec![
-                        config_volume("patroni", config_map_name(plan), 0o555),
-                        empty_dir("tmp"),
-                        empty_dir("run"),
-                        Volume {
-                            name: "shm".into(),
-                            empty_dir: Some(EmptyDirVolumeSource {
-                                medium: Some("Memory".into()),
-                                size_limit: Some(Quantity("256Mi".into())),
-                            }),
-                            ..Default::default()
-                        },
-                    ]),
-                    ..Default::default()
-                }),
-            },
-            volume_claim_templates: Some(vec![data_claim(
+                },
+            ],
+            claim: Some(data_claim(
                 p.storage.size.as_str(),
                 p.storage.class_name.as_ref(),
-            )]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+            )),
+            config_hash: Some(config_hash.to_string()),
+            service_account: Some(plan.name(COMPONENT)),
+            // Patroni stops PostgreSQL (fast) and hands the lock over.
+            grace_seconds: 60,
+        },
+    )
 }
 
 /// Connects to the leader Service and passes only when the configured

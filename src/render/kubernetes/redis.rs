@@ -8,23 +8,22 @@
 //! With `mode: external` nothing is rendered here: the plan wires Dify to
 //! the managed service.
 
-use super::labels::{labels, meta, selector};
+use super::labels::meta;
 use super::pods::resources;
 use super::stateful::{
-    budget, config_volume, container_security, data_claim, empty_dir, exec_probe, field_env,
-    headless_domain, headless_service, member_hosts, placement, pod_security,
+    budget, config_volume, container_port, container_security, data_claim, empty_dir, exec_probe,
+    field_env, headless_domain, headless_service, member_hosts, stateful_set as stateful_set_of,
+    Members,
 };
 use super::{config_hash, ToValue};
 use crate::plan::Plan;
 use crate::render::kubernetes::config::secret_var;
 use crate::render::templates;
 use crate::topology::{RedisMode, RedisSentinel, Resources};
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerPort, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Volume,
-    VolumeMount,
+    ConfigMap, Container, PersistentVolumeClaim, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -210,8 +209,6 @@ struct Member<'a> {
 }
 
 fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
-    let name = plan.name(m.component);
-    let (spread, affinity) = placement(plan, m.component, m.replicas);
     let mut mounts = vec![
         VolumeMount {
             name: "config".into(),
@@ -253,12 +250,7 @@ fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
             field_env("POD_NAME", "metadata.name"),
             secret_var("REDIS_PASSWORD", &plan.t.redis.password),
         ]),
-        ports: Some(vec![ContainerPort {
-            name: Some(m.port.0.into()),
-            container_port: i32::from(m.port.1),
-            protocol: Some("TCP".into()),
-            ..Default::default()
-        }]),
+        ports: Some(vec![container_port(m.port.0, m.port.1)]),
         resources: Some(resources(m.resources)),
         readiness_probe: Some(exec_probe(&m.ready, 10, 5, 3)),
         liveness_probe: Some(exec_probe(&m.alive, 20, 5, 6)),
@@ -266,37 +258,18 @@ fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
         volume_mounts: Some(mounts),
         ..Default::default()
     };
-    StatefulSet {
-        metadata: meta(plan, name.clone(), m.component),
-        spec: Some(StatefulSetSpec {
-            replicas: Some(m.replicas as i32),
-            service_name: Some(format!("{name}-headless")),
-            pod_management_policy: Some("Parallel".into()),
-            selector: selector(plan, m.component),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(plan, m.component)),
-                    annotations: Some(BTreeMap::from([(
-                        "dify-gen.io/config-hash".to_string(),
-                        config_hash.to_string(),
-                    )])),
-                    ..Default::default()
-                }),
-                spec: Some(PodSpec {
-                    automount_service_account_token: Some(false),
-                    enable_service_links: Some(false),
-                    security_context: Some(pod_security(UID)),
-                    termination_grace_period_seconds: Some(30),
-                    topology_spread_constraints: spread,
-                    affinity,
-                    containers: vec![container],
-                    volumes: Some(volumes),
-                    ..Default::default()
-                }),
-            },
-            volume_claim_templates: m.claim.map(|c| vec![c]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    stateful_set_of(
+        plan,
+        Members {
+            component: m.component,
+            replicas: m.replicas,
+            uid: UID,
+            container,
+            volumes,
+            claim: m.claim,
+            config_hash: Some(config_hash.to_string()),
+            service_account: None,
+            grace_seconds: 30,
+        },
+    )
 }

@@ -2,16 +2,17 @@
 //! headless Services, placement across zones and nodes, quorum-aware
 //! disruption budgets, restricted security contexts and small env helpers.
 
-use super::labels::{meta, selector, selector_labels};
+use super::labels::{labels, meta, selector, selector_labels};
 use super::pods::{HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMapVolumeSource, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, Probe,
-    SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec, TopologySpreadConstraint,
-    Volume, VolumeResourceRequirements, WeightedPodAffinityTerm,
+    Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvVar, EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec,
+    TopologySpreadConstraint, Volume, VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -251,4 +252,71 @@ pub fn member_hosts(plan: &Plan, workload: &str, members: u32) -> Vec<String> {
 /// `<workload>-headless.<namespace>.svc.cluster.local`.
 pub fn headless_domain(plan: &Plan, workload: &str) -> String {
     format!("{workload}-headless.{}.svc.cluster.local", plan.namespace)
+}
+
+/// A named TCP container port.
+pub fn container_port(name: &str, port: u16) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(port),
+        protocol: Some("TCP".into()),
+        ..Default::default()
+    }
+}
+
+/// What differs between the data layer's StatefulSets.
+pub struct Members {
+    pub component: &'static str,
+    pub replicas: u32,
+    /// The image's own user.
+    pub uid: i64,
+    pub container: Container,
+    pub volumes: Vec<Volume>,
+    pub claim: Option<PersistentVolumeClaim>,
+    /// Hash of the ConfigMap the pods read, so a change rolls them.
+    pub config_hash: Option<String>,
+    /// A ServiceAccount whose token is mounted; `None` mounts none.
+    pub service_account: Option<String>,
+    pub grace_seconds: i64,
+}
+
+/// A StatefulSet behind `<name>-headless`, its members started in parallel
+/// (a quorum must form before any member is ready) and placed by
+/// [`placement`].
+pub fn stateful_set(plan: &Plan, m: Members) -> StatefulSet {
+    let name = plan.name(m.component);
+    let (spread, affinity) = placement(plan, m.component, m.replicas);
+    StatefulSet {
+        metadata: meta(plan, name.clone(), m.component),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(m.replicas as i32),
+            service_name: Some(format!("{name}-headless")),
+            pod_management_policy: Some("Parallel".into()),
+            selector: selector(plan, m.component),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, m.component)),
+                    annotations: m.config_hash.map(|hash| {
+                        BTreeMap::from([("dify-gen.io/config-hash".to_string(), hash)])
+                    }),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    automount_service_account_token: Some(m.service_account.is_some()),
+                    service_account_name: m.service_account,
+                    enable_service_links: Some(false),
+                    security_context: Some(pod_security(m.uid)),
+                    termination_grace_period_seconds: Some(m.grace_seconds),
+                    topology_spread_constraints: spread,
+                    affinity,
+                    containers: vec![m.container],
+                    volumes: (!m.volumes.is_empty()).then_some(m.volumes),
+                    ..Default::default()
+                }),
+            },
+            volume_claim_templates: m.claim.map(|c| vec![c]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
