@@ -41,6 +41,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/redis/sentinel.conf.j2"),
     ),
     (
+        "redis/find-master.sh.j2",
+        include_str!("../../templates/redis/find-master.sh.j2"),
+    ),
+    (
         "redis/start-redis.sh.j2",
         include_str!("../../templates/redis/start-redis.sh.j2"),
     ),
