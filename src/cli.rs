@@ -43,7 +43,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct TopologyArgs {
     /// Topology file; repeat to layer (later files win); `-` reads stdin.
-    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<String>,
     /// Override a field, e.g. `--set components.api.replicas=5` (value is YAML).
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -74,30 +74,9 @@ pub struct ValidateArgs {
     /// Manifests to validate: files, directories (*.yaml, *.yml, *.json) or `-` for stdin
     #[command(flatten)]
     pub manifests: crate::validate::cli::ManifestArgs,
-    /// Topology file to check; repeat to layer (later files win); `-` reads stdin.
-    #[arg(short = 'f', long = "filename", value_name = "FILE")]
-    pub files: Vec<String>,
-    /// Override a topology field, e.g. `--set components.api.replicas=5` (value is YAML).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Treat topology warnings as errors.
-    #[arg(long)]
-    pub strict: bool,
-    /// How to print topology findings.
-    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
-    pub diagnostics_format: DiagnosticsFormat,
-}
-
-impl ValidateArgs {
-    /// The topology half of the arguments, when `-f` was given.
-    pub fn topology(&self) -> Option<TopologyArgs> {
-        (!self.files.is_empty()).then(|| TopologyArgs {
-            files: self.files.clone(),
-            sets: self.sets.clone(),
-            strict: self.strict,
-            diagnostics_format: self.diagnostics_format,
-        })
-    }
+    /// A topology to check (`-f`), beside or instead of manifests.
+    #[command(flatten)]
+    pub topology: TopologyArgs,
 }
 
 #[derive(Args, Debug)]

@@ -21,12 +21,12 @@ pub fn run(cli: Cli) -> i32 {
             &args.kube_version,
         ),
         Command::Validate(args) => {
-            let topology = args.topology();
+            let topology = (!args.topology.files.is_empty()).then_some(&args.topology);
             if topology.is_none() && args.manifests.paths.is_empty() {
                 eprintln!("error: give manifests to validate (PATH..., `-` for stdin) or a topology with `-f FILE`");
                 return EXIT_USAGE;
             }
-            let mut code = topology.map_or(EXIT_OK, |t| validate_cmd(&t));
+            let mut code = topology.map_or(EXIT_OK, validate_cmd);
             if !args.manifests.paths.is_empty() && code != EXIT_USAGE {
                 code = code.max(crate::validate::cli::run(&args.manifests));
             }

@@ -384,15 +384,21 @@ fn container_security(kind: Kind) -> SecurityContext {
             ..Default::default()
         };
     }
+    // Everything a program writes goes to an emptyDir (see `volumes`): the
+    // plugin daemon builds plugin environments under `/app/storage/cwd` and
+    // keeps uv's and pip's caches under `HOME=/tmp`.
+    restricted_container()
+}
+
+/// The `restricted` container context every pod but the sandbox uses: no
+/// privilege escalation, no capabilities, read-only root, never root.
+pub(super) fn restricted_container() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
         capabilities: Some(Capabilities {
             drop: Some(vec!["ALL".into()]),
             ..Default::default()
         }),
-        // Everything a program writes goes to an emptyDir (see `volumes`):
-        // the plugin daemon builds plugin environments under
-        // `/app/storage/cwd` and keeps uv's and pip's caches under `HOME=/tmp`.
         read_only_root_filesystem: Some(true),
         run_as_non_root: Some(true),
         ..Default::default()

@@ -3,15 +3,16 @@
 //! disruption budgets, restricted security contexts and small env helpers.
 
 use super::labels::{labels, meta, selector, selector_labels};
+pub(super) use super::pods::restricted_container as container_security;
 use super::pods::{HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvVar, EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    Affinity, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
+    EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec,
+    PodTemplateSpec, Probe, SeccompProfile, Service, ServicePort, ServiceSpec,
     TopologySpreadConstraint, Volume, VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
@@ -137,19 +138,6 @@ pub fn pod_security(uid: i64) -> PodSecurityContext {
             type_: "RuntimeDefault".into(),
             ..Default::default()
         }),
-        ..Default::default()
-    }
-}
-
-pub fn container_security() -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".into()]),
-            ..Default::default()
-        }),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(true),
         ..Default::default()
     }
 }
