@@ -16,6 +16,7 @@ const CASES: &[(&str, &str, bool)] = &[
     ("quorum_sentinel_minority", "T202", false),
     ("quorum_sync_standbys", "T202", true),
     ("zones_for_quorum", "T203", false),
+    ("zones_for_quorum_one_zone", "T203", false),
     ("spread_one_zone", "T108", false),
     ("singleton_replicas", "T103", true),
     ("singleton_rolling", "T103", true),

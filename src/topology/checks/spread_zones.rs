@@ -7,7 +7,8 @@
 //! Quorum members (etcd, Sentinel) spread over zones too, at most
 //! `ceil(members / zones)` per zone; if that many is more than the quorum
 //! can lose, the loss of the fullest zone takes the quorum with it (three
-//! etcd members over two zones). Fix: list a third zone, or add members.
+//! etcd members over two zones, or any quorum in a single zone). Fix: list a
+//! third zone, or add members.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
@@ -41,7 +42,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             );
         }
     }
-    if zones.len() >= 2 {
+    if !zones.is_empty() {
         for q in quorums(cx.t) {
             let pointer = match q.component {
                 "etcd" => "/etcd/members",
@@ -54,13 +55,20 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     cx.warning(
                         codes::T_ZONES_FOR_QUORUM,
                         "/zones",
-                        format!(
-                            "`{}` puts up to {fullest} of its {} members in one of {} zones, but loses its quorum with {} gone",
-                            q.component,
-                            q.members,
-                            zones.len(),
-                            q.tolerates() + 1
-                        ),
+                        if zones.len() == 1 {
+                            format!(
+                                "`{}` has all {} members in the one zone listed, so losing that zone loses its quorum",
+                                q.component, q.members
+                            )
+                        } else {
+                            format!(
+                                "`{}` puts up to {fullest} of its {} members in one of {} zones, but loses its quorum with {} gone",
+                                q.component,
+                                q.members,
+                                zones.len(),
+                                q.tolerates() + 1
+                            )
+                        },
                     )
                     .help(format!("list at least 3 zones, or change `{}`", crate::load::dotted(pointer))),
                 );
