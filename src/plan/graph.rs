@@ -109,6 +109,17 @@ fn peer_of_host(host: &str) -> Peer {
 }
 
 /// Every edge of the release, sorted, without repeats.
+/// A TCP edge to one port.
+fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
+    Edge {
+        from: from.clone(),
+        to: to.clone(),
+        protocol: Protocol::Tcp,
+        port,
+        end_port: None,
+    }
+}
+
 pub fn edges(t: &Topology) -> Vec<Edge> {
     let mut out = Vec::new();
     let mut tcp = |from: &Peer, to: Peer, port: u16| {
@@ -224,13 +235,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 (&etcd, &etcd, ETCD_CLIENT_PORT),
                 (&etcd, &etcd, ETCD_PEER_PORT),
             ]
-            .map(|(from, to, port)| Edge {
-                from: from.clone(),
-                to: to.clone(),
-                protocol: Protocol::Tcp,
-                port,
-                end_port: None,
-            }),
+            .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
         // Patroni's role callback labels its pod through the API.
         out.push(Edge {
@@ -251,13 +256,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 (&sen, &redis, REDIS_PORT),
                 (&sen, &sen, SENTINEL_PORT),
             ]
-            .map(|(from, to, port)| Edge {
-                from: from.clone(),
-                to: to.clone(),
-                protocol: Protocol::Tcp,
-                port,
-                end_port: None,
-            }),
+            .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
     }
 

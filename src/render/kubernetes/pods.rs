@@ -468,7 +468,31 @@ fn spread_constraints(
     component: &str,
     spread: Spread,
 ) -> Vec<TopologySpreadConstraint> {
-    let c = |key: &str, hard: bool| TopologySpreadConstraint {
+    // `pod-template-hash` counts only the current ReplicaSet's pods, so a
+    // rolling update is not skewed by the pods it is replacing.
+    let c = |key: &str, hard: bool| {
+        let mut c = spread_constraint(plan, component, key, hard);
+        c.match_label_keys = Some(vec!["pod-template-hash".into()]);
+        c
+    };
+    let multi_zone = plan.t.zones.len() > 1;
+    match spread {
+        Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
+        Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
+        Spread::Host => vec![c(HOST_KEY, true)],
+        Spread::None => vec![],
+    }
+}
+
+/// One `maxSkew: 1` spread constraint over `key`, hard (`DoNotSchedule`)
+/// or soft (`ScheduleAnyway`).
+pub(super) fn spread_constraint(
+    plan: &Plan,
+    component: &str,
+    key: &str,
+    hard: bool,
+) -> TopologySpreadConstraint {
+    TopologySpreadConstraint {
         max_skew: 1,
         topology_key: key.into(),
         when_unsatisfiable: if hard {
@@ -478,15 +502,7 @@ fn spread_constraints(
         }
         .into(),
         label_selector: Some(selector(plan, component)),
-        match_label_keys: Some(vec!["pod-template-hash".into()]),
         ..Default::default()
-    };
-    let multi_zone = plan.t.zones.len() > 1;
-    match spread {
-        Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
-        Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
-        Spread::Host => vec![c(HOST_KEY, true)],
-        Spread::None => vec![],
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::labels::{labels, meta, selector, selector_labels};
 pub(super) use super::pods::restricted_container as container_security;
-use super::pods::{HOST_KEY, ZONE_KEY};
+use super::pods::{spread_constraint, HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
@@ -84,18 +84,7 @@ pub fn placement(
     if members < 2 {
         return (None, None);
     }
-    let spread = |key: &str, hard: bool| TopologySpreadConstraint {
-        max_skew: 1,
-        topology_key: key.into(),
-        when_unsatisfiable: if hard {
-            "DoNotSchedule"
-        } else {
-            "ScheduleAnyway"
-        }
-        .into(),
-        label_selector: Some(selector(plan, component)),
-        ..Default::default()
-    };
+    let spread = |key: &str, hard: bool| spread_constraint(plan, component, key, hard);
     let mut constraints = Vec::new();
     if plan.t.zones.len() > 1 {
         constraints.push(spread(ZONE_KEY, true));
