@@ -61,27 +61,22 @@ pub fn set_overlay(arg: &str, sources: &mut Sources) -> Result<Node, Vec<Diagnos
         )]);
     };
     let file = sources.add(format!("--set {path}"), value);
+    // An empty value (`--set ingress.tls=`) is null, which removes the field.
+    let null = Node {
+        value: Value::Null,
+        span: Span {
+            file,
+            line: 1,
+            col: 1,
+            len: 1,
+        },
+    };
     let value_node = if value.trim().is_empty() {
-        Node {
-            value: Value::Null,
-            span: Span {
-                file,
-                line: 1,
-                col: 1,
-                len: 1,
-            },
-        }
+        null
     } else {
-        let mut docs = load::parse(sources, file, load::Limits::default())?;
-        docs.pop().unwrap_or(Node {
-            value: Value::Null,
-            span: Span {
-                file,
-                line: 1,
-                col: 1,
-                len: 1,
-            },
-        })
+        load::parse(sources, file, load::Limits::default())?
+            .pop()
+            .unwrap_or(null)
     };
     let keys: Vec<&str> = path.split('.').collect();
     if keys.iter().any(|k| k.is_empty()) {

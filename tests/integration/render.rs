@@ -92,15 +92,8 @@ fn env(container: &Value, name: &str) -> Option<String> {
 #[test]
 fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     let objects = stream("ha");
-    for c in [
-        "api",
-        "worker",
-        "beat",
-        "web",
-        "sandbox",
-        "plugin-daemon",
-        "ssrf-proxy",
-    ] {
+    // The Deployments: every Dify component but the migration Job.
+    for c in COMPONENTS.iter().take_while(|c| **c != "migration") {
         find(&objects, "Deployment", &format!("dify-{c}"));
     }
     let beat = find(&objects, "Deployment", "dify-beat");
