@@ -4,7 +4,8 @@
 //! The whole-process comparison with kubernetes-validate is
 //! `scripts/bench-validate.sh`.
 
-use dify_gen::load::{self, Limits, Sources};
+use dify_gen::load::{self, Limits};
+use dify_gen::source::Sources;
 use dify_gen::validate::{validate_documents, ValidateOptions};
 use std::time::Instant;
 

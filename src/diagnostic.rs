@@ -7,7 +7,7 @@
 
 pub mod codes;
 
-use crate::load::{Sources, Span};
+use crate::source::{Sources, Span};
 use serde::Serialize;
 use std::fmt::Write as _;
 

@@ -6,10 +6,14 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod dify;
 pub mod emit;
 pub mod load;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod run;
+pub mod secret_scan;
+pub mod source;
 pub mod topology;
 pub mod validate;

@@ -4,8 +4,9 @@ use crate::cli::{
     Cli, Command, DiagnosticsFormat, InitArgs, PlanArgs, ReportFormat, SchemaFormat, TopologyArgs,
 };
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
-use crate::load::Sources;
+use crate::pipeline::Refused;
 use crate::plan::Plan;
+use crate::source::Sources;
 use crate::{emit, render, topology};
 use std::io::Write as _;
 
@@ -56,9 +57,9 @@ pub fn run(cli: Cli) -> i32 {
 /// Loads and checks a topology, printing findings. `None` means stop with
 /// the returned exit code.
 fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loaded, i32> {
-    match topology::load(&args.files, &args.sets, sources) {
+    match crate::pipeline::checked(&args.files, &args.sets, sources) {
         Ok(loaded) => {
-            let mut warnings = loaded.warnings.clone();
+            let mut warnings = loaded.findings.clone();
             if args.strict {
                 for w in &mut warnings {
                     w.severity = Severity::Error;
@@ -94,31 +95,25 @@ fn render_cmd(
         Ok(l) => l,
         Err(code) => return code,
     };
-    let plan = Plan::new(&loaded.topology);
-    let artifacts = render::render(&plan);
-    // The secret firewall: nothing is written if the output holds a secret.
-    let leaks = render::firewall::scan(&artifacts);
-    if !leaks.is_empty() {
-        report(&leaks, &sources, args.diagnostics_format);
-        return EXIT_FINDINGS;
-    }
-    // Nothing is written unless the whole output passes the same strict
-    // validation as `dify-gen validate`.
-    let rendered = emit::tree(&artifacts);
-    let findings = crate::validate::validate_rendered(
-        &rendered,
-        &mut sources,
-        kube_version,
-        Some(&loaded.doc),
-    );
-    if findings.iter().any(Diagnostic::is_error) {
-        report(&findings, &sources, args.diagnostics_format);
-        eprintln!("error: rendered output fails validation; nothing was written");
-        return EXIT_FINDINGS;
-    }
+    let out = match crate::pipeline::rendered(&loaded, render::FAMILIES, &mut sources, kube_version)
+    {
+        Ok(out) => out,
+        // The secret firewall: nothing is written if the output holds a secret.
+        Err(Refused::Leaks(leaks)) => {
+            report(&leaks, &sources, args.diagnostics_format);
+            return EXIT_FINDINGS;
+        }
+        // Nothing is written unless the whole output passes the same strict
+        // validation as `dify-gen validate`.
+        Err(Refused::Invalid(findings)) => {
+            report(&findings, &sources, args.diagnostics_format);
+            eprintln!("error: rendered output fails validation; nothing was written");
+            return EXIT_FINDINGS;
+        }
+    };
     match output_dir {
-        None => io_exit(emit::write_stdout(&emit::stream(&artifacts))),
-        Some(dir) => match emit::write_dir(dir, &rendered) {
+        None => io_exit(emit::write_stdout(&emit::stream(&out.artifacts))),
+        Some(dir) => match emit::write_dir(dir, &out.files) {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 let d = Diagnostic::error(

@@ -8,7 +8,7 @@
 
 pub mod yaml;
 
-use crate::render::{Artifact, Family};
+use crate::render::{Artifact, Content, File, Format, OBJECTS_DIR};
 use serde_json::json;
 use std::fs;
 use std::io::{self, Write};
@@ -21,10 +21,12 @@ const MARKER: &str = ".dify-gen";
 /// The Kubernetes objects as one `---`-separated stream.
 pub fn stream(artifacts: &[Artifact]) -> String {
     let mut out = String::from(HEADER);
-    for a in artifacts.iter().filter(|a| a.family == Family::Kubernetes) {
-        out.push_str("---\n");
-        out.push_str(&format!("# Source: {}\n", a.path()));
-        out.push_str(&yaml::to_string(&a.doc));
+    for a in artifacts {
+        if let Content::Object(doc) = &a.content {
+            out.push_str("---\n");
+            out.push_str(&format!("# Source: {}\n", a.path));
+            out.push_str(&yaml::to_string(doc));
+        }
     }
     out
 }
@@ -41,16 +43,21 @@ pub fn write_stdout(text: &str) -> io::Result<()> {
     }
 }
 
-/// Every file of the tree, by relative path, in path order.
-pub fn tree(artifacts: &[Artifact]) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = artifacts
+/// Every file of the tree, in path order.
+pub fn tree(artifacts: &[Artifact]) -> Vec<File> {
+    let mut files: Vec<File> = artifacts
         .iter()
-        .map(|a| (a.path(), format!("{HEADER}{}", yaml::to_string(&a.doc))))
+        .map(|a| File {
+            path: a.path.clone(),
+            text: text(&a.content),
+            format: a.content.format(),
+        })
         .collect();
+    let prefix = format!("{OBJECTS_DIR}/");
     let resources: Vec<&str> = artifacts
         .iter()
-        .filter(|a| a.family == Family::Kubernetes)
-        .map(|a| a.file.as_str())
+        .filter(|a| matches!(a.content, Content::Object(_)))
+        .filter_map(|a| a.path.strip_prefix(&prefix))
         .collect();
     if !resources.is_empty() {
         let kustomization = json!({
@@ -58,21 +65,35 @@ pub fn tree(artifacts: &[Artifact]) -> Vec<(String, String)> {
             "kind": "Kustomization",
             "resources": resources,
         });
-        files.push((
-            "kubernetes/kustomization.yaml".into(),
-            format!("{HEADER}{}", yaml::to_string(&kustomization)),
-        ));
+        files.push(File {
+            path: format!("{OBJECTS_DIR}/kustomization.yaml"),
+            text: text(&Content::Yaml(kustomization)),
+            format: Format::Yaml,
+        });
     }
-    files.push((
-        MARKER.into(),
-        "This directory is written by dify-gen and replaced whole on each render.\n".into(),
-    ));
-    files.sort();
+    files.push(File {
+        path: MARKER.into(),
+        text: "This directory is written by dify-gen and replaced whole on each render.\n".into(),
+        format: Format::Text,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
+/// The bytes of a file: YAML documents with dify-gen's header comment, JSON
+/// as it is (JSON has no comments), text as the family wrote it.
+pub fn text(content: &Content) -> String {
+    match content {
+        Content::Object(doc) | Content::Yaml(doc) => format!("{HEADER}{}", yaml::to_string(doc)),
+        Content::Json(doc) => {
+            serde_json::to_string_pretty(doc).expect("JSON documents serialise") + "\n"
+        }
+        Content::Text(text) => text.clone(),
+    }
+}
+
 /// Writes the tree to `dir`, replacing what dify-gen wrote there before.
-pub fn write_dir(dir: &Path, files: &[(String, String)]) -> io::Result<()> {
+pub fn write_dir(dir: &Path, files: &[File]) -> io::Result<()> {
     if dir.exists() && !replaceable(dir)? {
         return Err(io::Error::other(format!(
             "refusing to replace `{}`: it is not empty and was not written by dify-gen (no `{MARKER}` file)",
@@ -90,7 +111,7 @@ pub fn write_dir(dir: &Path, files: &[(String, String)]) -> io::Result<()> {
     let staging = parent.join(format!(".{base}.dify-gen-new-{}", std::process::id()));
     let old = parent.join(format!(".{base}.dify-gen-old-{}", std::process::id()));
     let result = (|| {
-        for (path, text) in files {
+        for File { path, text, .. } in files {
             let target = staging.join(path);
             if let Some(p) = target.parent() {
                 fs::create_dir_all(p)?;

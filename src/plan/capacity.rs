@@ -15,7 +15,7 @@
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
 
 use super::quorum::quorums;
-use super::Kind;
+use crate::dify::{data_layer, Kind};
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -66,7 +66,7 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     let mut out: Vec<Group> = Kind::DEPLOYMENTS
         .into_iter()
         .map(|kind| {
-            let c = super::component(t, kind);
+            let c = t.components.get(kind);
             Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread))
         })
         .filter(|g| g.replicas > 0)
@@ -87,12 +87,12 @@ pub fn groups(t: &Topology) -> Vec<Group> {
         out.push(g);
     };
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
-        stateful("postgres", p.members, &p.resources);
-        stateful("etcd", t.etcd.members, &t.etcd.resources);
+        stateful(data_layer::POSTGRES, p.members, &p.resources);
+        stateful(data_layer::ETCD, t.etcd.members, &t.etcd.resources);
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
-        stateful("redis", 1 + s.replicas, &s.resources);
-        stateful("sentinel", s.sentinels, &s.sentinel_resources);
+        stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
+        stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources);
     }
     out
 }

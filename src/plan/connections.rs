@@ -8,7 +8,7 @@
 //! components count at their `maxReplicas`, and the migration Job counts
 //! too, because it runs while the old pods still serve.
 
-use super::{component, Kind};
+use crate::dify::Kind;
 use crate::topology::{PostgresMode, Topology};
 use serde::Serialize;
 
@@ -52,7 +52,7 @@ impl ConnectionBudget {
 pub fn budget(t: &Topology) -> ConnectionBudget {
     let pool = t.postgres.pool.size + t.postgres.pool.max_overflow;
     let pods = |kind: Kind| {
-        let c = component(t, kind);
+        let c = t.components.get(kind);
         c.autoscaling
             .as_ref()
             .map_or(c.replicas, |a| a.max_replicas.max(c.replicas))

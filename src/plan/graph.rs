@@ -7,20 +7,9 @@
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
 
-use super::Kind;
-use crate::render::kubernetes::config::{
-    API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT,
-};
+use crate::dify::{data_layer, ports, Kind};
 use crate::topology::{PostgresMode, RedisMode, Topology};
 use serde::Serialize;
-
-pub const POSTGRES_PORT: u16 = 5432;
-pub const PATRONI_PORT: u16 = 8008;
-pub const ETCD_CLIENT_PORT: u16 = 2379;
-pub const ETCD_PEER_PORT: u16 = 2380;
-pub const REDIS_PORT: u16 = 6379;
-pub const SENTINEL_PORT: u16 = 26379;
-pub const DNS_PORT: u16 = 53;
 
 /// One end of an edge.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,10 +66,14 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Kind::DEPLOYMENTS.iter().map(|k| k.label()).collect();
     out.push(Kind::Migration.label());
     if t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some() {
-        out.extend(["postgres", "postgres-check", "etcd"]);
+        out.extend([
+            data_layer::POSTGRES,
+            data_layer::POSTGRES_CHECK,
+            data_layer::ETCD,
+        ]);
     }
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
-        out.extend(["redis", "sentinel"]);
+        out.extend([data_layer::REDIS, data_layer::SENTINEL]);
     }
     out.sort_unstable();
     out
@@ -137,9 +130,9 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
 
     // The entry: Dify's nginx routes, as the ingress controller serves them.
     for (kind, port) in [
-        (Kind::Web, WEB_PORT),
-        (Kind::Api, API_PORT),
-        (Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
+        (Kind::Web, ports::WEB),
+        (Kind::Api, ports::API),
+        (Kind::PluginDaemon, ports::PLUGIN_DAEMON),
     ] {
         tcp(&Peer::Entry, c(kind), port);
     }
@@ -155,13 +148,21 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     for kind in database_clients {
         let from = c(kind);
         match (&t.postgres.external, patroni) {
-            (_, true) => tcp(&from, Peer::Component("postgres"), POSTGRES_PORT),
+            (_, true) => tcp(
+                &from,
+                Peer::Component(data_layer::POSTGRES),
+                ports::POSTGRES,
+            ),
             (Some(ext), false) => tcp(&from, peer_of_host(&ext.host), ext.port as u16),
             (None, false) => {}
         }
         if sentinel {
-            tcp(&from, Peer::Component("redis"), REDIS_PORT);
-            tcp(&from, Peer::Component("sentinel"), SENTINEL_PORT);
+            tcp(&from, Peer::Component(data_layer::REDIS), ports::REDIS);
+            tcp(
+                &from,
+                Peer::Component(data_layer::SENTINEL),
+                ports::SENTINEL,
+            );
         } else if let Some(ext) = &t.redis.external {
             if ext.sentinels.is_empty() {
                 tcp(&from, peer_of_host(&ext.host), ext.port as u16);
@@ -171,7 +172,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                     tcp(&from, peer_of_host(&host), port);
                 }
                 // Sentinel hands out the master's address: any data node.
-                tcp(&from, Peer::Anywhere, REDIS_PORT);
+                tcp(&from, Peer::Anywhere, ports::REDIS);
             }
         }
     }
@@ -191,9 +192,9 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     }
     for kind in [Kind::Api, Kind::Worker] {
         let from = c(kind);
-        tcp(&from, c(Kind::Sandbox), SANDBOX_PORT);
-        tcp(&from, c(Kind::PluginDaemon), PLUGIN_DAEMON_PORT);
-        tcp(&from, c(Kind::SsrfProxy), PROXY_PORT);
+        tcp(&from, c(Kind::Sandbox), ports::SANDBOX);
+        tcp(&from, c(Kind::PluginDaemon), ports::PLUGIN_DAEMON);
+        tcp(&from, c(Kind::SsrfProxy), ports::SSRF_PROXY);
         for (host, port) in &vector {
             tcp(&from, peer_of_host(host), *port);
         }
@@ -203,13 +204,13 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     // The plugin daemon calls back into api, and out to plugin storage,
     // the marketplace, model providers and PyPI (plugin installs).
     let daemon = c(Kind::PluginDaemon);
-    tcp(&daemon, c(Kind::Api), API_PORT);
+    tcp(&daemon, c(Kind::Api), ports::API);
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
 
     // Untrusted code reaches the network only through the SSRF proxy,
     // which reaches only public addresses, on the ports squid allows.
-    tcp(&c(Kind::Sandbox), c(Kind::SsrfProxy), PROXY_PORT);
+    tcp(&c(Kind::Sandbox), c(Kind::SsrfProxy), ports::SSRF_PROXY);
     let proxy = c(Kind::SsrfProxy);
     tcp(&proxy, Peer::Internet, 80);
     tcp(&proxy, Peer::Internet, 443);
@@ -223,17 +224,21 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
 
     // The data layer among itself.
     if patroni {
-        let pg = Peer::Component("postgres");
-        let etcd = Peer::Component("etcd");
+        let pg = Peer::Component(data_layer::POSTGRES);
+        let etcd = Peer::Component(data_layer::ETCD);
         out.extend(
             [
-                (&pg, &pg, POSTGRES_PORT),
-                (&pg, &pg, PATRONI_PORT),
+                (&pg, &pg, ports::POSTGRES),
+                (&pg, &pg, ports::PATRONI),
                 // The replication-check Job asks the leader.
-                (&Peer::Component("postgres-check"), &pg, POSTGRES_PORT),
-                (&pg, &etcd, ETCD_CLIENT_PORT),
-                (&etcd, &etcd, ETCD_CLIENT_PORT),
-                (&etcd, &etcd, ETCD_PEER_PORT),
+                (
+                    &Peer::Component(data_layer::POSTGRES_CHECK),
+                    &pg,
+                    ports::POSTGRES,
+                ),
+                (&pg, &etcd, ports::ETCD_CLIENT),
+                (&etcd, &etcd, ports::ETCD_CLIENT),
+                (&etcd, &etcd, ports::ETCD_PEER),
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
@@ -247,14 +252,14 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
         });
     }
     if sentinel {
-        let redis = Peer::Component("redis");
-        let sen = Peer::Component("sentinel");
+        let redis = Peer::Component(data_layer::REDIS);
+        let sen = Peer::Component(data_layer::SENTINEL);
         out.extend(
             [
-                (&redis, &redis, REDIS_PORT),
-                (&redis, &sen, SENTINEL_PORT),
-                (&sen, &redis, REDIS_PORT),
-                (&sen, &sen, SENTINEL_PORT),
+                (&redis, &redis, ports::REDIS),
+                (&redis, &sen, ports::SENTINEL),
+                (&sen, &redis, ports::REDIS),
+                (&sen, &sen, ports::SENTINEL),
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
@@ -267,7 +272,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 from: Peer::Component(component),
                 to: Peer::Dns,
                 protocol,
-                port: DNS_PORT,
+                port: ports::DNS,
                 end_port: None,
             });
         }

@@ -11,77 +11,24 @@
 //! [`connections`] (the PostgreSQL connection budget), [`backup`],
 //! [`graph`] (who talks to whom, for NetworkPolicies) and [`probes`]
 //! (probe timings shared by the renderer and the checks); [`report`]
-//! prints them for `dify-gen plan`.
+//! prints them for `dify-gen plan`, and [`checks`] judges them, at the
+//! topology lines they come from.
 
 pub mod backup;
 pub mod capacity;
+pub mod checks;
 pub mod connections;
 pub mod graph;
 pub mod probes;
 pub mod quorum;
 pub mod report;
 
+use crate::dify::{data_layer, Kind};
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
     UpdateStrategy,
 };
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    Api,
-    Worker,
-    Beat,
-    Web,
-    Sandbox,
-    PluginDaemon,
-    SsrfProxy,
-    Migration,
-}
-
-impl Kind {
-    pub const DEPLOYMENTS: [Kind; 7] = [
-        Kind::Api,
-        Kind::Worker,
-        Kind::Beat,
-        Kind::Web,
-        Kind::Sandbox,
-        Kind::PluginDaemon,
-        Kind::SsrfProxy,
-    ];
-
-    /// The `app.kubernetes.io/component` label and the object name suffix.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Api => "api",
-            Kind::Worker => "worker",
-            Kind::Beat => "beat",
-            Kind::Web => "web",
-            Kind::Sandbox => "sandbox",
-            Kind::PluginDaemon => "plugin-daemon",
-            Kind::SsrfProxy => "ssrf-proxy",
-            Kind::Migration => "migration",
-        }
-    }
-
-    /// Its key under `components` in the topology.
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::PluginDaemon => "pluginDaemon",
-            Kind::SsrfProxy => "ssrfProxy",
-            other => other.label(),
-        }
-    }
-
-    /// Whether the process runs Dify's backend (`MODE` selects the role).
-    pub fn is_backend(self) -> bool {
-        matches!(
-            self,
-            Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration
-        )
-    }
-}
 
 /// How a workload may be disrupted voluntarily (drains, upgrades).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,7 +110,7 @@ impl<'a> Plan<'a> {
         let workloads = Kind::DEPLOYMENTS
             .into_iter()
             .map(|kind| {
-                let spec = component(t, kind);
+                let spec = t.components.get(kind);
                 let min_replicas = spec.replicas;
                 let replicas = spec.autoscaling.is_none().then_some(spec.replicas);
                 let budget = Budget::of(kind, spec);
@@ -234,8 +181,8 @@ impl<'a> Plan<'a> {
         refs.extend(t.storage.s3.secret_key.iter().map(|r| ("api", r)));
         refs.extend(t.vector_store.api_key.iter().map(|r| ("api", r)));
         if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
-            refs.push(("postgres", &p.superuser_password));
-            refs.push(("postgres", &p.replication_password));
+            refs.push((data_layer::POSTGRES, &p.superuser_password));
+            refs.push((data_layer::POSTGRES, &p.replication_password));
         }
         for w in &self.workloads {
             refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
@@ -256,20 +203,6 @@ impl<'a> Plan<'a> {
             Spread::Zone if self.t.zones.len() < 2 => Spread::Host,
             other => other,
         }
-    }
-}
-
-/// The topology's settings of a Dify workload.
-pub fn component(t: &Topology, kind: Kind) -> &Component {
-    let c = &t.components;
-    match kind {
-        Kind::Api | Kind::Migration => &c.api,
-        Kind::Worker => &c.worker,
-        Kind::Beat => &c.beat,
-        Kind::Web => &c.web,
-        Kind::Sandbox => &c.sandbox,
-        Kind::PluginDaemon => &c.plugin_daemon,
-        Kind::SsrfProxy => &c.ssrf_proxy,
     }
 }
 

@@ -2,10 +2,10 @@
 //! topology's overrides, and how long each component needs to start.
 //!
 //! The renderer (`render/kubernetes/pods.rs`) takes its numbers from here
-//! and the probe check (`topology/checks/probes.rs`) reasons about the same
+//! and the probe check (`plan/checks/probes.rs`) reasons about the same
 //! numbers, so the check can never judge a probe other than the one rendered.
 
-use super::Kind;
+use crate::dify::Kind;
 use crate::topology::ProbeOverride;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,13 +49,10 @@ pub const FALLBACK: Timing = Timing {
     failures: 3,
 };
 
-/// Whether dify-gen gives the component probes by default (worker and beat
-/// have no endpoint to probe).
+/// Whether dify-gen gives the component probes by default: only where Dify
+/// serves something to probe (worker and beat have no endpoint).
 pub fn has_default(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Api | Kind::Web | Kind::Sandbox | Kind::PluginDaemon | Kind::SsrfProxy
-    )
+    crate::dify::health::endpoint(kind, false).is_some()
 }
 
 /// Startup allows slow first boots (plugin installs, imports); after it
@@ -105,19 +102,4 @@ pub fn effective(kind: Kind, role: Role, over: Option<&ProbeOverride>) -> Option
         timeout: over.timeout_seconds.unwrap_or(base.timeout),
         failures: over.failure_threshold.unwrap_or(base.failures),
     })
-}
-
-/// Seconds a component may need from container start until it answers its
-/// probes, on a cold node: importing Dify's Python app (api), installing
-/// the plugins' Python environments (plugin daemon, whose own
-/// `PYTHON_ENV_INIT_TIMEOUT` is 120s), preparing the jail (sandbox).
-pub fn start_seconds(kind: Kind) -> u32 {
-    match kind {
-        Kind::Api | Kind::Migration => 60,
-        Kind::PluginDaemon => 120,
-        Kind::Sandbox => 30,
-        Kind::Web => 20,
-        Kind::Worker | Kind::Beat => 60,
-        Kind::SsrfProxy => 10,
-    }
 }

@@ -5,6 +5,7 @@
 //! take their PodDisruptionBudgets from [`Quorum::budget`], so a drain can
 //! never take a quorum below what it needs.
 
+use crate::dify::data_layer;
 use crate::topology::{PostgresMode, RedisMode, SyncMode, Topology};
 use serde::Serialize;
 
@@ -44,7 +45,7 @@ pub fn quorums(t: &Topology) -> Vec<Quorum> {
     let mut out = Vec::new();
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
         out.push(Quorum {
-            component: "etcd",
+            component: data_layer::ETCD,
             members: t.etcd.members,
             needed: majority(t.etcd.members),
             rule: format!(
@@ -66,7 +67,7 @@ pub fn quorums(t: &Topology) -> Vec<Quorum> {
             ),
         };
         out.push(Quorum {
-            component: "postgres",
+            component: data_layer::POSTGRES,
             members: p.members,
             needed: 1,
             rule: format!("one member leads while etcd has quorum; {commit}"),
@@ -75,7 +76,7 @@ pub fn quorums(t: &Topology) -> Vec<Quorum> {
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
         let needed = s.quorum.max(majority(s.sentinels));
         out.push(Quorum {
-            component: "sentinel",
+            component: data_layer::SENTINEL,
             members: s.sentinels,
             needed,
             rule: format!(
@@ -85,7 +86,7 @@ pub fn quorums(t: &Topology) -> Vec<Quorum> {
             ),
         });
         out.push(Quorum {
-            component: "redis",
+            component: data_layer::REDIS,
             members: 1 + s.replicas,
             needed: 1,
             rule: "one master; replicas take over through Sentinel".into(),
@@ -109,7 +110,7 @@ mod tests {
     #[test]
     fn budgets_never_break_quorum() {
         let q = |members, needed| Quorum {
-            component: "etcd",
+            component: data_layer::ETCD,
             members,
             needed,
             rule: String::new(),

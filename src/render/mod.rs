@@ -1,9 +1,13 @@
 //! Stage 4, `render`: a [`Plan`] in, artifacts out, one module per output
-//! family (`kubernetes`, `helm`, ...).
+//! family (`kubernetes`, `helm`, ...), all listed in [`FAMILIES`].
 //!
-//! Each family returns [`Artifact`]s: a file name inside the family's folder
-//! and a JSON value (emitted as YAML). Renderers never fail on a bad name or
-//! quantity: the topology stage has already refused those.
+//! An [`Artifact`] is a file of the output tree with its format
+//! ([`Content`]): a Kubernetes object, another YAML document, a JSON
+//! document or text. Emit, the secret firewall and validation act on the
+//! format, never on which family produced the file, so a new family is a
+//! folder with a `render` function and one line in [`FAMILIES`]. Renderers
+//! never fail on a bad name or quantity: the topology and plan stages have
+//! already refused those.
 
 pub mod firewall;
 pub mod helm;
@@ -13,39 +17,136 @@ pub mod templates;
 use crate::plan::Plan;
 use serde_json::Value;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Family {
-    Kubernetes,
-    Helm,
+/// An output family: a renderer and the folder its files go to.
+#[derive(Clone, Copy)]
+pub struct Family {
+    /// Its name, which is also its folder under `--output-dir`.
+    pub name: &'static str,
+    pub render: fn(&Plan) -> Vec<Artifact>,
 }
 
-impl Family {
-    /// Folder of this family under `--output-dir`.
-    pub fn dir(self) -> &'static str {
+/// Every output family, in render order. The one list: `render`, emit,
+/// the firewall and validation all take their artifacts from it.
+pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY];
+
+/// The folder that holds the Kubernetes objects of every family, so that
+/// `kubectl apply -k kubernetes/` and the stdout stream see all of them.
+pub const OBJECTS_DIR: &str = "kubernetes";
+
+/// What an artifact holds, and so how it is written and checked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// A Kubernetes object: written under [`OBJECTS_DIR`], part of the
+    /// stdout stream and the kustomization, validated against the API's
+    /// strict schemas.
+    Object(Value),
+    /// Any other YAML document (Helm values, Prometheus rule files).
+    Yaml(Value),
+    /// A JSON document (a Grafana dashboard).
+    Json(Value),
+    /// Text in a format of its own (a classic config, a script, a runbook).
+    Text(String),
+}
+
+/// The format of a file, which decides how it is validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Object,
+    Yaml,
+    Json,
+    Text,
+}
+
+impl Content {
+    pub fn format(&self) -> Format {
         match self {
-            Family::Kubernetes => "kubernetes",
-            Family::Helm => "helm",
+            Content::Object(_) => Format::Object,
+            Content::Yaml(_) => Format::Yaml,
+            Content::Json(_) => Format::Json,
+            Content::Text(_) => Format::Text,
         }
     }
 }
 
+/// A file of the output tree as it will be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// Relative path in the tree.
+    pub path: String,
+    pub text: String,
+    pub format: Format,
+}
+
 #[derive(Clone, Debug)]
 pub struct Artifact {
-    pub family: Family,
-    /// File name inside the family's folder.
-    pub file: String,
-    pub doc: Value,
+    /// The family that rendered it.
+    pub family: &'static str,
+    /// Its path in the output tree (`kubernetes/deployment-dify-api.yaml`).
+    pub path: String,
+    pub content: Content,
 }
 
 impl Artifact {
-    pub fn path(&self) -> String {
-        format!("{}/{}", self.family.dir(), self.file)
+    /// A Kubernetes object, named after its kind and name.
+    pub fn object(family: &'static str, doc: Value) -> Artifact {
+        Artifact {
+            family,
+            path: format!("{OBJECTS_DIR}/{}", kubernetes::file_name(&doc)),
+            content: Content::Object(doc),
+        }
+    }
+
+    /// A file in the family's own folder.
+    pub fn file(family: &'static str, file: &str, content: Content) -> Artifact {
+        Artifact {
+            family,
+            path: format!("{family}/{file}"),
+            content,
+        }
+    }
+
+    /// The document, for the formats that are one.
+    pub fn doc(&self) -> Option<&Value> {
+        match &self.content {
+            Content::Object(v) | Content::Yaml(v) | Content::Json(v) => Some(v),
+            Content::Text(_) => None,
+        }
+    }
+
+    pub fn doc_mut(&mut self) -> Option<&mut Value> {
+        match &mut self.content {
+            Content::Object(v) | Content::Yaml(v) | Content::Json(v) => Some(v),
+            Content::Text(_) => None,
+        }
+    }
+
+    /// The Kubernetes object, if this is one.
+    pub fn object_doc(&self) -> Option<&Value> {
+        match &self.content {
+            Content::Object(v) => Some(v),
+            _ => None,
+        }
     }
 }
 
 /// Every artifact of every family, in a stable order.
 pub fn render(plan: &Plan) -> Vec<Artifact> {
-    let mut out = kubernetes::render(plan);
-    out.extend(helm::render(plan));
-    out
+    render_with(plan, FAMILIES)
+}
+
+/// The artifacts of the given families: Kubernetes objects first, from
+/// every family together, in install order; then the other files, family
+/// by family.
+pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
+    let (mut objects, files): (Vec<Artifact>, Vec<Artifact>) = families
+        .iter()
+        .flat_map(|f| (f.render)(plan))
+        .partition(|a| matches!(a.content, Content::Object(_)));
+    objects.sort_by(|a, b| install_order(a).cmp(&install_order(b)));
+    objects.extend(files);
+    objects
+}
+
+fn install_order(a: &Artifact) -> Option<(usize, &str)> {
+    a.object_doc().map(kubernetes::install_order)
 }

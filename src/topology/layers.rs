@@ -6,7 +6,8 @@
 //! `--set`, and one inherited from a profile points into the profile.
 
 use crate::diagnostic::{codes, suggest, Diagnostic};
-use crate::load::{self, Key, Node, Sources, Span, Value};
+use crate::load::{self, Key, Node, Value};
+use crate::source::{Sources, Span};
 
 /// The bundled profiles, embedded so a fresh binary needs no files.
 pub const PROFILES: &[(&str, &str)] = &[

@@ -2,9 +2,9 @@
 //!
 //! Input: the `-f` files (and `--set` overrides) as loaded [`Node`] trees.
 //! Output: the merged document (kept for its spans) and the typed model.
-//! Invariants: the result satisfies the topology's JSON Schema and every
-//! semantic check in [`checks`] reported no error. All problems found are
-//! returned together, sorted by position.
+//! Invariants: the result satisfies the topology's JSON Schema; what the
+//! semantic checks in [`checks`] found travels with it, for
+//! [`crate::pipeline::checked`] to join with the plan's checks and judge.
 
 pub mod checks;
 pub mod layers;
@@ -16,17 +16,23 @@ pub mod schema;
 pub use model::*;
 
 use crate::diagnostic::{self, codes, Diagnostic};
-use crate::load::{self, Node, Sources};
+use crate::load::{self, Node};
+use crate::source::Sources;
 
-/// A topology that passed every check, with the document it came from.
+/// A topology that fits the model, with the document it came from.
 pub struct Loaded {
     pub topology: Topology,
     pub doc: Node,
-    /// Findings that do not stop a render (`--strict` turns them into errors).
-    pub warnings: Vec<Diagnostic>,
+    /// What the checks found. From [`load`], the topology's own field
+    /// checks (errors included, so that the plan's checks can still add
+    /// theirs); from [`crate::pipeline::checked`], only warnings, which do
+    /// not stop a render (`--strict` turns them into errors).
+    pub findings: Vec<Diagnostic>,
 }
 
-/// Reads, layers, validates and checks a topology.
+/// Reads, layers and validates a topology against its schema and model,
+/// and runs the checks on the input alone. `Err` when it does not fit the
+/// schema (nothing later could run on it).
 pub fn load(
     files: &[String],
     sets: &[String],
@@ -78,15 +84,11 @@ pub fn load(
             .at(Some(doc.span))]);
         }
     };
-    let mut findings = checks::run(&topology, &doc);
-    diagnostic::normalise(&mut findings);
-    if findings.iter().any(Diagnostic::is_error) {
-        return Err(findings);
-    }
+    let findings = checks::run(&topology, &doc);
     Ok(Loaded {
         topology,
         doc,
-        warnings: findings,
+        findings,
     })
 }
 

@@ -5,7 +5,8 @@
 use super::model::Topology;
 use super::quantity;
 use crate::diagnostic::{codes, suggest, Diagnostic};
-use crate::load::{dotted, Node};
+use crate::load::Node;
+use crate::source::dotted;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
@@ -239,7 +240,7 @@ fn schema_at(pointer: &str) -> Option<&'static Value> {
         Some(s)
     };
     let mut schema = resolve(root)?;
-    for seg in crate::load::pointer_segments(pointer) {
+    for seg in crate::source::pointer_segments(pointer) {
         schema = if let Some(p) = schema.get("properties").and_then(|p| p.get(&seg)) {
             resolve(p)?
         } else if let Some(items) = schema.get("items") {

@@ -11,7 +11,8 @@
 use super::schemas::Schemas;
 use super::{config_format_by_name, errors, Doc, Mark};
 use crate::diagnostic::Diagnostic;
-use crate::load::{self, Limits, Sources, Span, Value};
+use crate::load::{self, Limits, Value};
+use crate::source::{Sources, Span};
 use serde_json::Value as Json;
 
 pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Diagnostic>) {
@@ -91,7 +92,7 @@ fn is_literal_block(doc: &Doc, pointer: &str, value: Span) -> bool {
     let Some(slash) = pointer.rfind('/') else {
         return false;
     };
-    let key = load::pointer_segments(&pointer[slash..])
+    let key = crate::source::pointer_segments(&pointer[slash..])
         .next()
         .unwrap_or_default();
     let Some(key_span) = doc.node.key_span(&pointer[..slash], &key) else {

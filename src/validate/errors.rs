@@ -105,7 +105,7 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
             // A property the schema forbids in this context (`for` on a
             // recording rule): mark the key, like an unknown field.
             let slash = pointer.rfind('/').unwrap_or(0);
-            let key = crate::load::pointer_segments(&pointer[slash..])
+            let key = crate::source::pointer_segments(&pointer[slash..])
                 .next()
                 .unwrap_or_default();
             doc.diag(

@@ -6,7 +6,8 @@
 
 use super::par_map;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::load::{self, FileId, Limits, Node, Sources, Span, Value};
+use crate::load::{self, Limits, Node, Value};
+use crate::source::{FileId, Sources, Span};
 use std::path::{Path, PathBuf};
 
 /// Everything read for one run.

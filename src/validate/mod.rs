@@ -27,7 +27,9 @@ pub mod quantity;
 pub mod schemas;
 
 use crate::diagnostic::{self, codes, Diagnostic};
-use crate::load::{dotted, FileId, Node, Sources, Span, Value};
+use crate::load::{Node, Value};
+use crate::render::{File, Format};
+use crate::source::{dotted, FileId, Sources, Span};
 use schemas::Schemas;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -109,25 +111,31 @@ pub fn validate_documents(
 }
 
 /// Validates rendered files before they are written (`render` calls this
-/// with its whole output tree): each `(path, text)` is added to `sources`,
-/// the topology's, so findings on fields that came from the `topology`
-/// (see [`origin`]) point at its lines and the others at the rendered text. Files whose documents are not
-/// manifests (Helm values) are skipped, as in `dify-gen validate`.
+/// with its whole output tree): each file is added to `sources`, the
+/// topology's, so findings on fields that came from the `topology` (see
+/// [`origin`]) point at its lines and the others at the rendered text.
+/// Kubernetes objects must all match a bundled schema; other YAML and JSON
+/// documents are validated when their format has one (Prometheus rules,
+/// Alertmanager, Fluent Bit, kustomizations) and skipped otherwise (Helm
+/// values), as in `dify-gen validate`. Text files have formats of their own.
 pub fn validate_rendered(
-    files: &[(String, String)],
+    files: &[File],
     sources: &mut Sources,
     kube_version: &str,
     topology: Option<&Node>,
 ) -> Vec<Diagnostic> {
     let mut docs = Vec::new();
     let mut diags = Vec::new();
-    for (path, text) in files {
-        if !(path.ends_with(".yaml") || path.ends_with(".yml") || path.ends_with(".json")) {
+    for f in files {
+        if f.format == Format::Text {
             continue;
         }
-        let file = sources.add(path.clone(), text.clone());
+        let file = sources.add(f.path.clone(), f.text.clone());
         match crate::load::parse(sources, file, crate::load::Limits::default()) {
-            Ok(found) => docs.extend(found.into_iter().filter(|d| d.value != Value::Null)),
+            Ok(found) => docs.extend(found.into_iter().filter(|d| {
+                d.value != Value::Null
+                    && (f.format == Format::Object || has_schema(&f.path, &d.to_json()))
+            })),
             Err(found) => diags.extend(found),
         }
     }
@@ -184,7 +192,7 @@ impl Doc<'_> {
                 let (parent, last) = match pointer.rfind('/') {
                     Some(i) => (
                         &pointer[..i],
-                        crate::load::pointer_segments(&pointer[i..]).next(),
+                        crate::source::pointer_segments(&pointer[i..]).next(),
                     ),
                     None => ("", None),
                 };
@@ -319,6 +327,14 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
         return None;
     }
     config_format(doc.file_name(), json).map(str::to_string)
+}
+
+/// Whether a document that is not a Kubernetes object has a schema to meet:
+/// it names a kind, or its format is recognised.
+fn has_schema(path: &str, json: &serde_json::Value) -> bool {
+    json.get("apiVersion").is_some()
+        || json.get("kind").is_some()
+        || config_format(path, json).is_some()
 }
 
 /// Helm chart inputs (`values.yaml`, `*.values.yaml`, `values-*.yaml`,

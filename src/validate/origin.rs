@@ -8,7 +8,8 @@
 //! `components.api.resources.limits.memory`), falling back to the deepest
 //! topology node that exists.
 
-use crate::load::{Node, Span};
+use crate::load::Node;
+use crate::source::Span;
 
 struct Rule {
     kinds: &'static [&'static str],

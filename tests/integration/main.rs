@@ -5,6 +5,7 @@ mod cli;
 mod datalayer;
 mod docs;
 mod errors;
+mod families;
 mod plan;
 mod realprograms;
 mod render;

@@ -4,21 +4,20 @@
 //! and checkov with only the skips justified in `docs/security.md`.
 
 use crate::support::dify_gen;
-use dify_gen::load::Sources;
 use dify_gen::plan::graph::{self, Peer};
 use dify_gen::plan::Plan;
+use dify_gen::source::Sources;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 fn rendered(file: &str) -> Vec<Value> {
     let mut sources = Sources::default();
-    let loaded = dify_gen::topology::load(&[file.to_string()], &[], &mut sources)
+    let loaded = dify_gen::pipeline::checked(&[file.to_string()], &[], &mut sources)
         .unwrap_or_else(|d| panic!("{file} loads: {d:?}"));
     let plan = Plan::new(&loaded.topology);
     dify_gen::render::render(&plan)
         .into_iter()
-        .filter(|a| a.family == dify_gen::render::Family::Kubernetes)
-        .map(|a| a.doc)
+        .filter_map(|a| a.object_doc().cloned())
         .collect()
 }
 
@@ -130,7 +129,7 @@ fn network_policies_allow_exactly_the_component_graph() {
     let docs = rendered("profiles/ha.yaml");
     let (egress, ingress) = allowed(&docs);
     let mut sources = Sources::default();
-    let t = dify_gen::topology::load(&["profiles/ha.yaml".into()], &[], &mut sources)
+    let t = dify_gen::pipeline::checked(&["profiles/ha.yaml".into()], &[], &mut sources)
         .unwrap()
         .topology;
     let graph: BTreeSet<Key> = graph::edges(&t)
@@ -166,7 +165,7 @@ fn network_policies_allow_exactly_the_component_graph() {
 #[test]
 fn graph_has_the_edges_dify_uses() {
     let mut sources = Sources::default();
-    let t = dify_gen::topology::load(&["profiles/ha.yaml".into()], &[], &mut sources)
+    let t = dify_gen::pipeline::checked(&["profiles/ha.yaml".into()], &[], &mut sources)
         .unwrap()
         .topology;
     let edges: BTreeSet<(String, String, u64)> = graph::edges(&t)
@@ -334,11 +333,7 @@ fn rendered_ha_tree_holds_no_secret() {
     assert!(of_kind(&docs, "Secret").is_empty());
     let artifacts: Vec<dify_gen::render::Artifact> = docs
         .into_iter()
-        .map(|doc| dify_gen::render::Artifact {
-            family: dify_gen::render::Family::Kubernetes,
-            file: "x.yaml".into(),
-            doc,
-        })
+        .map(|doc| dify_gen::render::Artifact::object("kubernetes", doc))
         .collect();
     assert!(dify_gen::render::firewall::scan(&artifacts).is_empty());
 }

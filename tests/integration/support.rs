@@ -67,7 +67,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// Parses a multi-document YAML stream into JSON values with dify-gen's own loader.
 pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
-    let mut sources = dify_gen::load::Sources::default();
+    let mut sources = dify_gen::source::Sources::default();
     let file = sources.add("stream", text);
     dify_gen::load::parse(&sources, file, dify_gen::load::Limits::default())
         .expect("rendered output parses")

@@ -3,12 +3,17 @@
 //! Gateway Fabric), with the replicas, spread, disruption budget and
 //! timeouts the topology asks for.
 
-use super::{Artifact, Family};
+use super::{Artifact, Content, Family};
 use crate::plan::Plan;
 use crate::topology::IngressController;
 use serde_json::json;
 
-pub fn render(plan: &Plan) -> Vec<Artifact> {
+pub const FAMILY: Family = Family {
+    name: "helm",
+    render,
+};
+
+fn render(plan: &Plan) -> Vec<Artifact> {
     let i = &plan.t.ingress;
     let replicas = i.controller_replicas;
     let zones = plan.t.zones.len() > 1;
@@ -72,9 +77,5 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
             }),
         ),
     };
-    vec![Artifact {
-        family: Family::Helm,
-        file: file.to_string(),
-        doc,
-    }]
+    vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))]
 }

@@ -8,18 +8,14 @@
 //! variable that comes from a Secret, so no password is ever written out.
 
 use super::labels::meta;
-use crate::plan::{Kind, Plan};
+use crate::dify::ports;
+use crate::dify::Kind;
+use crate::plan::Plan;
 use crate::render::templates;
 use crate::topology::{SecretRef, VectorStoreKind};
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{ConfigMap, EnvVar, EnvVarSource, SecretKeySelector};
 use std::collections::BTreeMap;
-
-pub const SANDBOX_PORT: u16 = 8194;
-pub const API_PORT: u16 = 5001;
-pub const WEB_PORT: u16 = 3000;
-pub const PLUGIN_DAEMON_PORT: u16 = 5002;
-pub const PROXY_PORT: u16 = 3128;
 
 /// The ConfigMap a component's containers load with `envFrom`.
 pub fn config_map_name(plan: &Plan, kind: Kind) -> String {
@@ -52,11 +48,11 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
         }
         Kind::Sandbox => {
             set("GIN_MODE", "release".into());
-            set("SANDBOX_PORT", SANDBOX_PORT.to_string());
+            set("SANDBOX_PORT", ports::SANDBOX.to_string());
             set("WORKER_TIMEOUT", "15".into());
             set("ENABLE_NETWORK", "true".into());
-            set("HTTP_PROXY", plan.url(Kind::SsrfProxy, PROXY_PORT));
-            set("HTTPS_PROXY", plan.url(Kind::SsrfProxy, PROXY_PORT));
+            set("HTTP_PROXY", plan.url(Kind::SsrfProxy, ports::SSRF_PROXY));
+            set("HTTPS_PROXY", plan.url(Kind::SsrfProxy, ports::SSRF_PROXY));
         }
         Kind::PluginDaemon => plugin_daemon(plan, &mut set),
         Kind::SsrfProxy => {}
@@ -84,9 +80,9 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     ] {
         set(key, url.clone());
     }
-    set("INTERNAL_FILES_URL", plan.url(Kind::Api, API_PORT));
+    set("INTERNAL_FILES_URL", plan.url(Kind::Api, ports::API));
     set("DIFY_BIND_ADDRESS", "0.0.0.0".into());
-    set("DIFY_PORT", API_PORT.to_string());
+    set("DIFY_PORT", ports::API.to_string());
     // Only the migration Job migrates; it overrides this in its own env.
     set("MIGRATION_ENABLED", "false".into());
     set("SERVER_WORKER_AMOUNT", t.dify.api_workers.to_string());
@@ -157,22 +153,25 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     }
     set(
         "CODE_EXECUTION_ENDPOINT",
-        plan.url(Kind::Sandbox, SANDBOX_PORT),
+        plan.url(Kind::Sandbox, ports::SANDBOX),
     );
     set(
         "PLUGIN_DAEMON_URL",
-        plan.url(Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
+        plan.url(Kind::PluginDaemon, ports::PLUGIN_DAEMON),
     );
-    set("SSRF_PROXY_HTTP_URL", plan.url(Kind::SsrfProxy, PROXY_PORT));
+    set(
+        "SSRF_PROXY_HTTP_URL",
+        plan.url(Kind::SsrfProxy, ports::SSRF_PROXY),
+    );
     set(
         "SSRF_PROXY_HTTPS_URL",
-        plan.url(Kind::SsrfProxy, PROXY_PORT),
+        plan.url(Kind::SsrfProxy, ports::SSRF_PROXY),
     );
 }
 
 fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     let t = plan.t;
-    set("SERVER_PORT", PLUGIN_DAEMON_PORT.to_string());
+    set("SERVER_PORT", ports::PLUGIN_DAEMON.to_string());
     set("LOG_OUTPUT_FORMAT", "json".into());
     // Probes hit /health/check every few seconds; logging each drowns the logs.
     set("HEALTH_API_LOG_ENABLED", "false".into());
@@ -188,7 +187,7 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         t.postgres.plugin_daemon_max_connections.to_string(),
     );
     redis(plan, set);
-    set("DIFY_INNER_API_URL", plan.url(Kind::Api, API_PORT));
+    set("DIFY_INNER_API_URL", plan.url(Kind::Api, ports::API));
     set("PLUGIN_WORKING_PATH", "/app/storage/cwd".into());
     // uv and pip cache under $HOME, which must be writable on a read-only
     // root file system: `/tmp` is an emptyDir.
@@ -360,7 +359,7 @@ pub fn config_maps(plan: &Plan) -> Vec<ConfigMap> {
     }
     let squid = templates::render(
         "ssrf-proxy/squid.conf.j2",
-        serde_json::json!({ "port": PROXY_PORT }),
+        serde_json::json!({ "port": ports::SSRF_PROXY }),
     );
     maps.push(ConfigMap {
         metadata: meta(

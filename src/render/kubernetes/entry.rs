@@ -7,9 +7,10 @@
 //! everything else to web. Buffering is off and timeouts are long, because
 //! chat and workflow answers stream as server-sent events.
 
-use super::config::{API_PORT, PLUGIN_DAEMON_PORT, WEB_PORT};
 use super::labels::meta;
-use crate::plan::{Kind, Plan};
+use crate::dify::routes::ROUTES;
+use crate::dify::Kind;
+use crate::plan::Plan;
 use crate::topology::{GatewayImplementation, IngressController};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -19,19 +20,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Path prefixes and the component serving them, most specific first.
-pub const ROUTES: [(&str, Kind, u16); 9] = [
-    ("/console/api", Kind::Api, API_PORT),
-    ("/api", Kind::Api, API_PORT),
-    ("/v1", Kind::Api, API_PORT),
-    ("/files", Kind::Api, API_PORT),
-    ("/mcp", Kind::Api, API_PORT),
-    ("/triggers", Kind::Api, API_PORT),
-    ("/openapi", Kind::Api, API_PORT),
-    ("/e/", Kind::PluginDaemon, PLUGIN_DAEMON_PORT),
-    ("/", Kind::Web, WEB_PORT),
-];
 
 /// The entry objects, as JSON (Gateway API kinds are not in k8s-openapi).
 pub fn objects(plan: &Plan) -> Vec<Value> {

@@ -12,16 +12,17 @@ use super::stateful::{
     headless_service, http_probe, member_hosts, stateful_set as stateful_set_of, Members,
 };
 use super::ToValue;
+use crate::dify::{data_layer, ports};
 use crate::plan::Plan;
 use crate::topology::PostgresMode;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, VolumeMount};
 use serde_json::Value;
 
-pub const COMPONENT: &str = "etcd";
-pub const CLIENT_PORT: u16 = 2379;
-pub const PEER_PORT: u16 = 2380;
-pub const METRICS_PORT: u16 = 8080;
+pub const COMPONENT: &str = data_layer::ETCD;
+const CLIENT_PORT: u16 = ports::ETCD_CLIENT;
+const PEER_PORT: u16 = ports::ETCD_PEER;
+const METRICS_PORT: u16 = ports::ETCD_METRICS;
 /// `nonroot` of the distroless base image.
 const UID: i64 = 65532;
 const DATA_MOUNT: &str = "/var/run/etcd";

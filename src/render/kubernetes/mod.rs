@@ -22,7 +22,8 @@ mod stateful;
 mod workloads;
 
 use super::{Artifact, Family};
-use crate::plan::{Kind, Plan};
+use crate::dify::Kind;
+use crate::plan::Plan;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -50,7 +51,12 @@ const INSTALL_ORDER: &[&str] = &[
     "ClientSettingsPolicy",
 ];
 
-pub fn render(plan: &Plan) -> Vec<Artifact> {
+pub const FAMILY: Family = Family {
+    name: "kubernetes",
+    render,
+};
+
+fn render(plan: &Plan) -> Vec<Artifact> {
     let mut objects: Vec<Value> = Vec::new();
     let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&base::namespace(plan));
@@ -91,14 +97,9 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
     objects.extend(etcd::objects(plan));
     objects.extend(postgres::objects(plan));
     objects.extend(redis::objects(plan));
-    sort(&mut objects);
     objects
         .into_iter()
-        .map(|doc| Artifact {
-            family: Family::Kubernetes,
-            file: file_name(&doc),
-            doc,
-        })
+        .map(|doc| Artifact::object(FAMILY.name, doc))
         .collect()
 }
 
@@ -122,20 +123,14 @@ fn name_of(doc: &Value) -> &str {
         .unwrap_or("")
 }
 
-/// Sorts objects by install order, then name. Other families' renderers
-/// (the data layer, monitoring) add objects through the same order.
-pub fn sort(objects: &mut [Value]) {
-    let rank = |doc: &Value| {
-        INSTALL_ORDER
-            .iter()
-            .position(|k| *k == kind_of(doc))
-            .unwrap_or(INSTALL_ORDER.len())
-    };
-    objects.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| name_of(a).cmp(name_of(b)))
-    });
+/// Where an object goes in the stream: by install order, then name. Every
+/// family's objects are sorted together by this key (`render::render_with`).
+pub fn install_order(doc: &Value) -> (usize, &str) {
+    let rank = INSTALL_ORDER
+        .iter()
+        .position(|k| *k == kind_of(doc))
+        .unwrap_or(INSTALL_ORDER.len());
+    (rank, name_of(doc))
 }
 
 /// `deployment-dify-api.yaml`: unique, because a kind's names are unique

@@ -7,9 +7,10 @@
 //! `docs/security.md`: the sandbox must start as root (it adds its jail's
 //! user with `useradd`, chroots and drops to that user per execution).
 
-use super::config::{self, API_PORT, PLUGIN_DAEMON_PORT, PROXY_PORT, SANDBOX_PORT, WEB_PORT};
+use super::config;
 use super::labels::{labels, selector};
-use crate::plan::{Kind, Plan};
+use crate::dify::{health, Kind};
+use crate::plan::Plan;
 use crate::topology::{ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
@@ -44,7 +45,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
     let (volumes, mounts) = volumes(plan, kind);
     let container = Container {
         name: component.to_string(),
-        image: Some(image(plan, kind).to_string()),
+        image: Some(plan.t.images.of(kind).to_string()),
         image_pull_policy: Some("IfNotPresent".into()),
         command: command(kind),
         args: None,
@@ -109,17 +110,6 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
     }
 }
 
-fn image<'a>(plan: &Plan<'a>, kind: Kind) -> &'a str {
-    let i = &plan.t.images;
-    match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => &i.api,
-        Kind::Web => &i.web,
-        Kind::Sandbox => &i.sandbox,
-        Kind::PluginDaemon => &i.plugin_daemon,
-        Kind::SsrfProxy => &i.ssrf_proxy,
-    }
-}
-
 /// Squid is started directly, in the foreground, with the rendered config:
 /// the image's entrypoint wants root to prepare directories we do not use.
 fn command(kind: Kind) -> Option<Vec<String>> {
@@ -131,20 +121,13 @@ fn command(kind: Kind) -> Option<Vec<String>> {
 }
 
 fn ports(kind: Kind) -> Option<Vec<ContainerPort>> {
-    let port = |name: &str, p: u16| ContainerPort {
+    let (name, port) = kind.serves()?;
+    Some(vec![ContainerPort {
         name: Some(name.into()),
-        container_port: i32::from(p),
+        container_port: i32::from(port),
         protocol: Some("TCP".into()),
         ..Default::default()
-    };
-    match kind {
-        Kind::Api => Some(vec![port("http", API_PORT)]),
-        Kind::Web => Some(vec![port("http", WEB_PORT)]),
-        Kind::Sandbox => Some(vec![port("http", SANDBOX_PORT)]),
-        Kind::PluginDaemon => Some(vec![port("http", PLUGIN_DAEMON_PORT)]),
-        Kind::SsrfProxy => Some(vec![port("proxy", PROXY_PORT)]),
-        Kind::Worker | Kind::Beat | Kind::Migration => None,
-    }
+    }])
 }
 
 fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
@@ -155,13 +138,7 @@ fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     };
     let spec = plan.workload(base).spec;
     let mut env = Vec::new();
-    if kind.is_backend() {
-        let mode = match kind {
-            Kind::Worker => "worker",
-            Kind::Beat => "beat",
-            Kind::Migration => "migration",
-            _ => "api",
-        };
+    if let Some(mode) = kind.backend_mode() {
         env.push(config::plain("MODE", mode));
     }
     if kind == Kind::Migration {
@@ -276,32 +253,23 @@ fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Pr
 }
 
 fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
-    let http = |path: &str, port: &str| Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.into()),
-            port: IntOrString::String(port.into()),
-            scheme: Some("HTTP".into()),
+    let base = match health::endpoint(kind, role == ProbeRole::Readiness)? {
+        health::Check::Http { path, port } => Probe {
+            http_get: Some(HTTPGetAction {
+                path: Some(path.into()),
+                port: IntOrString::String(port.into()),
+                scheme: Some("HTTP".into()),
+                ..Default::default()
+            }),
             ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let tcp = |port: &str| Probe {
-        tcp_socket: Some(TCPSocketAction {
-            port: IntOrString::String(port.into()),
+        },
+        health::Check::Tcp { port } => Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::String(port.into()),
+                ..Default::default()
+            }),
             ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let base = match (kind, role) {
-        (Kind::Api, _) => http("/health", "http"),
-        (Kind::Sandbox, _) => http("/health", "http"),
-        (Kind::PluginDaemon, _) => http("/health/check", "http"),
-        // Next.js serves `/apps` once it can render pages; the port alone
-        // is enough to tell it is alive.
-        (Kind::Web, ProbeRole::Readiness) => http("/apps", "http"),
-        (Kind::Web, _) => tcp("http"),
-        (Kind::SsrfProxy, _) => tcp("proxy"),
-        (Kind::Worker | Kind::Beat | Kind::Migration, _) => return None,
+        },
     };
     let timing = crate::plan::probes::default_timing(kind, role.into())?;
     let (period, timeout, failures) = (

@@ -19,6 +19,7 @@ use super::stateful::{
     Members,
 };
 use super::{config_hash, ToValue};
+use crate::dify::{data_layer, ports};
 use crate::plan::{image_tag, Plan};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
@@ -36,10 +37,10 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub const COMPONENT: &str = "postgres";
-pub const CHECK_COMPONENT: &str = "postgres-check";
-pub const PORT: u16 = 5432;
-pub const API_PORT: u16 = 8008;
+pub const COMPONENT: &str = data_layer::POSTGRES;
+pub const CHECK_COMPONENT: &str = data_layer::POSTGRES_CHECK;
+const PORT: u16 = ports::POSTGRES;
+const API_PORT: u16 = ports::PATRONI;
 /// The pod label `role-label.py` keeps at the member's Patroni role.
 pub const ROLE_LABEL: &str = "dify-gen.io/postgres-role";
 /// Where the Patroni ConfigMap is mounted; `patroni.yml` names its scripts here.

@@ -16,6 +16,7 @@ use super::stateful::{
     Members,
 };
 use super::{config_hash, ToValue};
+use crate::dify::{data_layer, ports};
 use crate::plan::Plan;
 use crate::render::kubernetes::config::secret_var;
 use crate::render::templates;
@@ -28,10 +29,10 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub const COMPONENT: &str = "redis";
-pub const SENTINEL_COMPONENT: &str = "sentinel";
-pub const PORT: u16 = 6379;
-pub const SENTINEL_PORT: u16 = 26379;
+pub const COMPONENT: &str = data_layer::REDIS;
+pub const SENTINEL_COMPONENT: &str = data_layer::SENTINEL;
+const PORT: u16 = ports::REDIS;
+const SENTINEL_PORT: u16 = ports::SENTINEL;
 /// `redis` in the official image.
 const UID: i64 = 999;
 const CONFIG_DIR: &str = "/etc/dify-gen/redis";

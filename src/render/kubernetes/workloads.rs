@@ -2,7 +2,8 @@
 
 use super::labels::{meta, selector};
 use super::pods;
-use crate::plan::{Kind, Plan, Workload};
+use crate::dify::Kind;
+use crate::plan::{Plan, Workload};
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
 };

@@ -9,19 +9,7 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-
-/// Substrings of variable names that hold secrets in Dify and its deps.
-const SECRET_MARKERS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-    "DSN",
-];
+use crate::secret_scan::looks_secret;
 
 /// Variables dify-gen sets itself and will not let a layer override.
 pub const RESERVED: &[&str] = &[
@@ -30,11 +18,6 @@ pub const RESERVED: &[&str] = &[
     "CELERY_BROKER_URL",
     "LOG_OUTPUT_FORMAT",
 ];
-
-pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || upper.ends_with("_KEY")
-}
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -1,20 +1,17 @@
-//! Semantic checks: what the schema cannot say. One module per check, each
-//! with a doc comment saying what it checks, why, and how to fix it.
+//! Semantic checks on the input alone: what the schema cannot say. One
+//! module per check, each with a doc comment saying what it checks, why, and
+//! how to fix it. Checks that need derived facts (quorums, budgets,
+//! placement) are `plan::checks`; they run after these.
 //! To add a check: write `checks/<name>.rs` with `pub(super) fn check`,
-//! register it in [`FIELD_CHECKS`] (or [`DERIVED_CHECKS`] when it
-//! reads sums of several fields), add a failing topology
+//! register it in [`CHECKS`], add a failing topology
 //! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
 //! a row in `tests/integration/checks.rs`.
 
-mod capacity;
-mod connections;
 mod disruption;
 mod grace;
 mod images_pinned;
-pub mod inline_secrets;
+mod inline_secrets;
 mod mode_sections;
-mod probes;
-mod quorum;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -22,7 +19,8 @@ mod timeouts;
 
 use super::Topology;
 use crate::diagnostic::Diagnostic;
-use crate::load::{Node, Span};
+use crate::load::Node;
+use crate::source::Span;
 
 /// What every check gets: the typed topology and the document for spans.
 pub struct Cx<'a> {
@@ -44,7 +42,7 @@ impl Cx<'_> {
     ) -> Diagnostic {
         Diagnostic::error(code, message)
             .at(self.span(pointer))
-            .path(crate::load::dotted(pointer))
+            .path(crate::source::dotted(pointer))
     }
 
     pub fn warning(
@@ -55,14 +53,14 @@ impl Cx<'_> {
     ) -> Diagnostic {
         Diagnostic::warning(code, message)
             .at(self.span(pointer))
-            .path(crate::load::dotted(pointer))
+            .path(crate::source::dotted(pointer))
     }
 }
 
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
 /// Checks of what the user wrote, field by field.
-const FIELD_CHECKS: &[Check] = &[
+const CHECKS: &[Check] = &[
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
@@ -71,21 +69,10 @@ const FIELD_CHECKS: &[Check] = &[
     spread_zones::check,
     timeouts::check,
     disruption::check,
-    quorum::check,
-    probes::check,
     grace::check,
 ];
 
-/// Checks of what the fields add up to (connections, placement). They run
-/// only on a topology whose fields passed: a wrong unit or a missing
-/// section would otherwise be reported a second time as its consequence.
-const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check];
-
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
     let cx = Cx { t, doc };
-    let mut found: Vec<Diagnostic> = FIELD_CHECKS.iter().flat_map(|check| check(&cx)).collect();
-    if !found.iter().any(Diagnostic::is_error) {
-        found.extend(DERIVED_CHECKS.iter().flat_map(|check| check(&cx)));
-    }
-    found
+    CHECKS.iter().flat_map(|check| check(&cx)).collect()
 }

@@ -8,7 +8,7 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::load::dotted;
+use crate::source::dotted;
 use crate::topology::{IngressController, PostgresMode, RedisMode};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {

@@ -3,16 +3,10 @@
 //!
 //! Why: with one zone, `spread: zone` protects against nothing while looking
 //! as if it did. Fix: list the cluster's zones, or use `spread: host`.
-//!
-//! Quorum members (etcd, Sentinel) spread over zones too, at most
-//! `ceil(members / zones)` per zone; if that many is more than the quorum
-//! can lose, the loss of the fullest zone takes the quorum with it (three
-//! etcd members over two zones, or any quorum in a single zone). Fix: list a
-//! third zone, or add members.
+//! (Whether a quorum survives the loss of a zone is `plan::checks::quorum_zones`.)
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::plan::quorum::quorums;
 use crate::topology::Spread;
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
@@ -40,39 +34,6 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 )
                 .help("list at least two zones, or use `spread: host`"),
             );
-        }
-    }
-    if !zones.is_empty() {
-        for q in quorums(cx.t) {
-            let pointer = match q.component {
-                "etcd" => "/etcd/members",
-                "sentinel" => "/redis/sentinel/sentinels",
-                _ => continue,
-            };
-            let fullest = q.members.div_ceil(zones.len() as u32);
-            if q.members >= 2 && q.tolerates() >= 1 && fullest > q.tolerates() {
-                out.push(
-                    cx.warning(
-                        codes::T_ZONES_FOR_QUORUM,
-                        "/zones",
-                        if zones.len() == 1 {
-                            format!(
-                                "`{}` has all {} members in the one zone listed, so losing that zone loses its quorum",
-                                q.component, q.members
-                            )
-                        } else {
-                            format!(
-                                "`{}` puts up to {fullest} of its {} members in one of {} zones, but loses its quorum with {} gone",
-                                q.component,
-                                q.members,
-                                zones.len(),
-                                q.tolerates() + 1
-                            )
-                        },
-                    )
-                    .help(format!("list at least 3 zones, or change `{}`", crate::load::dotted(pointer))),
-                );
-            }
         }
     }
     out

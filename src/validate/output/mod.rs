@@ -7,7 +7,7 @@ mod sarif;
 mod text;
 
 use crate::diagnostic::Diagnostic;
-use crate::load::Sources;
+use crate::source::Sources;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

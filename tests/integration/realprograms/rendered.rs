@@ -7,7 +7,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use dify_gen::load::{self, Sources};
+use dify_gen::load;
+use dify_gen::source::Sources;
 use serde_json::Value;
 
 /// Release name and namespace of `profiles/ha.yaml`.

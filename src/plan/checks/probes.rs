@@ -10,13 +10,14 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::plan::probes::{effective, start_seconds, Role};
-use crate::plan::Kind;
+use crate::dify::health::start_seconds;
+use crate::dify::Kind;
+use crate::plan::probes::{effective, Role};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for kind in Kind::DEPLOYMENTS {
-        let c = crate::plan::component(cx.t, kind);
+        let c = cx.t.components.get(kind);
         let startup = effective(kind, Role::Startup, c.probes.startup.as_ref());
         let liveness = effective(kind, Role::Liveness, c.probes.liveness.as_ref());
         let (role, timing) = match (startup, liveness) {

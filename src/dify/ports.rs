@@ -1,0 +1,24 @@
+//! The ports the programs listen on. Dify's are fixed by its images; the
+//! data layer's are the programs' defaults, which dify-gen keeps so that
+//! tools and runbooks written for them work unchanged.
+
+/// Dify api (gunicorn).
+pub const API: u16 = 5001;
+/// Dify web (Next.js).
+pub const WEB: u16 = 3000;
+/// Dify's code-execution sandbox.
+pub const SANDBOX: u16 = 8194;
+/// Dify plugin daemon.
+pub const PLUGIN_DAEMON: u16 = 5002;
+/// Squid, the SSRF proxy.
+pub const SSRF_PROXY: u16 = 3128;
+
+pub const POSTGRES: u16 = 5432;
+/// Patroni's REST API.
+pub const PATRONI: u16 = 8008;
+pub const ETCD_CLIENT: u16 = 2379;
+pub const ETCD_PEER: u16 = 2380;
+pub const ETCD_METRICS: u16 = 8080;
+pub const REDIS: u16 = 6379;
+pub const SENTINEL: u16 = 26379;
+pub const DNS: u16 = 53;

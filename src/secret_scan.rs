@@ -1,0 +1,137 @@
+//! What looks like a secret, wherever dify-gen looks: variable names that
+//! hold secrets in Dify and its dependencies, values written out rather
+//! than referenced, and high-entropy tokens.
+//!
+//! One module for both ends of the pipeline: the topology check refuses a
+//! secret-looking `env` entry at its line, and the output firewall
+//! (`render::firewall`) refuses any rendered artifact that carries one, by
+//! the same rules.
+
+use serde_json::Value;
+
+/// Substrings of variable names that hold secrets in Dify and its deps.
+const SECRET_MARKERS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "DSN",
+];
+
+pub fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || upper.ends_with("_KEY")
+}
+
+/// Shortest token the entropy rule looks at.
+pub const MIN_TOKEN: usize = 20;
+/// Shannon entropy per character above which a token counts as random.
+pub const MIN_ENTROPY: f64 = 4.0;
+
+/// A value written out, not composed from `$(VAR)` references alone.
+pub fn is_literal(value: &Value) -> bool {
+    let Some(s) = value.as_str() else {
+        return !value.is_null();
+    };
+    let mut rest = s.trim();
+    while let Some(start) = rest.find("$(") {
+        let Some(end) = rest[start..].find(')') else {
+            break;
+        };
+        if !rest[..start].trim().is_empty() {
+            return true;
+        }
+        rest = rest[start + end + 1..].trim_start();
+    }
+    !rest.trim().is_empty()
+}
+
+/// The first token of `s` that looks random, if any.
+pub fn random_token(s: &str) -> Option<&str> {
+    s.split(|c: char| c.is_whitespace() || ",;\"'()@:`<>[]{}|\\".contains(c))
+        .filter(|t| t.len() >= MIN_TOKEN)
+        .filter(|t| !is_digest(s, t))
+        .find(|t| looks_random(t))
+}
+
+/// Hex after `sha256:` is an image or content digest, public by nature.
+fn is_digest(s: &str, token: &str) -> bool {
+    token.len() == 64
+        && token.bytes().all(|b| b.is_ascii_hexdigit())
+        && s.contains(&format!("sha256:{token}"))
+}
+
+fn looks_random(token: &str) -> bool {
+    if is_host_name(token) {
+        return false;
+    }
+    let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
+    if !token.chars().all(alphabet) {
+        return false;
+    }
+    let classes = [
+        token.chars().any(|c| c.is_ascii_lowercase()),
+        token.chars().any(|c| c.is_ascii_uppercase()),
+        token.chars().any(|c| c.is_ascii_digit()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    classes >= 2 && entropy(token) > MIN_ENTROPY
+}
+
+/// A DNS name with at least three labels, as after `http:` in a URL
+/// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
+/// have no dots, and generated names are lowercase.
+fn is_host_name(token: &str) -> bool {
+    let name = token.trim_start_matches('/');
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.len() >= 3
+        && labels.iter().all(|l| {
+            l.starts_with(|c: char| c.is_ascii_lowercase())
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// Shannon entropy of the characters of `s`, in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = s.chars().count() as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_keys_are_caught_and_names_are_not() {
+        assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
+        assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
+        for clean in [
+            "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
+            "http://weaviate.weaviate.svc.cluster.local:8080",
+            "topology.kubernetes.io/zone",
+            "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
+            "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
+            "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+        ] {
+            assert_eq!(random_token(clean), None, "{clean}");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Where things are: the source texts of one run, spans inside them, and
+//! field paths (JSON pointers and their dotted form).
+//!
+//! Shared by `load` (which records spans while reading) and `diagnostic`
+//! (which prints them), so neither depends on the other for positions.
+
+pub type FileId = usize;
+
+/// A position in a source file: 1-based line and column (in characters),
+/// and the length of the marked text in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub line: u32,
+    pub col: u32,
+    pub len: u32,
+}
+
+struct Source {
+    name: String,
+    text: String,
+}
+
+/// Every source text read in this run, addressed by [`FileId`].
+#[derive(Default)]
+pub struct Sources {
+    files: Vec<Source>,
+}
+
+impl Sources {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push(Source {
+            name: name.into(),
+            text: text.into(),
+        });
+        self.files.len() - 1
+    }
+
+    pub fn name(&self, file: FileId) -> &str {
+        self.files
+            .get(file)
+            .map_or("<unknown>", |f| f.name.as_str())
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        self.files.get(file).map_or("", |f| f.text.as_str())
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line(&self, file: FileId, line: u32) -> Option<&str> {
+        let text = &self.files.get(file)?.text;
+        let line = text.split('\n').nth((line as usize).checked_sub(1)?)?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+/// Splits a JSON pointer into unescaped segments.
+pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
+/// `/components/api/env/0` as `components.api.env[0]`.
+pub fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer_segments(pointer) {
+        if seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}

@@ -1,0 +1,174 @@
+//! The Dify workloads: replicas, resources, placement, probes and overrides.
+
+use super::resources::Resources;
+use super::secrets::SecretRef;
+use crate::dify::Kind;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The Dify workloads.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Components {
+    pub api: Component,
+    pub worker: Component,
+    /// Celery beat: exactly one replica, replaced with `Recreate`.
+    pub beat: Component,
+    pub web: Component,
+    pub sandbox: Component,
+    pub plugin_daemon: Component,
+    pub ssrf_proxy: Component,
+}
+
+impl Components {
+    /// Every component with its key in the topology (`pluginDaemon`).
+    pub fn all(&self) -> [(&'static str, &Component); 7] {
+        Kind::DEPLOYMENTS.map(|kind| (kind.key(), self.get(kind)))
+    }
+
+    /// The settings of a Dify workload (the migration Job runs with the api's).
+    pub fn get(&self, kind: Kind) -> &Component {
+        match kind.settings_of() {
+            Kind::Api | Kind::Migration => &self.api,
+            Kind::Worker => &self.worker,
+            Kind::Beat => &self.beat,
+            Kind::Web => &self.web,
+            Kind::Sandbox => &self.sandbox,
+            Kind::PluginDaemon => &self.plugin_daemon,
+            Kind::SsrfProxy => &self.ssrf_proxy,
+        }
+    }
+}
+
+/// One workload's size, placement and overrides.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Component {
+    /// Pod count (the HPA's minimum when autoscaling is on).
+    #[schemars(range(min = 0, max = 1000))]
+    pub replicas: u32,
+    pub resources: Resources,
+    /// How replicas spread: `zone` (one per zone first), `host` (never two on
+    /// a node), or `none`.
+    pub spread: Spread,
+    /// Horizontal autoscaling on CPU; omit for a fixed replica count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+    /// Probe overrides, field by field, over dify-gen's defaults.
+    #[serde(default, skip_serializing_if = "Probes::is_empty")]
+    pub probes: Probes,
+    /// Extra plain environment variables. Values that look like secrets are
+    /// refused: use `secretEnv`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: IndexMap<String, String>,
+    /// Extra environment variables taken from existing Secrets.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, SecretRef>")]
+    pub secret_env: IndexMap<String, SecretRef>,
+    /// Node labels the pods must match.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Seconds a pod gets to finish in-flight work after SIGTERM; omit for
+    /// dify-gen's per-component default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub termination_grace_period_seconds: Option<u32>,
+    /// Voluntary disruption budget (drains, upgrades); omit for dify-gen's
+    /// default, `maxUnavailable: 1` with two or more replicas. A budget
+    /// that lets no pod go blocks every node drain and is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<DisruptionBudget>,
+    /// How the Deployment replaces pods: `rolling` (new pod first) or
+    /// `recreate` (old pods gone first); omit for dify-gen's default,
+    /// `recreate` for beat and `rolling` for everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_strategy: Option<UpdateStrategy>,
+}
+
+/// A PodDisruptionBudget: set exactly one of the two fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisruptionBudget {
+    /// Pods that must stay available during a voluntary disruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<u32>,
+    /// Pods that may be unavailable at once during a voluntary disruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateStrategy {
+    Rolling,
+    Recreate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    Zone,
+    Host,
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Autoscaling {
+    #[schemars(range(min = 1))]
+    pub max_replicas: u32,
+    /// Average CPU utilisation target, percent of requests.
+    #[schemars(range(min = 1, max = 100))]
+    pub target_cpu_percent: u32,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<ProbeOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<ProbeOverride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup: Option<ProbeOverride>,
+}
+
+impl Probes {
+    pub fn is_empty(&self) -> bool {
+        self.liveness.is_none() && self.readiness.is_none() && self.startup.is_none()
+    }
+}
+
+/// Overrides for one probe; unset fields keep dify-gen's default.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProbeOverride {
+    /// `false` removes the probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// HTTP path (Dify has `/health`, not `/healthz` or `/readyz`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^/"))]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// Run a command instead of an HTTP request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 3600))]
+    pub initial_delay_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3600))]
+    pub period_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3600))]
+    pub timeout_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub failure_threshold: Option<u32>,
+}

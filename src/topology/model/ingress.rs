@@ -1,0 +1,74 @@
+//! The public entry.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The public entry: routes Dify's paths to api, web and plugin daemon the
+/// way Dify's own nginx does, with timeouts and buffering safe for SSE.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ingress {
+    /// Public host name (`dify.example.com`).
+    #[schemars(regex(
+        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
+    ))]
+    pub host: String,
+    /// TLS: the Secret holding the certificate. Without it the entry is plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
+    /// Which entry to render: `f5-nginx` (an Ingress for the F5 NGINX Ingress
+    /// Controller), `gateway-api` (an HTTPRoute), or `ingress-nginx` (legacy:
+    /// the community controller, retired in March 2026).
+    pub controller: IngressController,
+    /// IngressClass name, for the Ingress controllers.
+    pub class_name: String,
+    /// The Gateway the HTTPRoute attaches to, for `gateway-api`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayRef>,
+    /// Proxy read and send timeout, in seconds (Dify's nginx uses 3600).
+    #[schemars(range(min = 1))]
+    pub timeout_seconds: u32,
+    /// Largest request body, in megabytes (Dify's nginx allows 100).
+    #[schemars(range(min = 1))]
+    pub max_body_megabytes: u32,
+    /// Replicas of the NGINX controller (written to the controller's Helm values).
+    #[schemars(range(min = 1))]
+    pub controller_replicas: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tls {
+    /// Name of an existing `kubernetes.io/tls` Secret.
+    pub secret_name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IngressController {
+    F5Nginx,
+    GatewayApi,
+    IngressNginx,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayRef {
+    /// Gateway name.
+    pub name: String,
+    /// Gateway namespace.
+    pub namespace: String,
+    /// Listener to attach to; omit to attach to all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+    /// `nginx-gateway-fabric` ignores HTTPRoute timeouts, so its own
+    /// ProxySettingsPolicy carries them; `standard` uses HTTPRoute timeouts.
+    pub implementation: GatewayImplementation,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayImplementation {
+    NginxGatewayFabric,
+    Standard,
+}

@@ -1,0 +1,90 @@
+//! The topology as the user writes it: typed, strict, no I/O.
+//!
+//! Every struct denies unknown fields, and the topology's JSON Schema is
+//! generated from these types (`dify-gen schema`), so the schema, the docs
+//! and the loader can never disagree. Doc comments become the schema's
+//! descriptions and the field reference in `docs/reference.md`.
+//!
+//! Defaults live in the profiles (`profiles/*.yaml`), not here: a profile is
+//! a complete topology, and a user's file layers over it.
+//!
+//! One file per topology section; this file holds the root and lists them.
+
+mod backup;
+mod components;
+mod dify;
+mod etcd;
+mod images;
+mod ingress;
+mod metadata;
+mod nodes;
+mod postgres;
+mod redis;
+mod resources;
+mod secrets;
+mod storage;
+mod vector_store;
+
+pub use backup::*;
+pub use components::*;
+pub use dify::*;
+pub use etcd::*;
+pub use images::*;
+pub use ingress::*;
+pub use metadata::*;
+pub use nodes::*;
+pub use postgres::*;
+pub use redis::*;
+pub use resources::*;
+pub use secrets::*;
+pub use storage::*;
+pub use vector_store::*;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const API_VERSION: &str = "dify-gen.io/v1alpha1";
+
+pub const KIND: &str = "Topology";
+
+/// A highly-available Dify deployment, described once.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "dify-gen topology", extend("$id" = "https://dify-gen.io/schemas/topology.schema.json"))]
+pub struct Topology {
+    /// Version of this file format: `dify-gen.io/v1alpha1`.
+    #[schemars(extend("const" = API_VERSION))]
+    pub api_version: String,
+    /// Always `Topology`.
+    #[schemars(extend("const" = KIND))]
+    pub kind: String,
+    /// A bundled profile (`dev` or `ha`) this file layers over; fields set
+    /// here override the profile's, maps merge key by key, lists replace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub metadata: Metadata,
+    /// Availability zones the cluster's nodes carry in
+    /// `topology.kubernetes.io/zone`. Zone spread needs at least two.
+    #[schemars(length(min = 1))]
+    pub zones: Vec<Name>,
+    pub images: Images,
+    pub dify: DifySettings,
+    pub ingress: Ingress,
+    pub components: Components,
+    pub storage: Storage,
+    pub vector_store: VectorStore,
+    pub postgres: Postgres,
+    pub etcd: Etcd,
+    pub redis: Redis,
+    pub secrets: Secrets,
+    /// The cluster's worker nodes, as pools per zone. Optional: with them,
+    /// `dify-gen plan` checks that every pod schedules under its spread
+    /// rules and still does after the loss of any one zone (N-1 headroom).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodePool>,
+    /// How PostgreSQL is backed up, for the recovery point and recovery
+    /// time objectives `dify-gen plan` reports. Omit when backups are not
+    /// configured (the report then says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<Backup>,
+}

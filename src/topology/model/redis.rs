@@ -1,0 +1,67 @@
+//! Redis: a Sentinel-managed replica set in the release, or an external server.
+
+use super::resources::{Resources, Volume};
+use super::secrets::SecretRef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Redis: Sentinel-managed replication in this release, or an external service.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redis {
+    pub mode: RedisMode,
+    /// Password of the Redis data nodes (and of Sentinel).
+    pub password: SecretRef,
+    /// The Sentinel deployment, for `mode: sentinel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentinel: Option<RedisSentinel>,
+    /// The managed service, for `mode: external`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalRedis>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisMode {
+    Sentinel,
+    External,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedisSentinel {
+    /// Replicas besides the master.
+    #[schemars(range(min = 0, max = 8))]
+    pub replicas: u32,
+    /// Sentinel processes (odd, at least 3 for HA).
+    #[schemars(range(min = 1, max = 9))]
+    pub sentinels: u32,
+    /// Sentinels that must agree the master is down.
+    #[schemars(range(min = 1))]
+    pub quorum: u32,
+    /// Master set name (`REDIS_SENTINEL_SERVICE_NAME`).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+$"))]
+    pub master_set: String,
+    /// Milliseconds without reply before a Sentinel suspects the master.
+    #[schemars(range(min = 1000))]
+    pub down_after_milliseconds: u32,
+    pub storage: Volume,
+    pub resources: Resources,
+    pub sentinel_resources: Resources,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalRedis {
+    /// Host of a standalone or primary endpoint (ignored with `sentinels`).
+    pub host: String,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    pub use_ssl: bool,
+    /// Sentinels of a managed Sentinel deployment (`host:port`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentinels: Vec<String>,
+    /// Master set name, with `sentinels`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_set: Option<String>,
+}
