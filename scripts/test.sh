@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for installer in scripts/install-test-deps.sh; do
+# One installer per concern (scripts/install-*.sh), run in name order, so
+# each feature adds its own without editing the others.
+for installer in scripts/install-*.sh; do
   if [ -x "$installer" ]; then
     "$installer"
   fi
