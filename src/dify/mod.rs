@@ -107,4 +107,6 @@ pub mod data_layer {
     pub const ETCD: &str = "etcd";
     pub const REDIS: &str = "redis";
     pub const SENTINEL: &str = "sentinel";
+    /// The proxy that forwards only to the current Redis master.
+    pub const REDIS_PROXY: &str = "redis-proxy";
 }

@@ -56,7 +56,8 @@ impl Group {
 }
 
 /// Every pod group the release runs in steady state: the Dify Deployments
-/// (autoscaled ones at their minimum) and the data layer's StatefulSets.
+/// (autoscaled ones at their minimum), the data layer's StatefulSets and
+/// the Redis master proxy.
 pub fn groups(t: &Topology) -> Vec<Group> {
     let multi_zone = t.zones.len() > 1;
     let effective = |s: Spread| match s {
@@ -93,6 +94,14 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
         stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
         stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources);
+        // The master proxy keeps no state: its pods move after a zone loss.
+        let p = &s.master_proxy;
+        out.push(Group::new(
+            data_layer::REDIS_PROXY,
+            p.replicas,
+            &p.resources,
+            member_spread,
+        ));
     }
     out
 }

@@ -73,7 +73,11 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
         ]);
     }
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
-        out.extend([data_layer::REDIS, data_layer::SENTINEL]);
+        out.extend([
+            data_layer::REDIS,
+            data_layer::SENTINEL,
+            data_layer::REDIS_PROXY,
+        ]);
     }
     out.sort_unstable();
     out
@@ -101,7 +105,22 @@ fn peer_of_host(host: &str) -> Peer {
     }
 }
 
-/// Every edge of the release, sorted, without repeats.
+/// Where the clients that take a Redis URL connect: the master proxy in
+/// `sentinel` mode, the external `masterEndpoint` with external Sentinels.
+/// `None` where the URL is the plain server, which the edges already have.
+fn master_address(t: &Topology) -> Option<(Peer, u16)> {
+    match (t.redis.mode, &t.redis.sentinel, &t.redis.external) {
+        (RedisMode::Sentinel, Some(_), _) => {
+            Some((Peer::Component(data_layer::REDIS_PROXY), ports::REDIS))
+        }
+        (RedisMode::External, _, Some(ext)) if !ext.sentinels.is_empty() => ext
+            .master_endpoint
+            .as_ref()
+            .map(|e| (peer_of_host(&e.host), e.port as u16)),
+        _ => None,
+    }
+}
+
 /// A TCP edge to one port.
 fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
     Edge {
@@ -113,6 +132,7 @@ fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
     }
 }
 
+/// Every edge of the release, sorted, without repeats.
 pub fn edges(t: &Topology) -> Vec<Edge> {
     let mut out = Vec::new();
     let mut tcp = |from: &Peer, to: Peer, port: u16| {
@@ -173,6 +193,13 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 }
                 // Sentinel hands out the master's address: any data node.
                 tcp(&from, Peer::Anywhere, ports::REDIS);
+            }
+        }
+        // The event bus takes a URL and cannot ask Sentinel: it goes through
+        // the address that follows the master (the plugin daemon never does).
+        if kind.is_backend() {
+            if let Some((to, port)) = master_address(t) {
+                tcp(&from, to, port);
             }
         }
     }
@@ -254,12 +281,15 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     if sentinel {
         let redis = Peer::Component(data_layer::REDIS);
         let sen = Peer::Component(data_layer::SENTINEL);
+        let proxy = Peer::Component(data_layer::REDIS_PROXY);
         out.extend(
             [
                 (&redis, &redis, ports::REDIS),
                 (&redis, &sen, ports::SENTINEL),
                 (&sen, &redis, ports::REDIS),
                 (&sen, &sen, ports::SENTINEL),
+                // The master proxy checks every data node's role.
+                (&proxy, &redis, ports::REDIS),
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );

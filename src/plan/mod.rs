@@ -64,6 +64,21 @@ impl Budget {
     }
 }
 
+/// The disruption budget of a data-layer group: its quorum's
+/// ([`quorum::Quorum::budget`]), or for the stateless Redis master proxy one
+/// pod at a time where another still serves.
+pub fn data_layer_budget(t: &Topology, component: &str) -> Option<Budget> {
+    if component == data_layer::REDIS_PROXY {
+        let replicas = t.redis.sentinel.as_ref()?.master_proxy.replicas;
+        return (replicas >= 2).then_some(Budget::MaxUnavailable(1));
+    }
+    quorum::quorums(t)
+        .into_iter()
+        .find(|q| q.component == component)?
+        .budget()
+        .map(Budget::MaxUnavailable)
+}
+
 pub struct Workload<'a> {
     pub kind: Kind,
     pub name: String,
@@ -83,6 +98,11 @@ pub struct RedisWiring {
     pub host: String,
     pub port: u32,
     pub use_ssl: bool,
+    /// `host:port` that always reaches the current master, for the
+    /// clients that take a URL and cannot ask Sentinel (Dify's event bus,
+    /// the agent backend): the master proxy in `sentinel` mode, the
+    /// external `masterEndpoint` with external Sentinels, else the server.
+    pub master: Option<(String, u32)>,
 }
 
 pub struct Plan<'a> {
@@ -218,6 +238,7 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             host: format!("{release}-redis"),
             port: 6379,
             use_ssl: false,
+            master: Some((format!("{release}-{}", data_layer::REDIS_PROXY), 6379)),
         },
         (_, _, Some(ext)) => RedisWiring {
             sentinels: ext.sentinels.clone(),
@@ -225,8 +246,13 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             host: ext.host.clone(),
             port: ext.port,
             use_ssl: ext.use_ssl,
+            master: if ext.sentinels.is_empty() {
+                Some((ext.host.clone(), ext.port))
+            } else {
+                ext.master_endpoint.as_ref().map(|e| (e.host.clone(), e.port))
+            },
         },
-        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false },
+        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false, master: None },
     }
 }
 

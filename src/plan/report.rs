@@ -92,11 +92,7 @@ impl Report {
                     .find(|w| w.kind.label() == g.component);
                 let budget = match workload {
                     Some(w) => w.budget,
-                    None => quorums
-                        .iter()
-                        .find(|q| q.component == g.component)
-                        .and_then(Quorum::budget)
-                        .map(Budget::MaxUnavailable),
+                    None => super::data_layer_budget(t, g.component),
                 };
                 Row {
                     component: g.component,

@@ -52,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "redis/start-sentinel.sh.j2",
         include_str!("../../templates/redis/start-sentinel.sh.j2"),
     ),
+    (
+        "redis/haproxy.cfg.j2",
+        include_str!("../../templates/redis/haproxy.cfg.j2"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -36,6 +36,7 @@ const COMPONENTS: &[&str] = &[
     "etcd",
     "redis",
     "sentinel",
+    "redis-proxy",
     "postgres-check",
 ];
 

@@ -274,8 +274,8 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
         }
     }
     assert_eq!(
-        seen, 9,
-        "seven Deployments, the migration Job and the replication check"
+        seen, 10,
+        "seven Dify Deployments, the Redis master proxy, the migration Job and the replication check"
     );
 }
 

@@ -119,7 +119,8 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         set("CELERY_SENTINEL_MASTER_NAME", master);
         set("CELERY_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
     }
-    // The event bus shares the main Redis; `streams` loses events (dify #40948).
+    // The event bus shares the main Redis (through the master address, see
+    // `secret_env`); `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
     let s3 = &t.storage.s3;
     set("STORAGE_TYPE", "s3".into());
@@ -280,6 +281,14 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
                 from("INIT_PASSWORD", r);
             }
             env.push(plain("CELERY_BROKER_URL", broker_url(plan)));
+            // Dify builds its event bus URL from `REDIS_HOST` and never asks
+            // Sentinel (`redis_pubsub_config.py`), so with Sentinel it would
+            // talk to `localhost`: give it the address that follows the master.
+            if sentinel_master(plan).is_some() {
+                if let Some(url) = master_url(plan, 0) {
+                    env.push(plain("EVENT_BUS_REDIS_URL", url));
+                }
+            }
         }
         Kind::PluginDaemon => {
             from("DB_PASSWORD", &t.postgres.password);
@@ -316,6 +325,19 @@ fn broker_url(plan: &Plan) -> String {
         let scheme = if r.use_ssl { "rediss" } else { "redis" };
         format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/1", r.host, r.port)
     }
+}
+
+/// A `redis://` URL of database `db` at the address that always reaches
+/// the current master, for clients that take a URL and cannot ask
+/// Sentinel. The password comes from `$(REDIS_PASSWORD)`, set before it.
+pub fn master_url(plan: &Plan, db: u32) -> Option<String> {
+    let (host, port) = plan.redis.master.as_ref()?;
+    let scheme = if plan.redis.use_ssl {
+        "rediss"
+    } else {
+        "redis"
+    };
+    Some(format!("{scheme}://:$(REDIS_PASSWORD)@{host}:{port}/{db}"))
 }
 
 pub fn secret_var(name: &str, r: &SecretRef) -> EnvVar {

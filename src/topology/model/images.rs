@@ -25,6 +25,9 @@ pub struct Images {
     pub etcd: String,
     /// Redis image that also contains `redis-sentinel`.
     pub redis: String,
+    /// HAProxy image for the proxy to the current Redis master (used when
+    /// `redis.mode` is `sentinel`).
+    pub redis_proxy: String,
 }
 
 impl Images {

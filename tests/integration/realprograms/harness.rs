@@ -369,6 +369,32 @@ impl Resp {
         }
     }
 
+    /// How long a read waits; [`Resp::next_push`] returns `Ok(None)` after it.
+    pub fn set_read_timeout(&mut self, timeout: Duration) -> Result<(), String> {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(timeout))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The next message a subscribed connection receives: `Ok(None)` when
+    /// none came within the read timeout, `Err` when the connection is gone.
+    pub fn next_push(&mut self) -> Result<Option<Reply>, String> {
+        match self.reader.fill_buf() {
+            Ok([]) => Err("connection closed".into()),
+            Ok(_) => self.read_reply().map(Some),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub fn call(&mut self, args: &[&str]) -> Result<Reply, String> {
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {

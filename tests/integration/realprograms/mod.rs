@@ -1,8 +1,10 @@
-//! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis and
-//! Redis Sentinel run the files dify-gen renders, on 127.0.0.1 only.
+//! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis,
+//! Redis Sentinel and HAProxy run the files dify-gen renders, on 127.0.0.1
+//! only.
 //! `scripts/install-test-deps.sh` installs the programs; a missing program
 //! fails the test with that hint.
 
+mod event_bus;
 mod harness;
 mod patroni;
 mod rendered;
