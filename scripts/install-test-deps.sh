@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the real programs the data-layer integration tests run
 # (tests/integration/realprograms): etcd, PostgreSQL, Patroni, Redis, Redis
-# Sentinel, HAProxy (the Redis master proxy) and psycopg2 (the schema wait).
+# Sentinel, HAProxy (the Redis master proxy), Squid (the SSRF proxies) and
+# psycopg2 (the schema wait).
 # Idempotent: installs only what is missing.
 #
 # Debian bookworm packages Patroni 3.0.2, which predates quorum commit
@@ -13,7 +14,7 @@ set -eu
 
 PATRONI_VERSION=4.1.3
 PREFIX="${DIFY_GEN_TEST_PREFIX:-/opt/dify-gen-test}"
-PACKAGES="etcd-server etcd-client postgresql postgresql-client patroni redis-server redis-sentinel redis-tools haproxy python3-psycopg2 python3-venv openssl"
+PACKAGES="etcd-server etcd-client postgresql postgresql-client patroni redis-server redis-sentinel redis-tools haproxy squid python3-psycopg2 python3-venv openssl"
 
 missing=""
 for package in $PACKAGES; do
@@ -44,7 +45,7 @@ fi
 
 # Stop any packaged service that did start anyway; the tests use other ports,
 # but nothing of theirs should keep running.
-for service in postgresql redis-server redis-sentinel etcd patroni haproxy; do
+for service in postgresql redis-server redis-sentinel etcd patroni haproxy squid; do
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl stop "$service" >/dev/null 2>&1 || true
         systemctl disable "$service" >/dev/null 2>&1 || true

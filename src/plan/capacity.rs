@@ -15,7 +15,7 @@
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
 
 use super::quorum::quorums;
-use crate::dify::{data_layer, Kind};
+use crate::dify::data_layer;
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -64,11 +64,16 @@ pub fn groups(t: &Topology) -> Vec<Group> {
         Spread::Zone if !multi_zone => Spread::Host,
         other => other,
     };
-    let mut out: Vec<Group> = Kind::DEPLOYMENTS
+    let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
-        .map(|kind| {
-            let c = t.components.get(kind);
-            Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread))
+        .filter_map(|kind| {
+            let c = t.components.get(kind)?;
+            Some(Group::new(
+                kind.label(),
+                c.replicas,
+                &c.resources,
+                effective(c.spread),
+            ))
         })
         .filter(|g| g.replicas > 0)
         .collect();

@@ -23,6 +23,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 
+use crate::dify::releases::{self, Release};
 use crate::dify::{data_layer, Kind};
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
@@ -51,7 +52,7 @@ impl Budget {
                 max_unavailable: Some(n),
                 ..
             }) => Some(Budget::MaxUnavailable(n)),
-            _ => (spec.replicas >= 2 && kind != Kind::Beat).then_some(Budget::MaxUnavailable(1)),
+            _ => (spec.replicas >= 2 && !kind.is_singleton()).then_some(Budget::MaxUnavailable(1)),
         }
     }
 
@@ -79,6 +80,37 @@ pub fn data_layer_budget(t: &Topology, component: &str) -> Option<Budget> {
         .map(Budget::MaxUnavailable)
 }
 
+/// Gunicorn processes per websocket pod (Dify's compose file runs one; its
+/// WebSocket worker holds up to 1000 connections).
+pub const WEBSOCKET_WORKERS: u32 = 1;
+
+/// The catalogue entry `dify.version` names. An unknown version is reported
+/// by the `release` check; the plan still needs an entry to run the other
+/// checks, and takes the newest verified one.
+pub fn release(t: &Topology) -> &'static Release {
+    releases::find(&t.dify.version).unwrap_or_else(releases::newest_verified)
+}
+
+/// Whether the switch a component depends on is on.
+pub fn feature_on(t: &Topology, kind: Kind) -> bool {
+    kind.feature().is_none_or(|f| t.dify.enabled(f))
+}
+
+/// The Dify Deployments a topology runs, in render order: its release's
+/// components, less those its switches turn off and those it gives no
+/// settings for (reported by the `release` check). Every stage that needs
+/// the component set (the plan's workloads, the graph, capacity, the
+/// connection budget) takes it from here.
+pub fn deployments(t: &Topology) -> Vec<Kind> {
+    let release = release(t);
+    Kind::ALL
+        .into_iter()
+        .filter(|kind| release.has(*kind) && feature_on(t, *kind))
+        .filter(|kind| t.components.get(*kind).is_some())
+        .collect()
+}
+
+/// One Dify Deployment of the plan.
 pub struct Workload<'a> {
     pub kind: Kind,
     pub name: String,
@@ -87,8 +119,11 @@ pub struct Workload<'a> {
     pub replicas: Option<u32>,
     pub min_replicas: u32,
     pub budget: Option<Budget>,
-    /// `Recreate` instead of a rolling update (beat, unless told otherwise).
+    /// `Recreate` instead of a rolling update (beat and the local sandbox,
+    /// unless told otherwise).
     pub recreate: bool,
+    /// The image: the release's, or the topology's override.
+    pub image: String,
 }
 
 pub struct RedisWiring {
@@ -107,11 +142,16 @@ pub struct RedisWiring {
 
 pub struct Plan<'a> {
     pub t: &'a Topology,
+    /// The release name (`metadata.name`).
     pub release: &'a str,
     pub namespace: &'a str,
-    /// Dify's version, from the api image tag: the `app.kubernetes.io/version`.
+    /// The Dify release deployed, from the catalogue (`dify.version`).
+    pub dify: &'static Release,
+    /// Dify's version (`dify.version`): the `app.kubernetes.io/version`.
     pub app_version: String,
     pub public_url: String,
+    /// The Dify Deployments this topology runs (see [`deployments`]): the
+    /// component set every renderer iterates.
     pub workloads: Vec<Workload<'a>>,
     pub db_host: String,
     pub db_port: u32,
@@ -126,19 +166,19 @@ impl<'a> Plan<'a> {
         } else {
             "http"
         };
-        let app_version = image_tag(&t.images.api).to_string();
-        let workloads = Kind::DEPLOYMENTS
+        let dify = self::release(t);
+        let workloads = deployments(t)
             .into_iter()
-            .map(|kind| {
-                let spec = t.components.get(kind);
+            .filter_map(|kind| {
+                let spec = t.components.get(kind)?;
                 let min_replicas = spec.replicas;
                 let replicas = spec.autoscaling.is_none().then_some(spec.replicas);
                 let budget = Budget::of(kind, spec);
                 let recreate = match spec.update_strategy {
                     Some(s) => s == UpdateStrategy::Recreate,
-                    None => kind == Kind::Beat,
+                    None => kind.is_singleton(),
                 };
-                Workload {
+                Some(Workload {
                     kind,
                     name: format!("{release}-{}", kind.label()),
                     spec,
@@ -146,7 +186,8 @@ impl<'a> Plan<'a> {
                     min_replicas,
                     budget,
                     recreate,
-                }
+                    image: image_of(t, dify, kind),
+                })
             })
             .collect();
         let (db_host, db_port) = match (&t.postgres.mode, &t.postgres.external) {
@@ -157,7 +198,8 @@ impl<'a> Plan<'a> {
             t,
             release,
             namespace: &t.metadata.namespace,
-            app_version,
+            dify,
+            app_version: t.dify.version.clone(),
             public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
@@ -171,16 +213,39 @@ impl<'a> Plan<'a> {
         format!("{}-{suffix}", self.release)
     }
 
+    /// The WebSocket origin browsers connect Socket.IO to (`wss://` behind TLS).
+    pub fn public_socket_url(&self) -> String {
+        let scheme = if self.t.ingress.tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}", self.t.ingress.host)
+    }
+
     /// In-cluster URL of a component's Service.
     pub fn url(&self, kind: Kind, port: u16) -> String {
         format!("http://{}:{port}", self.name(kind.label()))
     }
 
+    /// The workload of a component the plan runs (the migration Job runs
+    /// with the api's).
     pub fn workload(&self, kind: Kind) -> &Workload<'a> {
+        let kind = kind.settings_of();
         self.workloads
             .iter()
             .find(|w| w.kind == kind)
-            .expect("the plan holds one workload per Deployment kind")
+            .expect("only components the plan runs are asked for")
+    }
+
+    /// Whether the plan runs a component (the migration Job always runs).
+    pub fn runs(&self, kind: Kind) -> bool {
+        kind == Kind::Migration || self.workloads.iter().any(|w| w.kind == kind)
+    }
+
+    /// The image a workload (or the migration Job) runs.
+    pub fn image(&self, kind: Kind) -> String {
+        image_of(self.t, self.dify, kind)
     }
 
     /// Every Secret the rendered objects read, with the keys read from it
@@ -203,6 +268,12 @@ impl<'a> Plan<'a> {
         if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
             refs.push((data_layer::POSTGRES, &p.superuser_password));
             refs.push((data_layer::POSTGRES, &p.replication_password));
+        }
+        if self.runs(Kind::AgentBackend) {
+            let agent = Kind::AgentBackend.label();
+            refs.extend(s.agent_server_secret_key.iter().map(|r| (agent, r)));
+            refs.extend(s.agent_api_token.iter().map(|r| (agent, r)));
+            refs.extend(s.local_sandbox_token.iter().map(|r| (agent, r)));
         }
         for w in &self.workloads {
             refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
@@ -254,6 +325,15 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
         },
         _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false, master: None },
     }
+}
+
+/// A workload's image: the topology's override, else the release's.
+fn image_of(t: &Topology, release: &Release, kind: Kind) -> String {
+    t.images
+        .override_of(kind)
+        .map(|(_, image)| image.to_string())
+        .or_else(|| release.image(kind).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The tag of a pinned image (`1.13.3` of `langgenius/dify-api:1.13.3`);

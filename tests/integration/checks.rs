@@ -31,6 +31,12 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("release_unknown", "T111", true),
+    ("release_unverified", "T112", false),
+    ("image_contradicts_release", "T113", true),
+    ("worker_queues", "T114", true),
+    ("agent_runtime_section", "T003", true),
+    ("singleton_local_sandbox", "T103", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

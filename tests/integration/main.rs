@@ -8,6 +8,7 @@ mod errors;
 mod families;
 mod plan;
 mod realprograms;
+mod releases;
 mod render;
 mod security;
 mod support;

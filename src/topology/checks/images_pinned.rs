@@ -8,18 +8,8 @@ use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let i = &cx.t.images;
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
-    ];
-    images
+    cx.t.images
+        .named()
         .into_iter()
         .filter_map(|(key, image)| {
             let problem = pin_problem(image)?;

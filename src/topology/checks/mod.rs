@@ -12,6 +12,7 @@ mod grace;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod release;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -64,6 +65,7 @@ const CHECKS: &[Check] = &[
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
+    release::check,
     requests_limits::check,
     singleton::check,
     spread_zones::check,

@@ -194,6 +194,12 @@ impl Process {
         self.child.as_ref().map_or(0, Child::id)
     }
 
+    /// The exit code, once the process has exited (`-1` for a signal).
+    pub fn exit_code(&mut self) -> Option<i32> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        Some(status.code().unwrap_or(-1))
+    }
+
     /// Registers a PID file (first line a PID) of a process this one starts in
     /// a session of its own, such as the postmaster Patroni starts. The PID is
     /// killed only while its command line still contains `marker`.
@@ -490,5 +496,38 @@ pub fn run_bounded(mut command: Command, limit: Duration) -> (bool, String) {
             false,
             format!("{output}\n(killed after {}s)", limit.as_secs()),
         ),
+    }
+}
+
+/// Runs one SQL statement with psql over TCP on 127.0.0.1; returns its
+/// unaligned, tuples-only output.
+pub fn psql(
+    port: u16,
+    user: &str,
+    password: &str,
+    database: &str,
+    sql: &str,
+) -> Result<String, String> {
+    let mut command = Command::new("psql");
+    command
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            LOCALHOST,
+            "-p",
+            &port.to_string(),
+        ])
+        .args(["-U", user, "-d", database, "-c", sql])
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "2");
+    let (ok, output) = run_bounded(command, Duration::from_secs(10));
+    if ok {
+        Ok(output.trim().to_string())
+    } else {
+        Err(output.trim().to_string())
     }
 }

@@ -1,11 +1,13 @@
 //! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis,
-//! Redis Sentinel and HAProxy run the files dify-gen renders, on 127.0.0.1
-//! only.
+//! Redis Sentinel, HAProxy, Squid and the schema wait (with PostgreSQL)
+//! run the files dify-gen renders, on 127.0.0.1 only.
 //! `scripts/install-test-deps.sh` installs the programs; a missing program
 //! fails the test with that hint.
 
 mod event_bus;
 mod harness;
+mod migrations;
 mod patroni;
 mod rendered;
 mod sentinel;
+mod squid;
