@@ -197,52 +197,49 @@ const COMPONENTS_1_13: &[Kind] = &[
     Kind::SsrfProxy,
 ];
 
-const COMPONENTS_1_16: &[Kind] = &[
-    Kind::Api,
-    Kind::ApiWebsocket,
-    Kind::Worker,
-    Kind::Beat,
-    Kind::Web,
-    Kind::Sandbox,
-    Kind::PluginDaemon,
-    Kind::SsrfProxy,
-    Kind::AgentBackend,
-    Kind::LocalSandbox,
-    Kind::AgentSsrfProxy,
-];
+/// 1.16 runs every component dify-gen knows.
+const COMPONENTS_1_16: &[Kind] = &Kind::ALL;
+
+const CONSOLE_API: Route = route("/console/api", Kind::Api);
+const SERVICE_API: Route = route("/api", Kind::Api);
+const V1: Route = route("/v1", Kind::Api);
+const OPENAPI: Route = route("/openapi", Kind::Api);
+const FILES: Route = route("/files", Kind::Api);
+const MCP: Route = route("/mcp", Kind::Api);
+const TRIGGERS: Route = route("/triggers", Kind::Api);
+const SOCKET_IO: Route = Route {
+    websocket: true,
+    ..route("/socket.io/", Kind::ApiWebsocket)
+};
+const HOOKS: Route = Route {
+    hook_url: true,
+    ..route("/e/", Kind::PluginDaemon)
+};
+const WEB: Route = route("/", Kind::Web);
 
 const ROUTES_1_13: &[Route] = &[
-    route("/console/api", Kind::Api),
-    route("/api", Kind::Api),
-    route("/v1", Kind::Api),
-    route("/files", Kind::Api),
-    route("/mcp", Kind::Api),
-    route("/triggers", Kind::Api),
-    Route {
-        hook_url: true,
-        ..route("/e/", Kind::PluginDaemon)
-    },
-    route("/", Kind::Web),
+    CONSOLE_API,
+    SERVICE_API,
+    V1,
+    FILES,
+    MCP,
+    TRIGGERS,
+    HOOKS,
+    WEB,
 ];
 
 /// 1.16 adds `/openapi` to api and `/socket.io/` to the websocket server.
 const ROUTES_1_16: &[Route] = &[
-    route("/console/api", Kind::Api),
-    route("/api", Kind::Api),
-    route("/v1", Kind::Api),
-    route("/openapi", Kind::Api),
-    route("/files", Kind::Api),
-    route("/mcp", Kind::Api),
-    route("/triggers", Kind::Api),
-    Route {
-        websocket: true,
-        ..route("/socket.io/", Kind::ApiWebsocket)
-    },
-    Route {
-        hook_url: true,
-        ..route("/e/", Kind::PluginDaemon)
-    },
-    route("/", Kind::Web),
+    CONSOLE_API,
+    SERVICE_API,
+    V1,
+    OPENAPI,
+    FILES,
+    MCP,
+    TRIGGERS,
+    SOCKET_IO,
+    HOOKS,
+    WEB,
 ];
 
 const QUEUES_1_13: &[&str] = &[

@@ -226,9 +226,10 @@ fn external_postgres_with_sentinel_redis_renders_only_the_wiring_for_postgres() 
     assert_eq!(backend["REDIS_USE_SENTINEL"], "true");
 }
 
-#[test]
-fn external_redis_renders_no_redis_objects() {
-    let objects = render(&[
+/// The `ha` profile with `redis.external` set to `external` (YAML).
+fn with_external_redis(external: &str) -> Vec<Value> {
+    let external = format!("redis.external={external}");
+    render(&[
         "-f",
         "profiles/ha.yaml",
         "--set",
@@ -236,8 +237,13 @@ fn external_redis_renders_no_redis_objects() {
         "--set",
         "redis.sentinel=null",
         "--set",
-        "redis.external={host: redis.example.com, port: 6379, useSsl: true}",
-    ]);
+        &external,
+    ])
+}
+
+#[test]
+fn external_redis_renders_no_redis_objects() {
+    let objects = with_external_redis("{host: redis.example.com, port: 6379, useSsl: true}");
     assert!(objects
         .iter()
         .all(|o| !matches!(component(o), "redis" | "sentinel")));
@@ -293,16 +299,9 @@ fn the_event_bus_reaches_the_master_through_the_proxy_never_localhost() {
 
 #[test]
 fn external_sentinels_send_the_event_bus_to_the_master_endpoint() {
-    let objects = render(&[
-        "-f",
-        "profiles/ha.yaml",
-        "--set",
-        "redis.mode=external",
-        "--set",
-        "redis.sentinel=null",
-        "--set",
-        "redis.external={host: unused, port: 6379, useSsl: true, sentinels: [\"s0.example.com:26379\"], masterSet: m, masterEndpoint: {host: primary.example.com, port: 6380}}",
-    ]);
+    let objects = with_external_redis(
+        "{host: unused, port: 6379, useSsl: true, sentinels: [\"s0.example.com:26379\"], masterSet: m, masterEndpoint: {host: primary.example.com, port: 6380}}",
+    );
     assert!(objects.iter().all(|o| component(o) != "redis-proxy"));
     let api = find(&objects, "Deployment", "dify-api").unwrap();
     assert_eq!(

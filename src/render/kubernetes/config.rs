@@ -375,7 +375,7 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             // Dify builds its event bus URL from `REDIS_HOST` and never asks
             // Sentinel (`redis_pubsub_config.py`), so with Sentinel it would
             // talk to `localhost`: give it the address that follows the master.
-            if sentinel_master(plan).is_some() {
+            if sentinel_master(plan).is_some() && !plan.dify.event_bus_uses_sentinel {
                 if let Some(url) = master_url(plan, 0) {
                     env.push(plain("EVENT_BUS_REDIS_URL", url));
                 }
