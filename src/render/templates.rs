@@ -52,6 +52,19 @@ const TEMPLATES: &[(&str, &str)] = &[
         "redis/start-sentinel.sh.j2",
         include_str!("../../templates/redis/start-sentinel.sh.j2"),
     ),
+    // Host preparation (src/render/hosts/).
+    (
+        "hosts/inventory.ini.j2",
+        include_str!("../../templates/hosts/inventory.ini.j2"),
+    ),
+    (
+        "hosts/chrony.conf.j2",
+        include_str!("../../templates/hosts/chrony.conf.j2"),
+    ),
+    (
+        "hosts/sshd.conf.j2",
+        include_str!("../../templates/hosts/sshd.conf.j2"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {
