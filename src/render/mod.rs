@@ -13,6 +13,7 @@ pub mod firewall;
 pub mod helm;
 pub mod hosts;
 pub mod kubernetes;
+pub mod swarm;
 pub mod templates;
 
 use crate::plan::Plan;
@@ -28,7 +29,7 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY, hosts::FAMILY];
+pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY, hosts::FAMILY, swarm::FAMILY];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.
