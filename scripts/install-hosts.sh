@@ -44,5 +44,8 @@ for service in chrony ssh; do
     fi
 done
 
+# sshd -t insists on its privilege-separation directory, which the ssh
+# service would create at boot (/run is a tmpfs).
+mkdir -p /run/sshd
 docker-compose version --short
 echo "install-hosts: ok"
