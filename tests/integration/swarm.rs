@@ -53,6 +53,19 @@ fn three_host_stack_passes_docker_compose_config() {
     }
 }
 
+/// The whole Swarm, Consul and hosts output of the fixture, file by file.
+#[test]
+fn three_host_snapshot() {
+    let (dir, _) = rendered(&[]);
+    let mut text = String::new();
+    for (path, bytes) in read_tree(&out(&dir)) {
+        if ["swarm/", "consul/", "hosts/"].iter().any(|p| path.starts_with(p)) {
+            text.push_str(&format!("=== {path}\n{}\n", String::from_utf8(bytes).unwrap()));
+        }
+    }
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn stack_runs_every_component_of_the_plan() {
     let (dir, _) = rendered(&[]);
@@ -192,6 +205,17 @@ fn swarm_without_hosts_for_its_data_layer_is_refused() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains("error[T404]: the Swarm stack pins each data-layer member to a host"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn host_spread_beyond_the_hosts_is_refused() {
+    let r = run(&["render", "-f", FIXTURE, "--set", "components.worker.replicas=4", "--set", "components.worker.autoscaling.maxReplicas=6"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[T406]: `worker` runs 4 replicas at most one per node, but `hosts` lists 3"),
         "{}",
         r.stderr
     );
