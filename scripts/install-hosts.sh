@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the programs the Swarm, Consul and host-preparation tests run on
-# what dify-gen renders (tests/integration/hosts.rs, swarm.rs):
-# docker-compose (`docker-compose config` on the stack; no Docker engine
-# needed), chrony (`chronyd -p -f`), openssh-server (`sshd -t -f`) and
-# ansible-core (`ansible-inventory --list`). Idempotent: installs only what is
-# missing, and keeps the packaged services (chrony, ssh) from starting.
+# what dify-gen renders (tests/integration/swarm.rs): docker-compose
+# (`docker-compose config` on the stack; no Docker engine needed), chrony
+# (`chronyd -p -f`), openssh-server (`sshd -t -f`), ansible-core
+# (`ansible-inventory --list`) and haproxy (`haproxy -c`). Idempotent:
+# installs only what is missing, and keeps the packaged services (chrony,
+# ssh, haproxy) from starting.
 set -eu
 
-PACKAGES="docker-compose chrony openssh-server ansible-core"
+PACKAGES="docker-compose chrony openssh-server ansible-core haproxy"
 
 missing=""
 for package in $PACKAGES; do
@@ -37,7 +38,7 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-for service in chrony ssh; do
+for service in chrony ssh haproxy; do
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl stop "$service" >/dev/null 2>&1 || true
         systemctl disable "$service" >/dev/null 2>&1 || true

@@ -1,8 +1,8 @@
 //! The Swarm, Consul and host targets, rendered from the three-host
 //! fixture (`tests/fixtures/swarm/three-hosts.yaml`) and checked with the
 //! real consumers: `docker-compose config` on the stack (no Docker engine
-//! needed), `chronyd -p`, `sshd -t`/`sshd -T` and `ansible-inventory` on
-//! the host files. `scripts/install-hosts.sh` installs them.
+//! needed), `haproxy -c` on the PostgreSQL leader proxy, `chronyd -p`,
+//! `sshd -t`/`sshd -T` and `ansible-inventory` on the host files. `scripts/install-hosts.sh` installs them.
 
 use crate::realprograms::harness::{require_program, run_bounded};
 use crate::support::{read_tree, run};
@@ -265,6 +265,18 @@ fn compose_schema_is_strict() {
     let r = run(&["validate", bad.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.contains("unknown field `stop_grace_perid`"), "{}", r.stdout);
+}
+
+#[test]
+fn haproxy_accepts_the_postgres_leader_proxy() {
+    let haproxy = require_program("haproxy");
+    let (dir, _) = rendered(&[]);
+    let mut cmd = Command::new(haproxy);
+    cmd.arg("-c").arg("-f").arg(out(&dir).join("swarm/config/haproxy.cfg"));
+    let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
+    // The members' names resolve only on the stack's network; HAProxy
+    // starts without them (`init-addr none`) and resolves them later.
+    assert!(ok && output.contains("Configuration file is valid"), "{output}");
 }
 
 #[test]
