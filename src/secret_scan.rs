@@ -105,7 +105,11 @@ fn is_host_name(token: &str) -> bool {
 fn is_generated_name(token: &str) -> bool {
     let parts: Vec<&str> = token.split('-').collect();
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
-    let digest = |p: &str| (1..=12).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let digest = |p: &str| {
+        (1..=12).contains(&p.len())
+            && p.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    };
     parts.len() >= 2
         && parts.iter().filter(|p| !word(p)).count() <= 1
         && parts.iter().all(|p| word(p) || digest(p))

@@ -204,13 +204,12 @@ impl<'a> Plan<'a> {
     /// plugin processes, 30 seconds for the rest.
     pub fn grace_seconds(&self, kind: Kind) -> u32 {
         let spec = self.t.components.get(kind);
-        spec.termination_grace_period_seconds
-            .unwrap_or(match kind {
-                Kind::Api => self.t.dify.api_timeout_seconds + 30,
-                Kind::Worker => self.t.dify.max_execution_seconds + 30,
-                Kind::PluginDaemon => 120,
-                _ => 30,
-            })
+        spec.termination_grace_period_seconds.unwrap_or(match kind {
+            Kind::Api => self.t.dify.api_timeout_seconds + 30,
+            Kind::Worker => self.t.dify.max_execution_seconds + 30,
+            Kind::PluginDaemon => 120,
+            _ => 30,
+        })
     }
 
     /// Zone spread is only meaningful with more than one zone.

@@ -30,7 +30,13 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY, hosts::FAMILY, swarm::FAMILY, consul::FAMILY];
+pub const FAMILIES: &[Family] = &[
+    kubernetes::FAMILY,
+    helm::FAMILY,
+    hosts::FAMILY,
+    swarm::FAMILY,
+    consul::FAMILY,
+];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.

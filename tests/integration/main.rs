@@ -10,6 +10,6 @@ mod plan;
 pub mod realprograms;
 mod render;
 mod security;
-mod swarm;
 mod support;
+mod swarm;
 mod validate;

@@ -17,7 +17,13 @@ const FIXTURE: &str = "tests/fixtures/swarm/three-hosts.yaml";
 fn rendered(extra: &[&str]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut args = vec!["render", "-f", FIXTURE, "--output-dir", out.to_str().unwrap()];
+    let mut args = vec![
+        "render",
+        "-f",
+        FIXTURE,
+        "--output-dir",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -59,8 +65,14 @@ fn three_host_snapshot() {
     let (dir, _) = rendered(&[]);
     let mut text = String::new();
     for (path, bytes) in read_tree(&out(&dir)) {
-        if ["swarm/", "consul/", "hosts/"].iter().any(|p| path.starts_with(p)) {
-            text.push_str(&format!("=== {path}\n{}\n", String::from_utf8(bytes).unwrap()));
+        if ["swarm/", "consul/", "hosts/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            text.push_str(&format!(
+                "=== {path}\n{}\n",
+                String::from_utf8(bytes).unwrap()
+            ));
         }
     }
     insta::assert_snapshot!(text);
@@ -94,9 +106,15 @@ fn stack_runs_every_component_of_the_plan() {
         }
     }
     // Beat is a singleton that never overlaps itself.
-    assert_eq!(services["dify-beat"]["deploy"]["update_config"]["order"], "stop-first");
+    assert_eq!(
+        services["dify-beat"]["deploy"]["update_config"]["order"],
+        "stop-first"
+    );
     // Worker spreads over hosts: never two on a node.
-    assert_eq!(services["dify-worker"]["deploy"]["placement"]["max_replicas_per_node"], 1);
+    assert_eq!(
+        services["dify-worker"]["deploy"]["placement"]["max_replicas_per_node"],
+        1
+    );
     assert_eq!(
         services["dify-api"]["deploy"]["placement"]["preferences"][0]["spread"],
         "node.labels.zone"
@@ -116,7 +134,10 @@ fn stack_runs_every_component_of_the_plan() {
             "{name}"
         );
     }
-    assert!(services["dify-postgres"]["image"].as_str().unwrap().starts_with("haproxy:"));
+    assert!(services["dify-postgres"]["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("haproxy:"));
     // Dify reaches the Sentinels by their service names.
     let env = &services["dify-api"]["environment"];
     assert_eq!(
@@ -148,7 +169,10 @@ fn networks_keep_the_edge_away_from_the_data_layer() {
             !(n.contains(&"edge".to_string()) && name.contains("postgres")),
             "{name}"
         );
-        assert!(s["ports"].is_null() || name == "dify-edge", "only the edge publishes: {name}");
+        assert!(
+            s["ports"].is_null() || name == "dify-edge",
+            "only the edge publishes: {name}"
+        );
     }
     assert_eq!(stack["networks"]["data"]["internal"], true);
     assert_eq!(stack["networks"]["backend"]["internal"], true);
@@ -171,7 +195,8 @@ fn secrets_are_external_and_never_in_the_files() {
     let (ok, output) = run_bounded(
         {
             let mut c = Command::new("sh");
-            c.arg("-n").arg(out(&dir).join("swarm/config/backend-start.sh"));
+            c.arg("-n")
+                .arg(out(&dir).join("swarm/config/backend-start.sh"));
             c
         },
         Duration::from_secs(10),
@@ -194,7 +219,14 @@ fn features_without_a_swarm_form_are_warnings() {
     // --strict turns them into errors and writes nothing.
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out");
-    let r = run(&["render", "-f", FIXTURE, "--strict", "--output-dir", target.to_str().unwrap()]);
+    let r = run(&[
+        "render",
+        "-f",
+        FIXTURE,
+        "--strict",
+        "--output-dir",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 1);
     assert!(!target.exists());
 }
@@ -204,7 +236,8 @@ fn swarm_without_hosts_for_its_data_layer_is_refused() {
     let r = run(&["render", "-f", FIXTURE, "--set", "hosts=[]"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("error[T404]: the Swarm stack pins each data-layer member to a host"),
+        r.stderr
+            .contains("error[T404]: the Swarm stack pins each data-layer member to a host"),
         "{}",
         r.stderr
     );
@@ -212,10 +245,20 @@ fn swarm_without_hosts_for_its_data_layer_is_refused() {
 
 #[test]
 fn host_spread_beyond_the_hosts_is_refused() {
-    let r = run(&["render", "-f", FIXTURE, "--set", "components.worker.replicas=4", "--set", "components.worker.autoscaling.maxReplicas=6"]);
+    let r = run(&[
+        "render",
+        "-f",
+        FIXTURE,
+        "--set",
+        "components.worker.replicas=4",
+        "--set",
+        "components.worker.autoscaling.maxReplicas=6",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("error[T406]: `worker` runs 4 replicas at most one per node, but `hosts` lists 3"),
+        r.stderr.contains(
+            "error[T406]: `worker` runs 4 replicas at most one per node, but `hosts` lists 3"
+        ),
         "{}",
         r.stderr
     );
@@ -231,7 +274,10 @@ fn consul_definitions_check_the_real_endpoints() {
     for (name, url) in [
         ("dify-api", "http://dify-api:5001/health"),
         ("dify-sandbox", "http://dify-sandbox:8194/health"),
-        ("dify-plugin-daemon", "http://dify-plugin-daemon:5002/health/check"),
+        (
+            "dify-plugin-daemon",
+            "http://dify-plugin-daemon:5002/health/check",
+        ),
         ("dify-web", "http://dify-web:3000/apps"),
     ] {
         let check = &by_name(name)["checks"][0];
@@ -240,20 +286,37 @@ fn consul_definitions_check_the_real_endpoints() {
         assert_eq!(check["timeout"], "3s");
         assert_eq!(check["deregister_critical_service_after"], "10m");
     }
-    assert_eq!(by_name("dify-ssrf-proxy")["checks"][0]["tcp"], "dify-ssrf-proxy:3128");
+    assert_eq!(
+        by_name("dify-ssrf-proxy")["checks"][0]["tcp"],
+        "dify-ssrf-proxy:3128"
+    );
     // Worker and beat serve nothing: nothing to register.
     assert!(services.iter().all(|s| s["name"] != "dify-worker"));
     // The bundled schema is strict: a misspelt field fails validation.
     let bad = dir.path().join("consul");
     std::fs::create_dir_all(&bad).unwrap();
-    std::fs::write(bad.join("services.json"), text.replace("\"interval\"", "\"intervall\"")).unwrap();
+    std::fs::write(
+        bad.join("services.json"),
+        text.replace("\"interval\"", "\"intervall\""),
+    )
+    .unwrap();
     let r = run(&["validate", bad.join("services.json").to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("unknown field `intervall`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("unknown field `intervall`"),
+        "{}",
+        r.stdout
+    );
     // Kubernetes Services carry the catalog-sync annotations.
     let svc = yaml(&out(&dir).join("kubernetes/service-dify-api.yaml"));
-    assert_eq!(svc["metadata"]["annotations"]["consul.hashicorp.com/service-sync"], "true");
-    assert_eq!(svc["metadata"]["annotations"]["consul.hashicorp.com/service-tags"], "dify,production,api");
+    assert_eq!(
+        svc["metadata"]["annotations"]["consul.hashicorp.com/service-sync"],
+        "true"
+    );
+    assert_eq!(
+        svc["metadata"]["annotations"]["consul.hashicorp.com/service-tags"],
+        "dify,production,api"
+    );
 }
 
 #[test]
@@ -261,10 +324,18 @@ fn compose_schema_is_strict() {
     let (dir, _) = rendered(&[]);
     let stack = std::fs::read_to_string(out(&dir).join("swarm/stack.yaml")).unwrap();
     let bad = dir.path().join("stack.yaml");
-    std::fs::write(&bad, stack.replacen("    stop_grace_period:", "    stop_grace_perid:", 1)).unwrap();
+    std::fs::write(
+        &bad,
+        stack.replacen("    stop_grace_period:", "    stop_grace_perid:", 1),
+    )
+    .unwrap();
     let r = run(&["validate", bad.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("unknown field `stop_grace_perid`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("unknown field `stop_grace_perid`"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -272,11 +343,16 @@ fn haproxy_accepts_the_postgres_leader_proxy() {
     let haproxy = require_program("haproxy");
     let (dir, _) = rendered(&[]);
     let mut cmd = Command::new(haproxy);
-    cmd.arg("-c").arg("-f").arg(out(&dir).join("swarm/config/haproxy.cfg"));
+    cmd.arg("-c")
+        .arg("-f")
+        .arg(out(&dir).join("swarm/config/haproxy.cfg"));
     let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
     // The members' names resolve only on the stack's network; HAProxy
     // starts without them (`init-addr none`) and resolves them later.
-    assert!(ok && output.contains("Configuration file is valid"), "{output}");
+    assert!(
+        ok && output.contains("Configuration file is valid"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -290,7 +366,10 @@ fn chrony_accepts_every_host_file() {
         let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
         assert!(ok, "chronyd -p refused {host}.conf:\n{output}");
         if host == "node-1" {
-            assert!(output.contains("server 0.debian.pool.ntp.org iburst"), "{output}");
+            assert!(
+                output.contains("server 0.debian.pool.ntp.org iburst"),
+                "{output}"
+            );
             assert!(output.contains("allow 192.168.10.12"), "{output}");
             assert!(output.contains("local stratum 10 orphan"), "{output}");
         } else {
@@ -318,11 +397,16 @@ fn sshd_accepts_the_drop_in_and_allows_keys_only() {
     assert!(ok, "{output}");
     // The drop-in first (sshd keeps the first value it reads), then what
     // a test needs: a throwaway host key and a PID file of its own.
-    let drop_in = std::fs::read_to_string(out(&dir).join("hosts/sshd_config.d/dify-gen.conf")).unwrap();
+    let drop_in =
+        std::fs::read_to_string(out(&dir).join("hosts/sshd_config.d/dify-gen.conf")).unwrap();
     let config = dir.path().join("sshd_config");
     std::fs::write(
         &config,
-        format!("{drop_in}\nHostKey {}\nPidFile {}\n", key.display(), dir.path().join("sshd.pid").display()),
+        format!(
+            "{drop_in}\nHostKey {}\nPidFile {}\n",
+            key.display(),
+            dir.path().join("sshd.pid").display()
+        ),
     )
     .unwrap();
     for flag in ["-t", "-T"] {
@@ -339,7 +423,10 @@ fn sshd_accepts_the_drop_in_and_allows_keys_only() {
                 "pubkeyauthentication yes",
                 "allowusers deploy",
             ] {
-                assert!(output.lines().any(|l| l == line), "missing `{line}` in:\n{output}");
+                assert!(
+                    output.lines().any(|l| l == line),
+                    "missing `{line}` in:\n{output}"
+                );
             }
         }
     }
@@ -360,7 +447,10 @@ fn ansible_reads_the_inventory_by_role_and_zone() {
     let json_start = output.find('{').unwrap_or_else(|| panic!("{output}"));
     let doc: Value = serde_json::from_str(&output[json_start..]).unwrap();
     assert_eq!(doc["managers"]["hosts"], serde_json::json!(["node-1"]));
-    assert_eq!(doc["workers"]["hosts"], serde_json::json!(["node-2", "node-3"]));
+    assert_eq!(
+        doc["workers"]["hosts"],
+        serde_json::json!(["node-2", "node-3"])
+    );
     assert_eq!(doc["zone_b"]["hosts"], serde_json::json!(["node-2"]));
     let vars = &doc["_meta"]["hostvars"]["node-3"];
     assert_eq!(vars["ansible_host"], "192.168.10.13");

@@ -25,7 +25,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         return out;
     }
     let warn = |pointer: &str, message: String, help: &str| {
-        cx.warning(codes::T_NO_SWARM_FORM, pointer, message).help(help.to_string())
+        cx.warning(codes::T_NO_SWARM_FORM, pointer, message)
+            .help(help.to_string())
     };
     let mut budgets = Vec::new();
     let mut zoned = Vec::new();
@@ -65,7 +66,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 cx.error(
                     codes::T_SWARM_PLACEMENT,
                     &at("replicas"),
-                    format!("`{key}` runs {} replicas at most one per node, but `hosts` lists {hosts}", w.min_replicas),
+                    format!(
+                        "`{key}` runs {} replicas at most one per node, but `hosts` lists {hosts}",
+                        w.min_replicas
+                    ),
                 )
                 .help("lower `replicas`, list more hosts, or use `spread: zone`"),
             );

@@ -89,9 +89,21 @@ pub fn annotations(plan: &Plan, kind: Kind) -> BTreeMap<String, String> {
         return BTreeMap::new();
     }
     BTreeMap::from([
-        ("consul.hashicorp.com/service-sync".to_string(), "true".to_string()),
-        ("consul.hashicorp.com/service-name".to_string(), plan.name(kind.label())),
-        ("consul.hashicorp.com/service-tags".to_string(), tags(plan, kind).join(",")),
-        ("consul.hashicorp.com/service-meta-version".to_string(), plan.app_version.clone()),
+        (
+            "consul.hashicorp.com/service-sync".to_string(),
+            "true".to_string(),
+        ),
+        (
+            "consul.hashicorp.com/service-name".to_string(),
+            plan.name(kind.label()),
+        ),
+        (
+            "consul.hashicorp.com/service-tags".to_string(),
+            tags(plan, kind).join(","),
+        ),
+        (
+            "consul.hashicorp.com/service-meta-version".to_string(),
+            plan.app_version.clone(),
+        ),
     ])
 }

@@ -60,20 +60,18 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             Content::Text(chrony(plan, hosts, setup, host)),
         )
     }));
-    out.push(
-        Artifact::file(
-            FAMILY.name,
-            "sshd_config.d/dify-gen.conf",
-            Content::Text(templates::render(
-                "hosts/sshd.conf.j2",
-                json!({
-                    "release": plan.release,
-                    "ssh_port": setup.ssh_port,
-                    "allow_users": setup.ssh_allow_users,
-                }),
-            )),
-        ),
-    );
+    out.push(Artifact::file(
+        FAMILY.name,
+        "sshd_config.d/dify-gen.conf",
+        Content::Text(templates::render(
+            "hosts/sshd.conf.j2",
+            json!({
+                "release": plan.release,
+                "ssh_port": setup.ssh_port,
+                "allow_users": setup.ssh_allow_users,
+            }),
+        )),
+    ));
     out
 }
 

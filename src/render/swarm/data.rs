@@ -14,7 +14,9 @@
 
 use super::networks::DATA;
 use super::services::probe_command;
-use super::{resources, start_script, Stack};
+use super::{
+    proxy_deploy, resources, restart_policy, start_script, update_policy, wget_check, Stack,
+};
 use crate::dify::images::Prober;
 use crate::dify::{data_layer, health, ports};
 use crate::plan::Plan;
@@ -86,18 +88,25 @@ pub fn member_hosts(hosts: &[Host], zones: &[String]) -> Vec<String> {
 
 /// `deploy:` of a data-layer member: one task, on its host, replaced
 /// stop-first (two tasks must never share the member's volume).
-fn member_deploy(plan: &Plan, swarm: &Swarm, index: usize, r: &crate::topology::Resources) -> Value {
+fn member_deploy(
+    plan: &Plan,
+    swarm: &Swarm,
+    index: usize,
+    r: &crate::topology::Resources,
+) -> Value {
     let hosts = member_hosts(&plan.t.hosts, &plan.t.zones);
+    let (update, rollback) = update_policy(swarm, "stop-first");
     let mut deploy = json!({
         "mode": "replicated",
         "replicas": 1,
         "resources": resources(r),
-        "restart_policy": {"condition": "any", "delay": "5s", "window": "120s"},
-        "update_config": {"parallelism": 1, "failure_action": "rollback", "monitor": super::seconds(swarm.update_monitor_seconds), "order": "stop-first"},
-        "rollback_config": {"parallelism": 1, "failure_action": "pause", "monitor": super::seconds(swarm.update_monitor_seconds), "order": "stop-first"},
+        "restart_policy": restart_policy(),
+        "update_config": update,
+        "rollback_config": rollback,
     });
     if !hosts.is_empty() {
-        deploy["placement"] = json!({"constraints": [format!("node.hostname == {}", hosts[index % hosts.len()])]});
+        deploy["placement"] =
+            json!({"constraints": [format!("node.hostname == {}", hosts[index % hosts.len()])]});
     }
     deploy
 }
@@ -134,12 +143,21 @@ fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
             "--data-dir=/var/run/etcd/default.etcd".into(),
             format!("--listen-peer-urls=http://0.0.0.0:{}", ports::ETCD_PEER),
             format!("--listen-client-urls=http://0.0.0.0:{}", ports::ETCD_CLIENT),
-            format!("--advertise-client-urls=http://{name}:{}", ports::ETCD_CLIENT),
-            format!("--initial-advertise-peer-urls=http://{name}:{}", ports::ETCD_PEER),
+            format!(
+                "--advertise-client-urls=http://{name}:{}",
+                ports::ETCD_CLIENT
+            ),
+            format!(
+                "--initial-advertise-peer-urls=http://{name}:{}",
+                ports::ETCD_PEER
+            ),
             format!("--initial-cluster={cluster}"),
             "--initial-cluster-state=new".into(),
             format!("--initial-cluster-token={}-etcd", plan.release),
-            format!("--listen-metrics-urls=http://0.0.0.0:{}", ports::ETCD_METRICS),
+            format!(
+                "--listen-metrics-urls=http://0.0.0.0:{}",
+                ports::ETCD_METRICS
+            ),
             "--auto-compaction-mode=periodic".into(),
             "--auto-compaction-retention=1h".into(),
         ];
@@ -219,12 +237,18 @@ fn patroni(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
     );
     let check = probe_command(
         Prober::Python,
-        health::Check::Http { path: "/liveness", port: "patroni" },
+        health::Check::Http {
+            path: "/liveness",
+            port: "patroni",
+        },
         ports::PATRONI,
         3,
     );
     let dir = postgres::SCRIPTS_DIR;
-    for (i, name) in members(plan, data_layer::POSTGRES, p.members).iter().enumerate() {
+    for (i, name) in members(plan, data_layer::POSTGRES, p.members)
+        .iter()
+        .enumerate()
+    {
         let data = volume(stack, name);
         stack.services.insert(
             name.clone(),
@@ -273,31 +297,16 @@ fn haproxy(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
         }),
     );
     let config = stack.config(plan, "postgres-proxy", "haproxy.cfg", text);
-    let replicas = 2.min(plan.t.hosts.len().max(1));
-    let mut placement = json!({"max_replicas_per_node": 1});
-    if plan.t.zones.len() > 1 {
-        placement["preferences"] = json!([{"spread": "node.labels.zone"}]);
-    }
+    let replicas = 2.min(plan.t.hosts.len().max(1)) as u32;
     stack.services.insert(
         plan.name(data_layer::POSTGRES),
         json!({
             "image": swarm.postgres_proxy_image,
             "networks": [DATA],
             "configs": [{"source": config, "target": "/usr/local/etc/haproxy/haproxy.cfg", "mode": 0o444}],
-            "healthcheck": {
-                "test": ["CMD-SHELL", format!("wget -q -O /dev/null -T 3 http://127.0.0.1:{HAPROXY_HEALTH_PORT}{HAPROXY_HEALTH}")],
-                "interval": "10s", "timeout": "3s", "retries": 3, "start_period": "60s",
-            },
+            "healthcheck": wget_check(HAPROXY_HEALTH_PORT, HAPROXY_HEALTH, 60),
             "stop_grace_period": "30s",
-            "deploy": {
-                "mode": "replicated",
-                "replicas": replicas,
-                "placement": placement,
-                "resources": {"limits": {"memory": "256M"}, "reservations": {"cpus": "0.1", "memory": "64M"}},
-                "restart_policy": {"condition": "any", "delay": "5s", "window": "120s"},
-                "update_config": {"parallelism": 1, "failure_action": "rollback", "monitor": super::seconds(swarm.update_monitor_seconds), "order": "stop-first"},
-                "rollback_config": {"parallelism": 1, "failure_action": "pause", "monitor": super::seconds(swarm.update_monitor_seconds), "order": "stop-first"},
-            },
+            "deploy": proxy_deploy(plan, swarm, replicas),
             "labels": {"dify-gen.io/component": "postgres-proxy"},
         }),
     );
@@ -310,7 +319,11 @@ fn redis_members(plan: &Plan, swarm: &Swarm, s: &RedisSentinel, stack: &mut Stac
         ("redis-conf", "redis.conf", "redis/redis.conf.j2"),
         ("sentinel-conf", "sentinel.conf", "redis/sentinel.conf.j2"),
         ("start-redis", "start-redis.sh", "redis/start-redis.sh.j2"),
-        ("start-sentinel", "start-sentinel.sh", "redis/start-sentinel.sh.j2"),
+        (
+            "start-sentinel",
+            "start-sentinel.sh",
+            "redis/start-sentinel.sh.j2",
+        ),
     ] {
         let config = stack.config(plan, key, file, templates::render(template, &ctx));
         files.push((config, file));
@@ -330,20 +343,41 @@ fn redis_members(plan: &Plan, swarm: &Swarm, s: &RedisSentinel, stack: &mut Stac
         .collect::<Vec<_>>()
         .join(" ");
     let groups = [
-        (data_layer::REDIS, &nodes, "start-redis.sh", ports::REDIS, &s.resources, true),
-        (data_layer::SENTINEL, &sentinels, "start-sentinel.sh", ports::SENTINEL, &s.sentinel_resources, false),
+        (
+            data_layer::REDIS,
+            &nodes,
+            "start-redis.sh",
+            ports::REDIS,
+            &s.resources,
+            true,
+        ),
+        (
+            data_layer::SENTINEL,
+            &sentinels,
+            "start-sentinel.sh",
+            ports::SENTINEL,
+            &s.sentinel_resources,
+            false,
+        ),
     ];
     for (component, names, script, port, resources, data) in groups {
         for (i, name) in names.iter().enumerate() {
-            let mut configs = vec![json!({"source": start, "target": super::START_SCRIPT, "mode": 0o555})];
+            let mut configs =
+                vec![json!({"source": start, "target": super::START_SCRIPT, "mode": 0o555})];
             configs.extend(files.iter().map(|(config, file)| {
                 json!({"source": config, "target": format!("{REDIS_DIR}/{file}"), "mode": 0o555})
             }));
             let mut volumes = Vec::new();
             if data {
-                volumes.push(json!({"type": "volume", "source": volume(stack, name), "target": "/data"}));
+                volumes.push(
+                    json!({"type": "volume", "source": volume(stack, name), "target": "/data"}),
+                );
             }
-            let announce = if data { "REDIS_ANNOUNCE_HOST" } else { "SENTINEL_ANNOUNCE_HOST" };
+            let announce = if data {
+                "REDIS_ANNOUNCE_HOST"
+            } else {
+                "SENTINEL_ANNOUNCE_HOST"
+            };
             let alive = if data { "PONG|LOADING" } else { "PONG" };
             let mut service = json!({
                 "image": plan.t.images.redis,

@@ -77,8 +77,7 @@ impl Stack {
 
     fn secret(&mut self, r: &SecretRef) -> String {
         let name = secret_name(r);
-        self.secrets
-            .insert(name.clone(), json!({"external": true}));
+        self.secrets.insert(name.clone(), json!({"external": true}));
         name
     }
 }
@@ -116,7 +115,11 @@ fn render(plan: &Plan) -> Vec<Artifact> {
 /// The start script of a component: the secrets it reads and the values
 /// composed from them. `vars` are `(variable, secret)`; `composed` are
 /// `(variable, value)` with `$(VAR)` references to earlier variables.
-fn start_script(component: &str, vars: &[(String, String)], composed: &[(String, String)]) -> String {
+fn start_script(
+    component: &str,
+    vars: &[(String, String)],
+    composed: &[(String, String)],
+) -> String {
     let secrets: Vec<Value> = vars
         .iter()
         .map(|(name, file)| json!({"name": name, "file": file}))
@@ -190,6 +193,61 @@ fn memory(q: &crate::topology::quantity::Quantity) -> String {
     }
 }
 
+/// `update_config` and `rollback_config`: one task at a time, `order`
+/// (`start-first` or `stop-first`), each watched for
+/// `swarm.updateMonitorSeconds`; a failed update rolls the service back, a
+/// failed rollback pauses for a person.
+fn update_policy(swarm: &crate::topology::Swarm, order: &str) -> (Value, Value) {
+    let policy = |failure: &str| {
+        json!({
+            "parallelism": 1,
+            "delay": seconds(swarm.update_delay_seconds),
+            "failure_action": failure,
+            "monitor": seconds(swarm.update_monitor_seconds),
+            "max_failure_ratio": 0,
+            "order": order,
+        })
+    };
+    (policy("rollback"), policy("pause"))
+}
+
+/// `deploy:` of a stateless proxy (the edge, HAProxy): `replicas` tasks,
+/// at most one per node, spread over zones, small, replaced stop-first
+/// (two tasks on a node would compete for its published port).
+fn proxy_deploy(plan: &Plan, swarm: &crate::topology::Swarm, replicas: u32) -> Value {
+    let mut placement = json!({"max_replicas_per_node": 1});
+    if plan.t.zones.len() > 1 {
+        placement["preferences"] = json!([{"spread": "node.labels.zone"}]);
+    }
+    let (update, rollback) = update_policy(swarm, "stop-first");
+    json!({
+        "mode": "replicated",
+        "replicas": replicas,
+        "placement": placement,
+        "resources": {"limits": {"memory": "256M"}, "reservations": {"cpus": "0.1", "memory": "64M"}},
+        "restart_policy": restart_policy(),
+        "update_config": update,
+        "rollback_config": rollback,
+    })
+}
+
+/// Replace a task that exits, whatever its exit code, at most every 5
+/// seconds.
+fn restart_policy() -> Value {
+    json!({"condition": "any", "delay": "5s", "window": "120s"})
+}
+
+/// A health check with busybox `wget` (the Alpine proxy images).
+fn wget_check(port: u16, path: &str, start_seconds: u32) -> Value {
+    json!({
+        "test": ["CMD-SHELL", format!("wget -q -O /dev/null -T 3 http://127.0.0.1:{port}{path}")],
+        "interval": "10s",
+        "timeout": "3s",
+        "retries": 3,
+        "start_period": seconds(start_seconds),
+    })
+}
+
 /// Limits and reservations of a topology `resources` block.
 fn resources(r: &crate::topology::Resources) -> Value {
     let mut limits = json!({"memory": memory(&r.limits.memory)});
@@ -218,7 +276,9 @@ mod tests {
 
     #[test]
     fn quantities() {
-        let q = |s: &str| serde_json::from_value::<crate::topology::quantity::Quantity>(json!(s)).unwrap();
+        let q = |s: &str| {
+            serde_json::from_value::<crate::topology::quantity::Quantity>(json!(s)).unwrap()
+        };
         assert_eq!(cpus(&q("500m")), "0.5");
         assert_eq!(cpus(&q("2")), "2");
         assert_eq!(memory(&q("2Gi")), "2048M");

@@ -63,12 +63,14 @@ pub fn of(plan: &Plan, component: &'static str) -> Vec<&'static str> {
             p if mine && is_outside(p) => {
                 out.insert(OUTBOUND);
             }
-            Peer::Component(c) if *c != component && !DATA_LAYER.contains(c) => {
-                // Another Dify component, or the data layer talking to a
-                // client (already on `data`).
-                if !DATA_LAYER.contains(&component) {
-                    out.insert(BACKEND);
-                }
+            // Another Dify component (the data layer's clients are on
+            // `data` already).
+            Peer::Component(c)
+                if *c != component
+                    && !DATA_LAYER.contains(c)
+                    && !DATA_LAYER.contains(&component) =>
+            {
+                out.insert(BACKEND);
             }
             _ => {}
         }

@@ -2,7 +2,10 @@
 
 use super::data::Addresses;
 use super::networks::{self, EDGE};
-use super::{resources, seconds, start_script, Stack, START_SCRIPT};
+use super::{
+    proxy_deploy, resources, restart_policy, seconds, start_script, update_policy, wget_check,
+    Stack, START_SCRIPT,
+};
 use crate::dify::images::{self, Prober};
 use crate::dify::{health, routes, Kind};
 use crate::plan::probes::{self, Role};
@@ -59,10 +62,11 @@ fn workload(
     let mut vars = Vec::new();
     let mut composed = Vec::new();
     let mut secrets = Vec::new();
-    for var in config::secret_env(&wired, kind)
-        .into_iter()
-        .chain(spec.secret_env.iter().map(|(n, r)| config::secret_var(n, r)))
-    {
+    for var in config::secret_env(&wired, kind).into_iter().chain(
+        spec.secret_env
+            .iter()
+            .map(|(n, r)| config::secret_var(n, r)),
+    ) {
         let from = var
             .value_from
             .as_ref()
@@ -96,7 +100,11 @@ fn workload(
             service["command"] = json!(start);
         }
     } else {
-        let who = if kind.is_backend() { "the backend (api, worker, beat, migration)" } else { kind.label() };
+        let who = if kind.is_backend() {
+            "the backend (api, worker, beat, migration)"
+        } else {
+            kind.label()
+        };
         let script = start_script(who, &vars, &composed);
         // api, worker, beat and the migration read the same secrets.
         let key = if kind.is_backend() {
@@ -119,7 +127,8 @@ fn workload(
             json!({ "port": crate::dify::ports::SSRF_PROXY }),
         );
         let config = stack.config(plan, "squid", "squid.conf", squid);
-        service["configs"] = json!([{"source": config, "target": "/etc/squid/squid.conf", "mode": 0o444}]);
+        service["configs"] =
+            json!([{"source": config, "target": "/etc/squid/squid.conf", "mode": 0o444}]);
     }
     if let Some(check) = healthcheck(kind) {
         service["healthcheck"] = check;
@@ -166,23 +175,14 @@ fn deploy(plan: &Plan, swarm: &Swarm, kind: Kind) -> Value {
     } else {
         "start-first"
     };
-    let update = |failure: &str| {
-        json!({
-            "parallelism": 1,
-            "delay": seconds(swarm.update_delay_seconds),
-            "failure_action": failure,
-            "monitor": seconds(swarm.update_monitor_seconds),
-            "max_failure_ratio": 0,
-            "order": order,
-        })
-    };
+    let (update, rollback) = update_policy(swarm, order);
     let mut out = json!({
         "mode": "replicated",
         "replicas": w.min_replicas,
         "resources": resources(&w.spec.resources),
-        "restart_policy": {"condition": "any", "delay": "5s", "window": "120s"},
-        "update_config": update("rollback"),
-        "rollback_config": update("pause"),
+        "restart_policy": restart_policy(),
+        "update_config": update,
+        "rollback_config": rollback,
     });
     if placement.as_object().is_some_and(|p| !p.is_empty()) {
         out["placement"] = placement;
@@ -209,32 +209,60 @@ fn healthcheck(kind: Kind) -> Option<Value> {
 
 /// The command that asks `check` on `port` inside the container, with the
 /// program the image has.
-pub(super) fn probe_command(prober: Prober, check: health::Check, port: u16, timeout: u32) -> Value {
+pub(super) fn probe_command(
+    prober: Prober,
+    check: health::Check,
+    port: u16,
+    timeout: u32,
+) -> Value {
     let url = |path: &str, host: &str| format!("http://{host}:{port}{path}");
     match (check, prober) {
         (health::Check::Http { path, .. }, Prober::Curl) => json!([
-            "CMD", "curl", "-fsS", "-o", "/dev/null", "--max-time", timeout.to_string(), url(path, "127.0.0.1")
+            "CMD",
+            "curl",
+            "-fsS",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            timeout.to_string(),
+            url(path, "127.0.0.1")
         ]),
         // Next.js listens on $HOSTNAME, which is the container's own name
         // (or 0.0.0.0 where the image sets it): both reach it.
         (health::Check::Http { path, .. }, Prober::Wget) => json!([
-            "CMD-SHELL", format!("wget -q -O /dev/null -T {timeout} {}", url(path, "$HOSTNAME"))
+            "CMD-SHELL",
+            format!(
+                "wget -q -O /dev/null -T {timeout} {}",
+                url(path, "$HOSTNAME")
+            )
         ]),
         (health::Check::Http { path, .. }, Prober::Python) => json!([
-            "CMD", "python3", "-c",
-            format!("import urllib.request; urllib.request.urlopen('{}', timeout={timeout})", url(path, "127.0.0.1"))
+            "CMD",
+            "python3",
+            "-c",
+            format!(
+                "import urllib.request; urllib.request.urlopen('{}', timeout={timeout})",
+                url(path, "127.0.0.1")
+            )
         ]),
         (health::Check::Tcp { .. }, Prober::Python) => json!([
-            "CMD", "python3", "-c",
-            format!("import socket; socket.create_connection(('127.0.0.1', {port}), timeout={timeout})")
+            "CMD",
+            "python3",
+            "-c",
+            format!(
+                "import socket; socket.create_connection(('127.0.0.1', {port}), timeout={timeout})"
+            )
         ]),
-        (health::Check::Tcp { .. }, Prober::Wget) => json!([
-            "CMD-SHELL", format!("nc -z -w {timeout} 127.0.0.1 {port}")
-        ]),
+        (health::Check::Tcp { .. }, Prober::Wget) => {
+            json!(["CMD-SHELL", format!("nc -z -w {timeout} 127.0.0.1 {port}")])
+        }
         // bash's /dev/tcp: the Debian and Ubuntu images all have bash.
         (health::Check::Http { .. } | health::Check::Tcp { .. }, Prober::BashTcp)
         | (health::Check::Tcp { .. }, Prober::Curl) => json!([
-            "CMD", "bash", "-c", format!("exec 3<>/dev/tcp/127.0.0.1/{port}")
+            "CMD",
+            "bash",
+            "-c",
+            format!("exec 3<>/dev/tcp/127.0.0.1/{port}")
         ]),
     }
 }
@@ -248,7 +276,9 @@ pub(super) fn edge(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         .map(|(path, kind, port)| {
             let name = kind.label().replace('-', "_");
             if !upstreams.iter().any(|u| u["name"] == json!(name)) {
-                upstreams.push(json!({"name": name, "address": format!("{}:{port}", plan.name(kind.label()))}));
+                upstreams.push(
+                    json!({"name": name, "address": format!("{}:{port}", plan.name(kind.label()))}),
+                );
             }
             json!({"path": path, "upstream": name})
         })
@@ -283,37 +313,20 @@ pub(super) fn edge(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         }),
     );
     let config = stack.config(plan, "edge", "nginx.conf", text);
-    let mut ports = vec![json!({"target": EDGE_HTTP, "published": swarm.http_port, "protocol": "tcp", "mode": "ingress"})];
+    let mut ports = vec![
+        json!({"target": EDGE_HTTP, "published": swarm.http_port, "protocol": "tcp", "mode": "ingress"}),
+    ];
     if tls.is_some() {
         ports.push(json!({"target": EDGE_HTTPS, "published": swarm.https_port, "protocol": "tcp", "mode": "ingress"}));
-    }
-    let replicas = t.ingress.controller_replicas;
-    let mut placement = json!({"max_replicas_per_node": 1});
-    if t.zones.len() > 1 {
-        placement["preferences"] = json!([{"spread": "node.labels.zone"}]);
     }
     let mut service = json!({
         "image": swarm.edge_image,
         "ports": ports,
         "networks": [EDGE],
         "configs": [{"source": config, "target": "/etc/nginx/nginx.conf", "mode": 0o444}],
-        "healthcheck": {
-            "test": ["CMD-SHELL", format!("wget -q -O /dev/null -T 3 http://127.0.0.1:{EDGE_HTTP}{EDGE_HEALTH}")],
-            "interval": "10s",
-            "timeout": "3s",
-            "retries": 3,
-            "start_period": "10s",
-        },
+        "healthcheck": wget_check(EDGE_HTTP, EDGE_HEALTH, 10),
         "stop_grace_period": seconds(t.ingress.timeout_seconds.min(300)),
-        "deploy": {
-            "mode": "replicated",
-            "replicas": replicas,
-            "placement": placement,
-            "resources": {"limits": {"memory": "256M"}, "reservations": {"cpus": "0.1", "memory": "64M"}},
-            "restart_policy": {"condition": "any", "delay": "5s", "window": "120s"},
-            "update_config": {"parallelism": 1, "delay": seconds(swarm.update_delay_seconds), "failure_action": "rollback", "monitor": seconds(swarm.update_monitor_seconds), "max_failure_ratio": 0, "order": "stop-first"},
-            "rollback_config": {"parallelism": 1, "delay": "0s", "failure_action": "pause", "monitor": seconds(swarm.update_monitor_seconds), "max_failure_ratio": 0, "order": "stop-first"},
-        },
+        "deploy": proxy_deploy(plan, swarm, t.ingress.controller_replicas),
         "labels": {"dify-gen.io/component": "edge"},
     });
     if let Some((crt, key)) = &tls {

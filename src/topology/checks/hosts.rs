@@ -27,7 +27,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 cx.error(
                     codes::T_HOST_ZONE,
                     &format!("/hosts/{i}/zone"),
-                    format!("host `{}` is in zone `{}`, which `zones` does not list", h.name, h.zone),
+                    format!(
+                        "host `{}` is in zone `{}`, which `zones` does not list",
+                        h.name, h.zone
+                    ),
                 )
                 .help(format!("use one of {}", t.zones.join(", "))),
             );
@@ -62,11 +65,19 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     }
     if t.host_setup.is_none() {
         out.push(
-            cx.error(codes::T_SWARM_HOSTS, "/hosts", "`hosts` needs `hostSetup` (time sources, SSH)")
-                .help("add `hostSetup`, or layer over a profile, which has one"),
+            cx.error(
+                codes::T_SWARM_HOSTS,
+                "/hosts",
+                "`hosts` needs `hostSetup` (time sources, SSH)",
+            )
+            .help("add `hostSetup`, or layer over a profile, which has one"),
         );
     }
-    let managers = t.hosts.iter().filter(|h| h.role == HostRole::Manager).count();
+    let managers = t
+        .hosts
+        .iter()
+        .filter(|h| h.role == HostRole::Manager)
+        .count();
     if managers == 0 {
         out.push(
             cx.error(codes::T_SWARM_MANAGERS, "/hosts", "no host is a `manager`")
@@ -76,7 +87,12 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         let consequence = if managers == 1 {
             "losing it stops scheduling, updates and failover of tasks".to_string()
         } else {
-            format!("Raft needs {} of them, so {} survives no more losses than {}", managers / 2 + 1, managers, managers - 1)
+            format!(
+                "Raft needs {} of them, so {} survives no more losses than {}",
+                managers / 2 + 1,
+                managers,
+                managers - 1
+            )
         };
         out.push(
             cx.warning(
