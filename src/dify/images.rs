@@ -52,3 +52,27 @@ pub fn start_command(kind: Kind) -> &'static [&'static str] {
         Kind::SsrfProxy => &["squid", "-N", "-d", "1", "-f", "/etc/squid/squid.conf"],
     }
 }
+
+/// The directories a component's program writes to, as `(volume name,
+/// path)`: scratch space that Kubernetes mounts as `emptyDir`s (the root
+/// file system is read-only there) and Swarm as `tmpfs`. pm2 keeps its
+/// state in `PM2_HOME=/.pm2`, which the image's own user cannot create.
+pub fn scratch_dirs(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => {
+            &[("tmp", "/tmp"), ("storage", "/app/api/storage")]
+        }
+        Kind::Web => &[
+            ("tmp", "/tmp"),
+            ("pm2", "/.pm2"),
+            ("next-cache", "/app/web/.next/cache"),
+        ],
+        Kind::PluginDaemon => &[("tmp", "/tmp"), ("storage", "/app/storage")],
+        Kind::SsrfProxy => &[
+            ("tmp", "/tmp"),
+            ("spool", "/var/spool/squid"),
+            ("logs", "/var/log/squid"),
+        ],
+        Kind::Sandbox => &[],
+    }
+}

@@ -360,23 +360,7 @@ pub(super) fn restricted_container() -> SecurityContext {
 
 /// Writable scratch space the programs need on a read-only root.
 fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
-    let mut dirs: Vec<(&str, &str)> = match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => {
-            vec![("tmp", "/tmp"), ("storage", "/app/api/storage")]
-        }
-        Kind::Web => vec![
-            ("tmp", "/tmp"),
-            ("pm2", "/.pm2"),
-            ("next-cache", "/app/web/.next/cache"),
-        ],
-        Kind::PluginDaemon => vec![("tmp", "/tmp"), ("storage", "/app/storage")],
-        Kind::SsrfProxy => vec![
-            ("tmp", "/tmp"),
-            ("spool", "/var/spool/squid"),
-            ("logs", "/var/log/squid"),
-        ],
-        Kind::Sandbox => vec![],
-    };
+    let mut dirs: Vec<(&str, &str)> = crate::dify::images::scratch_dirs(kind).to_vec();
     let mut volumes: Vec<Volume> = dirs
         .iter()
         .map(|(name, _)| Volume {

@@ -133,6 +133,13 @@ fn workload(
     if let Some(check) = healthcheck(kind) {
         service["healthcheck"] = check;
     }
+    let scratch: Vec<Value> = images::scratch_dirs(kind)
+        .iter()
+        .map(|(_, path)| json!({"type": "tmpfs", "target": path}))
+        .collect();
+    if !scratch.is_empty() {
+        service["volumes"] = json!(scratch);
+    }
     service
 }
 
