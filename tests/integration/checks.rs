@@ -31,6 +31,9 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("host_zone", "T401", true),
+    ("host_duplicate", "T402", true),
+    ("host_no_manager", "T403", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {
