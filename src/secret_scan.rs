@@ -98,7 +98,6 @@ fn is_host_name(token: &str) -> bool {
         })
 }
 
-/// Shannon entropy of the characters of `s`, in bits per character.
 /// A name with a short content digest, the way generated objects are named
 /// (`dify-backend-start-1a2b3c4d`): lowercase words and at most one run of
 /// up to 12 hex digits, joined by `-`.
@@ -125,6 +124,7 @@ fn is_address_setting(token: &str) -> bool {
     identifier && (value.parse::<std::net::IpAddr>().is_ok() || is_host_name(value))
 }
 
+/// Shannon entropy of the characters of `s`, in bits per character.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
     for c in s.chars() {
