@@ -23,7 +23,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 
-use crate::dify::releases::{self, Release};
+use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind};
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
@@ -79,6 +79,10 @@ pub fn data_layer_budget(t: &Topology, component: &str) -> Option<Budget> {
         .budget()
         .map(Budget::MaxUnavailable)
 }
+
+/// Seconds the agent backend lets running agents finish after SIGTERM
+/// (`DIFY_AGENT_SHUTDOWN_GRACE_SECONDS`).
+pub const AGENT_SHUTDOWN_SECONDS: u32 = 30;
 
 /// Gunicorn processes per websocket pod (Dify's compose file runs one; its
 /// WebSocket worker holds up to 1000 connections).
@@ -243,6 +247,12 @@ impl<'a> Plan<'a> {
         kind == Kind::Migration || self.workloads.iter().any(|w| w.kind == kind)
     }
 
+    /// The release's entry routes to components the plan runs (a route to
+    /// a component the topology turned off is left out).
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
+        self.dify.routes.iter().filter(|r| self.runs(r.to))
+    }
+
     /// The image a workload (or the migration Job) runs.
     pub fn image(&self, kind: Kind) -> String {
         image_of(self.t, self.dify, kind)
@@ -286,6 +296,24 @@ impl<'a> Plan<'a> {
                 .insert(r.key.clone());
         }
         out
+    }
+
+    /// Seconds a component's process gets to finish in-flight work after
+    /// SIGTERM: the topology's value, else gunicorn's request timeout for
+    /// api, the longest workflow run for workers (Celery's warm shutdown
+    /// waits for running tasks), two minutes for the plugin daemon's
+    /// plugin processes, the agent backend's shutdown grace and ten
+    /// seconds, 30 seconds for the rest.
+    pub fn grace_seconds(&self, kind: Kind) -> u32 {
+        let spec = self.workload(kind).spec;
+        spec.termination_grace_period_seconds.unwrap_or(match kind {
+            Kind::Api => self.t.dify.api_timeout_seconds + 30,
+            Kind::Worker => self.t.dify.max_execution_seconds + 30,
+            Kind::PluginDaemon => 120,
+            // The agent backend lets running agents finish for this long.
+            Kind::AgentBackend => AGENT_SHUTDOWN_SECONDS + 10,
+            _ => 30,
+        })
     }
 
     /// Zone spread is only meaningful with more than one zone.

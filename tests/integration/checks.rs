@@ -37,6 +37,9 @@ const CASES: &[(&str, &str, bool)] = &[
     ("worker_queues", "T114", true),
     ("agent_runtime_section", "T003", true),
     ("singleton_local_sandbox", "T103", true),
+    ("host_zone", "T401", true),
+    ("host_duplicate", "T402", true),
+    ("host_no_manager", "T403", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

@@ -28,11 +28,7 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         c
     };
     let timeout = format!("{}s", i.timeout_seconds);
-    let hooks = plan
-        .dify
-        .routes
-        .iter()
-        .any(|r| r.hook_url && plan.runs(r.to));
+    let hooks = plan.routes().any(|r| r.hook_url);
     let (header, value) = HOOK_URL_HEADER;
     let hook_header = if hooks {
         json!({ header: value })

@@ -277,7 +277,7 @@ fn agent_backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     );
     set(
         "DIFY_AGENT_SHUTDOWN_GRACE_SECONDS",
-        AGENT_SHUTDOWN_SECONDS.to_string(),
+        crate::plan::AGENT_SHUTDOWN_SECONDS.to_string(),
     );
 }
 
@@ -297,9 +297,6 @@ pub fn websocket_server() -> Vec<(&'static str, String)> {
         ("SERVER_WORKER_CONNECTIONS", "1000".into()),
     ]
 }
-
-/// Seconds the agent backend lets running agents finish after SIGTERM.
-pub const AGENT_SHUTDOWN_SECONDS: u32 = 30;
 
 fn database(plan: &Plan, set: &mut impl FnMut(&str, String), db: &str) {
     set("DB_TYPE", "postgresql".into());
@@ -552,7 +549,7 @@ pub const SCHEMA_WAIT_SCRIPT: &str = "wait-for-schema.py";
 /// Squid's configuration: Dify's SSRF proxy lets clients in the cluster
 /// reach public addresses only; the agent's adds, as Dify's
 /// `squid-agent.conf` does, the agent backend's stub API and api's files.
-fn squid_conf(plan: &Plan, kind: Kind) -> String {
+pub fn squid_conf(plan: &Plan, kind: Kind) -> String {
     // Every name a client may use for a Service of the release.
     let names = |k: Kind| {
         let short = plan.name(k.label());

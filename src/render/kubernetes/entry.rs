@@ -19,7 +19,6 @@
 //! `X-Forwarded-Proto`, without the query string (docs/guide.md).
 
 use super::labels::meta;
-use crate::dify::releases::Route;
 use crate::dify::Kind;
 use crate::plan::Plan;
 use crate::topology::{GatewayImplementation, IngressController};
@@ -50,16 +49,12 @@ impl<T: Serialize> ToJson for T {
     }
 }
 
-/// The release's routes to components the plan runs.
-pub fn routes<'p>(plan: &'p Plan) -> impl Iterator<Item = &'static Route> + 'p {
-    plan.dify.routes.iter().filter(|r| plan.runs(r.to))
-}
-
 fn annotations(plan: &Plan) -> BTreeMap<String, String> {
     let i = &plan.t.ingress;
     let timeout = i.timeout_seconds;
     let body = format!("{}m", i.max_body_megabytes);
-    let mut websockets: Vec<String> = routes(plan)
+    let mut websockets: Vec<String> = plan
+        .routes()
         .filter(|r| r.websocket)
         .map(|r| plan.name(r.to.label()))
         .collect();
@@ -99,7 +94,8 @@ pub fn ingress(plan: &Plan) -> Ingress {
     let i = &plan.t.ingress;
     let mut metadata = meta(plan, plan.release, Kind::Web.label());
     metadata.annotations = Some(annotations(plan));
-    let paths = routes(plan)
+    let paths = plan
+        .routes()
         .map(|r| HTTPIngressPath {
             path: Some(r.path.to_string()),
             path_type: "Prefix".into(),
@@ -214,7 +210,8 @@ fn gateway_objects(plan: &Plan) -> Vec<Value> {
     let standard = gw.implementation == GatewayImplementation::Standard;
     let timeout = format!("{}s", i.timeout_seconds);
     // One rule per path prefix; Gateway API picks the longest match.
-    let rules = routes(plan)
+    let rules = plan
+        .routes()
         .map(|r| RouteRule {
             matches: vec![RouteMatch {
                 path: PathMatch {

@@ -9,6 +9,7 @@
 
 mod disruption;
 mod grace;
+mod hosts;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
@@ -72,6 +73,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    hosts::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

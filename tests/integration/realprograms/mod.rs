@@ -5,7 +5,7 @@
 //! fails the test with that hint.
 
 mod event_bus;
-mod harness;
+pub mod harness;
 mod migrations;
 mod patroni;
 mod rendered;
