@@ -342,17 +342,22 @@ fn compose_schema_is_strict() {
 fn haproxy_accepts_the_postgres_leader_proxy() {
     let haproxy = require_program("haproxy");
     let (dir, _) = rendered(&[]);
-    let mut cmd = Command::new(haproxy);
-    cmd.arg("-c")
-        .arg("-f")
-        .arg(out(&dir).join("swarm/config/haproxy.cfg"));
-    let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
-    // The members' names resolve only on the stack's network; HAProxy
-    // starts without them (`init-addr none`) and resolves them later.
-    assert!(
-        ok && output.contains("Configuration file is valid"),
-        "{output}"
-    );
+    // The PostgreSQL leader proxy, and the Redis master proxy (which reads
+    // the password from its environment).
+    for file in ["haproxy.cfg", "redis-proxy.cfg"] {
+        let mut cmd = Command::new(&haproxy);
+        cmd.arg("-c")
+            .arg("-f")
+            .arg(out(&dir).join("swarm/config").join(file))
+            .env("REDIS_PASSWORD", "test-password");
+        let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
+        // The members' names resolve only on the stack's network; HAProxy
+        // starts without them (`init-addr none`) and resolves them later.
+        assert!(
+            ok && output.contains("Configuration file is valid"),
+            "{file}: {output}"
+        );
+    }
 }
 
 #[test]
