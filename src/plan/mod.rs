@@ -236,6 +236,5 @@ pub fn image_tag(image: &str) -> &str {
     if let Some((_, digest)) = image.split_once("@sha256:") {
         return &digest[..digest.len().min(12)];
     }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split_once(':').map_or("unknown", |(_, tag)| tag)
+    crate::topology::tag(image).unwrap_or("unknown")
 }

@@ -39,7 +39,7 @@ pub fn parse(setting: &Setting, text: &str) -> Result<Parsed, String> {
     }
     match setting.vartype {
         VarType::Bool => parse_bool(text).map(Parsed::Bool).ok_or_else(|| {
-            format!("`{}` is a boolean: write `on` or `off`", setting.name)
+            format!("`{text}` is not a boolean that both PostgreSQL and Patroni read")
         }),
         VarType::Integer => {
             let value = parse_int(text, setting.unit.as_deref()).map_err(|why| {
@@ -104,7 +104,7 @@ fn in_range(setting: &Setting, value: f64) -> Result<(), String> {
 pub fn range(setting: &Setting) -> String {
     match (setting.min, setting.max) {
         (Some(min), Some(max)) => match &setting.unit {
-            Some(unit) => format!("{} .. {} in units of {unit}", number(min), number(max)),
+            Some(unit) => format!("{} .. {} (in units of {unit})", number(min), number(max)),
             None => format!("{} .. {}", number(min), number(max)),
         },
         _ => "any".to_string(),

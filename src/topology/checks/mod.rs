@@ -12,13 +12,15 @@ mod grace;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod postgres_parameters;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
 mod timeouts;
 
 use super::Topology;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{codes, Diagnostic};
+use crate::postgres::Catalogue;
 use crate::load::Node;
 use crate::source::Span;
 
@@ -43,6 +45,30 @@ impl Cx<'_> {
         Diagnostic::error(code, message)
             .at(self.span(pointer))
             .path(crate::source::dotted(pointer))
+    }
+
+    /// An error when `value` breaks `rule` (one of [`crate::names`]), at
+    /// `pointer`: "invalid <what> `<value>`: <the rule>".
+    pub fn name_rule(
+        &self,
+        pointer: &str,
+        what: &str,
+        value: &str,
+        rule: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Option<Diagnostic> {
+        rule(value).err().map(|why| {
+            self.error(
+                codes::T_BAD_NAME,
+                pointer,
+                format!("invalid {what} `{}`: {why}", value.escape_debug()),
+            )
+        })
+    }
+
+    /// The parameter catalogue of the PostgreSQL the topology runs, if
+    /// dify-gen has one for its major version.
+    pub fn postgres_catalogue(&self) -> Option<&'static Catalogue> {
+        Catalogue::of(self.t.images.postgres_major())
     }
 
     pub fn warning(
@@ -70,6 +96,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    postgres_parameters::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
