@@ -6,6 +6,12 @@
 //! (patroni/config.py), which replaces a value that fails its check with a
 //! default and only logs a warning.
 
+/// The superuser role dify-gen's Patroni cluster creates (`postgres` in the
+/// pgEdge image).
+pub const SUPERUSER: &str = "postgres";
+/// The replication role dify-gen's Patroni cluster creates.
+pub const REPLICATION_USER: &str = "replicator";
+
 /// What Patroni does with a parameter it manages.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Managed {

@@ -49,8 +49,7 @@ const CHECK_DIR: &str = "/etc/dify-gen/postgres-check";
 /// `postgres` in the pgEdge images.
 const UID: i64 = 26;
 const DATA_MOUNT: &str = "/var/lib/pgsql";
-const SUPERUSER: &str = "postgres";
-const REPLICATION_USER: &str = "replicator";
+use crate::postgres::patroni::{REPLICATION_USER, SUPERUSER};
 
 /// Values `templates/patroni/*.j2` read.
 #[derive(Serialize)]

@@ -7,12 +7,16 @@
 //! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
 //! a row in `tests/integration/checks.rs`.
 
+mod addresses;
 mod disruption;
 mod grace;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod object_store;
+mod postgres_names;
 mod postgres_parameters;
+mod references;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -97,6 +101,10 @@ const CHECKS: &[Check] = &[
     disruption::check,
     grace::check,
     postgres_parameters::check,
+    postgres_names::check,
+    references::check,
+    object_store::check,
+    addresses::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
