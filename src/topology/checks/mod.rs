@@ -16,9 +16,11 @@ mod mode_sections;
 mod object_store;
 mod postgres_names;
 mod postgres_parameters;
+mod redis_directives;
 mod references;
 mod requests_limits;
 mod singleton;
+mod sizes;
 mod spread_zones;
 mod timeouts;
 
@@ -105,6 +107,8 @@ const CHECKS: &[Check] = &[
     references::check,
     object_store::check,
     addresses::check,
+    sizes::check,
+    redis_directives::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
