@@ -63,11 +63,15 @@ impl Cx<'_> {
         rule: impl FnOnce(&str) -> Result<(), String>,
     ) -> Option<Diagnostic> {
         rule(value).err().map(|why| {
-            self.error(
+            let d = self.error(
                 codes::T_BAD_NAME,
                 pointer,
                 format!("invalid {what} `{}`: {why}", value.escape_debug()),
-            )
+            );
+            match EXAMPLES.iter().find(|(w, _)| *w == what) {
+                Some((_, example)) => d.help(format!("a valid {what} looks like {example}")),
+                None => d,
+            }
         })
     }
 
@@ -88,6 +92,33 @@ impl Cx<'_> {
             .path(crate::source::dotted(pointer))
     }
 }
+
+/// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("AWS region", "`us-east-1` or `eu-central-1`"),
+    ("Gateway name", "`public-gateway`"),
+    ("IngressClass name", "`nginx`"),
+    ("S3 endpoint", "`https://minio.storage.svc:9000`"),
+    ("SSL mode", "`require` or `verify-full`"),
+    ("Secret key", "`password` or `tls.crt`"),
+    ("Secret name", "`dify-tls` (lowercase, as `kubectl get secrets` lists it)"),
+    ("Sentinel address", "`sentinel-0.sentinel.redis.svc:26379`"),
+    ("StorageClass name", "`gp3` or `standard-rwo`"),
+    ("URL", "`http://weaviate.weaviate.svc:8080`"),
+    ("bucket name", "`dify-files` (3 to 63 lowercase letters, digits, `-`, `.`)"),
+    ("database name", "`dify` or `dify_plugin`"),
+    ("gRPC address", "`weaviate-grpc.weaviate.svc:50051`"),
+    ("host name", "`dify.example.com`"),
+    ("host", "`db.example.com` or `10.0.0.5`"),
+    ("listener name", "`https`"),
+    ("master set name", "`dify-master`"),
+    ("namespace", "`gateways`"),
+    ("node label key", "`node.kubernetes.io/instance-type`"),
+    ("node label value", "`m6i.xlarge`"),
+    ("region", "`auto` or `us-east-1`"),
+    ("role name", "`dify`"),
+    ("secret store name", "`vault-backend`"),
+];
 
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
