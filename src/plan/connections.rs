@@ -76,12 +76,16 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
     ];
     let (max_connections, reserved) =
         match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
-            (PostgresMode::Patroni, Some(p), _) => (
-                parameter(&p.parameters, "max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
-                parameter(&p.parameters, "superuser_reserved_connections")
-                    .unwrap_or(DEFAULT_RESERVED)
-                    + PATRONI_CONNECTIONS,
-            ),
+            (PostgresMode::Patroni, Some(p), _) => {
+                let major = t.images.postgres_major();
+                let int = |name: &str| parameter(&p.parameters, major, name);
+                (
+                    int("max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
+                    int("superuser_reserved_connections").unwrap_or(DEFAULT_RESERVED)
+                        + int("reserved_connections").unwrap_or(0)
+                        + PATRONI_CONNECTIONS,
+                )
+            }
             (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
             _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
         };
@@ -93,11 +97,21 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
     }
 }
 
-/// A numeric PostgreSQL parameter, written as a number or a string.
-fn parameter(params: &indexmap::IndexMap<String, serde_json::Value>, name: &str) -> Option<u32> {
-    match params.get(name)? {
-        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+/// An integer PostgreSQL parameter as the server reads it (`1e3`, `0x400`
+/// and any case of the name included), when the catalogue of `major` has it
+/// and the value is valid (the topology's checks report it otherwise).
+fn parameter(
+    params: &indexmap::IndexMap<String, serde_json::Value>,
+    major: u32,
+    name: &str,
+) -> Option<u32> {
+    let (_, raw) = params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+    let text = crate::postgres::parameter_text(raw)?;
+    // Without a catalogue for the image's major, the default major's reads
+    // these integers the same way.
+    let catalogue = crate::postgres::Catalogue::of(major)
+        .or_else(|| crate::postgres::Catalogue::of(crate::topology::DEFAULT_POSTGRES_MAJOR))?;
+    let setting = catalogue.get(name)?;
+    let value = crate::postgres::value::parse(setting, &text).ok()?;
+    u32::try_from(value.as_integer()?).ok()
 }
