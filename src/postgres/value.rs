@@ -1,10 +1,12 @@
 //! How PostgreSQL reads a parameter's value from its configuration file,
 //! after PostgreSQL's `guc.c` (`parse_bool`, `parse_int`, `parse_real`,
 //! `convert_to_base_unit`, the enum look-up), narrowed where Patroni, which
-//! passes every value on, is stricter: Patroni drops a boolean it does not
-//! recognise (it knows `on`, `off`, `true`, `false`, `yes`, `no`, `1` and
-//! `0` only, where PostgreSQL also takes prefixes such as `tru`), so
-//! dify-gen refuses those too.
+//! passes every value on, is stricter: Patroni drops a value its own parser
+//! (patroni/utils.py) does not read, so dify-gen refuses those too. Patroni
+//! knows the booleans `on`, `off`, `true`, `false`, `yes`, `no`, `1` and `0`
+//! only (PostgreSQL also takes prefixes such as `tru`), hex integers with a
+//! lowercase `0x` only, and decimal numbers only (no `inf`, `nan` or hex
+//! fractions, and a digit after any decimal point).
 
 use super::catalogue::{Setting, VarType};
 
@@ -139,7 +141,8 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
-/// C's `strtol(text, &end, 0)`: leading space, a sign, then hex (`0x`),
+/// C's `strtol(text, &end, 0)` as far as Patroni reads it too: leading
+/// space, a sign, then hex (`0x`, lowercase as Patroni wants),
 /// octal (leading `0`) or decimal digits. Returns the value (`None` on
 /// overflow, C's `ERANGE`) and where parsing stopped (0 when nothing was
 /// read, as C leaves `end` at the start).
@@ -160,7 +163,7 @@ fn strtol(s: &[u8]) -> (Option<i64>, usize) {
         _ => false,
     };
     let (base, start) = if s.get(i) == Some(&b'0')
-        && matches!(s.get(i + 1), Some(b'x' | b'X'))
+        && s.get(i + 1) == Some(&b'x')
         && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
     {
         (16, i + 2)
@@ -186,124 +189,45 @@ fn strtol(s: &[u8]) -> (Option<i64>, usize) {
     (value, j)
 }
 
-/// C's `strtod`: leading space, a sign, a decimal or hex (`0x1p3`) number
-/// with an optional exponent, or `inf`/`infinity`/`nan`. Returns the value
-/// (`None` on overflow or underflow, C's `ERANGE`) and where parsing
-/// stopped (0 when nothing was read).
+/// C's `strtod` on the numbers Patroni reads too: leading space, a sign,
+/// digits with an optional fraction (a digit after the point) and exponent.
+/// Returns the value (`None` on overflow or underflow, C's `ERANGE`) and
+/// where parsing stopped (0 when nothing was read).
 fn strtod(s: &[u8]) -> (Option<f64>, usize) {
     let mut i = 0;
     while i < s.len() && is_space(s[i]) {
         i += 1;
     }
     let sign_at = i;
-    let negative = s.get(i) == Some(&b'-');
     if matches!(s.get(i), Some(b'-' | b'+')) {
         i += 1;
     }
-    let rest = &s[i..];
-    let lower: Vec<u8> = rest.iter().take(8).map(u8::to_ascii_lowercase).collect();
-    if lower.starts_with(b"infinity") {
-        return (Some(if negative { f64::NEG_INFINITY } else { f64::INFINITY }), i + 8);
-    }
-    if lower.starts_with(b"inf") {
-        return (Some(if negative { f64::NEG_INFINITY } else { f64::INFINITY }), i + 3);
-    }
-    if lower.starts_with(b"nan") {
-        let mut j = i + 3;
-        if s.get(j) == Some(&b'(') {
-            let mut k = j + 1;
-            while s.get(k).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
-                k += 1;
-            }
-            if s.get(k) == Some(&b')') {
-                j = k + 1;
-            }
-        }
-        return (Some(f64::NAN), j);
-    }
-    if rest.len() >= 2
-        && rest[0] == b'0'
-        && matches!(rest[1], b'x' | b'X')
-        && (rest.get(2).is_some_and(u8::is_ascii_hexdigit)
-            || (rest.get(2) == Some(&b'.') && rest.get(3).is_some_and(u8::is_ascii_hexdigit)))
-    {
-        return hex_float(s, i + 2, negative);
-    }
-    let mut j = i;
-    let mut digits = 0;
-    while s.get(j).is_some_and(u8::is_ascii_digit) {
-        j += 1;
-        digits += 1;
-    }
-    if s.get(j) == Some(&b'.') {
-        j += 1;
+    let digits_from = |mut j: usize| {
         while s.get(j).is_some_and(u8::is_ascii_digit) {
             j += 1;
-            digits += 1;
         }
-    }
-    if digits == 0 {
+        j
+    };
+    let mut j = digits_from(i);
+    let whole = j > i;
+    if s.get(j) == Some(&b'.') && s.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        j = digits_from(j + 1);
+    } else if !whole {
         return (Some(0.0), 0);
     }
+    let mantissa_end = j;
     if matches!(s.get(j), Some(b'e' | b'E')) {
         let mut k = j + 1;
         if matches!(s.get(k), Some(b'-' | b'+')) {
             k += 1;
         }
         if s.get(k).is_some_and(u8::is_ascii_digit) {
-            while s.get(k).is_some_and(u8::is_ascii_digit) {
-                k += 1;
-            }
-            j = k;
+            j = digits_from(k);
         }
     }
     let text = std::str::from_utf8(&s[sign_at..j]).expect("ASCII digits");
     let value: f64 = text.parse().expect("a decimal number Rust reads");
-    let nonzero = s[i..j].iter().any(|c| (b'1'..=b'9').contains(c))
-        && !s[i..j]
-            .iter()
-            .position(|c| matches!(c, b'e' | b'E'))
-            .is_some_and(|e| s[i..i + e].iter().all(|c| matches!(c, b'0' | b'.')));
-    (range_checked(value, nonzero), j)
-}
-
-fn hex_float(s: &[u8], start: usize, negative: bool) -> (Option<f64>, usize) {
-    let mut j = start;
-    let mut mantissa = 0f64;
-    let mut exponent: i64 = 0;
-    let mut nonzero = false;
-    while let Some(d) = s.get(j).and_then(|c| (*c as char).to_digit(16)) {
-        mantissa = mantissa * 16.0 + f64::from(d);
-        nonzero |= d != 0;
-        j += 1;
-    }
-    if s.get(j) == Some(&b'.') {
-        j += 1;
-        while let Some(d) = s.get(j).and_then(|c| (*c as char).to_digit(16)) {
-            mantissa = mantissa * 16.0 + f64::from(d);
-            exponent -= 4;
-            nonzero |= d != 0;
-            j += 1;
-        }
-    }
-    if matches!(s.get(j), Some(b'p' | b'P')) {
-        let mut k = j + 1;
-        let exp_negative = s.get(k) == Some(&b'-');
-        if matches!(s.get(k), Some(b'-' | b'+')) {
-            k += 1;
-        }
-        if s.get(k).is_some_and(u8::is_ascii_digit) {
-            let mut e: i64 = 0;
-            while let Some(d) = s.get(k).and_then(|c| (*c as char).to_digit(10)) {
-                e = (e * 10 + i64::from(d)).min(1_000_000);
-                k += 1;
-            }
-            exponent += if exp_negative { -e } else { e };
-            j = k;
-        }
-    }
-    let value = mantissa * 2f64.powi(exponent.clamp(-2000, 2000) as i32);
-    let value = if negative { -value } else { value };
+    let nonzero = s[i..mantissa_end].iter().any(|c| (b'1'..=b'9').contains(c));
     (range_checked(value, nonzero), j)
 }
 
@@ -473,6 +397,10 @@ mod tests {
         assert!(check("max_connections", "10 MB").is_err());
         assert!(check("max_connections", "nan").is_err());
         assert!(check("max_connections", "inf").is_err());
+        assert!(check("max_connections", "0X20").is_err());
+        assert!(check("max_connections", "100.").is_err());
+        assert!(check("random_page_cost", "0x1p3").is_err());
+        assert_eq!(check("random_page_cost", ".5"), Ok(Parsed::Real(0.5)));
         assert!(check("max_connections", "99999999999999999999").is_err());
         assert_eq!(check("work_mem", "1.5GB"), Ok(Parsed::Integer(1_572_864)));
         assert_eq!(check("work_mem", "1GB "), Ok(Parsed::Integer(1_048_576)));

@@ -4,6 +4,8 @@
 //! fails the test with that hint.
 
 mod harness;
+mod parameters;
 mod patroni;
+mod postgres;
 mod rendered;
 mod sentinel;
