@@ -2,7 +2,7 @@
 //! `postgres.patroni.parameters` is ignored, replaced or silently changed.
 //! From Patroni 4.1's code: `ConfigHandler.CMDLINE_OPTIONS` and
 //! `get_server_parameters` (patroni/postgresql/config.py), the recovery
-//! parameters it writes on replicas, and `Config._process_postgresql_parameters`
+//! parameters it writes on replicas and drops from `parameters`, and `Config._process_postgresql_parameters`
 //! (patroni/config.py), which replaces a value that fails its check with a
 //! default and only logs a warning.
 
@@ -23,7 +23,33 @@ pub enum Managed {
     AtLeast(i64, &'static str),
     /// Patroni accepts only these values and otherwise uses its default.
     OneOf(&'static [&'static str], &'static str),
+    /// A recovery setting: Patroni writes these itself on replicas and
+    /// drops them from `parameters` (patroni/postgresql/validator.py).
+    Recovery,
 }
+
+/// The recovery settings Patroni handles apart from `parameters`
+/// (`recovery_parameters` in Patroni's `available_parameters/0_postgres.yml`).
+pub const RECOVERY: &[&str] = &[
+    "archive_cleanup_command",
+    "pause_at_recovery_target",
+    "primary_conninfo",
+    "primary_slot_name",
+    "promote_trigger_file",
+    "recovery_end_command",
+    "recovery_min_apply_delay",
+    "recovery_target",
+    "recovery_target_action",
+    "recovery_target_inclusive",
+    "recovery_target_lsn",
+    "recovery_target_name",
+    "recovery_target_time",
+    "recovery_target_timeline",
+    "recovery_target_xid",
+    "restore_command",
+    "standby_mode",
+    "trigger_file",
+];
 
 /// Parameters Patroni manages, by lower-case name.
 pub const MANAGED: &[(&str, Managed)] = &[
@@ -48,18 +74,6 @@ pub const MANAGED: &[(&str, Managed)] = &[
         Managed::Owned(
             "Patroni writes it from `synchronous_mode`: set `postgres.patroni.synchronous` instead",
         ),
-    ),
-    (
-        "primary_conninfo",
-        Managed::Owned("Patroni points every replica at the current leader"),
-    ),
-    (
-        "primary_slot_name",
-        Managed::Owned("Patroni names each replica's replication slot"),
-    ),
-    (
-        "recovery_target_timeline",
-        Managed::Owned("Patroni sets it to `latest` so replicas follow a failover"),
     ),
     (
         "data_directory",
@@ -113,6 +127,9 @@ pub const MANAGED: &[(&str, Managed)] = &[
 /// How Patroni manages `name`, if it does (any case).
 pub fn managed(name: &str) -> Option<Managed> {
     let lower = name.to_ascii_lowercase();
+    if RECOVERY.contains(&lower.as_str()) {
+        return Some(Managed::Recovery);
+    }
     MANAGED
         .iter()
         .find(|(n, _)| *n == lower)

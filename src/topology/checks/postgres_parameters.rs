@@ -156,6 +156,8 @@ fn managed_by_patroni(
     match rule {
         Managed::Owned(why) => refused(format!("`{name}` is managed by Patroni: {why}"))
             .map(|d| d.help(format!("remove `{name}`"))),
+        Managed::Recovery => refused(format!("`{name}` is a recovery setting: Patroni writes those itself on replicas and drops them from `parameters`"))
+            .map(|d| d.help(format!("remove `{name}`"))),
         Managed::AtLeast(floor, why) => {
             let setting = catalogue.and_then(|c| c.get(name))?;
             let v = value::parse(setting, text).ok()?.as_integer()?;

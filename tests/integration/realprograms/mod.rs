@@ -3,6 +3,7 @@
 //! `scripts/install-test-deps.sh` installs the programs; a missing program
 //! fails the test with that hint.
 
+mod fuzz;
 mod harness;
 mod parameters;
 mod patroni;
