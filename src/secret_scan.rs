@@ -88,7 +88,8 @@ fn looks_random(token: &str) -> bool {
 /// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
 /// have no dots, and generated names are lowercase.
 fn is_host_name(token: &str) -> bool {
-    let name = token.trim_start_matches('/');
+    // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
+    let name = token.trim_start_matches(['/', '-']);
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
@@ -130,6 +131,7 @@ mod tests {
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
         ] {
             assert_eq!(random_token(clean), None, "{clean}");
         }

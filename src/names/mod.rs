@@ -1,7 +1,8 @@
 //! Rules for names and addresses, by what they name: Kubernetes object
 //! names and label parts ([`dns`], [`kubernetes`]), host names ([`dns`]),
 //! PostgreSQL identifiers ([`postgres`]), S3 bucket names and regions
-//! ([`s3`]), e-mail addresses ([`email`]) and URLs ([`url`]).
+//! ([`s3`]), container images ([`image`]), e-mail addresses ([`email`])
+//! and URLs ([`url`]).
 //!
 //! Every rule is a function `fn(&str) -> Result<(), String>` whose error is
 //! the rule the value breaks, written to follow "must ..." in a message
@@ -13,6 +14,7 @@
 
 pub mod dns;
 pub mod email;
+pub mod image;
 pub mod kubernetes;
 pub mod postgres;
 pub mod s3;

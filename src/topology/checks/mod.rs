@@ -10,6 +10,7 @@
 mod addresses;
 mod disruption;
 mod grace;
+mod image_references;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
@@ -109,6 +110,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("database name", "`dify` or `dify_plugin`"),
     ("gRPC address", "`weaviate-grpc.weaviate.svc:50051`"),
     ("host name", "`dify.example.com`"),
+    ("image reference", "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)"),
+    ("api image tag", "`1.13.3`"),
     ("host", "`db.example.com` or `10.0.0.5`"),
     ("listener name", "`https`"),
     ("master set name", "`dify-master`"),
@@ -140,6 +143,7 @@ const CHECKS: &[Check] = &[
     addresses::check,
     sizes::check,
     redis_directives::check,
+    image_references::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
