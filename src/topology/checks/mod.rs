@@ -10,6 +10,7 @@
 mod addresses;
 mod disruption;
 mod grace;
+mod hosts;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
@@ -144,6 +145,7 @@ const CHECKS: &[Check] = &[
     sizes::check,
     redis_directives::check,
     image_references::check,
+    hosts::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

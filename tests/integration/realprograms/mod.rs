@@ -4,7 +4,7 @@
 //! fails the test with that hint.
 
 mod fuzz;
-mod harness;
+pub mod harness;
 mod parameters;
 mod patroni;
 mod postgres;
