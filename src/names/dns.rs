@@ -100,10 +100,9 @@ pub fn host(s: &str) -> Result<(), String> {
             .map_err(|_| "must be an IPv6 address inside `[...]`".into());
     }
     if s.contains(':') {
-        return s
-            .parse::<std::net::Ipv6Addr>()
-            .map(|_| ())
-            .map_err(|_| "must be a host name or an IP address (`:` only in IPv6 addresses)".into());
+        return s.parse::<std::net::Ipv6Addr>().map(|_| ()).map_err(|_| {
+            "must be a host name or an IP address (`:` only in IPv6 addresses)".into()
+        });
     }
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return ipv4(s);

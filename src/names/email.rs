@@ -18,7 +18,10 @@ pub fn address(s: &str) -> Result<(), String> {
         return Err("must have a part before `@` of 1 to 64 characters".into());
     }
     let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
-    if local.split('.').any(|p| p.is_empty() || !p.chars().all(atom)) {
+    if local
+        .split('.')
+        .any(|p| p.is_empty() || !p.chars().all(atom))
+    {
         return Err(
             "must have a part before `@` of letters, digits and ``!#$%&'*+/=?^_`{|}~-``, dots only between them"
                 .into(),

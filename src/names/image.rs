@@ -20,14 +20,25 @@ pub fn reference(s: &str) -> Result<(), String> {
         let Some((algorithm, hex)) = d.split_once(':') else {
             return Err("must have a digest `sha256:<hex>` after `@`".into());
         };
-        let hex_ok = hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-        if algorithm.is_empty() || !algorithm.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) || !hex_ok {
+        let hex_ok = hex.len() >= 32
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if algorithm.is_empty()
+            || !algorithm
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            || !hex_ok
+        {
             return Err("must have a digest `sha256:<hex>` after `@`".into());
         }
     }
     let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match name_tag[last_slash..].find(':') {
-        Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
+        Some(i) => (
+            &name_tag[..last_slash + i],
+            Some(&name_tag[last_slash + i + 1..]),
+        ),
         None => (name_tag, None),
     };
     if let Some(tag) = tag {
@@ -57,7 +68,9 @@ pub fn tag_rule(tag: &str) -> Result<(), String> {
     let ok = !tag.is_empty()
         && tag.len() <= 128
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(())
     } else {
@@ -69,7 +82,9 @@ fn component(part: &str) -> Result<(), String> {
     let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
     let bytes: Vec<char> = part.chars().collect();
     let ok = !bytes.is_empty()
-        && bytes.iter().all(|c| alnum(*c) || matches!(c, '.' | '_' | '-'))
+        && bytes
+            .iter()
+            .all(|c| alnum(*c) || matches!(c, '.' | '_' | '-'))
         && alnum(bytes[0])
         && alnum(bytes[bytes.len() - 1])
         && !part.contains("..")

@@ -49,9 +49,9 @@ pub fn aws_region(s: &str) -> Result<(), String> {
         && parts[0].len() == 2
         && lower(parts[0])
         && parts[1..parts.len() - 1].iter().all(|p| lower(p))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit()));
+        && parts.last().is_some_and(|n| {
+            !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
+        });
     if ok {
         Ok(())
     } else {

@@ -33,7 +33,10 @@ pub fn http_origin(s: &str) -> Result<(), String> {
 
 pub fn parse_http(s: &str) -> Result<Url<'_>, String> {
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("must not contain spaces or control characters (found {})", c.escape_default()));
+        return Err(format!(
+            "must not contain spaces or control characters (found {})",
+            c.escape_default()
+        ));
     }
     let (scheme, rest) = s
         .split_once("://")
@@ -60,7 +63,10 @@ pub fn parse_http(s: &str) -> Result<Url<'_>, String> {
 
 fn split_port(authority: &str) -> Result<(&str, Option<u16>), String> {
     let port_at = if authority.starts_with('[') {
-        authority.find(']').map(|i| i + 1).filter(|i| authority[*i..].starts_with(':'))
+        authority
+            .find(']')
+            .map(|i| i + 1)
+            .filter(|i| authority[*i..].starts_with(':'))
     } else {
         authority.rfind(':')
     };
@@ -94,7 +100,12 @@ mod tests {
         assert!(http_origin("https://s3.example.com/bucket").is_err());
         assert_eq!(
             parse_http("http://a.b:81/x").unwrap(),
-            Url { scheme: "http", host: "a.b", port: Some(81), path: "/x" }
+            Url {
+                scheme: "http",
+                host: "a.b",
+                port: Some(81),
+                path: "/x"
+            }
         );
     }
 }

@@ -104,7 +104,8 @@ impl Catalogue {
         for line in settings.lines().skip(1).filter(|l| !l.is_empty()) {
             let f: Vec<&str> = line.split('\t').collect();
             assert_eq!(f.len(), 8, "settings.tsv row has 8 columns: {line}");
-            let number = |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("numeric range"));
+            let number =
+                |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("numeric range"));
             let setting = Setting {
                 name: f[0].to_string(),
                 vartype: match f[1] {
@@ -129,7 +130,9 @@ impl Catalogue {
             out.settings.insert(f[0].to_ascii_lowercase(), setting);
         }
         for line in keywords.lines().skip(1).filter(|l| !l.is_empty()) {
-            let (word, code) = line.split_once('\t').expect("keywords.tsv row has 2 columns");
+            let (word, code) = line
+                .split_once('\t')
+                .expect("keywords.tsv row has 2 columns");
             out.keywords
                 .insert(word.to_string(), code.chars().next().expect("catcode"));
         }
@@ -183,8 +186,15 @@ mod tests {
             assert!(!c.reserved("dify"));
         }
         let c17 = Catalogue::of(17).expect("17");
-        assert_eq!(c17.get("shared_buffers").unwrap().unit.as_deref(), Some("8kB"));
-        assert!(c17.get("wal_compression").unwrap().enumvals.contains(&"zstd".to_string()));
+        assert_eq!(
+            c17.get("shared_buffers").unwrap().unit.as_deref(),
+            Some("8kB")
+        );
+        assert!(c17
+            .get("wal_compression")
+            .unwrap()
+            .enumvals
+            .contains(&"zstd".to_string()));
         assert!(Catalogue::of(9).is_none());
     }
 }

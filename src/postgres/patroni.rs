@@ -130,8 +130,5 @@ pub fn managed(name: &str) -> Option<Managed> {
     if RECOVERY.contains(&lower.as_str()) {
         return Some(Managed::Recovery);
     }
-    MANAGED
-        .iter()
-        .find(|(n, _)| *n == lower)
-        .map(|(_, m)| *m)
+    MANAGED.iter().find(|(n, _)| *n == lower).map(|(_, m)| *m)
 }

@@ -44,16 +44,14 @@ pub fn parse(setting: &Setting, text: &str) -> Result<Parsed, String> {
             format!("`{text}` is not a boolean that both PostgreSQL and Patroni read")
         }),
         VarType::Integer => {
-            let value = parse_int(text, setting.unit.as_deref()).map_err(|why| {
-                format!("`{text}` is not an integer{}{why}", unit_note(setting))
-            })?;
+            let value = parse_int(text, setting.unit.as_deref())
+                .map_err(|why| format!("`{text}` is not an integer{}{why}", unit_note(setting)))?;
             in_range(setting, value as f64)?;
             Ok(Parsed::Integer(value))
         }
         VarType::Real => {
-            let value = parse_real(text, setting.unit.as_deref()).map_err(|why| {
-                format!("`{text}` is not a number{}{why}", unit_note(setting))
-            })?;
+            let value = parse_real(text, setting.unit.as_deref())
+                .map_err(|why| format!("`{text}` is not a number{}{why}", unit_note(setting)))?;
             in_range(setting, value)?;
             Ok(Parsed::Real(value))
         }
@@ -404,8 +402,14 @@ mod tests {
         assert!(check("max_connections", "99999999999999999999").is_err());
         assert_eq!(check("work_mem", "1.5GB"), Ok(Parsed::Integer(1_572_864)));
         assert_eq!(check("work_mem", "1GB "), Ok(Parsed::Integer(1_048_576)));
-        assert_eq!(check("statement_timeout", "1min"), Ok(Parsed::Integer(60_000)));
-        assert_eq!(check("statement_timeout", "1.5s"), Ok(Parsed::Integer(1500)));
+        assert_eq!(
+            check("statement_timeout", "1min"),
+            Ok(Parsed::Integer(60_000))
+        );
+        assert_eq!(
+            check("statement_timeout", "1.5s"),
+            Ok(Parsed::Integer(1500))
+        );
         assert!(check("statement_timeout", "1 sec").is_err());
     }
 
@@ -413,15 +417,24 @@ mod tests {
     fn other_types() {
         assert_eq!(check("jit", "ON"), Ok(Parsed::Bool(true)));
         assert!(check("jit", "tru").is_err());
-        assert_eq!(check("wal_level", "Logical"), Ok(Parsed::Enum("logical".into())));
+        assert_eq!(
+            check("wal_level", "Logical"),
+            Ok(Parsed::Enum("logical".into()))
+        );
         assert!(check("wal_level", "archive").is_err());
-        assert_eq!(check("wal_compression", "zstd"), Ok(Parsed::Enum("zstd".into())));
+        assert_eq!(
+            check("wal_compression", "zstd"),
+            Ok(Parsed::Enum("zstd".into()))
+        );
         assert_eq!(check("random_page_cost", "1.1"), Ok(Parsed::Real(1.1)));
         assert!(check("random_page_cost", "-1").is_err());
         assert!(check("random_page_cost", "1e999").is_err());
         assert_eq!(check("vacuum_cost_delay", "2ms"), Ok(Parsed::Real(2.0)));
         assert!(check("application_name", "a\nb").is_err());
-        assert_eq!(check("application_name", "a b"), Ok(Parsed::Text("a b".into())));
+        assert_eq!(
+            check("application_name", "a b"),
+            Ok(Parsed::Text("a b".into()))
+        );
     }
 
     #[test]

@@ -122,8 +122,7 @@ fn profiles_have_no_findings() {
 #[test]
 fn render_refuses_every_error_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, code, error) in CASES.iter().filter(|(_, _, error)| *error) {
-        let _ = error;
+    for (name, code, _) in CASES.iter().filter(|(_, _, error)| *error) {
         let file = format!("tests/fixtures/checks/{name}.yaml");
         let out = dir.path().join(name);
         let run = dify_gen()

@@ -31,7 +31,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         .iter()
         // An empty tag is `T101`'s (not pinned).
         .filter(|(_, reference)| tag(reference) != Some(""))
-        .filter_map(|(key, reference)| cx.name_rule(&format!("/images/{key}"), "image reference", reference, image::reference))
+        .filter_map(|(key, reference)| {
+            cx.name_rule(
+                &format!("/images/{key}"),
+                "image reference",
+                reference,
+                image::reference,
+            )
+        })
         .collect();
     if !out.is_empty() {
         return out;

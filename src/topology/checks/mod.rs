@@ -28,8 +28,8 @@ mod timeouts;
 
 use super::Topology;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::postgres::Catalogue;
 use crate::load::Node;
+use crate::postgres::Catalogue;
 use crate::source::Span;
 
 /// What every check gets: the typed topology and the document for spans.
@@ -103,15 +103,24 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("S3 endpoint", "`https://minio.storage.svc:9000`"),
     ("SSL mode", "`require` or `verify-full`"),
     ("Secret key", "`password` or `tls.crt`"),
-    ("Secret name", "`dify-tls` (lowercase, as `kubectl get secrets` lists it)"),
+    (
+        "Secret name",
+        "`dify-tls` (lowercase, as `kubectl get secrets` lists it)",
+    ),
     ("Sentinel address", "`sentinel-0.sentinel.redis.svc:26379`"),
     ("StorageClass name", "`gp3` or `standard-rwo`"),
     ("URL", "`http://weaviate.weaviate.svc:8080`"),
-    ("bucket name", "`dify-files` (3 to 63 lowercase letters, digits, `-`, `.`)"),
+    (
+        "bucket name",
+        "`dify-files` (3 to 63 lowercase letters, digits, `-`, `.`)",
+    ),
     ("database name", "`dify` or `dify_plugin`"),
     ("gRPC address", "`weaviate-grpc.weaviate.svc:50051`"),
     ("host name", "`dify.example.com`"),
-    ("image reference", "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)"),
+    (
+        "image reference",
+        "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)",
+    ),
     ("api image tag", "`1.13.3`"),
     ("host", "`db.example.com` or `10.0.0.5`"),
     ("listener name", "`https`"),

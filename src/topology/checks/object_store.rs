@@ -16,9 +16,19 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let s = &cx.t.storage.s3;
     let mut out = Vec::new();
     out.extend(cx.name_rule("/storage/s3/bucket", "bucket name", &s.bucket, s3::bucket));
-    out.extend(cx.name_rule("/storage/s3/pluginBucket", "bucket name", &s.plugin_bucket, s3::bucket));
+    out.extend(cx.name_rule(
+        "/storage/s3/pluginBucket",
+        "bucket name",
+        &s.plugin_bucket,
+        s3::bucket,
+    ));
     match &s.endpoint {
-        None => out.extend(cx.name_rule("/storage/s3/region", "AWS region", &s.region, s3::aws_region)),
+        None => out.extend(cx.name_rule(
+            "/storage/s3/region",
+            "AWS region",
+            &s.region,
+            s3::aws_region,
+        )),
         Some(endpoint) => {
             out.extend(cx.name_rule("/storage/s3/endpoint", "S3 endpoint", endpoint, url::http));
             out.extend(cx.name_rule("/storage/s3/region", "region", &s.region, s3::region_name));

@@ -33,13 +33,20 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (pointer, what, value) in [
         ("/postgres/database", "database name", &pg.database),
-        ("/postgres/pluginDatabase", "database name", &pg.plugin_database),
+        (
+            "/postgres/pluginDatabase",
+            "database name",
+            &pg.plugin_database,
+        ),
     ] {
         let found = if created {
             cx.name_rule(pointer, what, value, |v| {
                 plain_identifier(v, catalogue)?;
                 if SYSTEM_DATABASES.contains(&v) {
-                    return Err(format!("must not be a database every cluster has ({})", SYSTEM_DATABASES.join(", ")));
+                    return Err(format!(
+                        "must not be a database every cluster has ({})",
+                        SYSTEM_DATABASES.join(", ")
+                    ));
                 }
                 Ok(())
             })

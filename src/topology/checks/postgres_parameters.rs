@@ -59,9 +59,17 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         };
         if name.contains('.') {
             if let Err(why) = custom_name(name) {
-                out.push(cx.error(codes::T_PG_UNKNOWN_PARAMETER, &pointer, format!("invalid parameter name `{}`: {why}", name.escape_debug())));
+                out.push(cx.error(
+                    codes::T_PG_UNKNOWN_PARAMETER,
+                    &pointer,
+                    format!("invalid parameter name `{}`: {why}", name.escape_debug()),
+                ));
             } else if let Err(why) = crate::names::printable(&text) {
-                out.push(cx.error(codes::T_PG_PARAMETER_VALUE, &pointer, format!("invalid value of `{name}`: {why}")));
+                out.push(cx.error(
+                    codes::T_PG_PARAMETER_VALUE,
+                    &pointer,
+                    format!("invalid value of `{name}`: {why}"),
+                ));
             }
             continue;
         }
@@ -71,7 +79,11 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
         let Some(catalogue) = catalogue else {
             if let Err(why) = crate::names::printable(&text) {
-                out.push(cx.error(codes::T_PG_PARAMETER_VALUE, &pointer, format!("invalid value of `{name}`: {why}")));
+                out.push(cx.error(
+                    codes::T_PG_PARAMETER_VALUE,
+                    &pointer,
+                    format!("invalid value of `{name}`: {why}"),
+                ));
             }
             continue;
         };
@@ -80,11 +92,17 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             continue;
         };
         if setting.context == "internal" {
-            out.push(cx.error(
-                codes::T_PG_PARAMETER_VALUE,
-                &pointer,
-                format!("`{}` is fixed when PostgreSQL is built or initialised and cannot be set", setting.name),
-            ).help("remove it"));
+            out.push(
+                cx.error(
+                    codes::T_PG_PARAMETER_VALUE,
+                    &pointer,
+                    format!(
+                        "`{}` is fixed when PostgreSQL is built or initialised and cannot be set",
+                        setting.name
+                    ),
+                )
+                .help("remove it"),
+            );
             continue;
         }
         match value::parse(setting, &text) {
@@ -95,7 +113,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 cx.error(
                     codes::T_PG_PARAMETER_VALUE,
                     &pointer,
-                    format!("invalid value for `{}` in PostgreSQL {}: {why}", setting.name, catalogue.major),
+                    format!(
+                        "invalid value for `{}` in PostgreSQL {}: {why}",
+                        setting.name, catalogue.major
+                    ),
                 )
                 .help(hint(setting)),
             ),
@@ -131,10 +152,18 @@ fn unknown(cx: &Cx, pointer: &str, name: &str, catalogue: &Catalogue) -> Diagnos
     let d = cx.error(
         codes::T_PG_UNKNOWN_PARAMETER,
         pointer,
-        format!("unknown parameter `{}` in PostgreSQL {}", name.escape_debug(), catalogue.major),
+        format!(
+            "unknown parameter `{}` in PostgreSQL {}",
+            name.escape_debug(),
+            catalogue.major
+        ),
     );
     if !other.is_empty() {
-        d.help(format!("`{name}` exists in PostgreSQL {} but not in {}, the version of `images.postgres`", list(other), catalogue.major))
+        d.help(format!(
+            "`{name}` exists in PostgreSQL {} but not in {}, the version of `images.postgres`",
+            list(other),
+            catalogue.major
+        ))
     } else if let Some(s) = suggest(&name.to_ascii_lowercase(), catalogue.names()) {
         d.help(s)
     } else {
@@ -150,9 +179,7 @@ fn managed_by_patroni(
     catalogue: Option<&Catalogue>,
 ) -> Option<Diagnostic> {
     let rule = managed(name)?;
-    let refused = |why: String| {
-        Some(cx.error(codes::T_PG_MANAGED_PARAMETER, pointer, why))
-    };
+    let refused = |why: String| Some(cx.error(codes::T_PG_MANAGED_PARAMETER, pointer, why));
     match rule {
         Managed::Owned(why) => refused(format!("`{name}` is managed by Patroni: {why}"))
             .map(|d| d.help(format!("remove `{name}`"))),
@@ -194,7 +221,11 @@ fn hint(setting: &Setting) -> String {
         VarType::Integer | VarType::Real => format!(
             "`{}` takes {} in {}; its default is `{}`",
             setting.name,
-            if setting.vartype == VarType::Integer { "an integer" } else { "a number" },
+            if setting.vartype == VarType::Integer {
+                "an integer"
+            } else {
+                "a number"
+            },
             value::range(setting),
             setting.boot
         ),
@@ -239,10 +270,19 @@ fn across(
             ).help(format!("lower `max_connections` to at most {}", max as i64 - (total - conns))));
         }
     }
-    if let (Some(conns), Some(superuser)) = (int("max_connections"), int("superuser_reserved_connections")) {
+    if let (Some(conns), Some(superuser)) = (
+        int("max_connections"),
+        int("superuser_reserved_connections"),
+    ) {
         let reserved = int("reserved_connections").unwrap_or(0);
         if superuser + reserved >= conns {
-            let name = if parsed.contains_key("superuser_reserved_connections") { "superuser_reserved_connections" } else if parsed.contains_key("reserved_connections") { "reserved_connections" } else { "max_connections" };
+            let name = if parsed.contains_key("superuser_reserved_connections") {
+                "superuser_reserved_connections"
+            } else if parsed.contains_key("reserved_connections") {
+                "reserved_connections"
+            } else {
+                "max_connections"
+            };
             out.push(cx.error(
                 codes::T_PG_PARAMETER_VALUE,
                 &at(name),

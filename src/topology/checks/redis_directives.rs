@@ -27,8 +27,18 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let t = cx.t;
     let mut out = Vec::new();
     let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) else {
-        if let Some(name) = t.redis.external.as_ref().and_then(|e| e.master_set.as_ref()) {
-            out.extend(cx.name_rule("/redis/external/masterSet", "master set name", name, master_set));
+        if let Some(name) = t
+            .redis
+            .external
+            .as_ref()
+            .and_then(|e| e.master_set.as_ref())
+        {
+            out.extend(cx.name_rule(
+                "/redis/external/masterSet",
+                "master set name",
+                name,
+                master_set,
+            ));
         }
         return out;
     };
@@ -58,7 +68,12 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             .help(format!("set at most {limit} (a few seconds is usual: 5000)")),
         );
     }
-    out.extend(cx.name_rule("/redis/sentinel/masterSet", "master set name", &s.master_set, master_set));
+    out.extend(cx.name_rule(
+        "/redis/sentinel/masterSet",
+        "master set name",
+        &s.master_set,
+        master_set,
+    ));
     out
 }
 

@@ -18,27 +18,72 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let t = cx.t;
     let mut out = Vec::new();
     for (pointer, secret) in secret_refs(t) {
-        out.extend(cx.name_rule(&format!("{pointer}/name"), "Secret name", &secret.name, dns::subdomain));
-        out.extend(cx.name_rule(&format!("{pointer}/key"), "Secret key", &secret.key, kubernetes::data_key));
+        out.extend(cx.name_rule(
+            &format!("{pointer}/name"),
+            "Secret name",
+            &secret.name,
+            dns::subdomain,
+        ));
+        out.extend(cx.name_rule(
+            &format!("{pointer}/key"),
+            "Secret key",
+            &secret.key,
+            kubernetes::data_key,
+        ));
     }
     if let Some(tls) = &t.ingress.tls {
-        out.extend(cx.name_rule("/ingress/tls/secretName", "Secret name", &tls.secret_name, dns::subdomain));
+        out.extend(cx.name_rule(
+            "/ingress/tls/secretName",
+            "Secret name",
+            &tls.secret_name,
+            dns::subdomain,
+        ));
     }
-    out.extend(cx.name_rule("/ingress/className", "IngressClass name", &t.ingress.class_name, dns::subdomain));
+    out.extend(cx.name_rule(
+        "/ingress/className",
+        "IngressClass name",
+        &t.ingress.class_name,
+        dns::subdomain,
+    ));
     if let Some(g) = &t.ingress.gateway {
-        out.extend(cx.name_rule("/ingress/gateway/name", "Gateway name", &g.name, dns::subdomain));
-        out.extend(cx.name_rule("/ingress/gateway/namespace", "namespace", &g.namespace, dns::label));
+        out.extend(cx.name_rule(
+            "/ingress/gateway/name",
+            "Gateway name",
+            &g.name,
+            dns::subdomain,
+        ));
+        out.extend(cx.name_rule(
+            "/ingress/gateway/namespace",
+            "namespace",
+            &g.namespace,
+            dns::label,
+        ));
         if let Some(section) = &g.section_name {
-            out.extend(cx.name_rule("/ingress/gateway/sectionName", "listener name", section, dns::subdomain));
+            out.extend(cx.name_rule(
+                "/ingress/gateway/sectionName",
+                "listener name",
+                section,
+                dns::subdomain,
+            ));
         }
     }
     for (pointer, volume) in volumes(t) {
         if let Some(class) = &volume.class_name {
-            out.extend(cx.name_rule(&format!("{pointer}/className"), "StorageClass name", class, dns::subdomain));
+            out.extend(cx.name_rule(
+                &format!("{pointer}/className"),
+                "StorageClass name",
+                class,
+                dns::subdomain,
+            ));
         }
     }
     if let Some(es) = &t.secrets.external_secrets {
-        out.extend(cx.name_rule("/secrets/externalSecrets/storeName", "secret store name", &es.store_name, dns::subdomain));
+        out.extend(cx.name_rule(
+            "/secrets/externalSecrets/storeName",
+            "secret store name",
+            &es.store_name,
+            dns::subdomain,
+        ));
     }
     for (key, component) in t.components.all() {
         for (label, value) in &component.node_selector {
@@ -67,8 +112,14 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
     let mut out: Vec<(String, &SecretRef)> = vec![
         ("/secrets/secretKey".into(), &t.secrets.secret_key),
         ("/secrets/sandboxApiKey".into(), &t.secrets.sandbox_api_key),
-        ("/secrets/pluginDaemonKey".into(), &t.secrets.plugin_daemon_key),
-        ("/secrets/pluginInnerApiKey".into(), &t.secrets.plugin_inner_api_key),
+        (
+            "/secrets/pluginDaemonKey".into(),
+            &t.secrets.plugin_daemon_key,
+        ),
+        (
+            "/secrets/pluginInnerApiKey".into(),
+            &t.secrets.plugin_inner_api_key,
+        ),
         ("/postgres/password".into(), &t.postgres.password),
         ("/redis/password".into(), &t.redis.password),
     ];
@@ -76,8 +127,14 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
         out.push(("/secrets/initPassword".into(), r));
     }
     if let Some(p) = &t.postgres.patroni {
-        out.push(("/postgres/patroni/superuserPassword".into(), &p.superuser_password));
-        out.push(("/postgres/patroni/replicationPassword".into(), &p.replication_password));
+        out.push((
+            "/postgres/patroni/superuserPassword".into(),
+            &p.superuser_password,
+        ));
+        out.push((
+            "/postgres/patroni/replicationPassword".into(),
+            &p.replication_password,
+        ));
     }
     if let Some(r) = &t.storage.s3.access_key {
         out.push(("/storage/s3/accessKey".into(), r));
@@ -90,7 +147,10 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
     }
     for (key, component) in t.components.all() {
         for (name, r) in &component.secret_env {
-            out.push((format!("/components/{key}/secretEnv/{}", pointer_segment(name)), r));
+            out.push((
+                format!("/components/{key}/secretEnv/{}", pointer_segment(name)),
+                r,
+            ));
         }
     }
     out

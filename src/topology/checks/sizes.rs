@@ -13,8 +13,8 @@
 use super::requests_limits::resource_sets;
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::postgres::value::{self, Parsed};
 use crate::postgres::parameter_text;
+use crate::postgres::value::{self, Parsed};
 use crate::topology::quantity::Quantity;
 use crate::topology::{PostgresMode, RedisMode};
 
@@ -103,10 +103,18 @@ fn max_wal_size(cx: &Cx) -> Option<f64> {
 fn limits(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (base, r) in resource_sets(cx.t) {
         // Memory without a byte unit is `T105`'s.
-        if !r.limits.memory.suffix().is_empty() && bytes(&r.limits.memory).is_some_and(|v| v < 1.0) {
+        if !r.limits.memory.suffix().is_empty() && bytes(&r.limits.memory).is_some_and(|v| v < 1.0)
+        {
             out.push(
-                cx.error(codes::T_NOT_POSITIVE, &format!("{base}/limits/memory"), format!("memory limit `{}` is zero, which the kubelet reads as no limit at all", r.limits.memory))
-                    .help("set the memory the container may use (`512Mi`, `2Gi`)"),
+                cx.error(
+                    codes::T_NOT_POSITIVE,
+                    &format!("{base}/limits/memory"),
+                    format!(
+                        "memory limit `{}` is zero, which the kubelet reads as no limit at all",
+                        r.limits.memory
+                    ),
+                )
+                .help("set the memory the container may use (`512Mi`, `2Gi`)"),
             );
         }
         let Some(cpu) = &r.limits.cpu else {

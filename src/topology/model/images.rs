@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(tag("langgenius/dify-api:1.13.3"), Some("1.13.3"));
         assert_eq!(tag("localhost:5000/redis"), None);
         assert_eq!(tag("redis@sha256:abc"), None);
-        assert_eq!(version("ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1"), Some((17, 6)));
+        assert_eq!(
+            version("ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1"),
+            Some((17, 6))
+        );
         assert_eq!(version("redis:8.10.2"), Some((8, 10)));
         assert_eq!(version("redis:6-alpine"), Some((6, 0)));
         assert_eq!(version("redis:latest"), None);

