@@ -50,7 +50,9 @@ impl ConnectionBudget {
 }
 
 pub fn budget(t: &Topology) -> ConnectionBudget {
-    let pool = t.postgres.pool.size + t.postgres.pool.max_overflow;
+    // Saturating: the schema bounds each field by u32 only, and a sum past
+    // it is as far over any max_connections as u32::MAX is.
+    let pool = t.postgres.pool.size.saturating_add(t.postgres.pool.max_overflow);
     let pods = |kind: Kind| {
         let c = t.components.get(kind);
         c.autoscaling
@@ -61,10 +63,10 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         component: kind.label(),
         pods,
         per_pod,
-        total: pods * per_pod,
+        total: pods.saturating_mul(per_pod),
     };
     let clients = vec![
-        client(Kind::Api, pods(Kind::Api), t.dify.api_workers * pool),
+        client(Kind::Api, pods(Kind::Api), t.dify.api_workers.saturating_mul(pool)),
         client(Kind::Worker, pods(Kind::Worker), pool),
         client(Kind::Beat, pods(Kind::Beat), pool),
         client(Kind::Migration, 1, pool),
@@ -81,16 +83,17 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
                 let int = |name: &str| parameter(&p.parameters, major, name);
                 (
                     int("max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
-                    int("superuser_reserved_connections").unwrap_or(DEFAULT_RESERVED)
-                        + int("reserved_connections").unwrap_or(0)
-                        + PATRONI_CONNECTIONS,
+                    int("superuser_reserved_connections")
+                        .unwrap_or(DEFAULT_RESERVED)
+                        .saturating_add(int("reserved_connections").unwrap_or(0))
+                        .saturating_add(PATRONI_CONNECTIONS),
                 )
             }
             (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
             _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
         };
     ConnectionBudget {
-        total: clients.iter().map(|c| c.total).sum(),
+        total: clients.iter().fold(0u32, |sum, c| sum.saturating_add(c.total)),
         clients,
         reserved,
         max_connections,

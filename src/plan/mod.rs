@@ -205,8 +205,8 @@ impl<'a> Plan<'a> {
     pub fn grace_seconds(&self, kind: Kind) -> u32 {
         let spec = self.t.components.get(kind);
         spec.termination_grace_period_seconds.unwrap_or(match kind {
-            Kind::Api => self.t.dify.api_timeout_seconds + 30,
-            Kind::Worker => self.t.dify.max_execution_seconds + 30,
+            Kind::Api => self.t.dify.api_timeout_seconds.saturating_add(30),
+            Kind::Worker => self.t.dify.max_execution_seconds.saturating_add(30),
             Kind::PluginDaemon => 120,
             _ => 30,
         })

@@ -252,24 +252,7 @@ pub fn parse_int(text: &str, base_unit: Option<&str>) -> Result<i64, String> {
         value = v;
         end = e;
     }
-    if end == 0 {
-        return Err(String::new());
-    }
-    let Some(mut value) = value else {
-        return Err(": the number is too large".into());
-    };
-    if value.is_nan() {
-        return Err(String::new());
-    }
-    let rest = &text[end..];
-    let rest_trimmed = rest.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
-    if !rest_trimmed.is_empty() {
-        let Some(base) = base_unit else {
-            return Err(": this parameter takes no unit".into());
-        };
-        value = to_base_unit(value, rest_trimmed, base).ok_or_else(String::new)?;
-    }
-    let value = rint(value);
+    let value = rint(with_unit(text, value, end, base_unit)?);
     if value > f64::from(i32::MAX) || value < f64::from(i32::MIN) {
         return Err(": the value exceeds the integer range".into());
     }
@@ -280,24 +263,34 @@ pub fn parse_int(text: &str, base_unit: Option<&str>) -> Result<i64, String> {
 pub fn parse_real(text: &str, base_unit: Option<&str>) -> Result<f64, String> {
     let s = text.as_bytes();
     let (value, end) = strtod(s);
+    with_unit(text, value, end, base_unit)
+}
+
+/// The number read up to `end` (`None` when it overflowed), then optional
+/// space and a unit of the parameter's kind, converted to its base unit.
+fn with_unit(
+    text: &str,
+    value: Option<f64>,
+    end: usize,
+    base_unit: Option<&str>,
+) -> Result<f64, String> {
     if end == 0 {
         return Err(String::new());
     }
-    let Some(mut value) = value else {
+    let Some(value) = value else {
         return Err(": the number is out of range".into());
     };
     if value.is_nan() {
         return Err(String::new());
     }
-    let rest = &text[end..];
-    let rest_trimmed = rest.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
-    if !rest_trimmed.is_empty() {
-        let Some(base) = base_unit else {
-            return Err(": this parameter takes no unit".into());
-        };
-        value = to_base_unit(value, rest_trimmed, base).ok_or_else(String::new)?;
+    let rest = text[end..].trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
+    if rest.is_empty() {
+        return Ok(value);
     }
-    Ok(value)
+    let Some(base) = base_unit else {
+        return Err(": this parameter takes no unit".into());
+    };
+    to_base_unit(value, rest, base).ok_or_else(String::new)
 }
 
 /// C's `rint` in the default rounding mode: halves go to the even neighbour.

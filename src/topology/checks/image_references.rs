@@ -17,18 +17,9 @@ use crate::topology::tag;
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
-    ];
-    let mut out: Vec<Diagnostic> = images
-        .iter()
+    let mut out: Vec<Diagnostic> = i
+        .all()
+        .into_iter()
         // An empty tag is `T101`'s (not pinned).
         .filter(|(_, reference)| tag(reference) != Some(""))
         .filter_map(|(key, reference)| {

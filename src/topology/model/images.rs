@@ -28,6 +28,20 @@ pub struct Images {
 }
 
 impl Images {
+    /// Every image with its key under `images`.
+    pub fn all(&self) -> [(&'static str, &str); 8] {
+        [
+            ("api", &self.api),
+            ("web", &self.web),
+            ("sandbox", &self.sandbox),
+            ("pluginDaemon", &self.plugin_daemon),
+            ("ssrfProxy", &self.ssrf_proxy),
+            ("postgres", &self.postgres),
+            ("etcd", &self.etcd),
+            ("redis", &self.redis),
+        ]
+    }
+
     /// The image a Dify workload runs (worker, beat and the migration run the api's).
     pub fn of(&self, kind: Kind) -> &str {
         match kind {

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::harness::{
-    exclusive, free_port, patroni_program, require_program, run_bounded, wait_for, write_file,
-    Process, Reply, Resp, LOCALHOST,
+    exclusive, free_port, patroni_program, require_redis_programs, run_bounded, wait_for,
+    write_file, Process, Reply, Resp, LOCALHOST,
 };
 use super::postgres::{patroni_views, ConfigJudge};
 use dify_gen::diagnostic::Diagnostic;
@@ -321,16 +321,7 @@ struct Programs {
 
 impl Programs {
     fn new() -> Programs {
-        for program in [
-            "redis-server",
-            "redis-sentinel",
-            "redis-cli",
-            "timeout",
-            "sha1sum",
-            "awk",
-        ] {
-            require_program(program);
-        }
+        require_redis_programs();
         // `--validate-config` connects to each etcd host; a listening
         // socket on 127.0.0.1 stands in for etcd (nothing else is asked).
         let etcd_stand_in =

@@ -78,6 +78,20 @@ pub fn require_program(name: &str) -> PathBuf {
     })
 }
 
+/// Fails unless what the rendered Redis start-up scripts run is installed.
+pub fn require_redis_programs() {
+    for program in [
+        "redis-server",
+        "redis-sentinel",
+        "redis-cli",
+        "timeout",
+        "sha1sum",
+        "awk",
+    ] {
+        require_program(program);
+    }
+}
+
 pub fn patroni_program() -> PathBuf {
     let path = std::env::var("DIFY_GEN_PATRONI").unwrap_or_else(|_| patroni_venv_bin());
     let program = require_program(&path);
