@@ -52,7 +52,11 @@ impl ConnectionBudget {
 pub fn budget(t: &Topology) -> ConnectionBudget {
     // Saturating: the schema bounds each field by u32 only, and a sum past
     // it is as far over any max_connections as u32::MAX is.
-    let pool = t.postgres.pool.size.saturating_add(t.postgres.pool.max_overflow);
+    let pool = t
+        .postgres
+        .pool
+        .size
+        .saturating_add(t.postgres.pool.max_overflow);
     let pods = |kind: Kind| {
         let c = t.components.get(kind);
         c.autoscaling
@@ -66,7 +70,11 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         total: pods.saturating_mul(per_pod),
     };
     let clients = vec![
-        client(Kind::Api, pods(Kind::Api), t.dify.api_workers.saturating_mul(pool)),
+        client(
+            Kind::Api,
+            pods(Kind::Api),
+            t.dify.api_workers.saturating_mul(pool),
+        ),
         client(Kind::Worker, pods(Kind::Worker), pool),
         client(Kind::Beat, pods(Kind::Beat), pool),
         client(Kind::Migration, 1, pool),
@@ -93,7 +101,9 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
             _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
         };
     ConnectionBudget {
-        total: clients.iter().fold(0u32, |sum, c| sum.saturating_add(c.total)),
+        total: clients
+            .iter()
+            .fold(0u32, |sum, c| sum.saturating_add(c.total)),
         clients,
         reserved,
         max_connections,

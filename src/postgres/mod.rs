@@ -1,12 +1,14 @@
 //! Facts about PostgreSQL that checks and renderers share: the parameter
 //! catalogue of each major version dify-gen knows ([`catalogue`], generated
 //! from real servers by `scripts/gen-pg-catalogue.sh`), how the server reads
-//! a parameter's value ([`value`], PostgreSQL's own `guc.c` rules), and the
+//! a parameter's value ([`value`], PostgreSQL's own `guc.c` rules, and
+//! [`hooks`], its checks beyond a parameter's range), and the
 //! parameters Patroni manages itself ([`patroni`]).
 //!
 //! Nothing here reads the topology: callers pass names and values in.
 
 pub mod catalogue;
+pub mod hooks;
 pub mod patroni;
 pub mod value;
 

@@ -16,6 +16,7 @@
 use super::Cx;
 use crate::diagnostic::{codes, suggest, Diagnostic};
 use crate::postgres::catalogue::MAJORS;
+use crate::postgres::hooks;
 use crate::postgres::patroni::{managed, Managed};
 use crate::postgres::value::{self, Parsed};
 use crate::postgres::{parameter_text, Catalogue, Setting, VarType};
@@ -105,7 +106,9 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             );
             continue;
         }
-        match value::parse(setting, &text) {
+        match value::parse(setting, &text)
+            .and_then(|v| hooks::check(&setting.name.to_ascii_lowercase(), &v).map(|()| v))
+        {
             Ok(v) => {
                 parsed.insert(setting.name.to_ascii_lowercase(), (pointer, v));
             }
@@ -288,6 +291,15 @@ fn across(
                 &at(name),
                 format!("superuser_reserved_connections {superuser} + reserved_connections {reserved} must be less than max_connections {conns}: PostgreSQL does not start"),
             ));
+        }
+    }
+    if let Some((pointer, Parsed::Bool(true))) = parsed.get("ssl") {
+        if !parsed.contains_key("ssl_cert_file") || !parsed.contains_key("ssl_key_file") {
+            out.push(cx.error(
+                codes::T_PG_PARAMETER_VALUE,
+                pointer,
+                "`ssl: on` without `ssl_cert_file` and `ssl_key_file`: PostgreSQL does not start without its certificate, and dify-gen mounts none",
+            ).help("remove `ssl`, or set both files to a certificate the image has"));
         }
     }
     if let Some((pointer, Parsed::Enum(v))) = parsed.get("password_encryption") {

@@ -154,6 +154,18 @@ const CASES: &[(&str, &str)] = &[
     ("synchronous_standby_names", "*"),
     ("password_encryption", "md5"),
     ("wal_compression", "zstd"),
+    ("commit_timestamp_buffers", "0"),
+    ("commit_timestamp_buffers", "17"),
+    ("notify_buffers", "32"),
+    ("notify_buffers", "100"),
+    ("vacuum_buffer_usage_limit", "0"),
+    ("vacuum_buffer_usage_limit", "100kB"),
+    ("vacuum_buffer_usage_limit", "256kB"),
+    ("max_stack_depth", "7680kB"),
+    ("max_stack_depth", "7681kB"),
+    ("bonjour", "on"),
+    ("bonjour", "off"),
+    ("ssl", "on"),
 ];
 
 /// Where dify-gen's verdict differs from what the programs do, on purpose
@@ -165,6 +177,7 @@ const DIFFERENT: &[(&str, &str, &str)] = &[
     ("password_encryption", "md5", "the rendered pg_hba.conf requires SCRAM: md5 passwords cannot log in"),
     ("superuser_reserved_connections", "800", "PostgreSQL checks the reserve against max_connections (800 here) at start, after `-C`"),
     ("wal_compression", "zstd", "the image's build has zstd; the test's build of 17.6 does not"),
+    ("ssl", "on", "PostgreSQL looks for its certificate only when it starts, after `-C`"),
     ("timezone", "Nowhere/Bad", "string parameters are not checked beyond control characters: PostgreSQL's own checks (time zones, locales, libraries) run only in the server"),
 ];
 
