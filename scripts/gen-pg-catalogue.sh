@@ -39,7 +39,7 @@ if [ "$(id -u)" = 0 ]; then
     chown postgres "$tmp"
 fi
 
-as_owner "$bin/initdb" -D "$tmp/data" -U postgres -A trust --no-sync --no-instructions \
+as_owner "$bin/initdb" -D "$tmp/data" -U postgres -A trust --no-locale -E UTF8 --no-sync --no-instructions \
     >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; exit 1; }
 as_owner "$bin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 \
     -o "-c listen_addresses= -k $tmp" start >/dev/null \

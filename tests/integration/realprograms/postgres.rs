@@ -38,6 +38,9 @@ impl ConfigJudge {
             "postgres",
             "-A",
             "trust",
+            "--no-locale",
+            "-E",
+            "UTF8",
             "--no-sync",
             "--no-instructions",
         ]);
