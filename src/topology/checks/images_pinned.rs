@@ -10,15 +10,15 @@ use crate::diagnostic::{codes, Diagnostic};
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let swarm = cx.t.swarm.iter().flat_map(|s| {
         [
-            ("/swarm/edgeImage", s.edge_image.as_str()),
-            ("/swarm/postgresProxyImage", s.postgres_proxy_image.as_str()),
+            ("/swarm/edgeImage", &s.edge_image),
+            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
         ]
     });
     cx.t.images
-        .named()
+        .all()
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
-        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image)))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(

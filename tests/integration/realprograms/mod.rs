@@ -5,9 +5,12 @@
 //! fails the test with that hint.
 
 mod event_bus;
+mod fuzz;
 pub mod harness;
 mod migrations;
+mod parameters;
 mod patroni;
+mod postgres;
 mod rendered;
 mod sentinel;
 mod squid;
