@@ -66,7 +66,7 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) {
+    if is_host_name(token) || is_camel_case_words(token) {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -98,6 +98,25 @@ fn is_host_name(token: &str) -> bool {
         })
 }
 
+/// Words joined in CamelCase (`DifyPostgresReplicationLag`,
+/// `DifyEtcdQuorumAtRisk`): letters only, a capital first, and lowercase
+/// runs of three letters on average. Alert and type names look like this;
+/// random letters change case every two letters on average.
+fn is_camel_case_words(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase)
+        || !bytes.iter().all(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let runs: Vec<usize> = token
+        .split(|c: char| c.is_ascii_uppercase())
+        .map(str::len)
+        .filter(|n| *n > 0)
+        .collect();
+    !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
+}
+
 /// Shannon entropy of the characters of `s`, in bits per character.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -122,6 +141,7 @@ mod tests {
     fn random_keys_are_caught_and_names_are_not() {
         assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
+        assert!(random_token("QmXpLzRtVbNcKwYhGfDs").is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -129,6 +149,9 @@ mod tests {
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
+            "DifyPostgresReplicationLag",
+            "DifyContainerOOMKilled",
+            "DifyEtcdQuorumAtRisk",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
         ] {
             assert_eq!(random_token(clean), None, "{clean}");

@@ -12,6 +12,7 @@
 pub mod firewall;
 pub mod helm;
 pub mod kubernetes;
+pub mod prometheus;
 pub mod templates;
 
 use crate::plan::Plan;
@@ -27,7 +28,11 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY];
+pub const FAMILIES: &[Family] = &[
+    kubernetes::FAMILY,
+    helm::FAMILY,
+    prometheus::FAMILY,
+];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.

@@ -306,15 +306,16 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
 /// `sentinel://:pw@host:port/1;...` form Dify's Celery setup expects.
 fn broker_url(plan: &Plan) -> String {
     let r = &plan.redis;
+    let db = crate::dify::queues::BROKER_DB;
     if sentinel_master(plan).is_some() {
         r.sentinels
             .iter()
-            .map(|s| format!("sentinel://:$(REDIS_PASSWORD)@{s}/1"))
+            .map(|s| format!("sentinel://:$(REDIS_PASSWORD)@{s}/{db}"))
             .collect::<Vec<_>>()
             .join(";")
     } else {
         let scheme = if r.use_ssl { "rediss" } else { "redis" };
-        format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/1", r.host, r.port)
+        format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/{db}", r.host, r.port)
     }
 }
 

@@ -17,6 +17,7 @@ mod etcd;
 mod images;
 mod ingress;
 mod metadata;
+mod monitoring;
 mod nodes;
 mod postgres;
 mod redis;
@@ -32,6 +33,7 @@ pub use etcd::*;
 pub use images::*;
 pub use ingress::*;
 pub use metadata::*;
+pub use monitoring::*;
 pub use nodes::*;
 pub use postgres::*;
 pub use redis::*;
@@ -87,4 +89,8 @@ pub struct Topology {
     /// configured (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// Prometheus rules and scrape targets, Alertmanager routing and
+    /// Grafana dashboards for the release; omit to render no monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
 }
