@@ -66,7 +66,7 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) || is_camel_case_words(token) {
+    if is_host_name(token) || is_camel_case_words(token) || is_word_list(token) {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -117,6 +117,16 @@ fn is_camel_case_words(token: &str) -> bool {
     !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
 }
 
+/// Lowercase words joined by `_`, `-`, `=`, `.` or `/`, with at most
+/// short (three-character) tokens between them: `db1=triggered_workflow_dispatcher`,
+/// `kube_pod_container_status_restarts_total`. Random keys have long
+/// mixed segments.
+fn is_word_list(token: &str) -> bool {
+    token
+        .split(['_', '-', '=', '.', '/'])
+        .all(|w| w.len() <= 3 || w.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
 /// Shannon entropy of the characters of `s`, in bits per character.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -142,6 +152,7 @@ mod tests {
         assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
         assert!(random_token("QmXpLzRtVbNcKwYhGfDs").is_some());
+        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -152,6 +163,7 @@ mod tests {
             "DifyPostgresReplicationLag",
             "DifyContainerOOMKilled",
             "DifyEtcdQuorumAtRisk",
+            "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
         ] {
             assert_eq!(random_token(clean), None, "{clean}");

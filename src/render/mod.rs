@@ -9,7 +9,9 @@
 //! never fail on a bad name or quantity: the topology and plan stages have
 //! already refused those.
 
+pub mod alertmanager;
 pub mod firewall;
+pub mod grafana;
 pub mod helm;
 pub mod kubernetes;
 pub mod prometheus;
@@ -32,6 +34,8 @@ pub const FAMILIES: &[Family] = &[
     kubernetes::FAMILY,
     helm::FAMILY,
     prometheus::FAMILY,
+    alertmanager::FAMILY,
+    grafana::FAMILY,
 ];
 
 /// The folder that holds the Kubernetes objects of every family, so that

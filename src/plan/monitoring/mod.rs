@@ -376,21 +376,75 @@ fn sentinel(t: &Topology) -> bool {
     t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some()
 }
 
+/// A component's pods scraped on one of their ports.
+pub struct PodScrape {
+    pub component: &'static str,
+    pub port: &'static str,
+    pub port_number: u16,
+    pub path: &'static str,
+    pub metrics: &'static [&'static str],
+}
+
+/// Every pod scrape the topology implies: Patroni's and etcd's own
+/// metrics, the redis_exporter beside Redis, the plugin daemon when its
+/// version serves metrics. Read by the jobs and by the component graph
+/// (the NetworkPolicy edges from Prometheus).
+pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
+    let scrape = |component, port, port_number, path, metrics| PodScrape {
+        component,
+        port,
+        port_number,
+        path,
+        metrics,
+    };
+    let mut out = Vec::new();
+    if t.monitoring.is_none() {
+        return out;
+    }
+    if patroni(t) {
+        out.push(scrape(data_layer::POSTGRES, "patroni", ports::PATRONI, "/metrics", PATRONI_METRICS));
+        out.push(scrape(data_layer::ETCD, "metrics", ports::ETCD_METRICS, "/metrics", ETCD_METRICS));
+    }
+    if sentinel(t) {
+        out.push(scrape(
+            data_layer::REDIS,
+            REDIS_EXPORTER_PORT.0,
+            REDIS_EXPORTER_PORT.1,
+            "/metrics",
+            REDIS_METRICS,
+        ));
+    }
+    if plugin_daemon_has_metrics(t) {
+        out.push(scrape(
+            Kind::PluginDaemon.label(),
+            "http",
+            ports::PLUGIN_DAEMON,
+            "/metrics/",
+            PLUGIN_DAEMON_METRICS,
+        ));
+    }
+    out
+}
+
+/// The components the blackbox exporter probes, with the port: every
+/// workload with an HTTP health endpoint.
+pub fn probed(t: &Topology) -> Vec<(Kind, &'static str, u16)> {
+    if t.monitoring.is_none() {
+        return Vec::new();
+    }
+    Kind::DEPLOYMENTS
+        .into_iter()
+        .filter_map(|kind| match health::endpoint(kind, true) {
+            Some(health::Check::Http { path, .. }) => Some((kind, path, kind.serves()?.1)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn jobs(plan: &Plan, spec: &Monitoring) -> Vec<Job> {
     let t = plan.t;
     let ns = vec![plan.namespace.to_string()];
     let own = |suffix: &str| format!("{}-{suffix}", plan.release);
-    let pods = |component, port, port_number, path, metrics| Job {
-        name: own(component),
-        source: Source::Pods {
-            component,
-            port,
-            port_number,
-            path,
-        },
-        metrics,
-        namespaces: ns.clone(),
-    };
     let mut out = vec![
         Job {
             name: spec.exporters.kube_state_metrics_job.clone(),
@@ -411,40 +465,17 @@ fn jobs(plan: &Plan, spec: &Monitoring) -> Vec<Job> {
             namespaces: ns.clone(),
         },
     ];
-    if patroni(t) {
-        out.push(pods(
-            data_layer::POSTGRES,
-            "patroni",
-            ports::PATRONI,
-            "/metrics",
-            PATRONI_METRICS,
-        ));
-        out.push(pods(
-            data_layer::ETCD,
-            "metrics",
-            ports::ETCD_METRICS,
-            "/metrics",
-            ETCD_METRICS,
-        ));
-    }
-    if sentinel(t) {
-        out.push(pods(
-            data_layer::REDIS,
-            REDIS_EXPORTER_PORT.0,
-            REDIS_EXPORTER_PORT.1,
-            "/metrics",
-            REDIS_METRICS,
-        ));
-    }
-    if plugin_daemon_has_metrics(t) {
-        out.push(pods(
-            Kind::PluginDaemon.label(),
-            "http",
-            ports::PLUGIN_DAEMON,
-            "/metrics/",
-            PLUGIN_DAEMON_METRICS,
-        ));
-    }
+    out.extend(pod_scrapes(t).into_iter().map(|s| Job {
+        name: own(s.component),
+        source: Source::Pods {
+            component: s.component,
+            port: s.port,
+            port_number: s.port_number,
+            path: s.path,
+        },
+        metrics: s.metrics,
+        namespaces: ns.clone(),
+    }));
     if let Some(entry) = &spec.exporters.entry {
         let metrics = match t.ingress.controller {
             IngressController::IngressNginx => INGRESS_NGINX_METRICS,
@@ -499,18 +530,15 @@ fn watched(plan: &Plan) -> Vec<Watched> {
 /// Every HTTP health endpoint of the workloads, in-cluster, then the
 /// public entry as users reach it.
 fn probes(plan: &Plan) -> Vec<ProbeTarget> {
-    let mut out: Vec<ProbeTarget> = plan
-        .workloads
-        .iter()
-        .filter_map(|w| {
-            let Some(health::Check::Http { path, .. }) = health::endpoint(w.kind, true) else {
-                return None;
-            };
-            let (_, port) = w.kind.serves()?;
-            Some(ProbeTarget {
-                component: w.kind.label(),
-                url: format!("http://{}.{}.svc:{port}{path}", w.name, plan.namespace),
-            })
+    let mut out: Vec<ProbeTarget> = probed(plan.t)
+        .into_iter()
+        .map(|(kind, path, port)| ProbeTarget {
+            component: kind.label(),
+            url: format!(
+                "http://{}.{}.svc:{port}{path}",
+                plan.name(kind.label()),
+                plan.namespace
+            ),
         })
         .collect();
     out.push(ProbeTarget {

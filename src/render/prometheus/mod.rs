@@ -10,6 +10,8 @@ mod operator;
 mod scrape;
 mod tests;
 
+pub use operator::COMPONENT;
+
 use super::{templates, Artifact, Content, Family};
 use crate::plan::monitoring::{Facts, Origin, Rule};
 use crate::plan::Plan;
