@@ -10,6 +10,7 @@ pub mod dify;
 pub mod emit;
 pub mod load;
 pub mod pipeline;
+pub mod promql;
 pub mod plan;
 pub mod render;
 pub mod run;

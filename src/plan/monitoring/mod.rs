@@ -14,7 +14,6 @@
 //! `plan::checks::monitoring`, with the same code and location for the
 //! user's rules and dify-gen's own.
 
-pub mod promql;
 pub mod rules;
 
 use super::Plan;

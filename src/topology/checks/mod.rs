@@ -12,6 +12,7 @@ mod grace;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod monitoring;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -70,6 +71,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    monitoring::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

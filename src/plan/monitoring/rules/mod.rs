@@ -17,7 +17,8 @@ pub mod queues;
 pub mod redis;
 pub mod user;
 
-use super::{promql, Case, Facts, Group, Origin, Rule, Series, Tested};
+use super::{Case, Facts, Group, Origin, Rule, Series, Tested};
+use crate::promql;
 use crate::plan::Plan;
 use crate::topology::Severity;
 use std::collections::BTreeMap;

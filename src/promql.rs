@@ -1,6 +1,7 @@
 //! PromQL, read with a real parser (`promql-parser`, the grammar of
-//! Prometheus itself): what an expression selects, for the checks that
-//! compare it with the series this release's monitoring produces.
+//! Prometheus itself): whether an expression parses, and what it selects,
+//! for the topology's and the plan's checks of alert rules. Shared by both
+//! stages, like `secret_scan`.
 
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr, VectorSelector};
