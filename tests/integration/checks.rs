@@ -31,6 +31,12 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("alert_promql", "T111", true),
+    ("alert_component", "T112", true),
+    ("alert_selector", "T112", true),
+    ("alert_for", "T113", true),
+    ("alert_url_secret", "T102", true),
+    ("alert_credential_version", "T114", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

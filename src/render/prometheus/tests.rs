@@ -3,29 +3,35 @@
 //! annotations the rule file gives it, and stays quiet on the healthy one.
 
 use super::{annotations, rules_file};
-use crate::plan::monitoring::{Case, Facts, Rule, Series};
+use crate::plan::monitoring::{Case, Facts, Rule, Series, Tested};
 use crate::plan::Plan;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub fn document(plan: &Plan, f: &Facts) -> Value {
-    let mut tests = Vec::new();
-    for g in &f.groups {
-        for t in &g.rules {
-            let name = format!("{} {}", t.rule.alert, t.rule.component);
-            tests.push(test(
-                &format!("{name} fires"),
-                &t.case,
-                &t.case.firing,
-                vec![expected(f, &t.rule, &t.case)],
-            ));
-            tests.push(test(
-                &format!("{name} stays quiet"),
-                &t.case,
-                &t.case.healthy,
-                Vec::new(),
-            ));
+    // One pair of tests per alert name: every rule of that name fires on
+    // its own failing input, all in one test (their series are disjoint:
+    // each selects its own workload, container, queue or endpoint), and
+    // none fires on the healthy inputs. Fewer, larger tests keep promtool
+    // fast; each expected alert still names its rule by its labels.
+    let mut by_alert: Vec<(&str, Vec<&Tested>)> = Vec::new();
+    for t in f.groups.iter().flat_map(|g| &g.rules) {
+        match by_alert.iter_mut().find(|(a, _)| *a == t.rule.alert) {
+            Some((_, rules)) => rules.push(t),
+            None => by_alert.push((&t.rule.alert, vec![t])),
         }
+    }
+    let mut tests = Vec::new();
+    for (alert, rules) in by_alert {
+        let eval = rules.iter().map(|t| t.case.eval_minutes).max().unwrap_or(0);
+        let firing: Vec<&Series> = rules.iter().flat_map(|t| &t.case.firing).collect();
+        let healthy: Vec<&Series> = rules.iter().flat_map(|t| &t.case.healthy).collect();
+        let expected = rules
+            .iter()
+            .map(|t| expected(f, &t.rule, &t.case))
+            .collect();
+        tests.push(test(&format!("{alert} fires"), alert, eval, &firing, expected));
+        tests.push(test(&format!("{alert} stays quiet"), alert, eval, &healthy, Vec::new()));
     }
     json!({
         "rule_files": [rules_file(plan)],
@@ -34,7 +40,7 @@ pub fn document(plan: &Plan, f: &Facts) -> Value {
     })
 }
 
-fn test(name: &str, case: &Case, input: &[Series], exp_alerts: Vec<Value>) -> Value {
+fn test(name: &str, alert: &str, eval: u32, input: &[&Series], exp_alerts: Vec<Value>) -> Value {
     json!({
         "name": name,
         "interval": "1m",
@@ -43,8 +49,8 @@ fn test(name: &str, case: &Case, input: &[Series], exp_alerts: Vec<Value>) -> Va
             .map(|s| json!({"series": s.series, "values": s.values}))
             .collect::<Vec<_>>(),
         "alert_rule_test": [{
-            "eval_time": format!("{}m", case.eval_minutes),
-            "alertname": case.alert,
+            "eval_time": format!("{eval}m"),
+            "alertname": alert,
             "exp_alerts": exp_alerts,
         }],
     })

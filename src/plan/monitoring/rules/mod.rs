@@ -117,7 +117,9 @@ pub fn tested(
     inputs: impl Fn(u32) -> (Vec<Series>, Vec<Series>),
 ) -> Tested {
     let eval = eval_minutes(&rule);
-    let (firing, healthy) = inputs(eval + 10);
+    // Room for the longest `for` among the rules of the same name, which
+    // promtool evaluates together.
+    let (firing, healthy) = inputs(eval + 30);
     Tested {
         case: Case {
             alert: rule.alert.clone(),
