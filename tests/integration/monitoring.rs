@@ -369,3 +369,23 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         assert!(open, "{component}: port {port} closed to Prometheus");
     }
 }
+
+/// The monitoring files of both profiles, for review (the objects are in
+/// the render snapshots).
+#[test]
+fn monitoring_files_snapshot() {
+    for profile in ["ha", "dev"] {
+        let (_tmp, out) = render(profile);
+        let tree = read_tree(&out);
+        let mut text = String::new();
+        for (path, bytes) in &tree {
+            let shown = path.starts_with("alertmanager/")
+                || path.ends_with(".rules.yaml")
+                || path.ends_with("scrape-configs.yaml");
+            if shown {
+                text.push_str(&format!("=== {path}\n{}", String::from_utf8_lossy(bytes)));
+            }
+        }
+        insta::assert_snapshot!(format!("monitoring_files_{profile}"), text);
+    }
+}

@@ -37,6 +37,8 @@ const COMPONENTS: &[&str] = &[
     "redis",
     "sentinel",
     "postgres-check",
+    // Monitoring objects (rules, scrape targets, routing, dashboards).
+    "monitoring",
 ];
 
 #[test]
