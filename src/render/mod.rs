@@ -10,11 +10,14 @@
 //! already refused those.
 
 pub mod alertmanager;
+pub mod consul;
 pub mod firewall;
 pub mod grafana;
 pub mod helm;
+pub mod hosts;
 pub mod kubernetes;
 pub mod prometheus;
+pub mod swarm;
 pub mod templates;
 
 use crate::plan::Plan;
@@ -36,6 +39,9 @@ pub const FAMILIES: &[Family] = &[
     prometheus::FAMILY,
     alertmanager::FAMILY,
     grafana::FAMILY,
+    hosts::FAMILY,
+    swarm::FAMILY,
+    consul::FAMILY,
 ];
 
 /// The folder that holds the Kubernetes objects of every family, so that

@@ -37,6 +37,9 @@ const CASES: &[(&str, &str, bool)] = &[
     ("alert_for", "T113", true),
     ("alert_url_secret", "T102", true),
     ("alert_credential_version", "T114", true),
+    ("host_zone", "T401", true),
+    ("host_duplicate", "T402", true),
+    ("host_no_manager", "T403", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {
