@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn regexes_are_anchored() {
-        assert_eq!(regex_matches("dify-api-[a-z0-9]+-[a-z0-9]+", "dify-api-7d9f-x2x9k"), Some(true));
+        assert_eq!(
+            regex_matches("dify-api-[a-z0-9]+-[a-z0-9]+", "dify-api-7d9f-x2x9k"),
+            Some(true)
+        );
         assert_eq!(regex_matches("api", "dify-api"), Some(false));
         assert_eq!(regex_matches("(", "x"), None);
     }

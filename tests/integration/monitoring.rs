@@ -42,7 +42,10 @@ fn render(profile: &str) -> (tempfile::TempDir, PathBuf) {
 
 fn yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    parse_stream(&text).into_iter().next().expect("one document")
+    parse_stream(&text)
+        .into_iter()
+        .next()
+        .expect("one document")
 }
 
 fn tool(name: &str, args: &[&str], dir: &Path) -> (bool, String) {
@@ -80,21 +83,27 @@ fn promtool_checks_and_unit_tests_the_rendered_rules() {
                 .iter()
                 .find(|t| t["name"] == name)
                 .unwrap_or_else(|| panic!("{profile}: no test `{name}`"));
-            test["alert_rule_test"][0]["exp_alerts"].as_array().unwrap().clone()
+            test["alert_rule_test"][0]["exp_alerts"]
+                .as_array()
+                .unwrap()
+                .clone()
         };
         let mut built_in = 0;
         for g in rules["groups"].as_array().unwrap() {
             for r in g["rules"].as_array().unwrap() {
                 let alert = r["alert"].as_str().unwrap();
                 let labels = r["labels"].as_object().unwrap();
-                let fired = expected(&format!("{alert} fires")).iter().any(|a| {
-                    labels.iter().all(|(k, v)| &a["exp_labels"][k] == v)
-                });
+                let fired = expected(&format!("{alert} fires"))
+                    .iter()
+                    .any(|a| labels.iter().all(|(k, v)| &a["exp_labels"][k] == v));
                 assert!(fired, "{profile}: no firing test for {alert} {labels:?}");
                 assert!(expected(&format!("{alert} stays quiet")).is_empty());
                 assert!(labels["release"] == "dify" && labels["severity"].is_string());
                 assert!(
-                    r["annotations"]["runbook_url"].as_str().unwrap().contains('#'),
+                    r["annotations"]["runbook_url"]
+                        .as_str()
+                        .unwrap()
+                        .contains('#'),
                     "{alert}: runbook"
                 );
                 built_in += 1;
@@ -104,9 +113,17 @@ fn promtool_checks_and_unit_tests_the_rendered_rules() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| t["alert_rule_test"][0]["exp_alerts"].as_array().unwrap().len())
+            .map(|t| {
+                t["alert_rule_test"][0]["exp_alerts"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
             .sum();
-        assert_eq!(all_expected, built_in, "{profile}: one expected alert per rule");
+        assert_eq!(
+            all_expected, built_in,
+            "{profile}: one expected alert per rule"
+        );
         assert!(built_in > 50, "{profile}: {built_in} rules");
     }
     // The tests can fail: an expected alert that never fires is reported.
@@ -139,7 +156,10 @@ fn promtool_checks_the_scrape_configuration() {
         .iter()
         .map(|c| c["job_name"].as_str().unwrap())
         .collect();
-    assert_eq!(jobs, ["dify-blackbox", "dify-postgres", "dify-etcd", "dify-redis"]);
+    assert_eq!(
+        jobs,
+        ["dify-blackbox", "dify-postgres", "dify-etcd", "dify-redis"]
+    );
     // A Prometheus configuration that loads both files, as the docs say.
     // Debian's promtool is built without Kubernetes service discovery (it
     // refuses `kubernetes_sd_configs` as an unknown field), so the pod
@@ -182,17 +202,29 @@ fn amtool_checks_the_configuration_and_routes_each_tier_to_its_receiver() {
             args.extend_from_slice(labels);
             tool("amtool", &args, &dir)
         };
-        for component in ["api", "worker", "beat", "postgres", "redis", "etcd", "entry"] {
+        for component in [
+            "api", "worker", "beat", "postgres", "redis", "etcd", "entry",
+        ] {
             let c = format!("component={component}");
-            for (severity, receiver) in [("critical", "dify-critical"), ("warning", "dify-warning")] {
+            for (severity, receiver) in [("critical", "dify-critical"), ("warning", "dify-warning")]
+            {
                 let s = format!("severity={severity}");
                 let (ok, text) = route(&["release=dify", &c, &s], receiver);
-                assert!(ok, "{profile}: {severity} {component} must reach {receiver}:\n{text}");
+                assert!(
+                    ok,
+                    "{profile}: {severity} {component} must reach {receiver}:\n{text}"
+                );
             }
         }
         // And the test would notice a warning paging someone.
-        let (ok, _) = route(&["release=dify", "component=api", "severity=warning"], "dify-critical");
-        assert!(!ok, "{profile}: a warning must not reach the critical receiver");
+        let (ok, _) = route(
+            &["release=dify", "component=api", "severity=warning"],
+            "dify-critical",
+        );
+        assert!(
+            !ok,
+            "{profile}: a warning must not reach the critical receiver"
+        );
     }
 }
 
@@ -228,45 +260,62 @@ fn a_real_alertmanager_inhibits_the_warnings_of_a_component_with_a_critical() {
     let port = free_port();
     let mut cmd = Command::new(require_program("prometheus-alertmanager"));
     cmd.arg(format!("--config.file={}", config_file.display()))
-        .arg(format!("--storage.path={}", tmp.path().join("data").display()))
+        .arg(format!(
+            "--storage.path={}",
+            tmp.path().join("data").display()
+        ))
         .arg(format!("--web.listen-address={LOCALHOST}:{port}"))
         // No cluster listener: nothing binds beyond the one port.
         .arg("--cluster.listen-address=");
     let _alertmanager = Process::spawn("alertmanager", cmd, tmp.path().join("alertmanager.log"));
-    wait_for("alertmanager ready", Duration::from_secs(30), Duration::from_millis(200), || {
-        http_get(port, "/-/ready").filter(|(status, _)| *status == 200)
-    })
+    wait_for(
+        "alertmanager ready",
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        || http_get(port, "/-/ready").filter(|(status, _)| *status == 200),
+    )
     .unwrap();
-    let alert = |alertname: &str, severity: &str, component: &str| {
-        json!({"labels": {"alertname": alertname, "severity": severity, "component": component, "release": "dify"}})
-    };
+    let alert = |alertname: &str, severity: &str, component: &str| json!({"labels": {"alertname": alertname, "severity": severity, "component": component, "release": "dify"}});
     let alerts = json!([
         alert("DifyComponentDegraded", "warning", "api"),
         alert("DifyComponentDown", "critical", "api"),
         alert("DifyComponentDegraded", "warning", "worker"),
     ]);
-    assert_eq!(http_post(port, "/api/v2/alerts", &alerts.to_string()), Some(200));
+    assert_eq!(
+        http_post(port, "/api/v2/alerts", &alerts.to_string()),
+        Some(200)
+    );
     let state = |body: &str, alertname: &str, component: &str| -> Option<(String, usize)> {
         let alerts: Value = serde_json::from_str(body).ok()?;
         alerts.as_array()?.iter().find_map(|a| {
-            (a["labels"]["alertname"] == alertname && a["labels"]["component"] == component).then(|| {
-                (
-                    a["status"]["state"].as_str().unwrap_or("").to_string(),
-                    a["status"]["inhibitedBy"].as_array().map_or(0, Vec::len),
-                )
-            })
+            (a["labels"]["alertname"] == alertname && a["labels"]["component"] == component).then(
+                || {
+                    (
+                        a["status"]["state"].as_str().unwrap_or("").to_string(),
+                        a["status"]["inhibitedBy"].as_array().map_or(0, Vec::len),
+                    )
+                },
+            )
         })
     };
-    let (body, _) = wait_for("the api warning inhibited", Duration::from_secs(20), Duration::from_millis(250), || {
-        let (status, body) = http_get(port, "/api/v2/alerts")?;
-        (status == 200 && state(&body, "DifyComponentDegraded", "api")?.1 == 1).then_some(body)
-    })
+    let (body, _) = wait_for(
+        "the api warning inhibited",
+        Duration::from_secs(20),
+        Duration::from_millis(250),
+        || {
+            let (status, body) = http_get(port, "/api/v2/alerts")?;
+            (status == 200 && state(&body, "DifyComponentDegraded", "api")?.1 == 1).then_some(body)
+        },
+    )
     .unwrap();
     assert_eq!(
         state(&body, "DifyComponentDegraded", "api"),
         Some(("suppressed".to_string(), 1))
     );
-    assert_eq!(state(&body, "DifyComponentDown", "api"), Some(("active".to_string(), 0)));
+    assert_eq!(
+        state(&body, "DifyComponentDown", "api"),
+        Some(("active".to_string(), 0))
+    );
     // The worker's warning has no critical of its own: it is delivered.
     assert_eq!(
         state(&body, "DifyComponentDegraded", "worker"),
@@ -317,7 +366,12 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         .unwrap()
         .iter()
         .flat_map(|g| g["rules"].as_array().unwrap().iter())
-        .map(|r| (r["alert"].as_str().unwrap().to_string(), r["expr"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["alert"].as_str().unwrap().to_string(),
+                r["expr"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let objects: Vec<Value> = tree
         .iter()
@@ -332,9 +386,15 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
             _ => continue,
         };
         let selector = format!("{label}=\"{}\"", o["metadata"]["name"].as_str().unwrap());
-        for alert in ["DifyComponentDegraded", "DifyComponentFailing", "DifyComponentDown"] {
+        for alert in [
+            "DifyComponentDegraded",
+            "DifyComponentFailing",
+            "DifyComponentDown",
+        ] {
             assert!(
-                exprs.iter().any(|(a, e)| a == alert && e.contains(&selector)),
+                exprs
+                    .iter()
+                    .any(|(a, e)| a == alert && e.contains(&selector)),
                 "{alert} does not watch {selector}"
             );
         }
@@ -346,26 +406,55 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
     let port_of = |component: &str, name: &str| -> i64 {
         objects
             .iter()
-            .filter(|o| o["kind"] == "StatefulSet" && o["metadata"]["labels"]["app.kubernetes.io/component"] == component)
-            .flat_map(|o| o["spec"]["template"]["spec"]["containers"].as_array().unwrap().iter())
+            .filter(|o| {
+                o["kind"] == "StatefulSet"
+                    && o["metadata"]["labels"]["app.kubernetes.io/component"] == component
+            })
+            .flat_map(|o| {
+                o["spec"]["template"]["spec"]["containers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+            })
             .flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default())
             .find(|p| p["name"] == name)
             .and_then(|p| p["containerPort"].as_i64())
             .unwrap_or_else(|| panic!("{component} has no port {name}"))
     };
-    let monitors: Vec<&Value> = objects.iter().filter(|o| o["kind"] == "PodMonitor").collect();
+    let monitors: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "PodMonitor")
+        .collect();
     assert_eq!(monitors.len(), 3);
     for m in monitors {
-        let component = m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"].as_str().unwrap();
-        let port = port_of(component, m["spec"]["podMetricsEndpoints"][0]["port"].as_str().unwrap());
+        let component = m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
+            .as_str()
+            .unwrap();
+        let port = port_of(
+            component,
+            m["spec"]["podMetricsEndpoints"][0]["port"]
+                .as_str()
+                .unwrap(),
+        );
         let policy = objects
             .iter()
-            .find(|o| o["kind"] == "NetworkPolicy" && o["metadata"]["name"] == format!("dify-{component}"))
+            .find(|o| {
+                o["kind"] == "NetworkPolicy" && o["metadata"]["name"] == format!("dify-{component}")
+            })
             .unwrap();
-        let open = policy["spec"]["ingress"].as_array().unwrap().iter().any(|rule| {
-            rule["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "monitoring"
-                && rule["ports"].as_array().unwrap().iter().any(|p| p["port"] == port)
-        });
+        let open = policy["spec"]["ingress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|rule| {
+                rule["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                    == "monitoring"
+                    && rule["ports"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p["port"] == port)
+            });
         assert!(open, "{component}: port {port} closed to Prometheus");
     }
 }

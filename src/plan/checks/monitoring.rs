@@ -27,10 +27,17 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         let built_in = rule.origin == Origin::BuiltIn;
         match promql::selectors(&rule.expr) {
             Ok(selectors) => {
-                for problem in selectors.iter().flat_map(|s| selector_problems(&f, s, built_in)) {
+                for problem in selectors
+                    .iter()
+                    .flat_map(|s| selector_problems(&f, s, built_in))
+                {
                     out.push(
-                        cx.error(codes::T_ALERT_SELECTOR, &at("expr"), format!("`{}`: {problem}", rule.alert))
-                            .help(known(&f)),
+                        cx.error(
+                            codes::T_ALERT_SELECTOR,
+                            &at("expr"),
+                            format!("`{}`: {problem}", rule.alert),
+                        )
+                        .help(known(&f)),
                     );
                 }
             }
@@ -47,7 +54,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             let mut d = cx.error(
                 codes::T_ALERT_SELECTOR,
                 &at("component"),
-                format!("`{}` watches component `{}`, which this topology does not have", rule.alert, rule.component),
+                format!(
+                    "`{}` watches component `{}`, which this topology does not have",
+                    rule.alert, rule.component
+                ),
             );
             d.help = suggest(&rule.component, f.components().into_iter())
                 .or_else(|| Some(format!("one of {}", f.components().join(", "))));
@@ -87,7 +97,10 @@ fn for_check(cx: &Cx, f: &Facts, rule: &Rule, pointer: &str, out: &mut Vec<Diagn
                     2 * scrape
                 ),
             )
-            .help(format!("set `for` to at least {}s: one late scrape must not fire or reset it", 2 * scrape)),
+            .help(format!(
+                "set `for` to at least {}s: one late scrape must not fire or reset it",
+                2 * scrape
+            )),
         );
     }
 }
@@ -121,14 +134,20 @@ pub fn selector_problems(f: &Facts, s: &Selector, metrics: bool) -> Vec<String> 
         let known = names(label);
         if let Some(v) = s.value(label) {
             let job_without_namespace = label == "namespace"
-                && s.value("job").and_then(|j| f.job(j)).is_some_and(|j| j.namespaces.is_empty());
+                && s.value("job")
+                    .and_then(|j| f.job(j))
+                    .is_some_and(|j| j.namespaces.is_empty());
             if !known.iter().any(|k| k == v) || job_without_namespace {
-                out.push(format!("selects {label} `{v}`, which this release's monitoring does not produce"));
+                out.push(format!(
+                    "selects {label} `{v}`, which this release's monitoring does not produce"
+                ));
             }
         }
         for (l, re) in &s.regex {
             if l == label && !known.iter().any(|k| regex_matches(re, k) == Some(true)) {
-                out.push(format!("{label} regex `{re}` matches no {label} of this release"));
+                out.push(format!(
+                    "{label} regex `{re}` matches no {label} of this release"
+                ));
             }
         }
     }

@@ -306,7 +306,10 @@ const KSM_METRICS: &[&str] = &[
     "kube_pod_container_status_last_terminated_reason",
     "kube_pod_container_status_waiting_reason",
 ];
-const NODE_METRICS: &[&str] = &["node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes"];
+const NODE_METRICS: &[&str] = &[
+    "node_memory_MemAvailable_bytes",
+    "node_memory_MemTotal_bytes",
+];
 const PATRONI_METRICS: &[&str] = &[
     "patroni_primary",
     "patroni_replica",
@@ -364,7 +367,11 @@ pub fn plugin_daemon_has_metrics(t: &Topology) -> bool {
 fn version(tag: &str) -> Option<(u32, u32, u32)> {
     let core = tag.trim_start_matches('v').split(['-', '+']).next()?;
     let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
-    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 fn patroni(t: &Topology) -> bool {
@@ -401,8 +408,20 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
         return out;
     }
     if patroni(t) {
-        out.push(scrape(data_layer::POSTGRES, "patroni", ports::PATRONI, "/metrics", PATRONI_METRICS));
-        out.push(scrape(data_layer::ETCD, "metrics", ports::ETCD_METRICS, "/metrics", ETCD_METRICS));
+        out.push(scrape(
+            data_layer::POSTGRES,
+            "patroni",
+            ports::PATRONI,
+            "/metrics",
+            PATRONI_METRICS,
+        ));
+        out.push(scrape(
+            data_layer::ETCD,
+            "metrics",
+            ports::ETCD_METRICS,
+            "/metrics",
+            ETCD_METRICS,
+        ));
     }
     if sentinel(t) {
         out.push(scrape(

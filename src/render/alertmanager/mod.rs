@@ -117,20 +117,29 @@ fn receiver(_plan: &Plan, f: &Facts, name: String, r: &Receiver) -> Value {
     if !r.wechat_configs.is_empty() {
         out.insert(
             "wechat_configs".into(),
-            list(r.wechat_configs.iter().map(|w| {
-                let mut c = json!({
-                    "send_resolved": true,
-                    "api_secret_file": path(f, &w.api_secret),
-                    "corp_id": w.corp_id,
-                    "agent_id": w.agent_id,
-                });
-                for (key, value) in [("to_user", &w.to_user), ("to_party", &w.to_party), ("to_tag", &w.to_tag)] {
-                    if let Some(v) = value {
-                        c[key] = v.clone().into();
-                    }
-                }
-                c
-            }).collect()),
+            list(
+                r.wechat_configs
+                    .iter()
+                    .map(|w| {
+                        let mut c = json!({
+                            "send_resolved": true,
+                            "api_secret_file": path(f, &w.api_secret),
+                            "corp_id": w.corp_id,
+                            "agent_id": w.agent_id,
+                        });
+                        for (key, value) in [
+                            ("to_user", &w.to_user),
+                            ("to_party", &w.to_party),
+                            ("to_tag", &w.to_tag),
+                        ] {
+                            if let Some(v) = value {
+                                c[key] = v.clone().into();
+                            }
+                        }
+                        c
+                    })
+                    .collect(),
+            ),
         );
     }
     if !r.webhook_configs.is_empty() {
@@ -153,22 +162,35 @@ fn receiver(_plan: &Plan, f: &Facts, name: String, r: &Receiver) -> Value {
     if !r.pagerduty_configs.is_empty() {
         out.insert(
             "pagerduty_configs".into(),
-            list(r.pagerduty_configs.iter().map(|p| json!({
-                "send_resolved": true,
-                "routing_key_file": path(f, &p.routing_key),
-            })).collect()),
+            list(
+                r.pagerduty_configs
+                    .iter()
+                    .map(|p| {
+                        json!({
+                            "send_resolved": true,
+                            "routing_key_file": path(f, &p.routing_key),
+                        })
+                    })
+                    .collect(),
+            ),
         );
     }
     if !r.opsgenie_configs.is_empty() {
         out.insert(
             "opsgenie_configs".into(),
-            list(r.opsgenie_configs.iter().map(|o| {
-                let mut c = json!({"send_resolved": true, "api_key_file": path(f, &o.api_key)});
-                if let Some(p) = &o.priority {
-                    c["priority"] = p.clone().into();
-                }
-                c
-            }).collect()),
+            list(
+                r.opsgenie_configs
+                    .iter()
+                    .map(|o| {
+                        let mut c =
+                            json!({"send_resolved": true, "api_key_file": path(f, &o.api_key)});
+                        if let Some(p) = &o.priority {
+                            c["priority"] = p.clone().into();
+                        }
+                        c
+                    })
+                    .collect(),
+            ),
         );
     }
     if !r.email_configs.is_empty() {

@@ -150,12 +150,44 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
         format!("{metric}{{job=\"{ksm}\",namespace=\"{ns}\",{label}=~\"{names}\"}}")
     };
     let mut availability = vec![
-        q(format!("max by (deployment) ({})", ksm_sel("kube_deployment_status_replicas_available", "deployment", &deployments)), "{{deployment}} available"),
-        q(format!("max by (deployment) ({})", ksm_sel("kube_deployment_spec_replicas", "deployment", &deployments)), "{{deployment}} desired"),
+        q(
+            format!(
+                "max by (deployment) ({})",
+                ksm_sel(
+                    "kube_deployment_status_replicas_available",
+                    "deployment",
+                    &deployments
+                )
+            ),
+            "{{deployment}} available",
+        ),
+        q(
+            format!(
+                "max by (deployment) ({})",
+                ksm_sel("kube_deployment_spec_replicas", "deployment", &deployments)
+            ),
+            "{{deployment}} desired",
+        ),
     ];
     if !sets.is_empty() {
-        availability.push(q(format!("max by (statefulset) ({})", ksm_sel("kube_statefulset_status_replicas_ready", "statefulset", &sets)), "{{statefulset}} ready"));
-        availability.push(q(format!("max by (statefulset) ({})", ksm_sel("kube_statefulset_replicas", "statefulset", &sets)), "{{statefulset}} desired"));
+        availability.push(q(
+            format!(
+                "max by (statefulset) ({})",
+                ksm_sel(
+                    "kube_statefulset_status_replicas_ready",
+                    "statefulset",
+                    &sets
+                )
+            ),
+            "{{statefulset}} ready",
+        ));
+        availability.push(q(
+            format!(
+                "max by (statefulset) ({})",
+                ksm_sel("kube_statefulset_replicas", "statefulset", &sets)
+            ),
+            "{{statefulset}} desired",
+        ));
     }
     let containers = f.containers().join("|");
     let probe = f.own_job(PROBE_JOB_SUFFIX);
@@ -192,32 +224,81 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
     let mut data = Vec::new();
     if let Some(pg) = f.pod_job(data_layer::POSTGRES) {
         let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", pg.name);
-        data.push(panel("PostgreSQL leader", "short", vec![q(format!("max by (pod) ({})", s("patroni_primary")), "{{pod}}")]));
-        data.push(panel("PostgreSQL replication lag", "bytes", vec![q(
-            format!(
-                "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1)",
-                s("patroni_xlog_location"),
-                s("patroni_xlog_replayed_location"),
-                s("patroni_replica")
-            ),
-            "{{pod}}",
-        )]));
+        data.push(panel(
+            "PostgreSQL leader",
+            "short",
+            vec![q(
+                format!("max by (pod) ({})", s("patroni_primary")),
+                "{{pod}}",
+            )],
+        ));
+        data.push(panel(
+            "PostgreSQL replication lag",
+            "bytes",
+            vec![q(
+                format!(
+                    "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1)",
+                    s("patroni_xlog_location"),
+                    s("patroni_xlog_replayed_location"),
+                    s("patroni_replica")
+                ),
+                "{{pod}}",
+            )],
+        ));
         if let Some((metric, _)) = synchronous(plan.t) {
-            data.push(panel("PostgreSQL synchronous standbys", "short", vec![q(format!("sum({})", s(metric)), "standbys")]));
+            data.push(panel(
+                "PostgreSQL synchronous standbys",
+                "short",
+                vec![q(format!("sum({})", s(metric)), "standbys")],
+            ));
         }
     }
     if let Some(redis) = f.pod_job(data_layer::REDIS) {
         let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", redis.name);
-        data.push(panel("Redis role", "short", vec![q(format!("max by (pod, role) ({})", s("redis_instance_info")), "{{pod}} {{role}}")]));
-        data.push(panel("Redis memory", "bytes", vec![
-            q(format!("max by (pod) ({})", s("redis_memory_used_bytes")), "{{pod}} used"),
-            q(format!("max by (pod) ({})", s("redis_memory_max_bytes")), "{{pod}} max"),
-        ]));
+        data.push(panel(
+            "Redis role",
+            "short",
+            vec![q(
+                format!("max by (pod, role) ({})", s("redis_instance_info")),
+                "{{pod}} {{role}}",
+            )],
+        ));
+        data.push(panel(
+            "Redis memory",
+            "bytes",
+            vec![
+                q(
+                    format!("max by (pod) ({})", s("redis_memory_used_bytes")),
+                    "{{pod}} used",
+                ),
+                q(
+                    format!("max by (pod) ({})", s("redis_memory_max_bytes")),
+                    "{{pod}} max",
+                ),
+            ],
+        ));
     }
     if let Some(etcd) = f.pod_job(data_layer::ETCD) {
         let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", etcd.name);
-        data.push(panel("etcd leader", "short", vec![q(format!("max by (pod) ({})", s("etcd_server_has_leader")), "{{pod}}")]));
-        data.push(panel("etcd leader changes (1h)", "short", vec![q(format!("max by (pod) (increase({}[1h]))", s("etcd_server_leader_changes_seen_total")), "{{pod}}")]));
+        data.push(panel(
+            "etcd leader",
+            "short",
+            vec![q(
+                format!("max by (pod) ({})", s("etcd_server_has_leader")),
+                "{{pod}}",
+            )],
+        ));
+        data.push(panel(
+            "etcd leader changes (1h)",
+            "short",
+            vec![q(
+                format!(
+                    "max by (pod) (increase({}[1h]))",
+                    s("etcd_server_leader_changes_seen_total")
+                ),
+                "{{pod}}",
+            )],
+        ));
     }
     if !data.is_empty() {
         out.push(Dashboard {
@@ -228,18 +309,32 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
     }
     let public = format!("probe_success{{job=\"{probe}\",component=\"{ENTRY}\"}}");
     let mut entry = vec![
-        panel("Entry reachable (public probe)", "percentunit", vec![q(format!("avg({public})"), "success")]),
-        panel("Entry latency (public probe)", "s", vec![q(
-            format!("max(probe_duration_seconds{{job=\"{probe}\",component=\"{ENTRY}\"}})"),
-            "latency",
-        )]),
+        panel(
+            "Entry reachable (public probe)",
+            "percentunit",
+            vec![q(format!("avg({public})"), "success")],
+        ),
+        panel(
+            "Entry latency (public probe)",
+            "s",
+            vec![q(
+                format!("max(probe_duration_seconds{{job=\"{probe}\",component=\"{ENTRY}\"}})"),
+                "latency",
+            )],
+        ),
     ];
     if let Some(job) = f.spec.exporters.entry.as_ref().map(|e| e.job.as_str()) {
         let ingress = plan.release;
         match plan.t.ingress.controller {
             IngressController::IngressNginx => {
-                let s = format!("nginx_ingress_controller_requests{{job=\"{job}\",ingress=\"{ingress}\"}}");
-                entry.push(panel("Entry requests", "reqps", vec![q(format!("sum(rate({s}[5m]))"), "requests")]));
+                let s = format!(
+                    "nginx_ingress_controller_requests{{job=\"{job}\",ingress=\"{ingress}\"}}"
+                );
+                entry.push(panel(
+                    "Entry requests",
+                    "reqps",
+                    vec![q(format!("sum(rate({s}[5m]))"), "requests")],
+                ));
                 entry.push(panel("Entry 5xx ratio", "percentunit", vec![q(
                     format!(
                         "sum(rate(nginx_ingress_controller_requests{{job=\"{job}\",ingress=\"{ingress}\",status=~\"5..\"}}[5m])) / sum(rate({s}[5m]))"

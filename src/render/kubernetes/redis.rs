@@ -16,10 +16,10 @@ use super::stateful::{
     Members,
 };
 use super::{config_hash, ToValue};
-use crate::dify::{data_layer, ports};
-use crate::plan::Plan;
 use crate::dify::queues::{BROKER_DB, DEFAULT_WORKER_QUEUES};
+use crate::dify::{data_layer, ports};
 use crate::plan::monitoring;
+use crate::plan::Plan;
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
 use crate::topology::{RedisMode, RedisSentinel, Resources};
@@ -196,7 +196,10 @@ fn exporter(plan: &Plan) -> Option<Container> {
     let m = plan.t.monitoring.as_ref()?;
     let (port_name, port) = monitoring::REDIS_EXPORTER_PORT;
     let queues = plan.t.dify.worker_queues.clone().unwrap_or_else(|| {
-        DEFAULT_WORKER_QUEUES.iter().map(|q| (*q).to_string()).collect()
+        DEFAULT_WORKER_QUEUES
+            .iter()
+            .map(|q| (*q).to_string())
+            .collect()
     });
     let keys = queues
         .iter()

@@ -30,8 +30,20 @@ pub fn document(plan: &Plan, f: &Facts) -> Value {
             .iter()
             .map(|t| expected(f, &t.rule, &t.case))
             .collect();
-        tests.push(test(&format!("{alert} fires"), alert, eval, &firing, expected));
-        tests.push(test(&format!("{alert} stays quiet"), alert, eval, &healthy, Vec::new()));
+        tests.push(test(
+            &format!("{alert} fires"),
+            alert,
+            eval,
+            &firing,
+            expected,
+        ));
+        tests.push(test(
+            &format!("{alert} stays quiet"),
+            alert,
+            eval,
+            &healthy,
+            Vec::new(),
+        ));
     }
     json!({
         "rule_files": [rules_file(plan)],

@@ -127,7 +127,11 @@ fn receiver<'r>(
             add(format!("{at}/bearerToken"), "", token);
         }
         if let Some(secret) = &w.url_secret {
-            add(format!("{at}/urlSecret"), "webhook_configs.url_file", secret);
+            add(
+                format!("{at}/urlSecret"),
+                "webhook_configs.url_file",
+                secret,
+            );
         }
         match (&w.url, &w.url_secret) {
             (Some(url), _) => {
@@ -211,7 +215,13 @@ pub fn url_credential(url: &str) -> Option<&'static str> {
     query
         .split('&')
         .filter_map(|pair| pair.split('=').next())
-        .any(|name| looks_secret(name) || matches!(name.to_ascii_lowercase().as_str(), "key" | "token" | "access_token" | "apikey" | "sig" | "signature"))
+        .any(|name| {
+            looks_secret(name)
+                || matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "key" | "token" | "access_token" | "apikey" | "sig" | "signature"
+                )
+        })
         .then_some("a secret in the query string")
 }
 
@@ -222,9 +232,14 @@ mod tests {
     #[test]
     fn urls_with_credentials() {
         assert!(url_credential("https://u:p@host/x").is_some());
-        assert!(url_credential("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc").is_some());
+        assert!(
+            url_credential("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc").is_some()
+        );
         assert!(url_credential("https://host/x?access_token=abc").is_some());
-        assert_eq!(url_credential("http://bridge.monitoring.svc:8080/alerts"), None);
+        assert_eq!(
+            url_credential("http://bridge.monitoring.svc:8080/alerts"),
+            None
+        );
         assert_eq!(url_credential("https://host/x?team=ops"), None);
     }
 }

@@ -191,7 +191,9 @@ pub struct AlertRule {
 
 /// The two tiers of the design: a warning when one instance keeps failing,
 /// a critical when a component is broadly down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,

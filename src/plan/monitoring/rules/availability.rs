@@ -109,6 +109,8 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
         tested(failing.rule(f), &result, |n| {
             (inputs(100, 99 - pct, n), inputs(100, 100 - pct, n))
         }),
-        tested(down.rule(f), &result, |n| (inputs(3, 0, n), inputs(3, 1, n))),
+        tested(down.rule(f), &result, |n| {
+            (inputs(3, 0, n), inputs(3, 1, n))
+        }),
     ]
 }

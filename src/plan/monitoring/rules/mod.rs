@@ -18,8 +18,8 @@ pub mod redis;
 pub mod user;
 
 use super::{Case, Facts, Group, Origin, Rule, Series, Tested};
-use crate::promql;
 use crate::plan::Plan;
+use crate::promql;
 use crate::topology::Severity;
 use std::collections::BTreeMap;
 
@@ -49,10 +49,7 @@ pub fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
 
 /// `metric{a="b",c=~"d"}`: like [`sel`], with regex matchers after.
 pub fn sel_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> String {
-    let mut inner: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{v}\""))
-        .collect();
+    let mut inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
     inner.extend(regexes.iter().map(|(k, v)| format!("{k}=~\"{v}\"")));
     format!("{metric}{{{}}}", inner.join(","))
 }

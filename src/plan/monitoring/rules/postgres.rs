@@ -34,8 +34,14 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     };
     rules.push(tested(no_leader.rule(f), &[], |n| {
         (
-            vec![series("patroni_primary", 0, 0, n), series("patroni_primary", 1, 0, n)],
-            vec![series("patroni_primary", 0, 1, n), series("patroni_primary", 1, 0, n)],
+            vec![
+                series("patroni_primary", 0, 0, n),
+                series("patroni_primary", 1, 0, n),
+            ],
+            vec![
+                series("patroni_primary", 0, 1, n),
+                series("patroni_primary", 1, 0, n),
+            ],
         )
     }));
     let bytes = f.spec.thresholds.replication_lag_bytes;

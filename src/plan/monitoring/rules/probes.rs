@@ -16,11 +16,12 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         let labels = [("job", job.as_str()), ("component", c)];
         let entry = c == ENTRY;
         let spec = Spec {
-            alert: if entry { "DifyEntryDown" } else { "DifyProbeFailing" },
-            expr: format!(
-                "max by (instance) ({}) == 0",
-                sel("probe_success", &labels)
-            ),
+            alert: if entry {
+                "DifyEntryDown"
+            } else {
+                "DifyProbeFailing"
+            },
+            expr: format!("max by (instance) ({}) == 0", sel("probe_success", &labels)),
             for_seconds: minutes * 60,
             // Users cannot reach Dify: that is an outage, not one instance.
             severity: if entry {

@@ -3,10 +3,10 @@
 //! component that drains them, so a worker outage inhibits these.
 
 use super::{constant, group as named, sel, tested, Spec};
+use crate::dify::data_layer;
 use crate::dify::{queues::BROKER_DB, Kind};
 use crate::plan::monitoring::{Facts, Group};
 use crate::plan::Plan;
-use crate::dify::data_layer;
 use crate::topology::Severity;
 
 pub fn group(_: &Plan, f: &Facts) -> Option<Group> {

@@ -57,8 +57,14 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         vec![
             tested(no_master.rule(f), &[], |n| {
                 (
-                    vec![node(0, "slave", format!("1x{n}")), node(1, "slave", format!("1x{n}"))],
-                    vec![node(0, "master", format!("1x{n}")), node(1, "slave", format!("1x{n}"))],
+                    vec![
+                        node(0, "slave", format!("1x{n}")),
+                        node(1, "slave", format!("1x{n}")),
+                    ],
+                    vec![
+                        node(0, "master", format!("1x{n}")),
+                        node(1, "slave", format!("1x{n}")),
+                    ],
                 )
             }),
             // Pod 0 was master for four minutes, then pod 1 took over.
