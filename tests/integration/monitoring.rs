@@ -18,7 +18,6 @@ use dify_gen::plan::Plan;
 use dify_gen::source::Sources;
 use dify_gen::{pipeline, promql};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -59,7 +59,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     rule.alert, rule.component
                 ),
             );
-            d.help = suggest(&rule.component, f.components().into_iter())
+            d.help = suggest(&rule.component, f.components())
                 .or_else(|| Some(format!("one of {}", f.components().join(", "))));
             out.push(d);
         }

@@ -6,21 +6,12 @@ use super::{receiver_name, tiers, GROUP_BY};
 use crate::plan::monitoring::Facts;
 use crate::plan::Plan;
 use crate::render::kubernetes::labels::meta;
+use crate::render::kubernetes::Custom;
 use crate::render::prometheus::COMPONENT;
 use crate::topology::{Credential, Receiver, SecretRef, Severity};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AlertmanagerConfig {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    spec: Spec,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,7 +115,7 @@ pub fn object(plan: &Plan, f: &Facts) -> Value {
         .labels
         .get_or_insert_with(BTreeMap::new)
         .extend(f.spec.operator_labels.clone());
-    let doc = AlertmanagerConfig {
+    let doc = Custom {
         api_version: "monitoring.coreos.com/v1alpha1",
         kind: "AlertmanagerConfig",
         metadata,

@@ -6,6 +6,7 @@
 
 use super::{Artifact, Content, Family};
 use crate::dify::{data_layer, queues::BROKER_DB};
+use crate::plan::monitoring::rules::{postgres, sel};
 use crate::plan::monitoring::{synchronous, Facts, WorkloadKind, ENTRY, PROBE_JOB_SUFFIX};
 use crate::plan::Plan;
 use crate::render::kubernetes::labels::meta;
@@ -223,7 +224,7 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
     }];
     let mut data = Vec::new();
     if let Some(pg) = f.pod_job(data_layer::POSTGRES) {
-        let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", pg.name);
+        let s = |m: &str| sel(m, &[("job", pg.name.as_str()), ("namespace", ns)]);
         data.push(panel(
             "PostgreSQL leader",
             "short",
@@ -235,15 +236,7 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
         data.push(panel(
             "PostgreSQL replication lag",
             "bytes",
-            vec![q(
-                format!(
-                    "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1)",
-                    s("patroni_xlog_location"),
-                    s("patroni_xlog_replayed_location"),
-                    s("patroni_replica")
-                ),
-                "{{pod}}",
-            )],
+            vec![q(postgres::lag_bytes(&pg.name, ns), "{{pod}}")],
         ));
         if let Some((metric, _)) = synchronous(plan.t) {
             data.push(panel(
@@ -254,7 +247,7 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
         }
     }
     if let Some(redis) = f.pod_job(data_layer::REDIS) {
-        let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", redis.name);
+        let s = |m: &str| sel(m, &[("job", redis.name.as_str()), ("namespace", ns)]);
         data.push(panel(
             "Redis role",
             "short",
@@ -279,7 +272,7 @@ pub fn dashboards(plan: &Plan, f: &Facts) -> Vec<Dashboard> {
         ));
     }
     if let Some(etcd) = f.pod_job(data_layer::ETCD) {
-        let s = |m: &str| format!("{m}{{job=\"{}\",namespace=\"{ns}\"}}", etcd.name);
+        let s = |m: &str| sel(m, &[("job", etcd.name.as_str()), ("namespace", ns)]);
         data.push(panel(
             "etcd leader",
             "short",

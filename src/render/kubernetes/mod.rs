@@ -103,6 +103,17 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         .collect()
 }
 
+/// A custom resource, for the kinds k8s-openapi has no type for: its
+/// `spec` is a typed serde struct of the CRD's schema.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Custom<S: Serialize> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub spec: S,
+}
+
 trait ToValue {
     fn value(&self) -> Value;
 }

@@ -6,6 +6,7 @@
 use crate::plan::monitoring::{Facts, Source, PROBE_JOB_SUFFIX};
 use crate::plan::Plan;
 use crate::render::kubernetes::labels::{meta, selector};
+use crate::render::kubernetes::Custom;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::Serialize;
 use serde_json::Value;
@@ -13,15 +14,6 @@ use std::collections::BTreeMap;
 
 /// The component label of every monitoring object.
 pub const COMPONENT: &str = "monitoring";
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Object<S: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    spec: S,
-}
 
 #[derive(Serialize)]
 struct RuleSpec {
@@ -101,7 +93,7 @@ fn value(o: impl Serialize) -> Value {
 
 pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
     let interval = format!("{}s", f.spec.scrape_interval_seconds);
-    let mut out = vec![value(Object {
+    let mut out = vec![value(Custom {
         api_version: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: metadata(plan, f, plan.release.to_string()),
@@ -117,7 +109,7 @@ pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
         else {
             continue;
         };
-        out.push(value(Object {
+        out.push(value(Custom {
             api_version: "monitoring.coreos.com/v1",
             kind: "PodMonitor",
             metadata: metadata(plan, f, plan.name(component)),
@@ -141,7 +133,7 @@ pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
     }
     let blackbox = &f.spec.exporters.blackbox;
     for p in &f.probes {
-        out.push(value(Object {
+        out.push(value(Custom {
             api_version: "monitoring.coreos.com/v1",
             kind: "Probe",
             metadata: metadata(plan, f, plan.name(&format!("probe-{}", p.component))),

@@ -7,6 +7,19 @@ use crate::plan::monitoring::{synchronous, Facts, Group};
 use crate::plan::Plan;
 use crate::topology::Severity;
 
+/// Bytes of WAL each replica (by `pod`) has yet to replay: the leader's
+/// position less the replica's, from Patroni's metrics (each is 0 on the
+/// members of the other role).
+pub fn lag_bytes(job: &str, namespace: &str) -> String {
+    let s = |metric: &str| sel(metric, &[("job", job), ("namespace", namespace)]);
+    format!(
+        "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1)",
+        s("patroni_xlog_location"),
+        s("patroni_xlog_replayed_location"),
+        s("patroni_replica"),
+    )
+}
+
 pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let job = f.pod_job(data_layer::POSTGRES)?;
     let c = data_layer::POSTGRES;
@@ -47,12 +60,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let bytes = f.spec.thresholds.replication_lag_bytes;
     let lag = Spec {
         alert: "DifyPostgresReplicationLag",
-        expr: format!(
-            "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1) > {bytes}",
-            s("patroni_xlog_location"),
-            s("patroni_xlog_replayed_location"),
-            s("patroni_replica"),
-        ),
+        expr: format!("{} > {bytes}", lag_bytes(&job.name, f.namespace)),
         for_seconds: 300,
         severity: Severity::Warning,
         component: c,

@@ -51,7 +51,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         summary: "redis: the master moved".into(),
         description: "More than one Redis data node was master in the last 10 minutes: Sentinel failed over (or two nodes claim the role).".into(),
     };
-    Some(named(
+    named(
         f,
         "redis",
         vec![
@@ -78,5 +78,5 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 )
             }),
         ],
-    )?)
+    )
 }
