@@ -18,6 +18,7 @@ use dify_gen::plan::Plan;
 use dify_gen::source::Sources;
 use dify_gen::{pipeline, promql};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -476,4 +477,147 @@ fn monitoring_files_snapshot() {
         }
         insta::assert_snapshot!(format!("monitoring_files_{profile}"), text);
     }
+}
+
+/// The metrics the `ha` profile's built-in rules and dashboards select
+/// from one of dify-gen's own jobs (`postgres`, `etcd`, `redis`), for the
+/// tests that read them from the real programs.
+pub fn selected_metrics(component: &str) -> BTreeSet<String> {
+    let mut sources = Sources::default();
+    let loaded = pipeline::checked(&["profiles/ha.yaml".to_string()], &[], &mut sources)
+        .unwrap_or_else(|d| panic!("the ha profile loads: {d:?}"));
+    let plan = Plan::new(&loaded.topology);
+    let facts = Facts::of(&plan).expect("the ha profile has monitoring");
+    let job = facts.own_job(component);
+    let mut exprs: Vec<String> = facts.all_rules().map(|r| r.expr.clone()).collect();
+    for d in dify_gen::render::grafana::dashboards(&plan, &facts) {
+        exprs.extend(
+            d.panels
+                .into_iter()
+                .flat_map(|p| p.queries.into_iter().map(|(e, _)| e)),
+        );
+    }
+    let mut out = BTreeSet::new();
+    for expr in exprs {
+        for s in promql::selectors(&expr).expect("built-in queries parse") {
+            if s.value("job") == Some(job.as_str()) {
+                out.extend(s.metric.filter(|m| m != "up"));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no metric of job {job}");
+    out
+}
+
+/// Whether a Prometheus text exposition has a sample of `metric`.
+pub fn exposes(text: &str, metric: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix(metric)
+            .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+    })
+}
+
+#[test]
+fn redis_exporter_with_the_rendered_sidecar_settings_reads_roles_and_queue_lengths() {
+    let (tmp, out) = render("ha");
+    let set = yaml(&out.join("kubernetes/statefulset-dify-redis.yaml"));
+    let sidecar = set["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "redis-exporter")
+        .expect("the redis_exporter sidecar")
+        .clone();
+    let env = |name: &str| -> String {
+        sidecar["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_else(|| panic!("sidecar env {name}"))
+            .to_string()
+    };
+    assert_eq!(env("REDIS_ADDR"), "redis://localhost:6379");
+    // A Redis with a password, holding three tasks in the `dataset` queue
+    // of the broker's database.
+    let redis_port = free_port();
+    let password = "monitoring-test-password";
+    let mut redis = Command::new(require_program("redis-server"));
+    redis.args([
+        "--port",
+        &redis_port.to_string(),
+        "--bind",
+        LOCALHOST,
+        "--requirepass",
+        password,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+    ]);
+    redis.arg(tmp.path());
+    let _redis = Process::spawn("redis", redis, tmp.path().join("redis.log"));
+    let mut conn = wait_for(
+        "redis",
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        || crate::realprograms::harness::Resp::connect(redis_port, password).ok(),
+    )
+    .unwrap()
+    .0;
+    conn.call(&["SELECT", "1"]).unwrap();
+    for task in ["a", "b", "c"] {
+        conn.call(&["LPUSH", "dataset", task]).unwrap();
+    }
+    // The exporter as the sidecar runs it, pointed at this Redis.
+    let port = free_port();
+    let mut exporter = Command::new(require_program("prometheus-redis-exporter"));
+    exporter
+        .env_clear()
+        .env("REDIS_ADDR", format!("redis://{LOCALHOST}:{redis_port}"))
+        .env("REDIS_PASSWORD", password)
+        .env(
+            "REDIS_EXPORTER_CHECK_SINGLE_KEYS",
+            env("REDIS_EXPORTER_CHECK_SINGLE_KEYS"),
+        )
+        .env(
+            "REDIS_EXPORTER_WEB_LISTEN_ADDRESS",
+            format!("{LOCALHOST}:{port}"),
+        );
+    let _exporter = Process::spawn("redis_exporter", exporter, tmp.path().join("exporter.log"));
+    let (text, _) = wait_for(
+        "redis_exporter metrics",
+        Duration::from_secs(20),
+        Duration::from_millis(200),
+        || {
+            http_get(port, "/metrics")
+                .filter(|(status, body)| *status == 200 && body.contains("redis_up 1"))
+                .map(|(_, body)| body)
+        },
+    )
+    .unwrap();
+    for metric in selected_metrics("redis") {
+        assert!(
+            exposes(&text, &metric),
+            "redis_exporter does not expose `{metric}`"
+        );
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("redis_instance_info{") && l.contains("role=\"master\"")),
+        "no role label"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("redis_key_size{")
+            && l.contains("db=\"db1\"")
+            && l.contains("key=\"dataset\"")
+            && l.ends_with(" 3")),
+        "the `dataset` queue's length is not exported as the rules select it:\n{}",
+        text.lines()
+            .filter(|l| l.contains("key_size"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
