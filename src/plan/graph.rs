@@ -80,6 +80,9 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
         out.extend([data_layer::REDIS, data_layer::SENTINEL]);
     }
+    if monitoring::otel_collector(t).is_some() {
+        out.push(monitoring::OTEL_COLLECTOR);
+    }
     out.sort_unstable();
     out
 }
@@ -281,6 +284,13 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     }
     for (kind, _, port) in monitoring::probed(t) {
         out.push(tcp_edge(&Peer::Prober, &c(kind), port));
+    }
+    // Dify's backend pushes OTLP to the collector, when there is one.
+    if monitoring::otel_collector(t).is_some() {
+        let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
+        for kind in [Kind::Api, Kind::Worker, Kind::Beat, Kind::Migration] {
+            out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+        }
     }
 
     // Every pod resolves names.

@@ -400,14 +400,15 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         }
         workloads += 1;
     }
-    assert_eq!(workloads, 11);
+    // The Dify Deployments, the data layer and the OTel Collector.
+    assert_eq!(workloads, 12);
     // Each PodMonitor's port is open to Prometheus' namespace in its
     // component's NetworkPolicy.
     let port_of = |component: &str, name: &str| -> i64 {
         objects
             .iter()
             .filter(|o| {
-                o["kind"] == "StatefulSet"
+                (o["kind"] == "StatefulSet" || o["kind"] == "Deployment")
                     && o["metadata"]["labels"]["app.kubernetes.io/component"] == component
             })
             .flat_map(|o| {
@@ -425,7 +426,7 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         .iter()
         .filter(|o| o["kind"] == "PodMonitor")
         .collect();
-    assert_eq!(monitors.len(), 3);
+    assert_eq!(monitors.len(), 4);
     for m in monitors {
         let component = m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
             .as_str()

@@ -282,8 +282,8 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
         }
     }
     assert_eq!(
-        seen, 9,
-        "seven Deployments, the migration Job and the replication check"
+        seen, 10,
+        "seven Deployments, the migration Job, the replication check and the OTel Collector"
     );
 }
 

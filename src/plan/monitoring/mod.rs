@@ -288,6 +288,14 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// The component label of the OpenTelemetry Collector.
+pub const OTEL_COLLECTOR: &str = "otel-collector";
+
+/// Whether the topology runs an OpenTelemetry Collector.
+pub fn otel_collector(t: &Topology) -> Option<&crate::topology::OtelCollector> {
+    t.monitoring.as_ref()?.otel_collector.as_ref()
+}
+
 /// The component label of the public entry's alerts.
 pub const ENTRY: &str = "entry";
 /// The component label of node alerts.
@@ -432,6 +440,17 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
             REDIS_METRICS,
         ));
     }
+    if otel_collector(t).is_some() {
+        // What Dify's OTLP metrics are named depends on its instrumentation
+        // libraries, so no built-in rule reads them; the job has `up`.
+        out.push(scrape(
+            OTEL_COLLECTOR,
+            "metrics",
+            ports::OTEL_METRICS,
+            "/metrics",
+            &[],
+        ));
+    }
     if plugin_daemon_has_metrics(t) {
         out.push(scrape(
             Kind::PluginDaemon.label(),
@@ -534,6 +553,15 @@ fn watched(plan: &Plan) -> Vec<Watched> {
     if patroni(t) {
         out.push(member(data_layer::POSTGRES, vec![data_layer::POSTGRES]));
         out.push(member(data_layer::ETCD, vec![data_layer::ETCD]));
+    }
+    if otel_collector(t).is_some() {
+        out.push(Watched {
+            component: OTEL_COLLECTOR,
+            kind: WorkloadKind::Deployment,
+            name: plan.name(OTEL_COLLECTOR),
+            containers: vec![OTEL_COLLECTOR],
+            start_seconds: 20,
+        });
     }
     if sentinel(t) {
         out.push(member(

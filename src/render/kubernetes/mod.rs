@@ -14,6 +14,7 @@ pub mod etcd;
 mod external_secrets;
 pub mod labels;
 pub mod network;
+mod otel;
 mod pods;
 pub mod postgres;
 pub mod redis;
@@ -97,6 +98,7 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     objects.extend(etcd::objects(plan));
     objects.extend(postgres::objects(plan));
     objects.extend(redis::objects(plan));
+    objects.extend(otel::objects(plan));
     objects
         .into_iter()
         .map(|doc| Artifact::object(FAMILY.name, doc))

@@ -15,6 +15,17 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
         ]
     });
+    let monitoring = cx.t.monitoring.iter().flat_map(|m| {
+        std::iter::once((
+            "/monitoring/exporters/redisExporterImage".to_string(),
+            &m.exporters.redis_exporter_image,
+        ))
+        .chain(
+            m.otel_collector
+                .iter()
+                .map(|o| ("/monitoring/otelCollector/image".to_string(), &o.image)),
+        )
+    });
     let images = [
         ("api", &i.api),
         ("web", &i.web),
@@ -29,6 +40,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
         .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image)))
+        .chain(monitoring)
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(

@@ -50,6 +50,25 @@ pub struct Monitoring {
     pub rules: Vec<AlertRule>,
     pub alertmanager: Alerting,
     pub grafana: Grafana,
+    /// An OpenTelemetry Collector in the release that receives the OTLP
+    /// metrics (and traces) Dify's backend pushes (`ENABLE_OTEL`) and
+    /// exposes the metrics to Prometheus; omit to leave Dify's telemetry off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otel_collector: Option<OtelCollector>,
+}
+
+/// The OpenTelemetry Collector (its `contrib` distribution, which has the
+/// Prometheus exporter).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtelCollector {
+    /// The image, pinned (`otel/opentelemetry-collector-contrib:0.120.0`).
+    pub image: String,
+    /// Collector pods behind one Service; two or more keep telemetry during
+    /// a drain.
+    #[schemars(range(min = 1, max = 20))]
+    pub replicas: u32,
+    pub resources: super::resources::Resources,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
