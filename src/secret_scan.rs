@@ -93,11 +93,13 @@ fn looks_random(token: &str) -> bool {
 /// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
 /// have no dots, and generated names are lowercase.
 fn is_host_name(token: &str) -> bool {
-    let name = token.trim_start_matches('/');
+    // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
+    let name = token.trim_start_matches(['/', '-']);
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
-            l.starts_with(|c: char| c.is_ascii_lowercase())
+            // A label may start with a digit (a namespace `0dify`).
+            l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
@@ -198,6 +200,8 @@ mod tests {
             "DifyEtcdQuorumAtRisk",
             "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
+            "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
             "dify-backend-start-1a2b3c4d",
             "node-1 ansible_host=192.168.10.11 zone=zone-a",
         ] {

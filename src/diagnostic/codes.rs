@@ -45,6 +45,15 @@ pub const T_ALERT_SELECTOR: &str = "T112";
 pub const T_ALERT_FOR: &str = "T113";
 pub const T_ALERT_CREDENTIAL: &str = "T114";
 pub const T_ALERT_COVERAGE: &str = "T115";
+// topology: values the programs behind the output would refuse
+pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
+pub const T_PG_PARAMETER_VALUE: &str = "T141";
+pub const T_PG_MANAGED_PARAMETER: &str = "T142";
+pub const T_BAD_NAME: &str = "T143";
+pub const T_NOT_POSITIVE: &str = "T144";
+pub const T_TOO_SMALL: &str = "T145";
+pub const T_REDIS_DIRECTIVE: &str = "T146";
+pub const T_PG_NO_CATALOGUE: &str = "T147";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -18,28 +18,19 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let monitoring = cx.t.monitoring.iter().flat_map(|m| {
         std::iter::once((
             "/monitoring/exporters/redisExporterImage".to_string(),
-            &m.exporters.redis_exporter_image,
+            m.exporters.redis_exporter_image.as_str(),
         ))
-        .chain(
-            m.otel_collector
-                .iter()
-                .map(|o| ("/monitoring/otelCollector/image".to_string(), &o.image)),
-        )
+        .chain(m.otel_collector.iter().map(|o| {
+            (
+                "/monitoring/otelCollector/image".to_string(),
+                o.image.as_str(),
+            )
+        }))
     });
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
-    ];
-    images
+    i.all()
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
-        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image)))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
         .chain(monitoring)
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
