@@ -124,14 +124,16 @@ fn is_camel_case_words(token: &str) -> bool {
     !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
 }
 
-/// Lowercase words joined by `_`, `-`, `=`, `.` or `/`, with at most
+/// Words (all lowercase or all capitals) joined by `_`, `-`, `=`, `.` or `/`, with at most
 /// short (three-character) tokens between them: `db1=triggered_workflow_dispatcher`,
 /// `kube_pod_container_status_restarts_total`. Random keys have long
 /// mixed segments.
 fn is_word_list(token: &str) -> bool {
-    token
-        .split(['_', '-', '=', '.', '/'])
-        .all(|w| w.len() <= 3 || w.bytes().all(|b| b.is_ascii_lowercase()))
+    token.split(['_', '-', '=', '.', '/']).all(|w| {
+        w.len() <= 3
+            || w.bytes().all(|b| b.is_ascii_lowercase())
+            || w.bytes().all(|b| b.is_ascii_uppercase())
+    })
 }
 
 /// A name with a short content digest, the way generated objects are named
@@ -199,6 +201,7 @@ mod tests {
             "DifyContainerOOMKilled",
             "DifyEtcdQuorumAtRisk",
             "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
+            "/etc/alertmanager/secrets/dify-alerting/SMTP-PASSWORD",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
             "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
             "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",

@@ -37,6 +37,16 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    if m.otel_collector.is_some() && cx.t.swarm.is_some() {
+        out.push(
+            cx.error(
+                codes::T_OTEL_SWARM,
+                "/monitoring/otelCollector",
+                "the OpenTelemetry Collector runs on Kubernetes only: the Swarm stack would send Dify's telemetry to a service it does not run",
+            )
+            .help("remove `monitoring.otelCollector` (`--set monitoring.otelCollector=null`) for a topology with `swarm`"),
+        );
+    }
     for (i, rule) in m.rules.iter().enumerate() {
         if let Err(e) = promql::selectors(&rule.expr) {
             out.push(
@@ -59,6 +69,33 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     .help("set `severity` and `component` on the rule itself; `release` is the release name"),
                 );
             }
+        }
+    }
+    let queues: Vec<String> = cx.t.dify.worker_queues.clone().unwrap_or_else(|| {
+        crate::dify::queues::DEFAULT_WORKER_QUEUES
+            .iter()
+            .map(|q| (*q).to_string())
+            .collect()
+    });
+    for (queue, limit) in &m.thresholds.queue_backlog_by_queue {
+        let pointer = format!("/monitoring/thresholds/queueBacklogByQueue/{queue}");
+        if !queues.contains(queue) {
+            let mut d = cx.error(
+                codes::T_ALERT_SELECTOR,
+                &pointer,
+                format!("no worker consumes a queue `{queue}`"),
+            );
+            d.help = crate::diagnostic::suggest(queue, queues.iter().map(String::as_str)).or_else(
+                || Some("queues come from `dify.workerQueues` or Dify's default list".into()),
+            );
+            out.push(d);
+        }
+        if !(1..=10_000_000).contains(limit) {
+            out.push(cx.error(
+                codes::T_OUT_OF_RANGE,
+                &pointer,
+                format!("backlog threshold {limit} is outside 1..=10000000"),
+            ));
         }
     }
     let version: u32 = m

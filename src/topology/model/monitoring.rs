@@ -159,7 +159,7 @@ pub struct Thresholds {
     pub probe_failing_minutes: u32,
     /// Tasks waiting in a Celery queue before the warning (Dify's own
     /// queue monitor uses 200).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 10000000))]
     pub queue_backlog: u32,
     /// Per-queue overrides of `queueBacklog`, by queue name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -167,14 +167,14 @@ pub struct Thresholds {
     /// Bytes of WAL a replica may lag behind the leader; Patroni does not
     /// promote a replica further behind than its `maximum_lag_on_failover`
     /// (1 MiB as rendered).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1000000000000u64))]
     pub replication_lag_bytes: u64,
     /// Days before the entry's certificate expires that the warning fires.
     #[schemars(range(min = 1, max = 365))]
     pub certificate_expiry_days: u32,
     /// Bytes of available memory below which a node is short (the
     /// design's `node_memory_MemAvailable_bytes < 1e9`).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1000000000000000u64))]
     pub node_memory_available_bytes: u64,
 }
 

@@ -67,7 +67,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         summary: format!("postgres: replica more than {bytes} bytes behind"),
         description: "Replica {{ $labels.pod }} has replayed WAL more than the allowed lag behind the leader for 5 minutes; Patroni will not promote it.".into(),
     };
-    let head: u64 = 10_000_000_000;
+    let head: u64 = bytes + 10_000_000_000;
     let lagging = pod(1);
     rules.push(tested(lag.rule(f), &[("pod", lagging.as_str())], |n| {
         let members = |replayed: u64| {
