@@ -10,6 +10,7 @@
 pub mod health;
 pub mod images;
 pub mod ports;
+pub mod queues;
 pub mod releases;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.

@@ -411,6 +411,12 @@ pub fn find(version: &str) -> Option<&'static Release> {
     RELEASES.iter().find(|r| r.version == version)
 }
 
+/// The entry of a version, or the newest verified one when the version is
+/// unknown (which the `release` check reports): what every stage reads.
+pub fn of_version(version: &str) -> &'static Release {
+    find(version).unwrap_or_else(newest_verified)
+}
+
 /// The newest verified release: what the profiles deploy.
 pub fn newest_verified() -> &'static Release {
     RELEASES

@@ -19,6 +19,7 @@ pub mod capacity;
 pub mod checks;
 pub mod connections;
 pub mod graph;
+pub mod monitoring;
 pub mod probes;
 pub mod quorum;
 pub mod report;
@@ -92,7 +93,21 @@ pub const WEBSOCKET_WORKERS: u32 = 1;
 /// by the `release` check; the plan still needs an entry to run the other
 /// checks, and takes the newest verified one.
 pub fn release(t: &Topology) -> &'static Release {
-    releases::find(&t.dify.version).unwrap_or_else(releases::newest_verified)
+    releases::of_version(&t.dify.version)
+}
+
+/// The queues the workers consume: the topology's list, else the
+/// release's default.
+pub fn worker_queues(t: &Topology) -> Vec<String> {
+    t.dify
+        .worker_queues
+        .clone()
+        .unwrap_or_else(|| release(t).queues.iter().map(|q| (*q).to_string()).collect())
+}
+
+/// A workload's image: the topology's override, else its release's.
+pub fn image(t: &Topology, kind: Kind) -> String {
+    image_of(t, release(t), kind)
 }
 
 /// Whether the switch a component depends on is on.
@@ -251,6 +266,11 @@ impl<'a> Plan<'a> {
     /// a component the topology turned off is left out).
     pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
         self.dify.routes.iter().filter(|r| self.runs(r.to))
+    }
+
+    /// The queues the workers consume ([`worker_queues`]).
+    pub fn worker_queues(&self) -> Vec<String> {
+        worker_queues(self.t)
     }
 
     /// The image a workload (or the migration Job) runs.

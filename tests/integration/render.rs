@@ -42,6 +42,10 @@ const COMPONENTS: &[&str] = &[
     "sentinel",
     "redis-proxy",
     "postgres-check",
+    // Monitoring objects (rules, scrape targets, routing, dashboards) and
+    // the OpenTelemetry Collector.
+    "monitoring",
+    "otel-collector",
 ];
 
 #[test]
