@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dify;
 pub mod emit;
 pub mod load;
+pub mod names;
 pub mod pipeline;
 pub mod plan;
 pub mod render;

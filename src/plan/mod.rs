@@ -24,6 +24,7 @@ pub mod quorum;
 pub mod report;
 
 use crate::dify::{data_layer, Kind};
+use crate::names;
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
     UpdateStrategy,
@@ -89,8 +90,11 @@ pub struct Plan<'a> {
     pub t: &'a Topology,
     pub release: &'a str,
     pub namespace: &'a str,
-    /// Dify's version, from the api image tag: the `app.kubernetes.io/version`.
+    /// Dify's version, from the api image tag, as the
+    /// `app.kubernetes.io/version` label value (at most 63 characters).
     pub app_version: String,
+    /// The api image's tag as written (or the short digest).
+    pub image_tag: String,
     pub public_url: String,
     pub workloads: Vec<Workload<'a>>,
     pub db_host: String,
@@ -106,7 +110,8 @@ impl<'a> Plan<'a> {
         } else {
             "http"
         };
-        let app_version = image_tag(&t.images.api).to_string();
+        let tag = image_tag(&t.images.api).to_string();
+        let app_version = names::label_value(&tag);
         let workloads = Kind::DEPLOYMENTS
             .into_iter()
             .map(|kind| {
@@ -120,7 +125,7 @@ impl<'a> Plan<'a> {
                 };
                 Workload {
                     kind,
-                    name: format!("{release}-{}", kind.label()),
+                    name: names::object("Deployment", release, &[kind.label()]),
                     spec,
                     replicas,
                     min_replicas,
@@ -131,13 +136,14 @@ impl<'a> Plan<'a> {
             .collect();
         let (db_host, db_port) = match (&t.postgres.mode, &t.postgres.external) {
             (PostgresMode::External, Some(ext)) => (ext.host.clone(), ext.port),
-            _ => (format!("{release}-postgres"), 5432),
+            _ => (member_set(release, data_layer::POSTGRES), 5432),
         };
         Plan {
             t,
             release,
             namespace: &t.metadata.namespace,
             app_version,
+            image_tag: tag,
             public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
@@ -146,9 +152,28 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// `<release>-<suffix>`.
+    /// `<release>-<suffix>`, the name of most objects: at most 63
+    /// characters (shortened with a hash suffix, `crate::names`), so it is
+    /// valid for every kind, Services and Jobs included.
     pub fn name(&self, suffix: &str) -> String {
-        format!("{}-{suffix}", self.release)
+        names::object("Deployment", self.release, &[suffix])
+    }
+
+    /// The name of a data-layer StatefulSet (`<release>-etcd`), at most 52
+    /// characters: its pods, its headless Service and its members' host
+    /// names are all named after it.
+    pub fn member_set(&self, component: &str) -> String {
+        member_set(self.release, component)
+    }
+
+    /// The migration Job's name: it carries the version, so that an upgrade
+    /// creates a new Job instead of patching an immutable one.
+    pub fn migration_job(&self) -> String {
+        names::object(
+            "Job",
+            self.release,
+            &["migration", &names::dns_fragment(&self.image_tag)],
+        )
     }
 
     /// In-cluster URL of a component's Service.
@@ -206,16 +231,23 @@ impl<'a> Plan<'a> {
     }
 }
 
+fn member_set(release: &str, component: &str) -> String {
+    names::object("StatefulSet", release, &[component])
+}
+
 fn redis_wiring(t: &Topology) -> RedisWiring {
     let release = &t.metadata.name;
     let ns = &t.metadata.namespace;
     match (&t.redis.mode, &t.redis.sentinel, &t.redis.external) {
         (RedisMode::Sentinel, Some(s), _) => RedisWiring {
-            sentinels: (0..s.sentinels)
-                .map(|i| format!("{release}-sentinel-{i}.{release}-sentinel-headless.{ns}.svc.cluster.local:26379"))
-                .collect(),
+            sentinels: {
+                let set = member_set(release, data_layer::SENTINEL);
+                (0..s.sentinels)
+                    .map(|i| format!("{set}-{i}.{set}-headless.{ns}.svc.cluster.local:{}", crate::dify::ports::SENTINEL))
+                    .collect()
+            },
             master_set: Some(s.master_set.clone()),
-            host: format!("{release}-redis"),
+            host: names::object("Service", release, &[data_layer::REDIS]),
             port: 6379,
             use_ssl: false,
         },

@@ -29,7 +29,7 @@ const DATA_MOUNT: &str = "/var/run/etcd";
 
 /// `host:port` of every member's client URL, for Patroni's `etcd3.hosts`.
 pub fn client_hosts(plan: &Plan) -> Vec<String> {
-    member_hosts(plan, &plan.name(COMPONENT), plan.t.etcd.members)
+    member_hosts(plan, &plan.member_set(COMPONENT), plan.t.etcd.members)
         .into_iter()
         .map(|host| format!("{host}:{CLIENT_PORT}"))
         .collect()
@@ -39,7 +39,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     if plan.t.postgres.mode != PostgresMode::Patroni {
         return Vec::new();
     }
-    let name = plan.name(COMPONENT);
+    let name = plan.member_set(COMPONENT);
     let mut out = vec![
         headless_service(
             plan,
@@ -62,7 +62,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
 
 /// The etcd container's arguments. `$(POD_NAME)` is expanded by Kubernetes.
 pub fn args(plan: &Plan) -> Vec<String> {
-    let name = plan.name(COMPONENT);
+    let name = plan.member_set(COMPONENT);
     let domain = headless_domain(plan, &name);
     let cluster = member_hosts(plan, &name, plan.t.etcd.members)
         .iter()

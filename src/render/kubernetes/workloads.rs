@@ -46,15 +46,7 @@ pub fn deployment(plan: &Plan, w: &Workload, config_hash: &str) -> Deployment {
 /// replicas race on the schema. The name carries the version, so an
 /// upgrade creates a new Job instead of patching an immutable one.
 pub fn migration_job(plan: &Plan, config_hash: &str) -> Job {
-    let version = plan
-        .app_version
-        .replace(['.', '_', '+'], "-")
-        .to_ascii_lowercase();
-    let mut metadata = meta(
-        plan,
-        format!("{}-{version}", plan.name("migration")),
-        Kind::Migration.label(),
-    );
+    let mut metadata = meta(plan, plan.migration_job(), Kind::Migration.label());
     metadata.annotations = Some(
         [("argocd.argoproj.io/sync-wave".to_string(), "-1".to_string())]
             .into_iter()
