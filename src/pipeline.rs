@@ -55,7 +55,7 @@ pub fn rendered(
 ) -> Result<Rendered, Refused> {
     let plan = Plan::new(&loaded.topology);
     let artifacts = render::render_with(&plan, families);
-    let leaks = render::firewall::scan(&artifacts);
+    let leaks = render::firewall::scan(&artifacts, &topology::public::values(&loaded.doc));
     if !leaks.is_empty() {
         return Err(Refused::Leaks(leaks));
     }

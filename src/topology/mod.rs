@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod layers;
 pub mod model;
+pub mod public;
 pub mod quantity;
 pub mod reference;
 pub mod schema;

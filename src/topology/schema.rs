@@ -91,8 +91,23 @@ fn describe(
 ) -> Vec<Diagnostic> {
     let span = Some(doc.span_of(pointer));
     let path = dotted(pointer);
-    let shown = show(instance);
-    let one = |d: Diagnostic| vec![d.at(span).path(path.clone())];
+    // A value under a secret's name (`password: hunter2`), or one that looks
+    // like a secret, is never printed, not even in the excerpt.
+    let secret = crate::source::pointer_segments(pointer)
+        .last()
+        .is_some_and(|field| crate::secret_scan::looks_secret(&field))
+        || instance.as_str().is_some_and(|s| {
+            crate::secret_scan::scan(s, &crate::secret_scan::Public::default()).is_some()
+        });
+    let shown = if secret {
+        "the value (not shown: it may be a secret)".to_string()
+    } else {
+        show(instance)
+    };
+    let one = |d: Diagnostic| {
+        let d = d.at(span).path(path.clone());
+        vec![if secret { d.conceal() } else { d }]
+    };
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = allowed_fields(pointer);
@@ -138,9 +153,14 @@ fn describe(
             let expected = expected
                 .replace("object", "a mapping")
                 .replace("array", "a list");
+            let found = if secret {
+                kind_name(instance).to_string()
+            } else {
+                type_name(instance)
+            };
             one(Diagnostic::error(
                 codes::T_WRONG_TYPE,
-                format!("expected {expected}, found {}", type_name(instance)),
+                format!("expected {expected}, found {found}"),
             ))
         }
         ValidationErrorKind::Enum { options } => {
@@ -284,6 +304,18 @@ fn show(v: &Value) -> String {
         Value::Object(_) => "a mapping".into(),
         Value::Array(_) => "a list".into(),
         other => format!("`{other}`"),
+    }
+}
+
+/// The kind of a value, without the value.
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 

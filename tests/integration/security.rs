@@ -301,20 +301,27 @@ fn ha_profile_renders_with_zero_findings() {
     );
 }
 
+/// A random token under an innocent name is refused at the topology's line
+/// by `validate -f` and by `render`, which writes nothing; the message and
+/// the excerpt never show it.
 #[test]
-fn secret_firewall_stops_a_random_token() {
-    let out = dify_gen()
-        .args(["render", "-f", "tests/fixtures/security/leak.yaml"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[S002]"), "{stderr}");
-    assert!(stderr.contains("deployment-dify-api.yaml"), "{stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "nothing is written when the firewall trips"
-    );
+fn a_random_token_is_refused_at_the_topology_line() {
+    let token = "hT7kP2qZ9xW4mB8vN3cR6yL1aQ";
+    for command in ["validate", "render"] {
+        let out = dify_gen()
+            .args([command, "-f", "tests/fixtures/security/leak.yaml"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("error[T102]"), "{stderr}");
+        assert!(
+            stderr.contains("--> tests/fixtures/security/leak.yaml:9:24"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(&token[..4]), "the token is shown:\n{stderr}");
+        assert!(out.stdout.is_empty(), "nothing is written");
+    }
     let ok = dify_gen()
         .args(["render", "-f", "tests/fixtures/security/leak.ok.yaml"])
         .output()
@@ -327,6 +334,32 @@ fn secret_firewall_stops_a_random_token() {
     );
 }
 
+/// The firewall is the last line: a token that reaches the output however
+/// it got there stops the render, and the message says where, not what.
+#[test]
+fn secret_firewall_stops_a_token_in_the_output() {
+    let mut docs = rendered("profiles/ha.yaml");
+    let token = "hT7kP2qZ9xW4mB8vN3cR6yL1aQ";
+    let map = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "dify-backend")
+        .expect("the ha profile renders the backend ConfigMap");
+    map["data"]["UPSTREAM_ROUTE"] = format!("route={token}").into();
+    let artifacts: Vec<dify_gen::render::Artifact> = docs
+        .into_iter()
+        .map(|doc| dify_gen::render::Artifact::object("kubernetes", doc))
+        .collect();
+    let found = dify_gen::render::firewall::scan(&artifacts, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, "S002");
+    assert_eq!(
+        found[0].path.as_deref(),
+        Some("kubernetes/configmap-dify-backend.yaml#/data/UPSTREAM_ROUTE")
+    );
+    assert!(found[0].message.contains("characters 1-32 of the value"), "{}", found[0].message);
+    assert!(!found[0].message.contains(&token[..4]), "{}", found[0].message);
+}
+
 #[test]
 fn rendered_ha_tree_holds_no_secret() {
     let docs = rendered("profiles/ha.yaml");
@@ -335,7 +368,7 @@ fn rendered_ha_tree_holds_no_secret() {
         .into_iter()
         .map(|doc| dify_gen::render::Artifact::object("kubernetes", doc))
         .collect();
-    assert!(dify_gen::render::firewall::scan(&artifacts).is_empty());
+    assert!(dify_gen::render::firewall::scan(&artifacts, &[]).is_empty());
 }
 
 /// `(check, object name)` pairs from the skip table in docs/security.md:
