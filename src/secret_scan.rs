@@ -49,7 +49,11 @@ fn snake_upper(name: &str) -> String {
             out.push('_');
         }
         prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(if c == '-' { '_' } else { c.to_ascii_uppercase() });
+        out.push(if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_uppercase()
+        });
     }
     out
 }
@@ -284,12 +288,16 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
 
 /// `?token=...` or `&api_key=...` with a literal value.
 fn query_secret(s: &str) -> Option<Suspect> {
-    let q = s.find("://").and_then(|i| s[i..].find('?').map(|j| i + j))?;
+    let q = s
+        .find("://")
+        .and_then(|i| s[i..].find('?').map(|j| i + j))?;
     let mut offset = q + 1;
     for pair in s[q + 1..].split(['&', ';']) {
         let end_of_pair = offset + pair.len();
         if let Some((name, value)) = pair.split_once('=') {
-            let value = value.split(|c: char| c.is_whitespace() || c == '#').next()?;
+            let value = value
+                .split(|c: char| c.is_whitespace() || c == '#')
+                .next()?;
             if looks_secret(name) && !value.is_empty() && is_literal(&value.into()) {
                 return Some(Suspect {
                     start: offset + name.len() + 1,
@@ -432,7 +440,13 @@ mod tests {
 
     #[test]
     fn field_names() {
-        for secret in ["SMTP_PASSWORD", "apiKey", "accessKey", "superuserPassword", "key"] {
+        for secret in [
+            "SMTP_PASSWORD",
+            "apiKey",
+            "accessKey",
+            "superuserPassword",
+            "key",
+        ] {
             assert!(looks_secret(secret), "{secret}");
         }
         for clean in ["LOG_LEVEL", "name", "keyspace", "monkey"] {

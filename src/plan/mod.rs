@@ -243,7 +243,12 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             sentinels: {
                 let set = member_set(release, data_layer::SENTINEL);
                 (0..s.sentinels)
-                    .map(|i| format!("{set}-{i}.{set}-headless.{ns}.svc.cluster.local:{}", crate::dify::ports::SENTINEL))
+                    .map(|i| {
+                        format!(
+                            "{set}-{i}.{set}-headless.{ns}.svc.cluster.local:{}",
+                            crate::dify::ports::SENTINEL
+                        )
+                    })
                     .collect()
             },
             master_set: Some(s.master_set.clone()),
@@ -258,7 +263,13 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             port: ext.port,
             use_ssl: ext.use_ssl,
         },
-        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false },
+        _ => RedisWiring {
+            sentinels: Vec::new(),
+            master_set: None,
+            host: format!("{release}-redis"),
+            port: 6379,
+            use_ssl: false,
+        },
     }
 }
 

@@ -29,7 +29,12 @@ use serde_json::Value;
 /// Scans every artifact; `public` holds the topology's identifier values
 /// (`topology::public::values`).
 pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
-    let public = Public::new(public.iter().map(String::as_str).chain(derived(artifacts).iter().map(String::as_str)));
+    let public = Public::new(
+        public
+            .iter()
+            .map(String::as_str)
+            .chain(derived(artifacts).iter().map(String::as_str)),
+    );
     let mut out = Vec::new();
     for a in artifacts {
         let path = a.path.as_str();
@@ -38,9 +43,7 @@ pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
                 object_rules(path, doc, &mut out);
                 document_rules(path, doc, &public, &mut out);
             }
-            Content::Yaml(doc) | Content::Json(doc) => {
-                document_rules(path, doc, &public, &mut out)
-            }
+            Content::Yaml(doc) | Content::Json(doc) => document_rules(path, doc, &public, &mut out),
             Content::Text(text) => {
                 for (i, line) in text.lines().enumerate() {
                     if let Some(found) = suspect(line, &public) {

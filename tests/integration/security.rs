@@ -319,7 +319,10 @@ fn a_random_token_is_refused_at_the_topology_line() {
             stderr.contains("--> tests/fixtures/security/leak.yaml:9:24"),
             "{stderr}"
         );
-        assert!(!stderr.contains(&token[..4]), "the token is shown:\n{stderr}");
+        assert!(
+            !stderr.contains(&token[..4]),
+            "the token is shown:\n{stderr}"
+        );
         assert!(out.stdout.is_empty(), "nothing is written");
     }
     let ok = dify_gen()
@@ -356,8 +359,16 @@ fn secret_firewall_stops_a_token_in_the_output() {
         found[0].path.as_deref(),
         Some("kubernetes/configmap-dify-backend.yaml#/data/UPSTREAM_ROUTE")
     );
-    assert!(found[0].message.contains("characters 1-32 of the value"), "{}", found[0].message);
-    assert!(!found[0].message.contains(&token[..4]), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("characters 1-32 of the value"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        !found[0].message.contains(&token[..4]),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]

@@ -179,4 +179,3 @@ pub fn object_name(kind: &str, name: &str) -> Result<(), String> {
         _ => dns_subdomain(name),
     }
 }
-
