@@ -28,10 +28,6 @@ pub struct Diagnostic {
     /// Dotted field path in the document (`components.api.replicas`).
     pub path: Option<String>,
     pub help: Option<String>,
-    /// The marked text may be a secret: the source excerpt shows `*` in
-    /// its place, so no message ever prints it.
-    #[serde(skip)]
-    pub conceal: bool,
 }
 
 impl Diagnostic {
@@ -43,7 +39,6 @@ impl Diagnostic {
             span: None,
             path: None,
             help: None,
-            conceal: false,
         }
     }
 
@@ -67,12 +62,6 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
-        self
-    }
-
-    /// Hides the marked text in the source excerpt (it may be a secret).
-    pub fn conceal(mut self) -> Self {
-        self.conceal = true;
         self
     }
 
@@ -108,7 +97,9 @@ impl Diagnostic {
                 let col = span.col.saturating_sub(1) as usize;
                 let width = text.chars().count().saturating_sub(col).max(1);
                 let len = (span.len as usize).clamp(1, width);
-                let shown: String = if self.conceal {
+                // A suspected secret is never printed: its excerpt shows `*`
+                // in the marked place.
+                let shown: String = if self.code == codes::T_INLINE_SECRET {
                     text.chars()
                         .enumerate()
                         .map(|(i, c)| if i >= col && i < col + len { '*' } else { c })

@@ -237,9 +237,7 @@ pub fn qualified_name(s: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the name part must not be empty".into());
     }
-    label_value_format(name)
-        .map_err(|why| why.replace("must", "the name part must"))
-        .map(|()| ())
+    label_value_format(name).map_err(|why| why.replace("must", "the name part must"))
 }
 
 #[cfg(test)]

@@ -263,15 +263,14 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
             continue;
         }
         match userinfo.split_once(':') {
-            Some((_, password)) => {
-                if !password.is_empty() && is_literal(&password.into()) {
-                    return Some(Suspect {
-                        start: at - password.len(),
-                        len: password.len(),
-                        why: Why::UrlPassword,
-                    });
-                }
+            Some((_, password)) if !password.is_empty() && is_literal(&password.into()) => {
+                return Some(Suspect {
+                    start: at - password.len(),
+                    len: password.len(),
+                    why: Why::UrlPassword,
+                });
             }
+            Some(_) => {}
             // `user@host` is an address; only a random user in a URL is a token.
             None if schemed.is_some() && userinfo.len() >= MIN_TOKEN && looks_random(userinfo) => {
                 return Some(Suspect {

@@ -40,6 +40,11 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+pub const T_ZERO_REPLICAS: &str = "T111";
+pub const T_AUTOSCALING_CPU: &str = "T112";
+pub const T_MANAGED_ENV: &str = "T113";
+pub const T_PROBE_PATH: &str = "T114";
+pub const T_BAD_NAME: &str = "T115";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -33,6 +33,27 @@ pub fn endpoint(kind: Kind, ready: bool) -> Option<Check> {
     })
 }
 
+/// Whether the image serves `path` (for a probe): `Some(false)` for a path
+/// it is known not to serve, `None` where dify-gen cannot tell (Next.js
+/// serves whatever pages the build has, beside `/apps`).
+pub fn serves(kind: Kind, path: &str) -> Option<bool> {
+    let path = path.split('?').next().unwrap_or(path);
+    let known: &[&str] = match kind {
+        // `ext_app_metrics.py` serves these beside the API itself; a probe
+        // on an API route would need a session.
+        Kind::Api => &["/health", "/console/api/ping", "/threads", "/db-pool-stat"],
+        Kind::Sandbox => &["/health"],
+        Kind::PluginDaemon => &["/health/check", "/metrics", "/metrics/"],
+        Kind::Web => {
+            return ["/healthz", "/readyz", "/livez"]
+                .contains(&path)
+                .then_some(false);
+        }
+        Kind::Worker | Kind::Beat | Kind::Migration | Kind::SsrfProxy => return None,
+    };
+    Some(known.contains(&path))
+}
+
 /// Seconds a component may need from container start until it answers its
 /// probes, on a cold node: importing Dify's Python app (api), installing
 /// the plugins' Python environments (plugin daemon, whose own

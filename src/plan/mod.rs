@@ -209,15 +209,25 @@ impl<'a> Plan<'a> {
             refs.push((data_layer::POSTGRES, &p.superuser_password));
             refs.push((data_layer::POSTGRES, &p.replication_password));
         }
-        for w in &self.workloads {
-            refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
-        }
+        let user: Vec<(&'static str, &str, &str)> = self
+            .workloads
+            .iter()
+            .flat_map(|w| {
+                w.spec
+                    .secret_env
+                    .values()
+                    .map(|r| (w.kind.label(), r.name.as_str(), r.key.as_str()))
+            })
+            .collect();
         let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
-        for (component, r) in refs {
-            out.entry(r.name.clone())
+        let fixed = refs
+            .into_iter()
+            .map(|(c, r)| (c, r.name.as_str(), r.key.as_str()));
+        for (component, name, key) in fixed.chain(user) {
+            out.entry(name.to_string())
                 .or_insert_with(|| (component, BTreeSet::new()))
                 .1
-                .insert(r.key.clone());
+                .insert(key.to_string());
         }
         out
     }

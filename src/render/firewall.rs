@@ -64,7 +64,7 @@ fn derived(artifacts: &[Artifact]) -> Vec<String> {
         walk(doc, String::new(), &mut |pointer, value| {
             let Value::String(s) = value else { return };
             let field = pointer.rsplit('/').next().unwrap_or_default();
-            let parent = pointer.rsplitn(2, '/').nth(1).unwrap_or_default();
+            let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
             if (field == "name" && parent.ends_with("/metadata") || pointer == "/metadata/name")
                 || parent.ends_with("/labels")
                 || parent.ends_with("/matchLabels")

@@ -83,6 +83,16 @@ pub fn check(doc: &Node) -> Vec<Diagnostic> {
     diags
 }
 
+/// The hint for a missing field: layering over a profile fills it, unless
+/// the file already layers over one.
+fn missing_hint(doc: &Node, name: &str) -> String {
+    if doc.get("profile").is_some() {
+        format!("add `{name}:` here")
+    } else {
+        format!("add `{name}:` here, or layer this file over a profile with `profile: ha`")
+    }
+}
+
 fn describe(
     doc: &Node,
     pointer: &str,
@@ -99,15 +109,30 @@ fn describe(
         || instance.as_str().is_some_and(|s| {
             crate::secret_scan::scan(s, &crate::secret_scan::Public::default()).is_some()
         });
-    let shown = if secret {
-        "the value (not shown: it may be a secret)".to_string()
-    } else {
-        show(instance)
-    };
-    let one = |d: Diagnostic| {
-        let d = d.at(span).path(path.clone());
-        vec![if secret { d.conceal() } else { d }]
-    };
+    if secret {
+        // Whatever else is wrong with it, a secret written out is the
+        // problem to report (as `T102`, whose excerpt hides the value).
+        let field = crate::source::pointer_segments(pointer)
+            .last()
+            .unwrap_or_default();
+        let (message, help) = if crate::secret_scan::looks_secret(&field) {
+            (
+                format!("`{path}` holds a value where a Secret reference belongs"),
+                format!("reference a Secret instead: `{field}: {{name: <secret>, key: <key>}}`"),
+            )
+        } else {
+            (
+                format!("`{path}` holds a value that looks like a secret"),
+                "store it in a Secret and reference it".to_string(),
+            )
+        };
+        return vec![Diagnostic::error(codes::T_INLINE_SECRET, message)
+            .at(span)
+            .path(path)
+            .help(help)];
+    }
+    let shown = show(instance);
+    let one = |d: Diagnostic| vec![d.at(span).path(path.clone())];
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = allowed_fields(pointer);
@@ -133,9 +158,7 @@ fn describe(
                 Diagnostic::error(codes::T_MISSING_FIELD, format!("missing field `{name}`"))
                     .at(span)
                     .path(join(&path, name))
-                    .help(format!(
-                        "add `{name}:` here, or layer this file over a profile with `profile: ha`"
-                    )),
+                    .help(missing_hint(doc, name)),
             ]
         }
         ValidationErrorKind::Type { .. } => {
@@ -153,14 +176,9 @@ fn describe(
             let expected = expected
                 .replace("object", "a mapping")
                 .replace("array", "a list");
-            let found = if secret {
-                kind_name(instance).to_string()
-            } else {
-                type_name(instance)
-            };
             one(Diagnostic::error(
                 codes::T_WRONG_TYPE,
-                format!("expected {expected}, found {found}"),
+                format!("expected {expected}, found {}", type_name(instance)),
             ))
         }
         ValidationErrorKind::Enum { options } => {
@@ -304,18 +322,6 @@ fn show(v: &Value) -> String {
         Value::Object(_) => "a mapping".into(),
         Value::Array(_) => "a list".into(),
         other => format!("`{other}`"),
-    }
-}
-
-/// The kind of a value, without the value.
-fn kind_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "nothing (null)",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
     }
 }
 

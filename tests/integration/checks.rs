@@ -31,6 +31,18 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("url_credentials", "T102", true),
+    ("env_secret_value", "T102", true),
+    ("zero_replicas", "T111", true),
+    ("zero_replicas_dev", "T111", false),
+    ("zero_replicas_autoscaled", "T111", true),
+    ("autoscaling_no_cpu", "T112", true),
+    ("managed_env", "T113", true),
+    ("managed_secret_env", "T113", true),
+    ("probe_path", "T114", false),
+    ("zone_name", "T115", true),
+    ("node_selector", "T115", true),
+    ("quorum_etcd_even", "T202", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

@@ -223,7 +223,14 @@ fn failed_render_leaves_the_output_directory_untouched() {
     let before = read_tree(&out);
     for bad in std::fs::read_dir("tests/fixtures/err").unwrap() {
         let bad = bad.unwrap().path();
-        let r = run(&["render", "-f", bad.to_str().unwrap(), "--output-dir", out_s]);
+        let strict = std::fs::read_to_string(&bad)
+            .unwrap()
+            .starts_with("# dify-gen: --strict");
+        let mut args = vec!["render", "-f", bad.to_str().unwrap(), "--output-dir", out_s];
+        if strict {
+            args.push("--strict");
+        }
+        let r = run(&args);
         assert_eq!(r.code, 1, "{}: {}", bad.display(), r.stderr);
         assert_eq!(
             read_tree(&out),

@@ -372,3 +372,52 @@ pub fn config_maps(plan: &Plan) -> Vec<ConfigMap> {
     });
     maps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// Every variable the renderer sets, in every mode, is one that
+    /// `dify::env` lists as dify-gen's, so the topology check that guards
+    /// them (`managed_env`) knows it.
+    #[test]
+    fn every_variable_set_is_listed_as_managed() {
+        let variants: &[&[&str]] = &[
+            &[],
+            &[
+                "postgres.mode=external",
+                "postgres.external={host: db, port: 5432, sslMode: require, maxConnections: 900}",
+                "redis.mode=external",
+                "redis.external={host: r, port: 6379, useSsl: true, sentinels: ['s:26379'], masterSet: m}",
+                "vectorStore.type=qdrant",
+                "storage.s3.endpoint=https://s3.example.com",
+                "secrets.initPassword={name: init, key: password}",
+                "dify.workerQueues=[dataset]",
+            ],
+            &[
+                "redis.mode=external",
+                "redis.external={host: r, port: 6379, useSsl: false}",
+                "vectorStore.type=milvus",
+            ],
+        ];
+        for sets in variants {
+            let mut sources = Sources::default();
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            let loaded = crate::topology::load(&["profiles/ha.yaml".into()], &sets, &mut sources)
+                .unwrap_or_else(|d| panic!("{sets:?}: {d:?}"));
+            let plan = Plan::new(&loaded.topology);
+            for kind in Kind::DEPLOYMENTS.into_iter().chain([Kind::Migration]) {
+                let names = settings(&plan, kind)
+                    .into_keys()
+                    .chain(secret_env(&plan, kind).into_iter().map(|e| e.name));
+                for name in names {
+                    assert!(
+                        crate::dify::env::is_managed(kind, &name),
+                        "{kind:?} sets `{name}`: add it to `dify::env`"
+                    );
+                }
+            }
+        }
+    }
+}

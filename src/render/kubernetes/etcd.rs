@@ -29,14 +29,18 @@ const DATA_MOUNT: &str = "/var/run/etcd";
 
 /// `host:port` of every member's client URL, for Patroni's `etcd3.hosts`.
 pub fn client_hosts(plan: &Plan) -> Vec<String> {
-    member_hosts(plan, &plan.member_set(COMPONENT), plan.t.etcd.members)
+    member_hosts(plan, &plan.member_set(COMPONENT), members(plan))
         .into_iter()
         .map(|host| format!("{host}:{CLIENT_PORT}"))
         .collect()
 }
 
+fn members(plan: &Plan) -> u32 {
+    plan.t.etcd.as_ref().map_or(0, |e| e.members)
+}
+
 pub fn objects(plan: &Plan) -> Vec<Value> {
-    if plan.t.postgres.mode != PostgresMode::Patroni {
+    if plan.t.postgres.mode != PostgresMode::Patroni || plan.t.etcd.is_none() {
         return Vec::new();
     }
     let name = plan.member_set(COMPONENT);
@@ -64,7 +68,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
 pub fn args(plan: &Plan) -> Vec<String> {
     let name = plan.member_set(COMPONENT);
     let domain = headless_domain(plan, &name);
-    let cluster = member_hosts(plan, &name, plan.t.etcd.members)
+    let cluster = member_hosts(plan, &name, members(plan))
         .iter()
         .enumerate()
         .map(|(i, host)| format!("{name}-{i}=http://{host}:{PEER_PORT}"))
@@ -88,10 +92,14 @@ pub fn args(plan: &Plan) -> Vec<String> {
 }
 
 fn stateful_set(plan: &Plan) -> StatefulSet {
-    let etcd = &plan.t.etcd;
+    let etcd = plan
+        .t
+        .etcd
+        .as_ref()
+        .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(plan.t.images.etcd.clone()),
+        image: plan.t.images.etcd.clone(),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/usr/local/bin/etcd".into()]),
         args: Some(args(plan)),

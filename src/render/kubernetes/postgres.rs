@@ -91,7 +91,7 @@ pub struct CheckContext {
 }
 
 pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
-    let major = postgres_major(&plan.t.images.postgres);
+    let major = postgres_major(plan.t.images.postgres.as_deref().unwrap_or_default());
     let mut parameters: BTreeMap<String, String> = p
         .parameters
         .iter()
@@ -317,7 +317,7 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
     };
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(t.images.postgres.clone()),
+        image: t.images.postgres.clone(),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "/usr/local/bin/patroni".into(),
@@ -400,7 +400,7 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
     let name = plan.name(CHECK_COMPONENT);
     let container = Container {
         name: CHECK_COMPONENT.into(),
-        image: Some(plan.t.images.postgres.clone()),
+        image: plan.t.images.postgres.clone(),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "sh".into(),

@@ -242,7 +242,7 @@ fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
     ];
     let container = Container {
         name: m.component.into(),
-        image: Some(plan.t.images.redis.clone()),
+        image: plan.t.images.redis.clone(),
         image_pull_policy: Some("IfNotPresent".into()),
         // The image's entrypoint wants root to fix permissions; the script
         // starts the server itself, as the image's `redis` user.

@@ -10,17 +10,18 @@ use crate::diagnostic::{codes, Diagnostic};
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
     let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
+        ("api", Some(&i.api)),
+        ("web", Some(&i.web)),
+        ("sandbox", Some(&i.sandbox)),
+        ("pluginDaemon", Some(&i.plugin_daemon)),
+        ("ssrfProxy", Some(&i.ssrf_proxy)),
+        ("postgres", i.postgres.as_ref()),
+        ("etcd", i.etcd.as_ref()),
+        ("redis", i.redis.as_ref()),
     ];
     images
         .into_iter()
+        .filter_map(|(key, image)| Some((key, image?)))
         .filter_map(|(key, image)| {
             let problem = pin_problem(image)?;
             Some(

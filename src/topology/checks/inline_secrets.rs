@@ -8,7 +8,7 @@
 //! random-looking token in any field that is not an identifier
 //! (`topology::public`), so `dify-gen validate -f` refuses at the
 //! topology's line what `render` would refuse in its output. The excerpt
-//! shows `*` where the suspect is: no message prints it.
+//! of a `T102` finding shows `*` where the suspect is: no message prints it.
 //! `MODE` and `MIGRATION_ENABLED` decide which process a pod runs and
 //! whether it migrates the schema, so a stray override would start a second
 //! migrator or the wrong process.
@@ -23,12 +23,9 @@ use crate::source::{dotted, Span};
 use crate::topology::public;
 
 /// Variables dify-gen sets itself and will not let a layer override.
-pub const RESERVED: &[&str] = &[
-    "MODE",
-    "MIGRATION_ENABLED",
-    "CELERY_BROKER_URL",
-    "LOG_OUTPUT_FORMAT",
-];
+/// (Other variables it sets may be replaced with `override: true`:
+/// `managed_env`.)
+pub const RESERVED: &[&str] = &["MODE", "MIGRATION_ENABLED"];
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -38,8 +35,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             if looks_secret(name) {
                 out.push(
                     cx.error(codes::T_INLINE_SECRET, &pointer, format!("`{name}` looks like a secret and must not be written in the topology"))
-                        .help(format!("store it in a Secret and reference it: `secretEnv: {{{name}: {{name: <secret>, key: <key>}}}}`"))
-                        .conceal(),
+                        .help(format!("store it in a Secret and reference it: `secretEnv: {{{name}: {{name: <secret>, key: <key>}}}}`")),
                 );
             }
             if RESERVED.contains(&name.as_str()) {
@@ -64,9 +60,13 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let none = Public::default();
     for (pointer, node) in public::strings(cx.doc) {
         let Some(text) = node.as_str() else { continue };
-        let named_secret = pointer.starts_with("/components/")
-            && pointer.contains("/env/")
-            && pointer.rsplit('/').next().is_some_and(looks_secret);
+        // `/components/<c>/env/<NAME>` or `.../<NAME>/value`: reported by
+        // its name above.
+        let segments: Vec<String> = crate::source::pointer_segments(&pointer).collect();
+        let named_secret = segments.len() >= 4
+            && segments[0] == "components"
+            && segments[2] == "env"
+            && looks_secret(&segments[3]);
         if named_secret {
             continue;
         }
@@ -98,7 +98,6 @@ fn suspect(pointer: &str, node: &Node, text: &str, found: Suspect) -> Diagnostic
         .at(Some(within(node.span, text, found)))
         .path(field)
         .help(help)
-        .conceal()
 }
 
 /// The span of the suspect inside a one-line scalar: exact for a plain

@@ -11,7 +11,11 @@ mod disruption;
 mod grace;
 mod images_pinned;
 mod inline_secrets;
+mod managed_env;
 mod mode_sections;
+mod names;
+mod probe_paths;
+mod replicas;
 mod requests_limits;
 mod singleton;
 mod spread_zones;
@@ -70,6 +74,10 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    replicas::check,
+    managed_env::check,
+    probe_paths::check,
+    names::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

@@ -1,7 +1,9 @@
 //! Each mode needs its section: `postgres.mode: patroni` needs
-//! `postgres.patroni`, `external` needs `postgres.external` (likewise
-//! Redis), `gateway-api` needs `ingress.gateway`, S3 without an IAM role
-//! needs access keys.
+//! `postgres.patroni`, `etcd` and the `postgres` and `etcd` images,
+//! `external` needs `postgres.external` (likewise Redis: `sentinel` needs
+//! `redis.sentinel` and the `redis` image), `gateway-api` needs
+//! `ingress.gateway`, S3 without an IAM role needs access keys. A section
+//! the chosen modes do not use may be removed (`etcd: null`).
 //!
 //! Why: the schema cannot tie a field's presence to another's value; without
 //! this the render would have to invent hosts or credentials.
@@ -50,6 +52,30 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ),
         },
     ];
+    if t.postgres.mode == PostgresMode::Patroni {
+        for (present, parent, field) in [
+            (t.etcd.is_some(), "", "etcd"),
+            (t.images.postgres.is_some(), "/images", "postgres"),
+            (t.images.etcd.is_some(), "/images", "etcd"),
+        ] {
+            wants.push((
+                present,
+                "/postgres/mode",
+                parent,
+                field,
+                "for `postgres.mode: patroni`",
+            ));
+        }
+    }
+    if t.redis.mode == RedisMode::Sentinel {
+        wants.push((
+            t.images.redis.is_some(),
+            "/redis/mode",
+            "/images",
+            "redis",
+            "for `redis.mode: sentinel`",
+        ));
+    }
     if t.ingress.controller == IngressController::GatewayApi {
         wants.push((
             t.ingress.gateway.is_some(),
@@ -95,8 +121,20 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 at,
                 format!("missing field `{field}` {why}"),
             )
-            .path(format!("{}.{field}", dotted(parent)))
-            .help(format!("add `{field}:` under `{}`", dotted(parent)))
+            .path(join(&dotted(parent), field))
+            .help(if parent.is_empty() {
+                format!("add `{field}:` at the top level")
+            } else {
+                format!("add `{field}:` under `{}`", dotted(parent))
+            })
         })
         .collect()
+}
+
+fn join(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_string()
+    } else {
+        format!("{parent}.{field}")
+    }
 }

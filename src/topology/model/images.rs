@@ -5,7 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Container images. Tags must be pinned: `latest` or a missing tag is an
-/// error, because a render must mean the same thing tomorrow.
+/// error, because a render must mean the same thing tomorrow. A digest
+/// (`name@sha256:...`) pins best.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Images {
@@ -19,12 +20,18 @@ pub struct Images {
     pub plugin_daemon: String,
     /// Squid forward proxy image for the SSRF proxy.
     pub ssrf_proxy: String,
-    /// Image with Patroni and PostgreSQL (used when `postgres.mode` is `patroni`).
-    pub postgres: String,
-    /// etcd image (used when `postgres.mode` is `patroni`).
-    pub etcd: String,
-    /// Redis image that also contains `redis-sentinel`.
-    pub redis: String,
+    /// Image with Patroni and PostgreSQL, for `postgres.mode: patroni`
+    /// (may be removed with an external PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<String>,
+    /// etcd image, for `postgres.mode: patroni` (may be removed with an
+    /// external PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<String>,
+    /// Redis image that also contains `redis-sentinel`, for `redis.mode:
+    /// sentinel` (may be removed with an external Redis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<String>,
 }
 
 impl Images {
