@@ -7,6 +7,7 @@ mod docs;
 mod errors;
 mod families;
 mod plan;
+mod property;
 mod realprograms;
 mod render;
 mod security;
