@@ -492,3 +492,101 @@ fn checkov_finds_nothing_outside_the_justified_skips() {
         "skips in docs/security.md that no longer fail: {stale:?}"
     );
 }
+
+/// Images pinned by digest (what checkov's CKV_K8S_43 asks for) and a long
+/// release tag render with no false alarm from the firewall, with names
+/// within their limits under the longest release name; checkov then finds
+/// every image pinned.
+#[test]
+fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
+    let digest = |repo: &str, fill: char| format!("{repo}@sha256:{}", fill.to_string().repeat(64));
+    let topology = format!(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\n\
+         metadata: {{name: abcdefghij-abcdefghij-abcdefghij-abcdefg, namespace: dify}}\n\
+         images:\n  api: langgenius/dify-api:1.13.3-20250101-ab12cd34ef56-release-candidate-build\n  \
+         web: {}\n  sandbox: {}\n  pluginDaemon: {}\n  ssrfProxy: {}\n  postgres: {}\n  etcd: {}\n  redis: {}\n",
+        digest("langgenius/dify-web", 'a'),
+        digest("langgenius/dify-sandbox", 'b'),
+        digest("langgenius/dify-plugin-daemon", 'c'),
+        digest("ubuntu/squid", 'd'),
+        digest("ghcr.io/pgedge/pgedge-postgres", 'e'),
+        digest("gcr.io/etcd-development/etcd", 'f'),
+        digest("redis", '0'),
+    );
+    let dir = tempfile::Builder::new()
+        .prefix("dify-gen-digests-")
+        .tempdir()
+        .unwrap();
+    let file = dir.path().join("topology.yaml");
+    std::fs::write(&file, &topology).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = dify_gen()
+        .args(["render", "--strict", "-f"])
+        .arg(&file)
+        .arg("--output-dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let job = std::fs::read_dir(out_dir.join("kubernetes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with("job-") && n.contains("-migration-"))
+        .expect("the migration Job is rendered");
+    let name = job.trim_start_matches("job-").trim_end_matches(".yaml");
+    assert_eq!(name.len(), 63, "{name}");
+    // The api's tag is not a digest, so only it may fail CKV_K8S_43.
+    let checked = std::process::Command::new(checkov())
+        .args([
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+            "--check",
+            "CKV_K8S_43",
+            "-d",
+        ])
+        .arg(out_dir.join("kubernetes"))
+        .output()
+        .expect("checkov runs");
+    let report: Value = serde_json::from_slice(&checked.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov JSON: {e}\n{}",
+            String::from_utf8_lossy(&checked.stderr)
+        )
+    });
+    let report = match report {
+        Value::Array(items) => items
+            .into_iter()
+            .find(|r| r["check_type"] == "kubernetes")
+            .unwrap(),
+        one => one,
+    };
+    let failed: BTreeSet<String> = report["results"]["failed_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let passed = report["summary"]["passed"].as_u64().unwrap_or(0);
+    assert!(passed >= 8, "checkov passed only {passed}: {report:#}");
+    assert!(
+        failed.iter().any(|r| r.contains("-api")),
+        "the api's tag is not a digest, so CKV_K8S_43 must flag it: {failed:?}"
+    );
+    for resource in &failed {
+        assert!(
+            ["api", "worker", "beat", "migration"]
+                .iter()
+                .any(|c| resource.contains(&format!("-{c}"))),
+            "{resource} fails CKV_K8S_43 although its image is pinned by digest"
+        );
+    }
+}
