@@ -11,14 +11,8 @@
 
 use super::Kind;
 
-/// Patterns: an exact name, or a prefix ending in `*`.
-const BACKEND: &[&str] = &[
-    "MODE",
-    "MIGRATION_ENABLED",
-    "DEPLOY_ENV",
-    "LOG_LEVEL",
-    "LOG_OUTPUT_FORMAT",
-    "LOG_FILE",
+/// The backend's variables that all hold the public URL.
+pub const PUBLIC_URLS: &[&str] = &[
     "CONSOLE_API_URL",
     "CONSOLE_WEB_URL",
     "SERVICE_API_URL",
@@ -26,6 +20,17 @@ const BACKEND: &[&str] = &[
     "APP_WEB_URL",
     "FILES_URL",
     "TRIGGER_URL",
+];
+
+/// Patterns: an exact name, or a prefix ending in `*`; the backend's also
+/// include [`PUBLIC_URLS`].
+const BACKEND: &[&str] = &[
+    "MODE",
+    "MIGRATION_ENABLED",
+    "DEPLOY_ENV",
+    "LOG_LEVEL",
+    "LOG_OUTPUT_FORMAT",
+    "LOG_FILE",
     "INTERNAL_FILES_URL",
     "DIFY_BIND_ADDRESS",
     "DIFY_PORT",
@@ -99,10 +104,11 @@ fn patterns(kind: Kind) -> &'static [&'static str] {
 
 /// Whether dify-gen sets (or may set, in another mode) `name` on `kind`.
 pub fn is_managed(kind: Kind, name: &str) -> bool {
-    patterns(kind).iter().any(|p| match p.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == *p,
-    })
+    (kind.is_backend() && PUBLIC_URLS.contains(&name))
+        || patterns(kind).iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == *p,
+        })
 }
 
 #[cfg(test)]

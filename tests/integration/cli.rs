@@ -317,41 +317,26 @@ fn an_input_inside_the_output_dir_is_refused() {
     std::fs::copy("profiles/ha.yaml", &input).unwrap();
     let before = read_tree(&out);
     let input_s = input.to_str().unwrap();
-    let r = run(&[
-        "render",
-        "-f",
-        input_s,
-        "--output-dir",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("error[E003]"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains(&format!("input `{input_s}` is inside")),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(read_tree(&out), before);
-    // Also through a symlink to the directory, and for a directory that
-    // does not exist yet under the input's folder.
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(&out, &link).unwrap();
-    let r = run(&[
-        "render",
-        "-f",
-        input_s,
-        "--output-dir",
-        link.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    let r = run(&[
-        "render",
-        "-f",
-        input_s,
-        "--output-dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    // The directory itself, a symlink to it, and a directory around it.
+    for target in [&out, &link, &dir.path().to_path_buf()] {
+        let r = run(&[
+            "render",
+            "-f",
+            input_s,
+            "--output-dir",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 2, "{}: {}", target.display(), r.stderr);
+        assert!(r.stderr.contains("error[E003]"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("input `{input_s}` is inside")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(read_tree(&out), before);
+    }
 }
 
 /// A symlinked output directory stays a symlink (dify-gen writes through

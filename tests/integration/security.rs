@@ -420,6 +420,37 @@ fn checkov() -> std::path::PathBuf {
     "checkov".into()
 }
 
+/// checkov's JSON report on a folder of manifests (its `kubernetes` part).
+fn checkov_report(checkov: &std::path::Path, dir: &std::path::Path, extra: &[&str]) -> Value {
+    let out = std::process::Command::new(checkov)
+        .args([
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+        ])
+        .args(extra)
+        .arg("-d")
+        .arg(dir)
+        .output()
+        .expect("checkov runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov JSON: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    match report {
+        Value::Array(items) => items
+            .into_iter()
+            .find(|r| r["check_type"] == "kubernetes")
+            .expect("checkov reports on kubernetes"),
+        one => one,
+    }
+}
+
 #[test]
 fn checkov_finds_nothing_outside_the_justified_skips() {
     let checkov = checkov();
@@ -435,32 +466,7 @@ fn checkov_finds_nothing_outside_the_justified_skips() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = std::process::Command::new(checkov)
-        .args([
-            "--framework",
-            "kubernetes",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-            "-d",
-        ])
-        .arg(out_dir.join("kubernetes"))
-        .output()
-        .expect("checkov runs");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "checkov JSON: {e}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let report = match report {
-        Value::Array(items) => items
-            .into_iter()
-            .find(|r| r["check_type"] == "kubernetes")
-            .unwrap(),
-        one => one,
-    };
+    let report = checkov_report(&checkov, &out_dir.join("kubernetes"), &[]);
     assert_eq!(report["summary"]["parsing_errors"], 0);
     let skips = justified_skips();
     assert!(skips.len() >= 5, "the skip table was not found");
@@ -541,34 +547,11 @@ fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
     let name = job.trim_start_matches("job-").trim_end_matches(".yaml");
     assert_eq!(name.len(), 63, "{name}");
     // The api's tag is not a digest, so only it may fail CKV_K8S_43.
-    let checked = std::process::Command::new(checkov())
-        .args([
-            "--framework",
-            "kubernetes",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-            "--check",
-            "CKV_K8S_43",
-            "-d",
-        ])
-        .arg(out_dir.join("kubernetes"))
-        .output()
-        .expect("checkov runs");
-    let report: Value = serde_json::from_slice(&checked.stdout).unwrap_or_else(|e| {
-        panic!(
-            "checkov JSON: {e}\n{}",
-            String::from_utf8_lossy(&checked.stderr)
-        )
-    });
-    let report = match report {
-        Value::Array(items) => items
-            .into_iter()
-            .find(|r| r["check_type"] == "kubernetes")
-            .unwrap(),
-        one => one,
-    };
+    let report = checkov_report(
+        &checkov(),
+        &out_dir.join("kubernetes"),
+        &["--check", "CKV_K8S_43"],
+    );
     let failed: BTreeSet<String> = report["results"]["failed_checks"]
         .as_array()
         .unwrap()

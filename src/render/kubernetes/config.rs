@@ -69,15 +69,7 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // An empty LOG_FILE keeps logs on stdout only; a file would also make
     // Celery write its own log file inside the container.
     set("LOG_FILE", String::new());
-    for key in [
-        "CONSOLE_API_URL",
-        "CONSOLE_WEB_URL",
-        "SERVICE_API_URL",
-        "APP_API_URL",
-        "APP_WEB_URL",
-        "FILES_URL",
-        "TRIGGER_URL",
-    ] {
+    for key in crate::dify::env::PUBLIC_URLS {
         set(key, url.clone());
     }
     set("INTERNAL_FILES_URL", plan.url(Kind::Api, ports::API));
