@@ -12,6 +12,7 @@ pub mod load;
 pub mod names;
 pub mod pipeline;
 pub mod plan;
+pub mod postgres;
 pub mod render;
 pub mod run;
 pub mod secret_scan;

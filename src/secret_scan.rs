@@ -63,20 +63,27 @@ pub const MIN_TOKEN: usize = 20;
 /// Shannon entropy per character above which a token counts as random.
 pub const MIN_ENTROPY: f64 = 4.0;
 
-/// A value written out, not composed from `$(VAR)` references alone.
+/// A value written out, not composed from references alone: Kubernetes'
+/// `$(VAR)` or a shell's `${VAR}` (the Swarm start scripts compose with it).
 pub fn is_literal(value: &Value) -> bool {
     let Some(s) = value.as_str() else {
         return !value.is_null();
     };
     let mut rest = s.trim();
-    while let Some(start) = rest.find("$(") {
-        let Some(end) = rest[start..].find(')') else {
-            break;
-        };
+    loop {
+        let next = [("$(", ')'), ("${", '}')]
+            .into_iter()
+            .filter_map(|(open, close)| {
+                let start = rest.find(open)?;
+                let end = rest[start..].find(close)?;
+                Some((start, start + end + 1))
+            })
+            .min();
+        let Some((start, end)) = next else { break };
         if !rest[..start].trim().is_empty() {
             return true;
         }
-        rest = rest[start + end + 1..].trim_start();
+        rest = rest[end..].trim_start();
     }
     !rest.trim().is_empty()
 }
@@ -318,7 +325,7 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) {
+    if is_host_name(token) || is_generated_name(token) || is_address_setting(token) {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -340,14 +347,42 @@ fn looks_random(token: &str) -> bool {
 /// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
 /// have no dots, and generated names are lowercase.
 fn is_host_name(token: &str) -> bool {
-    let name = token.trim_start_matches('/');
+    // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
+    let name = token.trim_start_matches(['/', '-']);
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
-            l.starts_with(|c: char| c.is_ascii_lowercase())
+            // A label may start with a digit (a namespace `0dify`).
+            l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
+}
+
+/// A name with a short content digest, the way generated objects are named
+/// (`dify-backend-start-1a2b3c4d`): lowercase words and at most one run of
+/// up to 12 hex digits, joined by `-`.
+fn is_generated_name(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('-').collect();
+    let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let digest = |p: &str| {
+        (1..=12).contains(&p.len())
+            && p.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    };
+    parts.len() >= 2
+        && parts.iter().filter(|p| !word(p)).count() <= 1
+        && parts.iter().all(|p| word(p) || digest(p))
+}
+
+/// `key=address` (an Ansible host variable): an identifier set to an IP
+/// address or a host name.
+fn is_address_setting(token: &str) -> bool {
+    let Some((key, value)) = token.split_once('=') else {
+        return false;
+    };
+    let identifier = !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    identifier && (value.parse::<std::net::IpAddr>().is_ok() || is_host_name(value))
 }
 
 /// Shannon entropy of the characters of `s`, in bits per character.
@@ -380,6 +415,8 @@ mod tests {
         let s = "password=Xy7kQ2mP9vL4tR8wZ3n";
         let found = random_token(s, &none()).unwrap();
         assert_eq!(&s[found.start..found.start + found.len], s);
+        assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ", &none()).is_some());
+        assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2", &none()).is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -388,6 +425,10 @@ mod tests {
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
+            "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
+            "dify-backend-start-1a2b3c4d",
+            "node-1 ansible_host=192.168.10.11 zone=zone-a",
         ] {
             assert_eq!(scan(clean, &none()), None, "{clean}");
         }
@@ -428,6 +469,7 @@ mod tests {
         for clean in [
             "https://s3.example.com",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0:26379/1",
+            "export CELERY_BROKER_URL=\"redis://:${REDIS_PASSWORD}@dify-redis:6379/1\"",
             "redis://dify-redis:6379/1",
             "langgenius/dify-api@sha256:0123",
             "ops@example.com",

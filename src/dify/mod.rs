@@ -7,6 +7,7 @@
 
 pub mod env;
 pub mod health;
+pub mod images;
 pub mod ports;
 pub mod routes;
 

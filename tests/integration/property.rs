@@ -11,7 +11,7 @@
 //! modes, the vector store, the entry and identifier fields (buckets,
 //! hosts) of every shape those fields allow.
 
-use dify_gen::names;
+use dify_gen::names::{dns, kubernetes};
 use dify_gen::source::Sources;
 use serde_json::{json, Value};
 
@@ -198,12 +198,12 @@ fn topology(rng: &mut Rng) -> Value {
 }
 
 /// Every name in a rendered object within its limit, by the rules of
-/// `crate::names` (the same `dify-gen validate` applies).
+/// `dify_gen::names` (the same `dify-gen validate` applies).
 fn names_within_limits(doc: &Value, path: &str) {
     let kind = doc["kind"].as_str().unwrap_or_default();
     let name = doc["metadata"]["name"].as_str().unwrap_or_default();
     assert!(
-        name.len() <= names::max_len(kind) && names::dns_subdomain(name).is_ok(),
+        name.len() <= kubernetes::max_len(kind) && dns::subdomain(name).is_ok(),
         "{path}: {kind} name `{name}` ({} characters)",
         name.len()
     );
@@ -217,9 +217,9 @@ fn names_within_limits(doc: &Value, path: &str) {
     for map in labels.into_iter().filter_map(Value::as_object) {
         for (k, v) in map {
             let v = v.as_str().unwrap_or_default();
-            assert!(names::qualified_name(k).is_ok(), "{path}: label key `{k}`");
+            assert!(kubernetes::label_key(k).is_ok(), "{path}: label key `{k}`");
             assert!(
-                names::label_value_format(v).is_ok(),
+                kubernetes::label_value(v).is_ok(),
                 "{path}: label `{k}: {v}` ({} characters)",
                 v.len()
             );
@@ -231,17 +231,17 @@ fn names_within_limits(doc: &Value, path: &str) {
         .flatten()
     {
         assert!(
-            names::dns_label(c["name"].as_str().unwrap_or_default()).is_ok(),
+            dns::label(c["name"].as_str().unwrap_or_default()).is_ok(),
             "{path}: container"
         );
         for p in c["ports"].as_array().into_iter().flatten() {
             let port = p["name"].as_str().unwrap_or("http");
-            assert!(names::port_name(port).is_ok(), "{path}: port `{port}`");
+            assert!(kubernetes::port_name(port).is_ok(), "{path}: port `{port}`");
         }
     }
     for p in doc["spec"]["ports"].as_array().into_iter().flatten() {
         let port = p["name"].as_str().unwrap_or("http");
-        assert!(names::port_name(port).is_ok(), "{path}: port `{port}`");
+        assert!(kubernetes::port_name(port).is_ok(), "{path}: port `{port}`");
     }
 }
 

@@ -4,13 +4,15 @@
 //! names), label keys and values. RBAC objects may use path-segment names
 //! (`system:aggregate`). Also the lengths that are valid for the API server
 //! but break the object's controller: a StatefulSet or CronJob named longer
-//! than 52 characters, a Job longer than 63 (`crate::names::max_len`).
+//! than 52 characters, a Job longer than 63
+//! (`crate::names::kubernetes::max_len`). The rules themselves are in
+//! [`crate::names`], shared with the topology's checks.
 
 use super::{kind, pod_template_pointer};
 use crate::diagnostic::{codes, Diagnostic};
-use crate::names::{
-    dns_1035_label, dns_label, dns_subdomain, label_value_format as label_value, max_len,
-    port_name, qualified_name,
+use crate::names::dns::label as dns_label;
+use crate::names::kubernetes::{
+    label_key, label_value, limit_reason, max_len, object_name, port_name,
 };
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
@@ -34,7 +36,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                         "{kind} name `{name}` is {} characters, more than {}: {}",
                         name.len(),
                         max_len(kind),
-                        crate::names::limit_reason(kind)
+                        limit_reason(kind)
                     ),
                 ));
             }
@@ -130,7 +132,7 @@ fn keys_ok(
     out: &mut Vec<Diagnostic>,
 ) {
     for key in map.keys() {
-        if let Err(why) = qualified_name(key) {
+        if let Err(why) = label_key(key) {
             let escaped = key.replace('~', "~0").replace('/', "~1");
             out.push(doc.diag(
                 codes::V_BAD_NAME,
@@ -161,21 +163,5 @@ fn labels_ok(
                 format!("invalid label value `{value}`: {why}"),
             ));
         }
-    }
-}
-
-/// Validates an object name for its kind.
-pub fn object_name(kind: &str, name: &str) -> Result<(), String> {
-    match kind {
-        "Namespace" => dns_label(name),
-        "Service" => dns_1035_label(name),
-        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => {
-            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '%']) {
-                Err("must be a path segment (no `/` or `%`, not `.` or `..`)".into())
-            } else {
-                Ok(())
-            }
-        }
-        _ => dns_subdomain(name),
     }
 }
