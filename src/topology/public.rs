@@ -60,6 +60,15 @@ const FIELDS: &[&str] = &[
     "/components/*/nodeSelector/*",
     "/nodes/*/name",
     "/nodes/*/zone",
+    "/hosts/*/name",
+    "/hosts/*/address",
+    "/hosts/*/zone",
+    "/hostSetup/timeSources/*",
+    "/hostSetup/sshAllowUsers/*",
+    "/hostSetup/ansibleUser",
+    "/swarm/edgeImage",
+    "/swarm/postgresProxyImage",
+    "/consul/tags/*",
 ];
 
 /// Whether the string at `pointer` is an identifier field.
