@@ -304,7 +304,12 @@ fn query_secret(s: &str) -> Option<Suspect> {
             let value = value
                 .split(|c: char| c.is_whitespace() || c == '#')
                 .next()?;
-            if looks_secret(name) && !value.is_empty() && is_literal(&value.into()) {
+            let secret_name = looks_secret(name)
+                || matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "apikey" | "sig" | "signature" | "code"
+                );
+            if secret_name && !value.is_empty() && is_literal(&value.into()) {
                 return Some(Suspect {
                     start: offset + name.len() + 1,
                     len: value.len(),
@@ -325,7 +330,12 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) || is_generated_name(token) || is_address_setting(token) {
+    if is_host_name(token)
+        || is_generated_name(token)
+        || is_address_setting(token)
+        || is_camel_case_words(token)
+        || is_word_list(token)
+    {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -357,6 +367,37 @@ fn is_host_name(token: &str) -> bool {
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
+}
+
+/// Words joined in CamelCase (`DifyPostgresReplicationLag`,
+/// `DifyEtcdQuorumAtRisk`): letters only, a capital first, and lowercase
+/// runs of three letters on average. Alert and type names look like this;
+/// random letters change case every two letters on average.
+fn is_camel_case_words(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase)
+        || !bytes.iter().all(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let runs: Vec<usize> = token
+        .split(|c: char| c.is_ascii_uppercase())
+        .map(str::len)
+        .filter(|n| *n > 0)
+        .collect();
+    !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
+}
+
+/// Words (all lowercase or all capitals) joined by `_`, `-`, `=`, `.` or `/`, with at most
+/// short (three-character) tokens between them: `db1=triggered_workflow_dispatcher`,
+/// `kube_pod_container_status_restarts_total`. Random keys have long
+/// mixed segments.
+fn is_word_list(token: &str) -> bool {
+    token.split(['_', '-', '=', '.', '/']).all(|w| {
+        w.len() <= 3
+            || w.bytes().all(|b| b.is_ascii_lowercase())
+            || w.bytes().all(|b| b.is_ascii_uppercase())
+    })
 }
 
 /// A name with a short content digest, the way generated objects are named
@@ -415,6 +456,8 @@ mod tests {
         let s = "password=Xy7kQ2mP9vL4tR8wZ3n";
         let found = random_token(s, &none()).unwrap();
         assert_eq!(&s[found.start..found.start + found.len], s);
+        assert!(random_token("QmXpLzRtVbNcKwYhGfDs", &none()).is_some());
+        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc", &none()).is_some());
         assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ", &none()).is_some());
         assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2", &none()).is_some());
         for clean in [
@@ -424,6 +467,11 @@ mod tests {
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
+            "DifyPostgresReplicationLag",
+            "DifyContainerOOMKilled",
+            "DifyEtcdQuorumAtRisk",
+            "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
+            "/etc/alertmanager/secrets/dify-alerting/SMTP-PASSWORD",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
             "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
             "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
@@ -436,11 +484,14 @@ mod tests {
 
     #[test]
     fn public_values_are_masked_and_the_rest_is_judged_again() {
-        let release = "abcdefghij-abcdefghij-abcdefghij-abcdefg";
-        let arg = format!("--initial-cluster={release}-etcd-0=http");
+        // A release tag with the entropy of a key, as a public value.
+        let tag = "7.2.1-Xq9RbT4mK2wZ8vL";
+        let arg = format!("--version={tag}-linux");
         assert!(random_token(&arg, &none()).is_some(), "flagged alone");
-        let public = Public::new([release]);
+        let public = Public::new([tag]);
         assert_eq!(random_token(&arg, &public), None);
+        let release = "abcdefghij-abcdefghij-abcdefghij-abcdefg";
+        let public = Public::new([release]);
         // A key glued to a public name is still a key.
         let glued = format!("{release}-Xy7kQ2mP9vL4tR8wZ3nBq");
         let found = random_token(&glued, &public).expect("the key is found");
@@ -462,6 +513,12 @@ mod tests {
                 "ghp_abcdEFGH1234ijklMNOP5678qrst",
             ),
             ("https://hooks.example.com/x?token=abc&y=1", "abc"),
+            (
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=b7c1",
+                "b7c1",
+            ),
+            ("https://host/x?team=ops&access_token=abc", "abc"),
+            ("https://host/x?apikey=abc", "abc"),
         ] {
             let found = url_credentials(url).unwrap_or_else(|| panic!("{url}"));
             assert_eq!(&url[found.start..found.start + found.len], secret, "{url}");
@@ -474,6 +531,8 @@ mod tests {
             "langgenius/dify-api@sha256:0123",
             "ops@example.com",
             "https://example.com/?page=2",
+            "https://host/x?team=ops",
+            "http://bridge.monitoring.svc:8080/alerts",
         ] {
             assert_eq!(url_credentials(clean), None, "{clean}");
         }

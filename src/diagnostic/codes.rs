@@ -40,10 +40,21 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
-pub const T_ZERO_REPLICAS: &str = "T111";
-pub const T_AUTOSCALING_CPU: &str = "T112";
-pub const T_MANAGED_ENV: &str = "T113";
-pub const T_PROBE_PATH: &str = "T114";
+
+// topology: monitoring (rules, selectors, receivers)
+pub const T_PROMQL: &str = "T111";
+pub const T_ALERT_SELECTOR: &str = "T112";
+pub const T_ALERT_FOR: &str = "T113";
+pub const T_ALERT_CREDENTIAL: &str = "T114";
+pub const T_ALERT_COVERAGE: &str = "T115";
+pub const T_OTEL_SWARM: &str = "T116";
+
+// topology: what breaks a production release (replicas, autoscaling,
+// managed variables, probes)
+pub const T_ZERO_REPLICAS: &str = "T120";
+pub const T_AUTOSCALING_CPU: &str = "T121";
+pub const T_MANAGED_ENV: &str = "T122";
+pub const T_PROBE_PATH: &str = "T123";
 
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";

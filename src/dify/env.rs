@@ -56,6 +56,9 @@ const BACKEND: &[&str] = &[
     "INNER_API_KEY_FOR_PLUGIN",
     "SSRF_PROXY_*",
     "INIT_PASSWORD",
+    "ENABLE_OTEL",
+    "OTEL_*",
+    "OTLP_*",
 ];
 
 const WEB: &[&str] = &[

@@ -76,7 +76,8 @@ pub fn is_public(pointer: &str) -> bool {
     FIELDS.iter().any(|pattern| matches(pattern, pointer))
 }
 
-fn matches(pattern: &str, pointer: &str) -> bool {
+/// Whether `pointer` matches `pattern` (`*` is one segment).
+pub fn matches(pattern: &str, pointer: &str) -> bool {
     let mut want = pattern.split('/').skip(1);
     let mut have = pointer_segments(pointer);
     loop {

@@ -35,6 +35,8 @@ fn expected_key(peer: &Peer) -> String {
         Peer::Internet => "public".into(),
         Peer::KubeApi | Peer::Anywhere => "any".into(),
         Peer::Namespace(ns) => format!("namespace:{ns}"),
+        Peer::Prometheus => "prometheus".into(),
+        Peer::Prober => "prober".into(),
     }
 }
 
@@ -71,6 +73,12 @@ fn read_peer(p: &Value) -> String {
                     "dns".into()
                 }
                 (Some(name), true) => format!("namespace:{name}"),
+                // The ha profile's Prometheus and blackbox exporter.
+                (Some("monitoring"), false) => match pods["app.kubernetes.io/name"].as_str() {
+                    Some("prometheus") => "prometheus".into(),
+                    Some("prometheus-blackbox-exporter") => "prober".into(),
+                    other => panic!("unexpected monitoring peer {other:?}: {p}"),
+                },
                 (None, false) => {
                     assert_eq!(pods["app.kubernetes.io/name"], "nginx-ingress");
                     "entry".into()
@@ -274,8 +282,8 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
         }
     }
     assert_eq!(
-        seen, 9,
-        "seven Deployments, the migration Job and the replication check"
+        seen, 10,
+        "seven Deployments, the migration Job, the replication check and the OTel Collector"
     );
 }
 
@@ -510,7 +518,8 @@ fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
         "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\n\
          metadata: {{name: abcdefghij-abcdefghij-abcdefghij-abcdefg, namespace: dify}}\n\
          images:\n  api: langgenius/dify-api:1.13.3-20250101-ab12cd34ef56-release-candidate-build\n  \
-         web: {}\n  sandbox: {}\n  pluginDaemon: {}\n  ssrfProxy: {}\n  postgres: {}\n  etcd: {}\n  redis: {}\n",
+         web: {}\n  sandbox: {}\n  pluginDaemon: {}\n  ssrfProxy: {}\n  postgres: {}\n  etcd: {}\n  redis: {}\n\
+         monitoring:\n  otelCollector: {{image: {}}}\n  exporters: {{redisExporterImage: {}}}\n",
         digest("langgenius/dify-web", 'a'),
         digest("langgenius/dify-sandbox", 'b'),
         digest("langgenius/dify-plugin-daemon", 'c'),
@@ -518,6 +527,8 @@ fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
         digest("ghcr.io/pgedge/pgedge-postgres", 'e'),
         digest("gcr.io/etcd-development/etcd", 'f'),
         digest("redis", '0'),
+        digest("otel/opentelemetry-collector-contrib", '1'),
+        digest("oliver006/redis_exporter", '2'),
     );
     let dir = tempfile::Builder::new()
         .prefix("dify-gen-digests-")

@@ -82,15 +82,31 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     out
 }
 
+/// Fields with their own way to give a URL from a Secret.
+const URL_FROM_SECRET: &[(&str, &str)] = &[(
+    "/monitoring/alertmanager/*/webhookConfigs/*/url",
+    "move the URL into a Secret and reference it with `urlSecret: {secret: {name, key}}`",
+)];
+
 fn suspect(pointer: &str, node: &Node, text: &str, found: Suspect) -> Diagnostic {
     let field = dotted(pointer);
+    let url_help = URL_FROM_SECRET
+        .iter()
+        .find(|(pattern, _)| public::matches(pattern, pointer))
+        .map_or(
+            "remove the credentials from the URL; dify-gen reads them from Secrets (`secretEnv`, or the section's Secret references)",
+            |(_, help)| help,
+        );
     let (message, help) = match found.why {
         Why::UrlPassword | Why::UrlToken => (
             format!("`{field}` holds {}", found.why.describe()),
-            "remove the credentials from the URL; dify-gen reads them from Secrets (`secretEnv`, or the section's Secret references)",
+            url_help,
         ),
         Why::Random => (
-            format!("`{field}` holds {}, which must not be written in the topology", found.why.describe()),
+            format!(
+                "`{field}` holds {}, which must not be written in the topology",
+                found.why.describe()
+            ),
             "store it in a Secret and reference it (`secretEnv` for a variable)",
         ),
     };

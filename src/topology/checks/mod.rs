@@ -16,6 +16,7 @@ mod images_pinned;
 mod inline_secrets;
 mod managed_env;
 mod mode_sections;
+mod monitoring;
 mod object_store;
 mod postgres_names;
 mod postgres_parameters;
@@ -160,6 +161,7 @@ const CHECKS: &[Check] = &[
     replicas::check,
     managed_env::check,
     probe_paths::check,
+    monitoring::check,
     postgres_parameters::check,
     postgres_names::check,
     references::check,
