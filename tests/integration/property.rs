@@ -11,44 +11,39 @@
 //! modes, the vector store, the entry and identifier fields (buckets,
 //! hosts) of every shape those fields allow.
 
+use crate::support::{budget, Rng};
 use dify_gen::names::{dns, kubernetes};
 use dify_gen::source::Sources;
 use serde_json::{json, Value};
 
-/// xorshift: deterministic, no dependency.
-struct Rng(u64);
+/// The draws the generator needs, over the shared fixed-seed generator.
+trait Draw {
+    fn chance(&mut self, percent: usize) -> bool;
+    fn one<'a>(&mut self, items: &[&'a str]) -> &'a str;
+    fn text(&mut self, alphabet: &str, len: usize) -> String;
+    fn label(&mut self, max: usize) -> String;
+    fn tag(&mut self) -> String;
+    fn image(&mut self, repo: &str) -> String;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
+impl Draw for Rng {
+    fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
+    fn one<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        *self.pick(items)
     }
 
     /// `len` characters of `alphabet`.
     fn text(&mut self, alphabet: &str, len: usize) -> String {
         let chars: Vec<char> = alphabet.chars().collect();
-        (0..len)
-            .map(|_| chars[self.below(chars.len() as u64) as usize])
-            .collect()
+        (0..len).map(|_| chars[self.below(chars.len())]).collect()
     }
 
     /// A DNS label of 1 to `max` characters, starting with a letter.
     fn label(&mut self, max: usize) -> String {
-        let len = 1 + self.below(max as u64) as usize;
+        let len = 1 + self.below(max);
         let mut s = self.text("abcdefghijklmnopqrstuvwxyz", 1);
         if len > 1 {
             s.push_str(&self.text("abcdefghijklmnopqrstuvwxyz0123456789-", len - 2));
@@ -63,7 +58,7 @@ impl Rng {
             0 => 1 + self.below(8),
             1 => 20 + self.below(30),
             _ => 1 + self.below(128),
-        } as usize;
+        };
         let mut t = self.text(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_",
             1,
@@ -96,7 +91,7 @@ fn topology(rng: &mut Rng) -> Value {
             let name = if rng.chance(50) {
                 format!(
                     "{}-{}",
-                    rng.pick(&["eu-west-1", "us-east-2", "ap-south-1"]),
+                    rng.one(&["eu-west-1", "us-east-2", "ap-south-1"]),
                     rng.text("abcdef", 1)
                 )
             } else {
@@ -141,7 +136,7 @@ fn topology(rng: &mut Rng) -> Value {
         ("ssrfProxy", 4),
     ] {
         let replicas = 1 + rng.below(max);
-        let mut c = json!({"replicas": replicas, "spread": rng.pick(&["zone", "host", "none"])});
+        let mut c = json!({"replicas": replicas, "spread": rng.one(&["zone", "host", "none"])});
         if matches!(key, "web" | "sandbox") && rng.chance(40) {
             c["autoscaling"] = json!({"maxReplicas": replicas + rng.below(4), "targetCpuPercent": 50 + rng.below(40)});
         }
@@ -182,13 +177,13 @@ fn topology(rng: &mut Rng) -> Value {
         t["redis"] = json!({"mode": "external", "sentinel": null, "external": external});
         t["images"]["redis"] = Value::Null;
     }
-    t["vectorStore"] = json!({"type": rng.pick(&["weaviate", "qdrant", "milvus"])});
+    t["vectorStore"] = json!({"type": rng.one(&["weaviate", "qdrant", "milvus"])});
     match rng.below(3) {
         0 => t["ingress"] = json!({"controller": "f5-nginx"}),
         1 => {
             t["ingress"] = json!({"controller": "gateway-api", "gateway": {
                 "name": rng.label(40), "namespace": rng.label(40),
-                "implementation": rng.pick(&["standard", "nginx-gateway-fabric"]),
+                "implementation": rng.one(&["standard", "nginx-gateway-fabric"]),
             }})
         }
         _ => t["ingress"] = json!({"controller": "ingress-nginx"}),
@@ -247,17 +242,11 @@ fn names_within_limits(doc: &Value, path: &str) {
 
 #[test]
 fn random_valid_topologies_render_validate_and_keep_names_within_limits() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
     // DIFY_GEN_PROPERTY_CASES / _SECONDS raise the budget for a longer
     // local run; CI keeps the default.
     let (cases, seconds) = (
-        env("DIFY_GEN_PROPERTY_CASES", 120),
-        env("DIFY_GEN_PROPERTY_SECONDS", 40),
+        budget("DIFY_GEN_PROPERTY_CASES", 120),
+        budget("DIFY_GEN_PROPERTY_SECONDS", 40),
     );
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
