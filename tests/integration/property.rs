@@ -119,7 +119,7 @@ fn topology(rng: &mut Rng) -> Value {
         },
         "storage": {"s3": {
             "bucket": format!("{}-{}", rng.label(20), rng.text("abcdefghijklmnopqrstuvwxyz0123456789", 12)),
-            "pluginBucket": rng.label(40),
+            "pluginBucket": format!("{}-plugins", rng.label(30)),
         }},
         "components": {},
     });
@@ -161,8 +161,7 @@ fn topology(rng: &mut Rng) -> Value {
         t["images"]["etcd"] = Value::Null;
         t["images"]["postgres"] = Value::Null;
     } else {
-        t["postgres"] =
-            json!({"patroni": {"parameters": {"max_connections": 5000, "shared_buffers": "1GB"}}});
+        t["postgres"] = json!({"patroni": {"parameters": {"max_connections": 5000, "shared_buffers": "256MB"}}});
     }
     if rng.chance(40) {
         let sentinels = rng.chance(50);
@@ -245,8 +244,8 @@ fn random_valid_topologies_render_validate_and_keep_names_within_limits() {
     // DIFY_GEN_PROPERTY_CASES / _SECONDS raise the budget for a longer
     // local run; CI keeps the default.
     let (cases, seconds) = (
-        budget("DIFY_GEN_PROPERTY_CASES", 120),
-        budget("DIFY_GEN_PROPERTY_SECONDS", 40),
+        budget("DIFY_GEN_PROPERTY_CASES", 80),
+        budget("DIFY_GEN_PROPERTY_SECONDS", 30),
     );
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
@@ -274,6 +273,9 @@ fn random_valid_topologies_render_validate_and_keep_names_within_limits() {
                             "case {case}: a schema finding for a topology within the schema:\n{}",
                             d.render(&sources)
                         );
+                    }
+                    if std::env::var("DIFY_GEN_PROPERTY_SHOW").is_ok() {
+                        eprintln!("{}", found[0].render(&sources));
                     }
                     refused.push(found[0].code);
                     continue;
