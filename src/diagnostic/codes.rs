@@ -48,13 +48,17 @@ pub const T_ALERT_FOR: &str = "T113";
 pub const T_ALERT_CREDENTIAL: &str = "T114";
 pub const T_ALERT_COVERAGE: &str = "T115";
 pub const T_OTEL_SWARM: &str = "T116";
+pub const T_UNKNOWN_RELEASE: &str = "T117";
+pub const T_UNVERIFIED_RELEASE: &str = "T118";
+pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
+pub const T_WORKER_QUEUES: &str = "T120";
 
 // topology: what breaks a production release (replicas, autoscaling,
 // managed variables, probes)
-pub const T_ZERO_REPLICAS: &str = "T120";
-pub const T_AUTOSCALING_CPU: &str = "T121";
-pub const T_MANAGED_ENV: &str = "T122";
-pub const T_PROBE_PATH: &str = "T123";
+pub const T_ZERO_REPLICAS: &str = "T130";
+pub const T_AUTOSCALING_CPU: &str = "T131";
+pub const T_MANAGED_ENV: &str = "T132";
+pub const T_PROBE_PATH: &str = "T133";
 
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";

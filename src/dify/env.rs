@@ -59,11 +59,16 @@ const BACKEND: &[&str] = &[
     "ENABLE_OTEL",
     "OTEL_*",
     "OTLP_*",
+    "ENABLE_COLLABORATION_MODE",
+    "AGENT_BACKEND_*",
 ];
 
 const WEB: &[&str] = &[
     "CONSOLE_API_URL",
     "APP_API_URL",
+    "SERVER_CONSOLE_API_URL",
+    "NEXT_PUBLIC_SOCKET_URL",
+    "NEXT_PUBLIC_ENABLE_AGENT_V2",
     "TEXT_GENERATION_TIMEOUT_MS",
     "NEXT_TELEMETRY_DISABLED",
     "PM2_HOME",
@@ -95,13 +100,24 @@ const PLUGIN_DAEMON: &[&str] = &[
     "FORCE_VERIFYING_SIGNATURE",
 ];
 
+const AGENT_BACKEND: &[&str] = &["DIFY_AGENT_*", "REDIS_PASSWORD"];
+
+const LOCAL_SANDBOX: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "SHELLCTL_AUTH_TOKEN",
+];
+
 fn patterns(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => BACKEND,
+        k if k.is_backend() => BACKEND,
         Kind::Web => WEB,
         Kind::Sandbox => SANDBOX,
         Kind::PluginDaemon => PLUGIN_DAEMON,
-        Kind::SsrfProxy => &[],
+        Kind::AgentBackend => AGENT_BACKEND,
+        Kind::LocalSandbox => LOCAL_SANDBOX,
+        _ => &[],
     }
 }
 

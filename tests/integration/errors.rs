@@ -73,10 +73,6 @@ fn set_values_are_reported_at_the_set() {
         "postgres.external={host: db.internal, port: 5432, sslMode: require, maxConnections: 800}",
         "--set",
         "etcd=",
-        "--set",
-        "images.etcd=null",
-        "--set",
-        "images.postgres=null",
     ]);
     assert_eq!(external.code, 0, "{}", external.stderr);
 }

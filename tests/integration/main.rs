@@ -10,6 +10,7 @@ mod monitoring;
 mod plan;
 mod property;
 pub mod realprograms;
+mod releases;
 mod render;
 mod security;
 mod support;

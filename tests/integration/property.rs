@@ -158,8 +158,6 @@ fn topology(rng: &mut Rng) -> Value {
             "external": {"host": format!("{}.rds.amazonaws.com", rng.label(30)), "port": 5432, "sslMode": "require", "maxConnections": 5000},
         });
         t["etcd"] = Value::Null;
-        t["images"]["etcd"] = Value::Null;
-        t["images"]["postgres"] = Value::Null;
     } else {
         t["postgres"] = json!({"patroni": {"parameters": {"max_connections": 5000, "shared_buffers": "256MB"}}});
     }
@@ -172,9 +170,10 @@ fn topology(rng: &mut Rng) -> Value {
                 format!("{}:26379", rng.label(20))
             ]);
             external["masterSet"] = rng.label(20).into();
+            external["masterEndpoint"] =
+                json!({"host": format!("{}.cache.example.com", rng.label(30)), "port": 6379});
         }
         t["redis"] = json!({"mode": "external", "sentinel": null, "external": external});
-        t["images"]["redis"] = Value::Null;
     }
     t["vectorStore"] = json!({"type": rng.one(&["weaviate", "qdrant", "milvus"])});
     match rng.below(3) {

@@ -99,7 +99,7 @@ fn stateful_set(plan: &Plan) -> StatefulSet {
         .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
     let container = Container {
         name: COMPONENT.into(),
-        image: plan.t.images.etcd.clone(),
+        image: Some(plan.t.images.etcd.clone()),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/usr/local/bin/etcd".into()]),
         args: Some(args(plan)),

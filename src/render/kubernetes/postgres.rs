@@ -301,7 +301,7 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
     };
     let container = Container {
         name: COMPONENT.into(),
-        image: t.images.postgres.clone(),
+        image: Some(t.images.postgres.clone()),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "/usr/local/bin/patroni".into(),
@@ -384,7 +384,7 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
     let name = plan.name(CHECK_COMPONENT);
     let container = Container {
         name: CHECK_COMPONENT.into(),
-        image: plan.t.images.postgres.clone(),
+        image: Some(plan.t.images.postgres.clone()),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "sh".into(),

@@ -17,9 +17,11 @@ use crate::dify::{env::is_managed, Kind};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for kind in Kind::DEPLOYMENTS {
+    for kind in Kind::ALL {
         let key = kind.key();
-        let c = cx.t.components.get(kind);
+        let Some(c) = cx.t.components.get(kind) else {
+            continue;
+        };
         let entries = c
             .env
             .iter()
@@ -32,7 +34,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         for (field, name, overrides) in entries {
             // `MODE` and `MIGRATION_ENABLED` cannot be replaced at all
             // (`inline_secrets`, T106).
-            if overrides || !is_managed(kind, name) || RESERVED.contains(&name.as_str()) {
+            if overrides || !is_managed(kind, name) || RESERVED.contains(&&**name) {
                 continue;
             }
             let form = if field == "env" {

@@ -23,6 +23,7 @@ mod postgres_parameters;
 mod probe_paths;
 mod redis_directives;
 mod references;
+mod release;
 mod replicas;
 mod requests_limits;
 mod singleton;
@@ -152,6 +153,7 @@ const CHECKS: &[Check] = &[
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
+    release::check,
     requests_limits::check,
     singleton::check,
     spread_zones::check,

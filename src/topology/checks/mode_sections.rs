@@ -1,9 +1,9 @@
 //! Each mode needs its section: `postgres.mode: patroni` needs
-//! `postgres.patroni`, `etcd` and the `postgres` and `etcd` images,
-//! `external` needs `postgres.external` (likewise Redis: `sentinel` needs
-//! `redis.sentinel` and the `redis` image), `gateway-api` needs
-//! `ingress.gateway`, S3 without an IAM role needs access keys. A section
-//! the chosen modes do not use may be removed (`etcd: null`).
+//! `postgres.patroni` and `etcd`, `external` needs `postgres.external`
+//! (likewise Redis), `gateway-api` needs `ingress.gateway`, S3 without an
+//! IAM role needs access keys, external Sentinels need a `masterEndpoint`
+//! (Dify's event bus takes a URL and never asks Sentinel). A section the
+//! chosen modes do not use may be removed (`etcd: null`).
 //!
 //! Why: the schema cannot tie a field's presence to another's value; without
 //! this the render would have to invent hosts or credentials.
@@ -53,27 +53,12 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         },
     ];
     if t.postgres.mode == PostgresMode::Patroni {
-        for (present, parent, field) in [
-            (t.etcd.is_some(), "", "etcd"),
-            (t.images.postgres.is_some(), "/images", "postgres"),
-            (t.images.etcd.is_some(), "/images", "etcd"),
-        ] {
-            wants.push((
-                present,
-                "/postgres/mode",
-                parent,
-                field,
-                "for `postgres.mode: patroni`",
-            ));
-        }
-    }
-    if t.redis.mode == RedisMode::Sentinel {
         wants.push((
-            t.images.redis.is_some(),
-            "/redis/mode",
-            "/images",
-            "redis",
-            "for `redis.mode: sentinel`",
+            t.etcd.is_some(),
+            "/postgres/mode",
+            "",
+            "etcd",
+            "for `postgres.mode: patroni`",
         ));
     }
     if t.ingress.controller == IngressController::GatewayApi {
@@ -109,6 +94,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 "/redis/external",
                 "masterSet",
                 "with `sentinels`",
+            ));
+            // Dify's event bus and the agent backend take a URL, not Sentinel.
+            wants.push((
+                ext.master_endpoint.is_some(),
+                "/redis/external/sentinels",
+                "/redis/external",
+                "masterEndpoint",
+                "with `sentinels` (Dify's event bus cannot ask Sentinel for the master)",
             ));
         }
     }

@@ -11,13 +11,17 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::dify::{health, Kind};
+use crate::dify::{health, releases, Kind};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for kind in Kind::DEPLOYMENTS {
+    let release = releases::of_version(&cx.t.dify.version);
+    for kind in Kind::ALL {
         let key = kind.key();
-        let probes = &cx.t.components.get(kind).probes;
+        let Some(component) = cx.t.components.get(kind) else {
+            continue;
+        };
+        let probes = &component.probes;
         for (role, probe) in [
             ("liveness", &probes.liveness),
             ("readiness", &probes.readiness),
@@ -29,7 +33,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             if health::serves(kind, path) != Some(false) {
                 continue;
             }
-            let hint = match health::endpoint(kind, role == "readiness") {
+            let hint = match release.probe(kind, role == "readiness") {
                 Some(health::Check::Http { path, .. }) => {
                     format!("use `{path}`, or omit `path` for dify-gen's default")
                 }
