@@ -2,10 +2,10 @@
 //!
 //! Why: a reference with a space, an uppercase path or a tag of 129
 //! characters is accepted by the API server and then fails every pull
-//! (`InvalidImageName`). Fix: use the image's real reference. (The api
-//! image's tag also becomes the `app.kubernetes.io/version` label and part
-//! of the migration Job's name; any valid tag does, shortened with a hash
-//! where it would be too long: `crate::names::derived`.)
+//! (`InvalidImageName`). Fix: use the image's real reference. (`dify.version`
+//! becomes the `app.kubernetes.io/version` label and part of the migration
+//! Job's name, made a label value and shortened with a hash where it would
+//! be too long: `crate::names::derived`; no tag or digest names an object.)
 
 use super::Cx;
 use crate::diagnostic::Diagnostic;
