@@ -259,6 +259,15 @@ fn render_into(out: &std::path::Path, extra: &[&str]) -> crate::support::Run {
     run(&args)
 }
 
+/// A temporary directory with the `ha` profile rendered into its `out`.
+fn rendered_tree() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = render_into(&out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, out)
+}
+
 /// Files dify-gen did not write are kept, at the top and inside its own
 /// folders, across renders; the manifest lists exactly what it wrote, and
 /// `sha256sum -c` agrees with it.
@@ -310,9 +319,7 @@ fn output_dir_keeps_every_file_it_did_not_write() {
 /// naming the file, and the tree is untouched.
 #[test]
 fn an_input_inside_the_output_dir_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    assert_eq!(render_into(&out, &[]).code, 0);
+    let (dir, out) = rendered_tree();
     let input = out.join("topology.yaml");
     std::fs::copy("profiles/ha.yaml", &input).unwrap();
     let before = read_tree(&out);
@@ -368,9 +375,7 @@ fn output_dir_symlink_and_mode_are_kept() {
 /// rewritten.
 #[test]
 fn an_edited_owned_file_is_reported_and_force_overwrites_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    assert_eq!(render_into(&out, &[]).code, 0);
+    let (_dir, out) = rendered_tree();
     let api = out.join("kubernetes/deployment-dify-api.yaml");
     let web = out.join("kubernetes/deployment-dify-web.yaml");
     let untouched = out.join("kubernetes/service-dify-api.yaml");
@@ -427,9 +432,7 @@ fn a_file_in_the_way_is_reported() {
 /// when PostgreSQL becomes external); an edited one is a finding.
 #[test]
 fn files_no_longer_rendered_are_removed() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    assert_eq!(render_into(&out, &[]).code, 0);
+    let (_dir, out) = rendered_tree();
     std::fs::write(out.join("kubernetes/notes.txt"), "mine").unwrap();
     let external = [
         "--set",
