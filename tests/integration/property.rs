@@ -32,7 +32,7 @@ impl Draw for Rng {
     }
 
     fn one<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        *self.pick(items)
+        self.pick(items)
     }
 
     /// `len` characters of `alphabet`.
@@ -85,7 +85,7 @@ impl Draw for Rng {
 fn topology(rng: &mut Rng) -> Value {
     let profile = if rng.chance(70) { "ha" } else { "dev" };
     let zones: Vec<String> = {
-        let n = 1 + rng.below(5) as usize;
+        let n = 1 + rng.below(5);
         let mut z: Vec<String> = Vec::new();
         while z.len() < n {
             let name = if rng.chance(50) {
@@ -148,7 +148,7 @@ fn topology(rng: &mut Rng) -> Value {
     if profile == "ha" {
         // More members than zones keep the quorum checks quiet only with
         // enough zones; odd counts, as the ha profile promises.
-        let members = [3, 5][rng.below(2) as usize];
+        let members = [3, 5][rng.below(2)];
         t["etcd"] = json!({"members": members});
     }
     if rng.chance(40) {
