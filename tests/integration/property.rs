@@ -32,7 +32,7 @@ impl Draw for Rng {
     }
 
     fn one<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        self.pick(items)
+        items[self.below(items.len())]
     }
 
     /// `len` characters of `alphabet`.
