@@ -107,4 +107,10 @@ pub mod data_layer {
     pub const ETCD: &str = "etcd";
     pub const REDIS: &str = "redis";
     pub const SENTINEL: &str = "sentinel";
+    /// The full and incremental backup Jobs (pgBackRest).
+    pub const BACKUP: &str = "backup";
+    /// The restore drill.
+    pub const BACKUP_DRILL: &str = "backup-drill";
+    /// The copy of Dify's buckets (rclone).
+    pub const BACKUP_FILES: &str = "backup-files";
 }

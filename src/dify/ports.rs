@@ -22,3 +22,5 @@ pub const ETCD_METRICS: u16 = 8080;
 pub const REDIS: u16 = 6379;
 pub const SENTINEL: u16 = 26379;
 pub const DNS: u16 = 53;
+/// pgBackRest's TLS server beside each PostgreSQL member.
+pub const PGBACKREST: u16 = 8432;

@@ -9,16 +9,19 @@ use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
+    let mut images = vec![
+        ("/images/api", &i.api),
+        ("/images/web", &i.web),
+        ("/images/sandbox", &i.sandbox),
+        ("/images/pluginDaemon", &i.plugin_daemon),
+        ("/images/ssrfProxy", &i.ssrf_proxy),
+        ("/images/postgres", &i.postgres),
+        ("/images/etcd", &i.etcd),
+        ("/images/redis", &i.redis),
     ];
+    if let Some(b) = &cx.t.backup {
+        images.push(("/backup/files/image", &b.files.image));
+    }
     images
         .into_iter()
         .filter_map(|(key, image)| {
@@ -26,7 +29,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             Some(
                 cx.error(
                     codes::T_IMAGE_NOT_PINNED,
-                    &format!("/images/{key}"),
+                    key,
                     format!("image `{image}` {problem}"),
                 )
                 .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),

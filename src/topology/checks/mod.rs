@@ -7,6 +7,7 @@
 //! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
 //! a row in `tests/integration/checks.rs`.
 
+mod backup;
 mod disruption;
 mod grace;
 mod images_pinned;
@@ -70,6 +71,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    backup::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

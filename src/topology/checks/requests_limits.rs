@@ -27,6 +27,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             &s.sentinel_resources,
         ));
     }
+    if let Some(b) = &t.backup {
+        sets.push(("/backup/resources".into(), &b.resources));
+        sets.push(("/backup/serverResources".into(), &b.server_resources));
+    }
     let mut out = Vec::new();
     for (base, r) in sets {
         let before = out.len();
