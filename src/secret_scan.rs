@@ -66,7 +66,7 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) {
+    if is_host_name(token) || is_identifier(token) {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -98,6 +98,28 @@ fn is_host_name(token: &str) -> bool {
         })
 }
 
+/// A name built of words: `DifyBackupFullStale` (capitalised words, as
+/// alert names are), or `repo1-s3-endpoint=s3.us-east-1.amazonaws.com`
+/// (short lowercase words between separators, as configuration keys and
+/// values are). A random key has runs of mixed case or long runs of
+/// characters without a separator.
+fn is_identifier(token: &str) -> bool {
+    let camel = token.starts_with(|c: char| c.is_ascii_uppercase())
+        && token.chars().all(|c| c.is_ascii_alphabetic())
+        && token
+            .split(|c: char| c.is_ascii_uppercase())
+            .skip(1)
+            .all(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_lowercase()));
+    let words = token.split(['-', '_', '=', '.', '/']).all(|word| {
+        word.len() <= 12
+            && word
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .chars()
+                .all(|c| c.is_ascii_lowercase())
+    });
+    camel || words
+}
+
 /// Shannon entropy of the characters of `s`, in bits per character.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -122,6 +144,8 @@ mod tests {
     fn random_keys_are_caught_and_names_are_not() {
         assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
+        // Lowercase, but one long run without a separator.
+        assert!(random_token("key=9fq2xlm7rtz4vbn8kpw3cyh6d").is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -130,6 +154,8 @@ mod tests {
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "DifyBackupIncrementalStale",
+            "repo1-s3-endpoint=s3.eu-central-1.amazonaws.com",
         ] {
             assert_eq!(random_token(clean), None, "{clean}");
         }

@@ -9,6 +9,7 @@
 //! never fail on a bad name or quantity: the topology and plan stages have
 //! already refused those.
 
+pub mod backup;
 pub mod firewall;
 pub mod helm;
 pub mod kubernetes;
@@ -27,7 +28,7 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY];
+pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY, backup::FAMILY];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.

@@ -14,11 +14,11 @@ pub mod etcd;
 mod external_secrets;
 pub mod labels;
 pub mod network;
-mod pods;
+pub mod pods;
 pub mod postgres;
 pub mod redis;
 mod services;
-mod stateful;
+pub mod stateful;
 mod workloads;
 
 use super::{Artifact, Family};
