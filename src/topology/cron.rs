@@ -249,12 +249,12 @@ mod tests {
         assert_eq!(gap("0 0-1,3-23 * * *"), Some(7200));
         assert_eq!(gap("@weekly"), Some(7 * 86_400));
         assert_eq!(gap("0 2 * * sun"), Some(7 * 86_400));
-        // Months of 31 days: the longest wait spans a 30-day month.
-        assert_eq!(gap("0 0 31 * *"), Some(62 * 86_400));
+        // Months of 31 days: March to May skips a 30-day April.
+        assert_eq!(gap("0 0 31 * *"), Some(61 * 86_400));
         // Quarterly: January to April is 90 or 91 days, July to October 92.
         assert_eq!(gap("0 4 1 */3 *"), Some(92 * 86_400));
         // Leap days only: up to eight years (2096 to 2104).
-        assert_eq!(gap("0 0 29 2 *"), Some(2922 * 86_400));
+        assert_eq!(gap("0 0 29 2 *"), Some(2921 * 86_400));
         assert_eq!(gap("0 0 30 2 *"), None);
         // Day-of-month and day-of-week both set: either matches.
         assert!(gap("0 0 1 * mon").unwrap() <= 7 * 86_400);

@@ -31,6 +31,15 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("backup_cron", "T111", true),
+    ("backup_three_two_one", "T209", true),
+    ("backup_one_place", "T209", false),
+    ("backup_rpo", "T210", true),
+    ("backup_rpo_schedule", "T210", true),
+    ("backup_retention", "T211", true),
+    ("backup_retention_days", "T211", true),
+    ("backup_needs_patroni", "T212", true),
+    ("backup_rto", "T213", false),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

@@ -37,6 +37,10 @@ const COMPONENTS: &[&str] = &[
     "redis",
     "sentinel",
     "postgres-check",
+    // The backup Jobs (src/render/backup).
+    "backup",
+    "backup-files",
+    "backup-drill",
 ];
 
 #[test]

@@ -18,10 +18,15 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     if o.rto_met() {
         return Vec::new();
     }
+    // At the size the estimate rests on: the stated one, else the volume.
+    let at = match cx.t.backup.as_ref().and_then(|b| b.database_size.as_ref()) {
+        Some(_) => "/backup/databaseSize",
+        None => "/postgres/patroni/storage/size",
+    };
     vec![cx
         .warning(
             codes::T_BACKUP_RTO,
-            "/backup/objectives/rtoSeconds",
+            at,
             format!(
                 "restoring the base backup alone takes about {}s, longer than the RTO objective ({}s)",
                 o.rto_seconds, o.rto_objective_seconds

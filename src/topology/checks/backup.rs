@@ -26,10 +26,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         out.push(
             cx.error(
                 codes::T_BACKUP_NEEDS_PATRONI,
-                "/backup",
+                "/postgres/mode",
                 "`backup` needs `postgres.mode: patroni`: pgBackRest backs up the cluster this release runs",
             )
-            .help("a managed PostgreSQL service backs itself up: remove `backup`, or run Patroni"),
+            .help("a managed PostgreSQL service backs itself up: remove the `backup` section (`backup: null` over a profile)"),
         );
     }
     let schedules = [
