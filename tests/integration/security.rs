@@ -223,10 +223,14 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
     let mut seen = 0;
     for w in docs
         .iter()
-        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job" || d["kind"] == "CronJob")
     {
         let name = w["metadata"]["name"].as_str().unwrap();
-        let pod = &w["spec"]["template"]["spec"];
+        let pod = if w["kind"] == "CronJob" {
+            &w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        } else {
+            &w["spec"]["template"]["spec"]
+        };
         seen += 1;
         assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
         assert!(
@@ -274,9 +278,50 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
         }
     }
     assert_eq!(
-        seen, 9,
-        "seven Deployments, the migration Job and the replication check"
+        seen, 13,
+        "seven Deployments, the migration Job, the replication check and four backup CronJobs"
     );
+}
+
+#[test]
+fn backup_cron_jobs_never_overlap_and_always_end() {
+    let docs = rendered("profiles/ha.yaml");
+    let jobs = of_kind(&docs, "CronJob");
+    let names: BTreeSet<&str> = jobs
+        .iter()
+        .map(|j| j["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "dify-backup-drill",
+            "dify-backup-files",
+            "dify-backup-full",
+            "dify-backup-incremental"
+        ])
+    );
+    for j in jobs {
+        let spec = &j["spec"];
+        let name = &j["metadata"]["name"];
+        assert_eq!(spec["concurrencyPolicy"], "Forbid", "{name}");
+        assert!(spec["startingDeadlineSeconds"].as_i64().unwrap() > 0, "{name}");
+        assert!(spec["successfulJobsHistoryLimit"].as_i64().unwrap() > 0, "{name}");
+        assert!(spec["failedJobsHistoryLimit"].as_i64().unwrap() > 0, "{name}");
+        assert_eq!(spec["timeZone"], "Etc/UTC", "{name}");
+        let job = &spec["jobTemplate"]["spec"];
+        assert!(job["activeDeadlineSeconds"].as_i64().unwrap() > 0, "{name}");
+        // The pods carry their component's labels, so the NetworkPolicies
+        // of the graph select them.
+        let component = job["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+            .as_str()
+            .unwrap();
+        assert!(
+            of_kind(&docs, "NetworkPolicy").iter().any(|p| p["spec"]["podSelector"]["matchLabels"]
+                ["app.kubernetes.io/component"]
+                == component),
+            "{name}: no NetworkPolicy selects `{component}`"
+        );
+    }
 }
 
 #[test]
