@@ -93,15 +93,26 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             let r = &b.server_resources;
             g.cpu += r.requests.cpu.value();
             g.memory += r.requests.memory.value();
-            g.cpu_limit = g.cpu_limit.zip(r.limits.cpu.as_ref()).map(|(a, c)| a + c.value());
+            g.cpu_limit = g
+                .cpu_limit
+                .zip(r.limits.cpu.as_ref())
+                .map(|(a, c)| a + c.value());
             g.memory_limit += r.limits.memory.value();
         }
         out.push(g);
-        out.push(stateful(data_layer::ETCD, t.etcd.members, &t.etcd.resources));
+        out.push(stateful(
+            data_layer::ETCD,
+            t.etcd.members,
+            &t.etcd.resources,
+        ));
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
         out.push(stateful(data_layer::REDIS, 1 + s.replicas, &s.resources));
-        out.push(stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources));
+        out.push(stateful(
+            data_layer::SENTINEL,
+            s.sentinels,
+            &s.sentinel_resources,
+        ));
     }
     out
 }

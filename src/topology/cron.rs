@@ -46,7 +46,10 @@ impl Cron {
             other => other,
         };
         if expanded.starts_with("TZ=") || expanded.starts_with("CRON_TZ=") {
-            return Err("a time zone inside the schedule is refused by Kubernetes; set `backup.timeZone`".into());
+            return Err(
+                "a time zone inside the schedule is refused by Kubernetes; set `backup.timeZone`"
+                    .into(),
+            );
         }
         let fields: Vec<&str> = expanded.split_whitespace().collect();
         let [minute, hour, day, month, weekday] = fields[..] else {
@@ -116,7 +119,8 @@ pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
         let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
         Some((*times.first()?, *times.last()?, within))
     };
-    let shapes: Vec<Option<(i64, i64, i64)>> = (0..1usize << schedules.len()).map(day_shape).collect();
+    let shapes: Vec<Option<(i64, i64, i64)>> =
+        (0..1usize << schedules.len()).map(day_shape).collect();
     let mut gap = 0;
     let mut first_day: Option<(i64, i64)> = None;
     let mut previous: Option<(i64, i64)> = None;

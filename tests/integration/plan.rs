@@ -25,7 +25,12 @@ fn plan_with(file: &str, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .expect("dify-gen runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("the report is UTF-8")
 }
 
@@ -48,11 +53,17 @@ fn ha_profile_survives_any_zone() {
         text.contains("RPO 60s (continuous WAL archiving (`archive.timeoutSeconds`)) against an objective of 5m: met"),
         "{text}"
     );
-    assert!(text.contains("at most 24.0h between full backups, 60m between backups of any kind"), "{text}");
+    assert!(
+        text.contains("at most 24.0h between full backups, 60m between backups of any kind"),
+        "{text}"
+    );
     let report = json("profiles/ha.yaml");
     assert_eq!(report["survivesZoneLoss"], true);
     assert_eq!(report["backup"]["rtoObjectiveSeconds"], 3600);
-    assert_eq!(report["backup"]["repositories"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["backup"]["repositories"].as_array().unwrap().len(),
+        2
+    );
     let none = plan_with("profiles/ha.yaml", &["--set", "backup=null"]);
     assert!(none.contains("backups\n  not configured"), "{none}");
 }

@@ -304,9 +304,18 @@ fn backup_cron_jobs_never_overlap_and_always_end() {
         let spec = &j["spec"];
         let name = &j["metadata"]["name"];
         assert_eq!(spec["concurrencyPolicy"], "Forbid", "{name}");
-        assert!(spec["startingDeadlineSeconds"].as_i64().unwrap() > 0, "{name}");
-        assert!(spec["successfulJobsHistoryLimit"].as_i64().unwrap() > 0, "{name}");
-        assert!(spec["failedJobsHistoryLimit"].as_i64().unwrap() > 0, "{name}");
+        assert!(
+            spec["startingDeadlineSeconds"].as_i64().unwrap() > 0,
+            "{name}"
+        );
+        assert!(
+            spec["successfulJobsHistoryLimit"].as_i64().unwrap() > 0,
+            "{name}"
+        );
+        assert!(
+            spec["failedJobsHistoryLimit"].as_i64().unwrap() > 0,
+            "{name}"
+        );
         assert_eq!(spec["timeZone"], "Etc/UTC", "{name}");
         let job = &spec["jobTemplate"]["spec"];
         assert!(job["activeDeadlineSeconds"].as_i64().unwrap() > 0, "{name}");
@@ -316,9 +325,12 @@ fn backup_cron_jobs_never_overlap_and_always_end() {
             .as_str()
             .unwrap();
         assert!(
-            of_kind(&docs, "NetworkPolicy").iter().any(|p| p["spec"]["podSelector"]["matchLabels"]
-                ["app.kubernetes.io/component"]
-                == component),
+            of_kind(&docs, "NetworkPolicy")
+                .iter()
+                .any(
+                    |p| p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+                        == component
+                ),
             "{name}: no NetworkPolicy selects `{component}`"
         );
     }

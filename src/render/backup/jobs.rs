@@ -11,7 +11,9 @@ use crate::plan::Plan;
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::kubernetes::labels::{labels, meta};
 use crate::render::kubernetes::pods::resources;
-use crate::render::kubernetes::stateful::{config_volume, container_security, empty_dir, pod_security};
+use crate::render::kubernetes::stateful::{
+    config_volume, container_security, empty_dir, pod_security,
+};
 use crate::topology::{cron, Backup};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
@@ -121,7 +123,10 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
         config_volume("config", config_map_name(plan), 0o555),
         empty_dir("tmp"),
     ];
-    let mut mounts = vec![mount("config", CONFIG_DIR, true), mount("tmp", "/tmp", false)];
+    let mut mounts = vec![
+        mount("config", CONFIG_DIR, true),
+        mount("tmp", "/tmp", false),
+    ];
     let (image, uid, command, env): (String, i64, Vec<String>, Vec<EnvVar>) = match run {
         Run::Full | Run::Incremental => {
             volumes.push(Volume {

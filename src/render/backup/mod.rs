@@ -41,7 +41,10 @@ const LOCK_ATTEMPTS: u32 = 30;
 const LOCK_WAIT_SECONDS: u32 = 60;
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(b) = graph::backups(plan.t).then_some(plan.t.backup.as_ref()).flatten() else {
+    let Some(b) = graph::backups(plan.t)
+        .then_some(plan.t.backup.as_ref())
+        .flatten()
+    else {
         return Vec::new();
     };
     let mut out: Vec<Artifact> = vec![
@@ -110,7 +113,11 @@ fn config_map(plan: &Plan, b: &Backup) -> ConfigMap {
     let stanza = pgbackrest::stanza(plan);
     let mut remotes = vec![Remote {
         name: "source".into(),
-        provider: if s3.endpoint.is_some() { "Other" } else { "AWS" },
+        provider: if s3.endpoint.is_some() {
+            "Other"
+        } else {
+            "AWS"
+        },
         endpoint: s3.endpoint.clone(),
         region: s3.region.clone(),
         path_style: s3.address_style == crate::topology::S3AddressStyle::Path,

@@ -6,7 +6,9 @@
 use crate::dify::ports;
 use crate::plan::Plan;
 use crate::render::kubernetes::config::{plain, secret_var};
-use crate::render::kubernetes::postgres::{self, DATA_DIR_ROOT, SCRIPTS_DIR, SOCKET_DIR, SUPERUSER};
+use crate::render::kubernetes::postgres::{
+    self, DATA_DIR_ROOT, SCRIPTS_DIR, SOCKET_DIR, SUPERUSER,
+};
 use crate::render::kubernetes::stateful::member_hosts;
 use crate::render::templates;
 use crate::topology::{Backup, UriStyle};
@@ -94,10 +96,11 @@ pub fn config(plan: &Plan, b: &Backup, side: Side) -> String {
             .enumerate()
             .map(|(i, r)| {
                 let (host, port) = r.host_port();
-                let (retention_type, retention_full) = match (r.retention.full_backups, r.retention.days) {
-                    (Some(n), _) => ("count", n),
-                    (None, d) => ("time", d.unwrap_or(1)),
-                };
+                let (retention_type, retention_full) =
+                    match (r.retention.full_backups, r.retention.days) {
+                        (Some(n), _) => ("count", n),
+                        (None, d) => ("time", d.unwrap_or(1)),
+                    };
                 Repo {
                     n: i + 1,
                     path: match repo_path(&r.path) {
@@ -136,7 +139,10 @@ pub fn config(plan: &Plan, b: &Backup, side: Side) -> String {
         socket_path: SOCKET_DIR,
         superuser: SUPERUSER,
     };
-    templates::render("backup/pgbackrest.conf.j2", serde_json::json!({ "pg": ctx }))
+    templates::render(
+        "backup/pgbackrest.conf.j2",
+        serde_json::json!({ "pg": ctx }),
+    )
 }
 
 /// The environment every pgBackRest process gets: where its configuration
@@ -145,9 +151,18 @@ pub fn env(b: &Backup, config_path: &str) -> Vec<EnvVar> {
     let mut out = vec![plain("PGBACKREST_CONFIG", config_path)];
     for (i, r) in b.repositories.iter().enumerate() {
         let n = i + 1;
-        out.push(secret_var(&format!("PGBACKREST_REPO{n}_S3_KEY"), &r.access_key));
-        out.push(secret_var(&format!("PGBACKREST_REPO{n}_S3_KEY_SECRET"), &r.secret_key));
-        out.push(secret_var(&format!("PGBACKREST_REPO{n}_CIPHER_PASS"), &b.encryption.key));
+        out.push(secret_var(
+            &format!("PGBACKREST_REPO{n}_S3_KEY"),
+            &r.access_key,
+        ));
+        out.push(secret_var(
+            &format!("PGBACKREST_REPO{n}_S3_KEY_SECRET"),
+            &r.secret_key,
+        ));
+        out.push(secret_var(
+            &format!("PGBACKREST_REPO{n}_CIPHER_PASS"),
+            &b.encryption.key,
+        ));
     }
     out
 }

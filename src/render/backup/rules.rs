@@ -10,7 +10,14 @@ use crate::plan::Plan;
 use crate::topology::Backup;
 use serde_json::{json, Value};
 
-fn rule(alert: &str, expr: String, wait: &str, severity: &str, summary: String, description: String) -> Value {
+fn rule(
+    alert: &str,
+    expr: String,
+    wait: &str,
+    severity: &str,
+    summary: String,
+    description: String,
+) -> Value {
     json!({
         "alert": alert,
         "expr": expr,
@@ -22,9 +29,8 @@ fn rule(alert: &str, expr: String, wait: &str, severity: &str, summary: String, 
 
 pub fn rules(plan: &Plan, b: &Backup) -> Value {
     let ns = plan.namespace;
-    let metric = |name: &str, cronjob: &str| {
-        format!("{name}{{namespace=\"{ns}\", cronjob=\"{cronjob}\"}}")
-    };
+    let metric =
+        |name: &str, cronjob: &str| format!("{name}{{namespace=\"{ns}\", cronjob=\"{cronjob}\"}}");
     let mut out = Vec::new();
     for run in [Run::Full, Run::Incremental, Run::Files, Run::Drill] {
         let cronjob = jobs::name(plan, run);
@@ -43,7 +49,11 @@ pub fn rules(plan: &Plan, b: &Backup) -> Value {
         };
         let last_success = metric("kube_cronjob_status_last_successful_time", &cronjob);
         let last_schedule = metric("kube_cronjob_status_last_schedule_time", &cronjob);
-        let severity = if run == Run::Incremental { "warning" } else { "critical" };
+        let severity = if run == Run::Incremental {
+            "warning"
+        } else {
+            "critical"
+        };
         out.push(rule(
             &format!("DifyBackup{title}Stale"),
             format!("time() - {last_success} > {}", d.gap + d.active),
@@ -106,7 +116,8 @@ pub fn rules(plan: &Plan, b: &Backup) -> Value {
             "0m",
             "critical",
             "restoring repository {{ $labels.repo }} took longer than the RTO objective".into(),
-            "The drill measured {{ $value }}s from the start of the restore to a checked instance.".into(),
+            "The drill measured {{ $value }}s from the start of the restore to a checked instance."
+                .into(),
         ));
         out.push(rule(
             "DifyBackupDrillRpoAboveObjective",

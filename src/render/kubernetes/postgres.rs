@@ -20,23 +20,22 @@ use super::stateful::{
 };
 use super::{config_hash, ToValue};
 use crate::dify::{data_layer, ports};
+use crate::plan::graph;
 use crate::plan::{image_tag, Plan};
+use crate::render::backup::pgbackrest::{self, PatroniArchive};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
-use crate::plan::graph;
-use crate::render::backup::pgbackrest::{self, PatroniArchive};
 use crate::topology::{Backup, Patroni, PostgresMode, SyncMode};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Probe,
-    SecretVolumeSource, Service, ServiceAccount, ServiceSpec, TCPSocketAction, Volume,
-    VolumeMount,
+    SecretVolumeSource, Service, ServiceAccount, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -112,7 +111,9 @@ pub fn bin_dir(plan: &Plan) -> String {
 
 /// The `backup` section, when the backup layer is rendered.
 fn backup<'a>(plan: &Plan<'a>) -> Option<&'a Backup> {
-    graph::backups(plan.t).then_some(plan.t.backup.as_ref()).flatten()
+    graph::backups(plan.t)
+        .then_some(plan.t.backup.as_ref())
+        .flatten()
 }
 
 pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {

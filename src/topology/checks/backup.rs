@@ -101,7 +101,10 @@ fn three_two_one(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
                 cx.error(
                     codes::T_THREE_TWO_ONE,
                     &format!("/backup/repositories/{i}/bucket"),
-                    format!("repository bucket `{}` is one of the buckets it backs up", r.bucket),
+                    format!(
+                        "repository bucket `{}` is one of the buckets it backs up",
+                        r.bucket
+                    ),
                 )
                 .help("give backups a bucket of their own"),
             );

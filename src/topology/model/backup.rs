@@ -239,7 +239,10 @@ impl Repository {
 
     /// The endpoint's host and port (443 unless given).
     pub fn host_port(&self) -> (String, u16) {
-        let authority = self.endpoint.trim_start_matches("https://").trim_end_matches('/');
+        let authority = self
+            .endpoint
+            .trim_start_matches("https://")
+            .trim_end_matches('/');
         match authority.rsplit_once(':') {
             Some((h, p)) => (h.to_string(), p.parse().unwrap_or(443)),
             None => (authority.to_string(), 443),

@@ -1,8 +1,9 @@
 //! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis and
-//! Redis Sentinel run the files dify-gen renders, on 127.0.0.1 only.
-//! `scripts/install-test-deps.sh` installs the programs; a missing program
-//! fails the test with that hint.
+//! Redis Sentinel, pgBackRest, rclone, an S3 server and the Pushgateway run
+//! the files dify-gen renders, on 127.0.0.1 only. `scripts/install-*.sh`
+//! install the programs; a missing program fails the test with that hint.
 
+mod backup;
 mod harness;
 mod patroni;
 mod rendered;

@@ -131,7 +131,7 @@ pub fn render_ha() -> Rendered {
 }
 
 /// Every object in the rendered tree, parsed with dify-gen's own YAML loader.
-fn read_objects(dir: &Path) -> Vec<Value> {
+pub fn read_objects(dir: &Path) -> Vec<Value> {
     let mut sources = Sources::default();
     let mut objects = Vec::new();
     let mut paths: Vec<_> = fs::read_dir(dir)
