@@ -21,7 +21,7 @@ use super::stateful::{
 use super::{config_hash, ToValue};
 use crate::dify::{data_layer, ports};
 use crate::plan::graph;
-use crate::plan::{image_tag, Plan};
+use crate::plan::Plan;
 use crate::render::backup::pgbackrest::{self, PatroniArchive};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
@@ -55,8 +55,7 @@ const UID: i64 = 26;
 pub const DATA_DIR_ROOT: &str = "/var/lib/pgsql";
 /// PostgreSQL's socket directory (an emptyDir the members' containers share).
 pub const SOCKET_DIR: &str = "/run/postgresql";
-pub const SUPERUSER: &str = "postgres";
-const REPLICATION_USER: &str = "replicator";
+pub use crate::postgres::patroni::{REPLICATION_USER, SUPERUSER};
 
 /// Values `templates/patroni/*.j2` read.
 #[derive(Serialize)]
@@ -100,13 +99,13 @@ pub struct CheckContext {
 
 /// The data directory in the pgEdge image (`/var/lib/pgsql/17/data`).
 pub fn data_dir(plan: &Plan) -> String {
-    let major = postgres_major(&plan.t.images.postgres);
+    let major = plan.t.images.postgres_major();
     format!("{DATA_DIR_ROOT}/{major}/data")
 }
 
 /// PostgreSQL's programs in the pgEdge image (`/usr/pgsql-17/bin`).
 pub fn bin_dir(plan: &Plan) -> String {
-    format!("/usr/pgsql-{}/bin", postgres_major(&plan.t.images.postgres))
+    format!("/usr/pgsql-{}/bin", plan.t.images.postgres_major())
 }
 
 /// The `backup` section, when the backup layer is rendered.
@@ -120,14 +119,7 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
     let mut parameters: BTreeMap<String, String> = p
         .parameters
         .iter()
-        .map(|(k, v)| {
-            let value = match v {
-                Value::String(s) => s.clone(),
-                Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
-                other => other.to_string(),
-            };
-            (k.clone(), value)
-        })
+        .filter_map(|(k, v)| Some((k.clone(), crate::postgres::parameter_text(v)?)))
         .collect();
     parameters
         .entry("password_encryption".into())
@@ -187,14 +179,6 @@ pub fn check_context(p: &Patroni) -> CheckContext {
 }
 
 /// The PostgreSQL major version of an image tag (`17` of `17.6-spock5...`).
-fn postgres_major(image: &str) -> u32 {
-    image_tag(image)
-        .split(['.', '-'])
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(17)
-}
-
 pub fn objects(plan: &Plan) -> Vec<Value> {
     let (PostgresMode::Patroni, Some(p)) = (plan.t.postgres.mode, &plan.t.postgres.patroni) else {
         return Vec::new();

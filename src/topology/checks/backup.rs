@@ -14,6 +14,7 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::names::{dns, s3, url};
 use crate::topology::cron::{self, Cron};
 use crate::topology::{Backup, PostgresMode};
 
@@ -55,10 +56,60 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             );
         }
     }
+    out.extend(names(cx, b));
     out.extend(three_two_one(cx, b));
     if all_valid {
         out.extend(rpo(cx, b));
         out.extend(retention(cx, b));
+    }
+    out
+}
+
+/// What pgBackRest, rclone and Kubernetes would refuse: bucket and Secret
+/// names, regions, the Pushgateway's URL, and archive parameters that
+/// `backup` sets itself.
+fn names(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, r) in b.repositories.iter().enumerate() {
+        let at = |field: &str| format!("/backup/repositories/{i}/{field}");
+        out.extend(cx.name_rule(&at("bucket"), "bucket name", &r.bucket, s3::bucket));
+        out.extend(cx.name_rule(&at("region"), "region", &r.region, s3::region_name));
+    }
+    for (field, name) in [
+        ("serverSecret", &b.tls.server_secret),
+        ("clientSecret", &b.tls.client_secret),
+    ] {
+        out.extend(cx.name_rule(
+            &format!("/backup/tls/{field}"),
+            "Secret name",
+            name,
+            dns::subdomain,
+        ));
+    }
+    if let Some(url) = &b.pushgateway {
+        out.extend(cx.name_rule("/backup/pushgateway", "Pushgateway URL", url, url::http));
+    }
+    if let Some(p) = &cx.t.postgres.patroni {
+        for name in p.parameters.keys() {
+            let lower = name.to_ascii_lowercase();
+            if [
+                "archive_mode",
+                "archive_command",
+                "archive_timeout",
+                "archive_library",
+            ]
+            .contains(&lower.as_str())
+            {
+                out.push(
+                    cx.error(
+                        codes::T_PG_MANAGED_PARAMETER,
+                        &format!("/postgres/patroni/parameters/{name}"),
+                        format!("`{name}` is set by `backup` (pgBackRest archives WAL); this value would be overridden"),
+                    )
+                    .help("remove it, and set `backup.archive` instead"),
+                );
+            }
+        }
     }
     out
 }

@@ -9,27 +9,30 @@ use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
-    let mut images = vec![
-        ("/images/api", &i.api),
-        ("/images/web", &i.web),
-        ("/images/sandbox", &i.sandbox),
-        ("/images/pluginDaemon", &i.plugin_daemon),
-        ("/images/ssrfProxy", &i.ssrf_proxy),
-        ("/images/postgres", &i.postgres),
-        ("/images/etcd", &i.etcd),
-        ("/images/redis", &i.redis),
-    ];
-    if let Some(b) = &cx.t.backup {
-        images.push(("/backup/files/image", &b.files.image));
-    }
-    images
+    let swarm = cx.t.swarm.iter().flat_map(|s| {
+        [
+            ("/swarm/edgeImage", &s.edge_image),
+            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
+        ]
+    });
+    let backup =
+        cx.t.backup
+            .iter()
+            .map(|b| ("/backup/files/image", &b.files.image));
+    i.all()
         .into_iter()
-        .filter_map(|(key, image)| {
+        .map(|(key, image)| (format!("/images/{key}"), image))
+        .chain(
+            swarm
+                .chain(backup)
+                .map(|(pointer, image)| (pointer.to_string(), image.as_str())),
+        )
+        .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
                 cx.error(
                     codes::T_IMAGE_NOT_PINNED,
-                    key,
+                    &pointer,
                     format!("image `{image}` {problem}"),
                 )
                 .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),

@@ -4,7 +4,10 @@
 //! install the programs; a missing program fails the test with that hint.
 
 mod backup;
-mod harness;
+mod fuzz;
+pub mod harness;
+mod parameters;
 mod patroni;
+mod postgres;
 mod rendered;
 mod sentinel;
