@@ -16,37 +16,11 @@ GUNICORN_VERSION=23.0.0
 PREFIX="${DIFY_GEN_TEST_PREFIX:-/opt/dify-gen-test}"
 PACKAGES="pgbackrest rclone prometheus-pushgateway python3-venv openssl"
 
-missing=""
-for package in $PACKAGES; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-        missing="$missing $package"
-    fi
-done
-
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "install-backup: missing packages:$missing (run as root to install them)" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    policy_added=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        policy_added=yes
-    fi
-    apt-get install -y --no-install-recommends $missing
-    if [ -n "$policy_added" ]; then
-        rm -f /usr/sbin/policy-rc.d
-    fi
-fi
-
+. "$(dirname "$0")/lib/install-packages.sh"
+# shellcheck disable=SC2086
+install_packages install-backup $PACKAGES
 # The tests start their own Pushgateway on a port of theirs.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl stop prometheus-pushgateway >/dev/null 2>&1 || true
-    systemctl disable prometheus-pushgateway >/dev/null 2>&1 || true
-fi
+stop_services prometheus-pushgateway
 
 venv="$PREFIX/moto-venv"
 if ! "$venv/bin/python" -c "import moto, gunicorn, sys; sys.exit(moto.__version__ != '$MOTO_VERSION' or gunicorn.__version__ != '$GUNICORN_VERSION')" 2>/dev/null; then

@@ -6,17 +6,7 @@ use crate::support::dify_gen;
 use serde_json::Value;
 
 fn plan(file: &str, format: &str) -> String {
-    let out = dify_gen()
-        .args(["plan", "-f", file, "-o", format])
-        .output()
-        .expect("dify-gen runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("the report is UTF-8")
+    plan_with(file, &["-o", format])
 }
 
 fn plan_with(file: &str, extra: &[&str]) -> String {

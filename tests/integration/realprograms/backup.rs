@@ -28,7 +28,7 @@ use super::harness::{
     exclusive, free_port, hand_over, http_get, postgres_identity, require_program, run_bounded,
     wait_for, write_file, Process, LOCALHOST,
 };
-use super::rendered::read_objects;
+use super::rendered::{read_objects, render_into};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 const MOTO_VENV: &str = "/opt/dify-gen-test/moto-venv";
@@ -140,19 +140,7 @@ fn render(root: &Path, s3_port: u16, pushgateway_port: u16) -> Tree {
     let topology = root.join("topology.yaml");
     write_file(&topology, &overlay(s3_port, pushgateway_port), 0o644);
     let out = root.join("rendered");
-    let status = Command::new(env!("CARGO_BIN_EXE_dify-gen"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["render", "--strict", "-f"])
-        .arg(&topology)
-        .arg("--output-dir")
-        .arg(&out)
-        .output()
-        .expect("run dify-gen");
-    assert!(
-        status.status.success(),
-        "dify-gen render failed:\n{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    render_into(&topology, &out);
     Tree {
         objects: read_objects(&out.join("kubernetes")),
         runbook: fs::read_to_string(out.join("backup/restore-runbook.md")).expect("the runbook"),
@@ -684,9 +672,10 @@ fn backups_restore_every_committed_row_from_each_repository() {
     assert!(ok, "initdb:\n{output}");
     let mut conf = fs::read_to_string(data.join("postgresql.conf")).expect("postgresql.conf");
     conf.push_str(&format!(
-        "\n# The test instances: sockets only\nlisten_addresses = ''\n# From the rendered patroni.yml\narchive_mode = on\narchive_command = '{}'\narchive_timeout = {}\n",
+        "\n# The test instances: sockets only\nlisten_addresses = ''\n# As Patroni writes them: by the member's absolute path\nhba_file = '{data}/pg_hba.conf'\nident_file = '{data}/pg_ident.conf'\n# From the rendered patroni.yml\narchive_mode = on\narchive_command = '{}'\narchive_timeout = {}\n",
         archive_command.replace('\'', "''"),
         params["archive_timeout"].as_str().expect("archive_timeout"),
+        data = data.display(),
     ));
     write_file(&data.join("postgresql.conf"), &conf, 0o600);
     hand_over(&data.join("postgresql.conf"), identity, 0o600);
@@ -998,7 +987,12 @@ fn backups_restore_every_committed_row_from_each_repository() {
             "-c",
         ])
         .arg(format!("unix_socket_directories={}", socket.display()))
-        .args(["-c", "archive_mode=off", "-c", "synchronous_standby_names="]);
+        .args(["-c", "archive_mode=off", "-c", "synchronous_standby_names="])
+        // As the runbook says: the copy's own pg_hba.conf and pg_ident.conf.
+        .arg("-c")
+        .arg(format!("hba_file={}/pg_hba.conf", pitr.display()))
+        .arg("-c")
+        .arg(format!("ident_file={}/pg_ident.conf", pitr.display()));
     pgbackrest_env(&mut restored, &client_conf, &tls, 2);
     let mut restored = Process::spawn(
         "postgres-pitr",
