@@ -69,7 +69,9 @@ fn looks_random(token: &str) -> bool {
     if is_host_name(token)
         || is_generated_name(token)
         || is_address_setting(token)
-        || is_identifier(token)
+        || is_camel_case_words(token)
+        || is_word_list(token)
+        || is_config_words(token)
     {
         return false;
     }
@@ -104,26 +106,50 @@ fn is_host_name(token: &str) -> bool {
         })
 }
 
-/// A name built of words: `DifyBackupFullStale` (capitalised words, as
-/// alert names are), or `repo1-s3-endpoint=s3.us-east-1.amazonaws.com`
-/// (short lowercase words between separators, as configuration keys and
-/// values are). A random key has runs of mixed case or long runs of
-/// characters without a separator.
-fn is_identifier(token: &str) -> bool {
-    let camel = token.starts_with(|c: char| c.is_ascii_uppercase())
-        && token.chars().all(|c| c.is_ascii_alphabetic())
-        && token
-            .split(|c: char| c.is_ascii_uppercase())
-            .skip(1)
-            .all(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_lowercase()));
-    let words = token.split(['-', '_', '=', '.', '/']).all(|word| {
+/// Words joined in CamelCase (`DifyPostgresReplicationLag`,
+/// `DifyEtcdQuorumAtRisk`): letters only, a capital first, and lowercase
+/// runs of three letters on average. Alert and type names look like this;
+/// random letters change case every two letters on average.
+fn is_camel_case_words(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase)
+        || !bytes.iter().all(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let runs: Vec<usize> = token
+        .split(|c: char| c.is_ascii_uppercase())
+        .map(str::len)
+        .filter(|n| *n > 0)
+        .collect();
+    !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
+}
+
+/// Words (all lowercase or all capitals) joined by `_`, `-`, `=`, `.` or `/`, with at most
+/// short (three-character) tokens between them: `db1=triggered_workflow_dispatcher`,
+/// `kube_pod_container_status_restarts_total`. Random keys have long
+/// mixed segments.
+fn is_word_list(token: &str) -> bool {
+    token.split(['_', '-', '=', '.', '/']).all(|w| {
+        w.len() <= 3
+            || w.bytes().all(|b| b.is_ascii_lowercase())
+            || w.bytes().all(|b| b.is_ascii_uppercase())
+    })
+}
+
+/// Short lowercase words, each maybe ending in digits, between separators,
+/// as configuration keys and values are
+/// (`repo1-s3-endpoint=s3.us-east-1.amazonaws.com`): no word longer than
+/// 12 characters, no digit inside a word. A random key has long runs or
+/// digits and letters mixed.
+fn is_config_words(token: &str) -> bool {
+    token.split(['-', '_', '=', '.', '/']).all(|word| {
         word.len() <= 12
             && word
                 .trim_end_matches(|c: char| c.is_ascii_digit())
                 .chars()
                 .all(|c| c.is_ascii_lowercase())
-    });
-    camel || words
+    })
 }
 
 /// A name with a short content digest, the way generated objects are named
@@ -178,6 +204,8 @@ mod tests {
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
         // Lowercase, but one long run without a separator.
         assert!(random_token("key=9fq2xlm7rtz4vbn8kpw3cyh6d").is_some());
+        assert!(random_token("QmXpLzRtVbNcKwYhGfDs").is_some());
+        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_some());
         assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ").is_some());
         assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2").is_some());
         for clean in [
@@ -187,6 +215,11 @@ mod tests {
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
+            "DifyPostgresReplicationLag",
+            "DifyContainerOOMKilled",
+            "DifyEtcdQuorumAtRisk",
+            "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
+            "/etc/alertmanager/secrets/dify-alerting/SMTP-PASSWORD",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
             "DifyBackupIncrementalStale",
             "repo1-s3-endpoint=s3.eu-central-1.amazonaws.com",

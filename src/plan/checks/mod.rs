@@ -11,6 +11,7 @@
 mod backup;
 mod capacity;
 mod connections;
+pub mod monitoring;
 mod probes;
 mod quorum;
 mod quorum_zones;
@@ -63,6 +64,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    monitoring::check,
     swarm::check,
 ];
 
