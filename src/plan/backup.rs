@@ -10,8 +10,10 @@
 //! depends on the write rate, so it is named, not guessed: the drill
 //! measures it.
 
+use crate::dify::data_layer;
+use crate::plan::Plan;
 use crate::topology::cron;
-use crate::topology::Topology;
+use crate::topology::{Backup, Topology};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -98,4 +100,76 @@ pub fn objectives(t: &Topology) -> Option<Objectives> {
             })
             .collect(),
     })
+}
+
+/// The backup CronJobs, and what each's schedule and deadlines are; the
+/// renderer and the alert rules read the same figures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    Full,
+    Incremental,
+    Files,
+    Drill,
+}
+
+impl Run {
+    pub const ALL: [Run; 4] = [Run::Full, Run::Incremental, Run::Files, Run::Drill];
+
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Run::Full => "backup-full",
+            Run::Incremental => "backup-incremental",
+            Run::Files => "backup-files",
+            Run::Drill => "backup-drill",
+        }
+    }
+
+    pub fn component(self) -> &'static str {
+        match self {
+            Run::Full | Run::Incremental => data_layer::BACKUP,
+            Run::Files => data_layer::BACKUP_FILES,
+            Run::Drill => data_layer::BACKUP_DRILL,
+        }
+    }
+
+    pub fn schedule(self, b: &Backup) -> &str {
+        match self {
+            Run::Full => &b.schedules.full,
+            Run::Incremental => &b.schedules.incremental,
+            Run::Files => &b.files.schedule,
+            Run::Drill => &b.schedules.drill,
+        }
+    }
+}
+
+pub fn name(plan: &Plan, run: Run) -> String {
+    plan.name(run.suffix())
+}
+
+/// Deadlines of one CronJob, in seconds.
+#[derive(Clone, Copy)]
+pub struct Deadlines {
+    /// A run not started this long after its time is skipped (and missed).
+    pub starting: i64,
+    /// A run still going this long after it started is stopped (and failed).
+    pub active: i64,
+    /// The longest gap between two runs.
+    pub gap: i64,
+}
+
+/// A run may start late by a quarter of its interval (one minute to an
+/// hour), and run until shortly before the next one would start; the drill
+/// gets the RTO objective for each repository, plus half an hour.
+pub fn deadlines(b: &Backup, run: Run) -> Deadlines {
+    let gap = cron::gap(run.schedule(b)).map_or(86_400, |g| g as i64);
+    let starting = (gap / 4).clamp(60, 3600);
+    let active = match run {
+        Run::Drill => i64::from(b.objectives.rto_seconds) * b.repositories.len() as i64 + 1800,
+        _ => (gap - starting).clamp(600, 12 * 3600),
+    };
+    Deadlines {
+        starting,
+        active,
+        gap,
+    }
 }

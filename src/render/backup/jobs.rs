@@ -7,6 +7,7 @@
 use super::pgbackrest::{self, CLIENT_TLS_DIR};
 use super::{config_map_name, CONFIG_DIR, SCRATCH_DIR};
 use crate::dify::data_layer;
+use crate::plan::backup::{deadlines, name, Run};
 use crate::plan::Plan;
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::kubernetes::labels::{labels, meta};
@@ -14,7 +15,7 @@ use crate::render::kubernetes::pods::resources;
 use crate::render::kubernetes::stateful::{
     config_volume, container_security, empty_dir, pod_security,
 };
-use crate::topology::{cron, Backup};
+use crate::topology::Backup;
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     Container, EmptyDirVolumeSource, EnvVar, EphemeralVolumeSource, PersistentVolumeClaimSpec,
@@ -29,76 +30,6 @@ use std::collections::BTreeMap;
 const POSTGRES_UID: i64 = 26;
 /// `nobody`: rclone needs no user of its own.
 const RCLONE_UID: i64 = 65534;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Run {
-    Full,
-    Incremental,
-    Files,
-    Drill,
-}
-
-impl Run {
-    const ALL: [Run; 4] = [Run::Full, Run::Incremental, Run::Files, Run::Drill];
-
-    fn suffix(self) -> &'static str {
-        match self {
-            Run::Full => "backup-full",
-            Run::Incremental => "backup-incremental",
-            Run::Files => "backup-files",
-            Run::Drill => "backup-drill",
-        }
-    }
-
-    fn component(self) -> &'static str {
-        match self {
-            Run::Full | Run::Incremental => data_layer::BACKUP,
-            Run::Files => data_layer::BACKUP_FILES,
-            Run::Drill => data_layer::BACKUP_DRILL,
-        }
-    }
-
-    pub fn schedule(self, b: &Backup) -> &str {
-        match self {
-            Run::Full => &b.schedules.full,
-            Run::Incremental => &b.schedules.incremental,
-            Run::Files => &b.files.schedule,
-            Run::Drill => &b.schedules.drill,
-        }
-    }
-}
-
-pub fn name(plan: &Plan, run: Run) -> String {
-    plan.name(run.suffix())
-}
-
-/// Deadlines of one CronJob, in seconds.
-#[derive(Clone, Copy)]
-pub struct Deadlines {
-    /// A run not started this long after its time is skipped (and missed).
-    pub starting: i64,
-    /// A run still going this long after it started is stopped (and failed).
-    pub active: i64,
-    /// The longest gap between two runs.
-    pub gap: i64,
-}
-
-/// A run may start late by a quarter of its interval (one minute to an
-/// hour), and run until shortly before the next one would start; the drill
-/// gets the RTO objective for each repository, plus half an hour.
-pub fn deadlines(b: &Backup, run: Run) -> Deadlines {
-    let gap = cron::gap(run.schedule(b)).map_or(86_400, |g| g as i64);
-    let starting = (gap / 4).clamp(60, 3600);
-    let active = match run {
-        Run::Drill => i64::from(b.objectives.rto_seconds) * b.repositories.len() as i64 + 1800,
-        _ => (gap - starting).clamp(600, 12 * 3600),
-    };
-    Deadlines {
-        starting,
-        active,
-        gap,
-    }
-}
 
 pub fn cron_jobs(plan: &Plan, b: &Backup) -> Vec<CronJob> {
     Run::ALL.iter().map(|run| cron_job(plan, b, *run)).collect()

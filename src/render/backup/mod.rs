@@ -1,10 +1,10 @@
 //! The backup family, from `backup`: the CronJobs that take full and
 //! incremental pgBackRest backups of the Patroni cluster into every
 //! repository, copy Dify's buckets into them, and run the restore drill;
-//! their ConfigMap (pgBackRest and rclone configuration, the scripts); the
-//! alerting rules for stale, failed and missed backups and failed drills
-//! (`backup/backup.rules.yaml`); and the restore runbook for this release
-//! (`backup/restore-runbook.md`).
+//! their ConfigMap (pgBackRest and rclone configuration, the scripts); and
+//! the restore runbook for this release (`backup/restore-runbook.md`). The
+//! alerts for stale, failed and missed backups and failed drills are a rule
+//! group of the monitoring output (`plan::monitoring::rules::backup`).
 //!
 //! The members' side (archive settings in `patroni.yml`, `pgbackrest
 //! server` beside PostgreSQL) is rendered with the Patroni StatefulSet from
@@ -13,12 +13,12 @@
 
 mod jobs;
 pub mod pgbackrest;
-mod rules;
 
 use super::kubernetes::labels::meta;
 use super::kubernetes::postgres;
 use super::{templates, Artifact, Content, Family};
 use crate::dify::data_layer;
+use crate::plan::backup::{name, Run};
 use crate::plan::{graph, Plan};
 use crate::topology::Backup;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
@@ -56,11 +56,6 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             .iter()
             .map(|j| Artifact::object(FAMILY.name, to_value(j))),
     );
-    out.push(Artifact::file(
-        FAMILY.name,
-        "backup.rules.yaml",
-        Content::Yaml(rules::rules(plan, b)),
-    ));
     out.push(Artifact::file(
         FAMILY.name,
         "restore-runbook.md",
@@ -154,7 +149,7 @@ fn config_map(plan: &Plan, b: &Backup) -> ConfigMap {
         "repos": repo_numbers(b),
         "databases": [&t.postgres.database, &t.postgres.plugin_database],
         "pushgateway": b.pushgateway.as_deref().unwrap_or("").trim_end_matches('/'),
-        "job": jobs::name(plan, jobs::Run::Drill),
+        "job": name(plan, Run::Drill),
         "superuser": postgres::SUPERUSER,
         "rto_objective": b.objectives.rto_seconds,
         "rpo_objective": b.objectives.rpo_seconds,
@@ -229,9 +224,9 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
             .filter(|k| k.is_backend() || **k == crate::dify::Kind::PluginDaemon)
             .map(|k| plan.name(k.label()))
             .collect::<Vec<_>>(),
-        "full": jobs::name(plan, jobs::Run::Full),
-        "drill": jobs::name(plan, jobs::Run::Drill),
-        "files": jobs::name(plan, jobs::Run::Files),
+        "full": name(plan, Run::Full),
+        "drill": name(plan, Run::Drill),
+        "files": name(plan, Run::Files),
         "schedules": {
             "full": b.schedules.full,
             "incremental": b.schedules.incremental,

@@ -145,8 +145,8 @@ fn render(root: &Path, s3_port: u16, pushgateway_port: u16) -> Tree {
         objects: read_objects(&out.join("kubernetes")),
         runbook: fs::read_to_string(out.join("backup/restore-runbook.md")).expect("the runbook"),
         rules: yaml(
-            "backup.rules.yaml",
-            &fs::read_to_string(out.join("backup/backup.rules.yaml")).expect("the rules"),
+            "dify.rules.yaml",
+            &fs::read_to_string(out.join("prometheus/dify.rules.yaml")).expect("the rules"),
         ),
     }
 }
@@ -947,17 +947,26 @@ fn backups_restore_every_committed_row_from_each_repository() {
             .unwrap_or_else(|| panic!("no drill metrics for repo{repo}:\n{metrics}"));
         assert!(line.ends_with(" 1"), "{line}");
     }
-    // The alert rules read those metrics under the same job label.
-    let rule_names: Vec<&str> = tree.rules["groups"][0]["rules"]
+    // The monitoring output alerts on every backup CronJob (promtool
+    // proves those rules in the monitoring tests).
+    let rule_names: Vec<&str> = tree.rules["groups"]
         .as_array()
-        .expect("rules")
+        .expect("rule groups")
         .iter()
+        .flat_map(|g| g["rules"].as_array().into_iter().flatten())
         .filter_map(|r| r["alert"].as_str())
         .collect();
-    assert!(
-        rule_names.contains(&"DifyBackupDrillRtoAboveObjective"),
-        "{rule_names:?}"
-    );
+    for alert in [
+        "DifyBackupFullStale",
+        "DifyBackupIncrementalFailed",
+        "DifyBackupFilesMissed",
+        "DifyBackupDrillFailed",
+    ] {
+        assert!(
+            rule_names.contains(&alert),
+            "no `{alert}` in {rule_names:?}"
+        );
+    }
     assert!(metrics.contains("job=\"dify-backup-drill\""), "{metrics}");
 
     // To a point in time, from repo1, with the rendered restore script.
