@@ -38,7 +38,7 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
-pub const T_CRON: &str = "T111";
+pub const T_CRON: &str = "T124";
 
 // topology: monitoring (rules, selectors, receivers)
 pub const T_PROMQL: &str = "T111";

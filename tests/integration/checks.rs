@@ -55,7 +55,7 @@ const CASES: &[(&str, &str, bool)] = &[
     ("host_zone", "T401", true),
     ("host_duplicate", "T402", true),
     ("host_no_manager", "T403", true),
-    ("backup_cron", "T111", true),
+    ("backup_cron", "T124", true),
     ("backup_three_two_one", "T209", true),
     ("backup_one_place", "T209", false),
     ("backup_rpo", "T210", true),
