@@ -85,10 +85,19 @@ fn looks_random(token: &str) -> bool {
 }
 
 /// A DNS name with at least three labels, as after `http:` in a URL
-/// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
-/// have no dots, and generated names are lowercase.
+/// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`), maybe
+/// with a lowercase path (an API group and version,
+/// `scheduling.k8s.io/v1`). Random keys have no dots, and generated names
+/// are lowercase.
 fn is_host_name(token: &str) -> bool {
     let name = token.trim_start_matches('/');
+    let (name, path) = name.split_once('/').unwrap_or((name, ""));
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-./".contains(&b))
+    {
+        return false;
+    }
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
@@ -126,6 +135,7 @@ mod tests {
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
             "topology.kubernetes.io/zone",
+            "scheduling.k8s.io/v1",
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",

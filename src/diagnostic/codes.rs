@@ -38,6 +38,8 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+pub const T_COLLECTOR_NAMESPACE: &str = "T111";
+pub const T_UNKNOWN_COMPONENT: &str = "T112";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -6,6 +6,7 @@
 //! never restate a port or a path. Nothing here imports another stage.
 
 pub mod health;
+pub mod logs;
 pub mod ports;
 pub mod routes;
 
@@ -99,6 +100,9 @@ impl Kind {
     }
 }
 
+/// The component label of the log collector's agent (Fluent Bit).
+pub const LOG_COLLECTOR: &str = "fluent-bit";
+
 /// The data-layer members dify-gen runs itself, by component label.
 pub mod data_layer {
     pub const POSTGRES: &str = "postgres";
@@ -107,4 +111,10 @@ pub mod data_layer {
     pub const ETCD: &str = "etcd";
     pub const REDIS: &str = "redis";
     pub const SENTINEL: &str = "sentinel";
+
+    /// Whether the member runs as a Job (its pods come and go) rather
+    /// than as a StatefulSet.
+    pub fn is_job(component: &str) -> bool {
+        component == POSTGRES_CHECK
+    }
 }

@@ -6,9 +6,11 @@
 //! Data-layer members (`postgres`, `etcd`, `redis`, `sentinel`) are part
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
+//! So is the log collector's agent (`fluent-bit`) when dify-gen renders
+//! it; it lives in its own namespace ([`namespace_of`]).
 
-use crate::dify::{data_layer, ports, Kind};
-use crate::topology::{PostgresMode, RedisMode, Topology};
+use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
+use crate::topology::{CollectorMode, Logging, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
 
 /// One end of an edge.
@@ -75,12 +77,35 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
         out.extend([data_layer::REDIS, data_layer::SENTINEL]);
     }
+    if log_collector(t).is_some() {
+        out.push(LOG_COLLECTOR);
+    }
     out.sort_unstable();
     out
 }
 
+/// The logging section, when dify-gen renders the agent itself.
+fn log_collector(t: &Topology) -> Option<&Logging> {
+    t.logging.as_ref().filter(|l| {
+        l.enabled
+            && matches!(
+                l.collector.mode,
+                CollectorMode::Daemonset | CollectorMode::Both
+            )
+    })
+}
+
+/// The namespace a component's pods run in: the release's, but the log
+/// collector's own for its agent.
+pub fn namespace_of<'a>(t: &'a Topology, component: &str) -> &'a str {
+    match log_collector(t) {
+        Some(l) if component == LOG_COLLECTOR => &l.collector.namespace,
+        _ => &t.metadata.namespace,
+    }
+}
+
 /// `host` and `port` of an endpoint (`http://h:8080/x`, `h:50051`).
-fn host_port(endpoint: &str) -> (String, u16) {
+pub fn host_port(endpoint: &str) -> (String, u16) {
     let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
     let authority = rest.split('/').next().unwrap_or(rest);
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -207,6 +232,25 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     tcp(&daemon, c(Kind::Api), ports::API);
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
+
+    // The log agent ships to its outputs only, reads pod metadata from
+    // the API server (443 behind the Service, 6443 where the API server
+    // listens itself: policies see the address after the Service's
+    // translation), and is scraped by Prometheus.
+    if let Some(l) = log_collector(t) {
+        let agent = Peer::Component(LOG_COLLECTOR);
+        for o in &l.outputs {
+            if let Some(endpoint) = &o.endpoint {
+                let (host, port) = host_port(endpoint);
+                tcp(&agent, peer_of_host(&host), port);
+            }
+        }
+        tcp(&agent, Peer::KubeApi, 443);
+        tcp(&agent, Peer::KubeApi, 6443);
+        let prometheus = Peer::Namespace(l.collector.prometheus_namespace.clone());
+        tcp(&prometheus, agent.clone(), l.collector.http_port);
+        tcp(&prometheus, agent, l.collector.metrics_port);
+    }
 
     // Untrusted code reaches the network only through the SSRF proxy,
     // which reaches only public addresses, on the ports squid allows.

@@ -10,6 +10,7 @@
 //! already refused those.
 
 pub mod firewall;
+pub mod fluent_bit;
 pub mod helm;
 pub mod kubernetes;
 pub mod templates;
@@ -27,7 +28,7 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY];
+pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY, fluent_bit::FAMILY];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.

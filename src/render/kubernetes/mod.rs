@@ -15,6 +15,7 @@ mod external_secrets;
 pub mod labels;
 pub mod network;
 mod pods;
+pub use pods::resources;
 pub mod postgres;
 pub mod redis;
 mod services;
@@ -31,15 +32,19 @@ use sha2::{Digest, Sha256};
 /// Kinds in the order `kubectl apply` should create them.
 const INSTALL_ORDER: &[&str] = &[
     "Namespace",
+    "PriorityClass",
     "ExternalSecret",
     "ServiceAccount",
     "Role",
     "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "ConfigMap",
     "PersistentVolumeClaim",
     "Service",
     "StatefulSet",
     "Deployment",
+    "DaemonSet",
     "Job",
     "CronJob",
     "PodDisruptionBudget",

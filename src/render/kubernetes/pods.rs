@@ -158,7 +158,7 @@ fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     env
 }
 
-pub(super) fn resources(r: &Resources) -> ResourceRequirements {
+pub fn resources(r: &Resources) -> ResourceRequirements {
     let q = |s: &str| Quantity(s.to_string());
     let mut limits = BTreeMap::from([("memory".to_string(), q(r.limits.memory.as_str()))]);
     if let Some(cpu) = &r.limits.cpu {

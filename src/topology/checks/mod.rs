@@ -11,6 +11,7 @@ mod disruption;
 mod grace;
 mod images_pinned;
 mod inline_secrets;
+mod logging;
 mod mode_sections;
 mod requests_limits;
 mod singleton;
@@ -70,6 +71,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    logging::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

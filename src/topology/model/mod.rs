@@ -16,6 +16,7 @@ mod dify;
 mod etcd;
 mod images;
 mod ingress;
+mod logging;
 mod metadata;
 mod nodes;
 mod postgres;
@@ -31,6 +32,7 @@ pub use dify::*;
 pub use etcd::*;
 pub use images::*;
 pub use ingress::*;
+pub use logging::*;
 pub use metadata::*;
 pub use nodes::*;
 pub use postgres::*;
@@ -87,4 +89,7 @@ pub struct Topology {
     /// configured (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// Central log collection with Fluent Bit; omit for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
 }

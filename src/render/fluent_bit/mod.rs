@@ -1,0 +1,93 @@
+//! The log collector family (`logging` in the topology): the Fluent Bit
+//! configuration in its YAML format (`fluent-bit/fluent-bit.yaml`) and in
+//! the classic format with its parsers (`fluent-bit.conf`,
+//! `parsers.conf`), the Prometheus rules on the error counts
+//! (`log-alerts.rules.yaml`), and, in `kubernetes/`, the agent: its
+//! namespace, DaemonSet, ConfigMap, ServiceAccount, ClusterRole and
+//! binding, Service, PriorityClass and NetworkPolicy. With
+//! `collector.mode: helm` the agent objects are left to the Fluent Bit
+//! chart (values in `helm/`) and only the PriorityClass is rendered here.
+//!
+//! There is no PodDisruptionBudget: a drain never evicts DaemonSet pods,
+//! and a rolling update moves one node's agent at a time.
+
+pub mod alerts;
+pub mod config;
+mod objects;
+pub mod parsers;
+pub mod pipeline;
+
+use super::{Artifact, Content, Family};
+use crate::plan::Plan;
+use crate::topology::{CollectorMode, Logging};
+
+pub const FAMILY: Family = Family {
+    name: "fluent-bit",
+    render,
+};
+
+/// The `app.kubernetes.io/component` of the agent, and its name suffix.
+pub const COMPONENT: &str = "fluent-bit";
+/// The YAML configuration's file name (inside the ConfigMap too).
+pub const CONFIG_FILE: &str = "fluent-bit.yaml";
+/// Where the ConfigMap is mounted in the agent's container.
+pub const CONFIG_DIR: &str = "/fluent-bit/etc/dify-gen";
+
+/// The logging section, when logging is on.
+pub fn logging<'a>(plan: &Plan<'a>) -> Option<&'a Logging> {
+    plan.t.logging.as_ref().filter(|l| l.enabled)
+}
+
+/// Whether dify-gen renders the agent itself (not only Helm values).
+pub fn renders_daemonset(l: &Logging) -> bool {
+    matches!(
+        l.collector.mode,
+        CollectorMode::Daemonset | CollectorMode::Both
+    )
+}
+
+/// The variable an output's secret is passed in (`${FLB_OUTPUT_0_PASSWORD}`).
+pub fn env_var(output: usize, what: &str) -> String {
+    format!("FLB_OUTPUT_{output}_{what}")
+}
+
+/// The YAML configuration as text, exactly as written to the ConfigMap
+/// and to `fluent-bit/fluent-bit.yaml`.
+pub fn config_text(plan: &Plan, l: &Logging) -> String {
+    crate::emit::yaml::to_string(&pipeline::config(plan, l).yaml())
+}
+
+fn render(plan: &Plan) -> Vec<Artifact> {
+    let Some(l) = logging(plan) else {
+        return Vec::new();
+    };
+    let config = pipeline::config(plan, l);
+    let (classic, classic_parsers) = config.classic();
+    let mut out: Vec<Artifact> = objects::objects(plan, l)
+        .into_iter()
+        .map(|doc| Artifact::object(FAMILY.name, doc))
+        .collect();
+    out.push(Artifact::file(
+        FAMILY.name,
+        CONFIG_FILE,
+        Content::Yaml(config.yaml()),
+    ));
+    out.push(Artifact::file(
+        FAMILY.name,
+        "fluent-bit.conf",
+        Content::Text(classic),
+    ));
+    out.push(Artifact::file(
+        FAMILY.name,
+        config::CLASSIC_PARSERS_FILE,
+        Content::Text(classic_parsers),
+    ));
+    if l.alerts.enabled {
+        out.push(Artifact::file(
+            FAMILY.name,
+            alerts::FILE,
+            Content::Yaml(alerts::rules(plan, l)),
+        ));
+    }
+    out
+}
