@@ -168,10 +168,12 @@ pub fn multiline(format: LogFormat) -> Option<MultilineParser> {
                 "panic",
             ),
         ],
+        // Next.js indents its own lines by one or two spaces (` ⨯ Error`),
+        // stack lines by four (`    at ...`).
         LogFormat::NextJs => vec![
             json,
-            rule("start_state", r"^\S", "head"),
-            rule("head", r"^\s", "head"),
+            rule("start_state", r"^ {0,2}\S", "head"),
+            rule("head", r"^( {3,}|\t)", "head"),
         ],
         _ => return None,
     };
