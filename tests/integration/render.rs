@@ -37,6 +37,8 @@ const COMPONENTS: &[&str] = &[
     "redis",
     "sentinel",
     "postgres-check",
+    // The log collector's agent.
+    "fluent-bit",
 ];
 
 #[test]
