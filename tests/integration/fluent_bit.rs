@@ -964,13 +964,21 @@ fn log_alerts_fire_in_two_tiers_with_promtool() {
     let artifacts = rendered("profiles/ha.yaml");
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("log-alerts.rules.yaml");
-    std::fs::write(&rules, dify_gen::emit::text(file(&artifacts, "fluent-bit/log-alerts.rules.yaml"))).unwrap();
+    std::fs::write(
+        &rules,
+        dify_gen::emit::text(file(&artifacts, "fluent-bit/log-alerts.rules.yaml")),
+    )
+    .unwrap();
     let check = std::process::Command::new("promtool")
         .args(["check", "rules"])
         .arg(&rules)
         .output()
         .expect("promtool runs (scripts/install-logging.sh installs it)");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     // Four api pods: one logs an error every minute (25%, not above
     // 30%), then two of four do (50%). Workers stay healthy.
     let errors = |pod: &str, per_minute: &str| {
