@@ -38,16 +38,13 @@ pub struct Logging {
     pub alerts: LogAlerts,
 }
 
-/// Who runs the agent.
+/// Who runs the agent. Today: `daemonset`, dify-gen renders the
+/// DaemonSet and everything around it (values for the Fluent Bit Helm
+/// chart are not rendered yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CollectorMode {
-    /// dify-gen renders the DaemonSet and everything around it.
     Daemonset,
-    /// dify-gen renders values for the `fluent/fluent-bit` Helm chart.
-    Helm,
-    /// Both (the Helm values for a cluster that standardises on the chart).
-    Both,
 }
 
 /// The Fluent Bit agent.
