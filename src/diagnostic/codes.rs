@@ -51,6 +51,14 @@ pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
 
+// topology: other targets (Swarm, hosts)
+pub const T_HOST_ZONE: &str = "T401";
+pub const T_DUPLICATE_HOST: &str = "T402";
+pub const T_SWARM_MANAGERS: &str = "T403";
+pub const T_SWARM_HOSTS: &str = "T404";
+pub const T_NO_SWARM_FORM: &str = "T405";
+pub const T_SWARM_PLACEMENT: &str = "T406";
+
 // secret firewall (after render)
 pub const S_PLAINTEXT_SECRET: &str = "S001";
 pub const S_HIGH_ENTROPY: &str = "S002";

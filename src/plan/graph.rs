@@ -90,7 +90,7 @@ fn log_collector(t: &Topology) -> Option<&Logging> {
         l.enabled
             && matches!(
                 l.collector.mode,
-                CollectorMode::Daemonset | CollectorMode::Both
+                CollectorMode::Daemonset
             )
     })
 }

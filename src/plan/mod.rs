@@ -198,6 +198,21 @@ impl<'a> Plan<'a> {
         out
     }
 
+    /// Seconds a component's process gets to finish in-flight work after
+    /// SIGTERM: the topology's value, else gunicorn's request timeout for
+    /// api, the longest workflow run for workers (Celery's warm shutdown
+    /// waits for running tasks), two minutes for the plugin daemon's
+    /// plugin processes, 30 seconds for the rest.
+    pub fn grace_seconds(&self, kind: Kind) -> u32 {
+        let spec = self.t.components.get(kind);
+        spec.termination_grace_period_seconds.unwrap_or(match kind {
+            Kind::Api => self.t.dify.api_timeout_seconds + 30,
+            Kind::Worker => self.t.dify.max_execution_seconds + 30,
+            Kind::PluginDaemon => 120,
+            _ => 30,
+        })
+    }
+
     /// Zone spread is only meaningful with more than one zone.
     pub fn effective_spread(&self, spec: &Component) -> Spread {
         match spec.spread {

@@ -28,12 +28,19 @@ static KUBERNETES: [(&str, &str); 5] = [
     ("1.37", include_str!("../../schemas/kubernetes/v1.37.json")),
 ];
 static CRDS: &str = include_str!("../../schemas/crds.json");
-static CONFIGS: [&str; 4] = [
+/// The configuration-file bundles: one per [`CONFIG_FORMATS`] entry, in
+/// its order, then the kustomization bundle ([`KUSTOMIZE`]).
+static CONFIGS: [&str; 6] = [
     include_str!("../../schemas/config/prometheus-rules.json"),
     include_str!("../../schemas/config/alertmanager.json"),
     include_str!("../../schemas/config/fluent-bit.json"),
+    include_str!("../../schemas/config/compose.json"),
+    include_str!("../../schemas/config/consul-services.json"),
     include_str!("../../schemas/config/kustomization.json"),
 ];
+
+/// The index of the kustomization bundle in [`CONFIGS`].
+const KUSTOMIZE: usize = CONFIGS.len() - 1;
 
 /// One parsed bundle: its definitions and a lazily compiled validator per kind.
 pub struct Bundle {
@@ -136,12 +143,7 @@ fn crd_bundle() -> &'static Bundle {
 }
 
 fn config_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; 4] = [
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-    ];
+    static CELLS: [OnceLock<Bundle>; CONFIGS.len()] = [const { OnceLock::new() }; CONFIGS.len()];
     CELLS[index].get_or_init(|| Bundle::parse(CONFIGS[index]))
 }
 
@@ -150,6 +152,8 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/prometheus-rules",
     "config/alertmanager",
     "config/fluent-bit",
+    "config/compose",
+    "config/consul-services",
 ];
 
 /// Files with `apiVersion`/`kind` that are read by tools, not the API server
@@ -175,7 +179,7 @@ impl Schemas {
         if let Some(i) = CONFIG_FORMATS.iter().position(|k| *k == key) {
             return Some(config_bundle(i));
         }
-        let kustomize = config_bundle(3);
+        let kustomize = config_bundle(KUSTOMIZE);
         if kustomize.contains(key) {
             return Some(kustomize);
         }
@@ -192,7 +196,7 @@ impl Schemas {
             .kubernetes
             .keys()
             .chain(crd_bundle().keys())
-            .chain(config_bundle(3).keys())
+            .chain(config_bundle(KUSTOMIZE).keys())
             .collect();
         keys.sort_unstable();
         keys
@@ -221,8 +225,8 @@ mod tests {
         for (i, key) in CONFIG_FORMATS.iter().enumerate() {
             config_bundle(i).validator(key).unwrap().unwrap();
         }
-        for key in config_bundle(3).keys() {
-            config_bundle(3).validator(key).unwrap().unwrap();
+        for key in config_bundle(KUSTOMIZE).keys() {
+            config_bundle(KUSTOMIZE).validator(key).unwrap().unwrap();
         }
     }
 

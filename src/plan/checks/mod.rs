@@ -14,6 +14,7 @@ mod log_levels;
 mod probes;
 mod quorum;
 mod quorum_zones;
+mod swarm;
 
 use super::Plan;
 use crate::diagnostic::Diagnostic;
@@ -63,6 +64,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum_zones::check,
     probes::check,
     log_levels::check,
+    swarm::check,
 ];
 
 /// Checks of what the fields add up to (connections, placement). They run

@@ -42,7 +42,7 @@ pub fn logging<'a>(plan: &Plan<'a>) -> Option<&'a Logging> {
 pub fn renders_daemonset(l: &Logging) -> bool {
     matches!(
         l.collector.mode,
-        CollectorMode::Daemonset | CollectorMode::Both
+        CollectorMode::Daemonset
     )
 }
 

@@ -9,6 +9,12 @@ use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
+    let swarm = cx.t.swarm.iter().flat_map(|s| {
+        [
+            ("/swarm/edgeImage", &s.edge_image),
+            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
+        ]
+    });
     let images = [
         ("api", &i.api),
         ("web", &i.web),
@@ -21,12 +27,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     ];
     images
         .into_iter()
-        .filter_map(|(key, image)| {
+        .map(|(key, image)| (format!("/images/{key}"), image))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image)))
+        .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
                 cx.error(
                     codes::T_IMAGE_NOT_PINNED,
-                    &format!("/images/{key}"),
+                    &pointer,
                     format!("image `{image}` {problem}"),
                 )
                 .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),

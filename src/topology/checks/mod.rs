@@ -9,6 +9,7 @@
 
 mod disruption;
 mod grace;
+mod hosts;
 mod images_pinned;
 mod inline_secrets;
 mod logging;
@@ -72,6 +73,7 @@ const CHECKS: &[Check] = &[
     disruption::check,
     grace::check,
     logging::check,
+    hosts::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

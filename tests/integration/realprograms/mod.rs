@@ -3,7 +3,7 @@
 //! `scripts/install-test-deps.sh` installs the programs; a missing program
 //! fails the test with that hint.
 
-mod harness;
+pub mod harness;
 mod patroni;
 mod rendered;
 mod sentinel;
