@@ -31,16 +31,13 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
-<<<<<<< HEAD
     ("log_output_endpoint", "T003", true),
     ("log_endpoint_credentials", "T102", true),
     ("log_collector_namespace", "T111", true),
     ("log_levels_unknown", "T112", true),
-=======
     ("host_zone", "T401", true),
     ("host_duplicate", "T402", true),
     ("host_no_manager", "T403", true),
->>>>>>> main
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {
