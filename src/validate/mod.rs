@@ -20,6 +20,7 @@ pub mod checks;
 pub mod cli;
 mod embedded;
 mod errors;
+pub mod fluent_bit;
 pub mod input;
 pub mod origin;
 pub mod output;
@@ -280,6 +281,14 @@ fn validate_one(
     let is_object = !schemas::is_local_config(&key);
     match schemas.bundle_for(&key) {
         Some(bundle) => match bundle.validator(&key) {
+            Some(Ok(validator)) if key == fluent_bit::FORMAT => {
+                let folded = fluent_bit::fold(doc.node);
+                let view = Doc {
+                    node: &folded,
+                    ..*doc
+                };
+                diags.extend(errors::schema_errors(&view, &folded.to_json(), validator, bundle))
+            }
             Some(Ok(validator)) => {
                 diags.extend(errors::schema_errors(doc, &json, validator, bundle))
             }

@@ -1045,3 +1045,156 @@ tests:
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `dify-gen validate` on a file, its findings as (code, line, column,
+/// message, help).
+fn validate_file(path: &std::path::Path) -> (i32, Vec<(String, u64, u64, String, String)>) {
+    let run = crate::support::run(&["validate", "-o", "json", path.to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    let findings = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                text(&d["code"]),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                text(&d["message"]),
+                d["help"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (run.code, findings)
+}
+
+/// The rendered configuration of both profiles meets the schema generated
+/// from Fluent Bit 5.1's sources (`scripts/gen-fluent-bit-schema.py`), as
+/// does a hand-written one in the spellings users write (classic-style
+/// capitalised keys, `${VAR}` values, processors, other plugins); and the
+/// schema refuses what Fluent Bit refuses (an unknown plugin, an unknown
+/// property, a value that is no boolean), each at its line.
+#[test]
+fn fluent_bit_schema_from_its_sources_accepts_ours_and_refuses_unknown_plugins_and_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ha = String::new();
+    for profile in ["ha", "dev"] {
+        let artifacts = rendered(&format!("profiles/{profile}.yaml"));
+        let config = dify_gen::emit::text(file(&artifacts, "fluent-bit/fluent-bit.yaml"));
+        let path = dir.path().join(format!("{profile}.fluent-bit.yaml"));
+        std::fs::write(&path, &config).unwrap();
+        assert_eq!(validate_file(&path), (0, vec![]), "{profile}");
+        if profile == "ha" {
+            ha = config;
+        }
+    }
+
+    let users = "\
+env:
+  LOKI_HOST: loki.logging.svc
+service:
+  Flush: 5
+  Log_Level: warn
+  HTTP_Server: on
+  storage.path: /var/fluent-bit/state
+pipeline:
+  inputs:
+    - Name: tail
+      Path: /var/log/containers/*.log
+      multiline.parser: [docker, cri]
+      Mem_Buf_Limit: 5MB
+      Refresh_Interval: 10
+      Skip_Long_Lines: On
+      processors:
+        logs:
+          - name: content_modifier
+            action: insert
+            key: cluster
+            value: prod
+          - name: grep
+            regex: log error
+    - name: systemd
+      systemd_filter: _SYSTEMD_UNIT=kubelet.service
+      read_from_tail: on
+  filters:
+    - name: kubernetes
+      match: kube.*
+      Merge_Log: On
+      K8S-Logging.Parser: On
+    - name: modify
+      match: '*'
+      add: [cluster prod, region eu]
+    - name: lua
+      match: '*'
+      script: /fluent-bit/scripts/filter.lua
+      call: cb
+    - name: rewrite_tag
+      match: kube.*
+      rule: $level ^(error)$ errors.$TAG false
+  outputs:
+    - name: loki
+      match: '*'
+      host: ${LOKI_HOST}
+      port: 3100
+      labels: job=fluent-bit
+      tls: ${LOKI_TLS}
+    - name: es
+      match: errors.*
+      host: es.logging.svc
+      Logstash_Format: On
+      Retry_Limit: False
+    - name: forward
+      match: audit.*
+      host: fluentd
+      port: 24224
+    - name: http
+      match: '*'
+      host: collector
+      header: [X-Team a, X-Env b]
+      format: json_lines
+";
+    let path = dir.path().join("users.fluent-bit.yaml");
+    std::fs::write(&path, users).unwrap();
+    assert_eq!(validate_file(&path), (0, vec![]), "{users}");
+
+    // Three faults in the rendered ha configuration.
+    let line_of = |text: &str, needle: &str| -> u64 {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` is rendered")) as u64
+            + 1
+    };
+    let broken = ha
+        .replacen("  - name: loki", "  - name: lokii", 1)
+        .replacen("    merge_log: ", "    merge_logs: ", 1)
+        .replacen("    skip_long_lines: \"on\"", "    skip_long_lines: maybe", 1);
+    let path = dir.path().join("broken.fluent-bit.yaml");
+    std::fs::write(&path, &broken).unwrap();
+    let (code, findings) = validate_file(&path);
+    assert_eq!(code, 1);
+    let want = vec![
+        (
+            "V004".to_string(),
+            line_of(&broken, "skip_long_lines: maybe"),
+            22,
+            "expected on, off, true, false, yes or no, found `maybe`".to_string(),
+            String::new(),
+        ),
+        (
+            "V001".to_string(),
+            line_of(&broken, "merge_logs:"),
+            5,
+            "unknown field `merge_logs`".to_string(),
+            "did you mean `merge_log`?".to_string(),
+        ),
+        (
+            "V004".to_string(),
+            line_of(&broken, "name: lokii"),
+            11,
+            "`lokii` is not an output plugin of Fluent Bit 5.1".to_string(),
+            "did you mean `loki`?".to_string(),
+        ),
+    ];
+    assert_eq!(findings, want);
+}

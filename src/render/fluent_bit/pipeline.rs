@@ -48,10 +48,12 @@ fn tag_regex_of(plan: &Plan, group: &[&LogSource]) -> String {
     tag_regex(plan.namespace, &pods)
 }
 
-/// Fluent Bit's size units are powers of 1024 (`64M`).
+/// A size as Fluent Bit reads it: its units are powers of 1000
+/// (`flb_utils_size_to_bytes`: `64M` is 64000000 bytes), so a size in
+/// binary units (`64Mi`) is written in bytes.
 pub fn size(bytes: f64) -> String {
     let bytes = bytes.max(0.0) as u64;
-    for (unit, scale) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
+    for (unit, scale) in [("G", 1_000_000_000u64), ("M", 1_000_000), ("K", 1_000)] {
         if bytes >= scale && bytes % scale == 0 {
             return format!("{}{unit}", bytes / scale);
         }
@@ -532,9 +534,11 @@ mod tests {
 
     #[test]
     fn sizes_are_in_fluent_bit_units() {
-        assert_eq!(size(64.0 * 1024.0 * 1024.0), "64M");
-        assert_eq!(size(2.0 * 1024.0 * 1024.0 * 1024.0), "2G");
+        assert_eq!(size(64.0 * 1024.0 * 1024.0), "67108864");
+        assert_eq!(size(64e6), "64M");
+        assert_eq!(size(2e9), "2G");
         assert_eq!(size(1500.0), "1500");
+        assert_eq!(size(16000.0), "16K");
     }
 
     #[test]
