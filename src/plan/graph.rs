@@ -6,11 +6,11 @@
 //! Data-layer members (`postgres`, `etcd`, `redis`, `sentinel`) are part
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
-//! So is the log collector's agent (`fluent-bit`) when dify-gen renders
-//! it; it lives in its own namespace ([`namespace_of`]).
+//! So is the log collector's agent (`fluent-bit`) when logging is on; it
+//! lives in its own namespace ([`namespace_of`]).
 
 use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
-use crate::topology::{CollectorMode, Logging, PostgresMode, RedisMode, Topology};
+use crate::topology::{Logging, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
 
 /// One end of an edge.
@@ -84,15 +84,11 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     out
 }
 
-/// The logging section, when dify-gen renders the agent itself.
+/// The logging section, when logging is on: the agent runs in every
+/// collector mode (a DaemonSet of dify-gen's or of the Helm chart, whose
+/// pods carry the same labels).
 fn log_collector(t: &Topology) -> Option<&Logging> {
-    t.logging.as_ref().filter(|l| {
-        l.enabled
-            && matches!(
-                l.collector.mode,
-                CollectorMode::Daemonset
-            )
-    })
+    t.logging.as_ref().filter(|l| l.enabled)
 }
 
 /// The namespace a component's pods run in: the release's, but the log

@@ -13,7 +13,7 @@
 
 pub mod alerts;
 pub mod config;
-mod objects;
+pub mod objects;
 pub mod parsers;
 pub mod pipeline;
 
@@ -38,12 +38,14 @@ pub fn logging<'a>(plan: &Plan<'a>) -> Option<&'a Logging> {
     plan.t.logging.as_ref().filter(|l| l.enabled)
 }
 
-/// Whether dify-gen renders the agent itself (not only Helm values).
+/// Whether dify-gen renders the agent's DaemonSet.
 pub fn renders_daemonset(l: &Logging) -> bool {
-    matches!(
-        l.collector.mode,
-        CollectorMode::Daemonset
-    )
+    matches!(l.collector.mode, CollectorMode::Daemonset | CollectorMode::Both)
+}
+
+/// Whether dify-gen renders values for the Fluent Bit Helm chart.
+pub fn renders_helm_values(l: &Logging) -> bool {
+    matches!(l.collector.mode, CollectorMode::Helm | CollectorMode::Both)
 }
 
 /// The variable an output's secret is passed in (`${FLB_OUTPUT_0_PASSWORD}`).

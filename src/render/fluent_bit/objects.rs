@@ -61,8 +61,10 @@ fn cluster_meta(plan: &Plan) -> ObjectMeta {
     }
 }
 
+/// The agent's objects: its namespace and PriorityClass in every mode
+/// (the Helm chart creates neither), the rest with the DaemonSet.
 pub fn objects(plan: &Plan, l: &Logging) -> Vec<Value> {
-    let mut out = vec![value(&priority_class(plan, l))];
+    let mut out = vec![value(&priority_class(plan, l)), value(&namespace(plan, l))];
     if !renders_daemonset(l) {
         return out;
     }
@@ -77,7 +79,6 @@ pub fn objects(plan: &Plan, l: &Logging) -> Vec<Value> {
     };
     let hash = config_hash(&config.data);
     out.extend([
-        value(&namespace(plan, l)),
         value(&ServiceAccount {
             metadata: meta(plan, l, name.clone()),
             ..Default::default()
@@ -193,7 +194,15 @@ pub fn secret_env(l: &Logging) -> Vec<EnvVar> {
     env
 }
 
-/// The hostPath volumes and the CA bundles, with their mounts.
+/// `/` answers once the HTTP server is up; `/api/v1/health` turns
+/// unhealthy after repeated output errors (`hc_*` in the service).
+pub const LIVENESS_PATH: &str = "/";
+pub const READINESS_PATH: &str = "/api/v1/health";
+/// Fluent Bit's `grace` (10s) to flush, and some margin.
+pub const GRACE_SECONDS: i64 = 30;
+
+/// The hostPath volumes, the CA bundles and a writable `/tmp` (the root
+/// file system is read-only), with their mounts.
 pub fn volumes(l: &Logging) -> (Vec<Volume>, Vec<VolumeMount>) {
     let host = |name: &str, path: &str, kind: &str| Volume {
         name: name.into(),
@@ -236,6 +245,12 @@ pub fn volumes(l: &Logging) -> (Vec<Volume>, Vec<VolumeMount>) {
             mounts.push(mount(&name, &format!("{TLS_DIR}/{i}"), true));
         }
     }
+    volumes.push(Volume {
+        name: "tmp".into(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    });
+    mounts.push(mount("tmp", "/tmp", false));
     (volumes, mounts)
 }
 
@@ -275,7 +290,7 @@ pub fn tolerations(l: &Logging) -> Option<Vec<Toleration>> {
     })
 }
 
-fn probe(path: &str) -> Probe {
+pub fn probe(path: &str) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.into()),
@@ -302,20 +317,10 @@ fn daemon_set(plan: &Plan, l: &Logging, hash: &str) -> DaemonSet {
         }),
         ..Default::default()
     });
-    volumes.push(Volume {
-        name: "tmp".into(),
-        empty_dir: Some(EmptyDirVolumeSource::default()),
-        ..Default::default()
-    });
     mounts.push(VolumeMount {
         name: "config".into(),
         mount_path: CONFIG_DIR.into(),
         read_only: Some(true),
-        ..Default::default()
-    });
-    mounts.push(VolumeMount {
-        name: "tmp".into(),
-        mount_path: "/tmp".into(),
         ..Default::default()
     });
     let env = secret_env(l);
@@ -341,10 +346,8 @@ fn daemon_set(plan: &Plan, l: &Logging, hash: &str) -> DaemonSet {
         ]),
         env: (!env.is_empty()).then_some(env),
         resources: Some(resources(&c.resources)),
-        // `/` answers once the HTTP server is up; `/api/v1/health` turns
-        // unhealthy after repeated output errors (`hc_*` in the service).
-        liveness_probe: Some(probe("/")),
-        readiness_probe: Some(probe("/api/v1/health")),
+        liveness_probe: Some(probe(LIVENESS_PATH)),
+        readiness_probe: Some(probe(READINESS_PATH)),
         security_context: Some(container_security()),
         volume_mounts: Some(mounts),
         ..Default::default()
@@ -379,8 +382,7 @@ fn daemon_set(plan: &Plan, l: &Logging, hash: &str) -> DaemonSet {
                     enable_service_links: Some(false),
                     priority_class_name: Some(cluster_name(plan)),
                     security_context: Some(pod_security()),
-                    // Fluent Bit's `grace` (10s) to flush, and some margin.
-                    termination_grace_period_seconds: Some(30),
+                    termination_grace_period_seconds: Some(GRACE_SECONDS),
                     tolerations: tolerations(l),
                     node_selector: (!c.node_selector.is_empty()).then(|| {
                         c.node_selector

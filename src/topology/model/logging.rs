@@ -38,13 +38,23 @@ pub struct Logging {
     pub alerts: LogAlerts,
 }
 
-/// Who runs the agent. Today: `daemonset`, dify-gen renders the
-/// DaemonSet and everything around it (values for the Fluent Bit Helm
-/// chart are not rendered yet).
+/// Who runs the agent. The pipeline, its namespace, PriorityClass and
+/// NetworkPolicy are the same in every mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CollectorMode {
+    /// dify-gen renders the DaemonSet and everything around it in
+    /// `kubernetes/`.
     Daemonset,
+    /// dify-gen renders values for the `fluent/fluent-bit` Helm chart
+    /// (0.58, Fluent Bit 5.1) in `helm/fluent-bit.values.yaml`; install
+    /// the chart as the release named like this topology's release, in
+    /// `collector.namespace`.
+    Helm,
+    /// Both: the DaemonSet and the chart's values, for a move from one to
+    /// the other. Run one at a time: they share the node's state
+    /// directory.
+    Both,
 }
 
 /// The Fluent Bit agent.
