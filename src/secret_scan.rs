@@ -90,7 +90,8 @@ fn looks_random(token: &str) -> bool {
 /// `scheduling.k8s.io/v1`). Random keys have no dots, and generated names
 /// are lowercase.
 fn is_host_name(token: &str) -> bool {
-    let name = token.trim_start_matches('/');
+    // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
+    let name = token.trim_start_matches(['/', '-']);
     let (name, path) = name.split_once('/').unwrap_or((name, ""));
     if !path
         .bytes()
@@ -101,7 +102,8 @@ fn is_host_name(token: &str) -> bool {
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
-            l.starts_with(|c: char| c.is_ascii_lowercase())
+            // A label may start with a digit (a namespace `0dify`).
+            l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
@@ -168,6 +170,8 @@ mod tests {
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
+            "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
             "dify-backend-start-1a2b3c4d",
             "node-1 ansible_host=192.168.10.11 zone=zone-a",
         ] {

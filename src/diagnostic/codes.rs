@@ -41,6 +41,16 @@ pub const T_ENTRY_TIMEOUT: &str = "T110";
 pub const T_COLLECTOR_NAMESPACE: &str = "T111";
 pub const T_UNKNOWN_COMPONENT: &str = "T112";
 
+// topology: values the programs behind the output would refuse
+pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
+pub const T_PG_PARAMETER_VALUE: &str = "T141";
+pub const T_PG_MANAGED_PARAMETER: &str = "T142";
+pub const T_BAD_NAME: &str = "T143";
+pub const T_NOT_POSITIVE: &str = "T144";
+pub const T_TOO_SMALL: &str = "T145";
+pub const T_REDIS_DIRECTIVE: &str = "T146";
+pub const T_PG_NO_CATALOGUE: &str = "T147";
+
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";
 pub const T_QUORUM: &str = "T202";

@@ -206,8 +206,8 @@ impl<'a> Plan<'a> {
     pub fn grace_seconds(&self, kind: Kind) -> u32 {
         let spec = self.t.components.get(kind);
         spec.termination_grace_period_seconds.unwrap_or(match kind {
-            Kind::Api => self.t.dify.api_timeout_seconds + 30,
-            Kind::Worker => self.t.dify.max_execution_seconds + 30,
+            Kind::Api => self.t.dify.api_timeout_seconds.saturating_add(30),
+            Kind::Worker => self.t.dify.max_execution_seconds.saturating_add(30),
             Kind::PluginDaemon => 120,
             _ => 30,
         })
@@ -252,6 +252,5 @@ pub fn image_tag(image: &str) -> &str {
     if let Some((_, digest)) = image.split_once("@sha256:") {
         return &digest[..digest.len().min(12)];
     }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split_once(':').map_or("unknown", |(_, tag)| tag)
+    crate::topology::tag(image).unwrap_or("unknown")
 }

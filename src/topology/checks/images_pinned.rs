@@ -15,20 +15,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
         ]
     });
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
-    ];
-    images
+    i.all()
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
-        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image)))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
