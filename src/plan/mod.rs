@@ -24,7 +24,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 
-use crate::dify::{data_layer, Kind};
+use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
     UpdateStrategy,
@@ -164,9 +164,12 @@ impl<'a> Plan<'a> {
             .expect("the plan holds one workload per Deployment kind")
     }
 
-    /// Every Secret the rendered objects read, with the keys read from it
-    /// and the component that reads it first (for its labels).
-    pub fn secrets(&self) -> BTreeMap<String, (&'static str, BTreeSet<String>)> {
+    /// Every Secret the rendered objects read, by namespace and name, with
+    /// the keys read from it and the component that reads it first (for
+    /// its labels). The release's Secrets are in its namespace; the log
+    /// outputs' credentials, CA bundles and tokens in the log collector's
+    /// (a pod reads Secrets of its own namespace only).
+    pub fn secrets(&self) -> BTreeMap<(String, String), (&'static str, BTreeSet<String>)> {
         let t = self.t;
         let s = &t.secrets;
         let mut refs: Vec<(&'static str, &SecretRef)> = vec![
@@ -188,9 +191,23 @@ impl<'a> Plan<'a> {
         for w in &self.workloads {
             refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
         }
-        let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
-        for (component, r) in refs {
-            out.entry(r.name.clone())
+        let mut refs: Vec<(&str, &'static str, &SecretRef)> = refs
+            .into_iter()
+            .map(|(component, r)| (self.namespace, component, r))
+            .collect();
+        if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
+            let namespace = graph::namespace_of(t, LOG_COLLECTOR);
+            for o in &l.outputs {
+                let credentials = o.credentials.iter().flat_map(|c| [&c.username, &c.password]);
+                for r in credentials.chain(&o.ca).chain(&o.bearer_token) {
+                    refs.push((namespace, LOG_COLLECTOR, r));
+                }
+            }
+        }
+        let mut out: BTreeMap<(String, String), (&'static str, BTreeSet<String>)> =
+            BTreeMap::new();
+        for (namespace, component, r) in refs {
+            out.entry((namespace.to_string(), r.name.clone()))
                 .or_insert_with(|| (component, BTreeSet::new()))
                 .1
                 .insert(r.key.clone());
