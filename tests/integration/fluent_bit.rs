@@ -44,8 +44,13 @@ use std::collections::BTreeMap;
 type Record = Map<String, Value>;
 
 fn rendered(profile: &str) -> Vec<render::Artifact> {
+    rendered_with(profile, &[])
+}
+
+fn rendered_with(profile: &str, sets: &[&str]) -> Vec<render::Artifact> {
     let mut sources = Sources::default();
-    let loaded = pipeline::checked(&[profile.to_string()], &[], &mut sources)
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let loaded = pipeline::checked(&[profile.to_string()], &sets, &mut sources)
         .unwrap_or_else(|d| panic!("{profile} loads: {d:?}"));
     let plan = Plan::new(&loaded.topology);
     render::render(&plan)
@@ -1197,4 +1202,167 @@ pipeline:
         ),
     ];
     assert_eq!(findings, want);
+}
+
+/// The YAML configuration as the agent reads it (the ConfigMap's text,
+/// without the file's header comment).
+fn config_of(artifacts: &[render::Artifact]) -> String {
+    let Content::Yaml(doc) = file(artifacts, "fluent-bit/fluent-bit.yaml") else {
+        panic!("the configuration is YAML");
+    };
+    dify_gen::emit::yaml::to_string(doc)
+}
+
+/// `a == b` for long texts, reporting the first line that differs.
+fn same_text(a: &str, b: &str, what: &str) {
+    if let Some((i, (x, y))) = a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y) {
+        panic!("{what}: line {} differs:\n{x}\n{y}", i + 1);
+    }
+    assert_eq!(a.lines().count(), b.lines().count(), "{what}: line count");
+}
+
+/// The agent's Kubernetes objects among the artifacts, by kind.
+fn agent_objects(artifacts: &[render::Artifact]) -> BTreeMap<String, Value> {
+    artifacts
+        .iter()
+        .filter_map(|a| match &a.content {
+            Content::Object(o)
+                if o["metadata"]["labels"]["app.kubernetes.io/component"] == "fluent-bit"
+                    || o["metadata"]["name"] == "dify-logging" =>
+            {
+                Some((text(&o["kind"]), o.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// An output with credentials, a CA bundle and a token, so the values
+/// carry secret environment variables and a Secret volume.
+const SECURED_OUTPUTS: &str = "logging.outputs=[{type: elasticsearch, endpoint: 'https://es.logging.svc:9200', credentials: {username: {name: es-auth, key: user}, password: {name: es-auth, key: password}}, ca: {name: es-ca, key: ca.crt}}, {type: loki, endpoint: 'http://loki.loki.svc:3100', bearerToken: {name: loki-token, key: token}}]";
+
+/// `collector.mode: helm` renders values for the `fluent/fluent-bit`
+/// chart instead of the DaemonSet; `both` renders both, and the values
+/// carry exactly the DaemonSet's agent: configuration, volumes, secret
+/// environment, security contexts, probes, priority, tolerations and
+/// resources. The values meet the chart-values schema (an unknown key is
+/// refused at its line). Where the chart and a `helm` binary are at hand
+/// (`DIFY_GEN_FLUENT_BIT_CHART`, the chart's folder, and `HELM`, the
+/// binary), `helm template` renders them, and what it renders passes
+/// dify-gen's strict validation, carries the labels dify-gen's
+/// NetworkPolicy selects, and mounts the configuration unchanged.
+#[test]
+fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
+    let helm = rendered_with("profiles/ha.yaml", &["logging.collector.mode=helm", SECURED_OUTPUTS]);
+    let objects = agent_objects(&helm);
+    let kinds: Vec<&str> = objects.keys().map(String::as_str).collect();
+    assert_eq!(kinds, ["Namespace", "NetworkPolicy", "PriorityClass"]);
+    let Content::Yaml(values) = file(&helm, "helm/fluent-bit.values.yaml") else {
+        panic!("the values are YAML");
+    };
+    same_text(
+        &text(&values["config"]["extraFiles"]["fluent-bit.yaml"]),
+        &config_of(&helm),
+        "values",
+    );
+
+    let both = rendered_with("profiles/ha.yaml", &["logging.collector.mode=both", SECURED_OUTPUTS]);
+    let Content::Yaml(same) = file(&both, "helm/fluent-bit.values.yaml") else {
+        panic!("the values are YAML");
+    };
+    assert_eq!(same, values, "the values do not depend on the mode");
+    let objects = agent_objects(&both);
+    let pod = &objects["DaemonSet"]["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let without_config = |list: &Value| -> Value {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["name"] != "config")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(values["daemonSetVolumes"], without_config(&pod["volumes"]));
+    assert_eq!(
+        values["daemonSetVolumeMounts"],
+        without_config(&container["volumeMounts"])
+    );
+    assert_eq!(values["env"], container["env"]);
+    assert_eq!(values["env"].as_array().unwrap().len(), 3);
+    for (value, field) in [
+        ("securityContext", &container["securityContext"]),
+        ("podSecurityContext", &pod["securityContext"]),
+        ("livenessProbe", &container["livenessProbe"]),
+        ("readinessProbe", &container["readinessProbe"]),
+        ("resources", &container["resources"]),
+        ("tolerations", &pod["tolerations"]),
+        ("priorityClassName", &pod["priorityClassName"]),
+        ("terminationGracePeriodSeconds", &pod["terminationGracePeriodSeconds"]),
+    ] {
+        assert_eq!(&values[value], field, "{value}");
+    }
+    same_text(
+        &text(&values["config"]["extraFiles"]["fluent-bit.yaml"]),
+        &text(&objects["ConfigMap"]["data"]["fluent-bit.yaml"]),
+        "ConfigMap",
+    );
+
+    // The chart-values schema.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fluent-bit.values.yaml");
+    let written = dify_gen::emit::text(file(&helm, "helm/fluent-bit.values.yaml"));
+    std::fs::write(&path, &written).unwrap();
+    assert_eq!(validate_file(&path), (0, vec![]));
+    let broken = written.replacen("podLabels:", "podLables:", 1);
+    std::fs::write(&path, &broken).unwrap();
+    let line = broken.lines().position(|l| l.starts_with("podLables:")).unwrap() as u64 + 1;
+    assert_eq!(
+        validate_file(&path),
+        (
+            1,
+            vec![(
+                "V001".to_string(),
+                line,
+                1,
+                "unknown field `podLables`".to_string(),
+                "did you mean `podLabels`?".to_string()
+            )]
+        )
+    );
+
+    // The real chart, where it is at hand.
+    let (Some(chart), Some(helm_bin)) = (
+        std::env::var_os("DIFY_GEN_FLUENT_BIT_CHART"),
+        std::env::var_os("HELM"),
+    ) else {
+        eprintln!("helm template not run: set DIFY_GEN_FLUENT_BIT_CHART and HELM");
+        return;
+    };
+    std::fs::write(&path, &written).unwrap();
+    let out = std::process::Command::new(helm_bin)
+        .args(["template", "dify"])
+        .arg(&chart)
+        .args(["--namespace", "dify-logging", "-f"])
+        .arg(&path)
+        .output()
+        .expect("helm runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifests = dir.path().join("chart.yaml");
+    std::fs::write(&manifests, &out.stdout).unwrap();
+    assert_eq!(validate_file(&manifests), (0, vec![]));
+    let docs = crate::support::parse_stream(&String::from_utf8_lossy(&out.stdout));
+    let daemon_set = docs.iter().find(|d| d["kind"] == "DaemonSet").unwrap();
+    let labels = daemon_set["spec"]["template"]["metadata"]["labels"].as_object().unwrap();
+    let policy = &agent_objects(&helm)["NetworkPolicy"];
+    for (k, v) in policy["spec"]["podSelector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(labels.get(k), Some(v), "the NetworkPolicy selects {k}");
+    }
+    let config_map = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
+    same_text(
+        &text(&config_map["data"]["fluent-bit.yaml"]),
+        &config_of(&helm),
+        "the chart's ConfigMap",
+    );
+    let args = &daemon_set["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(args, &json!(["--config=/fluent-bit/etc/conf/fluent-bit.yaml"]));
 }
