@@ -198,14 +198,16 @@ impl<'a> Plan<'a> {
         if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
             let namespace = graph::namespace_of(t, LOG_COLLECTOR);
             for o in &l.outputs {
-                let credentials = o.credentials.iter().flat_map(|c| [&c.username, &c.password]);
+                let credentials = o
+                    .credentials
+                    .iter()
+                    .flat_map(|c| [&c.username, &c.password]);
                 for r in credentials.chain(&o.ca).chain(&o.bearer_token) {
                     refs.push((namespace, LOG_COLLECTOR, r));
                 }
             }
         }
-        let mut out: BTreeMap<(String, String), (&'static str, BTreeSet<String>)> =
-            BTreeMap::new();
+        let mut out: BTreeMap<(String, String), (&'static str, BTreeSet<String>)> = BTreeMap::new();
         for (namespace, component, r) in refs {
             out.entry((namespace.to_string(), r.name.clone()))
                 .or_insert_with(|| (component, BTreeSet::new()))

@@ -111,7 +111,10 @@ mod tests {
     fn service_keys_are_translated_like_fluent_bit() {
         assert_eq!(translate("httpServer"), "http_server");
         assert_eq!(translate("HTTP_Server"), "http_server");
-        assert_eq!(translate("storage.backlog.mem_limit"), "storage.backlog.mem_limit");
+        assert_eq!(
+            translate("storage.backlog.mem_limit"),
+            "storage.backlog.mem_limit"
+        );
         assert_eq!(translate("flush"), "flush");
         // Fluent Bit reads `storage.Type` as `storage._type`, an unknown key.
         assert_eq!(translate("storage.Type"), "storage._type");

@@ -287,7 +287,12 @@ fn validate_one(
                     node: &folded,
                     ..*doc
                 };
-                diags.extend(errors::schema_errors(&view, &folded.to_json(), validator, bundle))
+                diags.extend(errors::schema_errors(
+                    &view,
+                    &folded.to_json(),
+                    validator,
+                    bundle,
+                ))
             }
             Some(Ok(validator)) => {
                 diags.extend(errors::schema_errors(doc, &json, validator, bundle))
@@ -333,7 +338,8 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
         return Some(format!("{api_version}/{kind}"));
     }
     // Chart values may have a `kind` of their own (`kind: DaemonSet`).
-    let helm_values = config_format_by_name(doc.file_name()).filter(|f| f.starts_with("config/helm-"));
+    let helm_values =
+        config_format_by_name(doc.file_name()).filter(|f| f.starts_with("config/helm-"));
     if let (None, Some(format)) = (api_version, helm_values) {
         return Some(format.to_string());
     }

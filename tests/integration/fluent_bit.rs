@@ -30,6 +30,7 @@
 //!   `preserve_key off`), `grep` and `log_to_metrics` (rules in order: a
 //!   `regex` that fails excludes and one that matches keeps; an `exclude`
 //!   that matches excludes), `log_to_metrics` counters by `label_field`.
+//!
 //! Not modelled: the tail input and its `cri` parser (the lines start as
 //! the `log` field the CRI parser yields), timing, buffering, outputs.
 
@@ -131,7 +132,7 @@ fn glob(pattern: &str, tag: &str) -> bool {
 
 fn list(v: &Value) -> Vec<String> {
     match v {
-        Value::Array(items) => items.iter().map(|i| text(i)).collect(),
+        Value::Array(items) => items.iter().map(text).collect(),
         other => vec![text(other)],
     }
 }
@@ -1051,9 +1052,11 @@ tests:
     );
 }
 
-/// `dify-gen validate` on a file, its findings as (code, line, column,
-/// message, help).
-fn validate_file(path: &std::path::Path) -> (i32, Vec<(String, u64, u64, String, String)>) {
+/// A finding of `dify-gen validate`: code, line, column, message, help.
+type Finding = (String, u64, u64, String, String);
+
+/// `dify-gen validate` on a file: its exit code and findings.
+fn validate_file(path: &std::path::Path) -> (i32, Vec<Finding>) {
     let run = crate::support::run(&["validate", "-o", "json", path.to_str().unwrap()]);
     let report: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
@@ -1173,7 +1176,11 @@ pipeline:
     let broken = ha
         .replacen("  - name: loki", "  - name: lokii", 1)
         .replacen("    merge_log: ", "    merge_logs: ", 1)
-        .replacen("    skip_long_lines: \"on\"", "    skip_long_lines: maybe", 1);
+        .replacen(
+            "    skip_long_lines: \"on\"",
+            "    skip_long_lines: maybe",
+            1,
+        );
     let path = dir.path().join("broken.fluent-bit.yaml");
     std::fs::write(&path, &broken).unwrap();
     let (code, findings) = validate_file(&path);
@@ -1215,7 +1222,12 @@ fn config_of(artifacts: &[render::Artifact]) -> String {
 
 /// `a == b` for long texts, reporting the first line that differs.
 fn same_text(a: &str, b: &str, what: &str) {
-    if let Some((i, (x, y))) = a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y) {
+    if let Some((i, (x, y))) = a
+        .lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+    {
         panic!("{what}: line {} differs:\n{x}\n{y}", i + 1);
     }
     assert_eq!(a.lines().count(), b.lines().count(), "{what}: line count");
@@ -1253,7 +1265,10 @@ const SECURED_OUTPUTS: &str = "logging.outputs=[{type: elasticsearch, endpoint: 
 /// NetworkPolicy selects, and mounts the configuration unchanged.
 #[test]
 fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
-    let helm = rendered_with("profiles/ha.yaml", &["logging.collector.mode=helm", SECURED_OUTPUTS]);
+    let helm = rendered_with(
+        "profiles/ha.yaml",
+        &["logging.collector.mode=helm", SECURED_OUTPUTS],
+    );
     let objects = agent_objects(&helm);
     let kinds: Vec<&str> = objects.keys().map(String::as_str).collect();
     assert_eq!(kinds, ["Namespace", "NetworkPolicy", "PriorityClass"]);
@@ -1266,7 +1281,10 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
         "values",
     );
 
-    let both = rendered_with("profiles/ha.yaml", &["logging.collector.mode=both", SECURED_OUTPUTS]);
+    let both = rendered_with(
+        "profiles/ha.yaml",
+        &["logging.collector.mode=both", SECURED_OUTPUTS],
+    );
     let Content::Yaml(same) = file(&both, "helm/fluent-bit.values.yaml") else {
         panic!("the values are YAML");
     };
@@ -1297,7 +1315,10 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
         ("resources", &container["resources"]),
         ("tolerations", &pod["tolerations"]),
         ("priorityClassName", &pod["priorityClassName"]),
-        ("terminationGracePeriodSeconds", &pod["terminationGracePeriodSeconds"]),
+        (
+            "terminationGracePeriodSeconds",
+            &pod["terminationGracePeriodSeconds"],
+        ),
     ] {
         assert_eq!(&values[value], field, "{value}");
     }
@@ -1315,7 +1336,11 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
     assert_eq!(validate_file(&path), (0, vec![]));
     let broken = written.replacen("podLabels:", "podLables:", 1);
     std::fs::write(&path, &broken).unwrap();
-    let line = broken.lines().position(|l| l.starts_with("podLables:")).unwrap() as u64 + 1;
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("podLables:"))
+        .unwrap() as u64
+        + 1;
     assert_eq!(
         validate_file(&path),
         (
@@ -1346,15 +1371,24 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
         .arg(&path)
         .output()
         .expect("helm runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let manifests = dir.path().join("chart.yaml");
     std::fs::write(&manifests, &out.stdout).unwrap();
     assert_eq!(validate_file(&manifests), (0, vec![]));
     let docs = crate::support::parse_stream(&String::from_utf8_lossy(&out.stdout));
     let daemon_set = docs.iter().find(|d| d["kind"] == "DaemonSet").unwrap();
-    let labels = daemon_set["spec"]["template"]["metadata"]["labels"].as_object().unwrap();
+    let labels = daemon_set["spec"]["template"]["metadata"]["labels"]
+        .as_object()
+        .unwrap();
     let policy = &agent_objects(&helm)["NetworkPolicy"];
-    for (k, v) in policy["spec"]["podSelector"]["matchLabels"].as_object().unwrap() {
+    for (k, v) in policy["spec"]["podSelector"]["matchLabels"]
+        .as_object()
+        .unwrap()
+    {
         assert_eq!(labels.get(k), Some(v), "the NetworkPolicy selects {k}");
     }
     let config_map = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
@@ -1364,5 +1398,8 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
         "the chart's ConfigMap",
     );
     let args = &daemon_set["spec"]["template"]["spec"]["containers"][0]["args"];
-    assert_eq!(args, &json!(["--config=/fluent-bit/etc/conf/fluent-bit.yaml"]));
+    assert_eq!(
+        args,
+        &json!(["--config=/fluent-bit/etc/conf/fluent-bit.yaml"])
+    );
 }

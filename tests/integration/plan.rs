@@ -161,7 +161,10 @@ fn the_log_agent_takes_its_requests_from_every_node() {
         serde_json::json!([{"component": "fluent-bit", "cpu": 0.1, "memory": agent}])
     );
     assert!(
-        !with["capacity"]["unscheduled"].as_array().unwrap().is_empty(),
+        !with["capacity"]["unscheduled"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
         "{}",
         with["capacity"]
     );

@@ -286,8 +286,17 @@ fn external_secrets_create_every_referenced_secret() {
         }
     }
     // The log agent's Secrets are among them, in its namespace.
-    for (name, key) in [("es-auth", "user"), ("es-auth", "password"), ("es-ca", "ca.crt"), ("loki-token", "token")] {
-        let want = ("dify-logging".to_string(), name.to_string(), key.to_string());
+    for (name, key) in [
+        ("es-auth", "user"),
+        ("es-auth", "password"),
+        ("es-ca", "ca.crt"),
+        ("loki-token", "token"),
+    ] {
+        let want = (
+            "dify-logging".to_string(),
+            name.to_string(),
+            key.to_string(),
+        );
         assert!(refs.contains(&want) && provided.contains(&want), "{want:?}");
     }
     assert!(

@@ -40,7 +40,10 @@ pub fn logging<'a>(plan: &Plan<'a>) -> Option<&'a Logging> {
 
 /// Whether dify-gen renders the agent's DaemonSet.
 pub fn renders_daemonset(l: &Logging) -> bool {
-    matches!(l.collector.mode, CollectorMode::Daemonset | CollectorMode::Both)
+    matches!(
+        l.collector.mode,
+        CollectorMode::Daemonset | CollectorMode::Both
+    )
 }
 
 /// Whether dify-gen renders values for the Fluent Bit Helm chart.

@@ -81,7 +81,9 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         ),
     };
     let mut out = vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))];
-    if let Some(l) = super::fluent_bit::logging(plan).filter(|l| super::fluent_bit::renders_helm_values(l)) {
+    if let Some(l) =
+        super::fluent_bit::logging(plan).filter(|l| super::fluent_bit::renders_helm_values(l))
+    {
         out.push(Artifact::file(
             FAMILY.name,
             fluent_bit::FILE,
