@@ -391,6 +391,15 @@ def dispatch(kind_names, description):
     }
 
 
+def lists_of(**items):
+    """A strict object whose keys are lists of the named definitions."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {k: {"type": "array", "items": {"$ref": f"#/$defs/{d}"}} for k, d in items.items()},
+    }
+
+
 def build(root):
     source = Source(root)
     found = plugins(source)
@@ -427,28 +436,11 @@ def build(root):
         logs_units.setdefault(n, f"processor.{n}")
     defs["LogsProcessor"] = dispatch(sorted(logs_units.items()), "a filter or processor plugin of Fluent Bit 5.1")
     defs["Processor"] = dispatch([(n, f"processor.{n}") for n in found["processor"]], "a processor plugin of Fluent Bit 5.1")
-    defs["Processors"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "logs": {"type": "array", "items": {"$ref": "#/$defs/LogsProcessor"}},
-            "metrics": {"type": "array", "items": {"$ref": "#/$defs/Processor"}},
-            "traces": {"type": "array", "items": {"$ref": "#/$defs/Processor"}},
-            "profiles": {"type": "array", "items": {"$ref": "#/$defs/Processor"}},
-        },
-    }
+    defs["Processors"] = lists_of(logs="LogsProcessor", metrics="Processor", traces="Processor", profiles="Processor")
     svc = service(source)
     svc["log_level"] = "LogLevel"
     defs["Service"] = object_def(svc)
-    defs["Pipeline"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "inputs": {"type": "array", "items": {"$ref": "#/$defs/Input"}},
-            "filters": {"type": "array", "items": {"$ref": "#/$defs/Filter"}},
-            "outputs": {"type": "array", "items": {"$ref": "#/$defs/Output"}},
-        },
-    }
+    defs["Pipeline"] = lists_of(inputs="Input", filters="Filter", outputs="Output")
     p_keys, formats, ml_keys, ml_types = parser_keys(source)
     parser = {k: "Scalar" for k in p_keys}
     for k in ("decode_field", "decode_field_as"):
