@@ -321,6 +321,7 @@ fn output_passes_strict_schemas_for_every_supported_kubernetes_version() {
         &[
             "-f", "profiles/ha.yaml", "--set",
             "secrets.externalSecrets={storeKind: SecretStore, storeName: vault, refreshInterval: 1h}",
+            "--set", "logging.collector.mode=both",
         ],
     ];
     let dir = tempfile::tempdir().unwrap();
