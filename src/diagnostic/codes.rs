@@ -38,9 +38,17 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
-pub const T_COLLECTOR_NAMESPACE: &str = "T111";
-pub const T_UNKNOWN_COMPONENT: &str = "T112";
 
+// topology: monitoring (rules, selectors, receivers)
+pub const T_PROMQL: &str = "T111";
+pub const T_ALERT_SELECTOR: &str = "T112";
+pub const T_ALERT_FOR: &str = "T113";
+pub const T_ALERT_CREDENTIAL: &str = "T114";
+pub const T_ALERT_COVERAGE: &str = "T115";
+pub const T_OTEL_SWARM: &str = "T116";
+// topology: logging
+pub const T_COLLECTOR_NAMESPACE: &str = "T117";
+pub const T_UNKNOWN_COMPONENT: &str = "T118";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";

@@ -9,6 +9,7 @@ pub mod health;
 pub mod images;
 pub mod logs;
 pub mod ports;
+pub mod queues;
 pub mod routes;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.

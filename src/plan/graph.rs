@@ -9,6 +9,7 @@
 //! So is the log collector's agent (`fluent-bit`) when logging is on; it
 //! lives in its own namespace ([`namespace_of`]).
 
+use super::monitoring;
 use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
 use crate::topology::{Logging, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
@@ -31,6 +32,10 @@ pub enum Peer {
     Namespace(String),
     /// Any address: an external service whose address dify-gen cannot know.
     Anywhere,
+    /// The Prometheus pods of `monitoring.prometheus`, which scrape metrics ports.
+    Prometheus,
+    /// The blackbox exporter's pods, which probe health endpoints.
+    Prober,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -79,6 +84,9 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     }
     if log_collector(t).is_some() {
         out.push(LOG_COLLECTOR);
+    }
+    if monitoring::otel_collector(t).is_some() {
+        out.push(monitoring::OTEL_COLLECTOR);
     }
     out.sort_unstable();
     out
@@ -303,6 +311,26 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
+    }
+
+    // Prometheus scrapes the metrics ports, the blackbox exporter probes
+    // the health endpoints (both only with a `monitoring` section).
+    for scrape in monitoring::pod_scrapes(t) {
+        out.push(tcp_edge(
+            &Peer::Prometheus,
+            &Peer::Component(scrape.component),
+            scrape.port_number,
+        ));
+    }
+    for (kind, _, port) in monitoring::probed(t) {
+        out.push(tcp_edge(&Peer::Prober, &c(kind), port));
+    }
+    // Dify's backend pushes OTLP to the collector, when there is one.
+    if monitoring::otel_collector(t).is_some() {
+        let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
+        for kind in [Kind::Api, Kind::Worker, Kind::Beat, Kind::Migration] {
+            out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+        }
     }
 
     // Every pod resolves names.

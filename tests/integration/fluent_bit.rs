@@ -962,94 +962,85 @@ fn classic_format_says_what_the_yaml_says() {
     assert_eq!(got, want);
 }
 
-/// The log alert rules with the real `promtool` (Debian `prometheus`):
-/// `check rules`, then `test rules` showing each tier fire on failing
-/// series and stay quiet on healthy ones.
+/// How a log alert selects the agent's counter.
+const SELECTS_THE_AGENT: &str = r#"dify_log_errors_total{job="dify-fluent-bit","#;
+
+/// The log alerts are a group of the monitoring rules (their promtool
+/// unit tests run with every other built-in rule in
+/// `monitoring::promtool_checks_and_unit_tests_the_rendered_rules`): with
+/// `logging.alerts` on, each long-running component the agent collects
+/// has the warning and the critical tier, selecting the agent's job and
+/// counter; the agent is scraped in its own namespace with its labels
+/// honoured (the counts name the pod that logged, not the agent); with
+/// `alerts.enabled: false` there is no log rule, the scrape stays.
 #[test]
-fn log_alerts_fire_in_two_tiers_with_promtool() {
-    let artifacts = rendered("profiles/ha.yaml");
-    let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("log-alerts.rules.yaml");
-    std::fs::write(
-        &rules,
-        dify_gen::emit::text(file(&artifacts, "fluent-bit/log-alerts.rules.yaml")),
-    )
-    .unwrap();
-    let check = std::process::Command::new("promtool")
-        .args(["check", "rules"])
-        .arg(&rules)
-        .output()
-        .expect("promtool runs (scripts/install-logging.sh installs it)");
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
-    // Four api pods: one logs an error every minute (25%, not above
-    // 30%), then two of four do (50%). Workers stay healthy.
-    let errors = |pod: &str, per_minute: &str| {
-        format!("      - series: 'dify_log_errors_total{{namespace=\"dify\",release=\"dify\",component=\"api\",pod=\"{pod}\"}}'\n        values: '{per_minute}'\n")
+fn log_alerts_are_a_group_of_the_monitoring_rules() {
+    use dify_gen::plan::monitoring::{Facts, Source};
+    let rules_of = |sets: &[&str]| {
+        let mut sources = Sources::default();
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let loaded = pipeline::checked(&["profiles/ha.yaml".to_string()], &sets, &mut sources)
+            .unwrap_or_else(|d| panic!("loads: {d:?}"));
+        let plan = Plan::new(&loaded.topology);
+        let facts = Facts::of(&plan).expect("the ha profile has monitoring");
+        let scrape = facts.job("dify-fluent-bit").map(|j| j.source.clone());
+        let logs: Vec<(String, String, String)> = facts
+            .groups
+            .iter()
+            .filter(|g| g.name == "dify-logs")
+            .flat_map(|g| &g.rules)
+            .map(|t| {
+                (
+                    t.rule.alert.clone(),
+                    t.rule.component.clone(),
+                    t.rule.expr.clone(),
+                )
+            })
+            .collect();
+        (logs, scrape)
     };
-    let running = |pod: &str| {
-        format!("      - series: 'kube_pod_status_phase{{namespace=\"dify\",pod=\"{pod}\",phase=\"Running\"}}'\n        values: '1x40'\n")
-    };
-    let mut series = String::new();
-    series += &errors("dify-api-7c9d8f6b5-aaaaa", "0+1x40");
-    series += &errors("dify-api-7c9d8f6b5-bbbbb", "0x20 0+1x20");
-    series += &errors("dify-api-7c9d8f6b5-ccccc", "0x40");
-    for p in [
-        "dify-api-7c9d8f6b5-aaaaa",
-        "dify-api-7c9d8f6b5-bbbbb",
-        "dify-api-7c9d8f6b5-ccccc",
-        "dify-api-7c9d8f6b5-ddddd",
+    let (logs, scrape) = rules_of(&[]);
+    for component in [
+        "api",
+        "worker",
+        "beat",
+        "web",
+        "sandbox",
+        "plugin-daemon",
+        "ssrf-proxy",
+        "postgres",
+        "redis",
     ] {
-        series += &running(p);
+        for alert in ["DifyPodLoggingErrors", "DifyComponentErrorsWidespread"] {
+            assert!(
+                logs.iter().any(|(a, c, e)| {
+                    a == alert && c == component && e.contains(SELECTS_THE_AGENT)
+                }),
+                "{alert} for {component}: {logs:?}"
+            );
+        }
     }
-    series += "      - series: 'dify_log_errors_total{namespace=\"dify\",release=\"dify\",component=\"worker\",pod=\"dify-worker-5b6c7d8e9f-aaaaa\"}'\n        values: '3x40'\n";
-    series += &running("dify-worker-5b6c7d8e9f-aaaaa");
-    let test = format!(
-        "rule_files: [log-alerts.rules.yaml]
-evaluation_interval: 1m
-tests:
-  - interval: 1m
-    input_series:
-{series}    alert_rule_test:
-      - eval_time: 3m
-        alertname: DifyPodLoggingErrors
-        exp_alerts: []
-      - eval_time: 10m
-        alertname: DifyPodLoggingErrors
-        exp_alerts:
-          - exp_labels: {{severity: warning, release: dify, namespace: dify, component: api, pod: dify-api-7c9d8f6b5-aaaaa}}
-            exp_annotations:
-              summary: 'dify-api-7c9d8f6b5-aaaaa (api) has logged errors for 5m'
-              description: 'Pod dify-api-7c9d8f6b5-aaaaa of component api in dify logged errors in every minute of the last 5m. Read its ERROR records in the log store.'
-      - eval_time: 10m
-        alertname: DifyComponentErrorsWidespread
-        exp_alerts: []
-      - eval_time: 30m
-        alertname: DifyComponentErrorsWidespread
-        exp_alerts:
-          - exp_labels: {{severity: critical, release: dify, namespace: dify, component: api}}
-            exp_annotations:
-              summary: \"More than 30% of api's pods are logging errors\"
-              description: '2 pods of api in dify have logged errors in every minute of the last 5m, more than 30% of its running pods.'
-"
-    );
-    let test_file = dir.path().join("log-alerts.test.yaml");
-    std::fs::write(&test_file, test).unwrap();
-    let out = std::process::Command::new("promtool")
-        .args(["test", "rules"])
-        .arg(&test_file)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
     assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        logs.iter().all(|(_, c, _)| c != "migration"),
+        "Jobs have no log alert"
     );
+    match scrape {
+        Some(Source::Pods {
+            namespace,
+            honor_labels,
+            port_number,
+            ..
+        }) => {
+            assert_eq!(
+                (namespace.as_str(), honor_labels, port_number),
+                ("dify-logging", true, 2021)
+            );
+        }
+        other => panic!("the agent is scraped as pods: {other:?}"),
+    }
+    let (logs, scrape) = rules_of(&["logging.alerts.enabled=false"]);
+    assert!(logs.is_empty());
+    assert!(scrape.is_some());
 }
 
 /// A finding of `dify-gen validate`: code, line, column, message, help.

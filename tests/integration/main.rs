@@ -7,6 +7,7 @@ mod docs;
 mod errors;
 mod families;
 mod fluent_bit;
+mod monitoring;
 mod plan;
 pub mod realprograms;
 mod render;

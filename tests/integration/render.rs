@@ -39,6 +39,10 @@ const COMPONENTS: &[&str] = &[
     "postgres-check",
     // The log collector's agent.
     "fluent-bit",
+    // Monitoring objects (rules, scrape targets, routing, dashboards) and
+    // the OpenTelemetry Collector.
+    "monitoring",
+    "otel-collector",
 ];
 
 #[test]

@@ -11,6 +11,7 @@
 mod capacity;
 mod connections;
 mod log_levels;
+pub mod monitoring;
 mod probes;
 mod quorum;
 mod quorum_zones;
@@ -64,6 +65,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum_zones::check,
     probes::check,
     log_levels::check,
+    monitoring::check,
     swarm::check,
 ];
 

@@ -1,17 +1,17 @@
 //! The log collector family (`logging` in the topology): the Fluent Bit
 //! configuration in its YAML format (`fluent-bit/fluent-bit.yaml`) and in
 //! the classic format with its parsers (`fluent-bit.conf`,
-//! `parsers.conf`), the Prometheus rules on the error counts
-//! (`log-alerts.rules.yaml`), and, in `kubernetes/`, the agent: its
-//! namespace, DaemonSet, ConfigMap, ServiceAccount, ClusterRole and
-//! binding, Service, PriorityClass and NetworkPolicy. With
-//! `collector.mode: helm` the agent objects are left to the Fluent Bit
-//! chart (values in `helm/`) and only the PriorityClass is rendered here.
+//! `parsers.conf`), and, in `kubernetes/`, the agent: its namespace,
+//! DaemonSet, ConfigMap, ServiceAccount, ClusterRole and binding, Service
+//! and PriorityClass (its NetworkPolicy comes from the component graph).
+//! With `collector.mode: helm` the agent is left to the Fluent Bit chart
+//! (values in `helm/`) and only the namespace and PriorityClass are
+//! rendered here. The alert rules on the error counts are a group of the
+//! monitoring rules (`plan::monitoring::rules::logs`).
 //!
 //! There is no PodDisruptionBudget: a drain never evicts DaemonSet pods,
 //! and a rolling update moves one node's agent at a time.
 
-pub mod alerts;
 pub mod config;
 pub mod objects;
 pub mod parsers;
@@ -87,12 +87,5 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         config::CLASSIC_PARSERS_FILE,
         Content::Text(classic_parsers),
     ));
-    if l.alerts.enabled {
-        out.push(Artifact::file(
-            FAMILY.name,
-            alerts::FILE,
-            Content::Yaml(alerts::rules(plan, l)),
-        ));
-    }
     out
 }

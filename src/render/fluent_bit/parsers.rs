@@ -9,7 +9,7 @@
 
 use super::config::{MultilineParser, Parser, Rule};
 use crate::dify::logs::LogFormat;
-use crate::topology::Severity;
+use crate::topology::LogSeverity;
 
 /// Milliseconds a record waits for a continuation line before it is sent.
 pub const FLUSH_MS: u32 = 2000;
@@ -192,16 +192,19 @@ pub fn multiline(format: LogFormat) -> Option<MultilineParser> {
 /// How the severities programs write map onto the topology's, matched
 /// case-insensitively. Every pattern is free of spaces: Fluent Bit's
 /// `modify` filter splits a condition at spaces.
-pub const SEVERITIES: &[(Severity, &str)] = &[
-    (Severity::Debug, r"(?i)^(debug[1-5]?|trace|verbose|\.|-)$"),
+pub const SEVERITIES: &[(LogSeverity, &str)] = &[
     (
-        Severity::Info,
+        LogSeverity::Debug,
+        r"(?i)^(debug[1-5]?|trace|verbose|\.|-)$",
+    ),
+    (
+        LogSeverity::Info,
         r"(?i)^(info|information|notice|log|statement|detail|hint|context|query|location|\*)$",
     ),
-    (Severity::Warning, r"(?i)^(warn|warning|#|⚠)$"),
-    (Severity::Error, r"(?i)^(err|error|⨯)$"),
+    (LogSeverity::Warning, r"(?i)^(warn|warning|#|⚠)$"),
+    (LogSeverity::Error, r"(?i)^(err|error|⨯)$"),
     (
-        Severity::Critical,
+        LogSeverity::Critical,
         r"(?i)^(crit|critical|fatal|fatal\serror|panic|dpanic|alert|emerg|emergency)$",
     ),
 ];

@@ -18,15 +18,16 @@ use crate::dify::Kind;
 use crate::plan::graph::host_port;
 use crate::plan::logging::{sources, LogSource};
 use crate::plan::Plan;
-use crate::topology::{LogOutputKind, Logging, Severity, WhenFull};
+use crate::topology::{LogOutputKind, LogSeverity, Logging, WhenFull};
 use std::collections::BTreeMap;
 
 /// Where the agent keeps its state inside the container (the hostPath).
 pub const STATE_DIR: &str = "/var/fluent-bit";
 /// Tag of the error counts, routed to the Prometheus exporter only.
 pub const METRICS_TAG: &str = "dify_gen.log_metrics";
-/// `<namespace>_<subsystem>_<name>` of the error counter.
-pub const ERRORS_METRIC: &str = "dify_log_errors_total";
+/// The error counter, as the monitoring rules select it: Fluent Bit names
+/// it `<metric_namespace>_<metric_subsystem>_<metric_name>`.
+const ERRORS_METRIC: (&str, &str, &str) = ("dify", "log", "errors_total");
 /// Directory CA bundles are mounted under, one folder per output.
 pub const TLS_DIR: &str = "/fluent-bit/tls";
 
@@ -276,7 +277,7 @@ pub fn config(plan: &Plan, logging: &Logging) -> Config {
                 "condition",
                 ["Key_exists stack_trace", "Key_does_not_exist severity"],
             )
-            .set("set", format!("severity {}", Severity::Error.as_str())),
+            .set("set", format!("severity {}", LogSeverity::Error.as_str())),
     );
     for (level, pattern) in SEVERITIES {
         filters.push(
@@ -294,7 +295,7 @@ pub fn config(plan: &Plan, logging: &Logging) -> Config {
         Plugin::new("modify")
             .set("alias", "severity-default")
             .set("match", "kube.*")
-            .set("add", format!("severity {}", Severity::Info.as_str())),
+            .set("add", format!("severity {}", LogSeverity::Info.as_str())),
     );
     // 6. Probe noise, then the levels the topology drops.
     for s in &all {
@@ -319,7 +320,7 @@ pub fn config(plan: &Plan, logging: &Logging) -> Config {
         let Some(s) = all.iter().find(|s| s.component == component.as_str()) else {
             continue;
         };
-        let below: Vec<&str> = Severity::ALL
+        let below: Vec<&str> = LogSeverity::ALL
             .iter()
             .filter(|l| *l < lowest)
             .map(|l| l.as_str())
@@ -341,9 +342,9 @@ pub fn config(plan: &Plan, logging: &Logging) -> Config {
             .set("match", "kube.*")
             .set("tag", METRICS_TAG)
             .set("metric_mode", "counter")
-            .set("metric_namespace", "dify")
-            .set("metric_subsystem", "log")
-            .set("metric_name", "errors_total")
+            .set("metric_namespace", ERRORS_METRIC.0)
+            .set("metric_subsystem", ERRORS_METRIC.1)
+            .set("metric_name", ERRORS_METRIC.2)
             .set(
                 "metric_description",
                 "Log records of severity ERROR or CRITICAL, per pod",
@@ -539,6 +540,15 @@ mod tests {
         assert_eq!(size(2e9), "2G");
         assert_eq!(size(1500.0), "1500");
         assert_eq!(size(16000.0), "16K");
+    }
+
+    #[test]
+    fn the_counter_is_named_as_the_log_alerts_select_it() {
+        let (namespace, subsystem, name) = ERRORS_METRIC;
+        assert_eq!(
+            format!("{namespace}_{subsystem}_{name}"),
+            crate::plan::monitoring::LOG_METRICS[0]
+        );
     }
 
     #[test]

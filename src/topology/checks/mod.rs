@@ -16,6 +16,7 @@ mod images_pinned;
 mod inline_secrets;
 mod logging;
 mod mode_sections;
+mod monitoring;
 mod object_store;
 mod postgres_names;
 mod postgres_parameters;
@@ -148,6 +149,7 @@ const CHECKS: &[Check] = &[
     disruption::check,
     grace::check,
     logging::check,
+    monitoring::check,
     postgres_parameters::check,
     postgres_names::check,
     references::check,

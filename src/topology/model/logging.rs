@@ -31,10 +31,11 @@ pub struct Logging {
     /// label: `api`, `plugin-daemon`, `postgres`, ...); records below it
     /// are dropped at the agent. Components not listed keep everything.
     #[serde(default)]
-    pub levels: IndexMap<String, Severity>,
+    pub levels: IndexMap<String, LogSeverity>,
     /// Prometheus alert rules on the error counts, in the design's two
     /// tiers (one pod logging errors for `warningMinutes`: warning; more
-    /// than `criticalPercent` of a component's pods: critical).
+    /// than `criticalPercent` of a component's pods: critical), rendered
+    /// into the `monitoring` rules (none without `monitoring`).
     pub alerts: LogAlerts,
 }
 
@@ -199,7 +200,7 @@ pub enum WhenFull {
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
+pub enum LogSeverity {
     Debug,
     Info,
     Warning,
@@ -207,22 +208,22 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Debug,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-        Severity::Critical,
+impl LogSeverity {
+    pub const ALL: [LogSeverity; 5] = [
+        LogSeverity::Debug,
+        LogSeverity::Info,
+        LogSeverity::Warning,
+        LogSeverity::Error,
+        LogSeverity::Critical,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Debug => "DEBUG",
-            Severity::Info => "INFO",
-            Severity::Warning => "WARNING",
-            Severity::Error => "ERROR",
-            Severity::Critical => "CRITICAL",
+            LogSeverity::Debug => "DEBUG",
+            LogSeverity::Info => "INFO",
+            LogSeverity::Warning => "WARNING",
+            LogSeverity::Error => "ERROR",
+            LogSeverity::Critical => "CRITICAL",
         }
     }
 }
@@ -237,7 +238,7 @@ pub struct LogAlerts {
     #[schemars(range(min = 1, max = 1440))]
     pub warning_minutes: u32,
     /// Share of a component's running pods logging errors above which
-    /// the critical fires, in percent.
-    #[schemars(range(min = 1, max = 100))]
+    /// the critical fires, in percent (below 100: no share is above it).
+    #[schemars(range(min = 1, max = 99))]
     pub critical_percent: u32,
 }

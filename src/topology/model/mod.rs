@@ -20,6 +20,7 @@ mod images;
 mod ingress;
 mod logging;
 mod metadata;
+mod monitoring;
 mod nodes;
 mod postgres;
 mod redis;
@@ -39,6 +40,7 @@ pub use images::*;
 pub use ingress::*;
 pub use logging::*;
 pub use metadata::*;
+pub use monitoring::*;
 pub use nodes::*;
 pub use postgres::*;
 pub use redis::*;
@@ -98,6 +100,10 @@ pub struct Topology {
     /// Central log collection with Fluent Bit; omit for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
+    /// Prometheus rules and scrape targets, Alertmanager routing and
+    /// Grafana dashboards for the release; omit to render no monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
     /// The machines of a Swarm or host deployment (three VMs, say):
     /// rendered into an Ansible inventory, chrony and sshd configuration
     /// (`hosts/`), and the Swarm stack's placement. Optional.
