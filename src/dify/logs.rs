@@ -62,7 +62,7 @@ pub fn format_of(kind: Kind) -> LogFormat {
         k if k.is_backend() => LogFormat::DifyPython,
         Kind::PluginDaemon | Kind::Sandbox => LogFormat::DifyGo,
         Kind::Web => LogFormat::NextJs,
-        Kind::SsrfProxy => LogFormat::Squid,
+        Kind::SsrfProxy | Kind::AgentSsrfProxy => LogFormat::Squid,
         _ => LogFormat::Generic,
     }
 }

@@ -10,6 +10,7 @@ mod fluent_bit;
 mod monitoring;
 mod plan;
 pub mod realprograms;
+mod releases;
 mod render;
 mod security;
 mod support;

@@ -12,7 +12,7 @@
 use super::config::{Config, Plugin};
 use super::parsers::{self, SEVERITIES, SEVERITY_FIELDS};
 use super::{env_var, COMPONENT};
-use crate::dify::health::{self, Check};
+use crate::dify::health::Check;
 use crate::dify::logs::LogFormat;
 use crate::dify::Kind;
 use crate::plan::graph::host_port;
@@ -299,7 +299,7 @@ pub fn config(plan: &Plan, logging: &Logging) -> Config {
     );
     // 6. Probe noise, then the levels the topology drops.
     for s in &all {
-        let noise = probe_noise(s);
+        let noise = probe_noise(plan, s);
         if noise.is_empty() {
             continue;
         }
@@ -392,15 +392,14 @@ fn format_name(format: LogFormat) -> &'static str {
 /// Lines the component writes for each health probe: gin's request line
 /// for the probed path (sandbox), squid's record of a TCP probe that
 /// connects and sends nothing.
-fn probe_noise(s: &LogSource) -> Vec<String> {
-    let kind = Kind::DEPLOYMENTS
-        .into_iter()
-        .find(|k| k.label() == s.component);
+fn probe_noise(plan: &Plan, s: &LogSource) -> Vec<String> {
+    let release = crate::plan::release(plan.t);
+    let kind = Kind::ALL.into_iter().find(|k| k.label() == s.component);
     let mut out = Vec::new();
     if let Some(kind) = kind {
         let mut paths: Vec<&str> = [false, true]
             .into_iter()
-            .filter_map(|ready| match health::endpoint(kind, ready) {
+            .filter_map(|ready| match release.probe(kind, ready) {
                 Some(Check::Http { path, .. }) => Some(path),
                 _ => None,
             })
@@ -415,7 +414,7 @@ fn probe_noise(s: &LogSource) -> Vec<String> {
         }
         let tcp = [false, true]
             .into_iter()
-            .any(|ready| matches!(health::endpoint(kind, ready), Some(Check::Tcp { .. })));
+            .any(|ready| matches!(release.probe(kind, ready), Some(Check::Tcp { .. })));
         if tcp && s.format == LogFormat::Squid {
             out.push("url ^error:transaction-end-before-headers$".into());
         }
