@@ -61,6 +61,9 @@ pub const T_AUTOSCALING_CPU: &str = "T131";
 pub const T_MANAGED_ENV: &str = "T132";
 pub const T_PROBE_PATH: &str = "T133";
 
+// topology: logging
+pub const T_COLLECTOR_NAMESPACE: &str = "T121";
+pub const T_UNKNOWN_COMPONENT: &str = "T122";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";

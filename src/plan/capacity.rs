@@ -13,9 +13,14 @@
 //! After a zone is lost, pods elsewhere stay where they are; stateless pods
 //! of the lost zone are placed again on what is left, and pods that keep a
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
+//!
+//! The release's DaemonSets (the log agent, with `logging`) take their
+//! requests from every node before anything is placed: a DaemonSet pod
+//! runs on each node, and the scheduler counts it like any other. Node
+//! pools carry no labels or taints, so every node is assumed to run it.
 
 use super::quorum::quorums;
-use crate::dify::data_layer;
+use crate::dify::{data_layer, LOG_COLLECTOR};
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -53,6 +58,30 @@ impl Group {
             needed: 1,
         }
     }
+}
+
+/// Requests of one pod the release runs on every node (a DaemonSet's).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PerNode {
+    /// The `app.kubernetes.io/component` label.
+    pub component: &'static str,
+    pub cpu: f64,
+    pub memory: f64,
+}
+
+/// The release's DaemonSets: the log agent when logging is on (in every
+/// collector mode: the Helm chart's is a DaemonSet too).
+pub fn per_node(t: &Topology) -> Vec<PerNode> {
+    t.logging
+        .iter()
+        .filter(|l| l.enabled)
+        .map(|l| PerNode {
+            component: LOG_COLLECTOR,
+            cpu: l.collector.resources.requests.cpu.value(),
+            memory: l.collector.resources.requests.memory.value(),
+        })
+        .collect()
 }
 
 /// Every pod group the release runs in steady state: the Dify Deployments
@@ -420,6 +449,8 @@ pub struct Capacity {
     /// Whether node pools were given, so that room was really checked.
     pub checked: bool,
     pub groups: Vec<Group>,
+    /// Pods on every node, taken from each node's allocatable first.
+    pub per_node: Vec<PerNode>,
     /// Pods that do not schedule at all (component once per pod).
     pub unscheduled: Vec<&'static str>,
     pub zones: Vec<ZoneTotals>,
@@ -460,17 +491,18 @@ fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
 
 pub fn analyse(t: &Topology) -> Capacity {
     let groups = groups(t);
+    let per_node = per_node(t);
+    let daemon_cpu: f64 = per_node.iter().map(|d| d.cpu).sum();
+    let daemon_memory: f64 = per_node.iter().map(|d| d.memory).sum();
     let bounded = !t.nodes.is_empty();
     let nodes: Vec<Node> = if bounded {
         t.nodes
             .iter()
             .filter_map(|p| {
                 let zone = t.zones.iter().position(|z| *z == p.zone)?;
-                Some((0..p.count).map(move |_| Node {
-                    zone,
-                    cpu: p.allocatable.cpu.value(),
-                    memory: p.allocatable.memory.value(),
-                }))
+                let cpu = (p.allocatable.cpu.value() - daemon_cpu).max(0.0);
+                let memory = (p.allocatable.memory.value() - daemon_memory).max(0.0);
+                Some((0..p.count).map(move |_| Node { zone, cpu, memory }))
             })
             .flatten()
             .collect()
@@ -519,9 +551,24 @@ pub fn analyse(t: &Topology) -> Capacity {
                 }
             }
             if cluster.bounded {
-                let in_zone = cluster.nodes.iter().filter(|n| n.zone == z);
-                totals.allocatable_cpu = Some(in_zone.clone().map(|n| n.cpu).sum());
-                totals.allocatable_memory = Some(in_zone.map(|n| n.memory).sum());
+                // The DaemonSets' pods count in the zone's requests, and
+                // the allocatable is what the pools offer.
+                let in_zone = t.nodes.iter().filter(|p| p.zone == t.zones[z]);
+                let nodes: u32 = in_zone.clone().map(|p| p.count).sum();
+                totals.pods += nodes * per_node.len() as u32;
+                totals.cpu += f64::from(nodes) * daemon_cpu;
+                totals.memory += f64::from(nodes) * daemon_memory;
+                totals.allocatable_cpu = Some(
+                    in_zone
+                        .clone()
+                        .map(|p| f64::from(p.count) * p.allocatable.cpu.value())
+                        .sum(),
+                );
+                totals.allocatable_memory = Some(
+                    in_zone
+                        .map(|p| f64::from(p.count) * p.allocatable.memory.value())
+                        .sum(),
+                );
             }
             totals
         })
@@ -599,6 +646,7 @@ pub fn analyse(t: &Topology) -> Capacity {
     Capacity {
         checked: cluster.bounded,
         groups: cluster.groups,
+        per_node,
         unscheduled,
         zones,
         tolerance,

@@ -258,6 +258,15 @@ impl Report {
                 allocatable(z)
             );
         }
+        for d in &c.per_node {
+            let _ = writeln!(
+                o,
+                "  on every node: {} ({} / {}), taken from its allocatable first",
+                d.component,
+                cores(d.cpu),
+                bytes(d.memory)
+            );
+        }
         if c.checked {
             if c.schedules() {
                 let _ = writeln!(o, "  every pod schedules under its spread rules");

@@ -179,3 +179,57 @@ fn zero_replicas_is_never_a_surviving_release() {
         );
     }
 }
+
+/// The log agent runs on every node, so its requests come off every
+/// node's allocatable: nodes sized to the release's pods without it
+/// (plus half the agent) hold everything with logging off and leave pods
+/// unscheduled with it on.
+#[test]
+fn the_log_agent_takes_its_requests_from_every_node() {
+    let report = |sets: &[String]| -> Value {
+        let mut cmd = dify_gen();
+        cmd.args(["plan", "-f", "profiles/ha.yaml", "-o", "json"]);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        let out = cmd.output().expect("dify-gen runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let off = "logging.enabled=false".to_string();
+    // One node per zone: the spread rules alone decide the placement, so
+    // it is the same whatever room the nodes have.
+    let nodes = |memory: &str| {
+        format!(
+            "nodes=[{{name: a, zone: zone-a, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: b, zone: zone-b, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: c, zone: zone-c, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}]"
+        )
+    };
+    let roomy = report(&[off.clone(), nodes("1000Gi")]);
+    let need = roomy["capacity"]["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["memory"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    let agent = 128.0 * 1024.0 * 1024.0;
+    let nodes = nodes(&((need + agent / 2.0) as u64).to_string());
+    let without = report(&[off, nodes.clone()]);
+    assert_eq!(without["capacity"]["unscheduled"], serde_json::json!([]));
+    assert_eq!(without["capacity"]["perNode"], serde_json::json!([]));
+    let with = report(&[nodes]);
+    assert_eq!(
+        with["capacity"]["perNode"],
+        serde_json::json!([{"component": "fluent-bit", "cpu": 0.1, "memory": agent}])
+    );
+    assert!(
+        !with["capacity"]["unscheduled"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        with["capacity"]
+    );
+    // The zone's requests include the agent on its node.
+    let zone_a = |r: &Value| r["capacity"]["zones"][0]["memory"].as_f64().unwrap();
+    assert!(zone_a(&with) < zone_a(&without) + agent + 1.0);
+}

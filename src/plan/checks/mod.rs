@@ -11,6 +11,7 @@
 mod backup;
 mod capacity;
 mod connections;
+mod log_levels;
 pub mod monitoring;
 mod probes;
 mod quorum;
@@ -64,6 +65,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    log_levels::check,
     monitoring::check,
     swarm::check,
 ];

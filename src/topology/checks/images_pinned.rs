@@ -51,7 +51,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn pin_problem(image: &str) -> Option<&'static str> {
+pub(super) fn pin_problem(image: &str) -> Option<&'static str> {
     if image.contains("@sha256:") {
         return None;
     }

@@ -15,6 +15,7 @@ mod hosts;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
+mod logging;
 mod managed_env;
 mod mode_sections;
 mod monitoring;
@@ -164,6 +165,7 @@ const CHECKS: &[Check] = &[
     replicas::check,
     managed_env::check,
     probe_paths::check,
+    logging::check,
     monitoring::check,
     postgres_parameters::check,
     postgres_names::check,
