@@ -3,12 +3,14 @@
 //! Input: a checked topology. Output: per component its replicas, requests
 //! and limits, spread, disruption budget and the failures it tolerates;
 //! totals per zone and for the release; quorums; the PostgreSQL connection
-//! budget; backup objectives; and the zone-loss verdict. Every number comes
+//! budget; backup objectives; worst-case failover times of PostgreSQL and
+//! Redis; and the zone-loss verdict. Every number comes
 //! from the other `plan` modules: this one only gathers and prints.
 
 use super::backup::{self, Objectives};
 use super::capacity::{self, Capacity, Verdict, ZoneTotals};
 use super::connections::{self, ConnectionBudget};
+use super::failover::{self, FailoverTime};
 use super::quorum::{self, Quorum};
 use super::{Budget, Plan};
 use crate::topology::Spread;
@@ -64,6 +66,8 @@ pub struct Report {
     pub connections: ConnectionBudget,
     /// `None`: backups are not configured.
     pub backup: Option<Objectives>,
+    /// Worst-case failover of the data services this release runs.
+    pub failover: Vec<FailoverTime>,
     pub capacity: Capacity,
     pub survives_zone_loss: bool,
 }
@@ -172,6 +176,7 @@ impl Report {
             quorums,
             connections: connections::budget(t),
             backup: backup::objectives(t),
+            failover: failover::estimates(t),
             survives_zone_loss: capacity.survives_zone_loss(),
             capacity,
         }
@@ -197,6 +202,7 @@ impl Report {
         self.quorums_text(&mut o);
         self.connections_text(&mut o);
         self.backup_text(&mut o);
+        self.failover_text(&mut o);
         self.verdict_text(&mut o);
         // Table columns pad to their width; no line ends in spaces.
         o.lines().map(|l| format!("{}\n", l.trim_end())).collect()
@@ -332,6 +338,44 @@ impl Report {
                     "  RTO at least {} to restore {} of data, plus WAL replay since the last base backup",
                     duration(b.rto_seconds),
                     bytes(b.restored_bytes as f64)
+                );
+            }
+        }
+    }
+
+    fn failover_text(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "\nfailover (worst case: the leader lost without a word, docs/failover.md)"
+        );
+        if self.failover.is_empty() {
+            let _ = writeln!(o, "  none in this release");
+        }
+        for f in &self.failover {
+            if let Some(why) = &f.no_failover {
+                let _ = writeln!(o, "  {:<9} no failover: {why}", f.service);
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "  {:<9} at most {} (objective {}s): {}",
+                f.service,
+                seconds(f.worst_case_milliseconds),
+                f.objective_seconds,
+                if f.meets_objective {
+                    "meets it"
+                } else {
+                    "EXCEEDS it"
+                }
+            );
+            for s in &f.steps {
+                let _ = writeln!(o, "    {:>6}  {}", seconds(s.milliseconds), s.step);
+            }
+            if let Some(extra) = f.split_vote_adds_milliseconds {
+                let _ = writeln!(
+                    o,
+                    "    a split vote adds {} (twice failoverTimeoutMilliseconds) before the next election",
+                    seconds(extra)
                 );
             }
         }
@@ -494,4 +538,9 @@ fn duration(seconds: u64) -> String {
         s if s < 7200 => format!("{}m", s.div_ceil(60)),
         s => format!("{:.1}h", s as f64 / 3600.0),
     }
+}
+
+/// Milliseconds as seconds with one decimal: `20.5s`.
+fn seconds(ms: u64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
 }

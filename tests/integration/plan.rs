@@ -122,3 +122,41 @@ fn connection_budget_and_quorums_are_reported() {
         [("etcd", 2), ("postgres", 1), ("sentinel", 2), ("redis", 1)]
     );
 }
+
+/// The worst-case failover times, step by step, as `plan -o json` prints
+/// them for the `ha` profile.
+#[test]
+fn failover_times_come_from_the_settings() {
+    let report = json("profiles/ha.yaml");
+    let failover = &report["failover"];
+    insta::assert_snapshot!(
+        "plan_failover_ha",
+        serde_json::to_string_pretty(failover).expect("JSON")
+    );
+    let worst = |report: &Value, service: &str| -> u64 {
+        report["failover"]
+            .as_array()
+            .expect("failover list")
+            .iter()
+            .find(|f| f["service"] == service)
+            .and_then(|f| f["worstCaseMilliseconds"].as_u64())
+            .unwrap_or_else(|| panic!("no {service} estimate"))
+    };
+    // Each setting moves the worst case by exactly its own share.
+    let slower = json("tests/fixtures/checks/failover_objective.ok.yaml");
+    assert_eq!(worst(&slower, "postgres"), worst(&report, "postgres") + 10_000);
+    let redis = json("tests/fixtures/checks/failover_objective_redis.ok.yaml");
+    assert_eq!(worst(&redis, "redis"), worst(&report, "redis") + 3_000);
+    let text = plan("tests/fixtures/checks/failover_objective.ok.yaml", "text");
+    assert!(
+        text.contains("postgres  at most 38.5s (objective 40s): meets it"),
+        "{text}"
+    );
+    // One member, no replica: no failover at all, and the report says why.
+    let dev = plan("profiles/dev.yaml", "text");
+    assert!(
+        dev.contains("postgres  no failover: one member: a crash is a restart, not a failover"),
+        "{dev}"
+    );
+    assert!(dev.contains("redis     no failover: no replica to promote"), "{dev}");
+}

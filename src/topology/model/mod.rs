@@ -53,6 +53,15 @@ pub const API_VERSION: &str = "dify-gen.io/v1alpha1";
 
 pub const KIND: &str = "Topology";
 
+impl Topology {
+    /// Layered over the `ha` profile, which promises that every component
+    /// keeps serving through the loss of a node or a zone: what breaks
+    /// that promise is an error here, a warning elsewhere.
+    pub fn promises_ha(&self) -> bool {
+        self.profile.as_deref() == Some("ha")
+    }
+}
+
 /// A highly-available Dify deployment, described once.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
