@@ -252,6 +252,27 @@ impl Process {
         self.pid_files.push((path, marker.to_string()));
     }
 
+    /// Stops the process group and the registered PID files' processes
+    /// with their children (SIGSTOP): a node that vanished from the
+    /// network, whose connections stay open and silent. Killed later, when
+    /// the guard drops or by [`Process::kill`].
+    pub fn freeze(&mut self) {
+        for (path, marker) in &self.pid_files {
+            if let Some(pid) = read_pid(path) {
+                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(marker.as_str()) {
+                    signal(pid, "-STOP");
+                    for child in children_of(pid) {
+                        signal(child, "-STOP");
+                    }
+                }
+            }
+        }
+        if let Some(child) = &self.child {
+            signal_group(child.id(), "-STOP");
+        }
+    }
+
     /// Kills the process group (SIGKILL, like a crashed pod) and reaps it.
     pub fn kill(&mut self) {
         for (path, marker) in &self.pid_files {
@@ -339,6 +360,21 @@ fn children_of(parent: u32) -> Vec<u32> {
         .collect()
 }
 
+fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn signal_group(pid: u32, signal: &str) {
+    // By PID: `-PID` names the process group this test started and leads.
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
 fn kill_group(pid: u32) {
     // By PID: `-PID` names the process group this test started and leads.
     let _ = Command::new("kill")
@@ -371,6 +407,69 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
         .map(|(_, body)| body.to_string())
         .unwrap_or_default();
     Some((status, body))
+}
+
+/// `POST path` with a JSON body against 127.0.0.1:port (etcd's v3 JSON
+/// gateway); returns the status code and body. Times out after `timeout`.
+pub fn http_post_json(
+    port: u16,
+    path: &str,
+    body: &str,
+    timeout: Duration,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&local(port), timeout).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    stream.set_write_timeout(Some(timeout)).ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64, as etcd's JSON gateway writes keys and values.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut n, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = BASE64.iter().position(|b| *b == c)? as u32;
+        n = n << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((n >> bits & 0xff) as u8);
+        }
+    }
+    Some(out)
 }
 
 fn local(port: u16) -> SocketAddr {
