@@ -502,13 +502,24 @@ pub struct Resp {
 
 impl Resp {
     pub fn connect(port: u16, password: &str) -> Result<Resp, String> {
-        let stream = TcpStream::connect_timeout(&local(port), Duration::from_millis(500))
+        Resp::connect_within(port, password, Duration::from_millis(500), Duration::from_secs(2))
+    }
+
+    /// A connection whose connect and each reply wait at most as long as
+    /// given: a client's socket timeouts.
+    pub fn connect_within(
+        port: u16,
+        password: &str,
+        connect: Duration,
+        reply: Duration,
+    ) -> Result<Resp, String> {
+        let stream = TcpStream::connect_timeout(&local(port), connect)
             .map_err(|error| format!("connect {port}: {error}"))?;
         stream
-            .set_read_timeout(Some(Duration::from_secs(2)))
+            .set_read_timeout(Some(reply))
             .map_err(|e| e.to_string())?;
         stream
-            .set_write_timeout(Some(Duration::from_secs(2)))
+            .set_write_timeout(Some(reply))
             .map_err(|e| e.to_string())?;
         let mut connection = Resp {
             reader: BufReader::new(stream),

@@ -168,14 +168,31 @@ impl Etcd {
 
     /// Who holds Patroni's leader lock, and its lease.
     fn leader_lock(&self) -> Option<(String, String)> {
+        self.lock_state()?
+    }
+
+    /// The leader lock as a live member sees it: `None` when no member
+    /// answers, `Some(None)` when the lock is gone.
+    fn lock_state(&self) -> Option<Option<(String, String)>> {
         let key = base64_encode(format!("/dify-gen/{RELEASE}-postgres/leader").as_bytes());
         let range = self.call("/v3/kv/range", &format!(r#"{{"key":"{key}"}}"#))?;
-        let kv = range["kvs"].get(0)?;
+        let Some(kv) = range["kvs"].get(0) else {
+            return Some(None);
+        };
         let holder = base64_decode(kv["value"].as_str()?)?;
-        Some((
+        Some(Some((
             String::from_utf8(holder).ok()?,
             kv["lease"].as_str()?.to_string(),
-        ))
+        )))
+    }
+
+    /// Whether a running member reports itself raft leader.
+    fn live_leader(&self) -> bool {
+        self.live_ports().any(|port| {
+            http_post_json(port, "/v3/maintenance/status", "{}", Duration::from_millis(500))
+                .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .is_some_and(|s| s["leader"].is_string() && s["leader"] == s["header"]["member_id"])
+        })
     }
 
     /// Seconds the lease has left (etcd truncates: a fresh 20 s lease says 19).
@@ -661,8 +678,10 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     for round in 1..=FAILOVER_ROUNDS {
         let r = zone_loss_round(&mut cluster, &mut etcd, leader, &mut next_id);
         eprintln!(
-            "MEASURED round={round} patroni_failover_seconds={:.2} lock_taken_seconds={:.2} promotion_seconds={:.2} leader_label_seconds={:.2} etcd_leader_lost=etcd-{} new_leader={} rows_acknowledged={} rows_lost={} bound_seconds={:.1} (plan's worst case {:.1}, objective {}) promise_20s={}",
+            "MEASURED round={round} patroni_failover_seconds={:.2} etcd_elected_seconds={:.2} lock_expired_seconds={:.2} lock_taken_seconds={:.2} promotion_seconds={:.2} leader_label_seconds={:.2} etcd_leader_lost=etcd-{} new_leader={} rows_acknowledged={} rows_lost={} bound_seconds={:.1} (plan's worst case {:.1}, objective {}) promise_20s={}",
             r.failover.as_secs_f64(),
+            r.etcd_elected.as_secs_f64(),
+            r.lock_expired.as_secs_f64(),
             r.lock_taken.as_secs_f64(),
             (r.failover.saturating_sub(r.lock_taken)).as_secs_f64(),
             r.label_seconds,
@@ -720,6 +739,10 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
 struct Round {
     /// From the loss to the first write the new leader acknowledged.
     failover: Duration,
+    /// From the loss to a new etcd leader (as the test's polls see it).
+    etcd_elected: Duration,
+    /// From the loss to the leader lock gone (or already retaken).
+    lock_expired: Duration,
     /// From the loss to the leader lock naming the new leader.
     lock_taken: Duration,
     /// From the loss to the new leader's pod labelled `primary`.
@@ -777,16 +800,24 @@ fn zone_loss_round(
     let lost_at = Instant::now();
     let lost_wall = epoch_seconds();
     let old_name = cluster.members[leader].name.clone();
-    let mut lock_taken = None;
+    let (mut elected, mut expired, mut lock_taken) = (None, None, None);
     let mut failover: Option<(Duration, usize)> = None;
     let mut after_failover = 0;
     while after_failover < 50 && lost_at.elapsed() < Duration::from_secs(120) {
-        if lock_taken.is_none()
-            && etcd
-                .leader_lock()
-                .is_some_and(|(holder, _)| holder != old_name)
-        {
-            lock_taken = Some(lost_at.elapsed());
+        if elected.is_none() && etcd.live_leader() {
+            elected = Some(lost_at.elapsed());
+        }
+        if lock_taken.is_none() {
+            match etcd.lock_state() {
+                Some(None) => {
+                    expired.get_or_insert(lost_at.elapsed());
+                }
+                Some(Some((holder, _))) if holder != old_name => {
+                    expired.get_or_insert(lost_at.elapsed());
+                    lock_taken = Some(lost_at.elapsed());
+                }
+                _ => {}
+            }
         }
         let Some(target) = cluster.leader() else {
             std::thread::sleep(Duration::from_millis(100));
@@ -833,6 +864,8 @@ fn zone_loss_round(
     .collect();
     Round {
         failover,
+        etcd_elected: elected.unwrap_or(failover),
+        lock_expired: expired.unwrap_or(failover),
         lock_taken: lock_taken.unwrap_or(failover),
         label_seconds: labelled - lost_wall,
         old_leader: leader,
