@@ -144,7 +144,10 @@ fn failover_times_come_from_the_settings() {
     };
     // Each setting moves the worst case by exactly its own share.
     let slower = json("tests/fixtures/checks/failover_objective.ok.yaml");
-    assert_eq!(worst(&slower, "postgres"), worst(&report, "postgres") + 10_000);
+    assert_eq!(
+        worst(&slower, "postgres"),
+        worst(&report, "postgres") + 10_000
+    );
     let redis = json("tests/fixtures/checks/failover_objective_redis.ok.yaml");
     assert_eq!(worst(&redis, "redis"), worst(&report, "redis") + 3_000);
     let text = plan("tests/fixtures/checks/failover_objective.ok.yaml", "text");
@@ -158,5 +161,8 @@ fn failover_times_come_from_the_settings() {
         dev.contains("postgres  no failover: one member: a crash is a restart, not a failover"),
         "{dev}"
     );
-    assert!(dev.contains("redis     no failover: no replica to promote"), "{dev}");
+    assert!(
+        dev.contains("redis     no failover: no replica to promote"),
+        "{dev}"
+    );
 }

@@ -502,7 +502,12 @@ pub struct Resp {
 
 impl Resp {
     pub fn connect(port: u16, password: &str) -> Result<Resp, String> {
-        Resp::connect_within(port, password, Duration::from_millis(500), Duration::from_secs(2))
+        Resp::connect_within(
+            port,
+            password,
+            Duration::from_millis(500),
+            Duration::from_secs(2),
+        )
     }
 
     /// A connection whose connect and each reply wait at most as long as

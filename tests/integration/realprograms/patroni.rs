@@ -2,7 +2,10 @@
 //! the rendered etcd arguments, `patroni.yml`, post-bootstrap script and
 //! replication check. Per-member values reach Patroni through the same
 //! PATRONI_* environment variables the pods set; the only other change to the
-//! rendered files is the directory of the Patroni scripts.
+//! rendered files is the directory of the Patroni scripts. (b) loses the
+//! leader's zone with etcd's leader in it, just after the leader refreshed
+//! its lock, and requires the failover within the worst case `dify-gen plan`
+//! computes for the `ha` profile (`docs/failover.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -105,7 +108,9 @@ impl Etcd {
         let mut command = Command::new("etcd");
         command.args(&self.args[i]);
         self.starts += 1;
-        let log = self.root.join(format!("etcd-{i}.start-{}.log", self.starts));
+        let log = self
+            .root
+            .join(format!("etcd-{i}.start-{}.log", self.starts));
         self.members[i] = Some(Process::spawn(&format!("etcd-{i}"), command, log));
         self.frozen[i] = false;
     }
@@ -161,8 +166,8 @@ impl Etcd {
                 "{}",
                 Duration::from_millis(500),
             )
-                .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(&text).ok())
-                .is_some_and(|s| s["leader"].is_string() && s["leader"] == s["header"]["member_id"])
+            .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .is_some_and(|s| s["leader"].is_string() && s["leader"] == s["header"]["member_id"])
         })
     }
 
@@ -189,9 +194,14 @@ impl Etcd {
     /// Whether a running member reports itself raft leader.
     fn live_leader(&self) -> bool {
         self.live_ports().any(|port| {
-            http_post_json(port, "/v3/maintenance/status", "{}", Duration::from_millis(500))
-                .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(&text).ok())
-                .is_some_and(|s| s["leader"].is_string() && s["leader"] == s["header"]["member_id"])
+            http_post_json(
+                port,
+                "/v3/maintenance/status",
+                "{}",
+                Duration::from_millis(500),
+            )
+            .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .is_some_and(|s| s["leader"].is_string() && s["leader"] == s["header"]["member_id"])
         })
     }
 
@@ -786,9 +796,16 @@ fn zone_loss_round(
             acknowledged.insert(id);
         }
     }
-    assert_eq!(acknowledged.len(), 100, "the leader took too long to accept 100 rows");
+    assert_eq!(
+        acknowledged.len(),
+        100,
+        "the leader took too long to accept 100 rows"
+    );
     let holder = etcd.await_lock_refresh();
-    assert_eq!(holder, cluster.members[leader].name, "the lock holder is not the leader");
+    assert_eq!(
+        holder, cluster.members[leader].name,
+        "the lock holder is not the leader"
+    );
     let etcd_leader = etcd.leader().expect("an etcd leader");
     eprintln!(
         "losing the zone of {} and etcd-{etcd_leader} just after the lock refresh, {} rows acknowledged",

@@ -185,9 +185,7 @@ pub fn planned_failover(service: &str) -> PlannedFailover {
         .find(|f| f["service"] == service)
         .unwrap_or_else(|| panic!("the plan has no {service} failover"));
     PlannedFailover {
-        worst_case: Duration::from_millis(
-            f["worstCaseMilliseconds"].as_u64().expect("worst case"),
-        ),
+        worst_case: Duration::from_millis(f["worstCaseMilliseconds"].as_u64().expect("worst case")),
         objective_seconds: f["objectiveSeconds"].as_u64().expect("objective"),
     }
 }

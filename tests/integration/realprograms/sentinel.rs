@@ -1,7 +1,10 @@
 //! Scenario (c): a Redis master, two replicas and three Sentinels started by
 //! the rendered `start-redis.sh` / `start-sentinel.sh` with the rendered
 //! `redis.conf` / `sentinel.conf`. Addresses, ports and directories are
-//! adapted through the scripts' environment only.
+//! adapted through the scripts' environment only. The master is lost
+//! silently (SIGSTOP) and a client that discovers the master as redis-py
+//! does must reach the promoted replica within the worst case `dify-gen
+//! plan` computes for the `ha` profile (`docs/failover.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -177,7 +180,11 @@ impl Deployment {
                 {
                     continue;
                 }
-                assert_eq!(field("ip"), Some(LOCALHOST), "Sentinel announced a non-local master");
+                assert_eq!(
+                    field("ip"),
+                    Some(LOCALHOST),
+                    "Sentinel announced a non-local master"
+                );
                 return field("port")?.parse().ok();
             }
         }
