@@ -389,24 +389,13 @@ fn kill_group(pid: u32) {
 
 /// `GET path` against 127.0.0.1:port; returns the status code and body.
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(3)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n"
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n");
+    http_exchange(
+        port,
+        &request,
+        Duration::from_secs(1),
+        Duration::from_secs(3),
     )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    Some((status, body))
 }
 
 /// `POST path` with a JSON body against 127.0.0.1:port (etcd's v3 JSON
@@ -417,15 +406,24 @@ pub fn http_post_json(
     body: &str,
     timeout: Duration,
 ) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&local(port), timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.set_write_timeout(Some(timeout)).ok()?;
-    write!(
-        stream,
+    let request = format!(
         "POST {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .ok()?;
+    );
+    http_exchange(port, &request, timeout, timeout)
+}
+
+/// Sends one HTTP/1.0 request and reads the whole response.
+fn http_exchange(
+    port: u16,
+    request: &str,
+    connect: Duration,
+    io: Duration,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&local(port), connect).ok()?;
+    stream.set_read_timeout(Some(io)).ok()?;
+    stream.set_write_timeout(Some(io)).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
