@@ -21,6 +21,7 @@ pub mod checks;
 pub mod connections;
 pub mod failover;
 pub mod graph;
+pub mod monitoring;
 pub mod probes;
 pub mod quorum;
 pub mod report;

@@ -11,6 +11,7 @@
 mod capacity;
 mod connections;
 mod failover;
+pub mod monitoring;
 mod probes;
 mod quorum;
 mod quorum_zones;
@@ -73,6 +74,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    monitoring::check,
     swarm::check,
 ];
 

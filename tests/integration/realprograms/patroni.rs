@@ -33,6 +33,8 @@ const FAILOVER_ROUNDS: usize = 2;
 /// The etcd members, each restartable on its data directory.
 struct Etcd {
     client_ports: Vec<u16>,
+    /// `--listen-metrics-urls` of each member.
+    metrics_ports: Vec<u16>,
     args: Vec<Vec<String>>,
     root: PathBuf,
     starts: usize,
@@ -85,6 +87,7 @@ impl Etcd {
         }
         let mut etcd = Etcd {
             client_ports: client,
+            metrics_ports: metrics,
             args,
             root: root.to_path_buf(),
             starts: 0,
@@ -607,6 +610,34 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         cluster.members[leader].name,
         elapsed.as_secs_f64()
     );
+    // The metrics the monitoring rules and dashboards select from Patroni
+    // and etcd are ones these programs serve.
+    let scrape = |ports: &[u16]| -> String {
+        ports
+            .iter()
+            .map(|p| http_get(*p, "/metrics").expect("GET /metrics").1)
+            .collect()
+    };
+    let patroni_metrics = scrape(
+        &cluster
+            .members
+            .iter()
+            .map(|m| m.api_port)
+            .collect::<Vec<_>>(),
+    );
+    for metric in crate::monitoring::selected_metrics("postgres") {
+        assert!(
+            crate::monitoring::exposes(&patroni_metrics, &metric),
+            "Patroni does not serve `{metric}`"
+        );
+    }
+    let etcd_metrics = scrape(&etcd.metrics_ports);
+    for metric in crate::monitoring::selected_metrics("etcd") {
+        assert!(
+            crate::monitoring::exposes(&etcd_metrics, &metric),
+            "etcd does not serve `{metric}`"
+        );
+    }
     let (passed, output) = cluster.replication_check(leader, &[]);
     eprintln!("replication check:\n{output}");
     if !passed {
