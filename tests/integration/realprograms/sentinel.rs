@@ -18,7 +18,7 @@ use super::harness::{
 };
 use super::rendered::{planned_failover, render_ha, Rendered, RELEASE};
 
-const PASSWORD: &str = "redis-test-password";
+pub(super) const PASSWORD: &str = "redis-test-password";
 
 /// How many times the failover is measured at most: a second round runs
 /// only when the first misses the bound, and both are printed.
@@ -28,14 +28,14 @@ const FAILOVER_ROUNDS: usize = 2;
 /// order): a write that reaches a silent master gives up after this.
 const CLIENT_TIMEOUT: Duration = Duration::from_millis(300);
 
-struct Deployment {
+pub(super) struct Deployment {
     root: PathBuf,
     readiness: String,
     conf: PathBuf,
     master_set: String,
-    redis_ports: Vec<u16>,
+    pub(super) redis_ports: Vec<u16>,
     sentinel_ports: Vec<u16>,
-    redis: Vec<Option<Process>>,
+    pub(super) redis: Vec<Option<Process>>,
     /// Data nodes stopped (SIGSTOP) as in a lost zone.
     frozen: Vec<Option<Process>>,
     sentinels: Vec<Process>,
@@ -43,7 +43,7 @@ struct Deployment {
 }
 
 impl Deployment {
-    fn new(rendered: &Rendered, root: &Path) -> Deployment {
+    pub(super) fn new(rendered: &Rendered, root: &Path) -> Deployment {
         require_redis_programs();
         for var in ["REDIS_PASSWORD", "POD_NAME"] {
             assert!(
@@ -204,7 +204,7 @@ impl Deployment {
         }
     }
 
-    fn role(&self, port: u16) -> Option<(String, Option<u16>)> {
+    pub(super) fn role(&self, port: u16) -> Option<(String, Option<u16>)> {
         let mut node = Resp::connect(port, PASSWORD).ok()?;
         let Reply::Array(role) = node.call(&["ROLE"]).ok()? else {
             return None;
@@ -310,7 +310,7 @@ impl Deployment {
         }
     }
 
-    fn dump_logs(&self) {
+    pub(super) fn dump_logs(&self) {
         for process in self
             .redis
             .iter()
@@ -321,6 +321,74 @@ impl Deployment {
             eprintln!("----- {} -----\n{}", process.name, process.log_tail(60));
         }
     }
+
+    /// Starts every data node and Sentinel, waits until the master (pod 0)
+    /// has all its replicas in sync and every Sentinel knows them all, and
+    /// checks that Sentinel reports pod 0 as the master.
+    pub(super) fn start_and_wait(&mut self, rendered: &Rendered) {
+        for i in 0..rendered.redis_nodes {
+            self.start_redis(i);
+        }
+        for i in 0..rendered.sentinels {
+            self.start_sentinel(i);
+        }
+        let master = self.redis_ports[0];
+        self.wait_for_sentinels(master);
+        self.assert_own_processes();
+        assert_eq!(
+            self.discover_master(),
+            Some(master),
+            "Sentinel does not report pod 0 as the first master"
+        );
+    }
+}
+
+impl Deployment {
+    /// Starts every data node and Sentinel and waits until the master has
+    /// all its replicas in sync and every Sentinel knows them all.
+    pub(super) fn start_and_wait(&mut self, rendered: &Rendered) {
+        for i in 0..rendered.redis_nodes {
+            self.start_redis(i);
+        }
+        for i in 0..rendered.sentinels {
+            self.start_sentinel(i);
+        }
+        let replicas = (rendered.redis_nodes - 1).to_string();
+        let others = (rendered.sentinels - 1).to_string();
+        let master = self.redis_ports[0];
+        let ready = wait_for(
+            "master with replicas and Sentinels",
+            Duration::from_secs(60),
+            Duration::from_millis(250),
+            || {
+                // What Kubernetes waits for: every node passes its readiness
+                // probe (a replica only once its initial sync is done).
+                if !(0..self.redis_ports.len()).all(|i| self.ready(i)) {
+                    return None;
+                }
+                let slaves = self.info_field(master, "replication", "connected_slaves")?;
+                let sentinels_ready = self.sentinel_ports.iter().all(|port| {
+                    self.sentinel_master_field(*port, "num-slaves").as_deref()
+                        == Some(replicas.as_str())
+                        && self
+                            .sentinel_master_field(*port, "num-other-sentinels")
+                            .as_deref()
+                            == Some(others.as_str())
+                });
+                (slaves == replicas && sentinels_ready).then_some(())
+            },
+        );
+        if let Err(error) = ready {
+            self.dump_logs();
+            panic!("{error}");
+        }
+        self.assert_own_processes();
+        assert_eq!(
+            self.discover_master(),
+            Some(master),
+            "Sentinel does not report pod 0 as the first master"
+        );
+    }
 }
 
 #[test]
@@ -329,20 +397,7 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
     let rendered = render_ha();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut deployment = Deployment::new(&rendered, tmp.path());
-    for i in 0..rendered.redis_nodes {
-        deployment.start_redis(i);
-    }
-    for i in 0..rendered.sentinels {
-        deployment.start_sentinel(i);
-    }
-    let master = deployment.redis_ports[0];
-    deployment.wait_for_sentinels(master);
-    deployment.assert_own_processes();
-    assert_eq!(
-        deployment.discover_master(),
-        Some(master),
-        "Sentinel does not report pod 0 as the first master"
-    );
+    deployment.start_and_wait(&rendered);
 
     let planned = planned_failover("redis");
     let bound = planned.bound();
