@@ -343,54 +343,6 @@ impl Deployment {
     }
 }
 
-impl Deployment {
-    /// Starts every data node and Sentinel and waits until the master has
-    /// all its replicas in sync and every Sentinel knows them all.
-    pub(super) fn start_and_wait(&mut self, rendered: &Rendered) {
-        for i in 0..rendered.redis_nodes {
-            self.start_redis(i);
-        }
-        for i in 0..rendered.sentinels {
-            self.start_sentinel(i);
-        }
-        let replicas = (rendered.redis_nodes - 1).to_string();
-        let others = (rendered.sentinels - 1).to_string();
-        let master = self.redis_ports[0];
-        let ready = wait_for(
-            "master with replicas and Sentinels",
-            Duration::from_secs(60),
-            Duration::from_millis(250),
-            || {
-                // What Kubernetes waits for: every node passes its readiness
-                // probe (a replica only once its initial sync is done).
-                if !(0..self.redis_ports.len()).all(|i| self.ready(i)) {
-                    return None;
-                }
-                let slaves = self.info_field(master, "replication", "connected_slaves")?;
-                let sentinels_ready = self.sentinel_ports.iter().all(|port| {
-                    self.sentinel_master_field(*port, "num-slaves").as_deref()
-                        == Some(replicas.as_str())
-                        && self
-                            .sentinel_master_field(*port, "num-other-sentinels")
-                            .as_deref()
-                            == Some(others.as_str())
-                });
-                (slaves == replicas && sentinels_ready).then_some(())
-            },
-        );
-        if let Err(error) = ready {
-            self.dump_logs();
-            panic!("{error}");
-        }
-        self.assert_own_processes();
-        assert_eq!(
-            self.discover_master(),
-            Some(master),
-            "Sentinel does not report pod 0 as the first master"
-        );
-    }
-}
-
 #[test]
 fn sentinel_promotes_a_replica_and_clients_follow_it() {
     let _serial = exclusive();
