@@ -91,7 +91,11 @@ pub struct Topology {
     pub storage: Storage,
     pub vector_store: VectorStore,
     pub postgres: Postgres,
-    pub etcd: Etcd,
+    /// The etcd cluster Patroni keeps its leader lock in, for
+    /// `postgres.mode: patroni`; with an external PostgreSQL it is unused
+    /// and may be removed (`etcd: null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<Etcd>,
     pub redis: Redis,
     pub secrets: Secrets,
     /// The cluster's worker nodes, as pools per zone. Optional: with them,

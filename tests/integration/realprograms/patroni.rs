@@ -15,9 +15,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::harness::{
-    base64_decode, base64_encode, exclusive, free_port, hand_over, http_get, http_post_json,
-    patroni_program, postgres_identity, psql, require_program, run_bounded, wait_for, write_file,
-    Process, LOCALHOST,
+    base64_decode, base64_encode, exclusive, free_port, free_space, hand_over, http_get,
+    http_post_json, patroni_program, postgres_identity, psql, require_program, run_bounded,
+    trouble_lines, wait_for, write_file, Process, LOCALHOST,
 };
 use super::rendered::{planned_failover, render_ha, Rendered, NAMESPACE, RELEASE};
 
@@ -565,7 +565,10 @@ impl Cluster {
             Ok((leader, _)) => leader,
             Err(error) => {
                 self.dump_logs();
-                panic!("{error}; see the members' logs above");
+                panic!(
+                    "{error}; first errors: {}; see the members' logs above",
+                    self.first_errors()
+                );
             }
         }
     }
@@ -595,42 +598,50 @@ impl Cluster {
             self.dump_logs();
         }
         panic!(
-            "{what}: the rendered replication check failed {CHECK_ATTEMPTS} times:\n{}",
+            "{what}: the rendered replication check failed {CHECK_ATTEMPTS} times (first errors: {}):\n{}",
+            self.first_errors(),
             failures.join("\n")
         );
     }
 
-    /// Each member's log tail, and the lines of every start of it that say
-    /// what went wrong (errors, demotions, failed bootstraps).
+    /// What went wrong, member by member: the trouble lines of every start
+    /// (a member restarted by the test has one log per start), the last lines
+    /// of the running (or frozen) one, and the free space where the data lives.
     fn dump_logs(&self) {
+        eprintln!("----- free space -----\n{}", free_space(&self.root));
         for member in &self.members {
-            if let Some(process) = member.process.as_ref().or(member.frozen.as_ref()) {
-                eprintln!("----- {} -----\n{}", member.name, process.log_tail(30));
-            }
-            let mut problems = Vec::new();
             for start in 0..member.starts {
                 let log = self.root.join(format!("{}.start-{start}.log", member.name));
-                let text = fs::read_to_string(&log).unwrap_or_default();
-                problems.extend(
-                    text.lines()
-                        .filter(|line| {
-                            let lower = line.to_lowercase();
-                            ["error", "fatal", "demot", "failed to bootstrap"]
-                                .iter()
-                                .any(|word| lower.contains(word))
-                        })
-                        .map(|line| format!("[start {start}] {line}")),
+                eprintln!(
+                    "----- {} start {start}: errors -----\n{}",
+                    member.name,
+                    trouble_lines(&log, 24).join("\n")
                 );
             }
-            let shown = &problems[problems.len().saturating_sub(40)..];
-            eprintln!(
-                "----- {}: {} error/demotion lines (last {}) -----\n{}",
-                member.name,
-                problems.len(),
-                shown.len(),
-                shown.join("\n")
-            );
+            if let Some(process) = member.process.as_ref().or(member.frozen.as_ref()) {
+                eprintln!(
+                    "----- {} last lines -----\n{}",
+                    member.name,
+                    process.log_tail(15)
+                );
+            }
         }
+    }
+
+    /// The first error line each member logged: short enough to survive in a
+    /// CI summary that keeps only a part of the output.
+    fn first_errors(&self) -> String {
+        self.members
+            .iter()
+            .filter_map(|member| {
+                let log = self.root.join(format!("{}.start-0.log", member.name));
+                trouble_lines(&log, 2)
+                    .into_iter()
+                    .next()
+                    .map(|line| format!("{}: {line}", member.name))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
