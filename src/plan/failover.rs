@@ -131,7 +131,7 @@ pub fn postgres(t: &Topology) -> Option<FailoverTime> {
             "one member: a crash is a restart, not a failover",
         ));
     }
-    let etcd = &t.etcd;
+    let etcd = t.etcd.as_ref()?;
     let election = u64::from(etcd.election_timeout_milliseconds);
     let lease_seconds = u64::from(p.ttl_seconds).max(etcd_min_lease_seconds(
         etcd.heartbeat_interval_milliseconds,

@@ -174,6 +174,58 @@ fn spread_follows_the_design_table() {
     );
 }
 
+/// `eviction.tolerationSeconds` renders the two failed-node tolerations;
+/// a component without it gets none (Kubernetes adds its 300 s default).
+#[test]
+fn eviction_timing_renders_the_failed_node_tolerations() {
+    let objects = stream("ha");
+    let tolerations = |objects: &[Value], name: &str| -> Vec<(String, String, i64)> {
+        find(objects, "Deployment", name)["spec"]["template"]["spec"]["tolerations"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|t| {
+                        (
+                            t["key"].as_str().unwrap().to_string(),
+                            t["effect"].as_str().unwrap().to_string(),
+                            t["tolerationSeconds"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let expect = |seconds: i64| {
+        vec![
+            (
+                "node.kubernetes.io/not-ready".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+            (
+                "node.kubernetes.io/unreachable".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+        ]
+    };
+    assert_eq!(tolerations(&objects, "dify-api"), expect(30));
+    assert_eq!(tolerations(&objects, "dify-worker"), expect(60));
+    assert!(tolerations(&objects, "dify-beat").is_empty());
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.beat.eviction={tolerationSeconds: 120}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        tolerations(&parse_stream(&r.stdout), "dify-beat"),
+        expect(120)
+    );
+}
+
 #[test]
 fn entry_reproduces_difys_nginx_routing() {
     let objects = stream("ha");

@@ -94,7 +94,11 @@ pub fn args(plan: &Plan) -> Vec<String> {
 /// The flags every etcd member gets whatever runs it (the StatefulSet, a
 /// Swarm service): raft timing from the topology and compaction.
 pub fn tuning_args(plan: &Plan) -> Vec<String> {
-    let etcd = &plan.t.etcd;
+    let etcd = plan
+        .t
+        .etcd
+        .as_ref()
+        .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
     vec![
         format!(
             "--heartbeat-interval={}",

@@ -47,13 +47,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 .help(patroni_fix(ttl, wait, retry)),
             );
         }
-        let e = &t.etcd;
-        let (beat, election) = (
-            e.heartbeat_interval_milliseconds,
-            e.election_timeout_milliseconds,
-        );
-        if u64::from(ETCD_MIN_ELECTION_HEARTBEATS) * u64::from(beat) > u64::from(election) {
-            out.push(
+        // Without `etcd` the mode check (T1xx) reports the missing section.
+        if let Some(e) = &t.etcd {
+            let (beat, election) = (
+                e.heartbeat_interval_milliseconds,
+                e.election_timeout_milliseconds,
+            );
+            if u64::from(ETCD_MIN_ELECTION_HEARTBEATS) * u64::from(beat) > u64::from(election) {
+                out.push(
                 cx.error(
                     codes::T_TIMING_RULE,
                     "/etcd/electionTimeoutMilliseconds",
@@ -66,10 +67,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     u64::from(ETCD_MIN_ELECTION_HEARTBEATS) * u64::from(beat)
                 )),
             );
-        } else {
-            let lease = etcd_min_lease_seconds(beat, election);
-            if lease > u64::from(ttl) {
-                out.push(
+            } else {
+                let lease = etcd_min_lease_seconds(beat, election);
+                if lease > u64::from(ttl) {
+                    out.push(
                     cx.error(
                         codes::T_TIMING_RULE,
                         "/etcd/electionTimeoutMilliseconds",
@@ -82,13 +83,13 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                         u64::from(ttl) * 2000 / 3
                     )),
                 );
+                }
             }
-        }
-        // raft waits a random timeout between one and two election
-        // timeouts before it elects a new leader.
-        let worst_election = 2 * u64::from(election);
-        if u64::from(retry) * 1000 <= worst_election {
-            out.push(cx.ha_or_warning(
+            // raft waits a random timeout between one and two election
+            // timeouts before it elects a new leader.
+            let worst_election = 2 * u64::from(election);
+            if u64::from(retry) * 1000 <= worst_election {
+                out.push(cx.ha_or_warning(
                 codes::T_FAILOVER,
                 "/etcd/electionTimeoutMilliseconds",
                 format!(
@@ -99,6 +100,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     u64::from(retry) * 500,
                     worst_election / 1000
                 )));
+            }
         }
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {

@@ -115,6 +115,36 @@ pub struct Component {
     /// `recreate` for beat and the local sandbox, `rolling` for everything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<UpdateStrategy>,
+    /// How long the pods stay bound to a node the control plane lost
+    /// contact with before they are evicted and replaced; omit for
+    /// Kubernetes' default, 300 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eviction: Option<Eviction>,
+}
+
+/// Eviction from a failed node: the pods tolerate the `NoExecute` taints
+/// `node.kubernetes.io/not-ready` and `node.kubernetes.io/unreachable` for
+/// this long. Shorter brings capacity back sooner after a node or zone is
+/// lost; too short evicts every pod of a node whose kubelet only missed a
+/// few heartbeats (a flapping node), see `docs/zone-outages.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Eviction {
+    /// Seconds a pod stays on a `not-ready` or `unreachable` node, counted
+    /// from the taint (which the node lifecycle controller sets about 50 s
+    /// after the node's last heartbeat).
+    #[schemars(range(min = 0, max = 86400))]
+    pub toleration_seconds: u32,
+}
+
+impl Eviction {
+    /// Kubernetes' default (the `DefaultTolerationSeconds` admission plugin).
+    pub const DEFAULT_SECONDS: u32 = 300;
+
+    /// The seconds a component's pods tolerate a failed node.
+    pub fn seconds(eviction: Option<&Eviction>) -> u32 {
+        eviction.map_or(Self::DEFAULT_SECONDS, |e| e.toleration_seconds)
+    }
 }
 
 /// The value of an `env` entry.
