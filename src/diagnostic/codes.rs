@@ -81,6 +81,7 @@ pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
 pub const T_FAILOVER: &str = "T220";
+pub const T_OUTAGE_SPREAD: &str = "T221";
 
 // topology: other targets (Swarm, hosts)
 pub const T_HOST_ZONE: &str = "T401";

@@ -75,6 +75,7 @@ pub struct Report {
 fn spread_name(s: Spread) -> &'static str {
     match s {
         Spread::Zone => "zone",
+        Spread::ZonePreferred => "zone-preferred",
         Spread::Host => "host",
         Spread::None => "none",
     }
@@ -211,7 +212,7 @@ impl Report {
         );
         let _ = writeln!(
             o,
-            "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+            "  {:<16} {:>8}  {:>15}  {:>15}  {:<14} {:<19} {:<9} {:<9}",
             "component", "replicas", "requests", "limits", "spread", "budget", "node", "zone"
         );
         for r in &self.components {
@@ -221,7 +222,7 @@ impl Report {
             };
             let _ = writeln!(
                 o,
-                "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+                "  {:<16} {:>8}  {:>15}  {:>15}  {:<14} {:<19} {:<9} {:<9}",
                 r.component,
                 replicas,
                 amount(r.requests),
@@ -428,6 +429,42 @@ impl Report {
                     format!("; unscheduled: {}", counted(&loss.unscheduled))
                 }
             );
+        }
+        let _ = writeln!(
+            o,
+            "\nzone outage (nodes present, tainted unreachable:NoExecute)"
+        );
+        for loss in &c.zone_outages {
+            let _ = writeln!(
+                o,
+                "  {:<14} {}",
+                loss.zone,
+                if loss.survives {
+                    "every Deployment back at its replicas"
+                } else if !loss.unscheduled.is_empty() {
+                    "DEGRADED: Deployment pods stay Pending"
+                } else {
+                    "DOES NOT SURVIVE"
+                }
+            );
+            for out in &loss.outcomes {
+                let mut line = format!("{} {}/{}", out.component, out.after, out.replicas);
+                if let Some(why) = out.pending_reason {
+                    line += &format!(", {} Pending: {}", out.pending, why.text());
+                }
+                if let (Some(add), Some(wants)) = (out.hpa_can_add, out.hpa_wants) {
+                    line += &format!(", HPA can add {add} of {wants}");
+                    if let Some(why) = out.hpa_limit {
+                        line += &format!(" ({})", why.text());
+                    }
+                }
+                line += &match out.capacity_back_seconds {
+                    Some(0) => ", untouched".to_string(),
+                    Some(s) => format!(", full within {s}s"),
+                    None => ", not full before the zone returns".to_string(),
+                };
+                let _ = writeln!(o, "    {line}");
+            }
         }
         let headroom = if c.checked {
             "with room for every evicted pod (N-1 headroom)"

@@ -202,3 +202,71 @@ fn zero_replicas_is_never_a_surviving_release() {
         );
     }
 }
+
+/// A zone going dark with its nodes present and tainted: every Deployment
+/// of `ha` (soft zone and host spread) is back at its replicas; the old
+/// hard zone spread keeps the evicted pod Pending, with the reason.
+#[test]
+fn zone_outage_with_nodes_present_restores_every_deployment() {
+    let report = json("profiles/ha.yaml");
+    let outages = report["capacity"]["zoneOutages"].as_array().unwrap();
+    assert_eq!(outages.len(), 3);
+    for outage in outages {
+        assert_eq!(outage["scenario"], "nodes-unreachable");
+        assert_eq!(outage["survives"], true, "{outage:#}");
+        for o in outage["outcomes"].as_array().unwrap() {
+            if o["pendingReason"] == "zonal-volume" {
+                // StatefulSet members wait for their node and volume.
+                assert!(o["capacityBackSeconds"].is_null(), "{o:#}");
+                continue;
+            }
+            assert_eq!(o["after"], o["replicas"], "{o:#}");
+            assert!(o["capacityBackSeconds"].is_u64(), "{o:#}");
+        }
+    }
+    // The api: 50 s detection + 30 s toleration + 10 s start + 300 s startup window.
+    let api = outages[0]["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["component"] == "api")
+        .unwrap();
+    assert_eq!(api["capacityBackSeconds"], 390, "{api:#}");
+    assert_eq!(api["hpaCanAdd"], api["hpaWants"], "{api:#}");
+
+    let out = dify_gen()
+        .args([
+            "plan",
+            "-f",
+            "profiles/ha.yaml",
+            "--set",
+            "components.api.spread=zone",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("dify-gen runs");
+    let hard: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(hard["survivesZoneLoss"], false);
+    for outage in hard["capacity"]["zoneOutages"].as_array().unwrap() {
+        assert_eq!(outage["survives"], false, "{outage:#}");
+        let api = outage["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["component"] == "api")
+            .unwrap();
+        assert_eq!(api["after"], 2, "{api:#}");
+        assert_eq!(api["pending"], 1, "{api:#}");
+        assert_eq!(api["pendingReason"], "zone-spread", "{api:#}");
+        assert_eq!(api["hpaCanAdd"], 0, "{api:#}");
+        assert!(api["capacityBackSeconds"].is_null(), "{api:#}");
+    }
+    // With the nodes deleted the same spread places it: the old model.
+    for loss in hard["capacity"]["zoneLosses"].as_array().unwrap() {
+        assert_eq!(loss["scenario"], "nodes-deleted");
+        assert_eq!(loss["survives"], true, "{loss:#}");
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("zone-spread"), "{text}");
+}

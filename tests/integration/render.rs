@@ -164,12 +164,57 @@ fn spread_follows_the_design_table() {
             })
             .collect()
     };
+    // `ha`: soft zone and host spread, so that a dark zone's pods come back
+    // (docs/zone-outages.md).
+    let soft = vec![
+        (
+            "topology.kubernetes.io/zone".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+        (
+            "kubernetes.io/hostname".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+    ];
+    assert_eq!(keys("dify-api"), soft);
+    assert_eq!(keys("dify-worker"), soft);
+    // The data layer keeps its hard zone spread; the Redis master proxy,
+    // a Deployment, a soft one.
+    let zone_rule = |kind: &str, name: &str| {
+        find(&objects, kind, name)["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
+            ["whenUnsatisfiable"]
+            .clone()
+    };
+    assert_eq!(zone_rule("StatefulSet", "dify-postgres"), "DoNotSchedule");
     assert_eq!(
-        keys("dify-api")[0],
+        zone_rule("Deployment", "dify-redis-proxy"),
+        "ScheduleAnyway"
+    );
+    // `spread: zone` is the hard rule, `host` the hard host rule.
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.api.spread=zone",
+        "--set",
+        "components.worker.spread=host",
+    ]);
+    let objects = parse_stream(&r.stdout);
+    let first = |name: &str| {
+        let c = &find(&objects, "Deployment", name)["spec"]["template"]["spec"]
+            ["topologySpreadConstraints"][0];
+        (
+            c["topologyKey"].as_str().unwrap().to_string(),
+            c["whenUnsatisfiable"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        first("dify-api"),
         ("topology.kubernetes.io/zone".into(), "DoNotSchedule".into())
     );
     assert_eq!(
-        keys("dify-worker")[0],
+        first("dify-worker"),
         ("kubernetes.io/hostname".into(), "DoNotSchedule".into())
     );
 }

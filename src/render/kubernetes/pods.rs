@@ -518,6 +518,10 @@ fn spread_constraints(
     let multi_zone = plan.t.zones.len() > 1;
     match spread {
         Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
+        // Soft on both keys: kube-scheduler still counts a dark zone as a
+        // domain with no pods, so no hard zone rule can place the evicted
+        // pods while it is down (kubernetes/kubernetes#123019).
+        Spread::ZonePreferred => vec![c(ZONE_KEY, false), c(HOST_KEY, false)],
         Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
         Spread::Host => vec![c(HOST_KEY, true)],
         Spread::None => vec![],
@@ -585,7 +589,7 @@ pub(super) fn spread_constraint(
 /// spread constraints above are what guarantee placement.
 fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinity> {
     let key = match spread {
-        Spread::Zone => ZONE_KEY,
+        Spread::Zone | Spread::ZonePreferred => ZONE_KEY,
         Spread::Host => HOST_KEY,
         Spread::None => return None,
     };

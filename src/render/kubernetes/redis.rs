@@ -260,7 +260,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
         ]),
         ..Default::default()
     };
-    let (spread, affinity) = placement(plan, PROXY_COMPONENT, p.replicas);
+    let (spread, affinity) = placement(plan, PROXY_COMPONENT, p.replicas, false);
     let deployment = Deployment {
         metadata: meta(plan, name.clone(), PROXY_COMPONENT),
         spec: Some(DeploymentSpec {

@@ -76,8 +76,11 @@ pub struct Component {
     #[schemars(range(min = 0, max = 1000))]
     pub replicas: u32,
     pub resources: Resources,
-    /// How replicas spread: `zone` (one per zone first), `host` (never two on
-    /// a node), or `none`.
+    /// How replicas spread: `zone` (evenly over zones, hard: a pod that
+    /// would skew the zones stays Pending, also while a zone is down),
+    /// `zone-preferred` (evenly over zones and nodes as a preference: pods
+    /// evicted from a dark zone and the HPA's new ones run in the others),
+    /// `host` (never two on a node), or `none`. See `docs/zone-outages.md`.
     pub spread: Spread,
     /// Horizontal autoscaling on CPU; omit for a fixed replica count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +246,8 @@ pub enum UpdateStrategy {
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     Zone,
+    #[serde(rename = "zone-preferred")]
+    ZonePreferred,
     Host,
     None,
 }
