@@ -8,6 +8,7 @@
 //! a row in `tests/integration/checks.rs`.
 
 mod addresses;
+mod backup;
 mod disruption;
 mod failover_timing;
 mod grace;
@@ -190,6 +191,7 @@ const CHECKS: &[Check] = &[
     failover_timing::check,
     image_references::check,
     hosts::check,
+    backup::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {
