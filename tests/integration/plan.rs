@@ -246,12 +246,7 @@ fn zone_outage_with_nodes_present_restores_every_deployment() {
         }
     }
     // The api: 50 s detection + 30 s toleration + 10 s start + 300 s startup window.
-    let api = outages[0]["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["component"] == "api")
-        .unwrap();
+    let api = outcome(&outages[0], "api");
     assert_eq!(api["capacityBackSeconds"], 390, "{api:#}");
     assert_eq!(api["hpaCanAdd"], api["hpaWants"], "{api:#}");
 
@@ -271,12 +266,7 @@ fn zone_outage_with_nodes_present_restores_every_deployment() {
     assert_eq!(hard["survivesZoneLoss"], false);
     for outage in hard["capacity"]["zoneOutages"].as_array().unwrap() {
         assert_eq!(outage["survives"], false, "{outage:#}");
-        let api = outage["outcomes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["component"] == "api")
-            .unwrap();
+        let api = outcome(outage, "api");
         assert_eq!(api["after"], 2, "{api:#}");
         assert_eq!(api["pending"], 1, "{api:#}");
         assert_eq!(api["pendingReason"], "zone-spread", "{api:#}");
@@ -290,4 +280,14 @@ fn zone_outage_with_nodes_present_restores_every_deployment() {
     }
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("zone-spread"), "{text}");
+}
+
+/// The outcome of one component in one zone-loss scenario.
+fn outcome<'a>(loss: &'a Value, component: &str) -> &'a Value {
+    loss["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["component"] == component)
+        .unwrap_or_else(|| panic!("no outcome for {component}"))
 }
