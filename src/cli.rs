@@ -70,6 +70,11 @@ pub struct RenderArgs {
     /// are findings and nothing is written).
     #[arg(long, requires = "output_dir")]
     pub force: bool,
+    /// With --output-dir: write nothing; print a unified diff of every file
+    /// that differs from the render and exit 1 if any does, 0 if none (a
+    /// drift check for CI).
+    #[arg(long, requires = "output_dir", conflicts_with = "force")]
+    pub check: bool,
     /// Kubernetes minor version whose schemas the output must pass (1.33 to 1.37).
     #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,

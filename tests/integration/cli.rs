@@ -498,3 +498,56 @@ fn diagnostics_as_json() {
     assert_eq!(v[0]["column"], 5);
     assert_eq!(v[0]["path"], "components.api.replica");
 }
+
+/// `render --check`: exit 0 on a fresh render, exit 1 with a unified diff
+/// after a one-field change, and nothing written either way.
+#[test]
+fn check_reports_drift_as_a_diff_and_writes_nothing() {
+    let (_dir, out) = rendered_tree();
+    let before = read_tree(&out);
+    let r = render_into(&out, &["--check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.is_empty() && r.stderr.is_empty(),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+
+    let r = render_into(&out, &["--check", "--set", "components.api.replicas=4"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("\n-  minReplicas: 3\n+  minReplicas: 4\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("+++ rendered/kubernetes/horizontalpodautoscaler-dify-api.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("error[O010]"), "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "--check wrote something");
+
+    // A hand edit is drift too, and --check never needs --force.
+    let file = out.join("helm/nginx-ingress.values.yaml");
+    std::fs::write(&file, "edited: true\n").unwrap();
+    let r = render_into(&out, &["--check"]);
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stdout
+        .contains("+++ rendered/helm/nginx-ingress.values.yaml\n"));
+    assert!(r.stdout.contains("-edited: true\n"), "{}", r.stdout);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "edited: true\n");
+
+    // An empty directory: everything is missing, and it stays empty.
+    let empty = out.with_file_name("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = render_into(&empty, &["--check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("--- /dev/null\n"));
+    assert!(read_tree(&empty).is_empty());
+    assert_eq!(render_into(&out, &["--check", "--force"]).code, 2);
+}
