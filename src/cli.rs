@@ -26,6 +26,9 @@ pub enum Command {
     /// Report what a topology means: capacity per zone, zone-loss survival,
     /// quorums, disruption budgets, connection budget, backup objectives.
     Plan(PlanArgs),
+    /// Print the topology as a picture: components with replicas and spread,
+    /// the data layer, and which talks to which (the NetworkPolicy graph).
+    Graph(GraphArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
     /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
@@ -103,6 +106,21 @@ pub struct PlanArgs {
 pub enum ReportFormat {
     Text,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Picture language: a Mermaid flowchart or a Graphviz DOT digraph.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Args, Debug)]

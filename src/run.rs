@@ -1,8 +1,8 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
 use crate::cli::{
-    Cli, Command, DiagnosticsFormat, InitArgs, PlanArgs, RenderArgs, ReportFormat, SchemaFormat,
-    TopologyArgs,
+    Cli, Command, DiagnosticsFormat, GraphArgs, GraphFormat, InitArgs, PlanArgs, RenderArgs,
+    ReportFormat, SchemaFormat, TopologyArgs,
 };
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::pipeline::Refused;
@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> i32 {
             code
         }
         Command::Plan(args) => plan_cmd(&args),
+        Command::Graph(args) => graph_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
             let text = match format {
@@ -191,6 +192,20 @@ fn check_cmd(
         dir.display()
     );
     EXIT_FINDINGS
+}
+
+fn graph_cmd(args: &GraphArgs) -> i32 {
+    let mut sources = Sources::default();
+    let loaded = match checked(&args.topology, &mut sources) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = Plan::new(&loaded.topology);
+    let text = match args.format {
+        GraphFormat::Mermaid => crate::plan::picture::mermaid(&plan),
+        GraphFormat::Dot => crate::plan::picture::dot(&plan),
+    };
+    io_exit(emit::write_stdout(&text))
 }
 
 fn plan_cmd(args: &PlanArgs) -> i32 {

@@ -20,6 +20,7 @@ pub mod checks;
 pub mod connections;
 pub mod graph;
 pub mod monitoring;
+pub mod picture;
 pub mod probes;
 pub mod quorum;
 pub mod report;
