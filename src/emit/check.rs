@@ -126,15 +126,7 @@ fn unified(dir: &Path, path: &str, old: Option<&str>, new: Option<&str>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Format;
-
-    fn file(path: &str, text: &str) -> File {
-        File {
-            path: path.into(),
-            text: text.into(),
-            format: Format::Text,
-        }
-    }
+    use crate::emit::dir::tests::file;
 
     #[test]
     fn a_written_tree_has_no_drift_and_a_change_shows_as_a_diff() {

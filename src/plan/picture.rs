@@ -55,6 +55,24 @@ struct Picture {
     edges: BTreeMap<(String, String), Vec<String>>,
 }
 
+impl Picture {
+    /// The groups that have nodes, in drawing order, with their nodes.
+    fn groups(&self) -> impl Iterator<Item = (Group, Vec<&Node>)> {
+        [Group::Outside, Group::Dify, Group::Data]
+            .into_iter()
+            .map(|g| {
+                (
+                    g,
+                    self.nodes
+                        .iter()
+                        .filter(|n| n.group == g)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, members)| !members.is_empty())
+    }
+}
+
 fn shown(e: &Edge) -> bool {
     !matches!(e.to, Peer::Dns | Peer::Prometheus | Peer::Prober)
         && !matches!(e.from, Peer::Prometheus | Peer::Prober)
@@ -197,11 +215,7 @@ fn picture(plan: &Plan) -> Picture {
 pub fn mermaid(plan: &Plan) -> String {
     let p = picture(plan);
     let mut out = format!("---\ntitle: {}\n---\nflowchart LR\n", p.title);
-    for group in [Group::Outside, Group::Dify, Group::Data] {
-        let members: Vec<&Node> = p.nodes.iter().filter(|n| n.group == group).collect();
-        if members.is_empty() {
-            continue;
-        }
+    for (group, members) in p.groups() {
         out.push_str(&format!(
             "  subgraph {}[\"{}\"]\n",
             group.id(),
@@ -226,11 +240,7 @@ pub fn dot(plan: &Plan) -> String {
         "digraph dify {{\n  label=\"{}\";\n  labelloc=t;\n  rankdir=LR;\n  node [shape=box];\n",
         q(&p.title)
     );
-    for group in [Group::Outside, Group::Dify, Group::Data] {
-        let members: Vec<&Node> = p.nodes.iter().filter(|n| n.group == group).collect();
-        if members.is_empty() {
-            continue;
-        }
+    for (group, members) in p.groups() {
         out.push_str(&format!(
             "  subgraph cluster_{} {{\n    label=\"{}\";\n",
             group.id(),
