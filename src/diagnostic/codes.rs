@@ -67,6 +67,7 @@ pub const V_UNKNOWN_KIND: &str = "V006";
 pub const V_NO_KIND: &str = "V007";
 pub const V_NOT_AN_OBJECT: &str = "V008";
 pub const V_SCHEMA_BUG: &str = "V009";
+pub const V_CEL_RULE: &str = "V010";
 pub const V_SELECTOR_MISMATCH: &str = "V101";
 pub const V_TARGET_PORT: &str = "V102";
 pub const V_TRAFFIC_POLICY: &str = "V103";

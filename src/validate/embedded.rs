@@ -15,7 +15,7 @@ use crate::load::{self, Limits, Value};
 use crate::source::{Sources, Span};
 use serde_json::Value as Json;
 
-pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec<Diagnostic>) {
     let pointer = match json.get("kind").and_then(Json::as_str) {
         Some("ConfigMap") => "/data",
         Some("Secret") => "/stringData",
@@ -28,10 +28,7 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
         let (Some(format), Some(text)) = (config_format_by_name(key), value.as_str()) else {
             continue;
         };
-        let Some(bundle) = schemas.bundle_for(format) else {
-            continue;
-        };
-        let Some(Ok(validator)) = bundle.validator(format) else {
+        let Some(schema) = schemas.find(format) else {
             continue;
         };
         let escaped = key.replace('~', "~0").replace('/', "~1");
@@ -64,12 +61,7 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
                         origin: None,
                         sources: &local,
                     };
-                    found.extend(errors::schema_errors(
-                        &inner,
-                        &node.to_json(),
-                        validator,
-                        bundle,
-                    ));
+                    found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
                 }
                 found
             }

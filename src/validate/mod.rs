@@ -16,15 +16,19 @@
 //! depth and alias expansion); output order is deterministic (sorted by
 //! location) whatever the thread count.
 
+pub mod cel;
 pub mod checks;
 pub mod cli;
 mod embedded;
+pub mod engine;
 mod errors;
 pub mod input;
+pub mod list;
 pub mod origin;
 pub mod output;
 pub mod quantity;
 pub mod schemas;
+pub mod user;
 
 use crate::diagnostic::{self, codes, Diagnostic};
 use crate::load::{Node, Value};
@@ -47,6 +51,8 @@ pub struct ValidateOptions<'a> {
     pub jobs: usize,
     /// Where rendered fields came from in the topology (used by `render`).
     pub origin: Option<&'a OriginFn<'a>>,
+    /// The user's schemas (`--crd`, `--schema-location`), searched first.
+    pub user: Option<&'a user::UserSchemas>,
 }
 
 impl Default for ValidateOptions<'_> {
@@ -56,6 +62,7 @@ impl Default for ValidateOptions<'_> {
             ignore_missing_schemas: false,
             jobs: 0,
             origin: None,
+            user: None,
         }
     }
 }
@@ -76,7 +83,30 @@ pub fn validate_documents(
         )
         .help(format!("use one of {}", schemas::KUBE_VERSIONS.join(", ")))];
     };
-    let results = par_map(docs, opts.jobs, |index, node| {
+    let schemas = schemas.with_user(opts.user);
+    // A `List` stands for its items: each is validated where it is written.
+    let mut targets: Vec<(usize, &Node)> = Vec::with_capacity(docs.len());
+    let mut diags = Vec::new();
+    for (index, node) in docs.iter().enumerate() {
+        if list::is_list_node(node) {
+            let doc = Doc {
+                node,
+                index,
+                origin: opts.origin,
+                sources,
+            };
+            for key in list::unknown_wrapper_fields(node) {
+                diags.push(doc.diag(
+                    codes::V_UNKNOWN_FIELD,
+                    format!("unknown field `{}`", key.name),
+                    "",
+                    Mark::Key(&key.name),
+                ));
+            }
+        }
+        targets.extend(list::item_nodes(node).into_iter().map(|item| (index, item)));
+    }
+    let results = par_map(&targets, opts.jobs, |_, &(index, node)| {
         let doc = Doc {
             node,
             index,
@@ -85,20 +115,19 @@ pub fn validate_documents(
         };
         validate_one(&doc, &schemas, opts)
     });
-    let mut diags = Vec::new();
-    let mut objects = Vec::with_capacity(docs.len());
-    for (index, (found, object)) in results.into_iter().enumerate() {
+    let mut objects = Vec::with_capacity(targets.len());
+    for (target, (found, object)) in results.into_iter().enumerate() {
         diags.extend(found);
         if let Some(json) = object {
-            objects.push((index, json));
+            objects.push((target, json));
         }
     }
     let view: Vec<checks::Object> = objects
         .iter()
-        .map(|(index, json)| checks::Object {
+        .map(|(target, json)| checks::Object {
             doc: Doc {
-                node: &docs[*index],
-                index: *index,
+                node: targets[*target].1,
+                index: targets[*target].0,
                 origin: opts.origin,
                 sources,
             },
@@ -251,7 +280,7 @@ impl Doc<'_> {
 /// form of Kubernetes objects for the cross-document checks.
 fn validate_one(
     doc: &Doc,
-    schemas: &Schemas,
+    schemas: &Schemas<'_>,
     opts: &ValidateOptions,
 ) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
     if doc.node.value == Value::Null {
@@ -271,23 +300,37 @@ fn validate_one(
         if opts.ignore_missing_schemas || is_helm_input(doc.file_name()) {
             return (Vec::new(), None);
         }
+        let has = |k: &str| {
+            json.get(k)
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|v| !v.is_empty())
+        };
+        let missing = match (has("apiVersion"), has("kind")) {
+            (true, false) => "`kind`",
+            (false, true) => "`apiVersion`",
+            _ => "`apiVersion` and `kind`",
+        };
         let d = doc
-            .diag(codes::V_NO_KIND, "document has no `apiVersion` and `kind`", "", Mark::Value)
+            .diag(codes::V_NO_KIND, format!("document has no {missing}"), "", Mark::Value)
             .help("add `apiVersion` and `kind`, or name Prometheus rule, Alertmanager and Fluent Bit files after their format");
         return (vec![d], None);
     };
     let mut diags = Vec::new();
     let is_object = !schemas::is_local_config(&key);
-    match schemas.bundle_for(&key) {
-        Some(bundle) => match bundle.validator(&key) {
-            Some(Ok(validator)) => {
-                diags.extend(errors::schema_errors(doc, &json, validator, bundle))
-            }
-            Some(Err(bug)) => diags.push(doc.diag(codes::V_SCHEMA_BUG, bug, "", Mark::Entry)),
-            None => {}
-        },
-        None if opts.ignore_missing_schemas => {}
-        None => {
+    let broken = opts.user.and_then(|u| match u.lookup(&key) {
+        user::Lookup::Broken(e) => Some(e),
+        _ => None,
+    });
+    match (schemas.find(&key), broken) {
+        (_, Some(e)) => diags.push(doc.diag(
+            codes::V_SCHEMA_BUG,
+            format!("the schema for `{key}` cannot be used: {e}"),
+            "",
+            Mark::Entry,
+        )),
+        (Some(found), None) => diags.extend(errors::schema_errors(doc, &json, found)),
+        (None, None) if opts.ignore_missing_schemas => {}
+        (None, None) => {
             let (api_version, kind) = key.rsplit_once('/').unwrap_or(("", key.as_str()));
             let mut d = doc.diag(
                 codes::V_UNKNOWN_KIND,
@@ -301,7 +344,7 @@ fn validate_one(
             let keys = schemas.all_keys();
             d.help = diagnostic::suggest(&key, keys.iter().copied()).or_else(|| {
                 Some(
-                    "pass `--ignore-missing-schemas` to skip kinds without a bundled schema".into(),
+                    "pass `--crd FILE` or `--schema-location DIR` for it, or `--ignore-missing-schemas` to skip kinds without a schema".into(),
                 )
             });
             diags.push(d);

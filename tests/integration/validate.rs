@@ -285,7 +285,7 @@ fault!(
     "27-missing-api-version.yaml",
     "V007",
     "1:1",
-    "document has no `apiVersion` and `kind`"
+    "document has no `apiVersion`"
 );
 fault!(
     f28_servicemonitor_unknown_field,
