@@ -6,12 +6,27 @@
 //! [`per_document`] or [`cross_document`], a code in `diagnostic/codes.rs`
 //! and an invalid/valid fixture pair under `tests/fixtures/manifests/`.
 
+mod budgets;
+mod cron;
+mod data_keys;
 mod duplicates;
+mod ingress;
+mod metadata;
 mod names;
+mod network_policy;
+mod one_of;
 mod pdb;
+mod pod_refs;
+mod ports;
+mod ranges;
+mod rbac;
+mod requests_limits;
 mod resources;
+mod restart_policy;
 mod selector;
+mod service;
 mod size;
+mod storage;
 mod target_port;
 mod traffic_policy;
 
@@ -32,6 +47,21 @@ pub(super) fn per_document(doc: &Doc, json: &Value) -> Vec<Diagnostic> {
     resources::check(doc, json, &mut out);
     selector::check(doc, json, &mut out);
     traffic_policy::check(doc, json, &mut out);
+    metadata::check(doc, json, &mut out);
+    ranges::check(doc, json, &mut out);
+    ports::check(doc, json, &mut out);
+    one_of::check(doc, json, &mut out);
+    cron::check(doc, json, &mut out);
+    data_keys::check(doc, json, &mut out);
+    requests_limits::check(doc, json, &mut out);
+    pod_refs::check(doc, json, &mut out);
+    service::check(doc, json, &mut out);
+    ingress::check(doc, json, &mut out);
+    network_policy::check(doc, json, &mut out);
+    rbac::check(doc, json, &mut out);
+    storage::check(doc, json, &mut out);
+    restart_policy::check(doc, json, &mut out);
+    budgets::check(doc, json, &mut out);
     out
 }
 
@@ -141,6 +171,34 @@ fn is_workload(json: &Value) -> bool {
         kind(json),
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
     )
+}
+
+/// The JSON pointer of the pod spec of a workload or Pod.
+fn pod_spec(json: &Value) -> Option<String> {
+    let spec = format!("{}/spec", pod_template_pointer(json)?);
+    json.pointer(&spec).is_some().then_some(spec)
+}
+
+/// Every container of a pod spec (regular, init and ephemeral), with its
+/// JSON pointer.
+fn containers(json: &Value) -> Vec<(String, &Value)> {
+    let Some(spec) = pod_spec(json) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        let pointer = format!("{spec}/{list}");
+        for (i, c) in json
+            .pointer(&pointer)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            out.push((format!("{pointer}/{i}"), c));
+        }
+    }
+    out
 }
 
 fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {
