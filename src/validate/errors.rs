@@ -219,19 +219,32 @@ fn convert(doc: &Doc, json: &Value, error: &Error, schema: Found, out: &mut Vec<
             Mark::Value,
         ),
         Kind::Rule { message, rule } => doc
-            .diag(codes::V_CEL_RULE, message.clone(), pointer, Mark::Value)
+            .diag(
+                codes::V_CEL_RULE,
+                message.clone(),
+                pointer,
+                container_mark(instance),
+            )
             .help(format!("CEL rule: {rule}")),
         Kind::RuleError { error, rule } => doc
             .diag(
                 codes::V_CEL_RULE,
                 format!("CEL rule cannot be evaluated: {error}"),
                 pointer,
-                Mark::Value,
+                container_mark(instance),
             )
             .help(format!("CEL rule: {rule}")),
         Kind::Schema(e) => doc.diag(codes::V_SCHEMA_BUG, e.clone(), pointer, Mark::Value),
     };
     out.push(d);
+}
+
+/// A rule on a mapping or list marks its key; one on a scalar, the value.
+fn container_mark(instance: &Value) -> Mark<'static> {
+    match instance {
+        Value::Object(_) | Value::Array(_) => Mark::Entry,
+        _ => Mark::Value,
+    }
 }
 
 fn all_type_errors(branches: &[Vec<Error>]) -> bool {

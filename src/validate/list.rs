@@ -1,6 +1,7 @@
 //! `List` documents: `kind: List` and the `*List` kinds `kubectl get -o
 //! yaml` prints (`DeploymentList`, ...) stand for their `items`, which are
 //! validated one by one with their own locations; an empty list is valid.
+//! A `*List` kind is a list when it has `items` (`kind: List` always is).
 
 use crate::load::{Node, Value as Y};
 use serde_json::Value;
@@ -8,11 +9,10 @@ use serde_json::Value;
 /// Whether a document is a list of objects.
 pub fn is_list(json: &Value) -> bool {
     let kind = json.get("kind").and_then(Value::as_str).unwrap_or_default();
-    kind.ends_with("List")
-        && json.get("apiVersion").is_some()
-        && json
-            .get("items")
-            .is_some_and(|i| i.is_array() || i.is_null())
+    let items = json.get("items");
+    json.get("apiVersion").is_some()
+        && (kind == "List" || kind.ends_with("List") && items.is_some())
+        && items.is_none_or(|i| i.is_array() || i.is_null())
 }
 
 /// The objects a document stands for: a list's items (recursively), or the
@@ -43,13 +43,11 @@ pub fn item_nodes(node: &Node) -> Vec<&Node> {
 
 /// [`is_list`] over the span-carrying tree.
 pub fn is_list_node(node: &Node) -> bool {
-    node.get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k.ends_with("List"))
-        && node.get("apiVersion").is_some()
-        && node
-            .get("items")
-            .is_some_and(|i| matches!(i.value, Y::Seq(_) | Y::Null))
+    let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default();
+    let items = node.get("items");
+    node.get("apiVersion").is_some()
+        && (kind == "List" || kind.ends_with("List") && items.is_some())
+        && items.is_none_or(|i| matches!(i.value, Y::Seq(_) | Y::Null))
 }
 
 /// Fields of the list wrapper besides `items` that are not `apiVersion`,

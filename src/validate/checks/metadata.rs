@@ -16,7 +16,7 @@ pub const ANNOTATIONS_LIMIT: usize = 256 * 1024;
 
 /// `IsQualifiedName`: why `key` is not a valid label or annotation key.
 pub fn qualified_name(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.rsplit_once('/') {
+    let (prefix, name) = match key.split_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
@@ -25,6 +25,9 @@ pub fn qualified_name(key: &str) -> Result<(), String> {
             return Err("the prefix before `/` is empty".into());
         }
         dns_subdomain(prefix).map_err(|why| format!("prefix `{prefix}` {why}"))?;
+    }
+    if name.contains('/') {
+        return Err("must contain at most one `/`".into());
     }
     if name.is_empty() || name.len() > 63 {
         return Err("the name part must be 1 to 63 characters".into());

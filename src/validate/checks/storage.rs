@@ -1,7 +1,7 @@
 //! Storage the API server checks (`ValidatePersistentVolumeClaimSpec`,
 //! `ValidateStorageClass`): a claim (also a StatefulSet's
 //! `volumeClaimTemplates`) lists at least one access mode and requests a
-//! positive `storage`; a StorageClass's `reclaimPolicy` is `Delete` or
+//! positive `storage`, and nothing but `storage`; a StorageClass's `reclaimPolicy` is `Delete` or
 //! `Retain` and its `volumeBindingMode` `Immediate` or
 //! `WaitForFirstConsumer`.
 
@@ -27,6 +27,25 @@ fn claim(doc: &Doc, json: &Value, spec: &str, out: &mut Vec<Diagnostic>) {
             )
             .help("add e.g. `accessModes: [ReadWriteOnce]`"),
         );
+    }
+    for section in ["requests", "limits"] {
+        let at = format!("{spec}/resources/{section}");
+        let keys = json.pointer(&at).and_then(Value::as_object);
+        for key in keys
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| *k != "storage")
+        {
+            out.push(
+                doc.diag(
+                    codes::V_STORAGE,
+                    format!("a claim cannot request `{key}`"),
+                    &at,
+                    Mark::Key(key),
+                )
+                .help("a claim requests only `storage`"),
+            );
+        }
     }
     let storage = s.pointer("/resources/requests/storage");
     let size = storage.and_then(|v| match v {
@@ -82,10 +101,9 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                 let pointer = format!("/{field}");
                 if let Some(v) = json.pointer(&pointer).and_then(Value::as_str) {
                     if !allowed.contains(&v) {
-                        out.push(
-                            doc.diag(
-                                codes::V_STORAGE,
-                                format!(
+                        out.push(doc.diag(
+                            codes::V_STORAGE,
+                            format!(
                                     "`{v}` is not one of {}",
                                     allowed
                                         .iter()
@@ -93,10 +111,9 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                                         .collect::<Vec<_>>()
                                         .join(", ")
                                 ),
-                                &pointer,
-                                Mark::Value,
-                            ),
-                        );
+                            &pointer,
+                            Mark::Value,
+                        ));
                     }
                 }
             }
