@@ -79,7 +79,12 @@ pub fn run(args: &ManifestArgs) -> i32 {
         sources: &inputs.sources,
         diagnostics: &diagnostics,
         files,
-        documents: inputs.docs.len(),
+        // A list counts as its items, as kubeconform counts resources.
+        documents: inputs
+            .docs
+            .iter()
+            .map(|d| super::list::item_nodes(d).len())
+            .sum(),
     };
     let text = report.render(args.output);
     let mut stdout = std::io::stdout().lock();

@@ -430,8 +430,13 @@ fn eval_keywords<'v>(
             check!(eval(store, next, v, cx));
         }
     }
-    if ok && !s.rules.is_empty() {
+    // Rules run even when something below failed (the API server prunes
+    // unknown fields and still evaluates them), but an evaluation error is
+    // reported only on a value that is otherwise valid: on an invalid one it
+    // would repeat the structural finding.
+    if !s.rules.is_empty() {
         let this = cel::with_defaults(store, id, v);
+        let structurally_ok = ok;
         for &rule in &s.rules {
             match cel::evaluate(store, rule, &this) {
                 cel::Outcome::Pass | cel::Outcome::NotEvaluated => {}
@@ -445,6 +450,7 @@ fn eval_keywords<'v>(
                     cx.path.truncate(depth);
                     check!(failed);
                 }
+                cel::Outcome::Error(_) if !structurally_ok => {}
                 cel::Outcome::Error(error) => check!(cx.fail(Kind::RuleError {
                     error,
                     rule: store.rule(rule).rule,
