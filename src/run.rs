@@ -112,7 +112,10 @@ fn render_cmd(
         }
     };
     match output_dir {
-        None => io_exit(emit::write_stdout(&emit::stream(&out.artifacts))),
+        None => io_exit(emit::write_stdout(&emit::stream_with(
+            &out.artifacts,
+            &out.files,
+        ))),
         Some(dir) => match emit::write_dir(dir, &out.files) {
             Ok(()) => EXIT_OK,
             Err(e) => {

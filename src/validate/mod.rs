@@ -153,14 +153,20 @@ pub fn validate_rendered(
     kube_version: &str,
     topology: Option<&Node>,
 ) -> Vec<Diagnostic> {
-    let mut docs = Vec::new();
     let mut diags = Vec::new();
-    for f in files {
-        if f.format == Format::Text {
-            continue;
-        }
-        let file = sources.add(f.path.clone(), f.text.clone());
-        match crate::load::parse(sources, file, crate::load::Limits::default()) {
+    let added: Vec<(&File, FileId)> = files
+        .iter()
+        .filter(|f| f.format != Format::Text)
+        .map(|f| (f, sources.add(f.path.clone(), f.text.clone())))
+        .collect();
+    let sources_ref: &Sources = sources;
+    // Files parse independently: on all cores, in file order.
+    let parsed = par_map(&added, 0, |_, (_, file)| {
+        crate::load::parse(sources_ref, *file, crate::load::Limits::default())
+    });
+    let mut docs = Vec::new();
+    for ((f, _), result) in added.iter().zip(parsed) {
+        match result {
             Ok(found) => docs.extend(found.into_iter().filter(|d| {
                 d.value != Value::Null
                     && (f.format == Format::Object || has_schema(&f.path, &d.to_json()))
