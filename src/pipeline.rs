@@ -60,7 +60,8 @@ pub fn rendered(
         return Err(Refused::Leaks(leaks));
     }
     let files = emit::tree(&artifacts);
-    let findings = validate::validate_rendered(&files, sources, kube_version, Some(&loaded.doc));
+    let findings =
+        validate::validate_rendered(&artifacts, &files, sources, kube_version, Some(&loaded.doc));
     if findings.iter().any(Diagnostic::is_error) {
         return Err(Refused::Invalid(findings));
     }

@@ -55,12 +55,7 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
             Ok(docs) => {
                 let mut found = Vec::new();
                 for node in docs.iter().filter(|n| n.value != Value::Null) {
-                    let inner = Doc {
-                        node,
-                        index: 0,
-                        origin: None,
-                        sources: &local,
-                    };
+                    let inner = Doc::parsed(node, &local);
                     found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
                 }
                 found
@@ -87,7 +82,7 @@ fn is_literal_block(doc: &Doc, pointer: &str, value: Span) -> bool {
     let key = crate::source::pointer_segments(&pointer[slash..])
         .next()
         .unwrap_or_default();
-    let Some(key_span) = doc.node.key_span(&pointer[..slash], &key) else {
+    let Some(key_span) = doc.node().key_span(&pointer[..slash], &key) else {
         return false;
     };
     if value.line <= key_span.line {

@@ -116,7 +116,7 @@ pub struct Origins<'a> {
 }
 
 impl<'a> Origins<'a> {
-    pub fn new(topology: &'a Node, docs: &[Node]) -> Self {
+    pub fn new(topology: &'a Node, docs: &[&serde_json::Value]) -> Self {
         let release = topology
             .pointer("/metadata/name")
             .and_then(Node::as_str)
@@ -127,12 +127,12 @@ impl<'a> Origins<'a> {
             .map(|d| {
                 let kind = d
                     .get("kind")
-                    .and_then(Node::as_str)
+                    .and_then(serde_json::Value::as_str)
                     .unwrap_or_default()
                     .to_string();
                 let name = d
                     .pointer("/metadata/name")
-                    .and_then(Node::as_str)
+                    .and_then(serde_json::Value::as_str)
                     .unwrap_or_default();
                 let component = name
                     .strip_prefix(&prefix)

@@ -1130,10 +1130,14 @@ fn render_validation_points_at_the_topology() {
     let plan = Plan::new(&loaded.topology);
     let mut artifacts = render::render(&plan);
     let clean = emit::tree(&artifacts);
-    assert!(
-        dify_gen::validate::validate_rendered(&clean, &mut sources, "1.37", Some(&loaded.doc))
-            .is_empty()
-    );
+    assert!(dify_gen::validate::validate_rendered(
+        &artifacts,
+        &clean,
+        &mut sources,
+        "1.37",
+        Some(&loaded.doc)
+    )
+    .is_empty());
 
     let api = artifacts
         .iter_mut()
@@ -1144,8 +1148,13 @@ fn render_validation_points_at_the_topology() {
         "2 Gi".into();
     api["spec"]["replicas"] = "3".into();
     let broken = emit::tree(&artifacts);
-    let diags =
-        dify_gen::validate::validate_rendered(&broken, &mut sources, "1.37", Some(&loaded.doc));
+    let diags = dify_gen::validate::validate_rendered(
+        &artifacts,
+        &broken,
+        &mut sources,
+        "1.37",
+        Some(&loaded.doc),
+    );
     assert_eq!(diags.len(), 2, "{diags:?}");
     let profile_text = std::fs::read_to_string(&profile).unwrap();
     let line_of = |needle: &str, after: &str| {

@@ -120,9 +120,9 @@ impl<'a> PodOwners<'a> {
 /// What the cross-document checks need of an object: all of it for pod
 /// owners, Services and PDBs, only its identity for the rest (which keeps
 /// peak memory down on large trees).
-pub(super) fn keep_for_cross_checks(json: Value) -> Value {
+pub(super) fn keep_for_cross_checks(json: std::borrow::Cow<Value>) -> Value {
     if is_workload(&json) || matches!(kind(&json), "Pod" | "Service" | "PodDisruptionBudget") {
-        return json;
+        return json.into_owned();
     }
     serde_json::json!({
         "apiVersion": json.get("apiVersion"),
