@@ -1,12 +1,13 @@
-//! Compiles the bundled schemas (`schemas/**/*.json` with a `kinds` table,
-//! see `docs/schemas.md`) into the engine's byte form at build time, so a
-//! run opens them at no cost (`src/validate/engine/`). Writes one `.bin`
+//! Compiles the bundled schemas (`schemas/**/*.json`: bundles with a `kinds`
+//! table, see `docs/schemas.md`, and the topology's own schema) into the
+//! engine's byte form at build time, so a run opens them at no cost
+//! (`src/schema/`). Writes one `.bin`
 //! per bundle into `OUT_DIR` and `bundles.rs`, the table that embeds them.
 
-#[path = "src/validate/engine/compile.rs"]
+#[path = "src/schema/compile.rs"]
 #[allow(dead_code)]
 mod compile;
-#[path = "src/validate/engine/ir.rs"]
+#[path = "src/schema/ir.rs"]
 #[allow(dead_code)]
 mod ir;
 
@@ -29,9 +30,16 @@ fn bundles(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
+    // Start-up cost matters for a command that runs in a few milliseconds:
+    // packed relative relocations (DT_RELR, glibc 2.36+) make the dynamic
+    // loader's work on the binary's ~60,000 relocations a fraction of it.
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
     println!("cargo:rerun-if-changed=schemas");
-    println!("cargo:rerun-if-changed=src/validate/engine/compile.rs");
-    println!("cargo:rerun-if-changed=src/validate/engine/ir.rs");
+    println!("cargo:rerun-if-changed=src/schema/compile.rs");
+    println!("cargo:rerun-if-changed=src/schema/ir.rs");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     let schemas = root.join("schemas");
@@ -45,15 +53,23 @@ fn main() {
         let text = std::fs::read_to_string(&path).expect("bundle files are UTF-8");
         let doc: serde_json::Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", path.display()));
-        if doc.get("kinds").is_none() {
-            continue; // not a bundle (the topology schema)
-        }
         let rel = path
             .strip_prefix(&schemas)
             .expect("found under schemas/")
             .with_extension("");
         let name = rel.to_string_lossy().replace('\\', "/");
-        let compiled = compile::bundle(&name, doc).unwrap_or_else(|e| panic!("{e}"));
+        let compiled = if doc.get("kinds").is_some() {
+            compile::bundle(&name, doc)
+        } else {
+            // A single schema (`topology.schema.json`): one kind, named
+            // after the file (`topology`), rooted at the document.
+            let name = name.trim_end_matches(".schema").to_string();
+            let mut c = compile::Compiler::default();
+            let d = c.add_document(&name, doc);
+            c.kind(&name, d, "").map(|_| c.finish())
+        }
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = name.trim_end_matches(".schema").to_string();
         let file = format!("{}.bin", name.replace('/', "_"));
         std::fs::write(out_dir.join(&file), ir::encode(&compiled)).expect("OUT_DIR is writable");
         writeln!(

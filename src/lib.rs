@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod run;
+pub mod schema;
 pub mod secret_scan;
 pub mod source;
 pub mod topology;

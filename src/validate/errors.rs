@@ -2,11 +2,12 @@
 //! document (the key for unknown and missing fields, the value for wrong
 //! types and values) and the message is written in dify-gen's style.
 
-use super::engine::eval::{self, Error, Kind};
-use super::engine::ir::{Bound, Literal, TYPE_NAMES};
 use super::schemas::Found;
-use super::{quantity, Doc, Mark};
+use super::{Doc, Mark};
 use crate::diagnostic::{self, codes, Diagnostic};
+use crate::schema::eval::{self, Error, Kind};
+use crate::schema::ir::{Bound, Literal, TYPE_NAMES};
+use crate::schema::quantity;
 use serde_json::Value;
 
 pub(super) fn schema_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagnostic> {

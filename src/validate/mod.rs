@@ -16,17 +16,15 @@
 //! depth and alias expansion); output order is deterministic (sorted by
 //! location) whatever the thread count.
 
-pub mod cel;
 pub mod checks;
 pub mod cli;
 mod embedded;
-pub mod engine;
 mod errors;
 pub mod input;
 pub mod list;
 pub mod origin;
 pub mod output;
-pub mod quantity;
+pub use crate::schema::quantity;
 pub mod schemas;
 pub mod user;
 

@@ -1,5 +1,5 @@
 //! The bundled schemas, compiled at build time (`build.rs`, with
-//! [`super::engine::compile`]) and embedded in the binary in the engine's
+//! [`crate::schema::compile`]) and embedded in the binary in the engine's
 //! byte form. Opening a bundle costs nothing: each schema node is decoded,
 //! and each pattern and CEL rule compiled, the first time validation
 //! reaches it, so a render that emits Deployments and Services touches only
@@ -8,11 +8,8 @@
 //! A bundle (see `docs/schemas.md`) maps `apiVersion/Kind` keys to a
 //! definition in its `$defs`.
 
-use super::engine::Store;
 use super::user::UserSchemas;
-use std::sync::OnceLock;
-
-include!(concat!(env!("OUT_DIR"), "/bundles.rs"));
+use crate::schema::{bundle, Store};
 
 /// The Kubernetes minor versions with a bundled schema, oldest first.
 pub const KUBE_VERSIONS: &[&str] = &["1.33", "1.34", "1.35", "1.36", "1.37"];
@@ -26,14 +23,6 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/alertmanager",
     "config/fluent-bit",
 ];
-
-/// The bundle compiled from `schemas/<name>.json`, opened once per process.
-pub fn bundle(name: &str) -> Option<&'static Store> {
-    static OPEN: OnceLock<Vec<OnceLock<Store>>> = OnceLock::new();
-    let cells = OPEN.get_or_init(|| BUNDLES.iter().map(|_| OnceLock::new()).collect());
-    let index = BUNDLES.iter().position(|(n, _)| *n == name)?;
-    Some(cells[index].get_or_init(|| Store::from_bytes(BUNDLES[index].1)))
-}
 
 fn required(name: &str) -> &'static Store {
     bundle(name)
@@ -115,14 +104,14 @@ impl<'a> Schemas<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::cel;
+    use crate::schema::cel;
 
     /// Every pattern of every bundle compiles: a regenerated bundle with a
     /// pattern neither regex engine accepts fails here, not in a user's run.
     #[test]
     fn every_bundled_pattern_compiles() {
         let mut patterns = 0;
-        for (name, _) in BUNDLES {
+        for name in crate::schema::bundle_names() {
             let store = required(name);
             for id in 0..store.pattern_count() as u32 {
                 if let Err(e) = store.pattern(id) {

@@ -13,10 +13,10 @@
 //! `{kind}{suffix}.json` (kubernetes-json-schema's). Schema files are
 //! compiled once, on first use, and may `$ref` files next to them.
 
-use super::engine::compile::Compiler;
-use super::engine::Store;
 use super::schemas::Found;
 use crate::load::{self, Limits};
+use crate::schema::compile::Compiler;
+use crate::schema::Store;
 use crate::source::Sources;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;

@@ -5,7 +5,7 @@
 
 use super::containers;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::validate::quantity;
+use crate::schema::quantity;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 

@@ -7,7 +7,8 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::validate::{quantity, Doc, Mark};
+use crate::schema::quantity;
+use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 fn claim(doc: &Doc, json: &Value, spec: &str, out: &mut Vec<Diagnostic>) {

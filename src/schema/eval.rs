@@ -6,11 +6,11 @@
 //! (`x-kubernetes-validations`) run on a node once its value has passed
 //! the node's structural keywords, as the API server does.
 
+use super::cel;
 use super::ir::{
     Additional, Bound, Literal, Schema, ARRAY, BOOLEAN, INTEGER, NULL, NUMBER, OBJECT, STRING,
 };
 use super::Store;
-use crate::validate::cel;
 use serde_json::Value;
 
 /// One problem, at a JSON pointer into the instance.
@@ -234,7 +234,7 @@ fn bound_ok(bound: Bound, limit: f64, v: &Value) -> bool {
 
 fn format_ok(format: &str, v: &Value) -> bool {
     match (format, v) {
-        ("quantity", Value::String(s)) => crate::validate::quantity::is_valid(s),
+        ("quantity", Value::String(s)) => super::quantity::is_valid(s),
         _ => true,
     }
 }

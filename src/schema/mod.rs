@@ -1,5 +1,6 @@
-//! dify-gen's JSON Schema engine: compiled bundles ([`Store`]) and the
-//! validator over them ([`eval`]).
+//! dify-gen's JSON Schema engine, shared by the topology's schema and the
+//! validation of manifests: compiled bundles ([`Store`]), the validator
+//! over them ([`eval`]), CEL rules ([`cel`]) and the quantity format.
 //!
 //! Bundled schemas are compiled by `build.rs` (with [`compile`]) into the
 //! byte form of [`ir`] and embedded; a [`Store`] over those bytes costs
@@ -8,9 +9,11 @@
 //! (`--crd`, `--schema-location`) are compiled the same way and then
 //! behave exactly like bundled ones.
 
+pub mod cel;
 pub mod compile;
 pub mod eval;
 pub mod ir;
+pub mod quantity;
 
 use ir::{Compiled, Encoded, Schema};
 use std::sync::OnceLock;
@@ -47,7 +50,7 @@ pub struct Store {
     encoded: Encoded<'static>,
     nodes: Box<[OnceLock<Box<Schema<&'static str>>>]>,
     patterns: Box<[OnceLock<Result<Pattern, String>>]>,
-    pub(crate) rules: Box<[OnceLock<super::cel::Program>]>,
+    pub(crate) rules: Box<[OnceLock<cel::Program>]>,
 }
 
 fn cells<T>(n: usize) -> Box<[OnceLock<T>]> {
@@ -132,4 +135,20 @@ impl Store {
         }
         out
     }
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundles.rs"));
+
+/// The bundle compiled from `schemas/<name>.json` (`kubernetes/v1.37`,
+/// `crds`, `config/alertmanager`, `topology`), opened once per process.
+pub fn bundle(name: &str) -> Option<&'static Store> {
+    static OPEN: OnceLock<Vec<OnceLock<Store>>> = OnceLock::new();
+    let cells = OPEN.get_or_init(|| BUNDLES.iter().map(|_| OnceLock::new()).collect());
+    let index = BUNDLES.iter().position(|(n, _)| *n == name)?;
+    Some(cells[index].get_or_init(|| Store::from_bytes(BUNDLES[index].1)))
+}
+
+/// The names of every bundle, for tests over all of them.
+pub fn bundle_names() -> impl Iterator<Item = &'static str> {
+    BUNDLES.iter().map(|(n, _)| *n)
 }

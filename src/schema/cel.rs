@@ -11,8 +11,8 @@
 //! libraries: `url`, `ip`, `cidr`, `quantity`, `authorizer`, ...).
 //! `docs/validate.md` says how many bundled rules that leaves out.
 
-use super::engine::ir::{Additional, Schema};
-use super::engine::Store;
+use super::ir::{Additional, Schema};
+use super::Store;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
