@@ -14,41 +14,10 @@ PATRONI_VERSION=4.1.3
 PREFIX="${DIFY_GEN_TEST_PREFIX:-/opt/dify-gen-test}"
 PACKAGES="etcd-server etcd-client postgresql postgresql-client patroni redis-server redis-sentinel redis-tools python3-venv openssl"
 
-missing=""
-for package in $PACKAGES; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-        missing="$missing $package"
-    fi
-done
-
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "install-test-deps: missing packages:$missing (run as root to install them)" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    # Packaged services must not start (they would hold the default ports).
-    policy_added=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        policy_added=yes
-    fi
-    apt-get install -y --no-install-recommends $missing
-    if [ -n "$policy_added" ]; then
-        rm -f /usr/sbin/policy-rc.d
-    fi
-fi
-
-# Stop any packaged service that did start anyway; the tests use other ports,
-# but nothing of theirs should keep running.
-for service in postgresql redis-server redis-sentinel etcd patroni; do
-    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-        systemctl stop "$service" >/dev/null 2>&1 || true
-        systemctl disable "$service" >/dev/null 2>&1 || true
-    fi
-done
+. "$(dirname "$0")/lib/install-packages.sh"
+# shellcheck disable=SC2086
+install_packages install-test-deps $PACKAGES
+stop_services postgresql redis-server redis-sentinel etcd patroni
 
 venv="$PREFIX/patroni-venv"
 if ! "$venv/bin/patroni" --version 2>/dev/null | grep -qx "patroni $PATRONI_VERSION"; then

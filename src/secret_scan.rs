@@ -66,7 +66,7 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) {
+    if is_host_name(token) || is_generated_name(token) || is_address_setting(token) {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -88,14 +88,42 @@ fn looks_random(token: &str) -> bool {
 /// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
 /// have no dots, and generated names are lowercase.
 fn is_host_name(token: &str) -> bool {
-    let name = token.trim_start_matches('/');
+    // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
+    let name = token.trim_start_matches(['/', '-']);
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
-            l.starts_with(|c: char| c.is_ascii_lowercase())
+            // A label may start with a digit (a namespace `0dify`).
+            l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
+}
+
+/// A name with a short content digest, the way generated objects are named
+/// (`dify-backend-start-1a2b3c4d`): lowercase words and at most one run of
+/// up to 12 hex digits, joined by `-`.
+fn is_generated_name(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('-').collect();
+    let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let digest = |p: &str| {
+        (1..=12).contains(&p.len())
+            && p.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    };
+    parts.len() >= 2
+        && parts.iter().filter(|p| !word(p)).count() <= 1
+        && parts.iter().all(|p| word(p) || digest(p))
+}
+
+/// `key=address` (an Ansible host variable): an identifier set to an IP
+/// address or a host name.
+fn is_address_setting(token: &str) -> bool {
+    let Some((key, value)) = token.split_once('=') else {
+        return false;
+    };
+    let identifier = !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    identifier && (value.parse::<std::net::IpAddr>().is_ok() || is_host_name(value))
 }
 
 /// Shannon entropy of the characters of `s`, in bits per character.
@@ -122,6 +150,8 @@ mod tests {
     fn random_keys_are_caught_and_names_are_not() {
         assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
+        assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ").is_some());
+        assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2").is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -130,6 +160,10 @@ mod tests {
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
+            "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
+            "dify-backend-start-1a2b3c4d",
+            "node-1 ansible_host=192.168.10.11 zone=zone-a",
         ] {
             assert_eq!(random_token(clean), None, "{clean}");
         }

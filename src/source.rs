@@ -62,6 +62,11 @@ pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
 }
 
+/// A map key as one segment of a JSON pointer (`~` and `/` escaped).
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// `/components/api/env/0` as `components.api.env[0]`.
 pub fn dotted(pointer: &str) -> String {
     let mut out = String::new();

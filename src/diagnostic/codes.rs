@@ -39,6 +39,16 @@ pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
 
+// topology: values the programs behind the output would refuse
+pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
+pub const T_PG_PARAMETER_VALUE: &str = "T141";
+pub const T_PG_MANAGED_PARAMETER: &str = "T142";
+pub const T_BAD_NAME: &str = "T143";
+pub const T_NOT_POSITIVE: &str = "T144";
+pub const T_TOO_SMALL: &str = "T145";
+pub const T_REDIS_DIRECTIVE: &str = "T146";
+pub const T_PG_NO_CATALOGUE: &str = "T147";
+
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";
 pub const T_QUORUM: &str = "T202";
@@ -48,6 +58,14 @@ pub const T_GRACE_PERIOD: &str = "T205";
 pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
+
+// topology: other targets (Swarm, hosts)
+pub const T_HOST_ZONE: &str = "T401";
+pub const T_DUPLICATE_HOST: &str = "T402";
+pub const T_SWARM_MANAGERS: &str = "T403";
+pub const T_SWARM_HOSTS: &str = "T404";
+pub const T_NO_SWARM_FORM: &str = "T405";
+pub const T_SWARM_PLACEMENT: &str = "T406";
 
 // secret firewall (after render)
 pub const S_PLAINTEXT_SECRET: &str = "S001";

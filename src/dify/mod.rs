@@ -6,6 +6,7 @@
 //! never restate a port or a path. Nothing here imports another stage.
 
 pub mod health;
+pub mod images;
 pub mod ports;
 pub mod routes;
 

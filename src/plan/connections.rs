@@ -50,7 +50,13 @@ impl ConnectionBudget {
 }
 
 pub fn budget(t: &Topology) -> ConnectionBudget {
-    let pool = t.postgres.pool.size + t.postgres.pool.max_overflow;
+    // Saturating: the schema bounds each field by u32 only, and a sum past
+    // it is as far over any max_connections as u32::MAX is.
+    let pool = t
+        .postgres
+        .pool
+        .size
+        .saturating_add(t.postgres.pool.max_overflow);
     let pods = |kind: Kind| {
         let c = t.components.get(kind);
         c.autoscaling
@@ -61,10 +67,14 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         component: kind.label(),
         pods,
         per_pod,
-        total: pods * per_pod,
+        total: pods.saturating_mul(per_pod),
     };
     let clients = vec![
-        client(Kind::Api, pods(Kind::Api), t.dify.api_workers * pool),
+        client(
+            Kind::Api,
+            pods(Kind::Api),
+            t.dify.api_workers.saturating_mul(pool),
+        ),
         client(Kind::Worker, pods(Kind::Worker), pool),
         client(Kind::Beat, pods(Kind::Beat), pool),
         client(Kind::Migration, 1, pool),
@@ -76,28 +86,45 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
     ];
     let (max_connections, reserved) =
         match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
-            (PostgresMode::Patroni, Some(p), _) => (
-                parameter(&p.parameters, "max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
-                parameter(&p.parameters, "superuser_reserved_connections")
-                    .unwrap_or(DEFAULT_RESERVED)
-                    + PATRONI_CONNECTIONS,
-            ),
+            (PostgresMode::Patroni, Some(p), _) => {
+                let major = t.images.postgres_major();
+                let int = |name: &str| parameter(&p.parameters, major, name);
+                (
+                    int("max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS),
+                    int("superuser_reserved_connections")
+                        .unwrap_or(DEFAULT_RESERVED)
+                        .saturating_add(int("reserved_connections").unwrap_or(0))
+                        .saturating_add(PATRONI_CONNECTIONS),
+                )
+            }
             (_, _, Some(ext)) => (ext.max_connections, DEFAULT_RESERVED),
             _ => (DEFAULT_MAX_CONNECTIONS, DEFAULT_RESERVED),
         };
     ConnectionBudget {
-        total: clients.iter().map(|c| c.total).sum(),
+        total: clients
+            .iter()
+            .fold(0u32, |sum, c| sum.saturating_add(c.total)),
         clients,
         reserved,
         max_connections,
     }
 }
 
-/// A numeric PostgreSQL parameter, written as a number or a string.
-fn parameter(params: &indexmap::IndexMap<String, serde_json::Value>, name: &str) -> Option<u32> {
-    match params.get(name)? {
-        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+/// An integer PostgreSQL parameter as the server reads it (`1e3`, `0x400`
+/// and any case of the name included), when the catalogue of `major` has it
+/// and the value is valid (the topology's checks report it otherwise).
+fn parameter(
+    params: &indexmap::IndexMap<String, serde_json::Value>,
+    major: u32,
+    name: &str,
+) -> Option<u32> {
+    let (_, raw) = params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+    let text = crate::postgres::parameter_text(raw)?;
+    // Without a catalogue for the image's major, the default major's reads
+    // these integers the same way.
+    let catalogue = crate::postgres::Catalogue::of(major)
+        .or_else(|| crate::postgres::Catalogue::of(crate::topology::DEFAULT_POSTGRES_MAJOR))?;
+    let setting = catalogue.get(name)?;
+    let value = crate::postgres::value::parse(setting, &text).ok()?;
+    u32::try_from(value.as_integer()?).ok()
 }

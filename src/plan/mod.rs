@@ -197,6 +197,21 @@ impl<'a> Plan<'a> {
         out
     }
 
+    /// Seconds a component's process gets to finish in-flight work after
+    /// SIGTERM: the topology's value, else gunicorn's request timeout for
+    /// api, the longest workflow run for workers (Celery's warm shutdown
+    /// waits for running tasks), two minutes for the plugin daemon's
+    /// plugin processes, 30 seconds for the rest.
+    pub fn grace_seconds(&self, kind: Kind) -> u32 {
+        let spec = self.t.components.get(kind);
+        spec.termination_grace_period_seconds.unwrap_or(match kind {
+            Kind::Api => self.t.dify.api_timeout_seconds.saturating_add(30),
+            Kind::Worker => self.t.dify.max_execution_seconds.saturating_add(30),
+            Kind::PluginDaemon => 120,
+            _ => 30,
+        })
+    }
+
     /// Zone spread is only meaningful with more than one zone.
     pub fn effective_spread(&self, spec: &Component) -> Spread {
         match spec.spread {
@@ -236,6 +251,5 @@ pub fn image_tag(image: &str) -> &str {
     if let Some((_, digest)) = image.split_once("@sha256:") {
         return &digest[..digest.len().min(12)];
     }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split_once(':').map_or("unknown", |(_, tag)| tag)
+    crate::topology::tag(image).unwrap_or("unknown")
 }

@@ -94,6 +94,11 @@ fn document_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        // An image reference is public by nature (pinned tags such as
+        // `17.6-spock5.0.0-standard-12` have the entropy of a key).
+        if pointer.ends_with("/image") {
+            return;
+        }
         if let Value::String(s) = value {
             if let Some(token) = random_token(s) {
                 out.push(high_entropy(path, &format!("#{pointer}"), token));
@@ -168,6 +173,14 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].code, codes::S_PLAINTEXT_SECRET);
         assert!(found[0].message.contains("DB_PASSWORD"));
+    }
+
+    #[test]
+    fn image_references_are_public() {
+        let doc = json!({"kind": "StatefulSet", "spec": {"template": {"spec": {"containers": [
+            {"name": "postgres", "image": "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-12"}
+        ]}}}});
+        assert!(scan(&[artifact(doc)]).is_empty());
     }
 
     #[test]

@@ -9,9 +9,12 @@
 //! never fail on a bad name or quantity: the topology and plan stages have
 //! already refused those.
 
+pub mod consul;
 pub mod firewall;
 pub mod helm;
+pub mod hosts;
 pub mod kubernetes;
+pub mod swarm;
 pub mod templates;
 
 use crate::plan::Plan;
@@ -27,7 +30,13 @@ pub struct Family {
 
 /// Every output family, in render order. The one list: `render`, emit,
 /// the firewall and validation all take their artifacts from it.
-pub const FAMILIES: &[Family] = &[kubernetes::FAMILY, helm::FAMILY];
+pub const FAMILIES: &[Family] = &[
+    kubernetes::FAMILY,
+    helm::FAMILY,
+    hosts::FAMILY,
+    swarm::FAMILY,
+    consul::FAMILY,
+];
 
 /// The folder that holds the Kubernetes objects of every family, so that
 /// `kubectl apply -k kubernetes/` and the stdout stream see all of them.

@@ -52,6 +52,32 @@ const TEMPLATES: &[(&str, &str)] = &[
         "redis/start-sentinel.sh.j2",
         include_str!("../../templates/redis/start-sentinel.sh.j2"),
     ),
+    // The Swarm stack (src/render/swarm/).
+    (
+        "swarm/start.sh.j2",
+        include_str!("../../templates/swarm/start.sh.j2"),
+    ),
+    (
+        "swarm/nginx.conf.j2",
+        include_str!("../../templates/swarm/nginx.conf.j2"),
+    ),
+    (
+        "swarm/haproxy.cfg.j2",
+        include_str!("../../templates/swarm/haproxy.cfg.j2"),
+    ),
+    // Host preparation (src/render/hosts/).
+    (
+        "hosts/inventory.ini.j2",
+        include_str!("../../templates/hosts/inventory.ini.j2"),
+    ),
+    (
+        "hosts/chrony.conf.j2",
+        include_str!("../../templates/hosts/chrony.conf.j2"),
+    ),
+    (
+        "hosts/sshd.conf.j2",
+        include_str!("../../templates/hosts/sshd.conf.j2"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

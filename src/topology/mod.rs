@@ -72,7 +72,9 @@ pub fn load(
         diagnostic::normalise(&mut diags);
         return Err(diags);
     }
-    let topology: Topology = match serde_json::from_value(doc.to_json()) {
+    let mut json = doc.to_json();
+    integral_floats(&mut json);
+    let topology: Topology = match serde_json::from_value(json) {
         Ok(t) => t,
         Err(e) => {
             // The schema is generated from the same types, so this only
@@ -90,6 +92,23 @@ pub fn load(
         doc,
         findings,
     })
+}
+
+/// `3.0` where the model wants an integer: the schema (JSON Schema counts
+/// `3.0` as an integer) has accepted it, so the model takes it as `3`
+/// rather than failing without a line.
+fn integral_floats(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().expect("an f64 number");
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats),
+        _ => {}
+    }
 }
 
 fn merge_into(acc: Option<Node>, next: Node) -> Node {

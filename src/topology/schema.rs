@@ -21,8 +21,32 @@ pub fn topology_schema() -> &'static Value {
             .into_root_schema_for::<Topology>();
         let mut value = schema.to_value();
         drop_null_alternatives(&mut value);
+        bound_integers(&mut value);
         value
     })
+}
+
+/// Integer fields get the upper bound of their Rust type, which the
+/// generated schema leaves out: `replicas: 4294967296` is then reported at
+/// its line, instead of failing deserialisation with no line at all.
+fn bound_integers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let max = match map.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some(u64::from(u8::MAX)),
+                Some("uint16") => Some(u64::from(u16::MAX)),
+                Some("uint32") => Some(u64::from(u32::MAX)),
+                Some("uint64") => Some(u64::MAX),
+                _ => None,
+            };
+            if let Some(max) = max {
+                map.entry("maximum").or_insert_with(|| json!(max));
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
 }
 
 /// Optional fields become "may be absent", not "may be null": `anyOf [X,

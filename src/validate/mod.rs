@@ -536,15 +536,28 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 }
 
 /// Recognises a configuration file by its (file or ConfigMap key) name:
-/// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`.
+/// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`, a
+/// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`)
+/// and Consul service definitions (`*.json` in a `consul` folder).
 pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or(name)
         .to_ascii_lowercase();
-    if !(base.ends_with(".yaml") || base.ends_with(".yml")) {
+    let stem = base.trim_end_matches(".yaml").trim_end_matches(".yml");
+    if base.ends_with(".json") {
+        let folders = name.to_ascii_lowercase();
+        folders
+            .split(['/', '\\'])
+            .rev()
+            .skip(1)
+            .any(|d| d == "consul")
+            .then_some("config/consul-services")
+    } else if !(base.ends_with(".yaml") || base.ends_with(".yml")) {
         None
+    } else if stem == "stack" || stem == "compose" || stem.starts_with("docker-compose") {
+        Some("config/compose")
     } else if base.contains("alertmanager") {
         Some("config/alertmanager")
     } else if base.contains("fluent-bit") || base.contains("fluentbit") {

@@ -22,6 +22,8 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/prometheus-rules",
     "config/alertmanager",
     "config/fluent-bit",
+    "config/compose",
+    "config/consul-services",
 ];
 
 fn required(name: &str) -> &'static Store {

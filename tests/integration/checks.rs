@@ -31,6 +31,24 @@ const CASES: &[(&str, &str, bool)] = &[
     ("capacity_zone_loss", "T207", false),
     ("node_pool_zone", "T208", true),
     ("inline_secret", "T102", true),
+    ("pg_unknown_parameter", "T140", true),
+    ("pg_parameter_value", "T141", true),
+    ("pg_managed_parameter", "T142", true),
+    ("pg_no_catalogue", "T147", false),
+    ("pg_database_name", "T143", true),
+    ("pg_role_name", "T143", true),
+    ("secret_name", "T143", true),
+    ("s3_region", "T143", true),
+    ("s3_bucket", "T143", true),
+    ("vector_store_url", "T143", true),
+    ("volume_zero", "T144", true),
+    ("volume_tiny", "T145", false),
+    ("memory_limit_zero", "T144", true),
+    ("sentinel_down_after", "T146", true),
+    ("redis_version", "T146", true),
+    ("host_zone", "T401", true),
+    ("host_duplicate", "T402", true),
+    ("host_no_manager", "T403", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {
@@ -96,5 +114,28 @@ fn profiles_have_no_findings() {
         let (status, stderr) = validate(profile, true);
         assert_eq!(status, 0, "{profile}:\n{stderr}");
         assert_eq!(stderr.trim(), "topology is valid", "{profile}");
+    }
+}
+
+/// `render` refuses what `validate` refuses, with the same finding, and
+/// writes nothing.
+#[test]
+fn render_refuses_every_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, code, _) in CASES.iter().filter(|(_, _, error)| *error) {
+        let file = format!("tests/fixtures/checks/{name}.yaml");
+        let out = dir.path().join(name);
+        let run = dify_gen()
+            .args(["render", "-f", &file, "--output-dir"])
+            .arg(&out)
+            .output()
+            .expect("dify-gen runs");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{name}:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("error[{code}]")) && stderr.contains(&format!("--> {file}:")),
+            "{name}: render does not report {code} in the fixture:\n{stderr}"
+        );
+        assert!(!out.exists(), "{name}: render wrote {}", out.display());
     }
 }

@@ -489,14 +489,14 @@ fault!(
     "56-label-key-invalid.yaml",
     "V112",
     "7:5",
-    "invalid label key `app.kubernetes.io/part of`: the name part must contain only l"
+    "invalid label key `app.kubernetes.io/part of`: must contain only letters, digits"
 );
 fault!(
     f57_annotation_key_invalid,
     "57-annotation-key-invalid.yaml",
     "V112",
     "7:5",
-    "invalid annotation key `example.com/owner/team`: must contain at most one `/`"
+    "invalid annotation key `example.com/owner/team`: must contain only letters, digits, `-`, `_` and `.`"
 );
 fault!(
     f58_configmap_key_invalid,

@@ -54,6 +54,6 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         )
         .help(format!(
             "raise `max_connections` to at least {}, or shrink `postgres.pool`",
-            b.total + b.reserved
+            b.total.saturating_add(b.reserved)
         ))]
 }

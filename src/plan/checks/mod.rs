@@ -13,6 +13,7 @@ mod connections;
 mod probes;
 mod quorum;
 mod quorum_zones;
+mod swarm;
 
 use super::Plan;
 use crate::diagnostic::Diagnostic;
@@ -57,7 +58,12 @@ impl<'a> Cx<'a> {
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
 /// Checks of single derived facts (a quorum, a probe window).
-const FIELD_CHECKS: &[Check] = &[quorum::check, quorum_zones::check, probes::check];
+const FIELD_CHECKS: &[Check] = &[
+    quorum::check,
+    quorum_zones::check,
+    probes::check,
+    swarm::check,
+];
 
 /// Checks of what the fields add up to (connections, placement). They run
 /// only when no other check found an error: a wrong unit or a missing

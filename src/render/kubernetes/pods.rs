@@ -87,10 +87,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
             security_context: Some(pod_security(kind)),
-            termination_grace_period_seconds: Some(i64::from(
-                spec.termination_grace_period_seconds
-                    .unwrap_or(grace_seconds(plan, kind)),
-            )),
+            termination_grace_period_seconds: Some(i64::from(plan.grace_seconds(kind))),
             restart_policy: (kind == Kind::Migration).then(|| "Never".to_string()),
             node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
             topology_spread_constraints: if kind == Kind::Migration {
@@ -286,18 +283,6 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
     })
 }
 
-/// Seconds to finish in-flight work: gunicorn's request timeout for api,
-/// the longest workflow run for workers (Celery's warm shutdown waits for
-/// running tasks), a stream's life for nothing else.
-fn grace_seconds(plan: &Plan, kind: Kind) -> u32 {
-    match kind {
-        Kind::Api => plan.t.dify.api_timeout_seconds + 30,
-        Kind::Worker => plan.t.dify.max_execution_seconds + 30,
-        Kind::PluginDaemon => 120,
-        _ => 30,
-    }
-}
-
 fn pod_security(kind: Kind) -> PodSecurityContext {
     let seccomp = Some(SeccompProfile {
         type_: "RuntimeDefault".into(),
@@ -375,23 +360,7 @@ pub(super) fn restricted_container() -> SecurityContext {
 
 /// Writable scratch space the programs need on a read-only root.
 fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
-    let mut dirs: Vec<(&str, &str)> = match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => {
-            vec![("tmp", "/tmp"), ("storage", "/app/api/storage")]
-        }
-        Kind::Web => vec![
-            ("tmp", "/tmp"),
-            ("pm2", "/.pm2"),
-            ("next-cache", "/app/web/.next/cache"),
-        ],
-        Kind::PluginDaemon => vec![("tmp", "/tmp"), ("storage", "/app/storage")],
-        Kind::SsrfProxy => vec![
-            ("tmp", "/tmp"),
-            ("spool", "/var/spool/squid"),
-            ("logs", "/var/log/squid"),
-        ],
-        Kind::Sandbox => vec![],
-    };
+    let mut dirs: Vec<(&str, &str)> = crate::dify::images::scratch_dirs(kind).to_vec();
     let mut volumes: Vec<Volume> = dirs
         .iter()
         .map(|(name, _)| Volume {

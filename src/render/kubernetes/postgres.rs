@@ -20,7 +20,7 @@ use super::stateful::{
 };
 use super::{config_hash, ToValue};
 use crate::dify::{data_layer, ports};
-use crate::plan::{image_tag, Plan};
+use crate::plan::Plan;
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
 use crate::topology::{Patroni, PostgresMode, SyncMode};
@@ -49,8 +49,7 @@ const CHECK_DIR: &str = "/etc/dify-gen/postgres-check";
 /// `postgres` in the pgEdge images.
 const UID: i64 = 26;
 const DATA_MOUNT: &str = "/var/lib/pgsql";
-const SUPERUSER: &str = "postgres";
-const REPLICATION_USER: &str = "replicator";
+use crate::postgres::patroni::{REPLICATION_USER, SUPERUSER};
 
 /// Values `templates/patroni/*.j2` read.
 #[derive(Serialize)]
@@ -91,18 +90,11 @@ pub struct CheckContext {
 }
 
 pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
-    let major = postgres_major(&plan.t.images.postgres);
+    let major = plan.t.images.postgres_major();
     let mut parameters: BTreeMap<String, String> = p
         .parameters
         .iter()
-        .map(|(k, v)| {
-            let value = match v {
-                Value::String(s) => s.clone(),
-                Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
-                other => other.to_string(),
-            };
-            (k.clone(), value)
-        })
+        .filter_map(|(k, v)| Some((k.clone(), crate::postgres::parameter_text(v)?)))
         .collect();
     parameters
         .entry("password_encryption".into())
@@ -161,14 +153,6 @@ pub fn check_context(p: &Patroni) -> CheckContext {
 }
 
 /// The PostgreSQL major version of an image tag (`17` of `17.6-spock5...`).
-fn postgres_major(image: &str) -> u32 {
-    image_tag(image)
-        .split(['.', '-'])
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(17)
-}
-
 pub fn objects(plan: &Plan) -> Vec<Value> {
     let (PostgresMode::Patroni, Some(p)) = (plan.t.postgres.mode, &plan.t.postgres.patroni) else {
         return Vec::new();

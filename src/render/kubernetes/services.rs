@@ -13,7 +13,14 @@ pub fn services(plan: &Plan) -> Vec<Service> {
         .iter()
         .filter_map(|kind| kind.serves().map(|(name, port)| (kind, name, port)))
         .map(|(kind, name, port)| Service {
-            metadata: meta(plan, plan.name(kind.label()), kind.label()),
+            metadata: {
+                let mut m = meta(plan, plan.name(kind.label()), kind.label());
+                let sync = crate::render::consul::annotations(plan, *kind);
+                if !sync.is_empty() {
+                    m.annotations = Some(sync);
+                }
+                m
+            },
             spec: Some(ServiceSpec {
                 type_: Some("ClusterIP".into()),
                 selector: Some(selector_labels(plan, kind.label())),

@@ -9,24 +9,22 @@ use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let i = &cx.t.images;
-    let images = [
-        ("api", &i.api),
-        ("web", &i.web),
-        ("sandbox", &i.sandbox),
-        ("pluginDaemon", &i.plugin_daemon),
-        ("ssrfProxy", &i.ssrf_proxy),
-        ("postgres", &i.postgres),
-        ("etcd", &i.etcd),
-        ("redis", &i.redis),
-    ];
-    images
+    let swarm = cx.t.swarm.iter().flat_map(|s| {
+        [
+            ("/swarm/edgeImage", &s.edge_image),
+            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
+        ]
+    });
+    i.all()
         .into_iter()
-        .filter_map(|(key, image)| {
+        .map(|(key, image)| (format!("/images/{key}"), image))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
+        .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
                 cx.error(
                     codes::T_IMAGE_NOT_PINNED,
-                    &format!("/images/{key}"),
+                    &pointer,
                     format!("image `{image}` {problem}"),
                 )
                 .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),

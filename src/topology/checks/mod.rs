@@ -7,19 +7,29 @@
 //! `tests/fixtures/checks/<name>.yaml`, its fixed twin `<name>.ok.yaml`, and
 //! a row in `tests/integration/checks.rs`.
 
+mod addresses;
 mod disruption;
 mod grace;
+mod hosts;
+mod image_references;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod object_store;
+mod postgres_names;
+mod postgres_parameters;
+mod redis_directives;
+mod references;
 mod requests_limits;
 mod singleton;
+mod sizes;
 mod spread_zones;
 mod timeouts;
 
 use super::Topology;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{codes, Diagnostic};
 use crate::load::Node;
+use crate::postgres::Catalogue;
 use crate::source::Span;
 
 /// What every check gets: the typed topology and the document for spans.
@@ -45,6 +55,34 @@ impl Cx<'_> {
             .path(crate::source::dotted(pointer))
     }
 
+    /// An error when `value` breaks `rule` (one of [`crate::names`]), at
+    /// `pointer`: "invalid <what> `<value>`: <the rule>".
+    pub fn name_rule(
+        &self,
+        pointer: &str,
+        what: &str,
+        value: &str,
+        rule: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Option<Diagnostic> {
+        rule(value).err().map(|why| {
+            let d = self.error(
+                codes::T_BAD_NAME,
+                pointer,
+                format!("invalid {what} `{}`: {why}", value.escape_debug()),
+            );
+            match EXAMPLES.iter().find(|(w, _)| *w == what) {
+                Some((_, example)) => d.help(format!("a valid {what} looks like {example}")),
+                None => d,
+            }
+        })
+    }
+
+    /// The parameter catalogue of the PostgreSQL the topology runs, if
+    /// dify-gen has one for its major version.
+    pub fn postgres_catalogue(&self) -> Option<&'static Catalogue> {
+        Catalogue::of(self.t.images.postgres_major())
+    }
+
     pub fn warning(
         &self,
         code: &'static str,
@@ -56,6 +94,44 @@ impl Cx<'_> {
             .path(crate::source::dotted(pointer))
     }
 }
+
+/// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("AWS region", "`us-east-1` or `eu-central-1`"),
+    ("Gateway name", "`public-gateway`"),
+    ("IngressClass name", "`nginx`"),
+    ("S3 endpoint", "`https://minio.storage.svc:9000`"),
+    ("SSL mode", "`require` or `verify-full`"),
+    ("Secret key", "`password` or `tls.crt`"),
+    (
+        "Secret name",
+        "`dify-tls` (lowercase, as `kubectl get secrets` lists it)",
+    ),
+    ("Sentinel address", "`sentinel-0.sentinel.redis.svc:26379`"),
+    ("StorageClass name", "`gp3` or `standard-rwo`"),
+    ("URL", "`http://weaviate.weaviate.svc:8080`"),
+    (
+        "bucket name",
+        "`dify-files` (3 to 63 lowercase letters, digits, `-`, `.`)",
+    ),
+    ("database name", "`dify` or `dify_plugin`"),
+    ("gRPC address", "`weaviate-grpc.weaviate.svc:50051`"),
+    ("host name", "`dify.example.com`"),
+    (
+        "image reference",
+        "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)",
+    ),
+    ("api image tag", "`1.13.3`"),
+    ("host", "`db.example.com` or `10.0.0.5`"),
+    ("listener name", "`https`"),
+    ("master set name", "`dify-master`"),
+    ("namespace", "`gateways`"),
+    ("node label key", "`node.kubernetes.io/instance-type`"),
+    ("node label value", "`m6i.xlarge`"),
+    ("region", "`auto` or `us-east-1`"),
+    ("role name", "`dify`"),
+    ("secret store name", "`vault-backend`"),
+];
 
 type Check = fn(&Cx) -> Vec<Diagnostic>;
 
@@ -70,6 +146,15 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    postgres_parameters::check,
+    postgres_names::check,
+    references::check,
+    object_store::check,
+    addresses::check,
+    sizes::check,
+    redis_directives::check,
+    image_references::check,
+    hosts::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

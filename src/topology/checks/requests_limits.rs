@@ -6,29 +6,11 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::topology::Resources;
+use crate::topology::{Resources, Topology};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let t = cx.t;
-    let mut sets: Vec<(String, &Resources)> = t
-        .components
-        .all()
-        .into_iter()
-        .map(|(k, c)| (format!("/components/{k}/resources"), &c.resources))
-        .collect();
-    if let Some(p) = &t.postgres.patroni {
-        sets.push(("/postgres/patroni/resources".into(), &p.resources));
-    }
-    sets.push(("/etcd/resources".into(), &t.etcd.resources));
-    if let Some(s) = &t.redis.sentinel {
-        sets.push(("/redis/sentinel/resources".into(), &s.resources));
-        sets.push((
-            "/redis/sentinel/sentinelResources".into(),
-            &s.sentinel_resources,
-        ));
-    }
     let mut out = Vec::new();
-    for (base, r) in sets {
+    for (base, r) in resource_sets(cx.t) {
         let before = out.len();
         for (pointer, suffix) in [
             (
@@ -92,4 +74,26 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Every set of requests and limits in the topology, with its pointer.
+pub(super) fn resource_sets(t: &Topology) -> Vec<(String, &Resources)> {
+    let mut sets: Vec<(String, &Resources)> = t
+        .components
+        .all()
+        .into_iter()
+        .map(|(k, c)| (format!("/components/{k}/resources"), &c.resources))
+        .collect();
+    if let Some(p) = &t.postgres.patroni {
+        sets.push(("/postgres/patroni/resources".into(), &p.resources));
+    }
+    sets.push(("/etcd/resources".into(), &t.etcd.resources));
+    if let Some(s) = &t.redis.sentinel {
+        sets.push(("/redis/sentinel/resources".into(), &s.resources));
+        sets.push((
+            "/redis/sentinel/sentinelResources".into(),
+            &s.sentinel_resources,
+        ));
+    }
+    sets
 }

@@ -28,6 +28,20 @@ pub struct Images {
 }
 
 impl Images {
+    /// Every image with its key under `images`.
+    pub fn all(&self) -> [(&'static str, &str); 8] {
+        [
+            ("api", &self.api),
+            ("web", &self.web),
+            ("sandbox", &self.sandbox),
+            ("pluginDaemon", &self.plugin_daemon),
+            ("ssrfProxy", &self.ssrf_proxy),
+            ("postgres", &self.postgres),
+            ("etcd", &self.etcd),
+            ("redis", &self.redis),
+        ]
+    }
+
     /// The image a Dify workload runs (worker, beat and the migration run the api's).
     pub fn of(&self, kind: Kind) -> &str {
         match kind {
@@ -37,5 +51,64 @@ impl Images {
             Kind::PluginDaemon => &self.plugin_daemon,
             Kind::SsrfProxy => &self.ssrf_proxy,
         }
+    }
+}
+
+/// The PostgreSQL major version the render assumes when the image's tag
+/// does not start with one (a digest-pinned image).
+pub const DEFAULT_POSTGRES_MAJOR: u32 = 17;
+
+impl Images {
+    /// The PostgreSQL major version of `postgres`, from its tag (`17` of
+    /// `pgedge-postgres:17.6-spock5.0.0-standard-1`), else
+    /// [`DEFAULT_POSTGRES_MAJOR`]. The data and binary paths, and the
+    /// parameter catalogue the topology is checked against, follow it.
+    pub fn postgres_major(&self) -> u32 {
+        version(&self.postgres)
+            .map(|(major, _)| major)
+            .unwrap_or(DEFAULT_POSTGRES_MAJOR)
+    }
+
+    /// The Redis version of `redis` (`(8, 2)` of `redis:8.2.1-alpine`), if
+    /// its tag starts with one.
+    pub fn redis_version(&self) -> Option<(u32, u32)> {
+        version(&self.redis)
+    }
+}
+
+/// The tag of an image reference (`1.13.3` of `langgenius/dify-api:1.13.3`),
+/// `None` when it has none or is pinned by digest only.
+pub fn tag(image: &str) -> Option<&str> {
+    let image = image.split_once('@').map_or(image, |(name, _)| name);
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split_once(':').map(|(_, tag)| tag)
+}
+
+/// `major.minor` at the start of an image's tag (`v` allowed).
+fn version(image: &str) -> Option<(u32, u32)> {
+    let tag = tag(image)?;
+    let tag = tag.strip_prefix('v').unwrap_or(tag);
+    let mut parts = tag.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_tags() {
+        assert_eq!(tag("langgenius/dify-api:1.13.3"), Some("1.13.3"));
+        assert_eq!(tag("localhost:5000/redis"), None);
+        assert_eq!(tag("redis@sha256:abc"), None);
+        assert_eq!(
+            version("ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1"),
+            Some((17, 6))
+        );
+        assert_eq!(version("redis:8.10.2"), Some((8, 10)));
+        assert_eq!(version("redis:6-alpine"), Some((6, 0)));
+        assert_eq!(version("redis:latest"), None);
     }
 }

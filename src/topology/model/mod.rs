@@ -12,8 +12,10 @@
 
 mod backup;
 mod components;
+mod consul;
 mod dify;
 mod etcd;
+mod hosts;
 mod images;
 mod ingress;
 mod metadata;
@@ -23,12 +25,15 @@ mod redis;
 mod resources;
 mod secrets;
 mod storage;
+mod swarm;
 mod vector_store;
 
 pub use backup::*;
 pub use components::*;
+pub use consul::*;
 pub use dify::*;
 pub use etcd::*;
+pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
 pub use metadata::*;
@@ -38,6 +43,7 @@ pub use redis::*;
 pub use resources::*;
 pub use secrets::*;
 pub use storage::*;
+pub use swarm::*;
 pub use vector_store::*;
 
 use schemars::JsonSchema;
@@ -87,4 +93,18 @@ pub struct Topology {
     /// configured (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// The machines of a Swarm or host deployment (three VMs, say):
+    /// rendered into an Ansible inventory, chrony and sshd configuration
+    /// (`hosts/`), and the Swarm stack's placement. Optional.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<Host>,
+    /// How `hosts` are prepared (time sources, SSH); needs `hosts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_setup: Option<HostSetup>,
+    /// A Docker Swarm stack beside the Kubernetes objects. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<Swarm>,
+    /// Consul service registration. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consul: Option<Consul>,
 }

@@ -58,7 +58,10 @@ pub struct Patroni {
     pub synchronous: Synchronous,
     pub storage: Volume,
     pub resources: Resources,
-    /// PostgreSQL parameters (`max_connections` at least).
+    /// PostgreSQL parameters, checked against the parameter catalogue of
+    /// the image's PostgreSQL major version (names, types, units, ranges,
+    /// enum values); the ones Patroni manages (`port`, `hot_standby`,
+    /// `synchronous_standby_names`, ...) are refused.
     #[schemars(with = "BTreeMap<String, ParameterValue>")]
     pub parameters: IndexMap<String, serde_json::Value>,
     /// Superuser password.
@@ -73,7 +76,7 @@ pub struct Patroni {
 #[allow(dead_code)]
 enum ParameterValue {
     Text(String),
-    Number(i64),
+    Number(f64),
     Bool(bool),
 }
 

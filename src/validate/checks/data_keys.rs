@@ -5,25 +5,9 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::names::kubernetes::data_key as config_map_key;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
-
-/// `IsConfigMapKey`: why `key` is not a valid ConfigMap or Secret key.
-pub fn config_map_key(key: &str) -> Result<(), String> {
-    if key.is_empty() || key.len() > 253 {
-        return Err("must be 1 to 253 characters".into());
-    }
-    if key == "." || key == ".." {
-        return Err("must not be `.` or `..`".into());
-    }
-    if !key
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err("must contain only letters, digits, `-`, `_` and `.`".into());
-    }
-    Ok(())
-}
 
 pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     let sections: &[&str] = match kind(json) {

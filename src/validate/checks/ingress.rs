@@ -4,8 +4,8 @@
 //! leading `*.` wildcard, and not an IP address; TLS hosts likewise.
 
 use super::kind;
-use super::names::dns_subdomain;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::names::dns::subdomain as dns_subdomain;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 

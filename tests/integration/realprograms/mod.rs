@@ -3,7 +3,10 @@
 //! `scripts/install-test-deps.sh` installs the programs; a missing program
 //! fails the test with that hint.
 
-mod harness;
+mod fuzz;
+pub mod harness;
+mod parameters;
 mod patroni;
+mod postgres;
 mod rendered;
 mod sentinel;

@@ -10,8 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::harness::{
-    exclusive, free_port, require_program, run_bounded, wait_for, write_file, Process, Reply, Resp,
-    LOCALHOST,
+    exclusive, free_port, require_redis_programs, run_bounded, wait_for, write_file, Process,
+    Reply, Resp, LOCALHOST,
 };
 use super::rendered::{render_ha, Rendered, RELEASE};
 
@@ -36,16 +36,7 @@ struct Deployment {
 
 impl Deployment {
     fn new(rendered: &Rendered, root: &Path) -> Deployment {
-        for program in [
-            "redis-server",
-            "redis-sentinel",
-            "redis-cli",
-            "timeout",
-            "sha1sum",
-            "awk",
-        ] {
-            require_program(program);
-        }
+        require_redis_programs();
         for var in ["REDIS_PASSWORD", "POD_NAME"] {
             assert!(
                 rendered.redis_env.iter().any(|v| v == var),

@@ -1,0 +1,57 @@
+//! Image references by the grammar the kubelet and registries read, and the
+//! api image's tag by what dify-gen makes of it.
+//!
+//! Why: a reference with a space, an uppercase path or a tag of 129
+//! characters is accepted by the API server and then fails every pull
+//! (`InvalidImageName`). The api image's tag also becomes the
+//! `app.kubernetes.io/version` label of every object and part of the
+//! migration Job's name, which the Job controller puts into a label of the
+//! Job's pods: both take at most 63 characters, starting and ending with a
+//! letter or digit. Fix: use the image's real reference, and a tag such as
+//! `1.13.3` for the api image.
+
+use super::Cx;
+use crate::diagnostic::Diagnostic;
+use crate::names::{image, kubernetes};
+use crate::topology::tag;
+
+pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
+    let i = &cx.t.images;
+    let mut out: Vec<Diagnostic> = i
+        .all()
+        .into_iter()
+        // An empty tag is `T101`'s (not pinned).
+        .filter(|(_, reference)| tag(reference) != Some(""))
+        .filter_map(|(key, reference)| {
+            cx.name_rule(
+                &format!("/images/{key}"),
+                "image reference",
+                reference,
+                image::reference,
+            )
+        })
+        .collect();
+    if !out.is_empty() {
+        return out;
+    }
+    if let Some(version) = tag(&i.api) {
+        let job = format!(
+            "{}-migration-{}",
+            cx.t.metadata.name,
+            version.replace(['.', '_', '+'], "-").to_ascii_lowercase()
+        );
+        out.extend(cx.name_rule("/images/api", "api image tag", version, |v| {
+            kubernetes::label_value(v).map_err(|why| {
+                format!("becomes the `app.kubernetes.io/version` label, and a label value {why}")
+            })?;
+            if job.len() > 63 {
+                return Err(format!(
+                    "names the migration Job `{job}` ({} characters): a Job's name becomes a label of its pods, at most 63 characters",
+                    job.len()
+                ));
+            }
+            Ok(())
+        }));
+    }
+    out
+}

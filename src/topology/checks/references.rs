@@ -1,0 +1,157 @@
+//! Names of Kubernetes objects the topology refers to, by their kind's
+//! rules: Secrets, StorageClasses, IngressClasses, Gateways and secret
+//! stores as DNS subdomains, namespaces as DNS labels, keys of a Secret by
+//! the data-key rule, node selectors as label keys and values.
+//!
+//! Why: a Secret called `/` or `Dify_TLS` can never exist, so the pods or
+//! the entry that reference it never start or never serve TLS; the API
+//! server accepts the reference and the failure shows only at run time.
+//! Fix: use the object's real name; Kubernetes names are lowercase.
+
+use super::Cx;
+use crate::diagnostic::Diagnostic;
+use crate::names::{dns, kubernetes};
+use crate::source::pointer_segment;
+use crate::topology::{SecretRef, Topology, Volume};
+
+pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
+    let t = cx.t;
+    let mut out = Vec::new();
+    for (pointer, secret) in secret_refs(t) {
+        out.extend(cx.name_rule(
+            &format!("{pointer}/name"),
+            "Secret name",
+            &secret.name,
+            dns::subdomain,
+        ));
+        out.extend(cx.name_rule(
+            &format!("{pointer}/key"),
+            "Secret key",
+            &secret.key,
+            kubernetes::data_key,
+        ));
+    }
+    if let Some(tls) = &t.ingress.tls {
+        out.extend(cx.name_rule(
+            "/ingress/tls/secretName",
+            "Secret name",
+            &tls.secret_name,
+            dns::subdomain,
+        ));
+    }
+    out.extend(cx.name_rule(
+        "/ingress/className",
+        "IngressClass name",
+        &t.ingress.class_name,
+        dns::subdomain,
+    ));
+    if let Some(g) = &t.ingress.gateway {
+        out.extend(cx.name_rule(
+            "/ingress/gateway/name",
+            "Gateway name",
+            &g.name,
+            dns::subdomain,
+        ));
+        out.extend(cx.name_rule(
+            "/ingress/gateway/namespace",
+            "namespace",
+            &g.namespace,
+            dns::label,
+        ));
+        if let Some(section) = &g.section_name {
+            out.extend(cx.name_rule(
+                "/ingress/gateway/sectionName",
+                "listener name",
+                section,
+                dns::subdomain,
+            ));
+        }
+    }
+    for (pointer, volume) in volumes(t) {
+        if let Some(class) = &volume.class_name {
+            out.extend(cx.name_rule(
+                &format!("{pointer}/className"),
+                "StorageClass name",
+                class,
+                dns::subdomain,
+            ));
+        }
+    }
+    if let Some(es) = &t.secrets.external_secrets {
+        out.extend(cx.name_rule(
+            "/secrets/externalSecrets/storeName",
+            "secret store name",
+            &es.store_name,
+            dns::subdomain,
+        ));
+    }
+    for (key, component) in t.components.all() {
+        for (label, value) in &component.node_selector {
+            let pointer = format!("/components/{key}/nodeSelector/{}", pointer_segment(label));
+            out.extend(cx.name_rule(&pointer, "node label key", label, kubernetes::label_key));
+            out.extend(cx.name_rule(&pointer, "node label value", value, kubernetes::label_value));
+        }
+    }
+    out
+}
+
+/// Every volume the topology sizes, with its pointer.
+pub fn volumes(t: &Topology) -> Vec<(&'static str, &Volume)> {
+    let mut out = vec![("/etcd/storage", &t.etcd.storage)];
+    if let Some(p) = &t.postgres.patroni {
+        out.push(("/postgres/patroni/storage", &p.storage));
+    }
+    if let Some(s) = &t.redis.sentinel {
+        out.push(("/redis/sentinel/storage", &s.storage));
+    }
+    out
+}
+
+/// Every Secret reference in the topology, with its pointer.
+pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
+    let mut out: Vec<(String, &SecretRef)> = vec![
+        ("/secrets/secretKey".into(), &t.secrets.secret_key),
+        ("/secrets/sandboxApiKey".into(), &t.secrets.sandbox_api_key),
+        (
+            "/secrets/pluginDaemonKey".into(),
+            &t.secrets.plugin_daemon_key,
+        ),
+        (
+            "/secrets/pluginInnerApiKey".into(),
+            &t.secrets.plugin_inner_api_key,
+        ),
+        ("/postgres/password".into(), &t.postgres.password),
+        ("/redis/password".into(), &t.redis.password),
+    ];
+    if let Some(r) = &t.secrets.init_password {
+        out.push(("/secrets/initPassword".into(), r));
+    }
+    if let Some(p) = &t.postgres.patroni {
+        out.push((
+            "/postgres/patroni/superuserPassword".into(),
+            &p.superuser_password,
+        ));
+        out.push((
+            "/postgres/patroni/replicationPassword".into(),
+            &p.replication_password,
+        ));
+    }
+    if let Some(r) = &t.storage.s3.access_key {
+        out.push(("/storage/s3/accessKey".into(), r));
+    }
+    if let Some(r) = &t.storage.s3.secret_key {
+        out.push(("/storage/s3/secretKey".into(), r));
+    }
+    if let Some(r) = &t.vector_store.api_key {
+        out.push(("/vectorStore/apiKey".into(), r));
+    }
+    for (key, component) in t.components.all() {
+        for (name, r) in &component.secret_env {
+            out.push((
+                format!("/components/{key}/secretEnv/{}", pointer_segment(name)),
+                r,
+            ));
+        }
+    }
+    out
+}
