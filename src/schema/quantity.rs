@@ -49,7 +49,17 @@ pub fn value(text: &str) -> Option<f64> {
         .unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
     let n: f64 = number.parse().ok()?;
-    let scale = match suffix {
+    let scale = match suffix.strip_prefix(['e', 'E']) {
+        Some(exp) => 10f64.powi(exp.parse::<i32>().ok()?),
+        None => scale(suffix)?,
+    };
+    Some(n * scale)
+}
+
+/// The factor of a suffix (`Ki` → 1024, `m` → 0.001, `` → 1), `None` for
+/// anything that is not one.
+pub fn scale(suffix: &str) -> Option<f64> {
+    Some(match suffix {
         "" => 1.0,
         "m" => 1e-3,
         "k" => 1e3,
@@ -64,9 +74,8 @@ pub fn value(text: &str) -> Option<f64> {
         "Ti" => 1024f64.powi(4),
         "Pi" => 1024f64.powi(5),
         "Ei" => 1024f64.powi(6),
-        exp => 10f64.powi(exp[1..].parse::<i32>().ok()?),
-    };
-    Some(n * scale)
+        _ => return None,
+    })
 }
 
 fn digits(bytes: &[u8], i: &mut usize) -> usize {
