@@ -42,19 +42,20 @@ pub struct Object<'a> {
 
 pub(super) fn per_document(doc: &Doc, json: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let pod = Pod::of(json);
     names::check(doc, json, &mut out);
     size::check(doc, json, &mut out);
     resources::check(doc, json, &mut out);
     selector::check(doc, json, &mut out);
     traffic_policy::check(doc, json, &mut out);
     metadata::check(doc, json, &mut out);
-    ranges::check(doc, json, &mut out);
-    ports::check(doc, json, &mut out);
-    one_of::check(doc, json, &mut out);
+    ranges::check(doc, json, &pod, &mut out);
+    ports::check(doc, json, &pod, &mut out);
+    one_of::check(doc, json, &pod, &mut out);
     cron::check(doc, json, &mut out);
     data_keys::check(doc, json, &mut out);
-    requests_limits::check(doc, json, &mut out);
-    pod_refs::check(doc, json, &mut out);
+    requests_limits::check(doc, &pod, &mut out);
+    pod_refs::check(doc, json, &pod, &mut out);
     service::check(doc, json, &mut out);
     ingress::check(doc, json, &mut out);
     network_policy::check(doc, json, &mut out);
@@ -173,18 +174,35 @@ fn is_workload(json: &Value) -> bool {
     )
 }
 
+/// The pod spec of a workload or Pod, looked up once per document for the
+/// checks that read it.
+struct Pod<'v> {
+    /// The JSON pointer of the pod spec.
+    spec: Option<String>,
+    /// Every container (init, regular and ephemeral), with its pointer.
+    containers: Vec<(String, &'v Value)>,
+}
+
+impl<'v> Pod<'v> {
+    fn of(json: &'v Value) -> Pod<'v> {
+        let spec = pod_spec(json);
+        let containers = spec
+            .as_deref()
+            .map(|s| containers(json, s))
+            .unwrap_or_default();
+        Pod { spec, containers }
+    }
+}
+
 /// The JSON pointer of the pod spec of a workload or Pod.
 fn pod_spec(json: &Value) -> Option<String> {
     let spec = format!("{}/spec", pod_template_pointer(json)?);
     json.pointer(&spec).is_some().then_some(spec)
 }
 
-/// Every container of a pod spec (regular, init and ephemeral), with its
-/// JSON pointer.
-fn containers(json: &Value) -> Vec<(String, &Value)> {
-    let Some(spec) = pod_spec(json) else {
-        return Vec::new();
-    };
+/// Every container of the pod spec at `spec` (regular, init and
+/// ephemeral), with its JSON pointer.
+fn containers<'v>(json: &'v Value, spec: &str) -> Vec<(String, &'v Value)> {
     let mut out = Vec::new();
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         let pointer = format!("{spec}/{list}");

@@ -6,7 +6,7 @@
 //! backend that is a `service` or a `resource`. The schemas list every
 //! alternative as optional.
 
-use super::{containers, kind, pod_spec};
+use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
@@ -98,14 +98,14 @@ fn indices(json: &Value, pointer: &str) -> usize {
         .map_or(0, Vec::len)
 }
 
-pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    if let Some(spec) = pod_spec(json) {
+pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
+    if let Some(spec) = &pod.spec {
         for i in 0..indices(json, &format!("{spec}/volumes")) {
             let p = format!("{spec}/volumes/{i}");
             exactly_one(doc, json, &p, "the volume", VOLUME_SOURCES, out);
         }
     }
-    for (pointer, _) in containers(json) {
+    for (pointer, _) in &pod.containers {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
             let p = format!("{pointer}/{probe}");
             exactly_one(doc, json, &p, &format!("`{probe}`"), HANDLERS, out);

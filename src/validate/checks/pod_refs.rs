@@ -4,7 +4,7 @@
 //! are unique (init and regular containers share one namespace), a
 //! container's port names and mount paths are unique within it.
 
-use super::{containers, pod_spec};
+use super::Pod;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
@@ -34,8 +34,8 @@ fn unique(doc: &Doc, items: &[(String, &str)], what: &str, out: &mut Vec<Diagnos
     }
 }
 
-pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    let Some(spec) = pod_spec(json) else {
+pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
+    let Some(spec) = &pod.spec else {
         return;
     };
     let volumes_pointer = format!("{spec}/volumes");
@@ -57,7 +57,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     unique(doc, &listed, "volume name", out);
     volumes.extend(claim_names);
     let mut container_names = Vec::new();
-    for (pointer, c) in containers(json) {
+    for (pointer, c) in &pod.containers {
         if let Some(name) = c.get("name").and_then(Value::as_str) {
             container_names.push((format!("{pointer}/name"), name));
         }

@@ -4,7 +4,7 @@
 //! and a port given by name must be a valid IANA service name. The
 //! schemas only say "integer or string".
 
-use super::{containers, kind};
+use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::kubernetes::port_name;
 use crate::validate::{Doc, Mark};
@@ -53,8 +53,8 @@ fn each<'v>(json: &'v Value, pointer: &str) -> impl Iterator<Item = (String, &'v
         .map(move |(i, v)| (format!("{base}/{i}"), v))
 }
 
-pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    for (pointer, _) in containers(json) {
+pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
+    for (pointer, _) in &pod.containers {
         for (p, _) in each(json, &format!("{pointer}/ports")) {
             number(doc, json, &format!("{p}/containerPort"), 1, out);
             number(doc, json, &format!("{p}/hostPort"), 1, out);

@@ -7,7 +7,7 @@
 //! above 0, HPA `minReplicas` at least 1 and not above `maxReplicas`. The
 //! schemas only say "integer".
 
-use super::{containers, kind, pod_spec};
+use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
@@ -32,7 +32,7 @@ fn at_least(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diag
     }
 }
 
-pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
     let mut min = |pointer: &str, m: i64| at_least(doc, json, pointer, m, out);
     match kind(json) {
         "Deployment" => {
@@ -81,7 +81,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let Some(spec) = pod_spec(json) else {
+    let Some(spec) = &pod.spec else {
         return;
     };
     at_least(
@@ -92,7 +92,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         out,
     );
     at_least(doc, json, &format!("{spec}/activeDeadlineSeconds"), 1, out);
-    for (pointer, _) in containers(json) {
+    for (pointer, _) in &pod.containers {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
             let p = format!("{pointer}/{probe}");
             if json.pointer(&p).is_none() {

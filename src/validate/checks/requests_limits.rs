@@ -3,7 +3,7 @@
 //! limit"): the API server refuses the pod, and with it the workload's
 //! every replica.
 
-use super::containers;
+use super::Pod;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::schema::quantity;
 use crate::validate::{Doc, Mark};
@@ -17,8 +17,8 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    for (pointer, c) in containers(json) {
+pub(super) fn check(doc: &Doc, pod: &Pod, out: &mut Vec<Diagnostic>) {
+    for (pointer, c) in &pod.containers {
         let (Some(requests), Some(limits)) = (
             c.pointer("/resources/requests").and_then(Value::as_object),
             c.pointer("/resources/limits").and_then(Value::as_object),
