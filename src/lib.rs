@@ -13,6 +13,7 @@ pub mod names;
 pub mod pipeline;
 pub mod plan;
 pub mod postgres;
+pub mod promql;
 pub mod render;
 pub mod run;
 pub mod schema;

@@ -66,7 +66,12 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    if is_host_name(token) || is_generated_name(token) || is_address_setting(token) {
+    if is_host_name(token)
+        || is_generated_name(token)
+        || is_address_setting(token)
+        || is_camel_case_words(token)
+        || is_word_list(token)
+    {
         return false;
     }
     let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
@@ -98,6 +103,37 @@ fn is_host_name(token: &str) -> bool {
                 && l.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
+}
+
+/// Words joined in CamelCase (`DifyPostgresReplicationLag`,
+/// `DifyEtcdQuorumAtRisk`): letters only, a capital first, and lowercase
+/// runs of three letters on average. Alert and type names look like this;
+/// random letters change case every two letters on average.
+fn is_camel_case_words(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase)
+        || !bytes.iter().all(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let runs: Vec<usize> = token
+        .split(|c: char| c.is_ascii_uppercase())
+        .map(str::len)
+        .filter(|n| *n > 0)
+        .collect();
+    !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
+}
+
+/// Words (all lowercase or all capitals) joined by `_`, `-`, `=`, `.` or `/`, with at most
+/// short (three-character) tokens between them: `db1=triggered_workflow_dispatcher`,
+/// `kube_pod_container_status_restarts_total`. Random keys have long
+/// mixed segments.
+fn is_word_list(token: &str) -> bool {
+    token.split(['_', '-', '=', '.', '/']).all(|w| {
+        w.len() <= 3
+            || w.bytes().all(|b| b.is_ascii_lowercase())
+            || w.bytes().all(|b| b.is_ascii_uppercase())
+    })
 }
 
 /// A name with a short content digest, the way generated objects are named
@@ -150,6 +186,8 @@ mod tests {
     fn random_keys_are_caught_and_names_are_not() {
         assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
         assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
+        assert!(random_token("QmXpLzRtVbNcKwYhGfDs").is_some());
+        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_some());
         assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ").is_some());
         assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2").is_some());
         for clean in [
@@ -159,6 +197,11 @@ mod tests {
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
+            "DifyPostgresReplicationLag",
+            "DifyContainerOOMKilled",
+            "DifyEtcdQuorumAtRisk",
+            "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
+            "/etc/alertmanager/secrets/dify-alerting/SMTP-PASSWORD",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
             "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
             "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",

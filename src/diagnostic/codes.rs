@@ -39,6 +39,13 @@ pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
 
+// topology: monitoring (rules, selectors, receivers)
+pub const T_PROMQL: &str = "T111";
+pub const T_ALERT_SELECTOR: &str = "T112";
+pub const T_ALERT_FOR: &str = "T113";
+pub const T_ALERT_CREDENTIAL: &str = "T114";
+pub const T_ALERT_COVERAGE: &str = "T115";
+pub const T_OTEL_SWARM: &str = "T116";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";

@@ -8,6 +8,7 @@
 pub mod health;
 pub mod images;
 pub mod ports;
+pub mod queues;
 pub mod routes;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.

@@ -22,3 +22,8 @@ pub const ETCD_METRICS: u16 = 8080;
 pub const REDIS: u16 = 6379;
 pub const SENTINEL: u16 = 26379;
 pub const DNS: u16 = 53;
+/// The OpenTelemetry Collector: OTLP over HTTP, its Prometheus exporter,
+/// and its `health_check` extension.
+pub const OTLP_HTTP: u16 = 4318;
+pub const OTEL_METRICS: u16 = 8889;
+pub const OTEL_HEALTH: u16 = 13133;

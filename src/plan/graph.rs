@@ -7,6 +7,7 @@
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
 
+use super::monitoring;
 use crate::dify::{data_layer, ports, Kind};
 use crate::topology::{PostgresMode, RedisMode, Topology};
 use serde::Serialize;
@@ -29,6 +30,10 @@ pub enum Peer {
     Namespace(String),
     /// Any address: an external service whose address dify-gen cannot know.
     Anywhere,
+    /// The Prometheus pods of `monitoring.prometheus`, which scrape metrics ports.
+    Prometheus,
+    /// The blackbox exporter's pods, which probe health endpoints.
+    Prober,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -74,6 +79,9 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     }
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
         out.extend([data_layer::REDIS, data_layer::SENTINEL]);
+    }
+    if monitoring::otel_collector(t).is_some() {
+        out.push(monitoring::OTEL_COLLECTOR);
     }
     out.sort_unstable();
     out
@@ -263,6 +271,26 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
+    }
+
+    // Prometheus scrapes the metrics ports, the blackbox exporter probes
+    // the health endpoints (both only with a `monitoring` section).
+    for scrape in monitoring::pod_scrapes(t) {
+        out.push(tcp_edge(
+            &Peer::Prometheus,
+            &Peer::Component(scrape.component),
+            scrape.port_number,
+        ));
+    }
+    for (kind, _, port) in monitoring::probed(t) {
+        out.push(tcp_edge(&Peer::Prober, &c(kind), port));
+    }
+    // Dify's backend pushes OTLP to the collector, when there is one.
+    if monitoring::otel_collector(t).is_some() {
+        let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
+        for kind in [Kind::Api, Kind::Worker, Kind::Beat, Kind::Migration] {
+            out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+        }
     }
 
     // Every pod resolves names.

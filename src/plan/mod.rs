@@ -19,6 +19,7 @@ pub mod capacity;
 pub mod checks;
 pub mod connections;
 pub mod graph;
+pub mod monitoring;
 pub mod probes;
 pub mod quorum;
 pub mod report;

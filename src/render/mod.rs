@@ -9,11 +9,14 @@
 //! never fail on a bad name or quantity: the topology and plan stages have
 //! already refused those.
 
+pub mod alertmanager;
 pub mod consul;
 pub mod firewall;
+pub mod grafana;
 pub mod helm;
 pub mod hosts;
 pub mod kubernetes;
+pub mod prometheus;
 pub mod swarm;
 pub mod templates;
 
@@ -33,6 +36,9 @@ pub struct Family {
 pub const FAMILIES: &[Family] = &[
     kubernetes::FAMILY,
     helm::FAMILY,
+    prometheus::FAMILY,
+    alertmanager::FAMILY,
+    grafana::FAMILY,
     hosts::FAMILY,
     swarm::FAMILY,
     consul::FAMILY,

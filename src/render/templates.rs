@@ -8,6 +8,10 @@ use std::sync::OnceLock;
 /// Every template, by its path under `templates/`.
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "prometheus/runbook.md.j2",
+        include_str!("../../templates/prometheus/runbook.md.j2"),
+    ),
+    (
         "ssrf-proxy/squid.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
     ),

@@ -424,7 +424,10 @@ fn validate_one(
         return (vec![d], None);
     }
     let Some(key) = schema_key(doc, &json) else {
-        if opts.ignore_missing_schemas || is_helm_input(doc.file_name()) {
+        if opts.ignore_missing_schemas
+            || is_helm_input(doc.file_name())
+            || is_monitoring_input(&json)
+        {
             return (Vec::new(), None);
         }
         let has = |k: &str| {
@@ -518,6 +521,18 @@ fn is_helm_input(name: &str) -> bool {
             || stem.ends_with(".values")
             || stem.starts_with("values-")
             || stem == "Chart")
+}
+
+/// Monitoring files that sit in rendered trees but are read by their own
+/// tools, not by the API server: Grafana dashboards (`panels`,
+/// `schemaVersion`), promtool unit tests (`rule_files`, `tests`) and
+/// Prometheus scrape configuration (`scrape_configs`). Skipped like Helm
+/// values; `promtool` and Grafana check them.
+fn is_monitoring_input(json: &serde_json::Value) -> bool {
+    let has = |k: &str| json.get(k).is_some();
+    (has("panels") && has("schemaVersion"))
+        || (has("rule_files") && has("tests"))
+        || has("scrape_configs")
 }
 
 /// Recognises configuration files: by file name first, then by their

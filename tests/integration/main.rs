@@ -7,6 +7,7 @@ mod datalayer;
 mod docs;
 mod errors;
 mod families;
+mod monitoring;
 mod plan;
 pub mod realprograms;
 mod render;

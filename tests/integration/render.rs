@@ -37,6 +37,10 @@ const COMPONENTS: &[&str] = &[
     "redis",
     "sentinel",
     "postgres-check",
+    // Monitoring objects (rules, scrape targets, routing, dashboards) and
+    // the OpenTelemetry Collector.
+    "monitoring",
+    "otel-collector",
 ];
 
 #[test]

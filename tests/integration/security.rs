@@ -35,6 +35,8 @@ fn expected_key(peer: &Peer) -> String {
         Peer::Internet => "public".into(),
         Peer::KubeApi | Peer::Anywhere => "any".into(),
         Peer::Namespace(ns) => format!("namespace:{ns}"),
+        Peer::Prometheus => "prometheus".into(),
+        Peer::Prober => "prober".into(),
     }
 }
 
@@ -71,6 +73,12 @@ fn read_peer(p: &Value) -> String {
                     "dns".into()
                 }
                 (Some(name), true) => format!("namespace:{name}"),
+                // The ha profile's Prometheus and blackbox exporter.
+                (Some("monitoring"), false) => match pods["app.kubernetes.io/name"].as_str() {
+                    Some("prometheus") => "prometheus".into(),
+                    Some("prometheus-blackbox-exporter") => "prober".into(),
+                    other => panic!("unexpected monitoring peer {other:?}: {p}"),
+                },
                 (None, false) => {
                     assert_eq!(pods["app.kubernetes.io/name"], "nginx-ingress");
                     "entry".into()
@@ -274,8 +282,8 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
         }
     }
     assert_eq!(
-        seen, 9,
-        "seven Deployments, the migration Job and the replication check"
+        seen, 10,
+        "seven Deployments, the migration Job, the replication check and the OTel Collector"
     );
 }
 

@@ -10,6 +10,7 @@
 
 mod capacity;
 mod connections;
+pub mod monitoring;
 mod probes;
 mod quorum;
 mod quorum_zones;
@@ -62,6 +63,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    monitoring::check,
     swarm::check,
 ];
 

@@ -119,6 +119,21 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         set("CELERY_SENTINEL_MASTER_NAME", master);
         set("CELERY_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
     }
+    // Telemetry goes to the release's collector, over OTLP/HTTP (Dify
+    // appends `/v1/metrics` and `/v1/traces`).
+    if crate::plan::monitoring::otel_collector(t).is_some() {
+        set("ENABLE_OTEL", "true".into());
+        set("OTEL_EXPORTER_TYPE", "otlp".into());
+        set("OTEL_EXPORTER_OTLP_PROTOCOL", "http".into());
+        set(
+            "OTLP_BASE_ENDPOINT",
+            format!(
+                "http://{}:{}",
+                plan.name(crate::plan::monitoring::OTEL_COLLECTOR),
+                ports::OTLP_HTTP
+            ),
+        );
+    }
     // The event bus shares the main Redis; `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
     let s3 = &t.storage.s3;
@@ -306,15 +321,16 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
 /// `sentinel://:pw@host:port/1;...` form Dify's Celery setup expects.
 fn broker_url(plan: &Plan) -> String {
     let r = &plan.redis;
+    let db = crate::dify::queues::BROKER_DB;
     if sentinel_master(plan).is_some() {
         r.sentinels
             .iter()
-            .map(|s| format!("sentinel://:$(REDIS_PASSWORD)@{s}/1"))
+            .map(|s| format!("sentinel://:$(REDIS_PASSWORD)@{s}/{db}"))
             .collect::<Vec<_>>()
             .join(";")
     } else {
         let scheme = if r.use_ssl { "rediss" } else { "redis" };
-        format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/1", r.host, r.port)
+        format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/{db}", r.host, r.port)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod etcd;
 mod external_secrets;
 pub mod labels;
 pub mod network;
+mod otel;
 mod pods;
 pub mod postgres;
 pub mod redis;
@@ -97,10 +98,22 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     objects.extend(etcd::objects(plan));
     objects.extend(postgres::objects(plan));
     objects.extend(redis::objects(plan));
+    objects.extend(otel::objects(plan));
     objects
         .into_iter()
         .map(|doc| Artifact::object(FAMILY.name, doc))
         .collect()
+}
+
+/// A custom resource, for the kinds k8s-openapi has no type for: its
+/// `spec` is a typed serde struct of the CRD's schema.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Custom<S: Serialize> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub spec: S,
 }
 
 trait ToValue {

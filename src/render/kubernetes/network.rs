@@ -178,5 +178,22 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
         Peer::Namespace(ns) => vec![pods(LabelSelector::default(), Some(namespace(ns)))],
         Peer::Internet => vec![ip_block(&NOT_PUBLIC)],
         Peer::KubeApi | Peer::Anywhere => vec![ip_block(&[])],
+        Peer::Prometheus | Peer::Prober => {
+            let Some(m) = &plan.t.monitoring else {
+                return Vec::new();
+            };
+            let pods_ref = match peer {
+                Peer::Prometheus => &m.prometheus,
+                _ => &m.exporters.blackbox.pods,
+            };
+            vec![pods(
+                LabelSelector {
+                    match_labels: (!pods_ref.pod_labels.is_empty())
+                        .then(|| pods_ref.pod_labels.clone()),
+                    ..Default::default()
+                },
+                Some(namespace(&pods_ref.namespace)),
+            )]
+        }
     }
 }

@@ -16,15 +16,20 @@ use super::stateful::{
     Members,
 };
 use super::{config_hash, ToValue};
+use crate::dify::queues::{BROKER_DB, DEFAULT_WORKER_QUEUES};
 use crate::dify::{data_layer, ports};
+use crate::plan::monitoring;
 use crate::plan::Plan;
-use crate::render::kubernetes::config::secret_var;
+use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
 use crate::topology::{RedisMode, RedisSentinel, Resources};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, PersistentVolumeClaim, Volume, VolumeMount,
+    ConfigMap, Container, PersistentVolumeClaim, Probe, ResourceRequirements, TCPSocketAction,
+    Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -154,7 +159,7 @@ fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
     let alive = format!(
         "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli -p {PORT} ping | grep -Eq 'PONG|LOADING'"
     );
-    set(
+    let mut set = set(
         plan,
         hash,
         Member {
@@ -171,7 +176,76 @@ fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
                 s.storage.class_name.as_ref(),
             )),
         },
-    )
+    );
+    if let Some(exporter) = exporter(plan) {
+        if let Some(pod) = set
+            .spec
+            .as_mut()
+            .and_then(|spec| spec.template.spec.as_mut())
+        {
+            pod.containers.push(exporter);
+        }
+    }
+    set
+}
+
+/// redis_exporter beside each data node, with monitoring: Redis' role and
+/// memory, and the length of every Celery queue (`redis_key_size`) by
+/// exact key in the broker's database, read on the node it runs beside.
+fn exporter(plan: &Plan) -> Option<Container> {
+    let m = plan.t.monitoring.as_ref()?;
+    let (port_name, port) = monitoring::REDIS_EXPORTER_PORT;
+    let queues = plan.t.dify.worker_queues.clone().unwrap_or_else(|| {
+        DEFAULT_WORKER_QUEUES
+            .iter()
+            .map(|q| (*q).to_string())
+            .collect()
+    });
+    let keys = queues
+        .iter()
+        .map(|q| format!("db{BROKER_DB}={q}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let quantity = |cpu: &str, memory: &str| {
+        BTreeMap::from([
+            ("cpu".to_string(), Quantity(cpu.into())),
+            ("memory".to_string(), Quantity(memory.into())),
+        ])
+    };
+    Some(Container {
+        name: monitoring::REDIS_EXPORTER.into(),
+        image: Some(m.exporters.redis_exporter_image.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        env: Some(vec![
+            plain("REDIS_ADDR", format!("redis://localhost:{PORT}")),
+            secret_var("REDIS_PASSWORD", &plan.t.redis.password),
+            plain("REDIS_EXPORTER_CHECK_SINGLE_KEYS", keys),
+            plain("REDIS_EXPORTER_WEB_LISTEN_ADDRESS", format!(":{port}")),
+        ]),
+        ports: Some(vec![container_port(port_name, port)]),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantity("10m", "32Mi")),
+            limits: Some(quantity("100m", "64Mi")),
+            ..Default::default()
+        }),
+        readiness_probe: Some(tcp_probe(port_name)),
+        liveness_probe: Some(tcp_probe(port_name)),
+        security_context: Some(container_security()),
+        ..Default::default()
+    })
+}
+
+fn tcp_probe(port: &str) -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String(port.into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..Default::default()
+    }
 }
 
 fn sentinel_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {

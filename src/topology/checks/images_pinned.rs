@@ -15,10 +15,23 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
         ]
     });
+    let monitoring = cx.t.monitoring.iter().flat_map(|m| {
+        std::iter::once((
+            "/monitoring/exporters/redisExporterImage".to_string(),
+            m.exporters.redis_exporter_image.as_str(),
+        ))
+        .chain(m.otel_collector.iter().map(|o| {
+            (
+                "/monitoring/otelCollector/image".to_string(),
+                o.image.as_str(),
+            )
+        }))
+    });
     i.all()
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
         .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
+        .chain(monitoring)
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(

@@ -15,6 +15,7 @@ mod image_references;
 mod images_pinned;
 mod inline_secrets;
 mod mode_sections;
+mod monitoring;
 mod object_store;
 mod postgres_names;
 mod postgres_parameters;
@@ -146,6 +147,7 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    monitoring::check,
     postgres_parameters::check,
     postgres_names::check,
     references::check,

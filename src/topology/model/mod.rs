@@ -19,6 +19,7 @@ mod hosts;
 mod images;
 mod ingress;
 mod metadata;
+mod monitoring;
 mod nodes;
 mod postgres;
 mod redis;
@@ -37,6 +38,7 @@ pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
 pub use metadata::*;
+pub use monitoring::*;
 pub use nodes::*;
 pub use postgres::*;
 pub use redis::*;
@@ -93,6 +95,10 @@ pub struct Topology {
     /// configured (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// Prometheus rules and scrape targets, Alertmanager routing and
+    /// Grafana dashboards for the release; omit to render no monitoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
     /// The machines of a Swarm or host deployment (three VMs, say):
     /// rendered into an Ansible inventory, chrony and sshd configuration
     /// (`hosts/`), and the Swarm stack's placement. Optional.

@@ -43,7 +43,7 @@ const PASSWORD: &str = "fuzz-redis-password";
 /// a mutation may rightly be reported there.
 const CROSS_FIELD: &[&str] = &[
     "T103", "T104", "T107", "T109", "T110", "T141", "T201", "T202", "T203", "T204", "T205", "T206",
-    "T207", "T208",
+    "T207", "T208", "T113", "T114",
 ];
 
 /// Patroni 4.1.3's `--validate-config` refuses `synchronous_mode: quorum`,

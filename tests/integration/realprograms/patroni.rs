@@ -29,6 +29,8 @@ const FAILOVER_BOUND: Duration = Duration::from_secs(60);
 
 struct Etcd {
     client_ports: Vec<u16>,
+    /// `--listen-metrics-urls` of each member.
+    metrics_ports: Vec<u16>,
     _members: Vec<Process>,
 }
 
@@ -93,6 +95,7 @@ fn start_etcd(rendered: &Rendered, root: &Path) -> Etcd {
     }
     Etcd {
         client_ports: client,
+        metrics_ports: metrics,
         _members: members,
     }
 }
@@ -460,6 +463,34 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
         cluster.members[leader].name,
         elapsed.as_secs_f64()
     );
+    // The metrics the monitoring rules and dashboards select from Patroni
+    // and etcd are ones these programs serve.
+    let scrape = |ports: &[u16]| -> String {
+        ports
+            .iter()
+            .map(|p| http_get(*p, "/metrics").expect("GET /metrics").1)
+            .collect()
+    };
+    let patroni_metrics = scrape(
+        &cluster
+            .members
+            .iter()
+            .map(|m| m.api_port)
+            .collect::<Vec<_>>(),
+    );
+    for metric in crate::monitoring::selected_metrics("postgres") {
+        assert!(
+            crate::monitoring::exposes(&patroni_metrics, &metric),
+            "Patroni does not serve `{metric}`"
+        );
+    }
+    let etcd_metrics = scrape(&etcd.metrics_ports);
+    for metric in crate::monitoring::selected_metrics("etcd") {
+        assert!(
+            crate::monitoring::exposes(&etcd_metrics, &metric),
+            "etcd does not serve `{metric}`"
+        );
+    }
     let (passed, output) = cluster.replication_check(leader, &[]);
     eprintln!("replication check:\n{output}");
     if !passed {

@@ -1,0 +1,143 @@
+//! The Prometheus family: the alert rules as a Prometheus rule file, their
+//! promtool unit tests, the runbook the alerts point at, and what makes
+//! Prometheus scrape the release: prometheus-operator objects (`operator`
+//! flavour) or plain scrape configuration (`files`).
+//!
+//! Everything comes from `plan::monitoring`: the rule file, the
+//! PrometheusRule, the tests and the scrape targets cannot disagree.
+
+mod operator;
+mod scrape;
+mod tests;
+
+pub use operator::COMPONENT;
+
+use super::{templates, Artifact, Content, Family};
+use crate::plan::monitoring::{Facts, Origin, Rule};
+use crate::plan::Plan;
+use crate::topology::MonitoringFlavour;
+use serde_json::{json, Value};
+
+pub const FAMILY: Family = Family {
+    name: "prometheus",
+    render,
+};
+
+/// `<release>.rules.yaml`, the rule file (and its format by name).
+pub fn rules_file(plan: &Plan) -> String {
+    format!("{}.rules.yaml", plan.release)
+}
+
+/// `<release>.rules.test.yaml`, promtool's unit tests of the rule file.
+pub fn tests_file(plan: &Plan) -> String {
+    format!("{}.rules.test.yaml", plan.release)
+}
+
+pub const RUNBOOK: &str = "runbook.md";
+
+fn render(plan: &Plan) -> Vec<Artifact> {
+    let Some(facts) = Facts::of(plan) else {
+        return Vec::new();
+    };
+    let groups = groups(&facts);
+    let mut out = vec![
+        Artifact::file(
+            FAMILY.name,
+            &rules_file(plan),
+            Content::Yaml(json!({ "groups": groups })),
+        ),
+        Artifact::file(
+            FAMILY.name,
+            &tests_file(plan),
+            Content::Yaml(tests::document(plan, &facts)),
+        ),
+        Artifact::file(FAMILY.name, RUNBOOK, Content::Text(runbook(&facts))),
+    ];
+    match facts.spec.flavour {
+        MonitoringFlavour::Operator => out.extend(
+            operator::objects(plan, &facts, groups)
+                .into_iter()
+                .map(|doc| Artifact::object(FAMILY.name, doc)),
+        ),
+        MonitoringFlavour::Files => out.push(Artifact::file(
+            FAMILY.name,
+            "scrape-configs.yaml",
+            Content::Yaml(scrape::document(&facts)),
+        )),
+    }
+    out
+}
+
+/// The rule groups in Prometheus' rule-file form: built-in, then the user's.
+pub fn groups(f: &Facts) -> Vec<Value> {
+    let mut out: Vec<Value> = f
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "name": g.name,
+                "rules": g.rules.iter().map(|t| rule(f, &t.rule)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    if !f.user_rules.is_empty() {
+        out.push(json!({
+            "name": format!("{}-user", f.release),
+            "rules": f.user_rules.iter().map(|r| rule(f, r)).collect::<Vec<_>>(),
+        }));
+    }
+    out
+}
+
+/// The anchor of an alert's runbook section.
+pub fn anchor(alert: &str) -> String {
+    alert.to_ascii_lowercase()
+}
+
+/// An alerting rule; built-in alerts link their runbook section.
+pub fn annotations(f: &Facts, r: &Rule) -> serde_json::Map<String, Value> {
+    let mut annotations: serde_json::Map<String, Value> = r
+        .annotations
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    if r.origin == Origin::BuiltIn {
+        annotations.insert(
+            "runbook_url".into(),
+            format!("{}#{}", f.spec.runbook_url, anchor(&r.alert)).into(),
+        );
+    }
+    annotations
+}
+
+fn rule(f: &Facts, r: &Rule) -> Value {
+    let mut doc = json!({
+        "alert": r.alert,
+        "expr": r.expr,
+        "for": r.for_,
+        "labels": r.all_labels(f.release),
+    });
+    let annotations = annotations(f, r);
+    if !annotations.is_empty() {
+        doc["annotations"] = Value::Object(annotations);
+    }
+    doc
+}
+
+/// `prometheus/runbook.md`: one section per built-in alert in the rules.
+fn runbook(f: &Facts) -> String {
+    let mut alerts: Vec<&str> = f
+        .groups
+        .iter()
+        .flat_map(|g| g.rules.iter().map(|t| t.rule.alert.as_str()))
+        .collect();
+    alerts.sort_unstable();
+    alerts.dedup();
+    let ctx = json!({
+        "release": f.release,
+        "namespace": f.namespace,
+        "alerts": alerts,
+        "queues": f.queues,
+    });
+    templates::render("prometheus/runbook.md.j2", &ctx)
+}
