@@ -174,9 +174,13 @@ fn init_cmd(args: &InitArgs) -> i32 {
          kind: Topology\n\
          profile: {p}\n\
          metadata:\n  name: dify\n  namespace: dify\n\
+         # The Dify release, pinned so a newer dify-gen does not upgrade it\n\
+         # (docs/releases.md lists the supported ones).\n\
+         dify:\n  version: {d}\n\
          ingress:\n  host: dify.example.com\n",
         p = args.profile,
-        v = topology::API_VERSION
+        v = topology::API_VERSION,
+        d = crate::dify::releases::newest_verified().version
     );
     match &args.output {
         None => io_exit(emit::write_stdout(&text)),

@@ -46,6 +46,10 @@ pub const T_ALERT_FOR: &str = "T113";
 pub const T_ALERT_CREDENTIAL: &str = "T114";
 pub const T_ALERT_COVERAGE: &str = "T115";
 pub const T_OTEL_SWARM: &str = "T116";
+pub const T_UNKNOWN_RELEASE: &str = "T117";
+pub const T_UNVERIFIED_RELEASE: &str = "T118";
+pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
+pub const T_WORKER_QUEUES: &str = "T120";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";

@@ -1,8 +1,11 @@
-//! What each component answers a probe on, and how long it takes to start.
+//! How a probe asks a component whether it is healthy, and how long each
+//! component takes to start. Which endpoint each component serves is a fact
+//! of its release ([`super::releases::Release::probe`]).
 //!
 //! Dify has no `/healthz` or `/readyz`: api and sandbox serve `/health`, the
 //! plugin daemon `/health/check`; Next.js serves `/apps` once it can render
-//! pages; worker and beat have no endpoint at all.
+//! pages; worker and beat have no endpoint at all. The agent runtime's local
+//! sandbox serves `/healthz`; its agent backend has no health route.
 
 use super::Kind;
 
@@ -18,32 +21,18 @@ pub enum Check {
     Tcp { port: &'static str },
 }
 
-/// The endpoint for a probe of a component; `ready` asks for the readiness
-/// probe (which may need more than liveness). `None`: nothing to probe.
-pub fn endpoint(kind: Kind, ready: bool) -> Option<Check> {
-    let http = |path| Check::Http { path, port: "http" };
-    Some(match kind {
-        Kind::Api | Kind::Sandbox => http("/health"),
-        Kind::PluginDaemon => http("/health/check"),
-        // The port alone is enough to tell Next.js is alive.
-        Kind::Web if ready => http("/apps"),
-        Kind::Web => Check::Tcp { port: "http" },
-        Kind::SsrfProxy => Check::Tcp { port: "proxy" },
-        Kind::Worker | Kind::Beat | Kind::Migration => return None,
-    })
-}
-
 /// Seconds a component may need from container start until it answers its
-/// probes, on a cold node: importing Dify's Python app (api), installing
-/// the plugins' Python environments (plugin daemon, whose own
-/// `PYTHON_ENV_INIT_TIMEOUT` is 120s), preparing the jail (sandbox).
+/// probes, on a cold node: importing Dify's Python app (api, the websocket
+/// server), installing the plugins' Python environments (plugin daemon,
+/// whose own `PYTHON_ENV_INIT_TIMEOUT` is 120s), preparing the jail
+/// (sandbox), importing the agent runtime (agent backend).
 pub fn start_seconds(kind: Kind) -> u32 {
     match kind {
-        Kind::Api | Kind::Migration => 60,
+        Kind::Api | Kind::ApiWebsocket | Kind::Migration => 60,
         Kind::PluginDaemon => 120,
-        Kind::Sandbox => 30,
+        Kind::Sandbox | Kind::AgentBackend => 30,
         Kind::Web => 20,
         Kind::Worker | Kind::Beat => 60,
-        Kind::SsrfProxy => 10,
+        Kind::SsrfProxy | Kind::AgentSsrfProxy | Kind::LocalSandbox => 10,
     }
 }

@@ -7,8 +7,10 @@
 //! image installs `curl` and `wget`; the web image is `node:*-alpine`,
 //! whose busybox has `wget` but no `curl`; the plugin daemon's `-local`
 //! image is Ubuntu with Python 3.12 and no `curl`; Ubuntu's squid image has
-//! `bash` but neither `curl` nor `wget`.
+//! `bash` but neither `curl` nor `wget`; the agent backend is Python slim
+//! (no `curl`), the local sandbox installs `curl`.
 
+use super::releases::Release;
 use super::Kind;
 
 /// A program in the image that can ask an endpoint whether it is healthy.
@@ -26,10 +28,12 @@ pub enum Prober {
 /// The probe program available in a component's image.
 pub fn prober(kind: Kind) -> Prober {
     match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration | Kind::Sandbox => Prober::Curl,
+        k if k.is_backend() => Prober::Curl,
+        Kind::Sandbox | Kind::LocalSandbox => Prober::Curl,
         Kind::Web => Prober::Wget,
-        Kind::PluginDaemon => Prober::Python,
-        Kind::SsrfProxy => Prober::BashTcp,
+        // Ubuntu with Python 3.12; the agent backend is python slim, no curl.
+        Kind::PluginDaemon | Kind::AgentBackend => Prober::Python,
+        _ => Prober::BashTcp,
     }
 }
 
@@ -39,7 +43,7 @@ pub fn prober(kind: Kind) -> Prober {
 /// shell test for either.
 pub fn start_command(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => &["/bin/bash", "/entrypoint.sh"],
+        k if k.is_backend() => &["/bin/bash", "/entrypoint.sh"],
         // WORKDIR is /app/web.
         Kind::Web => &["/bin/sh", "./entrypoint.sh"],
         Kind::Sandbox => &[
@@ -48,31 +52,46 @@ pub fn start_command(kind: Kind) -> &'static [&'static str] {
             "if [ -x /entrypoint.sh ]; then exec /entrypoint.sh; else exec /main; fi",
         ],
         Kind::PluginDaemon => &["/bin/bash", "-c", "/app/entrypoint.sh"],
+        // dify-agent/Dockerfile's CMD (WORKDIR /app/api).
+        Kind::AgentBackend => &[
+            "uvicorn",
+            "dify_agent.server.app:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "5050",
+        ],
+        // dify-agent-runtime/docker/Dockerfile's CMD.
+        Kind::LocalSandbox => &["shellctl", "serve", "--listen", "0.0.0.0:5004"],
         // dify-gen starts squid itself, in the foreground, with its config.
-        Kind::SsrfProxy => &["squid", "-N", "-d", "1", "-f", "/etc/squid/squid.conf"],
+        _ => &["squid", "-N", "-d", "1", "-f", "/etc/squid/squid.conf"],
     }
 }
 
 /// The directories a component's program writes to, as `(volume name,
 /// path)`: scratch space that Kubernetes mounts as `emptyDir`s (the root
 /// file system is read-only there) and Swarm as `tmpfs`. pm2 keeps its
-/// state in `PM2_HOME=/.pm2`, which the image's own user cannot create.
-pub fn scratch_dirs(kind: Kind) -> &'static [(&'static str, &'static str)] {
+/// state in `PM2_HOME=/.pm2`, which the image's own user cannot create;
+/// Next.js its cache beside the app, which moved in 1.16 (the release's
+/// `web_cache`).
+pub fn scratch_dirs(release: &Release, kind: Kind) -> Vec<(&'static str, &'static str)> {
     match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => {
-            &[("tmp", "/tmp"), ("storage", "/app/api/storage")]
-        }
-        Kind::Web => &[
+        k if k.is_backend() => vec![("tmp", "/tmp"), ("storage", "/app/api/storage")],
+        Kind::Web => vec![
             ("tmp", "/tmp"),
             ("pm2", "/.pm2"),
-            ("next-cache", "/app/web/.next/cache"),
+            ("next-cache", release.web_cache),
         ],
-        Kind::PluginDaemon => &[("tmp", "/tmp"), ("storage", "/app/storage")],
-        Kind::SsrfProxy => &[
+        Kind::PluginDaemon => vec![("tmp", "/tmp"), ("storage", "/app/storage")],
+        Kind::SsrfProxy | Kind::AgentSsrfProxy => vec![
             ("tmp", "/tmp"),
             ("spool", "/var/spool/squid"),
             ("logs", "/var/log/squid"),
         ],
-        Kind::Sandbox => &[],
+        Kind::AgentBackend => vec![("tmp", "/tmp")],
+        // Agents' shell homes (`/home/<user>`, and shellctl's own state
+        // under `/home/dify`) and the drive they mount files into.
+        Kind::LocalSandbox => vec![("tmp", "/tmp"), ("home", "/home"), ("drive", "/mnt/drive")],
+        _ => vec![],
     }
 }

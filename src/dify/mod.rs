@@ -1,5 +1,7 @@
 //! Facts about Dify and the programs dify-gen runs beside it: the component
-//! set, the ports each serves, the entry's routes and the health endpoints.
+//! set, the ports each serves, the health endpoints, and the release
+//! catalogue (which components, images, queues, routes and variables each
+//! supported release has).
 //!
 //! These are properties of the software, not of a topology or of an output
 //! family, so `plan`, every renderer and the checks read them from here and
@@ -9,43 +11,77 @@ pub mod health;
 pub mod images;
 pub mod ports;
 pub mod queues;
-pub mod routes;
+pub mod releases;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Api,
+    /// The Socket.IO server for workflow collaboration (Dify 1.15 on): the
+    /// api image with the WebSocket worker class.
+    ApiWebsocket,
     Worker,
     Beat,
     Web,
     Sandbox,
     PluginDaemon,
     SsrfProxy,
+    /// The agent v2 runtime (Dify 1.16 on): the agent run server...
+    AgentBackend,
+    /// ...the shell sandbox its agents run commands in...
+    LocalSandbox,
+    /// ...and the forward proxy that sandbox's traffic must take.
+    AgentSsrfProxy,
     Migration,
 }
 
+/// Where the api image keeps its Alembic migrations (`api/migrations/versions`
+/// copied to `/app/api`), the same in every release of the catalogue.
+pub const MIGRATIONS_DIR: &str = "/app/api/migrations/versions";
+
+/// Gunicorn's worker class for Socket.IO (`geventwebsocket`), which Dify's
+/// compose file gives its websocket server.
+pub const WEBSOCKET_WORKER_CLASS: &str = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker";
+
+/// Parts of Dify a topology can turn off (`dify.collaboration`, `dify.agentRuntime`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    Collaboration,
+    AgentRuntime,
+}
+
 impl Kind {
-    /// The long-running workloads (each a Deployment); the migration Job is not one.
-    pub const DEPLOYMENTS: [Kind; 7] = [
+    /// Every long-running workload any release has (each a Deployment), in
+    /// render order; the migration Job is not one. Which of them a topology
+    /// runs is `plan::deployments`: its release's, less what it turns off.
+    pub const ALL: [Kind; 11] = [
         Kind::Api,
+        Kind::ApiWebsocket,
         Kind::Worker,
         Kind::Beat,
         Kind::Web,
         Kind::Sandbox,
         Kind::PluginDaemon,
         Kind::SsrfProxy,
+        Kind::AgentBackend,
+        Kind::LocalSandbox,
+        Kind::AgentSsrfProxy,
     ];
 
     /// The `app.kubernetes.io/component` label and the object name suffix.
     pub fn label(self) -> &'static str {
         match self {
             Kind::Api => "api",
+            Kind::ApiWebsocket => "api-websocket",
             Kind::Worker => "worker",
             Kind::Beat => "beat",
             Kind::Web => "web",
             Kind::Sandbox => "sandbox",
             Kind::PluginDaemon => "plugin-daemon",
             Kind::SsrfProxy => "ssrf-proxy",
+            Kind::AgentBackend => "agent-backend",
+            Kind::LocalSandbox => "local-sandbox",
+            Kind::AgentSsrfProxy => "agent-ssrf-proxy",
             Kind::Migration => "migration",
         }
     }
@@ -53,8 +89,12 @@ impl Kind {
     /// Its key under `components` in the topology.
     pub fn key(self) -> &'static str {
         match self {
+            Kind::ApiWebsocket => "apiWebsocket",
             Kind::PluginDaemon => "pluginDaemon",
             Kind::SsrfProxy => "ssrfProxy",
+            Kind::AgentBackend => "agentBackend",
+            Kind::LocalSandbox => "localSandbox",
+            Kind::AgentSsrfProxy => "agentSsrfProxy",
             other => other.label(),
         }
     }
@@ -63,14 +103,14 @@ impl Kind {
     pub fn is_backend(self) -> bool {
         matches!(
             self,
-            Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration
+            Kind::Api | Kind::ApiWebsocket | Kind::Worker | Kind::Beat | Kind::Migration
         )
     }
 
     /// The backend's `MODE` for this workload (api, worker, beat, migration).
     pub fn backend_mode(self) -> Option<&'static str> {
         match self {
-            Kind::Api => Some("api"),
+            Kind::Api | Kind::ApiWebsocket => Some("api"),
             Kind::Worker => Some("worker"),
             Kind::Beat => Some("beat"),
             Kind::Migration => Some("migration"),
@@ -87,17 +127,46 @@ impl Kind {
         }
     }
 
+    /// The switch that turns this component off, if any.
+    pub fn feature(self) -> Option<Feature> {
+        match self {
+            Kind::ApiWebsocket => Some(Feature::Collaboration),
+            Kind::AgentBackend | Kind::LocalSandbox | Kind::AgentSsrfProxy => {
+                Some(Feature::AgentRuntime)
+            }
+            _ => None,
+        }
+    }
+
+    /// Exactly one replica, replaced with `Recreate`: two beat schedulers
+    /// run every periodic task twice; the local sandbox keeps the agents'
+    /// shell jobs and workspaces in its one pod, so a second replica would
+    /// receive requests for jobs it never started.
+    pub fn is_singleton(self) -> bool {
+        matches!(self, Kind::Beat | Kind::LocalSandbox)
+    }
+
     /// The port the workload serves, with its container port name; worker,
     /// beat and the migration serve nothing.
     pub fn serves(self) -> Option<(&'static str, u16)> {
         match self {
-            Kind::Api => Some(("http", ports::API)),
+            Kind::Api | Kind::ApiWebsocket => Some(("http", ports::API)),
             Kind::Web => Some(("http", ports::WEB)),
             Kind::Sandbox => Some(("http", ports::SANDBOX)),
             Kind::PluginDaemon => Some(("http", ports::PLUGIN_DAEMON)),
-            Kind::SsrfProxy => Some(("proxy", ports::SSRF_PROXY)),
+            Kind::SsrfProxy | Kind::AgentSsrfProxy => Some(("proxy", ports::SSRF_PROXY)),
+            Kind::AgentBackend => Some(("http", ports::AGENT_BACKEND)),
+            Kind::LocalSandbox => Some(("http", ports::LOCAL_SANDBOX)),
             Kind::Worker | Kind::Beat | Kind::Migration => None,
         }
+    }
+
+    /// The port number of a workload that serves one (what routes and
+    /// graph edges point at; the catalogue's tests check every route's).
+    pub fn port(self) -> u16 {
+        self.serves()
+            .map(|(_, port)| port)
+            .expect("only workloads that serve a port are routed to")
     }
 }
 
@@ -109,4 +178,6 @@ pub mod data_layer {
     pub const ETCD: &str = "etcd";
     pub const REDIS: &str = "redis";
     pub const SENTINEL: &str = "sentinel";
+    /// The proxy that forwards only to the current Redis master.
+    pub const REDIS_PROXY: &str = "redis-proxy";
 }

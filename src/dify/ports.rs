@@ -10,8 +10,12 @@ pub const WEB: u16 = 3000;
 pub const SANDBOX: u16 = 8194;
 /// Dify plugin daemon.
 pub const PLUGIN_DAEMON: u16 = 5002;
-/// Squid, the SSRF proxy.
+/// Squid, the SSRF proxy (and the agent sandbox's).
 pub const SSRF_PROXY: u16 = 3128;
+/// The agent run server (uvicorn).
+pub const AGENT_BACKEND: u16 = 5050;
+/// The agent's local sandbox (`shellctl serve`).
+pub const LOCAL_SANDBOX: u16 = 5004;
 
 pub const POSTGRES: u16 = 5432;
 /// Patroni's REST API.

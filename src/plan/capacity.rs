@@ -15,7 +15,7 @@
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
 
 use super::quorum::quorums;
-use crate::dify::{data_layer, Kind};
+use crate::dify::data_layer;
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -56,18 +56,24 @@ impl Group {
 }
 
 /// Every pod group the release runs in steady state: the Dify Deployments
-/// (autoscaled ones at their minimum) and the data layer's StatefulSets.
+/// (autoscaled ones at their minimum), the data layer's StatefulSets and
+/// the Redis master proxy.
 pub fn groups(t: &Topology) -> Vec<Group> {
     let multi_zone = t.zones.len() > 1;
     let effective = |s: Spread| match s {
         Spread::Zone if !multi_zone => Spread::Host,
         other => other,
     };
-    let mut out: Vec<Group> = Kind::DEPLOYMENTS
+    let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
-        .map(|kind| {
-            let c = t.components.get(kind);
-            Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread))
+        .filter_map(|kind| {
+            let c = t.components.get(kind)?;
+            Some(Group::new(
+                kind.label(),
+                c.replicas,
+                &c.resources,
+                effective(c.spread),
+            ))
         })
         .filter(|g| g.replicas > 0)
         .collect();
@@ -93,6 +99,14 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
         stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
         stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources);
+        // The master proxy keeps no state: its pods move after a zone loss.
+        let p = &s.master_proxy;
+        out.push(Group::new(
+            data_layer::REDIS_PROXY,
+            p.replicas,
+            &p.resources,
+            member_spread,
+        ));
     }
     out
 }

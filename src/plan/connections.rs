@@ -3,7 +3,8 @@
 //!
 //! Each Dify process holds one SQLAlchemy pool, up to `pool.size +
 //! pool.maxOverflow` connections: gunicorn runs `apiWorkers` processes per
-//! api pod, Celery's gevent pool one per worker or beat pod. The plugin
+//! api pod and one per websocket pod, Celery's gevent pool one per worker
+//! or beat pod. The plugin
 //! daemon opens up to `pluginDaemonMaxConnections` per pod. Autoscaled
 //! components count at their `maxReplicas`, and the migration Job counts
 //! too, because it runs while the old pods still serve.
@@ -57,11 +58,13 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         .pool
         .size
         .saturating_add(t.postgres.pool.max_overflow);
+    let running = super::deployments(t);
     let pods = |kind: Kind| {
-        let c = t.components.get(kind);
-        c.autoscaling
-            .as_ref()
-            .map_or(c.replicas, |a| a.max_replicas.max(c.replicas))
+        t.components.get(kind).map_or(0, |c| {
+            c.autoscaling
+                .as_ref()
+                .map_or(c.replicas, |a| a.max_replicas.max(c.replicas))
+        })
     };
     let client = |kind: Kind, pods: u32, per_pod: u32| Client {
         component: kind.label(),
@@ -69,7 +72,7 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         per_pod,
         total: pods.saturating_mul(per_pod),
     };
-    let clients = vec![
+    let mut clients = vec![
         client(
             Kind::Api,
             pods(Kind::Api),
@@ -84,6 +87,16 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
             t.postgres.plugin_daemon_max_connections,
         ),
     ];
+    if running.contains(&Kind::ApiWebsocket) {
+        clients.insert(
+            1,
+            client(
+                Kind::ApiWebsocket,
+                pods(Kind::ApiWebsocket),
+                super::WEBSOCKET_WORKERS.saturating_mul(pool),
+            ),
+        );
+    }
     let (max_connections, reserved) =
         match (t.postgres.mode, &t.postgres.patroni, &t.postgres.external) {
             (PostgresMode::Patroni, Some(p), _) => {

@@ -65,10 +65,10 @@ pub struct Edge {
     pub end_port: Option<u16>,
 }
 
-/// The release's own pod groups, by component label: the Dify workloads,
-/// the migration Job and the data-layer members the topology runs.
+/// The release's own pod groups, by component label: the Dify workloads
+/// the topology runs, the migration Job and the data-layer members.
 pub fn components(t: &Topology) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Kind::DEPLOYMENTS.iter().map(|k| k.label()).collect();
+    let mut out: Vec<&'static str> = super::deployments(t).iter().map(|k| k.label()).collect();
     out.push(Kind::Migration.label());
     if t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some() {
         out.extend([
@@ -78,7 +78,11 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
         ]);
     }
     if t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some() {
-        out.extend([data_layer::REDIS, data_layer::SENTINEL]);
+        out.extend([
+            data_layer::REDIS,
+            data_layer::SENTINEL,
+            data_layer::REDIS_PROXY,
+        ]);
     }
     if monitoring::otel_collector(t).is_some() {
         out.push(monitoring::OTEL_COLLECTOR);
@@ -109,7 +113,36 @@ fn peer_of_host(host: &str) -> Peer {
     }
 }
 
-/// Every edge of the release, sorted, without repeats.
+/// Where the clients that take a Redis URL connect (the event bus, the
+/// agent backend): the master proxy in `sentinel` mode, the external
+/// `masterEndpoint` with external Sentinels, else the external server.
+fn url_redis(t: &Topology) -> Option<(Peer, u16)> {
+    match (t.redis.mode, &t.redis.sentinel, &t.redis.external) {
+        (RedisMode::Sentinel, Some(_), _) => {
+            Some((Peer::Component(data_layer::REDIS_PROXY), ports::REDIS))
+        }
+        (RedisMode::External, _, Some(ext)) if ext.sentinels.is_empty() => {
+            Some((peer_of_host(&ext.host), ext.port as u16))
+        }
+        (RedisMode::External, _, Some(ext)) => ext
+            .master_endpoint
+            .as_ref()
+            .map(|e| (peer_of_host(&e.host), e.port as u16)),
+        _ => None,
+    }
+}
+
+/// A proxy's way out: public addresses only, on the ports squid allows
+/// (`Safe_ports`: 80, 443, 1025-65535).
+fn public_web(out: &mut Vec<Edge>, proxy: &Peer) {
+    out.push(tcp_edge(proxy, &Peer::Internet, 80));
+    out.push(tcp_edge(proxy, &Peer::Internet, 443));
+    out.push(Edge {
+        end_port: Some(65535),
+        ..tcp_edge(proxy, &Peer::Internet, 1025)
+    });
+}
+
 /// A TCP edge to one port.
 fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
     Edge {
@@ -121,6 +154,7 @@ fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
     }
 }
 
+/// Every edge of the release, sorted, without repeats.
 pub fn edges(t: &Topology) -> Vec<Edge> {
     let mut out = Vec::new();
     let mut tcp = |from: &Peer, to: Peer, port: u16| {
@@ -135,25 +169,27 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     let c = |kind: Kind| Peer::Component(kind.label());
     let patroni = t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some();
     let sentinel = t.redis.mode == RedisMode::Sentinel && t.redis.sentinel.is_some();
+    let release = super::release(t);
+    let running = super::deployments(t);
+    let runs = |kind: Kind| kind == Kind::Migration || running.contains(&kind);
+    // The SSRF proxies, which reach public addresses.
+    let mut proxies = Vec::new();
 
-    // The entry: Dify's nginx routes, as the ingress controller serves them.
-    for (kind, port) in [
-        (Kind::Web, ports::WEB),
-        (Kind::Api, ports::API),
-        (Kind::PluginDaemon, ports::PLUGIN_DAEMON),
-    ] {
-        tcp(&Peer::Entry, c(kind), port);
+    // The entry: the release's routes, as the ingress controller serves them.
+    for route in release.routes.iter().filter(|r| runs(r.to)) {
+        tcp(&Peer::Entry, c(route.to), route.to.port());
     }
 
     // Databases, for every process that opens them.
     let database_clients = [
         Kind::Api,
+        Kind::ApiWebsocket,
         Kind::Worker,
         Kind::Beat,
         Kind::Migration,
         Kind::PluginDaemon,
     ];
-    for kind in database_clients {
+    for kind in database_clients.into_iter().filter(|k| runs(*k)) {
         let from = c(kind);
         match (&t.postgres.external, patroni) {
             (_, true) => tcp(
@@ -184,9 +220,22 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             }
         }
     }
+    // The event bus and the agent backend take a Redis URL and cannot ask
+    // Sentinel: they go through the address that follows the master (the
+    // plugin daemon never does).
+    if let Some((to, port)) = url_redis(t) {
+        let url_clients = database_clients
+            .into_iter()
+            .filter(|k| k.is_backend())
+            .chain([Kind::AgentBackend]);
+        for kind in url_clients.filter(|k| runs(*k)) {
+            tcp(&c(kind), to.clone(), port);
+        }
+    }
 
-    // What api and worker call: the code sandbox, the plugin daemon, the
-    // SSRF proxy for user-defined HTTP, the vector store, object storage.
+    // What api, the websocket server (the same app) and worker call: the
+    // code sandbox, the plugin daemon, the SSRF proxy for user-defined
+    // HTTP, the vector store, object storage, and the agent backend.
     let storage = match &t.storage.s3.endpoint {
         Some(endpoint) => {
             let (host, port) = host_port(endpoint);
@@ -198,7 +247,10 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     if let Some(grpc) = &t.vector_store.grpc_endpoint {
         vector.push(host_port(grpc));
     }
-    for kind in [Kind::Api, Kind::Worker] {
+    for kind in [Kind::Api, Kind::ApiWebsocket, Kind::Worker]
+        .into_iter()
+        .filter(|k| runs(*k))
+    {
         let from = c(kind);
         tcp(&from, c(Kind::Sandbox), ports::SANDBOX);
         tcp(&from, c(Kind::PluginDaemon), ports::PLUGIN_DAEMON);
@@ -207,6 +259,14 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             tcp(&from, peer_of_host(host), *port);
         }
         tcp(&from, storage.0.clone(), storage.1);
+        if runs(Kind::AgentBackend) && kind != Kind::ApiWebsocket {
+            tcp(&from, c(Kind::AgentBackend), ports::AGENT_BACKEND);
+        }
+    }
+
+    // Next.js renders pages that ask the api server-side (1.16 on).
+    if release.env.server_console_api_url.is_some() {
+        tcp(&c(Kind::Web), c(Kind::Api), ports::API);
     }
 
     // The plugin daemon calls back into api, and out to plugin storage,
@@ -216,19 +276,34 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
 
+    // The agent runtime, as Dify's compose file isolates it: the agent
+    // backend calls models and tools through the plugin daemon, Dify's
+    // inner API and its sandbox; the sandbox reaches nothing but its own
+    // proxy, which reaches the agent backend's stub API, api's files and
+    // public addresses (the ACL in `squid-agent.conf` narrows the paths).
+    if runs(Kind::AgentBackend) {
+        let agent = c(Kind::AgentBackend);
+        tcp(&agent, c(Kind::PluginDaemon), ports::PLUGIN_DAEMON);
+        tcp(&agent, c(Kind::Api), ports::API);
+        tcp(&agent, c(Kind::LocalSandbox), ports::LOCAL_SANDBOX);
+        tcp(
+            &c(Kind::LocalSandbox),
+            c(Kind::AgentSsrfProxy),
+            ports::SSRF_PROXY,
+        );
+        let proxy = c(Kind::AgentSsrfProxy);
+        tcp(&proxy, agent, ports::AGENT_BACKEND);
+        tcp(&proxy, c(Kind::Api), ports::API);
+        proxies.push(proxy);
+    }
+
     // Untrusted code reaches the network only through the SSRF proxy,
     // which reaches only public addresses, on the ports squid allows.
     tcp(&c(Kind::Sandbox), c(Kind::SsrfProxy), ports::SSRF_PROXY);
-    let proxy = c(Kind::SsrfProxy);
-    tcp(&proxy, Peer::Internet, 80);
-    tcp(&proxy, Peer::Internet, 443);
-    out.push(Edge {
-        from: proxy.clone(),
-        to: Peer::Internet,
-        protocol: Protocol::Tcp,
-        port: 1025,
-        end_port: Some(65535),
-    });
+    proxies.push(c(Kind::SsrfProxy));
+    for proxy in &proxies {
+        public_web(&mut out, proxy);
+    }
 
     // The data layer among itself.
     if patroni {
@@ -262,12 +337,15 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     if sentinel {
         let redis = Peer::Component(data_layer::REDIS);
         let sen = Peer::Component(data_layer::SENTINEL);
+        let proxy = Peer::Component(data_layer::REDIS_PROXY);
         out.extend(
             [
                 (&redis, &redis, ports::REDIS),
                 (&redis, &sen, ports::SENTINEL),
                 (&sen, &redis, ports::REDIS),
                 (&sen, &sen, ports::SENTINEL),
+                // The master proxy checks every data node's role.
+                (&proxy, &redis, ports::REDIS),
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
@@ -288,7 +366,11 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     // Dify's backend pushes OTLP to the collector, when there is one.
     if monitoring::otel_collector(t).is_some() {
         let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
-        for kind in [Kind::Api, Kind::Worker, Kind::Beat, Kind::Migration] {
+        // Every backend pod reads the shared settings, the websocket server too.
+        for kind in database_clients
+            .into_iter()
+            .filter(|k| k.is_backend() && runs(*k))
+        {
             out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
         }
     }

@@ -24,6 +24,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 
+use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind};
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
@@ -52,7 +53,7 @@ impl Budget {
                 max_unavailable: Some(n),
                 ..
             }) => Some(Budget::MaxUnavailable(n)),
-            _ => (spec.replicas >= 2 && kind != Kind::Beat).then_some(Budget::MaxUnavailable(1)),
+            _ => (spec.replicas >= 2 && !kind.is_singleton()).then_some(Budget::MaxUnavailable(1)),
         }
     }
 
@@ -65,6 +66,70 @@ impl Budget {
     }
 }
 
+/// The disruption budget of a data-layer group: its quorum's
+/// ([`quorum::Quorum::budget`]), or for the stateless Redis master proxy one
+/// pod at a time where another still serves.
+pub fn data_layer_budget(t: &Topology, component: &str) -> Option<Budget> {
+    if component == data_layer::REDIS_PROXY {
+        let replicas = t.redis.sentinel.as_ref()?.master_proxy.replicas;
+        return (replicas >= 2).then_some(Budget::MaxUnavailable(1));
+    }
+    quorum::quorums(t)
+        .into_iter()
+        .find(|q| q.component == component)?
+        .budget()
+        .map(Budget::MaxUnavailable)
+}
+
+/// Seconds the agent backend lets running agents finish after SIGTERM
+/// (`DIFY_AGENT_SHUTDOWN_GRACE_SECONDS`).
+pub const AGENT_SHUTDOWN_SECONDS: u32 = 30;
+
+/// Gunicorn processes per websocket pod (Dify's compose file runs one; its
+/// WebSocket worker holds up to 1000 connections).
+pub const WEBSOCKET_WORKERS: u32 = 1;
+
+/// The catalogue entry `dify.version` names. An unknown version is reported
+/// by the `release` check; the plan still needs an entry to run the other
+/// checks, and takes the newest verified one.
+pub fn release(t: &Topology) -> &'static Release {
+    releases::of_version(&t.dify.version)
+}
+
+/// The queues the workers consume: the topology's list, else the
+/// release's default.
+pub fn worker_queues(t: &Topology) -> Vec<String> {
+    t.dify
+        .worker_queues
+        .clone()
+        .unwrap_or_else(|| release(t).queues.iter().map(|q| (*q).to_string()).collect())
+}
+
+/// A workload's image: the topology's override, else its release's.
+pub fn image(t: &Topology, kind: Kind) -> String {
+    image_of(t, release(t), kind)
+}
+
+/// Whether the switch a component depends on is on.
+pub fn feature_on(t: &Topology, kind: Kind) -> bool {
+    kind.feature().is_none_or(|f| t.dify.enabled(f))
+}
+
+/// The Dify Deployments a topology runs, in render order: its release's
+/// components, less those its switches turn off and those it gives no
+/// settings for (reported by the `release` check). Every stage that needs
+/// the component set (the plan's workloads, the graph, capacity, the
+/// connection budget) takes it from here.
+pub fn deployments(t: &Topology) -> Vec<Kind> {
+    let release = release(t);
+    Kind::ALL
+        .into_iter()
+        .filter(|kind| release.has(*kind) && feature_on(t, *kind))
+        .filter(|kind| t.components.get(*kind).is_some())
+        .collect()
+}
+
+/// One Dify Deployment of the plan.
 pub struct Workload<'a> {
     pub kind: Kind,
     pub name: String,
@@ -73,8 +138,11 @@ pub struct Workload<'a> {
     pub replicas: Option<u32>,
     pub min_replicas: u32,
     pub budget: Option<Budget>,
-    /// `Recreate` instead of a rolling update (beat, unless told otherwise).
+    /// `Recreate` instead of a rolling update (beat and the local sandbox,
+    /// unless told otherwise).
     pub recreate: bool,
+    /// The image: the release's, or the topology's override.
+    pub image: String,
 }
 
 pub struct RedisWiring {
@@ -84,15 +152,25 @@ pub struct RedisWiring {
     pub host: String,
     pub port: u32,
     pub use_ssl: bool,
+    /// `host:port` that always reaches the current master, for the
+    /// clients that take a URL and cannot ask Sentinel (Dify's event bus,
+    /// the agent backend): the master proxy in `sentinel` mode, the
+    /// external `masterEndpoint` with external Sentinels, else the server.
+    pub master: Option<(String, u32)>,
 }
 
 pub struct Plan<'a> {
     pub t: &'a Topology,
+    /// The release name (`metadata.name`).
     pub release: &'a str,
     pub namespace: &'a str,
-    /// Dify's version, from the api image tag: the `app.kubernetes.io/version`.
+    /// The Dify release deployed, from the catalogue (`dify.version`).
+    pub dify: &'static Release,
+    /// Dify's version (`dify.version`): the `app.kubernetes.io/version`.
     pub app_version: String,
     pub public_url: String,
+    /// The Dify Deployments this topology runs (see [`deployments`]): the
+    /// component set every renderer iterates.
     pub workloads: Vec<Workload<'a>>,
     pub db_host: String,
     pub db_port: u32,
@@ -107,19 +185,19 @@ impl<'a> Plan<'a> {
         } else {
             "http"
         };
-        let app_version = image_tag(&t.images.api).to_string();
-        let workloads = Kind::DEPLOYMENTS
+        let dify = self::release(t);
+        let workloads = deployments(t)
             .into_iter()
-            .map(|kind| {
-                let spec = t.components.get(kind);
+            .filter_map(|kind| {
+                let spec = t.components.get(kind)?;
                 let min_replicas = spec.replicas;
                 let replicas = spec.autoscaling.is_none().then_some(spec.replicas);
                 let budget = Budget::of(kind, spec);
                 let recreate = match spec.update_strategy {
                     Some(s) => s == UpdateStrategy::Recreate,
-                    None => kind == Kind::Beat,
+                    None => kind.is_singleton(),
                 };
-                Workload {
+                Some(Workload {
                     kind,
                     name: format!("{release}-{}", kind.label()),
                     spec,
@@ -127,7 +205,8 @@ impl<'a> Plan<'a> {
                     min_replicas,
                     budget,
                     recreate,
-                }
+                    image: image_of(t, dify, kind),
+                })
             })
             .collect();
         let (db_host, db_port) = match (&t.postgres.mode, &t.postgres.external) {
@@ -138,7 +217,8 @@ impl<'a> Plan<'a> {
             t,
             release,
             namespace: &t.metadata.namespace,
-            app_version,
+            dify,
+            app_version: t.dify.version.clone(),
             public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
@@ -152,16 +232,50 @@ impl<'a> Plan<'a> {
         format!("{}-{suffix}", self.release)
     }
 
+    /// The WebSocket origin browsers connect Socket.IO to (`wss://` behind TLS).
+    pub fn public_socket_url(&self) -> String {
+        let scheme = if self.t.ingress.tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}", self.t.ingress.host)
+    }
+
     /// In-cluster URL of a component's Service.
     pub fn url(&self, kind: Kind, port: u16) -> String {
         format!("http://{}:{port}", self.name(kind.label()))
     }
 
+    /// The workload of a component the plan runs (the migration Job runs
+    /// with the api's).
     pub fn workload(&self, kind: Kind) -> &Workload<'a> {
+        let kind = kind.settings_of();
         self.workloads
             .iter()
             .find(|w| w.kind == kind)
-            .expect("the plan holds one workload per Deployment kind")
+            .expect("only components the plan runs are asked for")
+    }
+
+    /// Whether the plan runs a component (the migration Job always runs).
+    pub fn runs(&self, kind: Kind) -> bool {
+        kind == Kind::Migration || self.workloads.iter().any(|w| w.kind == kind)
+    }
+
+    /// The release's entry routes to components the plan runs (a route to
+    /// a component the topology turned off is left out).
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
+        self.dify.routes.iter().filter(|r| self.runs(r.to))
+    }
+
+    /// The queues the workers consume ([`worker_queues`]).
+    pub fn worker_queues(&self) -> Vec<String> {
+        worker_queues(self.t)
+    }
+
+    /// The image a workload (or the migration Job) runs.
+    pub fn image(&self, kind: Kind) -> String {
+        image_of(self.t, self.dify, kind)
     }
 
     /// Every Secret the rendered objects read, with the keys read from it
@@ -185,6 +299,12 @@ impl<'a> Plan<'a> {
             refs.push((data_layer::POSTGRES, &p.superuser_password));
             refs.push((data_layer::POSTGRES, &p.replication_password));
         }
+        if self.runs(Kind::AgentBackend) {
+            let agent = Kind::AgentBackend.label();
+            refs.extend(s.agent_server_secret_key.iter().map(|r| (agent, r)));
+            refs.extend(s.agent_api_token.iter().map(|r| (agent, r)));
+            refs.extend(s.local_sandbox_token.iter().map(|r| (agent, r)));
+        }
         for w in &self.workloads {
             refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
         }
@@ -202,13 +322,16 @@ impl<'a> Plan<'a> {
     /// SIGTERM: the topology's value, else gunicorn's request timeout for
     /// api, the longest workflow run for workers (Celery's warm shutdown
     /// waits for running tasks), two minutes for the plugin daemon's
-    /// plugin processes, 30 seconds for the rest.
+    /// plugin processes, the agent backend's shutdown grace and ten
+    /// seconds, 30 seconds for the rest.
     pub fn grace_seconds(&self, kind: Kind) -> u32 {
-        let spec = self.t.components.get(kind);
+        let spec = self.workload(kind).spec;
         spec.termination_grace_period_seconds.unwrap_or(match kind {
             Kind::Api => self.t.dify.api_timeout_seconds.saturating_add(30),
             Kind::Worker => self.t.dify.max_execution_seconds.saturating_add(30),
             Kind::PluginDaemon => 120,
+            // The agent backend lets running agents finish for this long.
+            Kind::AgentBackend => AGENT_SHUTDOWN_SECONDS + 10,
             _ => 30,
         })
     }
@@ -234,6 +357,7 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             host: format!("{release}-redis"),
             port: 6379,
             use_ssl: false,
+            master: Some((format!("{release}-{}", data_layer::REDIS_PROXY), 6379)),
         },
         (_, _, Some(ext)) => RedisWiring {
             sentinels: ext.sentinels.clone(),
@@ -241,9 +365,23 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             host: ext.host.clone(),
             port: ext.port,
             use_ssl: ext.use_ssl,
+            master: if ext.sentinels.is_empty() {
+                Some((ext.host.clone(), ext.port))
+            } else {
+                ext.master_endpoint.as_ref().map(|e| (e.host.clone(), e.port))
+            },
         },
-        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false },
+        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false, master: None },
     }
+}
+
+/// A workload's image: the topology's override, else the release's.
+fn image_of(t: &Topology, release: &Release, kind: Kind) -> String {
+    t.images
+        .override_of(kind)
+        .map(|(_, image)| image.to_string())
+        .or_else(|| release.image(kind).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The tag of a pinned image (`1.13.3` of `langgenius/dify-api:1.13.3`);

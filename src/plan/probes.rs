@@ -5,6 +5,7 @@
 //! and the probe check (`plan/checks/probes.rs`) reasons about the same
 //! numbers, so the check can never judge a probe other than the one rendered.
 
+use crate::dify::releases::Release;
 use crate::dify::Kind;
 use crate::topology::ProbeOverride;
 
@@ -49,23 +50,23 @@ pub const FALLBACK: Timing = Timing {
     failures: 3,
 };
 
-/// Whether dify-gen gives the component probes by default: only where Dify
-/// serves something to probe (worker and beat have no endpoint).
-pub fn has_default(kind: Kind) -> bool {
-    crate::dify::health::endpoint(kind, false).is_some()
+/// Whether dify-gen gives the component probes by default: only where the
+/// release serves something to probe (worker and beat have no endpoint).
+pub fn has_default(release: &Release, kind: Kind) -> bool {
+    release.probe(kind, false).is_some()
 }
 
 /// Startup allows slow first boots (plugin installs, imports); after it
 /// passes, liveness only restarts a pod that stayed dead for a minute.
-pub fn default_timing(kind: Kind, role: Role) -> Option<Timing> {
-    if !has_default(kind) {
+pub fn default_timing(release: &Release, kind: Kind, role: Role) -> Option<Timing> {
+    if !has_default(release, kind) {
         return None;
     }
     let (period, timeout, failures) = match role {
         Role::Startup => (
             5,
             3,
-            if matches!(kind, Kind::Api | Kind::PluginDaemon) {
+            if matches!(kind, Kind::Api | Kind::ApiWebsocket | Kind::PluginDaemon) {
                 60
             } else {
                 30
@@ -83,8 +84,13 @@ pub fn default_timing(kind: Kind, role: Role) -> Option<Timing> {
 }
 
 /// The probe the renderer emits, as timings: `None` when there is none.
-pub fn effective(kind: Kind, role: Role, over: Option<&ProbeOverride>) -> Option<Timing> {
-    let default = default_timing(kind, role);
+pub fn effective(
+    release: &Release,
+    kind: Kind,
+    role: Role,
+    over: Option<&ProbeOverride>,
+) -> Option<Timing> {
+    let default = default_timing(release, kind, role);
     let Some(over) = over else {
         return default;
     };

@@ -92,11 +92,7 @@ impl Report {
                     .find(|w| w.kind.label() == g.component);
                 let budget = match workload {
                     Some(w) => w.budget,
-                    None => quorums
-                        .iter()
-                        .find(|q| q.component == g.component)
-                        .and_then(Quorum::budget)
-                        .map(Budget::MaxUnavailable),
+                    None => super::data_layer_budget(t, g.component),
                 };
                 Row {
                     component: g.component,
@@ -209,7 +205,7 @@ impl Report {
         );
         let _ = writeln!(
             o,
-            "  {:<14} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+            "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
             "component", "replicas", "requests", "limits", "spread", "budget", "node", "zone"
         );
         for r in &self.components {
@@ -219,7 +215,7 @@ impl Report {
             };
             let _ = writeln!(
                 o,
-                "  {:<14} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+                "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
                 r.component,
                 replicas,
                 amount(r.requests),
@@ -297,7 +293,7 @@ impl Report {
         for client in &c.clients {
             let _ = writeln!(
                 o,
-                "  {:<14} {:>3} pod(s) x {:>3} = {:>5}",
+                "  {:<16} {:>3} pod(s) x {:>3} = {:>5}",
                 client.component, client.pods, client.per_pod, client.total
             );
         }

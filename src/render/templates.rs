@@ -15,6 +15,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ssrf-proxy/squid.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
     ),
+    (
+        "ssrf-proxy/squid-agent.conf.j2",
+        include_str!("../../templates/ssrf-proxy/squid-agent.conf.j2"),
+    ),
+    (
+        "ssrf-proxy/common.conf.j2",
+        include_str!("../../templates/ssrf-proxy/common.conf.j2"),
+    ),
+    (
+        "ssrf-proxy/tail.conf.j2",
+        include_str!("../../templates/ssrf-proxy/tail.conf.j2"),
+    ),
     // The data layer (src/render/kubernetes/{postgres,redis}.rs).
     (
         "patroni/patroni.yml.j2",
@@ -55,6 +67,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "redis/start-sentinel.sh.j2",
         include_str!("../../templates/redis/start-sentinel.sh.j2"),
+    ),
+    (
+        "migrations/wait-for-schema.py.j2",
+        include_str!("../../templates/migrations/wait-for-schema.py.j2"),
+    ),
+    (
+        "redis/haproxy.cfg.j2",
+        include_str!("../../templates/redis/haproxy.cfg.j2"),
     ),
     // The Swarm stack (src/render/swarm/).
     (

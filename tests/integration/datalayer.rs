@@ -226,9 +226,10 @@ fn external_postgres_with_sentinel_redis_renders_only_the_wiring_for_postgres() 
     assert_eq!(backend["REDIS_USE_SENTINEL"], "true");
 }
 
-#[test]
-fn external_redis_renders_no_redis_objects() {
-    let objects = render(&[
+/// The `ha` profile with `redis.external` set to `external` (YAML).
+fn with_external_redis(external: &str) -> Vec<Value> {
+    let external = format!("redis.external={external}");
+    render(&[
         "-f",
         "profiles/ha.yaml",
         "--set",
@@ -236,12 +237,75 @@ fn external_redis_renders_no_redis_objects() {
         "--set",
         "redis.sentinel=null",
         "--set",
-        "redis.external={host: redis.example.com, port: 6379, useSsl: true}",
-    ]);
+        &external,
+    ])
+}
+
+#[test]
+fn external_redis_renders_no_redis_objects() {
+    let objects = with_external_redis("{host: redis.example.com, port: 6379, useSsl: true}");
     assert!(objects
         .iter()
         .all(|o| !matches!(component(o), "redis" | "sentinel")));
     assert!(find(&objects, "StatefulSet", "dify-postgres").is_some());
     let backend = &find(&objects, "ConfigMap", "dify-backend").unwrap()["data"];
     assert_eq!(backend["REDIS_HOST"], "redis.example.com");
+}
+
+fn env_value(o: &Value, name: &str) -> Option<String> {
+    o["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str().map(str::to_string))
+}
+
+#[test]
+fn the_event_bus_reaches_the_master_through_the_proxy_never_localhost() {
+    let objects = render(&["-f", "profiles/ha.yaml"]);
+    // Every backend pod builds its event bus from this URL; without it Dify
+    // would build one from REDIS_HOST, which Sentinel mode leaves unset.
+    for name in ["dify-api", "dify-worker", "dify-beat"] {
+        let d = find(&objects, "Deployment", name).unwrap();
+        assert_eq!(
+            env_value(d, "EVENT_BUS_REDIS_URL").as_deref(),
+            Some("redis://:$(REDIS_PASSWORD)@dify-redis-proxy:6379/0"),
+            "{name}"
+        );
+    }
+    let backend = &find(&objects, "ConfigMap", "dify-backend").unwrap()["data"];
+    assert!(backend.get("EVENT_BUS_REDIS_URL").is_none());
+    assert!(backend.get("REDIS_HOST").is_none());
+    // The Service selects the proxy's pods, which check every data node.
+    let svc = find(&objects, "Service", "dify-redis-proxy").unwrap();
+    assert_eq!(
+        svc["spec"]["selector"]["app.kubernetes.io/component"],
+        "redis-proxy"
+    );
+    let proxy = find(&objects, "Deployment", "dify-redis-proxy").unwrap();
+    assert_eq!(proxy["spec"]["replicas"], 2);
+    let cfg = find(&objects, "ConfigMap", "dify-redis-proxy").unwrap()["data"]["haproxy.cfg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..3 {
+        assert!(cfg.contains(&format!(
+            "server redis-{i} dify-redis-{i}.dify-redis-headless.dify.svc.cluster.local:6379"
+        )));
+    }
+    assert!(cfg.contains("expect string role:master"));
+    assert!(find(&objects, "PodDisruptionBudget", "dify-redis-proxy").is_some());
+}
+
+#[test]
+fn external_sentinels_send_the_event_bus_to_the_master_endpoint() {
+    let objects = with_external_redis(
+        "{host: unused, port: 6379, useSsl: true, sentinels: [\"s0.example.com:26379\"], masterSet: m, masterEndpoint: {host: primary.example.com, port: 6380}}",
+    );
+    assert!(objects.iter().all(|o| component(o) != "redis-proxy"));
+    let api = find(&objects, "Deployment", "dify-api").unwrap();
+    assert_eq!(
+        env_value(api, "EVENT_BUS_REDIS_URL").as_deref(),
+        Some("rediss://:$(REDIS_PASSWORD)@primary.example.com:6380/0")
+    );
 }

@@ -1,4 +1,5 @@
-//! Generated files must match what the binary generates today.
+//! Generated files must match what the binary generates today, and the
+//! release page must list what the catalogue holds.
 
 use crate::support::run;
 
@@ -17,4 +18,36 @@ fn field_reference_matches_the_schema() {
         printed == committed,
         "docs/reference.md is stale: run `dify-gen schema --format markdown > docs/reference.md`"
     );
+}
+
+#[test]
+fn release_page_lists_every_catalogue_entry() {
+    let page = std::fs::read_to_string("docs/releases.md").unwrap();
+    for release in dify_gen::dify::releases::RELEASES {
+        assert!(
+            page.contains(&format!("| {} |", release.version)),
+            "{}",
+            release.version
+        );
+        for kind in release.components {
+            let image = release.image(*kind).unwrap();
+            assert!(
+                page.contains(&format!("`{image}`")),
+                "{image} is not in docs/releases.md"
+            );
+        }
+        for queue in release.queues {
+            assert!(
+                page.contains(&format!("`{queue}`")),
+                "queue {queue} is not in docs/releases.md"
+            );
+        }
+        for route in release.routes {
+            assert!(
+                page.contains(&format!("`{}`", route.path)),
+                "route {}",
+                route.path
+            );
+        }
+    }
 }

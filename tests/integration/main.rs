@@ -10,6 +10,7 @@ mod families;
 mod monitoring;
 mod plan;
 pub mod realprograms;
+mod releases;
 mod render;
 mod security;
 mod support;

@@ -156,9 +156,16 @@ fn promtool_checks_the_scrape_configuration() {
         .iter()
         .map(|c| c["job_name"].as_str().unwrap())
         .collect();
+    // The plugin daemon serves `/metrics/` from 0.5.7 on (1.16.1 runs 0.6.3).
     assert_eq!(
         jobs,
-        ["dify-blackbox", "dify-postgres", "dify-etcd", "dify-redis"]
+        [
+            "dify-blackbox",
+            "dify-postgres",
+            "dify-etcd",
+            "dify-redis",
+            "dify-plugin-daemon"
+        ]
     );
     // A Prometheus configuration that loads both files, as the docs say.
     // Debian's promtool is built without Kubernetes service discovery (it
@@ -400,8 +407,9 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         }
         workloads += 1;
     }
-    // The Dify Deployments, the data layer and the OTel Collector.
-    assert_eq!(workloads, 12);
+    // The Dify Deployments (11), the data layer (4 StatefulSets and the
+    // Redis master proxy) and the OTel Collector.
+    assert_eq!(workloads, 17);
     // Each PodMonitor's port is open to Prometheus' namespace in its
     // component's NetworkPolicy.
     let port_of = |component: &str, name: &str| -> i64 {
@@ -426,7 +434,9 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         .iter()
         .filter(|o| o["kind"] == "PodMonitor")
         .collect();
-    assert_eq!(monitors.len(), 4);
+    // PostgreSQL, etcd, Redis, the OTel Collector and the plugin daemon
+    // (0.6.3 in 1.16.1 serves `/metrics/`).
+    assert_eq!(monitors.len(), 5);
     for m in monitors {
         let component = m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
             .as_str()

@@ -104,7 +104,7 @@ fn tight_nodes_name_the_pods_left_unscheduled() {
 #[test]
 fn connection_budget_and_quorums_are_reported() {
     let report = json("profiles/ha.yaml");
-    assert_eq!(report["connections"]["total"], 570);
+    assert_eq!(report["connections"]["total"], 630);
     assert_eq!(report["connections"]["maxConnections"], 800);
     let quorums: Vec<(&str, u64)> = report["quorums"]
         .as_array()

@@ -24,18 +24,23 @@ fn dev_profile_snapshot() {
 
 const COMPONENTS: &[&str] = &[
     "api",
+    "api-websocket",
     "worker",
     "beat",
     "web",
     "sandbox",
     "plugin-daemon",
     "ssrf-proxy",
+    "agent-backend",
+    "local-sandbox",
+    "agent-ssrf-proxy",
     "migration",
     // The data layer adds its own.
     "postgres",
     "etcd",
     "redis",
     "sentinel",
+    "redis-proxy",
     "postgres-check",
     // Monitoring objects (rules, scrape targets, routing, dashboards) and
     // the OpenTelemetry Collector.
@@ -100,9 +105,11 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
     for c in COMPONENTS.iter().take_while(|c| **c != "migration") {
         find(&objects, "Deployment", &format!("dify-{c}"));
     }
-    let beat = find(&objects, "Deployment", "dify-beat");
-    assert_eq!(beat["spec"]["replicas"], 1);
-    assert_eq!(beat["spec"]["strategy"]["type"], "Recreate");
+    for singleton in ["dify-beat", "dify-local-sandbox"] {
+        let d = find(&objects, "Deployment", singleton);
+        assert_eq!(d["spec"]["replicas"], 1, "{singleton}");
+        assert_eq!(d["spec"]["strategy"]["type"], "Recreate", "{singleton}");
+    }
     let job = objects.iter().find(|o| o["kind"] == "Job").unwrap();
     let c = &job["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(env(c, "MODE").as_deref(), Some("migration"));
@@ -120,11 +127,17 @@ fn every_dify_component_is_rendered_as_real_dify_needs_it() {
             .clone()
     };
     assert_eq!(probe_path("dify-api"), "/health");
+    assert_eq!(probe_path("dify-api-websocket"), "/health");
     assert_eq!(probe_path("dify-sandbox"), "/health");
     assert_eq!(probe_path("dify-plugin-daemon"), "/health/check");
-    // Dify has no `/healthz` or `/readyz` (etcd's `/readyz` is real).
+    // The agent's local sandbox serves `/healthz` (its compose check).
+    assert_eq!(probe_path("dify-local-sandbox"), "/healthz");
+    // Dify has no `/healthz` or `/readyz` otherwise (etcd's `/readyz` is real).
     for o in objects.iter().filter(|o| o["kind"] == "Deployment") {
         let text = o.to_string();
+        if o["metadata"]["name"] == "dify-local-sandbox" {
+            continue;
+        }
         assert!(
             !text.contains("/healthz") && !text.contains("/readyz"),
             "{}",
@@ -168,6 +181,8 @@ fn entry_reproduces_difys_nginx_routing() {
     let ann = &ing["metadata"]["annotations"];
     assert_eq!(ann["nginx.org/proxy-read-timeout"], "3600s");
     assert_eq!(ann["nginx.org/proxy-buffering"], "False");
+    // F5 NGINX passes the WebSocket upgrade only for the listed Services.
+    assert_eq!(ann["nginx.org/websocket-services"], "dify-api-websocket");
     let paths: Vec<(String, String)> = ing["spec"]["rules"][0]["http"]["paths"]
         .as_array()
         .unwrap()
@@ -182,6 +197,8 @@ fn entry_reproduces_difys_nginx_routing() {
     for (path, svc) in [
         ("/console/api", "dify-api"),
         ("/v1", "dify-api"),
+        ("/openapi", "dify-api"),
+        ("/socket.io/", "dify-api-websocket"),
         ("/e/", "dify-plugin-daemon"),
         ("/", "dify-web"),
     ] {

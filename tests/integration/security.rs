@@ -219,6 +219,61 @@ fn graph_has_the_edges_dify_uses() {
         })
         .collect();
     assert_eq!(sandbox, BTreeSet::from(["dns", "ssrf-proxy"]));
+
+    // The agent runtime, isolated as Dify's compose networks isolate it:
+    // the local sandbox reaches only its proxy (and DNS), only the agent
+    // backend reaches the sandbox, and the proxy only the stub API, api's
+    // files and public addresses.
+    let egress_of = |component: &'static str| -> BTreeSet<(String, u64)> {
+        graph::edges(&t)
+            .iter()
+            .filter(|e| e.from == Peer::Component(component))
+            .map(|e| (expected_key(&e.to), u64::from(e.port)))
+            .collect()
+    };
+    assert_eq!(
+        egress_of("local-sandbox"),
+        BTreeSet::from([
+            ("component:agent-ssrf-proxy".to_string(), 3128),
+            ("dns".to_string(), 53)
+        ])
+    );
+    assert_eq!(
+        egress_of("agent-ssrf-proxy"),
+        BTreeSet::from([
+            ("component:agent-backend".to_string(), 5050),
+            ("component:api".to_string(), 5001),
+            ("dns".to_string(), 53),
+            ("public".to_string(), 80),
+            ("public".to_string(), 443),
+            ("public".to_string(), 1025),
+        ])
+    );
+    let into_sandbox: BTreeSet<String> = graph::edges(&t)
+        .iter()
+        .filter(|e| e.to == Peer::Component("local-sandbox"))
+        .map(|e| expected_key(&e.from))
+        .collect();
+    assert_eq!(
+        into_sandbox,
+        BTreeSet::from(["component:agent-backend".to_string()])
+    );
+    assert!(has("entry", "component:api-websocket", 5001));
+    for from in ["component:api", "component:worker"] {
+        assert!(has(from, "component:agent-backend", 5050), "{from}");
+    }
+    for to in [
+        ("component:plugin-daemon", 5002),
+        ("component:api", 5001),
+        ("component:redis-proxy", 6379),
+    ] {
+        assert!(
+            has("component:agent-backend", to.0, to.1),
+            "agent-backend -> {to:?}"
+        );
+    }
+    // Next.js asks the api server-side from 1.16 on.
+    assert!(has("component:web", "component:api", 5001));
 }
 
 /// The one pod allowed outside `restricted`, as documented in docs/security.md.
@@ -281,9 +336,19 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
             assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}: read-only root");
         }
     }
+    let mut sources = Sources::default();
+    let t = dify_gen::pipeline::checked(&["profiles/ha.yaml".into()], &[], &mut sources)
+        .unwrap()
+        .topology;
+    let dify = Plan::new(&t).workloads.len();
     assert_eq!(
-        seen, 10,
-        "seven Deployments, the migration Job, the replication check and the OTel Collector"
+        dify, 11,
+        "the ha profile runs every component of its release"
+    );
+    assert_eq!(
+        seen,
+        dify + 4,
+        "the Dify Deployments, the Redis master proxy, the migration Job, the replication check and the OTel Collector"
     );
 }
 

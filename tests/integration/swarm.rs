@@ -89,13 +89,13 @@ fn stack_runs_every_component_of_the_plan() {
     let plan = dify_gen::plan::Plan::new(&loaded.topology);
     for w in &plan.workloads {
         let s = &services[&plan.name(w.kind.label())];
-        assert_eq!(s["image"], loaded.topology.images.of(w.kind), "{}", w.name);
+        assert_eq!(s["image"], w.image, "{}", w.name);
         assert_eq!(s["deploy"]["replicas"], w.min_replicas, "{}", w.name);
         assert_eq!(s["deploy"]["update_config"]["failure_action"], "rollback");
         assert!(s["deploy"]["rollback_config"].is_object());
         assert!(s["deploy"]["resources"]["reservations"]["memory"].is_string());
         // Health checks on the real endpoints, where the component has one.
-        match dify_gen::dify::health::endpoint(w.kind, true) {
+        match plan.dify.probe(w.kind, true) {
             Some(dify_gen::dify::health::Check::Http { path, .. }) => {
                 let test = s["healthcheck"]["test"].to_string();
                 assert!(test.contains(path), "{}: {test}", w.name);
@@ -209,9 +209,9 @@ fn features_without_a_swarm_form_are_warnings() {
     let (_, stderr) = rendered(&[]);
     for needle in [
         "warning[T405]: NetworkPolicies have no Swarm form",
-        "warning[T405]: disruption budgets (api, worker, web, sandbox, pluginDaemon, ssrfProxy) have no Swarm form",
+        "warning[T405]: disruption budgets (api, apiWebsocket, worker, web, sandbox, pluginDaemon, ssrfProxy, agentBackend, agentSsrfProxy) have no Swarm form",
         "warning[T405]: `api` autoscales to 9 replicas on Kubernetes; Swarm has no autoscaler and runs 3",
-        "warning[T405]: the zone spread of api, web, sandbox, pluginDaemon, ssrfProxy is a hard rule",
+        "warning[T405]: the zone spread of api, apiWebsocket, web, sandbox, pluginDaemon, ssrfProxy, agentBackend, agentSsrfProxy is a hard rule",
         "warning[T403]: the Swarm has 1 manager(s)",
     ] {
         assert!(stderr.contains(needle), "missing `{needle}` in:\n{stderr}");
@@ -342,17 +342,22 @@ fn compose_schema_is_strict() {
 fn haproxy_accepts_the_postgres_leader_proxy() {
     let haproxy = require_program("haproxy");
     let (dir, _) = rendered(&[]);
-    let mut cmd = Command::new(haproxy);
-    cmd.arg("-c")
-        .arg("-f")
-        .arg(out(&dir).join("swarm/config/haproxy.cfg"));
-    let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
-    // The members' names resolve only on the stack's network; HAProxy
-    // starts without them (`init-addr none`) and resolves them later.
-    assert!(
-        ok && output.contains("Configuration file is valid"),
-        "{output}"
-    );
+    // The PostgreSQL leader proxy, and the Redis master proxy (which reads
+    // the password from its environment).
+    for file in ["haproxy.cfg", "redis-proxy.cfg"] {
+        let mut cmd = Command::new(&haproxy);
+        cmd.arg("-c")
+            .arg("-f")
+            .arg(out(&dir).join("swarm/config").join(file))
+            .env("REDIS_PASSWORD", "test-password");
+        let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
+        // The members' names resolve only on the stack's network; HAProxy
+        // starts without them (`init-addr none`) and resolves them later.
+        assert!(
+            ok && output.contains("Configuration file is valid"),
+            "{file}: {output}"
+        );
+    }
 }
 
 #[test]

@@ -11,15 +11,15 @@
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::dify::health::start_seconds;
-use crate::dify::Kind;
 use crate::plan::probes::{effective, Role};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for kind in Kind::DEPLOYMENTS {
-        let c = cx.t.components.get(kind);
-        let startup = effective(kind, Role::Startup, c.probes.startup.as_ref());
-        let liveness = effective(kind, Role::Liveness, c.probes.liveness.as_ref());
+    let release = cx.plan.dify;
+    for w in &cx.plan.workloads {
+        let (kind, c) = (w.kind, w.spec);
+        let startup = effective(release, kind, Role::Startup, c.probes.startup.as_ref());
+        let liveness = effective(release, kind, Role::Liveness, c.probes.liveness.as_ref());
         let (role, timing) = match (startup, liveness) {
             (Some(s), _) => (Role::Startup, s),
             (None, Some(l)) => (Role::Liveness, l),

@@ -17,7 +17,7 @@
 pub mod rules;
 
 use super::Plan;
-use crate::dify::{data_layer, health, ports, queues, Kind};
+use crate::dify::{data_layer, health, ports, Kind};
 use crate::topology::{
     IngressController, Monitoring, PostgresMode, RedisMode, Severity, SyncMode, Topology,
 };
@@ -210,12 +210,7 @@ impl<'a> Facts<'a> {
             jobs: jobs(plan, spec),
             watched: watched(plan),
             probes: probes(plan),
-            queues: plan.t.dify.worker_queues.clone().unwrap_or_else(|| {
-                queues::DEFAULT_WORKER_QUEUES
-                    .iter()
-                    .map(|q| (*q).to_string())
-                    .collect()
-            }),
+            queues: plan.worker_queues(),
             groups: Vec::new(),
             user_rules: Vec::new(),
         };
@@ -367,8 +362,11 @@ const F5_NGINX_METRICS: &[&str] = &["nginx_ingress_nginx_http_requests_total"];
 
 /// Whether the plugin daemon's image serves `/metrics/` (0.5.7 and later).
 pub fn plugin_daemon_has_metrics(t: &Topology) -> bool {
-    version(crate::plan::image_tag(&t.images.plugin_daemon))
-        .is_some_and(|v| v >= PLUGIN_DAEMON_METRICS_SINCE)
+    version(crate::plan::image_tag(&crate::plan::image(
+        t,
+        Kind::PluginDaemon,
+    )))
+    .is_some_and(|v| v >= PLUGIN_DAEMON_METRICS_SINCE)
 }
 
 /// `0.5.3` of `0.5.3-local`.
@@ -469,9 +467,13 @@ pub fn probed(t: &Topology) -> Vec<(Kind, &'static str, u16)> {
     if t.monitoring.is_none() {
         return Vec::new();
     }
-    Kind::DEPLOYMENTS
+    let release = crate::plan::release(t);
+    crate::plan::deployments(t)
         .into_iter()
-        .filter_map(|kind| match health::endpoint(kind, true) {
+        // Only the agent backend may reach the local sandbox (its shell
+        // API); the kubelet's probes and its availability rules watch it.
+        .filter(|kind| *kind != Kind::LocalSandbox)
+        .filter_map(|kind| match release.probe(kind, true) {
             Some(health::Check::Http { path, .. }) => Some((kind, path, kind.serves()?.1)),
             _ => None,
         })
@@ -569,6 +571,14 @@ fn watched(plan: &Plan) -> Vec<Watched> {
             vec![data_layer::REDIS, REDIS_EXPORTER],
         ));
         out.push(member(data_layer::SENTINEL, vec![data_layer::SENTINEL]));
+        // The master proxy the event bus and the agent backend use.
+        out.push(Watched {
+            component: data_layer::REDIS_PROXY,
+            kind: WorkloadKind::Deployment,
+            name: plan.name(data_layer::REDIS_PROXY),
+            containers: vec![data_layer::REDIS_PROXY],
+            start_seconds: 10,
+        });
     }
     out
 }

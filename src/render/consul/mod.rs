@@ -64,7 +64,7 @@ fn tags(plan: &Plan, kind: Kind) -> Vec<String> {
 /// A check on the component's readiness endpoint.
 fn check(plan: &Plan, kind: Kind, name: &str, port: u16) -> Option<Value> {
     let consul = plan.t.consul.as_ref()?;
-    let endpoint = health::endpoint(kind, true)?;
+    let endpoint = plan.dify.probe(kind, true)?;
     let mut check = json!({
         "name": format!("{name} health"),
         "interval": format!("{}s", consul.check_interval_seconds),

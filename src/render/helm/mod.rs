@@ -4,6 +4,7 @@
 //! timeouts the topology asks for.
 
 use super::{Artifact, Content, Family};
+use crate::dify::releases::HOOK_URL_HEADER;
 use crate::plan::Plan;
 use crate::topology::IngressController;
 use serde_json::json;
@@ -27,6 +28,13 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         c
     };
     let timeout = format!("{}s", i.timeout_seconds);
+    let hooks = plan.routes().any(|r| r.hook_url);
+    let (header, value) = HOOK_URL_HEADER;
+    let hook_header = if hooks {
+        json!({ header: value })
+    } else {
+        json!({})
+    };
     let (file, doc) = match i.controller {
         IngressController::F5Nginx => (
             "nginx-ingress.values.yaml",
@@ -61,6 +69,10 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             "ingress-nginx.values.yaml",
             json!({
                 "controller": {
+                    // ingress-nginx sets request headers controller-wide
+                    // only (per Ingress it needs snippets, off by default):
+                    // Dify's plugin daemon reads this one on `/e/`.
+                    "proxySetHeaders": hook_header,
                     "replicaCount": replicas,
                     "ingressClassResource": {"name": i.class_name},
                     "config": {

@@ -32,11 +32,21 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
         env.insert(k.to_string(), v);
     };
     let t = plan.t;
+    let env_names = &plan.dify.env;
     match kind {
-        Kind::Api | Kind::Worker | Kind::Beat | Kind::Migration => backend(plan, &mut set),
+        k if k.is_backend() => backend(plan, &mut set),
         Kind::Web => {
             set("CONSOLE_API_URL", plan.public_url.clone());
             set("APP_API_URL", plan.public_url.clone());
+            if let Some(name) = env_names.server_console_api_url {
+                set(name, plan.url(Kind::Api, ports::API));
+            }
+            if let Some(name) = env_names.socket_url {
+                set(name, plan.public_socket_url());
+            }
+            if let Some(name) = env_names.agent_v2 {
+                set(name, plan.runs(Kind::AgentBackend).to_string());
+            }
             set(
                 "TEXT_GENERATION_TIMEOUT_MS",
                 (u64::from(t.dify.max_execution_seconds) * 1000).to_string(),
@@ -45,6 +55,14 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
             // pm2 keeps its state in PM2_HOME; the root file system is
             // read-only, so point it at the writable `/.pm2` emptyDir.
             set("PM2_HOME", "/.pm2".into());
+        }
+        Kind::AgentBackend => agent_backend(plan, &mut set),
+        Kind::LocalSandbox => {
+            // Every request leaves through the agent's own SSRF proxy.
+            let proxy = plan.url(Kind::AgentSsrfProxy, ports::SSRF_PROXY);
+            set("HTTP_PROXY", proxy.clone());
+            set("HTTPS_PROXY", proxy);
+            set("NO_PROXY", "localhost,127.0.0.1".into());
         }
         Kind::Sandbox => {
             set("GIN_MODE", "release".into());
@@ -55,7 +73,7 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
             set("HTTPS_PROXY", plan.url(Kind::SsrfProxy, ports::SSRF_PROXY));
         }
         Kind::PluginDaemon => plugin_daemon(plan, &mut set),
-        Kind::SsrfProxy => {}
+        _ => {}
     }
     env
 }
@@ -85,6 +103,20 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     set("DIFY_PORT", ports::API.to_string());
     // Only the migration Job migrates; it overrides this in its own env.
     set("MIGRATION_ENABLED", "false".into());
+    // Collaboration is on in the image by default: say which it is.
+    if let Some(name) = plan.dify.env.collaboration {
+        set(name, plan.runs(Kind::ApiWebsocket).to_string());
+    }
+    if plan.runs(Kind::AgentBackend) {
+        set(
+            "AGENT_BACKEND_BASE_URL",
+            plan.url(Kind::AgentBackend, ports::AGENT_BACKEND),
+        );
+        set(
+            "AGENT_BACKEND_RUN_TIMEOUT_SECONDS",
+            t.dify.max_execution_seconds.to_string(),
+        );
+    }
     set("SERVER_WORKER_AMOUNT", t.dify.api_workers.to_string());
     set("SERVER_WORKER_CLASS", "gevent".into());
     set("GUNICORN_TIMEOUT", t.dify.api_timeout_seconds.to_string());
@@ -92,9 +124,9 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         "CELERY_WORKER_AMOUNT",
         t.dify.worker_concurrency.to_string(),
     );
-    if let Some(queues) = &t.dify.worker_queues {
-        set("CELERY_QUEUES", queues.join(","));
-    }
+    // The queues the workers consume: the topology's list, else the
+    // release's default, written out so the render says which.
+    set("CELERY_QUEUES", plan.worker_queues().join(","));
     set(
         "APP_MAX_EXECUTION_TIME",
         t.dify.max_execution_seconds.to_string(),
@@ -134,7 +166,8 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
             ),
         );
     }
-    // The event bus shares the main Redis; `streams` loses events (dify #40948).
+    // The event bus shares the main Redis (through the master address, see
+    // `secret_env`); `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
     let s3 = &t.storage.s3;
     set("STORAGE_TYPE", "s3".into());
@@ -229,6 +262,53 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     set("PYTHON_ENV_INIT_TIMEOUT", "120".into());
 }
 
+/// The agent run server: where the plugin daemon, Dify's inner API and
+/// the local sandbox are; its Redis URL and keys are in `secret_env`.
+fn agent_backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
+    let env = &plan.dify.env;
+    set("DIFY_AGENT_REDIS_PREFIX", "dify-agent".into());
+    set(
+        "DIFY_AGENT_PLUGIN_DAEMON_URL",
+        plan.url(Kind::PluginDaemon, ports::PLUGIN_DAEMON),
+    );
+    set("DIFY_AGENT_INNER_API_URL", plan.url(Kind::Api, ports::API));
+    if let Some(name) = env.local_sandbox_endpoint {
+        set(name, plan.url(Kind::LocalSandbox, ports::LOCAL_SANDBOX));
+    }
+    if let Some(name) = env.sandbox_files_url {
+        set(name, plan.url(Kind::Api, ports::API));
+    }
+    // The sandbox reaches the stub API through its proxy, by this name.
+    set(
+        "DIFY_AGENT_STUB_API_BASE_URL",
+        format!(
+            "{}/agent-stub",
+            plan.url(Kind::AgentBackend, ports::AGENT_BACKEND)
+        ),
+    );
+    set(
+        "DIFY_AGENT_SHUTDOWN_GRACE_SECONDS",
+        crate::plan::AGENT_SHUTDOWN_SECONDS.to_string(),
+    );
+}
+
+/// What the websocket server runs with over the shared backend settings:
+/// Dify's WebSocket worker class and the connections its compose file gives
+/// it (`API_WEBSOCKET_WORKER_*`).
+pub fn websocket_server() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "SERVER_WORKER_CLASS",
+            crate::dify::WEBSOCKET_WORKER_CLASS.into(),
+        ),
+        (
+            "SERVER_WORKER_AMOUNT",
+            crate::plan::WEBSOCKET_WORKERS.to_string(),
+        ),
+        ("SERVER_WORKER_CONNECTIONS", "1000".into()),
+    ]
+}
+
 fn database(plan: &Plan, set: &mut impl FnMut(&str, String), db: &str) {
     set("DB_TYPE", "postgresql".into());
     set("DB_HOST", plan.db_host.clone());
@@ -294,7 +374,20 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             if let Some(r) = &s.init_password {
                 from("INIT_PASSWORD", r);
             }
+            if plan.runs(Kind::AgentBackend) {
+                if let Some(r) = &s.agent_api_token {
+                    from("AGENT_BACKEND_API_TOKEN", r);
+                }
+            }
             env.push(plain("CELERY_BROKER_URL", broker_url(plan)));
+            // Dify builds its event bus URL from `REDIS_HOST` and never asks
+            // Sentinel (`redis_pubsub_config.py`), so with Sentinel it would
+            // talk to `localhost`: give it the address that follows the master.
+            if sentinel_master(plan).is_some() && !plan.dify.event_bus_uses_sentinel {
+                if let Some(url) = master_url(plan, 0) {
+                    env.push(plain("EVENT_BUS_REDIS_URL", url));
+                }
+            }
         }
         Kind::PluginDaemon => {
             from("DB_PASSWORD", &t.postgres.password);
@@ -312,10 +405,41 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             }
         }
         Kind::Sandbox => from("API_KEY", &s.sandbox_api_key),
+        Kind::AgentBackend => {
+            let names = &plan.dify.env;
+            from("REDIS_PASSWORD", &t.redis.password);
+            from("DIFY_AGENT_PLUGIN_DAEMON_API_KEY", &s.plugin_daemon_key);
+            // Must match api's INNER_API_KEY_FOR_PLUGIN.
+            from("DIFY_AGENT_INNER_API_KEY", &s.plugin_inner_api_key);
+            for (name, r) in [
+                (
+                    Some("DIFY_AGENT_SERVER_SECRET_KEY"),
+                    &s.agent_server_secret_key,
+                ),
+                (Some("DIFY_AGENT_API_TOKEN"), &s.agent_api_token),
+                (names.local_sandbox_token, &s.local_sandbox_token),
+            ] {
+                if let (Some(name), Some(r)) = (name, r) {
+                    from(name, r);
+                }
+            }
+            // Runs and their events live in Redis database 2, reached by URL.
+            if let Some(url) = master_url(plan, AGENT_REDIS_DB) {
+                env.push(plain("DIFY_AGENT_REDIS_URL", url));
+            }
+        }
+        Kind::LocalSandbox => {
+            if let Some(r) = &s.local_sandbox_token {
+                from("SHELLCTL_AUTH_TOKEN", r);
+            }
+        }
         _ => {}
     }
     env
 }
+
+/// The agent backend's Redis database (Dify's compose file uses 2).
+const AGENT_REDIS_DB: u32 = 2;
 
 /// Celery's broker: Redis DB 1, through Sentinel when there is one, in the
 /// `sentinel://:pw@host:port/1;...` form Dify's Celery setup expects.
@@ -332,6 +456,19 @@ fn broker_url(plan: &Plan) -> String {
         let scheme = if r.use_ssl { "rediss" } else { "redis" };
         format!("{scheme}://:$(REDIS_PASSWORD)@{}:{}/{db}", r.host, r.port)
     }
+}
+
+/// A `redis://` URL of database `db` at the address that always reaches
+/// the current master, for clients that take a URL and cannot ask
+/// Sentinel. The password comes from `$(REDIS_PASSWORD)`, set before it.
+pub fn master_url(plan: &Plan, db: u32) -> Option<String> {
+    let (host, port) = plan.redis.master.as_ref()?;
+    let scheme = if plan.redis.use_ssl {
+        "rediss"
+    } else {
+        "redis"
+    };
+    Some(format!("{scheme}://:$(REDIS_PASSWORD)@{host}:{port}/{db}"))
 }
 
 pub fn secret_var(name: &str, r: &SecretRef) -> EnvVar {
@@ -357,10 +494,18 @@ pub fn plain(name: &str, value: impl Into<String>) -> EnvVar {
     }
 }
 
-/// The ConfigMaps: one per distinct settings set, plus the proxy's config file.
+/// The ConfigMaps: one per distinct settings set, plus the proxies' config files.
 pub fn config_maps(plan: &Plan) -> Vec<ConfigMap> {
     let mut maps = Vec::new();
-    for kind in [Kind::Api, Kind::Web, Kind::Sandbox, Kind::PluginDaemon] {
+    let with_settings = [
+        Kind::Api,
+        Kind::Web,
+        Kind::Sandbox,
+        Kind::PluginDaemon,
+        Kind::AgentBackend,
+        Kind::LocalSandbox,
+    ];
+    for kind in with_settings.into_iter().filter(|k| plan.runs(*k)) {
         let data: BTreeMap<String, String> = settings(plan, kind).into_iter().collect();
         let component = if kind.is_backend() {
             Kind::Api.label()
@@ -373,18 +518,74 @@ pub fn config_maps(plan: &Plan) -> Vec<ConfigMap> {
             ..Default::default()
         });
     }
-    let squid = templates::render(
-        "ssrf-proxy/squid.conf.j2",
-        serde_json::json!({ "port": ports::SSRF_PROXY }),
-    );
-    maps.push(ConfigMap {
-        metadata: meta(
-            plan,
-            config_map_name(plan, Kind::SsrfProxy),
-            Kind::SsrfProxy.label(),
-        ),
-        data: Some(BTreeMap::from([("squid.conf".to_string(), squid)])),
-        ..Default::default()
-    });
+    maps.push(schema_wait_map(plan));
+    for kind in [Kind::SsrfProxy, Kind::AgentSsrfProxy]
+        .into_iter()
+        .filter(|k| plan.runs(*k))
+    {
+        maps.push(ConfigMap {
+            metadata: meta(plan, config_map_name(plan, kind), kind.label()),
+            data: Some(BTreeMap::from([(
+                "squid.conf".to_string(),
+                squid_conf(plan, kind),
+            )])),
+            ..Default::default()
+        });
+    }
     maps
+}
+
+/// The ConfigMap holding the backend pods' schema wait (`wait-for-schema.py`).
+pub fn schema_wait_name(plan: &Plan) -> String {
+    plan.name("schema-wait")
+}
+
+pub fn schema_wait_map(plan: &Plan) -> ConfigMap {
+    let ctx = serde_json::json!({ "wait": {
+        "migrations_dir": crate::dify::MIGRATIONS_DIR,
+        "timeout_seconds": super::workloads::MIGRATION_DEADLINE_SECONDS,
+        "interval_seconds": 5,
+    }});
+    ConfigMap {
+        metadata: meta(plan, schema_wait_name(plan), Kind::Migration.label()),
+        data: Some(BTreeMap::from([(
+            SCHEMA_WAIT_SCRIPT.to_string(),
+            templates::render("migrations/wait-for-schema.py.j2", ctx),
+        )])),
+        ..Default::default()
+    }
+}
+
+pub const SCHEMA_WAIT_SCRIPT: &str = "wait-for-schema.py";
+
+/// Squid's configuration: Dify's SSRF proxy lets clients in the cluster
+/// reach public addresses only; the agent's adds, as Dify's
+/// `squid-agent.conf` does, the agent backend's stub API and api's files.
+pub fn squid_conf(plan: &Plan, kind: Kind) -> String {
+    // Every name a client may use for a Service of the release.
+    let names = |k: Kind| {
+        let short = plan.name(k.label());
+        let ns = plan.namespace;
+        vec![
+            short.clone(),
+            format!("{short}.{ns}"),
+            format!("{short}.{ns}.svc"),
+            format!("{short}.{ns}.svc.cluster.local"),
+        ]
+    };
+    let (template, ctx) = match kind {
+        Kind::AgentSsrfProxy => (
+            "ssrf-proxy/squid-agent.conf.j2",
+            serde_json::json!({
+                "port": ports::SSRF_PROXY,
+                "agent_backend_hosts": names(Kind::AgentBackend),
+                "api_hosts": names(Kind::Api),
+            }),
+        ),
+        _ => (
+            "ssrf-proxy/squid.conf.j2",
+            serde_json::json!({ "port": ports::SSRF_PROXY }),
+        ),
+    };
+    templates::render(template, ctx)
 }

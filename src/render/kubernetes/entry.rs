@@ -2,13 +2,23 @@
 //! Ingress Controller, or the legacy community ingress-nginx) or as a
 //! Gateway API HTTPRoute.
 //!
-//! Routing follows Dify's nginx: `/console/api`, `/api`, `/v1`, `/files`,
-//! `/mcp`, `/triggers` and `/openapi` to api; `/e/` to the plugin daemon;
-//! everything else to web. Buffering is off and timeouts are long, because
-//! chat and workflow answers stream as server-sent events.
+//! Routing follows the release's nginx (`plan.dify.routes`): `/console/api`,
+//! `/api`, `/v1`, `/files`, `/mcp`, `/triggers` (and from 1.16 `/openapi`)
+//! to api; `/socket.io/` to the websocket server, as a WebSocket; `/e/` to
+//! the plugin daemon; everything else to web. Routes to a component the
+//! topology turned off are left out. Buffering is off and timeouts are long,
+//! because chat and workflow answers stream as server-sent events and
+//! collaboration holds a WebSocket open.
+//!
+//! Dify's nginx also sets `Dify-Hook-Url: $scheme://$host$request_uri` on
+//! `/e/`. None of the entries rendered here can set a header from request
+//! variables on one path: F5 NGINX's `nginx.org/proxy-set-headers` refuses
+//! `$` in values, a Gateway API header filter takes literal values, and
+//! ingress-nginx sets it controller-wide (the Helm family's values). The
+//! plugin daemon then builds the URL itself from `Host` and
+//! `X-Forwarded-Proto`, without the query string (docs/guide.md).
 
 use super::labels::meta;
-use crate::dify::routes::ROUTES;
 use crate::dify::Kind;
 use crate::plan::Plan;
 use crate::topology::{GatewayImplementation, IngressController};
@@ -43,13 +53,26 @@ fn annotations(plan: &Plan) -> BTreeMap<String, String> {
     let i = &plan.t.ingress;
     let timeout = i.timeout_seconds;
     let body = format!("{}m", i.max_body_megabytes);
+    let mut websockets: Vec<String> = plan
+        .routes()
+        .filter(|r| r.websocket)
+        .map(|r| plan.name(r.to.label()))
+        .collect();
+    websockets.dedup();
     let pairs: Vec<(&str, String)> = match i.controller {
-        IngressController::F5Nginx => vec![
-            ("nginx.org/proxy-read-timeout", format!("{timeout}s")),
-            ("nginx.org/proxy-send-timeout", format!("{timeout}s")),
-            ("nginx.org/proxy-buffering", "False".into()),
-            ("nginx.org/client-max-body-size", body),
-        ],
+        IngressController::F5Nginx => {
+            let mut pairs = vec![
+                ("nginx.org/proxy-read-timeout", format!("{timeout}s")),
+                ("nginx.org/proxy-send-timeout", format!("{timeout}s")),
+                ("nginx.org/proxy-buffering", "False".into()),
+                ("nginx.org/client-max-body-size", body),
+            ];
+            // F5 NGINX adds the Upgrade headers only for the listed Services.
+            if !websockets.is_empty() {
+                pairs.push(("nginx.org/websocket-services", websockets.join(",")));
+            }
+            pairs
+        }
         IngressController::IngressNginx => vec![
             (
                 "nginx.ingress.kubernetes.io/proxy-read-timeout",
@@ -71,16 +94,16 @@ pub fn ingress(plan: &Plan) -> Ingress {
     let i = &plan.t.ingress;
     let mut metadata = meta(plan, plan.release, Kind::Web.label());
     metadata.annotations = Some(annotations(plan));
-    let paths = ROUTES
-        .iter()
-        .map(|(path, kind, port)| HTTPIngressPath {
-            path: Some((*path).to_string()),
+    let paths = plan
+        .routes()
+        .map(|r| HTTPIngressPath {
+            path: Some(r.path.to_string()),
             path_type: "Prefix".into(),
             backend: IngressBackend {
                 service: Some(IngressServiceBackend {
-                    name: plan.name(kind.label()),
+                    name: plan.name(r.to.label()),
                     port: Some(ServiceBackendPort {
-                        number: Some(i32::from(*port)),
+                        number: Some(i32::from(r.to.port())),
                         ..Default::default()
                     }),
                 }),
@@ -187,18 +210,18 @@ fn gateway_objects(plan: &Plan) -> Vec<Value> {
     let standard = gw.implementation == GatewayImplementation::Standard;
     let timeout = format!("{}s", i.timeout_seconds);
     // One rule per path prefix; Gateway API picks the longest match.
-    let rules = ROUTES
-        .iter()
-        .map(|(path, kind, port)| RouteRule {
+    let rules = plan
+        .routes()
+        .map(|r| RouteRule {
             matches: vec![RouteMatch {
                 path: PathMatch {
                     kind: "PathPrefix",
-                    value: prefix(path),
+                    value: prefix(r.path),
                 },
             }],
             backend_refs: vec![BackendRef {
-                name: plan.name(kind.label()),
-                port: *port,
+                name: plan.name(r.to.label()),
+                port: r.to.port(),
             }],
             timeouts: standard.then(|| RouteTimeouts {
                 request: timeout.clone(),

@@ -61,17 +61,22 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let mut objects: Vec<Value> = Vec::new();
     let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&base::namespace(plan));
-    for kind in Kind::DEPLOYMENTS {
-        push(&base::service_account(plan, kind.label()));
+    for w in &plan.workloads {
+        push(&base::service_account(plan, w.kind.label()));
     }
     let maps = config::config_maps(plan);
-    let hash_of = |kind: Kind| {
-        let name = config::config_map_name(plan, kind);
-        let data = maps
-            .iter()
+    let data_of = |name: String| {
+        maps.iter()
             .find(|m| m.metadata.name.as_deref() == Some(name.as_str()))
-            .map(|m| &m.data);
-        config_hash(&(data, kind.is_backend()))
+            .map(|m| &m.data)
+    };
+    let hash_of = |kind: Kind| {
+        let data = data_of(config::config_map_name(plan, kind));
+        // Backend pods also run the schema wait: a new script rolls them.
+        let wait = kind
+            .is_backend()
+            .then(|| data_of(config::schema_wait_name(plan)));
+        config_hash(&(data, kind.is_backend(), wait))
     };
     for w in &plan.workloads {
         push(&workloads::deployment(plan, w, &hash_of(w.kind)));

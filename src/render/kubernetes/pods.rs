@@ -9,7 +9,9 @@
 
 use super::config;
 use super::labels::{labels, selector};
-use crate::dify::{health, Kind};
+use crate::dify::health;
+use crate::dify::releases::Release;
+use crate::dify::Kind;
 use crate::plan::Plan;
 use crate::topology::{ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
@@ -27,30 +29,29 @@ use std::collections::BTreeMap;
 pub const ZONE_KEY: &str = "topology.kubernetes.io/zone";
 pub const HOST_KEY: &str = "kubernetes.io/hostname";
 
-/// Uid the Dify api and web images are built with (`dify`, 1001).
+/// Uid the Dify api, web and agent backend images are built with (`dify`, 1001).
 const DIFY_UID: i64 = 1001;
+/// Uid of `dify` in the local sandbox image (`useradd` without `-u` on
+/// Debian's python image: the first user, 1000).
+const LOCAL_SANDBOX_UID: i64 = 1000;
 /// Uid of the `proxy` user in the Ubuntu squid image.
 const PROXY_UID: i64 = 13;
 
 /// The pod template of a component, with a checksum of its configuration so
 /// that a config change rolls the pods.
 pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
-    let w = plan.workload(if kind == Kind::Migration {
-        Kind::Api
-    } else {
-        kind
-    });
-    let spec = w.spec;
+    let spec = plan.workload(kind).spec;
+    let release = plan.dify;
     let component = kind.label();
     let (volumes, mounts) = volumes(plan, kind);
     let container = Container {
         name: component.to_string(),
-        image: Some(plan.t.images.of(kind).to_string()),
+        image: Some(plan.image(kind)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: command(kind),
         args: None,
         ports: ports(kind),
-        env_from: (kind != Kind::SsrfProxy).then(|| {
+        env_from: (!is_squid(kind)).then(|| {
             vec![EnvFromSource {
                 config_map_ref: Some(ConfigMapEnvSource {
                     name: config::config_map_name(plan, kind),
@@ -61,9 +62,24 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
         }),
         env: non_empty(env(plan, kind)),
         resources: Some(resources(&spec.resources)),
-        liveness_probe: probe(kind, ProbeRole::Liveness, spec.probes.liveness.as_ref()),
-        readiness_probe: probe(kind, ProbeRole::Readiness, spec.probes.readiness.as_ref()),
-        startup_probe: probe(kind, ProbeRole::Startup, spec.probes.startup.as_ref()),
+        liveness_probe: probe(
+            release,
+            kind,
+            ProbeRole::Liveness,
+            spec.probes.liveness.as_ref(),
+        ),
+        readiness_probe: probe(
+            release,
+            kind,
+            ProbeRole::Readiness,
+            spec.probes.readiness.as_ref(),
+        ),
+        startup_probe: probe(
+            release,
+            kind,
+            ProbeRole::Startup,
+            spec.probes.startup.as_ref(),
+        ),
         security_context: Some(container_security(kind)),
         volume_mounts: non_empty(mounts),
         ..Default::default()
@@ -79,11 +95,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             ..Default::default()
         }),
         spec: Some(PodSpec {
-            service_account_name: Some(plan.name(if kind == Kind::Migration {
-                Kind::Api.label()
-            } else {
-                component
-            })),
+            service_account_name: Some(plan.name(kind.settings_of().label())),
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
             security_context: Some(pod_security(kind)),
@@ -100,6 +112,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             } else {
                 anti_affinity(plan, component, spread)
             },
+            init_containers: schema_wait(plan, kind).map(|c| vec![c]),
             containers: vec![container],
             volumes: non_empty(volumes),
             ..Default::default()
@@ -107,10 +120,67 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
     }
 }
 
+const SCHEMA_WAIT_DIR: &str = "/etc/dify-gen/schema-wait";
+
+/// The init container of the api, websocket, worker and beat pods: the api
+/// image's own Python waits until the database is at the schema the
+/// image's migrations end at (`templates/migrations/wait-for-schema.py.j2`).
+/// The migration Job itself does not wait: it produces that schema.
+fn schema_wait(plan: &Plan, kind: Kind) -> Option<Container> {
+    if !kind.is_backend() || kind == Kind::Migration {
+        return None;
+    }
+    let q = |s: &str| Quantity(s.to_string());
+    Some(Container {
+        name: "wait-for-schema".into(),
+        image: Some(plan.image(kind)),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec![
+            "python".into(),
+            format!("{SCHEMA_WAIT_DIR}/{}", config::SCHEMA_WAIT_SCRIPT),
+        ]),
+        env_from: Some(vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: config::config_map_name(plan, kind),
+                optional: Some(false),
+            }),
+            ..Default::default()
+        }]),
+        env: Some(vec![config::secret_var(
+            "DB_PASSWORD",
+            &plan.t.postgres.password,
+        )]),
+        resources: Some(ResourceRequirements {
+            requests: Some(BTreeMap::from([
+                ("cpu".to_string(), q("50m")),
+                ("memory".to_string(), q("64Mi")),
+            ])),
+            limits: Some(BTreeMap::from([
+                ("cpu".to_string(), q("500m")),
+                ("memory".to_string(), q("256Mi")),
+            ])),
+            ..Default::default()
+        }),
+        security_context: Some(restricted_container()),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "schema-wait".into(),
+            mount_path: SCHEMA_WAIT_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    })
+}
+
+/// Both SSRF proxies run Squid with a rendered `squid.conf` and no env.
+fn is_squid(kind: Kind) -> bool {
+    matches!(kind, Kind::SsrfProxy | Kind::AgentSsrfProxy)
+}
+
 /// Squid is started directly, in the foreground, with the rendered config:
 /// the image's entrypoint wants root to prepare directories we do not use.
 fn command(kind: Kind) -> Option<Vec<String>> {
-    (kind == Kind::SsrfProxy).then(|| {
+    is_squid(kind).then(|| {
         ["squid", "-N", "-d", "1", "-f", "/etc/squid/squid.conf"]
             .map(String::from)
             .to_vec()
@@ -128,18 +198,20 @@ fn ports(kind: Kind) -> Option<Vec<ContainerPort>> {
 }
 
 fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
-    let base = if kind == Kind::Migration {
-        Kind::Api
-    } else {
-        kind
-    };
-    let spec = plan.workload(base).spec;
+    let spec = plan.workload(kind).spec;
     let mut env = Vec::new();
     if let Some(mode) = kind.backend_mode() {
         env.push(config::plain("MODE", mode));
     }
     if kind == Kind::Migration {
         env.push(config::plain("MIGRATION_ENABLED", "true"));
+    }
+    if kind == Kind::ApiWebsocket {
+        // The shared backend settings, served by Dify's WebSocket worker as
+        // its compose file runs it.
+        for (name, value) in config::websocket_server() {
+            env.push(config::plain(name, value));
+        }
     }
     env.extend(config::secret_env(plan, kind));
     env.extend(
@@ -191,8 +263,13 @@ impl From<ProbeRole> for crate::plan::probes::Role {
 /// Default probes hit the endpoints Dify really has (`/health` on api and
 /// sandbox, `/health/check` on the plugin daemon); worker and beat have no
 /// endpoint, so they get none unless the topology gives a command.
-fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Probe> {
-    let default = default_probe(kind, role);
+fn probe(
+    release: &Release,
+    kind: Kind,
+    role: ProbeRole,
+    over: Option<&ProbeOverride>,
+) -> Option<Probe> {
+    let default = default_probe(release, kind, role);
     let Some(over) = over else {
         return default;
     };
@@ -249,8 +326,8 @@ fn probe(kind: Kind, role: ProbeRole, over: Option<&ProbeOverride>) -> Option<Pr
         .then_some(probe)
 }
 
-fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
-    let base = match health::endpoint(kind, role == ProbeRole::Readiness)? {
+fn default_probe(release: &Release, kind: Kind, role: ProbeRole) -> Option<Probe> {
+    let base = match release.probe(kind, role == ProbeRole::Readiness)? {
         health::Check::Http { path, port } => Probe {
             http_get: Some(HTTPGetAction {
                 path: Some(path.into()),
@@ -268,7 +345,7 @@ fn default_probe(kind: Kind, role: ProbeRole) -> Option<Probe> {
             ..Default::default()
         },
     };
-    let timing = crate::plan::probes::default_timing(kind, role.into())?;
+    let timing = crate::plan::probes::default_timing(release, kind, role.into())?;
     let (period, timeout, failures) = (
         timing.period as i32,
         timing.timeout as i32,
@@ -293,22 +370,21 @@ fn pod_security(kind: Kind) -> PodSecurityContext {
             seccomp_profile: seccomp,
             ..Default::default()
         },
-        Kind::SsrfProxy => PodSecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(PROXY_UID),
-            run_as_group: Some(PROXY_UID),
-            fs_group: Some(PROXY_UID),
-            seccomp_profile: seccomp,
-            ..Default::default()
-        },
-        _ => PodSecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(DIFY_UID),
-            run_as_group: Some(DIFY_UID),
-            fs_group: Some(DIFY_UID),
-            seccomp_profile: seccomp,
-            ..Default::default()
-        },
+        _ => {
+            let uid = match kind {
+                k if is_squid(k) => PROXY_UID,
+                Kind::LocalSandbox => LOCAL_SANDBOX_UID,
+                _ => DIFY_UID,
+            };
+            PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(uid),
+                run_as_group: Some(uid),
+                fs_group: Some(uid),
+                seccomp_profile: seccomp,
+                ..Default::default()
+            }
+        }
     }
 }
 
@@ -360,7 +436,7 @@ pub(super) fn restricted_container() -> SecurityContext {
 
 /// Writable scratch space the programs need on a read-only root.
 fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
-    let mut dirs: Vec<(&str, &str)> = crate::dify::images::scratch_dirs(kind).to_vec();
+    let mut dirs: Vec<(&str, &str)> = crate::dify::images::scratch_dirs(plan.dify, kind);
     let mut volumes: Vec<Volume> = dirs
         .iter()
         .map(|(name, _)| Volume {
@@ -377,7 +453,18 @@ fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
             ..Default::default()
         })
         .collect();
-    if kind == Kind::SsrfProxy {
+    if schema_wait(plan, kind).is_some() {
+        volumes.push(Volume {
+            name: "schema-wait".into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: config::schema_wait_name(plan),
+                default_mode: Some(0o555),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    if is_squid(kind) {
         volumes.push(Volume {
             name: "config".into(),
             config_map: Some(ConfigMapVolumeSource {

@@ -5,30 +5,39 @@
 //! Sentinels for the current master (pod 0 at the first bootstrap) and read
 //! the password from the environment, so no password is in the ConfigMap.
 //!
+//! Beside them runs the master proxy (HAProxy, a Deployment behind the
+//! `<release>-redis-proxy` Service), which forwards only to the node that
+//! answers `role:master`: the address Dify's event bus and the agent backend
+//! use, since they take a URL and cannot ask Sentinel.
+//!
 //! With `mode: external` nothing is rendered here: the plan wires Dify to
 //! the managed service.
 
-use super::labels::meta;
+use super::base;
+use super::labels::{labels, meta, selector, selector_labels};
 use super::pods::resources;
 use super::stateful::{
     budget, config_volume, container_port, container_security, data_claim, empty_dir, exec_probe,
-    field_env, headless_domain, headless_service, member_hosts, stateful_set as stateful_set_of,
-    Members,
+    field_env, headless_domain, headless_service, member_hosts, pdb, placement, pod_security,
+    service_port, stateful_set as stateful_set_of, Members,
 };
 use super::{config_hash, ToValue};
-use crate::dify::queues::{BROKER_DB, DEFAULT_WORKER_QUEUES};
+use crate::dify::queues::BROKER_DB;
 use crate::dify::{data_layer, ports};
 use crate::plan::monitoring;
-use crate::plan::Plan;
+use crate::plan::{data_layer_budget, Budget, Plan};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
 use crate::topology::{RedisMode, RedisSentinel, Resources};
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet,
+};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, PersistentVolumeClaim, Probe, ResourceRequirements, TCPSocketAction,
-    Volume, VolumeMount,
+    ConfigMap, Container, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, Service, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use serde_json::Value;
@@ -36,6 +45,7 @@ use std::collections::BTreeMap;
 
 pub const COMPONENT: &str = data_layer::REDIS;
 pub const SENTINEL_COMPONENT: &str = data_layer::SENTINEL;
+pub const PROXY_COMPONENT: &str = data_layer::REDIS_PROXY;
 const PORT: u16 = ports::REDIS;
 const SENTINEL_PORT: u16 = ports::SENTINEL;
 /// `redis` in the official image.
@@ -126,6 +136,192 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     if let Some(pdb) = budget(plan, sentinel, SENTINEL_COMPONENT) {
         out.push(pdb.value());
     }
+    out.extend(master_proxy(plan, s));
+    out
+}
+
+/// Values `templates/redis/haproxy.cfg.j2` reads.
+#[derive(Serialize)]
+pub struct ProxyContext {
+    pub port: u16,
+    pub master_set: String,
+    pub servers: Vec<ProxyServer>,
+    pub check_interval_milliseconds: u32,
+    pub fall: u32,
+    pub rise: u32,
+    pub connect_timeout_seconds: u32,
+    pub idle_timeout_seconds: u32,
+    pub max_connections: u32,
+    pub stop_seconds: u32,
+}
+
+#[derive(Serialize)]
+pub struct ProxyServer {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+}
+
+pub fn proxy_context(plan: &Plan, s: &RedisSentinel) -> ProxyContext {
+    let redis = plan.name(COMPONENT);
+    ProxyContext {
+        port: PORT,
+        master_set: s.master_set.clone(),
+        servers: member_hosts(plan, &redis, s.replicas + 1)
+            .into_iter()
+            .enumerate()
+            .map(|(i, host)| ProxyServer {
+                name: format!("{COMPONENT}-{i}"),
+                host,
+                port: PORT,
+            })
+            .collect(),
+        // A dead or demoted master is out after two failed checks, about
+        // two seconds; Sentinel itself waits `downAfterMilliseconds`.
+        check_interval_milliseconds: 1000,
+        fall: 2,
+        rise: 2,
+        connect_timeout_seconds: 2,
+        // As long as the entry keeps a stream open.
+        idle_timeout_seconds: plan.t.ingress.timeout_seconds,
+        // Each streamed answer holds one subscriber connection; the file
+        // descriptors this needs (two per connection) fit the soft limit
+        // container runtimes give.
+        max_connections: 4096,
+        stop_seconds: PROXY_GRACE_SECONDS,
+    }
+}
+
+/// Seconds a stopping proxy keeps its connections before it closes them.
+const PROXY_GRACE_SECONDS: u32 = 25;
+/// `haproxy` in the official image.
+const PROXY_UID: i64 = 99;
+const PROXY_CONFIG_DIR: &str = "/etc/dify-gen/redis-proxy";
+
+pub fn proxy_config_map_name(plan: &Plan) -> String {
+    plan.name(PROXY_COMPONENT)
+}
+
+/// The master proxy: its configuration, Service, Deployment and budget.
+fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
+    let name = plan.name(PROXY_COMPONENT);
+    let config = ConfigMap {
+        metadata: meta(plan, proxy_config_map_name(plan), PROXY_COMPONENT),
+        data: Some(BTreeMap::from([(
+            "haproxy.cfg".to_string(),
+            templates::render(
+                "redis/haproxy.cfg.j2",
+                serde_json::json!({ "proxy": proxy_context(plan, s) }),
+            ),
+        )])),
+        ..Default::default()
+    };
+    let hash = config_hash(&config.data);
+    let p = &s.master_proxy;
+    let tcp = |period: i32, failures: i32| Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String("redis".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(period),
+        timeout_seconds: Some(3),
+        failure_threshold: Some(failures),
+        success_threshold: Some(1),
+        ..Default::default()
+    };
+    let container = Container {
+        name: PROXY_COMPONENT.into(),
+        image: Some(plan.t.images.redis_proxy.clone()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec![
+            "haproxy".into(),
+            "-db".into(),
+            "-f".into(),
+            format!("{PROXY_CONFIG_DIR}/haproxy.cfg"),
+        ]),
+        env: Some(vec![secret_var("REDIS_PASSWORD", &plan.t.redis.password)]),
+        ports: Some(vec![container_port("redis", PORT)]),
+        resources: Some(resources(&p.resources)),
+        readiness_probe: Some(tcp(5, 2)),
+        liveness_probe: Some(tcp(10, 3)),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "config".into(),
+                mount_path: PROXY_CONFIG_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            },
+            VolumeMount {
+                name: "tmp".into(),
+                mount_path: "/tmp".into(),
+                ..Default::default()
+            },
+        ]),
+        ..Default::default()
+    };
+    let (spread, affinity) = placement(plan, PROXY_COMPONENT, p.replicas);
+    let deployment = Deployment {
+        metadata: meta(plan, name.clone(), PROXY_COMPONENT),
+        spec: Some(DeploymentSpec {
+            replicas: Some(p.replicas as i32),
+            revision_history_limit: Some(5),
+            selector: selector(plan, PROXY_COMPONENT),
+            strategy: Some(DeploymentStrategy {
+                type_: Some("RollingUpdate".into()),
+                rolling_update: Some(RollingUpdateDeployment {
+                    max_surge: Some(IntOrString::Int(1)),
+                    max_unavailable: Some(IntOrString::Int(0)),
+                }),
+            }),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(plan, PROXY_COMPONENT)),
+                    annotations: Some(BTreeMap::from([(
+                        "dify-gen.io/config-hash".to_string(),
+                        hash,
+                    )])),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(name.clone()),
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    security_context: Some(pod_security(PROXY_UID)),
+                    termination_grace_period_seconds: Some(i64::from(PROXY_GRACE_SECONDS + 5)),
+                    topology_spread_constraints: spread,
+                    affinity,
+                    containers: vec![container],
+                    volumes: Some(vec![
+                        config_volume("config", proxy_config_map_name(plan), 0o444),
+                        empty_dir("tmp"),
+                    ]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let service = Service {
+        metadata: meta(plan, name.clone(), PROXY_COMPONENT),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(selector_labels(plan, PROXY_COMPONENT)),
+            ports: Some(vec![service_port("redis", PORT)]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut out = vec![
+        base::service_account(plan, PROXY_COMPONENT).value(),
+        config.value(),
+        service.value(),
+        deployment.value(),
+    ];
+    if let Some(Budget::MaxUnavailable(n)) = data_layer_budget(plan.t, PROXY_COMPONENT) {
+        out.push(pdb(plan, name, PROXY_COMPONENT, n).value());
+    }
     out
 }
 
@@ -195,12 +391,7 @@ fn redis_set(plan: &Plan, s: &RedisSentinel, hash: &str) -> StatefulSet {
 fn exporter(plan: &Plan) -> Option<Container> {
     let m = plan.t.monitoring.as_ref()?;
     let (port_name, port) = monitoring::REDIS_EXPORTER_PORT;
-    let queues = plan.t.dify.worker_queues.clone().unwrap_or_else(|| {
-        DEFAULT_WORKER_QUEUES
-            .iter()
-            .map(|q| (*q).to_string())
-            .collect()
-    });
+    let queues = plan.worker_queues();
     let keys = queues
         .iter()
         .map(|q| format!("db{BROKER_DB}={q}"))

@@ -1,7 +1,6 @@
 //! ClusterIP Services for the components other pods or the entry call.
 
 use super::labels::{meta, selector_labels};
-use crate::dify::Kind;
 use crate::plan::Plan;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -9,13 +8,13 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 pub fn services(plan: &Plan) -> Vec<Service> {
     // Every component that serves a port gets a Service, in the component
     // order (Dify's processes first).
-    Kind::DEPLOYMENTS
+    plan.workloads
         .iter()
-        .filter_map(|kind| kind.serves().map(|(name, port)| (kind, name, port)))
+        .filter_map(|w| w.kind.serves().map(|(name, port)| (w.kind, name, port)))
         .map(|(kind, name, port)| Service {
             metadata: {
                 let mut m = meta(plan, plan.name(kind.label()), kind.label());
-                let sync = crate::render::consul::annotations(plan, *kind);
+                let sync = crate::render::consul::annotations(plan, kind);
                 if !sync.is_empty() {
                     m.annotations = Some(sync);
                 }

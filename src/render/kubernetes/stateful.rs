@@ -61,7 +61,18 @@ pub fn budget(plan: &Plan, name: String, component: &str) -> Option<PodDisruptio
         .into_iter()
         .find(|q| q.component == component)?
         .budget()?;
-    Some(PodDisruptionBudget {
+    Some(pdb(plan, name, component, max_unavailable))
+}
+
+/// A `maxUnavailable` budget over a component's pods; pods that never
+/// became ready may always be evicted, so a broken rollout cannot block a drain.
+pub fn pdb(
+    plan: &Plan,
+    name: String,
+    component: &str,
+    max_unavailable: u32,
+) -> PodDisruptionBudget {
+    PodDisruptionBudget {
         metadata: meta(plan, name, component),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(max_unavailable as i32)),
@@ -70,7 +81,7 @@ pub fn budget(plan: &Plan, name: String, component: &str) -> Option<PodDisruptio
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }
 }
 
 /// Members spread evenly over the topology's zones (hard, when there are at

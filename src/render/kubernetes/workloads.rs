@@ -41,10 +41,16 @@ pub fn deployment(plan: &Plan, w: &Workload, config_hash: &str) -> Deployment {
     }
 }
 
+/// Longest the migration Job may run; the backend pods' schema wait gives
+/// up (and retries) after as long.
+pub const MIGRATION_DEADLINE_SECONDS: u32 = 1800;
+
 /// Runs `flask upgrade-db` once per release (`MODE=migration` with
 /// `MIGRATION_ENABLED=true`); every other pod has migrations off, so no two
 /// replicas race on the schema. The name carries the version, so an
-/// upgrade creates a new Job instead of patching an immutable one.
+/// upgrade creates a new Job instead of patching an immutable one. The new
+/// api, websocket, worker and beat pods wait in an init container until
+/// the schema it produces is there (`pods::schema_wait`).
 pub fn migration_job(plan: &Plan, config_hash: &str) -> Job {
     let version = plan
         .app_version
@@ -64,7 +70,7 @@ pub fn migration_job(plan: &Plan, config_hash: &str) -> Job {
         metadata,
         spec: Some(JobSpec {
             backoff_limit: Some(3),
-            active_deadline_seconds: Some(1800),
+            active_deadline_seconds: Some(i64::from(MIGRATION_DEADLINE_SECONDS)),
             ttl_seconds_after_finished: None,
             template: pods::template(plan, Kind::Migration, config_hash),
             ..Default::default()

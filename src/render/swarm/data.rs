@@ -10,7 +10,8 @@
 //! (`<release>-postgres`, the name `DB_HOST` already has) sends clients to
 //! whichever Patroni member answers `/primary`. The Patroni, Redis and
 //! Sentinel configuration are the Kubernetes family's templates; only the
-//! addresses differ.
+//! addresses differ. So is the Redis master proxy's (`<release>-redis-proxy`,
+//! the name `EVENT_BUS_REDIS_URL` already has).
 
 use super::networks::DATA;
 use super::services::probe_command;
@@ -119,7 +120,55 @@ pub(super) fn services(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
     }
     if let (RedisMode::Sentinel, Some(s)) = (plan.t.redis.mode, &plan.t.redis.sentinel) {
         redis_members(plan, swarm, s, stack);
+        redis_proxy(plan, swarm, s, stack);
     }
+}
+
+/// The Redis master proxy (the Kubernetes family's `haproxy.cfg`, with the
+/// members' service names): the address the event bus and the agent
+/// backend use, since they cannot ask Sentinel.
+fn redis_proxy(plan: &Plan, swarm: &Swarm, s: &RedisSentinel, stack: &mut Stack) {
+    let mut ctx = redis::proxy_context(plan, s);
+    ctx.servers = members(plan, data_layer::REDIS, s.replicas + 1)
+        .into_iter()
+        .enumerate()
+        .map(|(i, host)| redis::ProxyServer {
+            name: format!("{}-{i}", data_layer::REDIS),
+            host,
+            port: ports::REDIS,
+        })
+        .collect();
+    let text = templates::render("redis/haproxy.cfg.j2", json!({ "proxy": ctx }));
+    let config = stack.config(plan, "redis-proxy", "redis-proxy.cfg", text);
+    // HAProxy expands `${REDIS_PASSWORD}` in its check from the environment.
+    let (secrets, start) = secret_start(
+        plan,
+        stack,
+        data_layer::REDIS_PROXY,
+        &[("REDIS_PASSWORD", &plan.t.redis.password)],
+    );
+    let target = "/usr/local/etc/haproxy/haproxy.cfg";
+    stack.services.insert(
+        plan.name(data_layer::REDIS_PROXY),
+        json!({
+            "image": plan.t.images.redis_proxy,
+            "entrypoint": ["/bin/sh", super::START_SCRIPT],
+            "command": ["haproxy", "-db", "-f", target],
+            "networks": [DATA],
+            "configs": [
+                {"source": start, "target": super::START_SCRIPT, "mode": 0o555},
+                {"source": config, "target": target, "mode": 0o444},
+            ],
+            "secrets": secrets,
+            "healthcheck": {
+                "test": probe_command(Prober::BashTcp, health::Check::Tcp { port: "redis" }, ports::REDIS, 3),
+                "interval": "10s", "timeout": "5s", "retries": 3, "start_period": "10s",
+            },
+            "stop_grace_period": "30s",
+            "deploy": proxy_deploy(plan, swarm, s.master_proxy.replicas),
+            "labels": {"dify-gen.io/component": data_layer::REDIS_PROXY},
+        }),
+    );
 }
 
 fn volume(stack: &mut Stack, name: &str) -> String {

@@ -7,7 +7,8 @@ use super::{
     Stack, START_SCRIPT,
 };
 use crate::dify::images::{self, Prober};
-use crate::dify::{health, routes, Kind};
+use crate::dify::releases::HOOK_URL_HEADER;
+use crate::dify::{health, Kind};
 use crate::plan::probes::{self, Role};
 use crate::plan::Plan;
 use crate::render::kubernetes::config;
@@ -44,7 +45,7 @@ fn workload(
     stack: &mut Stack,
 ) -> Value {
     let wired = addresses.plan(plan);
-    let spec = plan.t.components.get(kind);
+    let spec = plan.workload(kind).spec;
     let mut env: Map<String, Value> = Map::new();
     if let Some(mode) = kind.backend_mode() {
         env.insert("MODE".into(), json!(mode));
@@ -87,7 +88,7 @@ fn workload(
         }
     }
     let mut service = json!({
-        "image": plan.t.images.of(kind),
+        "image": plan.image(kind),
         "environment": env,
         "networks": networks::of(plan, kind.label()),
         "stop_grace_period": seconds(plan.grace_seconds(kind)),
@@ -95,8 +96,9 @@ fn workload(
         "labels": {"dify-gen.io/component": kind.label()},
     });
     let start = images::start_command(kind);
+    let squid = matches!(kind, Kind::SsrfProxy | Kind::AgentSsrfProxy);
     if vars.is_empty() {
-        if kind == Kind::SsrfProxy {
+        if squid {
             service["command"] = json!(start);
         }
     } else {
@@ -121,19 +123,20 @@ fn workload(
             .map(|s| json!({"source": s, "target": s, "mode": 0o400}))
             .collect();
     }
-    if kind == Kind::SsrfProxy {
-        let squid = templates::render(
-            "ssrf-proxy/squid.conf.j2",
-            json!({ "port": crate::dify::ports::SSRF_PROXY }),
-        );
-        let config = stack.config(plan, "squid", "squid.conf", squid);
+    if squid {
+        let key = match kind {
+            Kind::AgentSsrfProxy => "agent-squid",
+            _ => "squid",
+        };
+        let text = config::squid_conf(plan, kind);
+        let config = stack.config(plan, key, &format!("{key}.conf"), text);
         service["configs"] =
             json!([{"source": config, "target": "/etc/squid/squid.conf", "mode": 0o444}]);
     }
-    if let Some(check) = healthcheck(kind) {
+    if let Some(check) = healthcheck(plan, kind) {
         service["healthcheck"] = check;
     }
-    let scratch: Vec<Value> = images::scratch_dirs(kind)
+    let scratch: Vec<Value> = images::scratch_dirs(plan.dify, kind)
         .iter()
         .map(|(_, path)| json!({"type": "tmpfs", "target": path}))
         .collect();
@@ -200,10 +203,10 @@ fn deploy(plan: &Plan, swarm: &Swarm, kind: Kind) -> Value {
 /// The health check of a Dify component: its readiness endpoint (Swarm
 /// has one check, and routes to a task only while it passes), the
 /// readiness timings, and the startup window as `start_period`.
-fn healthcheck(kind: Kind) -> Option<Value> {
-    let check = health::endpoint(kind, true)?;
-    let ready = probes::default_timing(kind, Role::Readiness)?;
-    let startup = probes::default_timing(kind, Role::Startup)?;
+fn healthcheck(plan: &Plan, kind: Kind) -> Option<Value> {
+    let check = plan.dify.probe(kind, true)?;
+    let ready = probes::default_timing(plan.dify, kind, Role::Readiness)?;
+    let startup = probes::default_timing(plan.dify, kind, Role::Startup)?;
     let port = kind.serves().map_or(0, |(_, port)| port);
     Some(json!({
         "test": probe_command(images::prober(kind), check, port, ready.timeout),
@@ -278,16 +281,22 @@ pub(super) fn probe_command(
 pub(super) fn edge(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
     let t = plan.t;
     let mut upstreams: Vec<Value> = Vec::new();
-    let routes: Vec<Value> = routes::ROUTES
-        .iter()
-        .map(|(path, kind, port)| {
-            let name = kind.label().replace('-', "_");
+    let routes: Vec<Value> = plan
+        .routes()
+        .map(|r| {
+            let name = r.to.label().replace('-', "_");
             if !upstreams.iter().any(|u| u["name"] == json!(name)) {
-                upstreams.push(
-                    json!({"name": name, "address": format!("{}:{port}", plan.name(kind.label()))}),
-                );
+                upstreams.push(json!({
+                    "name": name,
+                    "address": format!("{}:{}", plan.name(r.to.label()), r.to.port()),
+                }));
             }
-            json!({"path": path, "upstream": name})
+            json!({
+                "path": r.path,
+                "upstream": name,
+                "websocket": r.websocket,
+                "hook_url": r.hook_url.then_some(HOOK_URL_HEADER.1),
+            })
         })
         .collect();
     let tls = t.ingress.tls.as_ref().map(|tls| {

@@ -1,14 +1,14 @@
-//! Image references by the grammar the kubelet and registries read, and the
-//! api image's tag by what dify-gen makes of it.
+//! Image references by the grammar the kubelet and registries read, and
+//! `dify.version` by what dify-gen makes of it.
 //!
 //! Why: a reference with a space, an uppercase path or a tag of 129
 //! characters is accepted by the API server and then fails every pull
-//! (`InvalidImageName`). The api image's tag also becomes the
+//! (`InvalidImageName`). `dify.version` also becomes the
 //! `app.kubernetes.io/version` label of every object and part of the
 //! migration Job's name, which the Job controller puts into a label of the
 //! Job's pods: both take at most 63 characters, starting and ending with a
-//! letter or digit. Fix: use the image's real reference, and a tag such as
-//! `1.13.3` for the api image.
+//! letter or digit. Fix: use the image's real reference, and a shorter
+//! release name (`metadata.name`).
 
 use super::Cx;
 use crate::diagnostic::Diagnostic;
@@ -34,13 +34,15 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     if !out.is_empty() {
         return out;
     }
-    if let Some(version) = tag(&i.api) {
+    // `dify.version` is the version label and names the migration Job.
+    {
+        let version = cx.t.dify.version.as_str();
         let job = format!(
             "{}-migration-{}",
             cx.t.metadata.name,
             version.replace(['.', '_', '+'], "-").to_ascii_lowercase()
         );
-        out.extend(cx.name_rule("/images/api", "api image tag", version, |v| {
+        out.extend(cx.name_rule("/dify/version", "Dify version", version, |v| {
             kubernetes::label_value(v).map_err(|why| {
                 format!("becomes the `app.kubernetes.io/version` label, and a label value {why}")
             })?;

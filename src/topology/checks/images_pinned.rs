@@ -8,7 +8,6 @@ use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let i = &cx.t.images;
     let swarm = cx.t.swarm.iter().flat_map(|s| {
         [
             ("/swarm/edgeImage", &s.edge_image),
@@ -27,7 +26,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             )
         }))
     });
-    i.all()
+    cx.t.images
+        .all()
         .into_iter()
         .map(|(key, image)| (format!("/images/{key}"), image))
         .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))

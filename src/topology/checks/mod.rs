@@ -21,6 +21,7 @@ mod postgres_names;
 mod postgres_parameters;
 mod redis_directives;
 mod references;
+mod release;
 mod requests_limits;
 mod singleton;
 mod sizes;
@@ -141,6 +142,7 @@ const CHECKS: &[Check] = &[
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
+    release::check,
     requests_limits::check,
     singleton::check,
     spread_zones::check,

@@ -1,7 +1,8 @@
 //! Each mode needs its section: `postgres.mode: patroni` needs
 //! `postgres.patroni`, `external` needs `postgres.external` (likewise
 //! Redis), `gateway-api` needs `ingress.gateway`, S3 without an IAM role
-//! needs access keys.
+//! needs access keys, external Sentinels need a `masterEndpoint` (Dify's
+//! event bus takes a URL and never asks Sentinel).
 //!
 //! Why: the schema cannot tie a field's presence to another's value; without
 //! this the render would have to invent hosts or credentials.
@@ -83,6 +84,14 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 "/redis/external",
                 "masterSet",
                 "with `sentinels`",
+            ));
+            // Dify's event bus and the agent backend take a URL, not Sentinel.
+            wants.push((
+                ext.master_endpoint.is_some(),
+                "/redis/external/sentinels",
+                "/redis/external",
+                "masterEndpoint",
+                "with `sentinels` (Dify's event bus cannot ask Sentinel for the master)",
             ));
         }
     }

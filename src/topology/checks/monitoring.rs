@@ -72,7 +72,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     let queues: Vec<String> = cx.t.dify.worker_queues.clone().unwrap_or_else(|| {
-        crate::dify::queues::DEFAULT_WORKER_QUEUES
+        crate::dify::releases::of_version(&cx.t.dify.version)
+            .queues
             .iter()
             .map(|q| (*q).to_string())
             .collect()

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The Dify workloads.
+/// The Dify workloads. The first seven run with every release; the others
+/// only where the release has them and the topology keeps them on
+/// (`dify.collaboration`, `dify.agentRuntime`), and then they are required.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Components {
@@ -20,24 +22,48 @@ pub struct Components {
     pub sandbox: Component,
     pub plugin_daemon: Component,
     pub ssrf_proxy: Component,
+    /// The Socket.IO server of workflow collaboration (Dify 1.15 and later).
+    /// Replicas share rooms through Redis; the browser connects with the
+    /// WebSocket transport only, so no session affinity is needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_websocket: Option<Component>,
+    /// The agent run server of the agent v2 runtime (Dify 1.16 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_backend: Option<Component>,
+    /// The shell sandbox agents run commands in: exactly one replica,
+    /// replaced with `Recreate` (its jobs and workspaces live in the pod).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_sandbox: Option<Component>,
+    /// The forward proxy the local sandbox's traffic must take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_ssrf_proxy: Option<Component>,
 }
 
 impl Components {
-    /// Every component with its key in the topology (`pluginDaemon`).
-    pub fn all(&self) -> [(&'static str, &Component); 7] {
-        Kind::DEPLOYMENTS.map(|kind| (kind.key(), self.get(kind)))
+    /// Every component the topology gives settings for, with its key in
+    /// the topology (`pluginDaemon`). Which of them run is `plan::deployments`.
+    pub fn all(&self) -> Vec<(&'static str, &Component)> {
+        Kind::ALL
+            .into_iter()
+            .filter_map(|kind| self.get(kind).map(|c| (kind.key(), c)))
+            .collect()
     }
 
-    /// The settings of a Dify workload (the migration Job runs with the api's).
-    pub fn get(&self, kind: Kind) -> &Component {
+    /// The settings of a Dify workload (the migration Job runs with the
+    /// api's); `None` for an optional component the topology leaves out.
+    pub fn get(&self, kind: Kind) -> Option<&Component> {
         match kind.settings_of() {
-            Kind::Api | Kind::Migration => &self.api,
-            Kind::Worker => &self.worker,
-            Kind::Beat => &self.beat,
-            Kind::Web => &self.web,
-            Kind::Sandbox => &self.sandbox,
-            Kind::PluginDaemon => &self.plugin_daemon,
-            Kind::SsrfProxy => &self.ssrf_proxy,
+            Kind::Api | Kind::Migration => Some(&self.api),
+            Kind::Worker => Some(&self.worker),
+            Kind::Beat => Some(&self.beat),
+            Kind::Web => Some(&self.web),
+            Kind::Sandbox => Some(&self.sandbox),
+            Kind::PluginDaemon => Some(&self.plugin_daemon),
+            Kind::SsrfProxy => Some(&self.ssrf_proxy),
+            Kind::ApiWebsocket => self.api_websocket.as_ref(),
+            Kind::AgentBackend => self.agent_backend.as_ref(),
+            Kind::LocalSandbox => self.local_sandbox.as_ref(),
+            Kind::AgentSsrfProxy => self.agent_ssrf_proxy.as_ref(),
         }
     }
 }
@@ -83,7 +109,7 @@ pub struct Component {
     pub disruption_budget: Option<DisruptionBudget>,
     /// How the Deployment replaces pods: `rolling` (new pod first) or
     /// `recreate` (old pods gone first); omit for dify-gen's default,
-    /// `recreate` for beat and `rolling` for everything else.
+    /// `recreate` for beat and the local sandbox, `rolling` for everything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<UpdateStrategy>,
 }

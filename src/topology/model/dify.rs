@@ -1,5 +1,6 @@
 //! Settings of the Dify processes themselves.
 
+use crate::dify::Feature;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +8,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DifySettings {
+    /// The Dify release to deploy, from dify-gen's release catalogue
+    /// (`docs/releases.md`): `1.13.3`, `1.16.1` or `1.17.1`. It decides the
+    /// components, their images (`images.*` overrides one), the worker
+    /// queues and the entry's routes.
+    #[schemars(regex(pattern = r"^[0-9]+\.[0-9]+\.[0-9]+$"))]
+    pub version: String,
+    /// Workflow collaboration (Dify 1.15 and later): the `api-websocket`
+    /// Socket.IO server, `/socket.io/` on the entry, `ENABLE_COLLABORATION_MODE`.
+    /// `false` renders none of it and turns the mode off.
+    pub collaboration: bool,
+    /// The agent v2 runtime (Dify 1.16 and later): `agent-backend`,
+    /// `local-sandbox` and `agent-ssrf-proxy`. `false` renders none of them.
+    pub agent_runtime: bool,
     /// `LOG_LEVEL` of every Dify process. Logs are always JSON on stdout.
     pub log_level: LogLevel,
     /// Gunicorn worker processes per api pod (`SERVER_WORKER_AMOUNT`).
@@ -23,9 +37,21 @@ pub struct DifySettings {
     /// timeouts must be at least this long or streams are cut.
     #[schemars(range(min = 1))]
     pub max_execution_seconds: u32,
-    /// Celery queues the workers consume; omit to use Dify's own default list.
+    /// Celery queues the workers consume; omit to use the release's default
+    /// list. A list that leaves out a queue the release routes tasks to is
+    /// an error naming the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_queues: Option<Vec<String>>,
+}
+
+impl DifySettings {
+    /// Whether the topology keeps a part of Dify on.
+    pub fn enabled(&self, feature: Feature) -> bool {
+        match feature {
+            Feature::Collaboration => self.collaboration,
+            Feature::AgentRuntime => self.agent_runtime,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -48,6 +48,22 @@ pub struct RedisSentinel {
     pub storage: Volume,
     pub resources: Resources,
     pub sentinel_resources: Resources,
+    pub master_proxy: RedisMasterProxy,
+}
+
+/// A TCP proxy (HAProxy) in front of the data nodes that forwards only to
+/// the node answering `role:master`, for the clients that cannot ask
+/// Sentinel: Dify's event bus (`EVENT_BUS_REDIS_URL`, which Dify builds
+/// from `REDIS_HOST` and never from Sentinel) and the agent backend
+/// (`DIFY_AGENT_REDIS_URL`). Celery and the plugin daemon keep using
+/// Sentinel directly.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedisMasterProxy {
+    /// Proxy pods, spread over zones like the data nodes.
+    #[schemars(range(min = 1, max = 9))]
+    pub replicas: u32,
+    pub resources: Resources,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -64,4 +80,19 @@ pub struct ExternalRedis {
     /// Master set name, with `sentinels`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_set: Option<String>,
+    /// With `sentinels`: an address that always reaches the current master
+    /// (the provider's primary endpoint, or a proxy that follows
+    /// failovers), for the clients that cannot ask Sentinel: Dify's event
+    /// bus and the agent backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_endpoint: Option<Endpoint>,
+}
+
+/// A `host` and `port`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Endpoint {
+    pub host: String,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
 }

@@ -27,6 +27,20 @@ pub struct Secrets {
     pub plugin_daemon_key: SecretRef,
     /// Key the plugin daemon uses to call api (`INNER_API_KEY_FOR_PLUGIN` / `DIFY_INNER_API_KEY`).
     pub plugin_inner_api_key: SecretRef,
+    /// Secret the agent backend derives the encryption key of its sandbox
+    /// tokens from (`DIFY_AGENT_SERVER_SECRET_KEY`); required with the agent
+    /// runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_server_secret_key: Option<SecretRef>,
+    /// Bearer token api and worker present to the agent backend
+    /// (`AGENT_BACKEND_API_TOKEN` / `DIFY_AGENT_API_TOKEN`); required with
+    /// the agent runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_api_token: Option<SecretRef>,
+    /// Bearer token the agent backend presents to the local sandbox
+    /// (`SHELLCTL_AUTH_TOKEN`); required with the agent runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_sandbox_token: Option<SecretRef>,
     /// Initial admin password (`INIT_PASSWORD`); omit to set it in the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_password: Option<SecretRef>,

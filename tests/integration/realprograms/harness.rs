@@ -245,6 +245,12 @@ impl Process {
         self.child.as_ref().map_or(0, Child::id)
     }
 
+    /// The exit code, once the process has exited (`-1` for a signal).
+    pub fn exit_code(&mut self) -> Option<i32> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        Some(status.code().unwrap_or(-1))
+    }
+
     /// Registers a PID file (first line a PID) of a process this one starts in
     /// a session of its own, such as the postmaster Patroni starts. The PID is
     /// killed only while its command line still contains `marker`.
@@ -420,6 +426,32 @@ impl Resp {
         }
     }
 
+    /// How long a read waits; [`Resp::next_push`] returns `Ok(None)` after it.
+    pub fn set_read_timeout(&mut self, timeout: Duration) -> Result<(), String> {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(timeout))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The next message a subscribed connection receives: `Ok(None)` when
+    /// none came within the read timeout, `Err` when the connection is gone.
+    pub fn next_push(&mut self) -> Result<Option<Reply>, String> {
+        match self.reader.fill_buf() {
+            Ok([]) => Err("connection closed".into()),
+            Ok(_) => self.read_reply().map(Some),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub fn call(&mut self, args: &[&str]) -> Result<Reply, String> {
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {
@@ -515,5 +547,38 @@ pub fn run_bounded(mut command: Command, limit: Duration) -> (bool, String) {
             false,
             format!("{output}\n(killed after {}s)", limit.as_secs()),
         ),
+    }
+}
+
+/// Runs one SQL statement with psql over TCP on 127.0.0.1; returns its
+/// unaligned, tuples-only output.
+pub fn psql(
+    port: u16,
+    user: &str,
+    password: &str,
+    database: &str,
+    sql: &str,
+) -> Result<String, String> {
+    let mut command = Command::new("psql");
+    command
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            LOCALHOST,
+            "-p",
+            &port.to_string(),
+        ])
+        .args(["-U", user, "-d", database, "-c", sql])
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "2");
+    let (ok, output) = run_bounded(command, Duration::from_secs(10));
+    if ok {
+        Ok(output.trim().to_string())
+    } else {
+        Err(output.trim().to_string())
     }
 }

@@ -12,8 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::harness::{
-    exclusive, free_port, hand_over, http_get, patroni_program, postgres_identity, require_program,
-    run_bounded, wait_for, write_file, Process, LOCALHOST,
+    exclusive, free_port, hand_over, http_get, patroni_program, postgres_identity, psql,
+    require_program, run_bounded, wait_for, write_file, Process, LOCALHOST,
 };
 use super::rendered::{render_ha, Rendered, NAMESPACE, RELEASE};
 
@@ -391,37 +391,6 @@ impl Cluster {
                 eprintln!("----- {} -----\n{}", member.name, process.log_tail(30));
             }
         }
-    }
-}
-
-fn psql(
-    port: u16,
-    user: &str,
-    password: &str,
-    database: &str,
-    sql: &str,
-) -> Result<String, String> {
-    let mut command = Command::new("psql");
-    command
-        .args([
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            LOCALHOST,
-            "-p",
-            &port.to_string(),
-        ])
-        .args(["-U", user, "-d", database, "-c", sql])
-        .env("PGPASSWORD", password)
-        .env("PGCONNECT_TIMEOUT", "2");
-    let (ok, output) = run_bounded(command, Duration::from_secs(10));
-    if ok {
-        Ok(output.trim().to_string())
-    } else {
-        Err(output.trim().to_string())
     }
 }
 

@@ -19,7 +19,9 @@ pub const NAMESPACE: &str = "dify";
 pub struct Rendered {
     /// ConfigMap files by key: `patroni.yml`, `post-bootstrap.sh`,
     /// `role-label.py`, `replication-check.sh`, `replication-check.sql`,
-    /// `redis.conf`, `sentinel.conf`, `start-redis.sh`, `start-sentinel.sh`.
+    /// `redis.conf`, `sentinel.conf`, `start-redis.sh`, `start-sentinel.sh`,
+    /// `haproxy.cfg`, `wait-for-schema.py`, and the SSRF proxies' `squid.conf`
+    /// and `agent-squid.conf`.
     pub files: BTreeMap<String, String>,
     /// The etcd container's arguments, with `$(POD_NAME)` unexpanded.
     pub etcd_args: Vec<String>,
@@ -30,6 +32,16 @@ pub struct Rendered {
     pub redis_env: Vec<String>,
     /// The Redis data nodes' readiness command (`sh -c <this>`).
     pub redis_readiness: String,
+    /// The Redis master proxy's command, and the names of its env vars.
+    pub proxy_command: Vec<String>,
+    pub proxy_env: Vec<String>,
+    /// `EVENT_BUS_REDIS_URL` of the api pods, with `$(REDIS_PASSWORD)` unexpanded.
+    pub event_bus_url: String,
+    /// The api pods' schema-wait init container: its command, the names of
+    /// its env vars and the keys of the ConfigMap it loads.
+    pub schema_wait_command: Vec<String>,
+    pub schema_wait_env: Vec<String>,
+    pub schema_wait_env_from: Vec<String>,
     pub etcd_members: usize,
     pub postgres_members: usize,
     pub redis_nodes: usize,
@@ -68,11 +80,26 @@ pub fn render_ha() -> Rendered {
             .unwrap_or_else(|| panic!("no {kind} `{name}` was rendered"))
     };
     let mut files = BTreeMap::new();
-    for name in ["postgres-patroni", "postgres-check", "redis-config"] {
+    for name in [
+        "postgres-patroni",
+        "postgres-check",
+        "redis-config",
+        "redis-proxy",
+        "schema-wait",
+    ] {
         let map = find("ConfigMap", &format!("{RELEASE}-{name}"));
         for (key, text) in map["data"].as_object().expect("ConfigMap data") {
             files.insert(key.clone(), text.as_str().expect("text").to_string());
         }
+    }
+    // Both SSRF proxies name their file `squid.conf`.
+    for (name, key) in [
+        ("ssrf-proxy", "squid.conf"),
+        ("agent-ssrf-proxy", "agent-squid.conf"),
+    ] {
+        let map = find("ConfigMap", &format!("{RELEASE}-{name}"));
+        let text = map["data"]["squid.conf"].as_str().expect("squid.conf");
+        files.insert(key.to_string(), text.to_string());
     }
     let container = |name: &str| -> &Value {
         &find("StatefulSet", name)["spec"]["template"]["spec"]["containers"][0]
@@ -90,6 +117,37 @@ pub fn render_ha() -> Rendered {
             .map(|e| e["name"].as_str().unwrap_or("").to_string())
             .collect()
     };
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a.as_str().expect("a string").to_string())
+            .collect()
+    };
+    let proxy = &find("Deployment", &format!("{RELEASE}-redis-proxy"))["spec"]["template"]["spec"]
+        ["containers"][0];
+    let api =
+        &find("Deployment", &format!("{RELEASE}-api"))["spec"]["template"]["spec"]["containers"][0];
+    let event_bus_url = api["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["name"] == "EVENT_BUS_REDIS_URL")
+        .and_then(|e| e["value"].as_str())
+        .expect("the api pods get EVENT_BUS_REDIS_URL")
+        .to_string();
+    let wait = &find("Deployment", &format!("{RELEASE}-api"))["spec"]["template"]["spec"]
+        ["initContainers"][0];
+    assert_eq!(wait["name"], "wait-for-schema");
+    let env_from = wait["envFrom"][0]["configMapRef"]["name"]
+        .as_str()
+        .expect("the schema wait loads a ConfigMap");
+    let schema_wait_env_from = find("ConfigMap", env_from)["data"]
+        .as_object()
+        .expect("ConfigMap data")
+        .keys()
+        .cloned()
+        .collect();
     let etcd = container(&format!("{RELEASE}-etcd"));
     let patroni = container(&format!("{RELEASE}-postgres"));
     let patroni_dir = patroni["volumeMounts"]
@@ -107,15 +165,16 @@ pub fn render_ha() -> Rendered {
         .expect("a `sentinel monitor` line")
         .to_string();
     Rendered {
-        etcd_args: etcd["args"]
-            .as_array()
-            .expect("etcd args")
-            .iter()
-            .map(|a| a.as_str().expect("arg").to_string())
-            .collect(),
+        etcd_args: strings(&etcd["args"]),
         patroni_dir,
         patroni_env: env_names(patroni),
         redis_env: env_names(container(&format!("{RELEASE}-redis"))),
+        proxy_command: strings(&proxy["command"]),
+        proxy_env: env_names(proxy),
+        event_bus_url,
+        schema_wait_command: strings(&wait["command"]),
+        schema_wait_env: env_names(wait),
+        schema_wait_env_from,
         redis_readiness: container(&format!("{RELEASE}-redis"))["readinessProbe"]["exec"]
             ["command"][2]
             .as_str()

@@ -15,27 +15,27 @@ use super::harness::{
 };
 use super::rendered::{render_ha, Rendered, RELEASE};
 
-const PASSWORD: &str = "redis-test-password";
+pub(super) const PASSWORD: &str = "redis-test-password";
 
 /// Longest accepted time from killing the master to the first write a client
 /// makes, through Sentinel discovery, to the promoted replica. Sentinel waits
 /// `down-after-milliseconds` (5 s in the `ha` profile) before the failover.
 const FAILOVER_BOUND: Duration = Duration::from_secs(30);
 
-struct Deployment {
+pub(super) struct Deployment {
     root: PathBuf,
     readiness: String,
     conf: PathBuf,
     master_set: String,
-    redis_ports: Vec<u16>,
+    pub(super) redis_ports: Vec<u16>,
     sentinel_ports: Vec<u16>,
-    redis: Vec<Option<Process>>,
+    pub(super) redis: Vec<Option<Process>>,
     sentinels: Vec<Process>,
     starts: usize,
 }
 
 impl Deployment {
-    fn new(rendered: &Rendered, root: &Path) -> Deployment {
+    pub(super) fn new(rendered: &Rendered, root: &Path) -> Deployment {
         require_redis_programs();
         for var in ["REDIS_PASSWORD", "POD_NAME"] {
             assert!(
@@ -159,7 +159,7 @@ impl Deployment {
         }
     }
 
-    fn role(&self, port: u16) -> Option<(String, Option<u16>)> {
+    pub(super) fn role(&self, port: u16) -> Option<(String, Option<u16>)> {
         let mut node = Resp::connect(port, PASSWORD).ok()?;
         let Reply::Array(role) = node.call(&["ROLE"]).ok()? else {
             return None;
@@ -230,10 +230,58 @@ impl Deployment {
         run_bounded(command, Duration::from_secs(5)).0
     }
 
-    fn dump_logs(&self) {
+    pub(super) fn dump_logs(&self) {
         for process in self.redis.iter().flatten().chain(&self.sentinels) {
             eprintln!("----- {} -----\n{}", process.name, process.log_tail(60));
         }
+    }
+}
+
+impl Deployment {
+    /// Starts every data node and Sentinel and waits until the master has
+    /// all its replicas in sync and every Sentinel knows them all.
+    pub(super) fn start_and_wait(&mut self, rendered: &Rendered) {
+        for i in 0..rendered.redis_nodes {
+            self.start_redis(i);
+        }
+        for i in 0..rendered.sentinels {
+            self.start_sentinel(i);
+        }
+        let replicas = (rendered.redis_nodes - 1).to_string();
+        let others = (rendered.sentinels - 1).to_string();
+        let master = self.redis_ports[0];
+        let ready = wait_for(
+            "master with replicas and Sentinels",
+            Duration::from_secs(60),
+            Duration::from_millis(250),
+            || {
+                // What Kubernetes waits for: every node passes its readiness
+                // probe (a replica only once its initial sync is done).
+                if !(0..self.redis_ports.len()).all(|i| self.ready(i)) {
+                    return None;
+                }
+                let slaves = self.info_field(master, "replication", "connected_slaves")?;
+                let sentinels_ready = self.sentinel_ports.iter().all(|port| {
+                    self.sentinel_master_field(*port, "num-slaves").as_deref()
+                        == Some(replicas.as_str())
+                        && self
+                            .sentinel_master_field(*port, "num-other-sentinels")
+                            .as_deref()
+                            == Some(others.as_str())
+                });
+                (slaves == replicas && sentinels_ready).then_some(())
+            },
+        );
+        if let Err(error) = ready {
+            self.dump_logs();
+            panic!("{error}");
+        }
+        self.assert_own_processes();
+        assert_eq!(
+            self.discover_master(),
+            Some(master),
+            "Sentinel does not report pod 0 as the first master"
+        );
     }
 }
 
@@ -243,49 +291,8 @@ fn sentinel_promotes_a_replica_and_clients_follow_it() {
     let rendered = render_ha();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut deployment = Deployment::new(&rendered, tmp.path());
-    for i in 0..rendered.redis_nodes {
-        deployment.start_redis(i);
-    }
-    for i in 0..rendered.sentinels {
-        deployment.start_sentinel(i);
-    }
-    let replicas = (rendered.redis_nodes - 1).to_string();
-    let others = (rendered.sentinels - 1).to_string();
+    deployment.start_and_wait(&rendered);
     let master = deployment.redis_ports[0];
-    let ready = wait_for(
-        "master with replicas and Sentinels",
-        Duration::from_secs(60),
-        Duration::from_millis(250),
-        || {
-            // What Kubernetes waits for: every node passes its readiness probe
-            // (a replica only once its initial sync is done).
-            if !(0..deployment.redis_ports.len()).all(|i| deployment.ready(i)) {
-                return None;
-            }
-            let slaves = deployment.info_field(master, "replication", "connected_slaves")?;
-            let sentinels_ready = deployment.sentinel_ports.iter().all(|port| {
-                deployment
-                    .sentinel_master_field(*port, "num-slaves")
-                    .as_deref()
-                    == Some(replicas.as_str())
-                    && deployment
-                        .sentinel_master_field(*port, "num-other-sentinels")
-                        .as_deref()
-                        == Some(others.as_str())
-            });
-            (slaves == replicas && sentinels_ready).then_some(())
-        },
-    );
-    if let Err(error) = ready {
-        deployment.dump_logs();
-        panic!("{error}");
-    }
-    deployment.assert_own_processes();
-    assert_eq!(
-        deployment.discover_master(),
-        Some(master),
-        "Sentinel does not report pod 0 as the first master"
-    );
 
     let mut acknowledged = BTreeMap::new();
     let mut killed_at: Option<Instant> = None;
