@@ -34,6 +34,14 @@ const RULES: &[Rule] = &[
         topology: "/components/{c}/resources",
         carry: true,
     },
+    // The one workload that is not a component's: the OpenTelemetry
+    // collector, sized by `monitoring.otelCollector.resources`.
+    Rule {
+        kinds: &["Deployment"],
+        pointer: "/spec/template/spec/containers/*/resources",
+        topology: "/monitoring/otelCollector/resources",
+        carry: true,
+    },
     Rule {
         kinds: WORKLOADS,
         pointer: "/spec/template/spec/containers/*/image",
@@ -158,7 +166,11 @@ impl<'a> Origins<'a> {
                 continue;
             }
             let topology = if rule.topology.contains("{c}") {
-                rule.topology.replace("{c}", component.as_deref()?)
+                match component.as_deref() {
+                    Some(c) => rule.topology.replace("{c}", c),
+                    // Not a component's object: a later rule may know it.
+                    None => continue,
+                }
             } else {
                 rule.topology.to_string()
             };
