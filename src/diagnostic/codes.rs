@@ -2,7 +2,9 @@
 //!
 //! Prefixes name the stage that reports them: `L` load, `T` topology
 //! (structure and semantic checks), `V` validation of rendered output,
-//! `S` the plaintext-secret firewall over rendered output, `E` emit and I/O.
+//! `S` the plaintext-secret firewall over rendered output, `O` the output
+//! directory (files dify-gen would lose someone's work by writing), `E`
+//! usage and I/O (exit 2).
 
 // load: reading YAML
 pub const L_SYNTAX: &str = "L001";
@@ -38,6 +40,7 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+pub const T_CRON: &str = "T124";
 
 // topology: monitoring (rules, selectors, receivers)
 pub const T_PROMQL: &str = "T111";
@@ -50,6 +53,17 @@ pub const T_UNKNOWN_RELEASE: &str = "T117";
 pub const T_UNVERIFIED_RELEASE: &str = "T118";
 pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
 pub const T_WORKER_QUEUES: &str = "T120";
+
+// topology: what breaks a production release (replicas, autoscaling,
+// managed variables, probes)
+pub const T_ZERO_REPLICAS: &str = "T130";
+pub const T_AUTOSCALING_CPU: &str = "T131";
+pub const T_MANAGED_ENV: &str = "T132";
+pub const T_PROBE_PATH: &str = "T133";
+
+// topology: logging
+pub const T_COLLECTOR_NAMESPACE: &str = "T121";
+pub const T_UNKNOWN_COMPONENT: &str = "T122";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";
@@ -70,6 +84,13 @@ pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
 
+// topology: backups (3-2-1, recovery objectives, retention)
+pub const T_THREE_TWO_ONE: &str = "T209";
+pub const T_BACKUP_RPO: &str = "T210";
+pub const T_BACKUP_RETENTION: &str = "T211";
+pub const T_BACKUP_NEEDS_PATRONI: &str = "T212";
+pub const T_BACKUP_RTO: &str = "T213";
+
 // topology: other targets (Swarm, hosts)
 pub const T_HOST_ZONE: &str = "T401";
 pub const T_DUPLICATE_HOST: &str = "T402";
@@ -83,8 +104,14 @@ pub const S_PLAINTEXT_SECRET: &str = "S001";
 pub const S_HIGH_ENTROPY: &str = "S002";
 pub const S_SECRET_OBJECT: &str = "S003";
 
-// emit
+// output directory (findings: exit 1)
+pub const O_EDITED: &str = "O001";
+pub const O_FOREIGN: &str = "O002";
+
+// usage and I/O (exit 2)
 pub const E_IO: &str = "E001";
+pub const E_STDIN_TWICE: &str = "E002";
+pub const E_INPUT_IN_OUTPUT: &str = "E003";
 
 // validate: rendered or user-supplied manifests (schemas, then semantic checks)
 pub const V_UNKNOWN_FIELD: &str = "V001";

@@ -13,9 +13,14 @@
 //! After a zone is lost, pods elsewhere stay where they are; stateless pods
 //! of the lost zone are placed again on what is left, and pods that keep a
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
+//!
+//! The release's DaemonSets (the log agent, with `logging`) take their
+//! requests from every node before anything is placed: a DaemonSet pod
+//! runs on each node, and the scheduler counts it like any other. Node
+//! pools carry no labels or taints, so every node is assumed to run it.
 
 use super::quorum::quorums;
-use crate::dify::data_layer;
+use crate::dify::{data_layer, LOG_COLLECTOR};
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -55,9 +60,34 @@ impl Group {
     }
 }
 
+/// Requests of one pod the release runs on every node (a DaemonSet's).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PerNode {
+    /// The `app.kubernetes.io/component` label.
+    pub component: &'static str,
+    pub cpu: f64,
+    pub memory: f64,
+}
+
+/// The release's DaemonSets: the log agent when logging is on (in every
+/// collector mode: the Helm chart's is a DaemonSet too).
+pub fn per_node(t: &Topology) -> Vec<PerNode> {
+    t.logging
+        .iter()
+        .filter(|l| l.enabled)
+        .map(|l| PerNode {
+            component: LOG_COLLECTOR,
+            cpu: l.collector.resources.requests.cpu.value(),
+            memory: l.collector.resources.requests.memory.value(),
+        })
+        .collect()
+}
+
 /// Every pod group the release runs in steady state: the Dify Deployments
-/// (autoscaled ones at their minimum), the data layer's StatefulSets and
-/// the Redis master proxy.
+/// (autoscaled ones at their minimum, and those with no replicas, which
+/// fail every scenario), the data layer's StatefulSets and the Redis master
+/// proxy.
 pub fn groups(t: &Topology) -> Vec<Group> {
     let multi_zone = t.zones.len() > 1;
     let effective = |s: Spread| match s {
@@ -75,7 +105,8 @@ pub fn groups(t: &Topology) -> Vec<Group> {
                 effective(c.spread),
             ))
         })
-        .filter(|g| g.replicas > 0)
+        // A component with no replicas stays in: it serves nothing, and
+        // every scenario says so.
         .collect();
     // The data layer spreads its members over zones (hard), like the
     // zone-spread Deployments, so one zone never holds a quorum.
@@ -86,19 +117,37 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             .find(|q| q.component == component)
             .map_or(1, |q| q.needed)
     };
-    let mut stateful = |component: &'static str, n: u32, r: &Resources| {
+    let stateful = |component: &'static str, n: u32, r: &Resources| {
         let mut g = Group::new(component, n, r, member_spread);
         g.stateful = true;
         g.needed = needed(component);
-        out.push(g);
+        g
     };
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
-        stateful(data_layer::POSTGRES, p.members, &p.resources);
-        stateful(data_layer::ETCD, t.etcd.members, &t.etcd.resources);
+        let mut g = stateful(data_layer::POSTGRES, p.members, &p.resources);
+        if let Some(b) = &t.backup {
+            // pgBackRest's server runs beside each member.
+            let r = &b.server_resources;
+            g.cpu += r.requests.cpu.value();
+            g.memory += r.requests.memory.value();
+            g.cpu_limit = g
+                .cpu_limit
+                .zip(r.limits.cpu.as_ref())
+                .map(|(a, c)| a + c.value());
+            g.memory_limit += r.limits.memory.value();
+        }
+        out.push(g);
+        if let Some(e) = &t.etcd {
+            out.push(stateful(data_layer::ETCD, e.members, &e.resources));
+        }
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
-        stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
-        stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources);
+        out.push(stateful(data_layer::REDIS, 1 + s.replicas, &s.resources));
+        out.push(stateful(
+            data_layer::SENTINEL,
+            s.sentinels,
+            &s.sentinel_resources,
+        ));
         // The master proxy keeps no state: its pods move after a zone loss.
         let p = &s.master_proxy;
         out.push(Group::new(
@@ -118,166 +167,222 @@ struct Node {
     memory: f64,
 }
 
-/// Where every pod of every group is: `None` for a pod that did not fit.
-#[derive(Clone, Debug)]
-struct State {
-    alive: Vec<bool>,
-    free_cpu: Vec<f64>,
-    free_memory: Vec<f64>,
-    pods: Vec<Vec<Option<usize>>>,
-}
-
 /// A small tolerance, so `500m` on a node with `0.5` left still fits.
 const EPS: f64 = 1e-9;
 
-struct Cluster<'a> {
-    zones: &'a [String],
+/// The nodes and the pod groups to place on them.
+struct Cluster {
+    zones: usize,
     nodes: Vec<Node>,
     groups: Vec<Group>,
     /// Whether the topology gave node pools (capacity is real).
     bounded: bool,
 }
 
-impl Cluster<'_> {
-    fn zone_count(&self, state: &State, g: usize, zone: usize) -> usize {
-        state.pods[g]
-            .iter()
-            .flatten()
-            .filter(|&&n| state.alive[n] && self.nodes[n].zone == zone)
-            .count()
-    }
+/// Where every pod of every group is, with the counts the spread rules
+/// read kept up to date as pods are bound, so that placing a pod costs a
+/// few set operations instead of a pass over every node and pod.
+#[derive(Clone, Debug)]
+struct Placement {
+    alive: Vec<bool>,
+    free_cpu: Vec<f64>,
+    free_memory: Vec<f64>,
+    /// Per group, the node of each pod (`None`: it did not schedule).
+    pods: Vec<Vec<Option<usize>>>,
+    /// Per group and zone: its pods on live nodes of the zone.
+    zone_count: Vec<Vec<u32>>,
+    /// Per group and node: its pods on the node.
+    node_count: Vec<Vec<u32>>,
+}
 
-    fn node_count(&self, state: &State, g: usize, node: usize) -> usize {
-        state.pods[g]
-            .iter()
-            .flatten()
-            .filter(|&&n| n == node)
-            .count()
-    }
+/// Orders free memory so that more comes first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct MoreFirst(f64);
 
-    /// The node the scheduler would bind the next pod of group `g` to.
-    fn pick(&self, state: &State, g: usize) -> Option<usize> {
-        let group = &self.groups[g];
-        let alive: Vec<usize> = (0..self.nodes.len()).filter(|&n| state.alive[n]).collect();
-        let zones: Vec<usize> = (0..self.zones.len())
-            .filter(|&z| alive.iter().any(|&n| self.nodes[n].zone == z))
-            .collect();
-        let zone_min = zones
-            .iter()
-            .map(|&z| self.zone_count(state, g, z))
-            .min()
-            .unwrap_or(0);
-        let node_min = alive
-            .iter()
-            .map(|&n| self.node_count(state, g, n))
-            .min()
-            .unwrap_or(0);
-        alive
-            .iter()
-            .copied()
-            .filter(|&n| {
-                state.free_cpu[n] + EPS >= group.cpu && state.free_memory[n] + EPS >= group.memory
-            })
-            .filter(|&n| match group.spread {
-                Spread::Zone => self.zone_count(state, g, self.nodes[n].zone) == zone_min,
-                Spread::Host => self.node_count(state, g, n) == node_min,
-                Spread::None => true,
-            })
-            .min_by(|&a, &b| {
-                let key = |n: usize| {
-                    (
-                        self.zone_count(state, g, self.nodes[n].zone),
-                        self.node_count(state, g, n),
-                    )
-                };
-                key(a)
-                    .cmp(&key(b))
-                    .then(
-                        state.free_memory[b]
-                            .partial_cmp(&state.free_memory[a])
-                            .unwrap_or(std::cmp::Ordering::Equal),
-                    )
-                    .then(a.cmp(&b))
-            })
-    }
+impl Eq for MoreFirst {}
 
-    fn bind(&self, state: &mut State, g: usize, n: usize) {
-        state.free_cpu[n] -= self.groups[g].cpu;
-        state.free_memory[n] -= self.groups[g].memory;
+impl PartialOrd for MoreFirst {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
+}
 
-    /// Places every pod, largest first.
-    fn baseline(&self) -> State {
-        let mut state = State {
+impl Ord for MoreFirst {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.0.total_cmp(&self.0)
+    }
+}
+
+/// The scheduler's preference among a zone's nodes for one group: fewer
+/// of the group's pods, then more free memory, then the first node.
+type Rank = (u32, MoreFirst, usize);
+
+impl Cluster {
+    fn empty(&self) -> Placement {
+        Placement {
             alive: vec![true; self.nodes.len()],
             free_cpu: self.nodes.iter().map(|n| n.cpu).collect(),
             free_memory: self.nodes.iter().map(|n| n.memory).collect(),
             pods: self.groups.iter().map(|_| Vec::new()).collect(),
-        };
+            zone_count: vec![vec![0; self.zones]; self.groups.len()],
+            node_count: vec![vec![0; self.nodes.len()]; self.groups.len()],
+        }
+    }
+
+    fn fits(&self, p: &Placement, g: usize, n: usize) -> bool {
+        let group = &self.groups[g];
+        p.free_cpu[n] + EPS >= group.cpu && p.free_memory[n] + EPS >= group.memory
+    }
+
+    /// Binds `count` more pods of group `g`, one at a time, each to the
+    /// node the scheduler would pick: a hard zone spread (`maxSkew: 1`)
+    /// admits only the zones holding the fewest of the group's pods, a
+    /// hard host spread only the nodes holding the fewest; among those,
+    /// fewest in the zone, then fewest on the node, then most free memory.
+    /// Returns the node of each pod, `None` for one that found no room.
+    fn place(&self, p: &mut Placement, g: usize, count: u32) -> Vec<Option<usize>> {
+        let spread = self.groups[g].spread;
+        // Candidates per zone. A node that cannot fit the group now never
+        // will during this batch (room only shrinks), so it leaves its set
+        // for good once seen.
+        let mut candidates: Vec<std::collections::BTreeSet<Rank>> =
+            vec![std::collections::BTreeSet::new(); self.zones];
+        // Live nodes per count of the group's pods, for the host spread's
+        // minimum (taken over every live node, as the scheduler does).
+        let mut levels: std::collections::BTreeMap<u32, usize> = Default::default();
+        let mut live_zones = vec![false; self.zones];
+        for (n, node) in self.nodes.iter().enumerate() {
+            if !p.alive[n] {
+                continue;
+            }
+            live_zones[node.zone] = true;
+            *levels.entry(p.node_count[g][n]).or_default() += 1;
+            if self.fits(p, g, n) {
+                candidates[node.zone].insert((p.node_count[g][n], MoreFirst(p.free_memory[n]), n));
+            }
+        }
+        let mut placed = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let zone_min = (0..self.zones)
+                .filter(|&z| live_zones[z])
+                .map(|z| p.zone_count[g][z])
+                .min()
+                .unwrap_or(0);
+            let node_min = levels.keys().next().copied().unwrap_or(0);
+            let mut best: Option<(u32, Rank)> = None;
+            for z in (0..self.zones).filter(|&z| live_zones[z]) {
+                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
+                    continue;
+                }
+                let set = &mut candidates[z];
+                let first = loop {
+                    let Some(&rank) = set.first() else { break None };
+                    if self.fits(p, g, rank.2) {
+                        break Some(rank);
+                    }
+                    set.remove(&rank);
+                };
+                let Some(rank) = first else { continue };
+                if spread == Spread::Host && rank.0 != node_min {
+                    continue;
+                }
+                let key = (p.zone_count[g][z], rank);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            let Some((_, rank)) = best else {
+                placed.push(None);
+                continue;
+            };
+            let n = rank.2;
+            let zone = self.nodes[n].zone;
+            candidates[zone].remove(&rank);
+            let before = p.node_count[g][n];
+            self.bind(p, g, n);
+            let level = levels.get_mut(&before).expect("a live node has a level");
+            *level -= 1;
+            if *level == 0 {
+                levels.remove(&before);
+            }
+            *levels.entry(before + 1).or_default() += 1;
+            if self.fits(p, g, n) {
+                candidates[zone].insert((before + 1, MoreFirst(p.free_memory[n]), n));
+            }
+            placed.push(Some(n));
+        }
+        placed
+    }
+
+    fn bind(&self, p: &mut Placement, g: usize, n: usize) {
+        p.free_cpu[n] -= self.groups[g].cpu;
+        p.free_memory[n] -= self.groups[g].memory;
+        p.zone_count[g][self.nodes[n].zone] += 1;
+        p.node_count[g][n] += 1;
+    }
+
+    /// Places every pod, largest groups first.
+    fn baseline(&self) -> Placement {
+        let mut p = self.empty();
         let mut order: Vec<usize> = (0..self.groups.len()).collect();
         order.sort_by(|&a, &b| {
             let (ga, gb) = (&self.groups[a], &self.groups[b]);
             gb.memory
-                .partial_cmp(&ga.memory)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(
-                    gb.cpu
-                        .partial_cmp(&ga.cpu)
-                        .unwrap_or(std::cmp::Ordering::Equal),
-                )
+                .total_cmp(&ga.memory)
+                .then(gb.cpu.total_cmp(&ga.cpu))
                 .then(a.cmp(&b))
         });
         for g in order {
-            for _ in 0..self.groups[g].replicas {
-                let node = self.pick(&state, g);
-                if let Some(n) = node {
-                    self.bind(&mut state, g, n);
-                }
-                state.pods[g].push(node);
-            }
+            let placed = self.place(&mut p, g, self.groups[g].replicas);
+            p.pods[g] = placed;
         }
-        state
+        p
     }
 
-    /// The state after losing `zone`, and the stateless pods that found no
-    /// room again.
-    fn lose_zone(&self, base: &State, zone: usize) -> (State, Vec<usize>, Vec<u32>) {
-        let mut state = base.clone();
+    /// One scenario: `zone` is lost. Pods elsewhere stay where they are;
+    /// the lost zone's stateless pods are placed again on what is left,
+    /// group by group; members with a zonal volume wait for their zone.
+    /// Returns the placement after, the groups of the pods that found no
+    /// room (once per pod), and per group the pods running the moment the
+    /// zone is gone.
+    fn lose_zone(&self, base: &Placement, zone: usize) -> (Placement, Vec<usize>, Vec<u32>) {
+        let mut p = base.clone();
         let mut evicted = vec![0u32; self.groups.len()];
-        for n in 0..self.nodes.len() {
-            if self.nodes[n].zone == zone {
-                state.alive[n] = false;
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.zone == zone {
+                p.alive[n] = false;
             }
         }
-        for (g, pods) in state.pods.iter_mut().enumerate() {
-            for slot in pods.iter_mut() {
+        for (g, group) in self.groups.iter().enumerate() {
+            for slot in p.pods[g].iter_mut() {
+                // Pods that never scheduled stay pending; only evicted ones move.
                 if let Some(n) = *slot {
                     if self.nodes[n].zone == zone {
                         *slot = None;
-                        if !self.groups[g].stateful {
+                        p.node_count[g][n] -= 1;
+                        if !group.stateful {
                             evicted[g] += 1;
                         }
                     }
                 }
             }
-            // Pods that never scheduled stay pending; only evicted ones move.
+            p.zone_count[g][zone] = 0;
         }
-        let immediate: Vec<u32> = (0..self.groups.len())
-            .map(|g| state.pods[g].iter().flatten().count() as u32)
+        let immediate: Vec<u32> = p
+            .pods
+            .iter()
+            .map(|pods| pods.iter().flatten().count() as u32)
             .collect();
         let mut unplaced = Vec::new();
         for (g, &count) in evicted.iter().enumerate() {
-            for _ in 0..count {
-                match self.pick(&state, g) {
-                    Some(n) => {
-                        self.bind(&mut state, g, n);
-                        state.pods[g].push(Some(n));
-                    }
+            for slot in self.place(&mut p, g, count) {
+                match slot {
+                    Some(n) => p.pods[g].push(Some(n)),
                     None => unplaced.push(g),
                 }
             }
         }
-        (state, unplaced, immediate)
+        (p, unplaced, immediate)
     }
 }
 
@@ -344,6 +449,8 @@ pub struct Capacity {
     /// Whether node pools were given, so that room was really checked.
     pub checked: bool,
     pub groups: Vec<Group>,
+    /// Pods on every node, taken from each node's allocatable first.
+    pub per_node: Vec<PerNode>,
     /// Pods that do not schedule at all (component once per pod).
     pub unscheduled: Vec<&'static str>,
     pub zones: Vec<ZoneTotals>,
@@ -384,17 +491,18 @@ fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
 
 pub fn analyse(t: &Topology) -> Capacity {
     let groups = groups(t);
+    let per_node = per_node(t);
+    let daemon_cpu: f64 = per_node.iter().map(|d| d.cpu).sum();
+    let daemon_memory: f64 = per_node.iter().map(|d| d.memory).sum();
     let bounded = !t.nodes.is_empty();
     let nodes: Vec<Node> = if bounded {
         t.nodes
             .iter()
             .filter_map(|p| {
                 let zone = t.zones.iter().position(|z| *z == p.zone)?;
-                Some((0..p.count).map(move |_| Node {
-                    zone,
-                    cpu: p.allocatable.cpu.value(),
-                    memory: p.allocatable.memory.value(),
-                }))
+                let cpu = (p.allocatable.cpu.value() - daemon_cpu).max(0.0);
+                let memory = (p.allocatable.memory.value() - daemon_memory).max(0.0);
+                Some((0..p.count).map(move |_| Node { zone, cpu, memory }))
             })
             .flatten()
             .collect()
@@ -411,7 +519,7 @@ pub fn analyse(t: &Topology) -> Capacity {
             .collect()
     };
     let cluster = Cluster {
-        zones: &t.zones,
+        zones: t.zones.len(),
         nodes,
         groups,
         bounded,
@@ -443,9 +551,24 @@ pub fn analyse(t: &Topology) -> Capacity {
                 }
             }
             if cluster.bounded {
-                let in_zone = cluster.nodes.iter().filter(|n| n.zone == z);
-                totals.allocatable_cpu = Some(in_zone.clone().map(|n| n.cpu).sum());
-                totals.allocatable_memory = Some(in_zone.map(|n| n.memory).sum());
+                // The DaemonSets' pods count in the zone's requests, and
+                // the allocatable is what the pools offer.
+                let in_zone = t.nodes.iter().filter(|p| p.zone == t.zones[z]);
+                let nodes: u32 = in_zone.clone().map(|p| p.count).sum();
+                totals.pods += nodes * per_node.len() as u32;
+                totals.cpu += f64::from(nodes) * daemon_cpu;
+                totals.memory += f64::from(nodes) * daemon_memory;
+                totals.allocatable_cpu = Some(
+                    in_zone
+                        .clone()
+                        .map(|p| f64::from(p.count) * p.allocatable.cpu.value())
+                        .sum(),
+                );
+                totals.allocatable_memory = Some(
+                    in_zone
+                        .map(|p| f64::from(p.count) * p.allocatable.memory.value())
+                        .sum(),
+                );
             }
             totals
         })
@@ -491,12 +614,8 @@ pub fn analyse(t: &Topology) -> Capacity {
         .iter()
         .enumerate()
         .map(|(g, group)| {
-            let placed: Vec<usize> = base.pods[g].iter().flatten().copied().collect();
-            let running = placed.len() as u32;
-            let worst_node = (0..cluster.nodes.len())
-                .map(|n| placed.iter().filter(|&&p| p == n).count() as u32)
-                .max()
-                .unwrap_or(0);
+            let running = base.pods[g].iter().flatten().count() as u32;
+            let worst_node = base.node_count[g].iter().copied().max().unwrap_or(0);
             // A stateless pod from a lost node restarts elsewhere; a member
             // with a volume waits for its node.
             let node = verdict(
@@ -527,6 +646,7 @@ pub fn analyse(t: &Topology) -> Capacity {
     Capacity {
         checked: cluster.bounded,
         groups: cluster.groups,
+        per_node,
         unscheduled,
         zones,
         tolerance,

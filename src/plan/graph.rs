@@ -6,10 +6,12 @@
 //! Data-layer members (`postgres`, `etcd`, `redis`, `sentinel`) are part
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
+//! So is the log collector's agent (`fluent-bit`) when logging is on; it
+//! lives in its own namespace ([`namespace_of`]).
 
 use super::monitoring;
-use crate::dify::{data_layer, ports, Kind};
-use crate::topology::{PostgresMode, RedisMode, Topology};
+use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
+use crate::topology::{Logging, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
 
 /// One end of an edge.
@@ -84,6 +86,16 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
             data_layer::REDIS_PROXY,
         ]);
     }
+    if backups(t) {
+        out.extend([
+            data_layer::BACKUP,
+            data_layer::BACKUP_DRILL,
+            data_layer::BACKUP_FILES,
+        ]);
+    }
+    if log_collector(t).is_some() {
+        out.push(LOG_COLLECTOR);
+    }
     if monitoring::otel_collector(t).is_some() {
         out.push(monitoring::OTEL_COLLECTOR);
     }
@@ -91,8 +103,29 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
     out
 }
 
+/// Whether the backup Jobs run: a `backup` section for the Patroni cluster.
+pub fn backups(t: &Topology) -> bool {
+    t.backup.is_some() && t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some()
+}
+
+/// The logging section, when logging is on: the agent runs in every
+/// collector mode (a DaemonSet of dify-gen's or of the Helm chart, whose
+/// pods carry the same labels).
+fn log_collector(t: &Topology) -> Option<&Logging> {
+    t.logging.as_ref().filter(|l| l.enabled)
+}
+
+/// The namespace a component's pods run in: the release's, but the log
+/// collector's own for its agent.
+pub fn namespace_of<'a>(t: &'a Topology, component: &str) -> &'a str {
+    match log_collector(t) {
+        Some(l) if component == LOG_COLLECTOR => &l.collector.namespace,
+        _ => &t.metadata.namespace,
+    }
+}
+
 /// `host` and `port` of an endpoint (`http://h:8080/x`, `h:50051`).
-fn host_port(endpoint: &str) -> (String, u16) {
+pub fn host_port(endpoint: &str) -> (String, u16) {
     let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
     let authority = rest.split('/').next().unwrap_or(rest);
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -276,6 +309,25 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
 
+    // The log agent ships to its outputs only, reads pod metadata from
+    // the API server (443 behind the Service, 6443 where the API server
+    // listens itself: policies see the address after the Service's
+    // translation), and is scraped by Prometheus.
+    if let Some(l) = log_collector(t) {
+        let agent = Peer::Component(LOG_COLLECTOR);
+        for o in &l.outputs {
+            if let Some(endpoint) = &o.endpoint {
+                let (host, port) = host_port(endpoint);
+                tcp(&agent, peer_of_host(&host), port);
+            }
+        }
+        tcp(&agent, Peer::KubeApi, 443);
+        tcp(&agent, Peer::KubeApi, 6443);
+        let prometheus = Peer::Namespace(l.collector.prometheus_namespace.clone());
+        tcp(&prometheus, agent.clone(), l.collector.http_port);
+        tcp(&prometheus, agent, l.collector.metrics_port);
+    }
+
     // The agent runtime, as Dify's compose file isolates it: the agent
     // backend calls models and tools through the plugin daemon, Dify's
     // inner API and its sandbox; the sandbox reaches nothing but its own
@@ -349,6 +401,29 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
+    }
+
+    // Backups: the Jobs reach pgBackRest's server beside each member; the
+    // members (archive-push, archive-get, replicas from the repository),
+    // the Jobs and the drill reach every repository; the bucket copy reads
+    // Dify's storage; the drill pushes its figures.
+    if let (true, Some(b)) = (backups(t), &t.backup) {
+        let pg = Peer::Component(data_layer::POSTGRES);
+        let job = Peer::Component(data_layer::BACKUP);
+        let drill = Peer::Component(data_layer::BACKUP_DRILL);
+        let files = Peer::Component(data_layer::BACKUP_FILES);
+        out.push(tcp_edge(&job, &pg, ports::PGBACKREST));
+        for r in &b.repositories {
+            let (host, port) = r.host_port();
+            for from in [&pg, &job, &drill, &files] {
+                out.push(tcp_edge(from, &peer_of_host(&host), port));
+            }
+        }
+        out.push(tcp_edge(&files, &storage.0, storage.1));
+        if let Some(url) = &b.pushgateway {
+            let (host, port) = host_port(url);
+            out.push(tcp_edge(&drill, &peer_of_host(&host), port));
+        }
     }
 
     // Prometheus scrapes the metrics ports, the blackbox exporter probes

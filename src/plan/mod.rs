@@ -19,13 +19,15 @@ pub mod capacity;
 pub mod checks;
 pub mod connections;
 pub mod graph;
+pub mod logging;
 pub mod monitoring;
 pub mod probes;
 pub mod quorum;
 pub mod report;
 
 use crate::dify::releases::{self, Release, Route};
-use crate::dify::{data_layer, Kind};
+use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
+use crate::names::derived as names;
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
     UpdateStrategy,
@@ -199,7 +201,7 @@ impl<'a> Plan<'a> {
                 };
                 Some(Workload {
                     kind,
-                    name: format!("{release}-{}", kind.label()),
+                    name: names::object("Deployment", release, &[kind.label()]),
                     spec,
                     replicas,
                     min_replicas,
@@ -211,14 +213,14 @@ impl<'a> Plan<'a> {
             .collect();
         let (db_host, db_port) = match (&t.postgres.mode, &t.postgres.external) {
             (PostgresMode::External, Some(ext)) => (ext.host.clone(), ext.port),
-            _ => (format!("{release}-postgres"), 5432),
+            _ => (member_set(release, data_layer::POSTGRES), 5432),
         };
         Plan {
             t,
             release,
             namespace: &t.metadata.namespace,
             dify,
-            app_version: t.dify.version.clone(),
+            app_version: names::to_label_value(&t.dify.version),
             public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
@@ -227,9 +229,28 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// `<release>-<suffix>`.
+    /// `<release>-<suffix>`, the name of most objects: at most 63
+    /// characters (shortened with a hash suffix, `crate::names`), so it is
+    /// valid for every kind, Services and Jobs included.
     pub fn name(&self, suffix: &str) -> String {
-        format!("{}-{suffix}", self.release)
+        names::object("Deployment", self.release, &[suffix])
+    }
+
+    /// The name of a data-layer StatefulSet (`<release>-etcd`), at most 52
+    /// characters: its pods, its headless Service and its members' host
+    /// names are all named after it.
+    pub fn member_set(&self, component: &str) -> String {
+        member_set(self.release, component)
+    }
+
+    /// The migration Job's name: it carries the version, so that an upgrade
+    /// creates a new Job instead of patching an immutable one.
+    pub fn migration_job(&self) -> String {
+        names::object(
+            "Job",
+            self.release,
+            &["migration", &names::dns_fragment(&self.t.dify.version)],
+        )
     }
 
     /// The WebSocket origin browsers connect Socket.IO to (`wss://` behind TLS).
@@ -278,9 +299,12 @@ impl<'a> Plan<'a> {
         image_of(self.t, self.dify, kind)
     }
 
-    /// Every Secret the rendered objects read, with the keys read from it
-    /// and the component that reads it first (for its labels).
-    pub fn secrets(&self) -> BTreeMap<String, (&'static str, BTreeSet<String>)> {
+    /// Every Secret the rendered objects read, by namespace and name, with
+    /// the keys read from it and the component that reads it first (for
+    /// its labels). The release's Secrets are in its namespace; the log
+    /// outputs' credentials, CA bundles and tokens in the log collector's
+    /// (a pod reads Secrets of its own namespace only).
+    pub fn secrets(&self) -> BTreeMap<(String, String), (&'static str, BTreeSet<String>)> {
         let t = self.t;
         let s = &t.secrets;
         let mut refs: Vec<(&'static str, &SecretRef)> = vec![
@@ -305,15 +329,64 @@ impl<'a> Plan<'a> {
             refs.extend(s.agent_api_token.iter().map(|r| (agent, r)));
             refs.extend(s.local_sandbox_token.iter().map(|r| (agent, r)));
         }
-        for w in &self.workloads {
-            refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
+        let backup = t.backup.as_ref().filter(|_| graph::backups(t));
+        let tls: Vec<SecretRef> = backup
+            .iter()
+            .flat_map(|b| [&b.tls.server_secret, &b.tls.client_secret])
+            .flat_map(|name| {
+                ["tls.crt", "tls.key", "ca.crt"].map(|key| SecretRef {
+                    name: name.clone(),
+                    key: key.into(),
+                })
+            })
+            .collect();
+        if let Some(b) = backup {
+            refs.push((data_layer::BACKUP, &b.encryption.key));
+            for r in &b.repositories {
+                refs.push((data_layer::BACKUP, &r.access_key));
+                refs.push((data_layer::BACKUP, &r.secret_key));
+            }
         }
-        let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
-        for (component, r) in refs {
-            out.entry(r.name.clone())
+        refs.extend(tls.iter().map(|r| (data_layer::BACKUP, r)));
+        let mut refs: Vec<(&str, &'static str, &SecretRef)> = refs
+            .into_iter()
+            .map(|(component, r)| (self.namespace, component, r))
+            .collect();
+        if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
+            let namespace = graph::namespace_of(t, LOG_COLLECTOR);
+            for o in &l.outputs {
+                let credentials = o
+                    .credentials
+                    .iter()
+                    .flat_map(|c| [&c.username, &c.password]);
+                for r in credentials.chain(&o.ca).chain(&o.bearer_token) {
+                    refs.push((namespace, LOG_COLLECTOR, r));
+                }
+            }
+        }
+        let user: Vec<(&str, &'static str, &str, &str)> = self
+            .workloads
+            .iter()
+            .flat_map(|w| {
+                w.spec.secret_env.values().map(|r| {
+                    (
+                        self.namespace,
+                        w.kind.label(),
+                        r.name.as_str(),
+                        r.key.as_str(),
+                    )
+                })
+            })
+            .collect();
+        let mut out: BTreeMap<(String, String), (&'static str, BTreeSet<String>)> = BTreeMap::new();
+        let fixed = refs
+            .into_iter()
+            .map(|(ns, c, r)| (ns, c, r.name.as_str(), r.key.as_str()));
+        for (namespace, component, name, key) in fixed.chain(user) {
+            out.entry((namespace.to_string(), name.to_string()))
                 .or_insert_with(|| (component, BTreeSet::new()))
                 .1
-                .insert(r.key.clone());
+                .insert(key.to_string());
         }
         out
     }
@@ -345,19 +418,34 @@ impl<'a> Plan<'a> {
     }
 }
 
+fn member_set(release: &str, component: &str) -> String {
+    names::object("StatefulSet", release, &[component])
+}
+
 fn redis_wiring(t: &Topology) -> RedisWiring {
     let release = &t.metadata.name;
     let ns = &t.metadata.namespace;
     match (&t.redis.mode, &t.redis.sentinel, &t.redis.external) {
         (RedisMode::Sentinel, Some(s), _) => RedisWiring {
-            sentinels: (0..s.sentinels)
-                .map(|i| format!("{release}-sentinel-{i}.{release}-sentinel-headless.{ns}.svc.cluster.local:26379"))
-                .collect(),
+            sentinels: {
+                let set = member_set(release, data_layer::SENTINEL);
+                (0..s.sentinels)
+                    .map(|i| {
+                        format!(
+                            "{set}-{i}.{set}-headless.{ns}.svc.cluster.local:{}",
+                            crate::dify::ports::SENTINEL
+                        )
+                    })
+                    .collect()
+            },
             master_set: Some(s.master_set.clone()),
-            host: format!("{release}-redis"),
+            host: names::object("Service", release, &[data_layer::REDIS]),
             port: 6379,
             use_ssl: false,
-            master: Some((format!("{release}-{}", data_layer::REDIS_PROXY), 6379)),
+            master: Some((
+                names::object("Service", release, &[data_layer::REDIS_PROXY]),
+                6379,
+            )),
         },
         (_, _, Some(ext)) => RedisWiring {
             sentinels: ext.sentinels.clone(),
@@ -368,10 +456,19 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             master: if ext.sentinels.is_empty() {
                 Some((ext.host.clone(), ext.port))
             } else {
-                ext.master_endpoint.as_ref().map(|e| (e.host.clone(), e.port))
+                ext.master_endpoint
+                    .as_ref()
+                    .map(|e| (e.host.clone(), e.port))
             },
         },
-        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false, master: None },
+        _ => RedisWiring {
+            sentinels: Vec::new(),
+            master_set: None,
+            host: format!("{release}-redis"),
+            port: 6379,
+            use_ssl: false,
+            master: None,
+        },
     }
 }
 

@@ -10,8 +10,10 @@
 //! already refused those.
 
 pub mod alertmanager;
+pub mod backup;
 pub mod consul;
 pub mod firewall;
+pub mod fluent_bit;
 pub mod grafana;
 pub mod helm;
 pub mod hosts;
@@ -42,6 +44,8 @@ pub const FAMILIES: &[Family] = &[
     hosts::FAMILY,
     swarm::FAMILY,
     consul::FAMILY,
+    backup::FAMILY,
+    fluent_bit::FAMILY,
 ];
 
 /// The folder that holds the Kubernetes objects of every family, so that

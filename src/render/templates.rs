@@ -15,6 +15,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ssrf-proxy/squid.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
     ),
+    // The log collector (src/render/fluent_bit/).
+    (
+        "fluent-bit/fluent-bit.conf.j2",
+        include_str!("../../templates/fluent-bit/fluent-bit.conf.j2"),
+    ),
+    (
+        "fluent-bit/parsers.conf.j2",
+        include_str!("../../templates/fluent-bit/parsers.conf.j2"),
+    ),
     (
         "ssrf-proxy/squid-agent.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid-agent.conf.j2"),
@@ -101,6 +110,35 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "hosts/sshd.conf.j2",
         include_str!("../../templates/hosts/sshd.conf.j2"),
+    ),
+    // Backups (src/render/backup/).
+    (
+        "backup/pgbackrest.conf.j2",
+        include_str!("../../templates/backup/pgbackrest.conf.j2"),
+    ),
+    (
+        "backup/backup.sh.j2",
+        include_str!("../../templates/backup/backup.sh.j2"),
+    ),
+    (
+        "backup/restore.sh.j2",
+        include_str!("../../templates/backup/restore.sh.j2"),
+    ),
+    (
+        "backup/drill.sh.j2",
+        include_str!("../../templates/backup/drill.sh.j2"),
+    ),
+    (
+        "backup/rclone.conf.j2",
+        include_str!("../../templates/backup/rclone.conf.j2"),
+    ),
+    (
+        "backup/files-copy.sh.j2",
+        include_str!("../../templates/backup/files-copy.sh.j2"),
+    ),
+    (
+        "backup/restore-runbook.md.j2",
+        include_str!("../../templates/backup/restore-runbook.md.j2"),
     ),
 ];
 

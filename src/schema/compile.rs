@@ -348,6 +348,12 @@ impl<'a> Compiler<'a> {
         if let Some(Value::String(format)) = map.get("format") {
             s.format = Some(format.clone());
         }
+        if s.enumeration.is_some() || s.pattern.is_some() {
+            s.description = map
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
         for (key, list) in [("allOf", 0), ("anyOf", 1), ("oneOf", 2)] {
             if let Some(v @ Value::Array(_)) = map.get(key) {
                 let ids = self.children(doc, p, key, v)?;

@@ -37,7 +37,11 @@ pub enum Kind {
     },
     Const,
     Format(&'static str),
-    Pattern(&'static str),
+    /// A string that does not match the `pattern` of `node`.
+    Pattern {
+        pattern: &'static str,
+        node: u32,
+    },
     Bound {
         bound: Bound,
         limit: f64,
@@ -292,7 +296,13 @@ fn eval_keywords<'v>(
         Value::String(text) => {
             if let Some(p) = s.pattern {
                 let matched = match store.pattern(p) {
-                    Ok(re) => re.is_match(text) || cx.fail(Kind::Pattern(store.pattern_text(p))),
+                    Ok(re) => {
+                        re.is_match(text)
+                            || cx.fail(Kind::Pattern {
+                                pattern: store.pattern_text(p),
+                                node: id,
+                            })
+                    }
                     Err(e) => cx.fail(Kind::Schema(e.to_string())),
                 };
                 check!(matched);
@@ -387,7 +397,10 @@ fn eval_keywords<'v>(
                     let name = Value::String(key.clone());
                     check!(
                         is_valid(store, names, &name)
-                            || cx.fail(Kind::Pattern(property_name_pattern(store, names)))
+                            || cx.fail(Kind::Pattern {
+                                pattern: property_name_pattern(store, names),
+                                node: names,
+                            })
                     );
                 }
             }

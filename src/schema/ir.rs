@@ -120,6 +120,9 @@ pub struct Schema<S> {
     /// The default value as JSON text (applied before CEL rules run, as the
     /// API server defaults before it validates).
     pub default: Option<S>,
+    /// The `description` of a node with an `enum` or a `pattern`: what a
+    /// message names instead of a long list or a regex.
+    pub description: Option<S>,
 }
 
 impl<S> Default for Schema<S> {
@@ -150,6 +153,7 @@ impl<S> Default for Schema<S> {
             condition: None,
             rules: Vec::new(),
             default: None,
+            description: None,
         }
     }
 }
@@ -195,6 +199,7 @@ const T_NOT: u8 = 23;
 const T_IF: u8 = 24;
 const T_RULES: u8 = 25;
 const T_DEFAULT: u8 = 26;
+const T_DESCRIPTION: u8 = 27;
 
 struct Writer {
     strings: Vec<String>,
@@ -358,6 +363,10 @@ fn node_bytes(out: &mut Vec<u8>, w: &mut Writer, s: &Schema<String>) {
     ids(out, T_RULES, &s.rules);
     if let Some(d) = &s.default {
         out.push(T_DEFAULT);
+        varint(out, w.string(d));
+    }
+    if let Some(d) = &s.description {
+        out.push(T_DESCRIPTION);
         varint(out, w.string(d));
     }
     out.push(T_END);
@@ -667,6 +676,7 @@ impl<'a> Encoded<'a> {
                 }
                 T_RULES => s.rules = r.ids(),
                 T_DEFAULT => s.default = Some(self.string(r.varint())),
+                T_DESCRIPTION => s.description = Some(self.string(r.varint())),
                 other => {
                     panic!("unknown schema keyword tag {other}: the encoder and decoder disagree")
                 }

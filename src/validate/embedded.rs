@@ -9,7 +9,7 @@
 //! other scalar style the finding marks the value as a whole.
 
 use super::schemas::Schemas;
-use super::{config_format_by_name, errors, Doc, Mark};
+use super::{config_format_by_name, errors, fluent_bit, Doc, Mark};
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Limits, Value};
 use crate::source::{Sources, Span};
@@ -55,6 +55,13 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
             Ok(docs) => {
                 let mut found = Vec::new();
                 for node in docs.iter().filter(|n| n.value != Value::Null) {
+                    let folded;
+                    let node = if format == fluent_bit::FORMAT {
+                        folded = fluent_bit::fold(node);
+                        &folded
+                    } else {
+                        node
+                    };
                     let inner = Doc::parsed(node, &local);
                     found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
                 }

@@ -148,26 +148,31 @@ fn convert(doc: &Doc, json: &Value, error: &Error, schema: Found, out: &mut Vec<
             Mark::Value,
         ),
         Kind::Enum { node } => {
-            let options = schema
-                .store
-                .node(*node)
+            let node = schema.store.node(*node);
+            let all: Vec<&str> = node
                 .enumeration
                 .as_deref()
-                .unwrap_or_default();
-            let list: Vec<String> = options
+                .unwrap_or_default()
                 .iter()
                 .filter(|l| !matches!(l, Literal::Json("null")))
-                .take(10)
                 .map(|l| match l {
-                    Literal::Str(s) | Literal::Json(s) => format!("`{s}`"),
+                    Literal::Str(s) | Literal::Json(s) => *s,
                 })
                 .collect();
-            doc.diag(
-                codes::V_BAD_VALUE,
-                format!("{} is not one of {}", quoted(instance), list.join(", ")),
-                pointer,
-                Mark::Value,
-            )
+            // A long list is named by the schema's description (`an output
+            // plugin of Fluent Bit 5.1`) rather than cut at ten.
+            let message = match node.description {
+                Some(what) if all.len() > 10 => format!("{} is not {what}", quoted(instance)),
+                _ => {
+                    let list: Vec<String> = all.iter().take(10).map(|v| format!("`{v}`")).collect();
+                    format!("{} is not one of {}", quoted(instance), list.join(", "))
+                }
+            };
+            let mut d = doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value);
+            d.help = instance
+                .as_str()
+                .and_then(|wrong| diagnostic::suggest(wrong, all.iter().copied()));
+            d
         }
         Kind::Const => doc.diag(
             codes::V_BAD_VALUE,
@@ -189,12 +194,15 @@ fn convert(doc: &Doc, json: &Value, error: &Error, schema: Found, out: &mut Vec<
             pointer,
             Mark::Value,
         ),
-        Kind::Pattern(pattern) => doc.diag(
-            codes::V_BAD_VALUE,
-            format!("{} does not match `{pattern}`", quoted(instance)),
-            pointer,
-            Mark::Value,
-        ),
+        Kind::Pattern { pattern, node } => {
+            // A described pattern (`on, off, true, false, yes or no`) reads
+            // better than the regex.
+            let message = match schema.store.node(*node).description {
+                Some(what) => format!("expected {what}, found {}", quoted(instance)),
+                None => format!("{} does not match `{pattern}`", quoted(instance)),
+            };
+            doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value)
+        }
         Kind::Bound { bound, limit } => doc.diag(
             codes::V_BAD_VALUE,
             bound_message(*bound, *limit, instance),

@@ -20,6 +20,7 @@ pub mod checks;
 pub mod cli;
 mod embedded;
 mod errors;
+pub mod fluent_bit;
 pub mod input;
 pub mod list;
 pub mod origin;
@@ -458,6 +459,16 @@ fn validate_one(
             "",
             Mark::Entry,
         )),
+        (Some(found), None) if key == fluent_bit::FORMAT => {
+            // Fluent Bit reads names without regard to case: fold them the
+            // way it does before the schema sees them.
+            let folded = fluent_bit::fold(doc.node());
+            let view = Doc {
+                located: Located::Node(&folded),
+                ..*doc
+            };
+            diags.extend(errors::schema_errors(&view, &folded.to_json(), found))
+        }
         (Some(found), None) => diags.extend(errors::schema_errors(doc, &json, found)),
         (None, None) if opts.ignore_missing_schemas => {}
         (None, None) => {
@@ -495,6 +506,12 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
     let kind = json.get("kind").and_then(|v| v.as_str());
     if let (Some(api_version), Some(kind)) = (api_version, kind) {
         return Some(format!("{api_version}/{kind}"));
+    }
+    // Chart values may have a `kind` of their own (`kind: DaemonSet`).
+    let helm_values =
+        config_format_by_name(doc.file_name()).filter(|f| f.starts_with("config/helm-"));
+    if let (None, Some(format)) = (api_version, helm_values) {
+        return Some(format.to_string());
     }
     if api_version.is_some() || kind.is_some() {
         return None;
@@ -552,8 +569,10 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 
 /// Recognises a configuration file by its (file or ConfigMap key) name:
 /// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`, a
-/// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`)
-/// and Consul service definitions (`*.json` in a `consul` folder).
+/// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`),
+/// values for the Fluent Bit Helm chart (`fluent-bit.values.y(a)ml`,
+/// `values-fluent-bit.y(a)ml`) and Consul service definitions (`*.json` in
+/// a `consul` folder).
 pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
         .rsplit(['/', '\\'])
@@ -573,6 +592,8 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
         None
     } else if stem == "stack" || stem == "compose" || stem.starts_with("docker-compose") {
         Some("config/compose")
+    } else if stem == "fluent-bit.values" || stem == "values-fluent-bit" {
+        Some("config/helm-fluent-bit")
     } else if base.contains("alertmanager") {
         Some("config/alertmanager")
     } else if base.contains("fluent-bit") || base.contains("fluentbit") {

@@ -24,6 +24,7 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/fluent-bit",
     "config/compose",
     "config/consul-services",
+    "config/helm-fluent-bit",
 ];
 
 fn required(name: &str) -> &'static Store {

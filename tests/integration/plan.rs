@@ -6,8 +6,13 @@ use crate::support::dify_gen;
 use serde_json::Value;
 
 fn plan(file: &str, format: &str) -> String {
+    plan_with(file, &["-o", format])
+}
+
+fn plan_with(file: &str, extra: &[&str]) -> String {
     let out = dify_gen()
-        .args(["plan", "-f", file, "-o", format])
+        .args(["plan", "-f", file])
+        .args(extra)
         .output()
         .expect("dify-gen runs");
     assert_eq!(
@@ -33,9 +38,24 @@ fn ha_profile_survives_any_zone() {
         "{text}"
     );
     assert!(text.contains("every pod schedules"), "{text}");
-    assert!(text.contains("backups\n  not configured"), "{text}");
+    // The objectives, against what the schedules and the archive achieve.
+    assert!(
+        text.contains("RPO 60s (continuous WAL archiving (`archive.timeoutSeconds`)) against an objective of 5m: met"),
+        "{text}"
+    );
+    assert!(
+        text.contains("at most 24.0h between full backups, 60m between backups of any kind"),
+        "{text}"
+    );
     let report = json("profiles/ha.yaml");
     assert_eq!(report["survivesZoneLoss"], true);
+    assert_eq!(report["backup"]["rtoObjectiveSeconds"], 3600);
+    assert_eq!(
+        report["backup"]["repositories"].as_array().unwrap().len(),
+        2
+    );
+    let none = plan_with("profiles/ha.yaml", &["--set", "backup=null"]);
+    assert!(none.contains("backups\n  not configured"), "{none}");
 }
 
 #[test]
@@ -46,13 +66,14 @@ fn two_zones_lose_quorum_with_the_fuller_zone() {
     assert_eq!(losses.len(), 2);
     // Capacity is ample: what fails is etcd's and Sentinel's majority in
     // the zone that holds two of three members.
-    let failing: Vec<&str> = losses
+    let mut failing: Vec<&str> = losses
         .iter()
         .filter(|l| l["survives"] == false)
         .flat_map(|l| l["outcomes"].as_array().unwrap())
         .filter(|o| o["verdict"] == "fails")
         .map(|o| o["component"].as_str().unwrap())
         .collect();
+    failing.sort_unstable();
     assert_eq!(failing, ["etcd", "sentinel"]);
     assert!(losses
         .iter()
@@ -121,4 +142,94 @@ fn connection_budget_and_quorums_are_reported() {
         quorums,
         [("etcd", 2), ("postgres", 1), ("sentinel", 2), ("redis", 1)]
     );
+}
+
+/// A component with 0 replicas serves nothing: `plan` says the release
+/// does not survive, instead of leaving the component out of the scenarios
+/// (with a warning over `dev`; over `ha` it is an error, T130).
+#[test]
+fn zero_replicas_is_never_a_surviving_release() {
+    let out = dify_gen()
+        .args([
+            "plan",
+            "-f",
+            "profiles/ha.yaml",
+            "--set",
+            "components.web.replicas=0",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("dify-gen runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`web` has 0 replicas"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("plan -o json prints JSON");
+    assert_eq!(report["survivesZoneLoss"], false, "{report:#}");
+    let losses = report["capacity"]["zoneLosses"].as_array().unwrap();
+    assert_eq!(losses.len(), 3);
+    for loss in losses {
+        assert_eq!(loss["survives"], false, "{loss:#}");
+        assert!(
+            loss["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["component"] == "web" && o["verdict"] == "fails"),
+            "{loss:#}"
+        );
+    }
+}
+
+/// The log agent runs on every node, so its requests come off every
+/// node's allocatable: nodes sized to the release's pods without it
+/// (plus half the agent) hold everything with logging off and leave pods
+/// unscheduled with it on.
+#[test]
+fn the_log_agent_takes_its_requests_from_every_node() {
+    let report = |sets: &[String]| -> Value {
+        let mut cmd = dify_gen();
+        cmd.args(["plan", "-f", "profiles/ha.yaml", "-o", "json"]);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        let out = cmd.output().expect("dify-gen runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let off = "logging.enabled=false".to_string();
+    // One node per zone: the spread rules alone decide the placement, so
+    // it is the same whatever room the nodes have.
+    let nodes = |memory: &str| {
+        format!(
+            "nodes=[{{name: a, zone: zone-a, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: b, zone: zone-b, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: c, zone: zone-c, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}]"
+        )
+    };
+    let roomy = report(&[off.clone(), nodes("1000Gi")]);
+    let need = roomy["capacity"]["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["memory"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    let agent = 128.0 * 1024.0 * 1024.0;
+    let nodes = nodes(&((need + agent / 2.0) as u64).to_string());
+    let without = report(&[off, nodes.clone()]);
+    assert_eq!(without["capacity"]["unscheduled"], serde_json::json!([]));
+    assert_eq!(without["capacity"]["perNode"], serde_json::json!([]));
+    let with = report(&[nodes]);
+    assert_eq!(
+        with["capacity"]["perNode"],
+        serde_json::json!([{"component": "fluent-bit", "cpu": 0.1, "memory": agent}])
+    );
+    assert!(
+        !with["capacity"]["unscheduled"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        with["capacity"]
+    );
+    // The zone's requests include the agent on its node.
+    let zone_a = |r: &Value| r["capacity"]["zones"][0]["memory"].as_f64().unwrap();
+    assert!(zone_a(&with) < zone_a(&without) + agent + 1.0);
 }

@@ -42,10 +42,16 @@ const COMPONENTS: &[&str] = &[
     "sentinel",
     "redis-proxy",
     "postgres-check",
+    // The log collector's agent.
+    "fluent-bit",
     // Monitoring objects (rules, scrape targets, routing, dashboards) and
     // the OpenTelemetry Collector.
     "monitoring",
     "otel-collector",
+    // The backup Jobs (src/render/backup).
+    "backup",
+    "backup-files",
+    "backup-drill",
 ];
 
 #[test]
@@ -253,21 +259,48 @@ fn external_secrets_create_every_referenced_secret() {
     let r = run(&[
         "render", "-f", "profiles/ha.yaml", "--set",
         "secrets.externalSecrets={storeKind: ClusterSecretStore, storeName: vault, remoteKeyPrefix: dify/prod/, refreshInterval: 1h}",
+        "--set",
+        "logging.outputs=[{type: elasticsearch, endpoint: 'https://es.logging.svc:9200', credentials: {username: {name: es-auth, key: user}, password: {name: es-auth, key: password}}, ca: {name: es-ca, key: ca.crt}}, {type: loki, endpoint: 'http://loki.loki.svc:3100', bearerToken: {name: loki-token, key: token}}]",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let objects = parse_stream(&r.stdout);
-    // Every secretKeyRef in every pod resolves to an ExternalSecret key.
+    // Every secretKeyRef and secret volume in every pod resolves to an
+    // ExternalSecret key in the pod's namespace.
     let mut refs = std::collections::BTreeSet::new();
+    // Secrets mounted whole (no `items`): every key the ExternalSecret
+    // provides lands in the volume, so the Secret itself must be provided.
+    let mut whole = std::collections::BTreeSet::new();
     for o in &objects {
-        let Some(spec) = o.pointer("/spec/template/spec") else {
+        let Some(spec) = o
+            .pointer("/spec/template/spec")
+            .or_else(|| o.pointer("/spec/jobTemplate/spec/template/spec"))
+        else {
             continue;
         };
+        let namespace = o["metadata"]["namespace"].as_str().unwrap().to_string();
         for c in spec["containers"].as_array().unwrap() {
             for e in c["env"].as_array().into_iter().flatten() {
                 if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                     refs.insert((
+                        namespace.clone(),
                         r["name"].as_str().unwrap().to_string(),
                         r["key"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+        for v in spec["volumes"].as_array().into_iter().flatten() {
+            if let Some(secret) = v.get("secret") {
+                let name = secret["secretName"].as_str().unwrap().to_string();
+                let Some(items) = secret["items"].as_array() else {
+                    whole.insert((namespace.clone(), name));
+                    continue;
+                };
+                for item in items {
+                    refs.insert((
+                        namespace.clone(),
+                        secret["secretName"].as_str().unwrap().to_string(),
+                        item["key"].as_str().unwrap().to_string(),
                     ));
                 }
             }
@@ -278,6 +311,7 @@ fn external_secrets_create_every_referenced_secret() {
         assert_eq!(es["spec"]["secretStoreRef"]["name"], "vault");
         for d in es["spec"]["data"].as_array().unwrap() {
             provided.insert((
+                es["metadata"]["namespace"].as_str().unwrap().to_string(),
                 es["spec"]["target"]["name"].as_str().unwrap().to_string(),
                 d["secretKey"].as_str().unwrap().to_string(),
             ));
@@ -287,7 +321,26 @@ fn external_secrets_create_every_referenced_secret() {
                 .starts_with("dify/prod/"));
         }
     }
-    assert!(!refs.is_empty());
+    // The log agent's Secrets are among them, in its namespace.
+    for (name, key) in [
+        ("es-auth", "user"),
+        ("es-auth", "password"),
+        ("es-ca", "ca.crt"),
+        ("loki-token", "token"),
+    ] {
+        let want = (
+            "dify-logging".to_string(),
+            name.to_string(),
+            key.to_string(),
+        );
+        assert!(refs.contains(&want) && provided.contains(&want), "{want:?}");
+    }
+    for (namespace, name) in &whole {
+        assert!(
+            provided.iter().any(|(n, s, _)| n == namespace && s == name),
+            "the Secret `{name}` mounted in `{namespace}` has no ExternalSecret"
+        );
+    }
     assert!(
         refs.is_subset(&provided),
         "missing: {:?}",
@@ -310,6 +363,7 @@ fn output_passes_strict_schemas_for_every_supported_kubernetes_version() {
         &[
             "-f", "profiles/ha.yaml", "--set",
             "secrets.externalSecrets={storeKind: SecretStore, storeName: vault, refreshInterval: 1h}",
+            "--set", "logging.collector.mode=both",
         ],
     ];
     let dir = tempfile::tempdir().unwrap();

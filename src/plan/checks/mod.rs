@@ -8,8 +8,10 @@
 //! reads sums of several fields), and add a fixture pair and a row in
 //! `tests/integration/checks.rs`.
 
+mod backup;
 mod capacity;
 mod connections;
+mod log_levels;
 pub mod monitoring;
 mod probes;
 mod quorum;
@@ -63,6 +65,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    log_levels::check,
     monitoring::check,
     swarm::check,
 ];
@@ -70,7 +73,7 @@ const FIELD_CHECKS: &[Check] = &[
 /// Checks of what the fields add up to (connections, placement). They run
 /// only when no other check found an error: a wrong unit or a missing
 /// section would otherwise be reported a second time as its consequence.
-const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check];
+const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check, backup::check];
 
 /// Runs the plan's checks; `earlier` are the topology's own findings.
 pub fn run(plan: &Plan, doc: &Node, earlier: &[Diagnostic]) -> Vec<Diagnostic> {

@@ -16,8 +16,8 @@
 
 pub mod rules;
 
-use super::Plan;
-use crate::dify::{data_layer, health, ports, Kind};
+use super::{graph, Plan};
+use crate::dify::{data_layer, health, ports, Kind, LOG_COLLECTOR};
 use crate::topology::{
     IngressController, Monitoring, PostgresMode, RedisMode, Severity, SyncMode, Topology,
 };
@@ -38,6 +38,12 @@ pub enum Source {
         port: &'static str,
         port_number: u16,
         path: &'static str,
+        /// The namespace the pods run in (the log agent's is its own).
+        namespace: String,
+        /// Keep the labels the target exports over the scrape's own:
+        /// the log agent's error counts name the pod that logged, not
+        /// the agent.
+        honor_labels: bool,
     },
     /// The blackbox exporter, probing [`Facts::probes`].
     Blackbox,
@@ -197,6 +203,8 @@ pub struct Facts<'a> {
     pub groups: Vec<Group>,
     /// The user's rules.
     pub user_rules: Vec<Rule>,
+    /// Whether the backup CronJobs run (`backup` with a Patroni cluster).
+    pub backups: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -213,6 +221,7 @@ impl<'a> Facts<'a> {
             queues: plan.worker_queues(),
             groups: Vec::new(),
             user_rules: Vec::new(),
+            backups: crate::plan::graph::backups(plan.t),
         };
         facts.groups = rules::GROUPS
             .iter()
@@ -247,6 +256,13 @@ impl<'a> Facts<'a> {
     pub fn components(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.watched.iter().map(|w| w.component).collect();
         out.extend([ENTRY, NODE]);
+        if self.backups {
+            out.extend([
+                data_layer::BACKUP,
+                data_layer::BACKUP_FILES,
+                data_layer::BACKUP_DRILL,
+            ]);
+        }
         out
     }
 
@@ -308,7 +324,14 @@ const KSM_METRICS: &[&str] = &[
     "kube_pod_container_status_restarts_total",
     "kube_pod_container_status_last_terminated_reason",
     "kube_pod_container_status_waiting_reason",
+    // The backup CronJobs (rules::backup).
+    "kube_cronjob_status_last_successful_time",
+    "kube_cronjob_status_last_schedule_time",
+    "kube_cronjob_next_schedule_time",
+    "kube_pod_status_phase",
 ];
+/// The log agent's `log_to_metrics` counter (`render/fluent_bit`).
+pub const LOG_METRICS: &[&str] = &["dify_log_errors_total"];
 const NODE_METRICS: &[&str] = &[
     "node_memory_MemAvailable_bytes",
     "node_memory_MemTotal_bytes",
@@ -395,6 +418,8 @@ pub struct PodScrape {
     pub port_number: u16,
     pub path: &'static str,
     pub metrics: &'static [&'static str],
+    pub namespace: String,
+    pub honor_labels: bool,
 }
 
 /// Every pod scrape the topology implies: Patroni's and etcd's own
@@ -408,6 +433,8 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
         port_number,
         path,
         metrics,
+        namespace: t.metadata.namespace.clone(),
+        honor_labels: false,
     };
     let mut out = Vec::new();
     if t.monitoring.is_none() {
@@ -457,6 +484,20 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
             "/metrics/",
             PLUGIN_DAEMON_METRICS,
         ));
+    }
+    // The log agent's error counts, in its own namespace.
+    if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
+        out.push(PodScrape {
+            namespace: graph::namespace_of(t, LOG_COLLECTOR).to_string(),
+            honor_labels: true,
+            ..scrape(
+                LOG_COLLECTOR,
+                "metrics",
+                l.collector.metrics_port,
+                "/metrics",
+                LOG_METRICS,
+            )
+        });
     }
     out
 }
@@ -511,6 +552,8 @@ fn jobs(plan: &Plan, spec: &Monitoring) -> Vec<Job> {
             port: s.port,
             port_number: s.port_number,
             path: s.path,
+            namespace: s.namespace,
+            honor_labels: s.honor_labels,
         },
         metrics: s.metrics,
         namespaces: ns.clone(),
@@ -553,7 +596,12 @@ fn watched(plan: &Plan) -> Vec<Watched> {
         start_seconds: 60,
     };
     if patroni(t) {
-        out.push(member(data_layer::POSTGRES, vec![data_layer::POSTGRES]));
+        let mut containers = vec![data_layer::POSTGRES];
+        if crate::plan::graph::backups(t) {
+            // pgBackRest's server beside PostgreSQL.
+            containers.push("pgbackrest");
+        }
+        out.push(member(data_layer::POSTGRES, containers));
         out.push(member(data_layer::ETCD, vec![data_layer::ETCD]));
     }
     if otel_collector(t).is_some() {

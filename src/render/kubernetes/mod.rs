@@ -15,11 +15,12 @@ mod external_secrets;
 pub mod labels;
 pub mod network;
 mod otel;
-mod pods;
+pub mod pods;
+pub use pods::resources;
 pub mod postgres;
 pub mod redis;
 mod services;
-mod stateful;
+pub mod stateful;
 mod workloads;
 
 use super::{Artifact, Family};
@@ -32,15 +33,19 @@ use sha2::{Digest, Sha256};
 /// Kinds in the order `kubectl apply` should create them.
 const INSTALL_ORDER: &[&str] = &[
     "Namespace",
+    "PriorityClass",
     "ExternalSecret",
     "ServiceAccount",
     "Role",
     "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "ConfigMap",
     "PersistentVolumeClaim",
     "Service",
     "StatefulSet",
     "Deployment",
+    "DaemonSet",
     "Job",
     "CronJob",
     "PodDisruptionBudget",

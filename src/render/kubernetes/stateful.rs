@@ -3,7 +3,7 @@
 //! disruption budgets, restricted security contexts and small env helpers.
 
 use super::labels::{labels, meta, selector, selector_labels};
-pub(super) use super::pods::restricted_container as container_security;
+pub use super::pods::restricted_container as container_security;
 use super::pods::{spread_constraint, HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;
@@ -272,7 +272,7 @@ pub struct Members {
 /// (a quorum must form before any member is ready) and placed by
 /// [`placement`].
 pub fn stateful_set(plan: &Plan, m: Members) -> StatefulSet {
-    let name = plan.name(m.component);
+    let name = plan.member_set(m.component);
     let (spread, affinity) = placement(plan, m.component, m.replicas);
     StatefulSet {
         metadata: meta(plan, name.clone(), m.component),

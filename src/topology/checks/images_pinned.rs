@@ -32,6 +32,11 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         .map(|(key, image)| (format!("/images/{key}"), image))
         .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
         .chain(monitoring)
+        .chain(
+            cx.t.backup
+                .iter()
+                .map(|b| ("/backup/files/image".to_string(), b.files.image.as_str())),
+        )
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
@@ -46,7 +51,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn pin_problem(image: &str) -> Option<&'static str> {
+pub(super) fn pin_problem(image: &str) -> Option<&'static str> {
     if image.contains("@sha256:") {
         return None;
     }

@@ -18,6 +18,7 @@ mod etcd;
 mod hosts;
 mod images;
 mod ingress;
+mod logging;
 mod metadata;
 mod monitoring;
 mod nodes;
@@ -37,6 +38,7 @@ pub use etcd::*;
 pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
+pub use logging::*;
 pub use metadata::*;
 pub use monitoring::*;
 pub use nodes::*;
@@ -54,6 +56,15 @@ use serde::{Deserialize, Serialize};
 pub const API_VERSION: &str = "dify-gen.io/v1alpha1";
 
 pub const KIND: &str = "Topology";
+
+impl Topology {
+    /// Layered over the `ha` profile, which promises that every component
+    /// keeps serving through the loss of a node or a zone: what breaks
+    /// that promise is an error here, a warning elsewhere.
+    pub fn promises_ha(&self) -> bool {
+        self.profile.as_deref() == Some("ha")
+    }
+}
 
 /// A highly-available Dify deployment, described once.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -82,7 +93,11 @@ pub struct Topology {
     pub storage: Storage,
     pub vector_store: VectorStore,
     pub postgres: Postgres,
-    pub etcd: Etcd,
+    /// The etcd cluster Patroni keeps its leader lock in, for
+    /// `postgres.mode: patroni`; with an external PostgreSQL it is unused
+    /// and may be removed (`etcd: null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<Etcd>,
     pub redis: Redis,
     pub secrets: Secrets,
     /// The cluster's worker nodes, as pools per zone. Optional: with them,
@@ -90,11 +105,15 @@ pub struct Topology {
     /// rules and still does after the loss of any one zone (N-1 headroom).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodePool>,
-    /// How PostgreSQL is backed up, for the recovery point and recovery
-    /// time objectives `dify-gen plan` reports. Omit when backups are not
-    /// configured (the report then says so).
+    /// Backups of the databases and the buckets, and the restore drill:
+    /// rendered as CronJobs, the archive settings of Patroni and a restore
+    /// runbook; `dify-gen plan` holds them against the RPO and RTO
+    /// objectives. Omit to render no backups (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// Central log collection with Fluent Bit; omit for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
     /// Prometheus rules and scrape targets, Alertmanager routing and
     /// Grafana dashboards for the release; omit to render no monitoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]

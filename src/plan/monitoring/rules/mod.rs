@@ -8,8 +8,10 @@
 //! unit-tested with promtool and given a runbook section like the others.
 
 pub mod availability;
+pub mod backup;
 pub mod containers;
 pub mod etcd;
+pub mod logs;
 pub mod nodes;
 pub mod postgres;
 pub mod probes;
@@ -36,6 +38,8 @@ pub const GROUPS: &[GroupFn] = &[
     redis::group,
     etcd::group,
     nodes::group,
+    backup::group,
+    logs::group,
 ];
 
 /// `metric{a="b",c="d"}`, values escaped as PromQL strings.
