@@ -19,5 +19,6 @@ pub mod run;
 pub mod schema;
 pub mod secret_scan;
 pub mod source;
+pub mod timings;
 pub mod topology;
 pub mod validate;

@@ -10,18 +10,34 @@
 //! unbounded nodes: the placement is then what the spread rules give, and
 //! capacity is reported as not checked.
 //!
-//! After a zone is lost, pods elsewhere stay where they are; stateless pods
-//! of the lost zone are placed again on what is left, and pods that keep a
-//! zonal volume (the data layer's StatefulSets) wait for their zone.
+//! A zone is lost in two scenarios. `nodes-deleted`: its Node objects are
+//! gone (an operator or the cloud's node controller removed them); pods
+//! elsewhere stay where they are, stateless pods of the lost zone are
+//! placed again on what is left, and pods that keep a zonal volume (the
+//! data layer's StatefulSets) wait for their zone. `nodes-unreachable`: the
+//! zone goes dark and its nodes stay, tainted `unreachable:NoExecute`, as
+//! in a real outage. Deployment pods are evicted after their
+//! `tolerationSeconds` and placed again as kube-scheduler's
+//! PodTopologySpread computes skew: with the default `nodeTaintsPolicy:
+//! Ignore` and `nodeAffinityPolicy: Honor` the tainted nodes still count,
+//! so the dark zone (and each of its nodes) is a domain with no pods and
+//! the global minimum is 0; a hard constraint with `maxSkew: 1` then admits
+//! only domains with no pod of the component (`minDomains` changes nothing
+//! once the minimum is 0; `matchLabelKeys: [pod-template-hash]` counts the
+//! current ReplicaSet, which is every pod in steady state). StatefulSet
+//! pods are not replaced until their node is deleted. Both scenarios also
+//! say how many pods the HPA could still add, each component alone, and
+//! how long until each component is back at its replica count.
 //!
 //! The release's DaemonSets (the log agent, with `logging`) take their
 //! requests from every node before anything is placed: a DaemonSet pod
 //! runs on each node, and the scheduler counts it like any other. Node
 //! pools carry no labels or taints, so every node is assumed to run it.
 
+use super::probes::{self, Role};
 use super::quorum::quorums;
 use crate::dify::{data_layer, LOG_COLLECTOR};
-use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
+use crate::topology::{Eviction, PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
 /// Pods of one component, all alike.
@@ -42,6 +58,13 @@ pub struct Group {
     pub stateful: bool,
     /// Pods that must run for the component to serve.
     pub needed: u32,
+    /// The HPA's maximum (the replica count without autoscaling).
+    pub max_replicas: u32,
+    /// Seconds its pods stay on a `not-ready`/`unreachable` node.
+    pub toleration_seconds: u32,
+    /// The startup probe's window: the longest a new pod takes to be
+    /// started before the kubelet gives up on it (0 without a probe).
+    pub startup_seconds: u32,
 }
 
 impl Group {
@@ -56,6 +79,9 @@ impl Group {
             spread,
             stateful: false,
             needed: 1,
+            max_replicas: replicas,
+            toleration_seconds: Eviction::DEFAULT_SECONDS,
+            startup_seconds: 0,
         }
     }
 }
@@ -94,16 +120,21 @@ pub fn groups(t: &Topology) -> Vec<Group> {
         Spread::Zone if !multi_zone => Spread::Host,
         other => other,
     };
+    let release = super::release(t);
     let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
         .filter_map(|kind| {
             let c = t.components.get(kind)?;
-            Some(Group::new(
-                kind.label(),
-                c.replicas,
-                &c.resources,
-                effective(c.spread),
-            ))
+            let mut g = Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread));
+            g.max_replicas = c
+                .autoscaling
+                .as_ref()
+                .map_or(c.replicas, |a| a.max_replicas.max(c.replicas));
+            g.toleration_seconds = Eviction::seconds(c.eviction.as_ref());
+            g.startup_seconds =
+                probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
+                    .map_or(0, |timing| timing.window());
+            Some(g)
         })
         // A component with no replicas stays in: it serves nothing, and
         // every scenario says so.
@@ -148,14 +179,17 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             s.sentinels,
             &s.sentinel_resources,
         ));
-        // The master proxy keeps no state: its pods move after a zone loss.
+        // The master proxy keeps no state: its pods move after a zone loss,
+        // never two on a node, the zones a preference (rendered so).
         let p = &s.master_proxy;
-        out.push(Group::new(
+        let mut g = Group::new(
             data_layer::REDIS_PROXY,
             p.replicas,
             &p.resources,
-            member_spread,
-        ));
+            Spread::Host,
+        );
+        g.toleration_seconds = Eviction::DEFAULT_SECONDS;
+        out.push(g);
     }
     out
 }
@@ -239,8 +273,17 @@ impl Cluster {
     /// admits only the zones holding the fewest of the group's pods, a
     /// hard host spread only the nodes holding the fewest; among those,
     /// fewest in the zone, then fewest on the node, then most free memory.
-    /// Returns the node of each pod, `None` for one that found no room.
-    fn place(&self, p: &mut Placement, g: usize, count: u32) -> Vec<Option<usize>> {
+    /// With `dark_domains`, the nodes that are not alive still count as
+    /// domains with no pods (tainted, not deleted): the minimum a hard
+    /// spread compares with is then 0. Returns the node of each pod, or
+    /// why it stays Pending.
+    fn place(
+        &self,
+        p: &mut Placement,
+        g: usize,
+        count: u32,
+        dark_domains: bool,
+    ) -> Vec<Result<usize, Pending>> {
         let spread = self.groups[g].spread;
         // Candidates per zone. A node that cannot fit the group now never
         // will during this batch (room only shrinks), so it leaves its set
@@ -253,6 +296,9 @@ impl Cluster {
         let mut live_zones = vec![false; self.zones];
         for (n, node) in self.nodes.iter().enumerate() {
             if !p.alive[n] {
+                if dark_domains {
+                    *levels.entry(p.node_count[g][n]).or_default() += 1;
+                }
                 continue;
             }
             live_zones[node.zone] = true;
@@ -264,16 +310,14 @@ impl Cluster {
         let mut placed = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let zone_min = (0..self.zones)
-                .filter(|&z| live_zones[z])
+                .filter(|&z| dark_domains || live_zones[z])
                 .map(|z| p.zone_count[g][z])
                 .min()
                 .unwrap_or(0);
             let node_min = levels.keys().next().copied().unwrap_or(0);
             let mut best: Option<(u32, Rank)> = None;
+            let mut blocked = Pending::NoRoom;
             for z in (0..self.zones).filter(|&z| live_zones[z]) {
-                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
-                    continue;
-                }
                 let set = &mut candidates[z];
                 let first = loop {
                     let Some(&rank) = set.first() else { break None };
@@ -283,7 +327,14 @@ impl Cluster {
                     set.remove(&rank);
                 };
                 let Some(rank) = first else { continue };
+                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
+                    blocked = Pending::ZoneSpread;
+                    continue;
+                }
                 if spread == Spread::Host && rank.0 != node_min {
+                    if blocked == Pending::NoRoom {
+                        blocked = Pending::HostSpread;
+                    }
                     continue;
                 }
                 let key = (p.zone_count[g][z], rank);
@@ -292,7 +343,7 @@ impl Cluster {
                 }
             }
             let Some((_, rank)) = best else {
-                placed.push(None);
+                placed.push(Err(blocked));
                 continue;
             };
             let n = rank.2;
@@ -309,9 +360,76 @@ impl Cluster {
             if self.fits(p, g, n) {
                 candidates[zone].insert((before + 1, MoreFirst(p.free_memory[n]), n));
             }
-            placed.push(Some(n));
+            placed.push(Ok(n));
         }
         placed
+    }
+
+    /// The report of one scenario for one zone.
+    fn zone_loss(&self, base: &Placement, z: usize, scenario: Scenario, name: &str) -> ZoneLoss {
+        let (after, unplaced, immediate) = self.lose_zone(base, z, scenario);
+        let dark = scenario == Scenario::NodesUnreachable;
+        let outcomes: Vec<Outcome> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let running = after.pods[g].iter().flatten().count() as u32;
+                let pending = group.replicas.saturating_sub(running);
+                let pending_reason = if pending == 0 {
+                    None
+                } else if group.stateful {
+                    Some(Pending::ZonalVolume)
+                } else {
+                    unplaced
+                        .iter()
+                        .find(|(u, _)| *u == g)
+                        .map(|&(_, why)| why)
+                        .or(Some(Pending::NoRoom))
+                };
+                let lost = base.pods[g].iter().flatten().count() as u32 - immediate[g];
+                let capacity_back_seconds = if pending > 0 {
+                    None
+                } else if lost == 0 {
+                    Some(0)
+                } else {
+                    let start = SCHEDULE_AND_START_SECONDS + group.startup_seconds;
+                    Some(if dark {
+                        NODE_MONITOR_GRACE_SECONDS + group.toleration_seconds + start
+                    } else {
+                        start
+                    })
+                };
+                let autoscaled = group.max_replicas > group.replicas && !group.stateful;
+                let (added, limit) = self.growth(&after, g, dark);
+                Outcome {
+                    component: group.component,
+                    replicas: group.replicas,
+                    immediate: immediate[g],
+                    after: running,
+                    needed: group.needed,
+                    verdict: verdict(group, immediate[g], running),
+                    pending,
+                    pending_reason,
+                    hpa_can_add: autoscaled.then_some(added),
+                    hpa_wants: autoscaled.then(|| group.max_replicas - group.replicas),
+                    hpa_limit: limit,
+                    capacity_back_seconds,
+                }
+            })
+            .collect();
+        let unscheduled: Vec<&'static str> = unplaced
+            .iter()
+            .map(|&(g, _)| self.groups[g].component)
+            .collect();
+        ZoneLoss {
+            zone: name.to_string(),
+            scenario,
+            survives: unscheduled.is_empty()
+                && outcomes.iter().all(|o| o.verdict != Verdict::Fails),
+            outcomes,
+            unscheduled,
+        }
     }
 
     fn bind(&self, p: &mut Placement, g: usize, n: usize) {
@@ -333,8 +451,8 @@ impl Cluster {
                 .then(a.cmp(&b))
         });
         for g in order {
-            let placed = self.place(&mut p, g, self.groups[g].replicas);
-            p.pods[g] = placed;
+            let placed = self.place(&mut p, g, self.groups[g].replicas, false);
+            p.pods[g] = placed.into_iter().map(Result::ok).collect();
         }
         p
     }
@@ -342,10 +460,15 @@ impl Cluster {
     /// One scenario: `zone` is lost. Pods elsewhere stay where they are;
     /// the lost zone's stateless pods are placed again on what is left,
     /// group by group; members with a zonal volume wait for their zone.
-    /// Returns the placement after, the groups of the pods that found no
-    /// room (once per pod), and per group the pods running the moment the
-    /// zone is gone.
-    fn lose_zone(&self, base: &Placement, zone: usize) -> (Placement, Vec<usize>, Vec<u32>) {
+    /// Returns the placement after, the groups of the pods that stay
+    /// Pending (once per pod) and why, and per group the pods running the
+    /// moment the zone is gone.
+    fn lose_zone(
+        &self,
+        base: &Placement,
+        zone: usize,
+        scenario: Scenario,
+    ) -> (Placement, Vec<(usize, Pending)>, Vec<u32>) {
         let mut p = base.clone();
         let mut evicted = vec![0u32; self.groups.len()];
         for (n, node) in self.nodes.iter().enumerate() {
@@ -374,15 +497,37 @@ impl Cluster {
             .map(|pods| pods.iter().flatten().count() as u32)
             .collect();
         let mut unplaced = Vec::new();
+        let dark = scenario == Scenario::NodesUnreachable;
         for (g, &count) in evicted.iter().enumerate() {
-            for slot in self.place(&mut p, g, count) {
+            for slot in self.place(&mut p, g, count, dark) {
                 match slot {
-                    Some(n) => p.pods[g].push(Some(n)),
-                    None => unplaced.push(g),
+                    Ok(n) => p.pods[g].push(Some(n)),
+                    Err(why) => unplaced.push((g, why)),
                 }
             }
         }
         (p, unplaced, immediate)
+    }
+
+    /// How many pods the HPA could add to group `g` on `after`, up to its
+    /// maximum, with no other component growing; and why it stops short.
+    fn growth(&self, after: &Placement, g: usize, dark: bool) -> (u32, Option<Pending>) {
+        let group = &self.groups[g];
+        if group.stateful || group.max_replicas <= group.replicas {
+            return (0, None);
+        }
+        let mut p = after.clone();
+        let mut added = 0;
+        let mut why = None;
+        for slot in self.place(&mut p, g, group.max_replicas - group.replicas, dark) {
+            match slot {
+                Ok(_) => added += 1,
+                Err(reason) => {
+                    why.get_or_insert(reason);
+                }
+            }
+        }
+        (added, why)
     }
 }
 
@@ -398,6 +543,61 @@ pub struct ZoneTotals {
     pub allocatable_memory: Option<f64>,
 }
 
+/// Seconds the node lifecycle controller waits for a silent kubelet before
+/// it taints the node (`--node-monitor-grace-period`, 50 s since
+/// Kubernetes 1.32).
+pub const NODE_MONITOR_GRACE_SECONDS: u32 = 50;
+
+/// Seconds from a replacement pod's creation to its container starting on
+/// a node that has the image: scheduling, binding, the sandbox and the
+/// container runtime. An estimate; image pulls on a cold node come on top.
+pub const SCHEDULE_AND_START_SECONDS: u32 = 10;
+
+/// How a zone is lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// The zone's Node objects are deleted: its pods are gone at once.
+    NodesDeleted,
+    /// The zone goes dark and its nodes stay, `NotReady` and tainted
+    /// `node.kubernetes.io/unreachable:NoExecute`: what a real outage looks
+    /// like until someone deletes them.
+    NodesUnreachable,
+}
+
+/// Why a pod stays Pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pending {
+    /// A hard zone spread (`DoNotSchedule`): every zone with room already
+    /// holds more than the emptiest domain (the dark zone counts, with 0).
+    ZoneSpread,
+    /// A hard host spread: every node with room holds more of the
+    /// component than the emptiest node.
+    HostSpread,
+    /// No live node has room for its requests.
+    NoRoom,
+    /// A StatefulSet member keeps a volume in the lost zone and is not
+    /// replaced until its node is deleted and the zone is back.
+    ZonalVolume,
+}
+
+impl Pending {
+    pub fn text(self) -> &'static str {
+        match self {
+            Pending::ZoneSpread => "zone spread (DoNotSchedule) counts the dark zone",
+            Pending::HostSpread => "host spread (DoNotSchedule)",
+            Pending::NoRoom => "no node has room",
+            Pending::ZonalVolume => "volume bound to the lost zone",
+        }
+    }
+
+    /// A spread rule, not the room, keeps the pod Pending.
+    pub fn is_spread(self) -> bool {
+        matches!(self, Pending::ZoneSpread | Pending::HostSpread)
+    }
+}
+
 /// How one component fares when a zone is lost.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -411,6 +611,25 @@ pub struct Outcome {
     pub needed: u32,
     /// Serves without interruption, serves after a restart, or is down.
     pub verdict: Verdict,
+    /// Pods of its replica count that stay Pending, and why.
+    pub pending: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_reason: Option<Pending>,
+    /// Pods the HPA could still add up to its maximum (autoscaled
+    /// components only), this component alone growing, and why it stops
+    /// short of the maximum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_can_add: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_wants: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_limit: Option<Pending>,
+    /// Expected seconds until the component is back at its replica count,
+    /// from the moment the zone goes dark (`nodes-unreachable`: detection,
+    /// eviction, scheduling and the startup window) or the nodes are
+    /// deleted (`nodes-deleted`: scheduling and the startup window); `None`
+    /// when it is not back before the zone returns.
+    pub capacity_back_seconds: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -428,6 +647,7 @@ pub enum Verdict {
 #[serde(rename_all = "camelCase")]
 pub struct ZoneLoss {
     pub zone: String,
+    pub scenario: Scenario,
     pub outcomes: Vec<Outcome>,
     /// Stateless pods that found no room after the loss (`api` once per pod).
     pub unscheduled: Vec<&'static str>,
@@ -455,7 +675,10 @@ pub struct Capacity {
     pub unscheduled: Vec<&'static str>,
     pub zones: Vec<ZoneTotals>,
     pub tolerance: Vec<Tolerance>,
+    /// Each zone lost with its nodes deleted.
     pub zone_losses: Vec<ZoneLoss>,
+    /// Each zone dark with its nodes present and tainted.
+    pub zone_outages: Vec<ZoneLoss>,
 }
 
 impl Capacity {
@@ -464,9 +687,16 @@ impl Capacity {
     }
 
     /// Every pod schedules and the release survives the loss of any one
-    /// zone (with more than one zone; one zone survives nothing).
+    /// zone in both scenarios (with more than one zone; one zone survives
+    /// nothing).
     pub fn survives_zone_loss(&self) -> bool {
-        self.zones.len() > 1 && self.schedules() && self.zone_losses.iter().all(|l| l.survives)
+        self.zones.len() > 1
+            && self.schedules()
+            && self
+                .zone_losses
+                .iter()
+                .chain(&self.zone_outages)
+                .all(|l| l.survives)
     }
 }
 
@@ -573,42 +803,16 @@ pub fn analyse(t: &Topology) -> Capacity {
             totals
         })
         .collect();
-    let zone_losses: Vec<ZoneLoss> = if t.zones.len() > 1 {
+    let scenario = |scenario: Scenario| -> Vec<ZoneLoss> {
+        if t.zones.len() < 2 {
+            return Vec::new();
+        }
         (0..t.zones.len())
-            .map(|z| {
-                let (after, unplaced, immediate) = cluster.lose_zone(&base, z);
-                let outcomes: Vec<Outcome> = cluster
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .map(|(g, group)| {
-                        let running = after.pods[g].iter().flatten().count() as u32;
-                        Outcome {
-                            component: group.component,
-                            replicas: group.replicas,
-                            immediate: immediate[g],
-                            after: running,
-                            needed: group.needed,
-                            verdict: verdict(group, immediate[g], running),
-                        }
-                    })
-                    .collect();
-                let unscheduled: Vec<&'static str> = unplaced
-                    .iter()
-                    .map(|&g| cluster.groups[g].component)
-                    .collect();
-                ZoneLoss {
-                    zone: t.zones[z].clone(),
-                    survives: unscheduled.is_empty()
-                        && outcomes.iter().all(|o| o.verdict != Verdict::Fails),
-                    outcomes,
-                    unscheduled,
-                }
-            })
+            .map(|z| cluster.zone_loss(&base, z, scenario, &t.zones[z]))
             .collect()
-    } else {
-        Vec::new()
     };
+    let zone_losses = scenario(Scenario::NodesDeleted);
+    let zone_outages = scenario(Scenario::NodesUnreachable);
     let tolerance = cluster
         .groups
         .iter()
@@ -651,5 +855,6 @@ pub fn analyse(t: &Topology) -> Capacity {
         zones,
         tolerance,
         zone_losses,
+        zone_outages,
     }
 }

@@ -9,6 +9,7 @@
 //! The HA analysis lives in submodules, each a pure function of the
 //! topology: [`capacity`] (placement and zone-loss simulation), [`quorum`],
 //! [`connections`] (the PostgreSQL connection budget), [`backup`],
+//! [`failover`] (worst-case failover times of the data layer),
 //! [`graph`] (who talks to whom, for NetworkPolicies) and [`probes`]
 //! (probe timings shared by the renderer and the checks); [`report`]
 //! prints them for `dify-gen plan`, and [`checks`] judges them, at the
@@ -18,6 +19,7 @@ pub mod backup;
 pub mod capacity;
 pub mod checks;
 pub mod connections;
+pub mod failover;
 pub mod graph;
 pub mod logging;
 pub mod monitoring;

@@ -170,13 +170,110 @@ fn spread_follows_the_design_table() {
             })
             .collect()
     };
+    // `ha`: soft zone and host spread, so that a dark zone's pods come back
+    // (docs/zone-outages.md).
+    let soft = vec![
+        (
+            "topology.kubernetes.io/zone".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+        (
+            "kubernetes.io/hostname".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+    ];
+    assert_eq!(keys("dify-api"), soft);
+    assert_eq!(keys("dify-worker"), soft);
+    // The data layer keeps its hard zone spread; the Redis master proxy,
+    // a Deployment, a soft one.
+    let zone_rule = |kind: &str, name: &str| {
+        find(&objects, kind, name)["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
+            ["whenUnsatisfiable"]
+            .clone()
+    };
+    assert_eq!(zone_rule("StatefulSet", "dify-postgres"), "DoNotSchedule");
     assert_eq!(
-        keys("dify-api")[0],
+        zone_rule("Deployment", "dify-redis-proxy"),
+        "ScheduleAnyway"
+    );
+    // `spread: zone` is the hard rule, `host` the hard host rule.
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.api.spread=zone",
+        "--set",
+        "components.worker.spread=host",
+    ]);
+    let objects = parse_stream(&r.stdout);
+    let first = |name: &str| {
+        let c = &find(&objects, "Deployment", name)["spec"]["template"]["spec"]
+            ["topologySpreadConstraints"][0];
+        (
+            c["topologyKey"].as_str().unwrap().to_string(),
+            c["whenUnsatisfiable"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        first("dify-api"),
         ("topology.kubernetes.io/zone".into(), "DoNotSchedule".into())
     );
     assert_eq!(
-        keys("dify-worker")[0],
+        first("dify-worker"),
         ("kubernetes.io/hostname".into(), "DoNotSchedule".into())
+    );
+}
+
+/// `eviction.tolerationSeconds` renders the two failed-node tolerations;
+/// a component without it gets none (Kubernetes adds its 300 s default).
+#[test]
+fn eviction_timing_renders_the_failed_node_tolerations() {
+    let objects = stream("ha");
+    let tolerations = |objects: &[Value], name: &str| -> Vec<(String, String, i64)> {
+        find(objects, "Deployment", name)["spec"]["template"]["spec"]["tolerations"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|t| {
+                        (
+                            t["key"].as_str().unwrap().to_string(),
+                            t["effect"].as_str().unwrap().to_string(),
+                            t["tolerationSeconds"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let expect = |seconds: i64| {
+        vec![
+            (
+                "node.kubernetes.io/not-ready".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+            (
+                "node.kubernetes.io/unreachable".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+        ]
+    };
+    assert_eq!(tolerations(&objects, "dify-api"), expect(30));
+    assert_eq!(tolerations(&objects, "dify-worker"), expect(60));
+    assert!(tolerations(&objects, "dify-beat").is_empty());
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.beat.eviction={tolerationSeconds: 120}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        tolerations(&parse_stream(&r.stdout), "dify-beat"),
+        expect(120)
     );
 }
 

@@ -10,6 +10,7 @@
 mod addresses;
 mod backup;
 mod disruption;
+mod failover_timing;
 mod grace;
 mod hosts;
 mod image_references;
@@ -105,6 +106,21 @@ impl Cx<'_> {
             .at(self.span(pointer))
             .path(crate::source::dotted(pointer))
     }
+
+    /// An error in a topology layered over the `ha` profile, whose promise
+    /// it breaks ([`Topology::promises_ha`]); a warning elsewhere.
+    pub fn ha_or_warning(
+        &self,
+        code: &'static str,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        if self.t.promises_ha() {
+            self.error(code, pointer, message)
+        } else {
+            self.warning(code, pointer, message)
+        }
+    }
 }
 
 /// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
@@ -174,6 +190,7 @@ const CHECKS: &[Check] = &[
     addresses::check,
     sizes::check,
     redis_directives::check,
+    failover_timing::check,
     image_references::check,
     hosts::check,
     backup::check,
