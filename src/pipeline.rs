@@ -64,7 +64,7 @@ pub fn rendered(
     }
     let files = emit::tree(&artifacts);
     let mut findings =
-        validate::validate_rendered(&files, sources, kube_version, Some(&loaded.doc));
+        validate::validate_rendered(&artifacts, &files, sources, kube_version, Some(&loaded.doc));
     loaded.relocate(&mut findings, sources);
     if findings.iter().any(Diagnostic::is_error) {
         return Err(Refused::Invalid(findings));

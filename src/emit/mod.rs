@@ -29,6 +29,30 @@ pub fn stream(artifacts: &[Artifact]) -> String {
     out
 }
 
+/// [`stream`], reusing the texts of a tree already emitted from the same
+/// artifacts ([`tree`]) instead of writing every object a second time.
+pub fn stream_with(artifacts: &[Artifact], files: &[File]) -> String {
+    let texts: std::collections::HashMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    let mut out = String::from(HEADER);
+    for a in artifacts {
+        if let Content::Object(doc) = &a.content {
+            out.push_str("---\n");
+            out.push_str(&format!("# Source: {}\n", a.path));
+            match texts
+                .get(a.path.as_str())
+                .and_then(|t| t.strip_prefix(HEADER))
+            {
+                Some(text) => out.push_str(text),
+                None => out.push_str(&yaml::to_string(doc)),
+            }
+        }
+    }
+    out
+}
+
 pub fn write_stdout(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     match stdout

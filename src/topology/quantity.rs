@@ -30,22 +30,7 @@ impl Quantity {
     pub fn value(&self) -> f64 {
         let suffix = self.suffix();
         let number: f64 = self.0[..self.0.len() - suffix.len()].parse().unwrap_or(0.0);
-        let scale = match suffix {
-            "m" => 1e-3,
-            "k" => 1e3,
-            "M" => 1e6,
-            "G" => 1e9,
-            "T" => 1e12,
-            "P" => 1e15,
-            "E" => 1e18,
-            "Ki" => 1024f64,
-            "Mi" => 1024f64.powi(2),
-            "Gi" => 1024f64.powi(3),
-            "Ti" => 1024f64.powi(4),
-            "Pi" => 1024f64.powi(5),
-            "Ei" => 1024f64.powi(6),
-            _ => 1.0,
-        };
+        let scale = crate::schema::quantity::scale(suffix).unwrap_or(1.0);
         number * scale
     }
 }

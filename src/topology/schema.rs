@@ -6,8 +6,9 @@ use super::model::Topology;
 use super::quantity;
 use crate::diagnostic::{codes, suggest, Diagnostic};
 use crate::load::Node;
+use crate::schema::eval::{self, Kind};
+use crate::schema::ir::Bound;
 use crate::source::dotted;
-use jsonschema::error::ValidationErrorKind;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -88,21 +89,23 @@ fn drop_null_alternatives(value: &mut Value) {
     }
 }
 
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        jsonschema::validator_for(topology_schema())
-            .expect("the generated topology schema is a valid JSON Schema")
-    })
-}
-
 /// Checks a merged topology document; one diagnostic per problem.
+///
+/// The schema is `schemas/topology.schema.json` compiled at build time (a
+/// test keeps the file equal to [`topology_schema`]), so checking costs no
+/// schema generation or compilation; the generated schema is built only to
+/// explain a finding.
 pub fn check(doc: &Node) -> Vec<Diagnostic> {
+    let store =
+        crate::schema::bundle("topology").expect("build.rs compiles schemas/topology.schema.json");
+    let root = store
+        .kind("topology")
+        .expect("the topology bundle has one kind");
     let instance = doc.to_json();
     let mut diags = Vec::new();
-    for error in validator().iter_errors(&instance) {
-        let pointer = error.instance_path().as_str().to_string();
-        diags.extend(describe(doc, &pointer, error.kind(), error.instance()));
+    for error in eval::errors(store, root, &instance) {
+        let value = instance.pointer(&error.pointer).unwrap_or(&Value::Null);
+        diags.extend(describe(doc, &error.pointer, &error.kind, value));
     }
     diags
 }
@@ -117,12 +120,7 @@ fn missing_hint(doc: &Node, name: &str) -> String {
     }
 }
 
-fn describe(
-    doc: &Node,
-    pointer: &str,
-    kind: &ValidationErrorKind,
-    instance: &Value,
-) -> Vec<Diagnostic> {
+fn describe(doc: &Node, pointer: &str, kind: &Kind, instance: &Value) -> Vec<Diagnostic> {
     let span = Some(doc.span_of(pointer));
     let path = dotted(pointer);
     // A value under a secret's name (`password: hunter2`), or one that looks
@@ -158,26 +156,18 @@ fn describe(
     let shown = show(instance);
     let one = |d: Diagnostic| vec![d.at(span).path(path.clone())];
     match kind {
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
+        Kind::Unknown { key: name, .. } => {
             let allowed = allowed_fields(pointer);
-            unexpected
-                .iter()
-                .map(|name| {
-                    let mut d = Diagnostic::error(
-                        codes::T_UNKNOWN_FIELD,
-                        format!("unknown field `{name}`"),
-                    )
+            let mut d =
+                Diagnostic::error(codes::T_UNKNOWN_FIELD, format!("unknown field `{name}`"))
                     .at(doc.key_span(pointer, name).or(span))
                     .path(join(&path, name));
-                    d.help = suggest(name, allowed.iter().map(String::as_str)).or_else(|| {
-                        (!allowed.is_empty()).then(|| format!("expected one of {}", list(&allowed)))
-                    });
-                    d
-                })
-                .collect()
+            d.help = suggest(name, allowed.iter().map(String::as_str)).or_else(|| {
+                (!allowed.is_empty()).then(|| format!("expected one of {}", list(&allowed)))
+            });
+            vec![d]
         }
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
+        Kind::Required(name) => {
             vec![
                 Diagnostic::error(codes::T_MISSING_FIELD, format!("missing field `{name}`"))
                     .at(span)
@@ -185,7 +175,7 @@ fn describe(
                     .help(missing_hint(doc, name)),
             ]
         }
-        ValidationErrorKind::Type { .. } => {
+        Kind::Type { .. } => {
             let expected = schema_at(pointer)
                 .and_then(|s| s.get("type"))
                 .map(|t| match t {
@@ -205,9 +195,10 @@ fn describe(
                 format!("expected {expected}, found {}", type_name(instance)),
             ))
         }
-        ValidationErrorKind::Enum { options } => {
-            let opts: Vec<String> = options
-                .as_array()
+        Kind::Enum { .. } => {
+            let opts: Vec<String> = schema_at(pointer)
+                .and_then(|s| s.get("enum"))
+                .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
                         .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
@@ -224,12 +215,19 @@ fn describe(
             )
             .help(help))
         }
-        ValidationErrorKind::Constant { expected_value } => one(Diagnostic::error(
-            codes::T_BAD_VALUE,
-            format!("expected {}, found {shown}", show(expected_value)),
-        )),
-        ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+        Kind::Const => {
+            let expected = schema_at(pointer)
+                .and_then(|s| s.get("const"))
+                .map_or_else(String::new, show);
+            one(Diagnostic::error(
+                codes::T_BAD_VALUE,
+                format!("expected {expected}, found {shown}"),
+            ))
+        }
+        Kind::Bound {
+            bound: Bound::Minimum | Bound::ExclusiveMinimum,
+            limit,
+        } => {
             if schema_at(pointer)
                 .and_then(|s| s.get("pattern"))
                 .and_then(Value::as_str)
@@ -239,26 +237,32 @@ fn describe(
             }
             one(Diagnostic::error(
                 codes::T_OUT_OF_RANGE,
-                format!("{shown} is below the minimum {limit}"),
+                format!("{shown} is below the minimum {}", number(*limit)),
             ))
         }
-        ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => one(Diagnostic::error(
+        Kind::Bound {
+            bound: Bound::Maximum | Bound::ExclusiveMaximum,
+            limit,
+        } => one(Diagnostic::error(
             codes::T_OUT_OF_RANGE,
-            format!("{shown} is above the maximum {limit}"),
+            format!("{shown} is above the maximum {}", number(*limit)),
         )),
-        ValidationErrorKind::MinItems { limit } => one(Diagnostic::error(
+        Kind::Bound {
+            bound: Bound::MinItems,
+            limit,
+        } => one(Diagnostic::error(
             codes::T_OUT_OF_RANGE,
-            format!("needs at least {limit} item(s)"),
+            format!("needs at least {} item(s)", number(*limit)),
         )),
-        ValidationErrorKind::MaxLength { limit } => one(Diagnostic::error(
+        Kind::Bound {
+            bound: Bound::MaxLength,
+            limit,
+        } => one(Diagnostic::error(
             codes::T_OUT_OF_RANGE,
-            format!("{shown} is longer than {limit} characters"),
+            format!("{shown} is longer than {} characters", number(*limit)),
         )),
-        ValidationErrorKind::Pattern { pattern } if pattern == quantity::PATTERN => {
-            one(bad_quantity(&shown))
-        }
-        ValidationErrorKind::Pattern { pattern } => one(Diagnostic::error(
+        Kind::Pattern { pattern, .. } if *pattern == quantity::PATTERN => one(bad_quantity(&shown)),
+        Kind::Pattern { pattern, .. } => one(Diagnostic::error(
             codes::T_BAD_FORMAT,
             format!("{shown} is not in the expected form"),
         )
@@ -267,6 +271,15 @@ fn describe(
             codes::T_BAD_VALUE,
             format!("{shown} is not valid here"),
         )),
+    }
+}
+
+/// A schema limit as the schema writes it (`3`, not `3.0`).
+fn number(limit: f64) -> String {
+    if limit.fract() == 0.0 {
+        format!("{}", limit as i64)
+    } else {
+        limit.to_string()
     }
 }
 

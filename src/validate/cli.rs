@@ -17,9 +17,17 @@ pub struct ManifestArgs {
     #[arg(long, value_name = "VERSION", default_value = schemas::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,
 
-    /// Skip documents whose kind has no bundled schema instead of reporting them
+    /// Skip documents whose kind has no schema instead of reporting them
     #[arg(long)]
     pub ignore_missing_schemas: bool,
+
+    /// CustomResourceDefinition YAML whose custom resources to validate (strictly, with its CEL rules); repeatable
+    #[arg(long = "crd", value_name = "FILE")]
+    pub crds: Vec<String>,
+
+    /// JSON Schemas in kubeconform's layout: a directory, a `.json` file or a template with `{{ .ResourceKind }}` and friends; repeatable, searched in order before the bundled schemas
+    #[arg(long = "schema-location", value_name = "DIR|TEMPLATE")]
+    pub schema_locations: Vec<String>,
 
     /// Report format
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
@@ -40,6 +48,15 @@ pub fn run(args: &ManifestArgs) -> i32 {
         );
         return 2;
     }
+    let user =
+        match super::user::UserSchemas::new(&args.crds, &args.schema_locations, &args.kube_version)
+        {
+            Ok(user) => user,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
     let inputs = super::input::load_paths(&args.paths, args.jobs);
     if !inputs.io_errors.is_empty() {
         for d in &inputs.io_errors {
@@ -52,6 +69,7 @@ pub fn run(args: &ManifestArgs) -> i32 {
         ignore_missing_schemas: args.ignore_missing_schemas,
         jobs: args.jobs,
         origin: None,
+        user: (!user.is_empty()).then_some(&user),
     };
     let mut diagnostics = inputs.findings.clone();
     diagnostics.extend(validate_documents(&inputs.docs, &inputs.sources, &opts));
@@ -61,7 +79,12 @@ pub fn run(args: &ManifestArgs) -> i32 {
         sources: &inputs.sources,
         diagnostics: &diagnostics,
         files,
-        documents: inputs.docs.len(),
+        // A list counts as its items, as kubeconform counts resources.
+        documents: inputs
+            .docs
+            .iter()
+            .map(|d| super::list::item_nodes(d).len())
+            .sum(),
     };
     let text = report.render(args.output);
     let mut stdout = std::io::stdout().lock();

@@ -15,7 +15,7 @@ use crate::load::{self, Limits, Value};
 use crate::source::{Sources, Span};
 use serde_json::Value as Json;
 
-pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec<Diagnostic>) {
     let pointer = match json.get("kind").and_then(Json::as_str) {
         Some("ConfigMap") => "/data",
         Some("Secret") => "/stringData",
@@ -28,10 +28,7 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
         let (Some(format), Some(text)) = (config_format_by_name(key), value.as_str()) else {
             continue;
         };
-        let Some(bundle) = schemas.bundle_for(format) else {
-            continue;
-        };
-        let Some(Ok(validator)) = bundle.validator(format) else {
+        let Some(schema) = schemas.find(format) else {
             continue;
         };
         let escaped = key.replace('~', "~0").replace('/', "~1");
@@ -65,18 +62,8 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
                     } else {
                         node
                     };
-                    let inner = Doc {
-                        node,
-                        index: 0,
-                        origin: None,
-                        sources: &local,
-                    };
-                    found.extend(errors::schema_errors(
-                        &inner,
-                        &node.to_json(),
-                        validator,
-                        bundle,
-                    ));
+                    let inner = Doc::parsed(node, &local);
+                    found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
                 }
                 found
             }
@@ -102,7 +89,7 @@ fn is_literal_block(doc: &Doc, pointer: &str, value: Span) -> bool {
     let key = crate::source::pointer_segments(&pointer[slash..])
         .next()
         .unwrap_or_default();
-    let Some(key_span) = doc.node.key_span(&pointer[..slash], &key) else {
+    let Some(key_span) = doc.node().key_span(&pointer[..slash], &key) else {
         return false;
     };
     if value.line <= key_span.line {

@@ -1,91 +1,99 @@
-//! JSON Schema errors as diagnostics: the instance path becomes a span in
-//! the document (the key for unknown and missing fields, the value for wrong
-//! types and values) and the message is rewritten in dify-gen's style.
+//! Schema errors as diagnostics: the instance path becomes a span in the
+//! document (the key for unknown and missing fields, the value for wrong
+//! types and values) and the message is written in dify-gen's style.
 
-use super::schemas::Bundle;
-use super::{quantity, Doc, Mark};
+use super::schemas::Found;
+use super::{Doc, Mark};
 use crate::diagnostic::{self, codes, Diagnostic};
-use jsonschema::error::{TypeKind, ValidationErrorKind as K};
-use jsonschema::{ValidationError, Validator};
+use crate::schema::eval::{self, Error, Kind};
+use crate::schema::ir::{Bound, Literal, TYPE_NAMES};
+use crate::schema::quantity;
 use serde_json::Value;
 
-pub(super) fn schema_errors(
-    doc: &Doc,
-    json: &Value,
-    validator: &Validator,
-    bundle: &Bundle,
-) -> Vec<Diagnostic> {
-    if validator.is_valid(json) {
-        return Vec::new();
-    }
+pub(super) fn schema_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for error in validator.iter_errors(json) {
-        convert(doc, &error, bundle, &mut out);
+    for error in eval::errors(schema.store, schema.root, json) {
+        convert(doc, json, &error, schema, &mut out);
     }
     out
 }
 
-fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Diagnostic>) {
-    let pointer = error.instance_path().as_str();
-    let instance = error.instance();
-    let d = match error.kind() {
-        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-            let known = known_properties(error, bundle);
-            for key in unexpected {
-                let mut d = doc.diag(
-                    codes::V_UNKNOWN_FIELD,
-                    format!("unknown field `{key}`"),
-                    pointer,
-                    Mark::Key(key),
-                );
-                d.help = known
-                    .as_ref()
-                    .and_then(|k| diagnostic::suggest(key, k.iter().map(String::as_str)));
-                out.push(d);
-            }
-            return;
-        }
-        K::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
-            doc.diag(
-                codes::V_MISSING_FIELD,
-                format!("missing required field `{name}`"),
+/// `integer or string` from a type mask (`null` left out: it is the
+/// absence of a value, not a type users write).
+fn type_names(mask: u8) -> Vec<&'static str> {
+    (0..7)
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| TYPE_NAMES[i])
+        .filter(|t| *t != "null")
+        .collect()
+}
+
+fn bound_message(bound: Bound, limit: f64, instance: &Value) -> String {
+    let n = if limit.fract() == 0.0 {
+        format!("{}", limit as i64)
+    } else {
+        limit.to_string()
+    };
+    let what = quoted(instance);
+    match bound {
+        Bound::MinLength => format!("{what} is shorter than {n} characters"),
+        Bound::MaxLength => format!("{what} is longer than {n} characters"),
+        Bound::MinItems => format!("the list has fewer than {n} items"),
+        Bound::MaxItems => format!("the list has more than {n} items"),
+        Bound::MinProperties => format!("the object has fewer than {n} fields"),
+        Bound::MaxProperties => format!("the object has more than {n} fields"),
+        Bound::Minimum => format!("{what} is less than the minimum of {n}"),
+        Bound::Maximum => format!("{what} is greater than the maximum of {n}"),
+        Bound::ExclusiveMinimum => format!("{what} must be greater than {n}"),
+        Bound::ExclusiveMaximum => format!("{what} must be less than {n}"),
+        Bound::MultipleOf => format!("{what} is not a multiple of {n}"),
+    }
+}
+
+fn convert(doc: &Doc, json: &Value, error: &Error, schema: Found, out: &mut Vec<Diagnostic>) {
+    let pointer = error.pointer.as_str();
+    let instance = json.pointer(pointer).unwrap_or(&Value::Null);
+    let d = match &error.kind {
+        Kind::Unknown { key, node } => {
+            let known = schema.store.property_names(*node);
+            let mut d = doc.diag(
+                codes::V_UNKNOWN_FIELD,
+                format!("unknown field `{key}`"),
                 pointer,
-                Mark::Entry,
-            )
+                Mark::Key(key),
+            );
+            d.help = diagnostic::suggest(key, known.iter().copied());
+            d
         }
-        K::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(set) => {
-                    let names: Vec<String> = set
-                        .iter()
-                        .map(|t| t.to_string())
-                        .filter(|t| t != "null")
-                        .collect();
-                    names.join(" or ")
-                }
-            };
-            doc.diag(
-                codes::V_WRONG_TYPE,
-                format!("expected {expected}, found {}", describe(instance)),
-                pointer,
-                Mark::Value,
-            )
-        }
-        K::OneOfNotValid { context } | K::AnyOf { context } if all_type_errors(context) => {
-            let mut names: Vec<String> = Vec::new();
-            for branch in context {
-                for e in branch {
-                    if let K::Type { kind } = e.kind() {
-                        let list: Vec<String> = match kind {
-                            TypeKind::Single(t) => vec![t.to_string()],
-                            TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
-                        };
-                        for n in list {
-                            if n != "null" && !names.contains(&n) {
-                                names.push(n);
-                            }
+        Kind::Required(name) => doc.diag(
+            codes::V_MISSING_FIELD,
+            format!("missing required field `{name}`"),
+            pointer,
+            Mark::Entry,
+        ),
+        Kind::Dependent { name, needs } => doc.diag(
+            codes::V_MISSING_FIELD,
+            format!("missing field `{needs}`, required with `{name}`"),
+            pointer,
+            Mark::Entry,
+        ),
+        Kind::Type { expected } => doc.diag(
+            codes::V_WRONG_TYPE,
+            format!(
+                "expected {}, found {}",
+                type_names(*expected).join(" or "),
+                describe(instance)
+            ),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::AnyOf { branches } | Kind::OneOf { branches, .. } if all_type_errors(branches) => {
+            let mut names: Vec<&str> = Vec::new();
+            for e in branches.iter().flatten() {
+                if let Kind::Type { expected } = e.kind {
+                    for n in type_names(expected) {
+                        if !names.contains(&n) {
+                            names.push(n);
                         }
                     }
                 }
@@ -101,7 +109,25 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
                 Mark::Value,
             )
         }
-        K::FalseSchema if !pointer.is_empty() => {
+        Kind::AnyOf { .. } => doc.diag(
+            codes::V_BAD_VALUE,
+            format!("{} matches none of the allowed forms", quoted(instance)),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::OneOf { matched, .. } => doc.diag(
+            codes::V_BAD_VALUE,
+            match matched {
+                0 => format!("{} matches none of the allowed forms", quoted(instance)),
+                n => format!(
+                    "{} matches {n} of the forms, where exactly one is allowed",
+                    quoted(instance)
+                ),
+            },
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Never if !pointer.is_empty() => {
             // A property the schema forbids in this context (`for` on a
             // recording rule): mark the key, like an unknown field.
             let slash = pointer.rfind('/').unwrap_or(0);
@@ -115,14 +141,27 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
                 Mark::Key(&key),
             )
         }
-        K::Enum { options } => {
-            let all: Vec<String> = options
-                .as_array()
-                .map(|a| a.iter().filter(|v| !v.is_null()).map(plain).collect())
-                .unwrap_or_default();
+        Kind::Never => doc.diag(
+            codes::V_BAD_VALUE,
+            "no value is allowed here",
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Enum { node } => {
+            let node = schema.store.node(*node);
+            let all: Vec<&str> = node
+                .enumeration
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .filter(|l| !matches!(l, Literal::Json("null")))
+                .map(|l| match l {
+                    Literal::Str(s) | Literal::Json(s) => *s,
+                })
+                .collect();
             // A long list is named by the schema's description (`an output
             // plugin of Fluent Bit 5.1`) rather than cut at ten.
-            let message = match description(error, bundle) {
+            let message = match node.description {
                 Some(what) if all.len() > 10 => format!("{} is not {what}", quoted(instance)),
                 _ => {
                     let list: Vec<String> = all.iter().take(10).map(|v| format!("`{v}`")).collect();
@@ -132,10 +171,16 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
             let mut d = doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value);
             d.help = instance
                 .as_str()
-                .and_then(|wrong| diagnostic::suggest(wrong, all.iter().map(String::as_str)));
+                .and_then(|wrong| diagnostic::suggest(wrong, all.iter().copied()));
             d
         }
-        K::Format { format } if format == "quantity" => doc
+        Kind::Const => doc.diag(
+            codes::V_BAD_VALUE,
+            format!("{} is not the only allowed value", quoted(instance)),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Format("quantity") => doc
             .diag(
                 codes::V_BAD_QUANTITY,
                 format!("{} is not a valid quantity", quoted(instance)),
@@ -143,56 +188,79 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
                 Mark::Value,
             )
             .help(quantity::HELP),
-        K::Pattern { pattern } => {
+        Kind::Format(f) => doc.diag(
+            codes::V_BAD_VALUE,
+            format!("{} is not a valid `{f}`", quoted(instance)),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Pattern { pattern, node } => {
             // A described pattern (`on, off, true, false, yes or no`) reads
             // better than the regex.
-            let message = match description(error, bundle) {
+            let message = match schema.store.node(*node).description {
                 Some(what) => format!("expected {what}, found {}", quoted(instance)),
                 None => format!("{} does not match `{pattern}`", quoted(instance)),
             };
             doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value)
         }
-        _ => {
-            let mut text = error.to_string();
-            if text.len() > 200 {
-                let cut = (0..=200)
-                    .rev()
-                    .find(|i| text.is_char_boundary(*i))
-                    .unwrap_or(0);
-                text.truncate(cut);
-                text.push('…');
-            }
-            let text = text.replace('"', "`");
-            doc.diag(codes::V_BAD_VALUE, text, pointer, Mark::Value)
-        }
+        Kind::Bound { bound, limit } => doc.diag(
+            codes::V_BAD_VALUE,
+            bound_message(*bound, *limit, instance),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Unique => doc.diag(
+            codes::V_BAD_VALUE,
+            "the list has duplicate items",
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Contains => doc.diag(
+            codes::V_BAD_VALUE,
+            "no item of the list has the required form",
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Not => doc.diag(
+            codes::V_BAD_VALUE,
+            format!("{} has a form that is not allowed", quoted(instance)),
+            pointer,
+            Mark::Value,
+        ),
+        Kind::Rule { message, rule } => doc
+            .diag(
+                codes::V_CEL_RULE,
+                message.clone(),
+                pointer,
+                container_mark(instance),
+            )
+            .help(format!("CEL rule: {rule}")),
+        Kind::RuleError { error, rule } => doc
+            .diag(
+                codes::V_CEL_RULE,
+                format!("CEL rule cannot be evaluated: {error}"),
+                pointer,
+                container_mark(instance),
+            )
+            .help(format!("CEL rule: {rule}")),
+        Kind::Schema(e) => doc.diag(codes::V_SCHEMA_BUG, e.clone(), pointer, Mark::Value),
     };
     out.push(d);
 }
 
-fn all_type_errors(context: &[Vec<ValidationError<'static>>]) -> bool {
-    !context.is_empty()
-        && context.iter().all(|branch| {
-            !branch.is_empty() && branch.iter().all(|e| matches!(e.kind(), K::Type { .. }))
+/// A rule on a mapping or list marks its key; one on a scalar, the value.
+fn container_mark(instance: &Value) -> Mark<'static> {
+    match instance {
+        Value::Object(_) | Value::Array(_) => Mark::Entry,
+        _ => Mark::Value,
+    }
+}
+
+fn all_type_errors(branches: &[Vec<Error>]) -> bool {
+    !branches.is_empty()
+        && branches.iter().all(|branch| {
+            !branch.is_empty() && branch.iter().all(|e| matches!(e.kind, Kind::Type { .. }))
         })
-}
-
-/// The property names the failing schema allows, for "did you mean".
-fn known_properties(error: &ValidationError, bundle: &Bundle) -> Option<Vec<String>> {
-    let location = error.absolute_keyword_location()?;
-    let fragment = location.fragment()?.as_str();
-    let parent = &fragment[..fragment.rfind('/')?];
-    let schema = bundle.subschema(parent)?;
-    let props = schema.get("properties")?.as_object()?;
-    Some(props.keys().cloned().collect())
-}
-
-/// The `description` of the schema whose keyword failed.
-fn description(error: &ValidationError, bundle: &Bundle) -> Option<String> {
-    let location = error.absolute_keyword_location()?;
-    let fragment = location.fragment()?.as_str();
-    let parent = &fragment[..fragment.rfind('/')?];
-    let text = bundle.subschema(parent)?.get("description")?.as_str()?;
-    Some(text.to_string())
 }
 
 fn plain(v: &Value) -> String {

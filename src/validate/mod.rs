@@ -22,17 +22,22 @@ mod embedded;
 mod errors;
 pub mod fluent_bit;
 pub mod input;
+pub mod list;
 pub mod origin;
 pub mod output;
-pub mod quantity;
+pub use crate::schema::quantity;
 pub mod schemas;
+pub mod user;
 
 use crate::diagnostic::{self, codes, Diagnostic};
 use crate::load::{Node, Value};
-use crate::render::{File, Format};
+use crate::render::{Artifact, Content, File, Format};
 use crate::source::{dotted, FileId, Sources, Span};
 use schemas::Schemas;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// Maps a finding in a rendered document back to the topology field that
 /// produced it: `(index of the document in the slice, JSON pointer in it)`
@@ -48,6 +53,8 @@ pub struct ValidateOptions<'a> {
     pub jobs: usize,
     /// Where rendered fields came from in the topology (used by `render`).
     pub origin: Option<&'a OriginFn<'a>>,
+    /// The user's schemas (`--crd`, `--schema-location`), searched first.
+    pub user: Option<&'a user::UserSchemas>,
 }
 
 impl Default for ValidateOptions<'_> {
@@ -57,18 +64,62 @@ impl Default for ValidateOptions<'_> {
             ignore_missing_schemas: false,
             jobs: 0,
             origin: None,
+            user: None,
         }
     }
 }
 
-/// Validates documents loaded from `sources` (for `render`: its own output,
-/// parsed with [`crate::load::parse`] from the text it is about to write).
-/// Returns every finding, sorted by location. An unknown `kube_version` is
-/// reported as one diagnostic.
+/// Validates documents loaded from `sources` (`dify-gen validate`: any
+/// files). Returns every finding, sorted by location. An unknown
+/// `kube_version` is reported as one diagnostic.
 pub fn validate_documents(
     docs: &[Node],
     sources: &Sources,
     opts: &ValidateOptions,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    // A `List` stands for its items: each is validated where it is written.
+    let mut targets: Vec<Target> = Vec::with_capacity(docs.len());
+    for (index, node) in docs.iter().enumerate() {
+        if list::is_list_node(node) {
+            let doc = Doc {
+                located: Located::Node(node),
+                index,
+                origin: opts.origin,
+                sources,
+            };
+            for key in list::unknown_wrapper_fields(node) {
+                diags.push(doc.diag(
+                    codes::V_UNKNOWN_FIELD,
+                    format!("unknown field `{}`", key.name),
+                    "",
+                    Mark::Key(&key.name),
+                ));
+            }
+        }
+        targets.extend(list::item_nodes(node).into_iter().map(|item| Target {
+            located: Located::Node(item),
+            index,
+            json: None,
+        }));
+    }
+    diags.extend(validate_targets(&targets, sources, opts));
+    diagnostic::normalise(&mut diags);
+    diags
+}
+
+/// One document to validate: where it is written, its index for
+/// [`OriginFn`], and its JSON when the caller has it already.
+struct Target<'a> {
+    located: Located<'a>,
+    index: usize,
+    json: Option<&'a serde_json::Value>,
+}
+
+fn validate_targets<'a>(
+    targets: &[Target<'a>],
+    sources: &'a Sources,
+    opts: &'a ValidateOptions<'a>,
 ) -> Vec<Diagnostic> {
     let Some(schemas) = Schemas::for_version(&opts.kube_version) else {
         return vec![Diagnostic::error(
@@ -77,70 +128,117 @@ pub fn validate_documents(
         )
         .help(format!("use one of {}", schemas::KUBE_VERSIONS.join(", ")))];
     };
-    let results = par_map(docs, opts.jobs, |index, node| {
-        let doc = Doc {
-            node,
-            index,
+    let schemas = schemas.with_user(opts.user);
+    let doc = |t: &Target<'a>| -> Doc<'a> {
+        Doc {
+            located: t.located,
+            index: t.index,
             origin: opts.origin,
             sources,
-        };
-        validate_one(&doc, &schemas, opts)
+        }
+    };
+    let results = par_map(targets, opts.jobs, |_, t| {
+        validate_one(&doc(t), t.json, &schemas, opts)
     });
     let mut diags = Vec::new();
-    let mut objects = Vec::with_capacity(docs.len());
-    for (index, (found, object)) in results.into_iter().enumerate() {
+    let mut objects = Vec::with_capacity(targets.len());
+    for (target, (found, object)) in results.into_iter().enumerate() {
         diags.extend(found);
         if let Some(json) = object {
-            objects.push((index, json));
+            objects.push((target, json));
         }
     }
     let view: Vec<checks::Object> = objects
         .iter()
-        .map(|(index, json)| checks::Object {
-            doc: Doc {
-                node: &docs[*index],
-                index: *index,
-                origin: opts.origin,
-                sources,
-            },
+        .map(|(target, json)| checks::Object {
+            doc: doc(&targets[*target]),
             json,
         })
         .collect();
     diags.extend(checks::cross_document(&view));
-    diagnostic::normalise(&mut diags);
     diags
 }
 
 /// Validates rendered files before they are written (`render` calls this
-/// with its whole output tree): each file is added to `sources`, the
-/// topology's, so findings on fields that came from the `topology` (see
-/// [`origin`]) point at its lines and the others at the rendered text.
-/// Kubernetes objects must all match a bundled schema; other YAML and JSON
-/// documents are validated when their format has one (Prometheus rules,
-/// Alertmanager, Fluent Bit, kustomizations) and skipped otherwise (Helm
-/// values), as in `dify-gen validate`. Text files have formats of their own.
+/// with its artifacts and the tree emitted from them): each file is added
+/// to `sources`, the topology's, so findings on fields that came from the
+/// `topology` (see [`origin`]) point at its lines and the others at the
+/// rendered text. Kubernetes objects must all match a bundled schema; other
+/// YAML and JSON documents are validated when their format has one
+/// (Prometheus rules, Alertmanager, Fluent Bit, kustomizations) and skipped
+/// otherwise (Helm values), as in `dify-gen validate`. Text files have
+/// formats of their own.
+///
+/// The artifacts' own JSON is what gets validated (the emitter writes
+/// exactly it; `tests/integration/cli.rs` parses the tree back to check),
+/// and a file's text is parsed only when a finding needs its lines, so a
+/// clean render never parses its own output.
 pub fn validate_rendered(
+    artifacts: &[Artifact],
     files: &[File],
     sources: &mut Sources,
     kube_version: &str,
     topology: Option<&Node>,
 ) -> Vec<Diagnostic> {
-    let mut docs = Vec::new();
+    let values: HashMap<&str, &serde_json::Value> = artifacts
+        .iter()
+        .filter_map(|a| match &a.content {
+            Content::Object(v) | Content::Yaml(v) | Content::Json(v) => Some((a.path.as_str(), v)),
+            Content::Text(_) => None,
+        })
+        .collect();
+    let added: Vec<(&File, FileId)> = files
+        .iter()
+        .filter(|f| f.format != Format::Text)
+        .map(|f| (f, sources.add(f.path.clone(), f.text.clone())))
+        .collect();
+    let sources: &Sources = sources;
+    let parsed: Vec<OnceLock<Vec<Node>>> = added.iter().map(|_| OnceLock::new()).collect();
+    // Files without artifact JSON (the kustomization `tree` writes) are
+    // parsed now; their JSON lives here.
     let mut diags = Vec::new();
-    for f in files {
-        if f.format == Format::Text {
+    let mut own: Vec<(usize, usize, serde_json::Value)> = Vec::new();
+    for (i, (f, file)) in added.iter().enumerate() {
+        if values.contains_key(f.path.as_str()) {
             continue;
         }
-        let file = sources.add(f.path.clone(), f.text.clone());
-        match crate::load::parse(sources, file, crate::load::Limits::default()) {
-            Ok(found) => docs.extend(found.into_iter().filter(|d| {
-                d.value != Value::Null
-                    && (f.format == Format::Object || has_schema(&f.path, &d.to_json()))
-            })),
+        match crate::load::parse(sources, *file, crate::load::Limits::default()) {
+            Ok(docs) => {
+                for (nth, d) in docs.iter().enumerate() {
+                    own.push((i, nth, d.to_json()));
+                }
+                parsed[i].set(docs).expect("each file is parsed once");
+            }
             Err(found) => diags.extend(found),
         }
     }
-    let origins = topology.map(|t| origin::Origins::new(t, &docs));
+    let mut targets = Vec::new();
+    for (i, (f, file)) in added.iter().enumerate() {
+        let docs: Vec<(usize, &serde_json::Value)> = match values.get(f.path.as_str()) {
+            Some(v) => vec![(0, *v)],
+            None => own
+                .iter()
+                .filter(|o| o.0 == i)
+                .map(|o| (o.1, &o.2))
+                .collect(),
+        };
+        for (nth, json) in docs {
+            if json.is_null() || (f.format != Format::Object && !has_schema(&f.path, json)) {
+                continue;
+            }
+            targets.push(Target {
+                located: Located::Text {
+                    file: *file,
+                    nth,
+                    parsed: &parsed[i],
+                },
+                index: targets.len(),
+                json: Some(json),
+            });
+        }
+    }
+    let jsons: Vec<&serde_json::Value> = targets.iter().filter_map(|t| t.json).collect();
+    let origins = topology.map(|t| origin::Origins::new(t, &jsons));
     let lookup =
         |index: usize, pointer: &str| origins.as_ref().and_then(|o| o.origin(index, pointer));
     let opts = ValidateOptions {
@@ -148,14 +246,27 @@ pub fn validate_rendered(
         origin: Some(&lookup),
         ..ValidateOptions::default()
     };
-    diags.extend(validate_documents(&docs, sources, &opts));
+    diags.extend(validate_targets(&targets, sources, &opts));
     diagnostic::normalise(&mut diags);
     diags
 }
 
+/// Where a document is written: parsed already (`dify-gen validate`), or
+/// the `nth` document of a rendered file, parsed the first time a finding
+/// needs its lines.
+#[derive(Clone, Copy)]
+enum Located<'a> {
+    Node(&'a Node),
+    Text {
+        file: FileId,
+        nth: usize,
+        parsed: &'a OnceLock<Vec<Node>>,
+    },
+}
+
 /// One document being validated, with what is needed to point into it.
 pub struct Doc<'a> {
-    pub node: &'a Node,
+    located: Located<'a>,
     pub index: usize,
     origin: Option<&'a OriginFn<'a>>,
     sources: &'a Sources,
@@ -172,9 +283,49 @@ pub enum Mark<'k> {
     Key(&'k str),
 }
 
-impl Doc<'_> {
+impl<'a> Doc<'a> {
+    /// A document already parsed, on its own (no origin).
+    pub fn parsed(node: &'a Node, sources: &'a Sources) -> Doc<'a> {
+        Doc {
+            located: Located::Node(node),
+            index: 0,
+            origin: None,
+            sources,
+        }
+    }
+
+    /// The document's span-carrying tree.
+    pub fn node(&self) -> &Node {
+        match self.located {
+            Located::Node(node) => node,
+            Located::Text { file, nth, parsed } => {
+                let docs = parsed.get_or_init(|| {
+                    let mut docs =
+                        crate::load::parse(self.sources, file, crate::load::Limits::default())
+                            .unwrap_or_default();
+                    // An emitter bug would leave nothing to point into: point
+                    // at the file's start rather than fail.
+                    docs.push(Node {
+                        value: Value::Null,
+                        span: Span {
+                            file,
+                            line: 1,
+                            col: 1,
+                            len: 0,
+                        },
+                    });
+                    docs
+                });
+                docs.get(nth).unwrap_or(&docs[docs.len() - 1])
+            }
+        }
+    }
+
     pub fn file(&self) -> FileId {
-        self.node.span.file
+        match self.located {
+            Located::Node(node) => node.span.file,
+            Located::Text { file, .. } => file,
+        }
     }
 
     pub fn file_name(&self) -> &str {
@@ -185,10 +336,10 @@ impl Doc<'_> {
     pub fn span(&self, pointer: &str, mark: Mark) -> Span {
         match mark {
             Mark::Key(key) => self
-                .node
+                .node()
                 .key_span(pointer, key)
-                .unwrap_or_else(|| self.node.span_of(pointer)),
-            Mark::Value => self.node.span_of(pointer),
+                .unwrap_or_else(|| self.node().span_of(pointer)),
+            Mark::Value => self.node().span_of(pointer),
             Mark::Entry => {
                 let (parent, last) = match pointer.rfind('/') {
                     Some(i) => (
@@ -197,10 +348,11 @@ impl Doc<'_> {
                     ),
                     None => ("", None),
                 };
-                let key_span = last.and_then(|key| self.node.key_span(parent, &key));
+                let node = self.node();
+                let key_span = last.and_then(|key| node.key_span(parent, &key));
                 key_span.unwrap_or_else(|| match pointer {
-                    "" => self.node.key_span("", "kind").unwrap_or(self.node.span),
-                    _ => self.node.span_of(pointer),
+                    "" => node.key_span("", "kind").unwrap_or(node.span),
+                    _ => node.span_of(pointer),
                 })
             }
         }
@@ -252,13 +404,18 @@ impl Doc<'_> {
 /// form of Kubernetes objects for the cross-document checks.
 fn validate_one(
     doc: &Doc,
-    schemas: &Schemas,
+    given: Option<&serde_json::Value>,
+    schemas: &Schemas<'_>,
     opts: &ValidateOptions,
 ) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
-    if doc.node.value == Value::Null {
+    let json: Cow<serde_json::Value> = match given {
+        Some(json) => Cow::Borrowed(json),
+        None => Cow::Owned(doc.node().to_json()),
+    };
+    if json.is_null() {
         return (Vec::new(), None);
     }
-    if !matches!(doc.node.value, Value::Map(_)) {
+    if !json.is_object() {
         let d = doc.diag(
             codes::V_NOT_AN_OBJECT,
             "document is not a mapping",
@@ -267,7 +424,6 @@ fn validate_one(
         );
         return (vec![d], None);
     }
-    let json = doc.node.to_json();
     let Some(key) = schema_key(doc, &json) else {
         if opts.ignore_missing_schemas
             || is_helm_input(doc.file_name())
@@ -275,36 +431,47 @@ fn validate_one(
         {
             return (Vec::new(), None);
         }
+        let has = |k: &str| {
+            json.get(k)
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|v| !v.is_empty())
+        };
+        let missing = match (has("apiVersion"), has("kind")) {
+            (true, false) => "`kind`",
+            (false, true) => "`apiVersion`",
+            _ => "`apiVersion` and `kind`",
+        };
         let d = doc
-            .diag(codes::V_NO_KIND, "document has no `apiVersion` and `kind`", "", Mark::Value)
+            .diag(codes::V_NO_KIND, format!("document has no {missing}"), "", Mark::Value)
             .help("add `apiVersion` and `kind`, or name Prometheus rule, Alertmanager and Fluent Bit files after their format");
         return (vec![d], None);
     };
     let mut diags = Vec::new();
     let is_object = !schemas::is_local_config(&key);
-    match schemas.bundle_for(&key) {
-        Some(bundle) => match bundle.validator(&key) {
-            Some(Ok(validator)) if key == fluent_bit::FORMAT => {
-                let folded = fluent_bit::fold(doc.node);
-                let view = Doc {
-                    node: &folded,
-                    ..*doc
-                };
-                diags.extend(errors::schema_errors(
-                    &view,
-                    &folded.to_json(),
-                    validator,
-                    bundle,
-                ))
-            }
-            Some(Ok(validator)) => {
-                diags.extend(errors::schema_errors(doc, &json, validator, bundle))
-            }
-            Some(Err(bug)) => diags.push(doc.diag(codes::V_SCHEMA_BUG, bug, "", Mark::Entry)),
-            None => {}
-        },
-        None if opts.ignore_missing_schemas => {}
-        None => {
+    let broken = opts.user.and_then(|u| match u.lookup(&key) {
+        user::Lookup::Broken(e) => Some(e),
+        _ => None,
+    });
+    match (schemas.find(&key), broken) {
+        (_, Some(e)) => diags.push(doc.diag(
+            codes::V_SCHEMA_BUG,
+            format!("the schema for `{key}` cannot be used: {e}"),
+            "",
+            Mark::Entry,
+        )),
+        (Some(found), None) if key == fluent_bit::FORMAT => {
+            // Fluent Bit reads names without regard to case: fold them the
+            // way it does before the schema sees them.
+            let folded = fluent_bit::fold(doc.node());
+            let view = Doc {
+                located: Located::Node(&folded),
+                ..*doc
+            };
+            diags.extend(errors::schema_errors(&view, &folded.to_json(), found))
+        }
+        (Some(found), None) => diags.extend(errors::schema_errors(doc, &json, found)),
+        (None, None) if opts.ignore_missing_schemas => {}
+        (None, None) => {
             let (api_version, kind) = key.rsplit_once('/').unwrap_or(("", key.as_str()));
             let mut d = doc.diag(
                 codes::V_UNKNOWN_KIND,
@@ -318,7 +485,7 @@ fn validate_one(
             let keys = schemas.all_keys();
             d.help = diagnostic::suggest(&key, keys.iter().copied()).or_else(|| {
                 Some(
-                    "pass `--ignore-missing-schemas` to skip kinds without a bundled schema".into(),
+                    "pass `--crd FILE` or `--schema-location DIR` for it, or `--ignore-missing-schemas` to skip kinds without a schema".into(),
                 )
             });
             diags.push(d);

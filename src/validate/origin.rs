@@ -34,6 +34,14 @@ const RULES: &[Rule] = &[
         topology: "/components/{c}/resources",
         carry: true,
     },
+    // The one workload that is not a component's: the OpenTelemetry
+    // collector, sized by `monitoring.otelCollector.resources`.
+    Rule {
+        kinds: &["Deployment"],
+        pointer: "/spec/template/spec/containers/*/resources",
+        topology: "/monitoring/otelCollector/resources",
+        carry: true,
+    },
     Rule {
         kinds: WORKLOADS,
         pointer: "/spec/template/spec/containers/*/image",
@@ -116,7 +124,7 @@ pub struct Origins<'a> {
 }
 
 impl<'a> Origins<'a> {
-    pub fn new(topology: &'a Node, docs: &[Node]) -> Self {
+    pub fn new(topology: &'a Node, docs: &[&serde_json::Value]) -> Self {
         let release = topology
             .pointer("/metadata/name")
             .and_then(Node::as_str)
@@ -127,12 +135,12 @@ impl<'a> Origins<'a> {
             .map(|d| {
                 let kind = d
                     .get("kind")
-                    .and_then(Node::as_str)
+                    .and_then(serde_json::Value::as_str)
                     .unwrap_or_default()
                     .to_string();
                 let name = d
                     .pointer("/metadata/name")
-                    .and_then(Node::as_str)
+                    .and_then(serde_json::Value::as_str)
                     .unwrap_or_default();
                 let component = name
                     .strip_prefix(&prefix)
@@ -158,7 +166,11 @@ impl<'a> Origins<'a> {
                 continue;
             }
             let topology = if rule.topology.contains("{c}") {
-                rule.topology.replace("{c}", component.as_deref()?)
+                match component.as_deref() {
+                    Some(c) => rule.topology.replace("{c}", c),
+                    // Not a component's object: a later rule may know it.
+                    None => continue,
+                }
             } else {
                 rule.topology.to_string()
             };

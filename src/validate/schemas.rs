@@ -1,152 +1,21 @@
-//! The bundled schemas: embedded at build time, parsed on first use, and
-//! compiled once per kind on first use.
+//! The bundled schemas, compiled at build time (`build.rs`, with
+//! [`crate::schema::compile`]) and embedded in the binary in the engine's
+//! byte form. Opening a bundle costs nothing: each schema node is decoded,
+//! and each pattern and CEL rule compiled, the first time validation
+//! reaches it, so a render that emits Deployments and Services touches only
+//! the nodes those kinds use and never a CRD.
 //!
 //! A bundle (see `docs/schemas.md`) maps `apiVersion/Kind` keys to a
-//! definition in its `$defs`. Parsing a bundle costs a few milliseconds and
-//! compiling one kind a few more, so both happen lazily behind a `OnceLock`:
-//! validating a tree of Deployments and Services never compiles a CRD.
+//! definition in its `$defs`.
 
-use super::quantity;
-use jsonschema::{Draft, Validator};
-use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use super::user::UserSchemas;
+use crate::schema::{bundle, Store};
 
 /// The Kubernetes minor versions with a bundled schema, oldest first.
 pub const KUBE_VERSIONS: &[&str] = &["1.33", "1.34", "1.35", "1.36", "1.37"];
 
 /// The version used without `--kube-version`.
 pub const DEFAULT_KUBE_VERSION: &str = "1.37";
-
-const BASE_URI: &str = "https://dify-gen.invalid/schema.json";
-
-static KUBERNETES: [(&str, &str); 5] = [
-    ("1.33", include_str!("../../schemas/kubernetes/v1.33.json")),
-    ("1.34", include_str!("../../schemas/kubernetes/v1.34.json")),
-    ("1.35", include_str!("../../schemas/kubernetes/v1.35.json")),
-    ("1.36", include_str!("../../schemas/kubernetes/v1.36.json")),
-    ("1.37", include_str!("../../schemas/kubernetes/v1.37.json")),
-];
-static CRDS: &str = include_str!("../../schemas/crds.json");
-/// The configuration-file bundles: one per [`CONFIG_FORMATS`] entry, in
-/// its order, then the kustomization bundle ([`KUSTOMIZE`]).
-static CONFIGS: [&str; 7] = [
-    include_str!("../../schemas/config/prometheus-rules.json"),
-    include_str!("../../schemas/config/alertmanager.json"),
-    include_str!("../../schemas/config/fluent-bit.json"),
-    include_str!("../../schemas/config/compose.json"),
-    include_str!("../../schemas/config/consul-services.json"),
-    include_str!("../../schemas/config/helm-fluent-bit.json"),
-    include_str!("../../schemas/config/kustomization.json"),
-];
-
-/// The index of the kustomization bundle in [`CONFIGS`].
-const KUSTOMIZE: usize = CONFIGS.len() - 1;
-
-/// One parsed bundle: its definitions and a lazily compiled validator per kind.
-pub struct Bundle {
-    defs: Value,
-    kinds: HashMap<String, Kind>,
-}
-
-struct Kind {
-    def: String,
-    validator: OnceLock<Result<Validator, String>>,
-}
-
-impl Bundle {
-    fn parse(text: &str) -> Bundle {
-        let mut doc: Value = serde_json::from_str(text)
-            .expect("bundled schemas are valid JSON (checked by gen-schemas.py and tests)");
-        let defs = doc["$defs"].take();
-        let kinds = doc["kinds"]
-            .as_object()
-            .expect("a bundle has a `kinds` object")
-            .iter()
-            .map(|(key, def)| {
-                let def = def
-                    .as_str()
-                    .expect("`kinds` values are definition names")
-                    .to_string();
-                (
-                    key.clone(),
-                    Kind {
-                        def,
-                        validator: OnceLock::new(),
-                    },
-                )
-            })
-            .collect();
-        Bundle { defs, kinds }
-    }
-
-    /// Every `apiVersion/Kind` key this bundle knows.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.kinds.keys().map(String::as_str)
-    }
-
-    pub fn contains(&self, key: &str) -> bool {
-        self.kinds.contains_key(key)
-    }
-
-    /// The compiled validator for a kind, compiling it on first use.
-    /// `None` if the bundle does not know the kind; `Some(Err)` if the bundled
-    /// schema does not compile (a bug in the bundle, reported, never a panic).
-    pub fn validator(&self, key: &str) -> Option<Result<&Validator, &str>> {
-        let kind = self.kinds.get(key)?;
-        let compiled = kind.validator.get_or_init(|| self.compile(&kind.def));
-        Some(compiled.as_ref().map_err(String::as_str))
-    }
-
-    /// The subschema at a JSON pointer inside this bundle's document
-    /// (`/$defs/io.k8s.api.apps.v1.DeploymentSpec`), for "did you mean".
-    pub fn subschema(&self, pointer: &str) -> Option<&Value> {
-        let rest = pointer.strip_prefix("/$defs")?;
-        self.defs.pointer(rest)
-    }
-
-    fn compile(&self, def: &str) -> Result<Validator, String> {
-        let root = serde_json::json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$ref": format!("#/$defs/{}", def.replace('~', "~0").replace('/', "~1")),
-            "$defs": self.defs,
-        });
-        jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .with_base_uri(BASE_URI)
-            .should_validate_formats(true)
-            .with_format("quantity", quantity::is_valid)
-            .build(&root)
-            .map_err(|e| format!("bundled schema for `{def}` does not compile: {e}"))
-    }
-}
-
-/// All bundles for one Kubernetes version: the built-in kinds of that
-/// version, then custom resources, then configuration-file formats.
-pub struct Schemas {
-    kubernetes: &'static Bundle,
-}
-
-fn kubernetes_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; 5] = [
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-    ];
-    CELLS[index].get_or_init(|| Bundle::parse(KUBERNETES[index].1))
-}
-
-fn crd_bundle() -> &'static Bundle {
-    static CELL: OnceLock<Bundle> = OnceLock::new();
-    CELL.get_or_init(|| Bundle::parse(CRDS))
-}
-
-fn config_bundle(index: usize) -> &'static Bundle {
-    static CELLS: [OnceLock<Bundle>; CONFIGS.len()] = [const { OnceLock::new() }; CONFIGS.len()];
-    CELLS[index].get_or_init(|| Bundle::parse(CONFIGS[index]))
-}
 
 /// Configuration-file formats with a bundled schema, by their `config/…` key.
 pub const CONFIG_FORMATS: &[&str] = &[
@@ -158,48 +27,78 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/helm-fluent-bit",
 ];
 
+fn required(name: &str) -> &'static Store {
+    bundle(name)
+        .unwrap_or_else(|| panic!("schemas/{name}.json is bundled (build.rs embeds every bundle)"))
+}
+
 /// Files with `apiVersion`/`kind` that are read by tools, not the API server
 /// (kustomize): schema-checked, but not subject to the API's semantic checks.
 pub fn is_local_config(key: &str) -> bool {
     key.starts_with("config/") || key.starts_with("kustomize.config.k8s.io/")
 }
 
-impl Schemas {
+/// A kind's schema: the store that holds it and its root node.
+#[derive(Clone, Copy)]
+pub struct Found {
+    pub store: &'static Store,
+    pub root: u32,
+}
+
+/// Every schema one run may use: the user's (`--crd`, `--schema-location`)
+/// first, then the built-in kinds of one Kubernetes version, the bundled
+/// custom resources and the configuration-file formats.
+#[derive(Clone, Copy)]
+pub struct Schemas<'a> {
+    kubernetes: &'static Store,
+    user: Option<&'a UserSchemas>,
+}
+
+impl<'a> Schemas<'a> {
     /// The schemas for a Kubernetes minor version (`1.37`, `v1.37` or `1.37.2`).
-    pub fn for_version(version: &str) -> Option<Schemas> {
+    pub fn for_version(version: &str) -> Option<Schemas<'a>> {
         let version = version.strip_prefix('v').unwrap_or(version);
         let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
-        let index = KUBERNETES.iter().position(|(v, _)| *v == minor)?;
+        if !KUBE_VERSIONS.contains(&minor.as_str()) {
+            return None;
+        }
         Some(Schemas {
-            kubernetes: kubernetes_bundle(index),
+            kubernetes: required(&format!("kubernetes/v{minor}")),
+            user: None,
         })
     }
 
-    /// The bundle that knows a key (`apps/v1/Deployment`,
+    /// The same, with the user's schemas in front.
+    pub fn with_user(self, user: Option<&'a UserSchemas>) -> Schemas<'a> {
+        Schemas { user, ..self }
+    }
+
+    fn bundled(&self) -> impl Iterator<Item = &'static Store> + '_ {
+        [self.kubernetes, required("crds")]
+            .into_iter()
+            .chain(bundle("config/kustomization"))
+    }
+
+    /// The schema of a key (`apps/v1/Deployment`,
     /// `monitoring.coreos.com/v1/ServiceMonitor`, `config/alertmanager`).
-    pub fn bundle_for(&self, key: &str) -> Option<&'static Bundle> {
-        if let Some(i) = CONFIG_FORMATS.iter().position(|k| *k == key) {
-            return Some(config_bundle(i));
+    pub fn find(&self, key: &str) -> Option<Found> {
+        if let Some(format) = key.strip_prefix("config/") {
+            let store = bundle(&format!("config/{format}"))?;
+            return store.kind(key).map(|root| Found { store, root });
         }
-        let kustomize = config_bundle(KUSTOMIZE);
-        if kustomize.contains(key) {
-            return Some(kustomize);
+        if let Some(found) = self.user.and_then(|u| u.find(key)) {
+            return Some(found);
         }
-        if self.kubernetes.contains(key) {
-            return Some(self.kubernetes);
-        }
-        let crds = crd_bundle();
-        crds.contains(key).then_some(crds)
+        self.bundled()
+            .find_map(|store| store.kind(key).map(|root| Found { store, root }))
     }
 
     /// Every known `apiVersion/Kind` key, for "did you mean".
     pub fn all_keys(&self) -> Vec<&'static str> {
-        let mut keys: Vec<&str> = self
-            .kubernetes
-            .keys()
-            .chain(crd_bundle().keys())
-            .chain(config_bundle(KUSTOMIZE).keys())
-            .collect();
+        let mut keys: Vec<&str> = self.bundled().flat_map(Store::keys).collect();
+        if let Some(user) = self.user {
+            keys.extend(user.keys());
+        }
         keys.sort_unstable();
         keys
     }
@@ -208,29 +107,53 @@ impl Schemas {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::cel;
 
-    /// Every kind in every bundle compiles: a regenerated bundle with a
-    /// pattern the regex engine rejects fails here, not in a user's run.
+    /// Every pattern of every bundle compiles: a regenerated bundle with a
+    /// pattern neither regex engine accepts fails here, not in a user's run.
     #[test]
-    fn every_bundled_kind_compiles() {
-        for version in KUBE_VERSIONS {
-            let schemas = Schemas::for_version(version).unwrap();
-            for key in schemas.kubernetes.keys() {
-                schemas.kubernetes.validator(key).unwrap().unwrap();
+    fn every_bundled_pattern_compiles() {
+        let mut patterns = 0;
+        for name in crate::schema::bundle_names() {
+            let store = required(name);
+            for id in 0..store.pattern_count() as u32 {
+                if let Err(e) = store.pattern(id) {
+                    panic!("{name}: {e}");
+                }
+                patterns += 1;
             }
         }
-        for key in crd_bundle().keys() {
-            if let Err(e) = crd_bundle().validator(key).unwrap() {
-                panic!("{key}: {e}");
-            }
-        }
-        for (i, key) in CONFIG_FORMATS.iter().enumerate() {
-            config_bundle(i).validator(key).unwrap().unwrap();
-        }
-        for key in config_bundle(KUSTOMIZE).keys() {
-            config_bundle(KUSTOMIZE).validator(key).unwrap().unwrap();
-        }
+        assert!(patterns > 30, "{patterns}");
     }
+
+    /// The CEL rules of the bundle: how many are evaluated, and why the
+    /// others are not. `docs/validate.md` quotes these numbers.
+    #[test]
+    fn bundled_cel_rules() {
+        let crds = required("crds");
+        let mut transition = Vec::new();
+        let mut unsupported = Vec::new();
+        for id in 0..crds.rule_count() as u32 {
+            match cel::skipped(crds, id) {
+                None => {}
+                Some(cel::Skip::Transition) => transition.push(crds.rule(id).rule),
+                Some(cel::Skip::Unsupported(f)) => unsupported.push((crds.rule(id).rule, f)),
+                Some(cel::Skip::Syntax(e)) => {
+                    panic!("rule does not parse: {}: {e}", crds.rule(id).rule)
+                }
+            }
+        }
+        let total = crds.rule_count();
+        let evaluated = total - transition.len() - unsupported.len();
+        assert_eq!(
+            (total, evaluated, transition.len(), unsupported.len()),
+            (DOCUMENTED.0, DOCUMENTED.1, DOCUMENTED.2, DOCUMENTED.3),
+            "update docs/validate.md (CEL rules) and DOCUMENTED; unsupported: {unsupported:?}"
+        );
+    }
+
+    /// (rules, evaluated, transition rules, rules with unsupported functions)
+    const DOCUMENTED: (usize, usize, usize, usize) = (186, 185, 1, 0);
 
     #[test]
     fn versions_resolve() {
@@ -238,5 +161,14 @@ mod tests {
         assert!(Schemas::for_version("1.37.2").is_some());
         assert!(Schemas::for_version("1.20").is_none());
         assert_eq!(KUBE_VERSIONS.last(), Some(&DEFAULT_KUBE_VERSION));
+        for v in KUBE_VERSIONS {
+            let s = Schemas::for_version(v).unwrap();
+            assert!(s.find("apps/v1/Deployment").is_some(), "{v}");
+        }
+        let s = Schemas::for_version("1.37").unwrap();
+        for key in CONFIG_FORMATS {
+            assert!(s.find(key).is_some(), "{key}");
+        }
+        assert!(s.find("gateway.networking.k8s.io/v1/HTTPRoute").is_some());
     }
 }

@@ -114,6 +114,8 @@ fn a_registered_family_reaches_the_tree_the_stream_and_the_kustomization() {
     assert!(file("kubernetes/configmap-dify-hello.yaml").contains("greeting: hello"));
     assert!(file("kubernetes/kustomization.yaml").contains("- configmap-dify-hello.yaml"));
     let stream = emit::stream(&out.artifacts);
+    // The CLI writes the stream from the tree's texts: the same bytes.
+    assert_eq!(stream, emit::stream_with(&out.artifacts, &out.files));
     assert!(stream.contains("# Source: kubernetes/configmap-dify-hello.yaml"));
     assert!(!stream.contains("run.sh") && !stream.contains("replicas: 2\n---"));
     // In install order: among the ConfigMaps, before every Deployment.

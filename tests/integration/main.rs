@@ -1,5 +1,6 @@
 //! The one integration test binary. Each module says what belongs in it.
 
+mod acceptance;
 mod checks;
 mod cli;
 mod datalayer;

@@ -19,7 +19,15 @@ pub fn run(args: &[&str]) -> Run {
 }
 
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    run_in(None, args, stdin)
+}
+
+/// Runs the binary in `dir` (so file names in its report are relative).
+pub fn run_in(dir: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut cmd = dify_gen();
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     cmd.args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

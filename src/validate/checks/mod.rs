@@ -6,12 +6,27 @@
 //! [`per_document`] or [`cross_document`], a code in `diagnostic/codes.rs`
 //! and an invalid/valid fixture pair under `tests/fixtures/manifests/`.
 
+mod budgets;
+mod cron;
+mod data_keys;
 mod duplicates;
+mod ingress;
+mod metadata;
 mod names;
+mod network_policy;
+mod one_of;
 mod pdb;
+mod pod_refs;
+mod ports;
+mod ranges;
+mod rbac;
+mod requests_limits;
 mod resources;
+mod restart_policy;
 mod selector;
+mod service;
 mod size;
+mod storage;
 mod target_port;
 mod traffic_policy;
 
@@ -27,11 +42,27 @@ pub struct Object<'a> {
 
 pub(super) fn per_document(doc: &Doc, json: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let pod = Pod::of(json);
     names::check(doc, json, &mut out);
     size::check(doc, json, &mut out);
     resources::check(doc, json, &mut out);
     selector::check(doc, json, &mut out);
     traffic_policy::check(doc, json, &mut out);
+    metadata::check(doc, json, &mut out);
+    ranges::check(doc, json, &pod, &mut out);
+    ports::check(doc, json, &pod, &mut out);
+    one_of::check(doc, json, &pod, &mut out);
+    cron::check(doc, json, &mut out);
+    data_keys::check(doc, json, &mut out);
+    requests_limits::check(doc, &pod, &mut out);
+    pod_refs::check(doc, json, &pod, &mut out);
+    service::check(doc, json, &mut out);
+    ingress::check(doc, json, &mut out);
+    network_policy::check(doc, json, &mut out);
+    rbac::check(doc, json, &mut out);
+    storage::check(doc, json, &mut out);
+    restart_policy::check(doc, json, &mut out);
+    budgets::check(doc, json, &mut out);
     out
 }
 
@@ -90,9 +121,9 @@ impl<'a> PodOwners<'a> {
 /// What the cross-document checks need of an object: all of it for pod
 /// owners, Services and PDBs, only its identity for the rest (which keeps
 /// peak memory down on large trees).
-pub(super) fn keep_for_cross_checks(json: Value) -> Value {
+pub(super) fn keep_for_cross_checks(json: std::borrow::Cow<Value>) -> Value {
     if is_workload(&json) || matches!(kind(&json), "Pod" | "Service" | "PodDisruptionBudget") {
-        return json;
+        return json.into_owned();
     }
     serde_json::json!({
         "apiVersion": json.get("apiVersion"),
@@ -141,6 +172,51 @@ fn is_workload(json: &Value) -> bool {
         kind(json),
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
     )
+}
+
+/// The pod spec of a workload or Pod, looked up once per document for the
+/// checks that read it.
+struct Pod<'v> {
+    /// The JSON pointer of the pod spec.
+    spec: Option<String>,
+    /// Every container (init, regular and ephemeral), with its pointer.
+    containers: Vec<(String, &'v Value)>,
+}
+
+impl<'v> Pod<'v> {
+    fn of(json: &'v Value) -> Pod<'v> {
+        let spec = pod_spec(json);
+        let containers = spec
+            .as_deref()
+            .map(|s| containers(json, s))
+            .unwrap_or_default();
+        Pod { spec, containers }
+    }
+}
+
+/// The JSON pointer of the pod spec of a workload or Pod.
+fn pod_spec(json: &Value) -> Option<String> {
+    let spec = format!("{}/spec", pod_template_pointer(json)?);
+    json.pointer(&spec).is_some().then_some(spec)
+}
+
+/// Every container of the pod spec at `spec` (regular, init and
+/// ephemeral), with its JSON pointer.
+fn containers<'v>(json: &'v Value, spec: &str) -> Vec<(String, &'v Value)> {
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        let pointer = format!("{spec}/{list}");
+        for (i, c) in json
+            .pointer(&pointer)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            out.push((format!("{pointer}/{i}"), c));
+        }
+    }
+    out
 }
 
 fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {

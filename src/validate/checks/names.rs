@@ -1,7 +1,8 @@
 //! Names the API server validates by format: object names (DNS-1123
 //! subdomains; DNS labels for Namespaces, DNS-1035 labels for Services),
 //! container and volume names (DNS labels), port names (IANA service
-//! names), label keys and values. RBAC objects may use path-segment names
+//! names) and label values (label and annotation keys are
+//! [`super::metadata`]'s). RBAC objects may use path-segment names
 //! (`system:aggregate`). Also the lengths that are valid for the API server
 //! but break the object's controller: a StatefulSet or CronJob named longer
 //! than 52 characters, a Job longer than 63
@@ -11,9 +12,7 @@
 use super::{kind, pod_template_pointer};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::dns::label as dns_label;
-use crate::names::kubernetes::{
-    label_key, label_value, limit_reason, max_len, object_name, port_name,
-};
+use crate::names::kubernetes::{label_value, limit_reason, max_len, object_name, port_name};
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -53,12 +52,6 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     }
     if let Some(labels) = json.pointer("/metadata/labels").and_then(Value::as_object) {
         labels_ok(doc, "/metadata/labels", labels, out);
-    }
-    if let Some(annotations) = json
-        .pointer("/metadata/annotations")
-        .and_then(Value::as_object)
-    {
-        keys_ok(doc, "/metadata/annotations", annotations, out);
     }
     let Some(template) = pod_template_pointer(json) else {
         return;
@@ -124,33 +117,12 @@ fn bad(doc: &Doc, pointer: &str, message: String) -> Diagnostic {
     doc.diag(codes::V_BAD_NAME, message, pointer, Mark::Value)
 }
 
-/// Label and annotation keys are qualified names (`prefix/name`).
-fn keys_ok(
-    doc: &Doc,
-    pointer: &str,
-    map: &serde_json::Map<String, Value>,
-    out: &mut Vec<Diagnostic>,
-) {
-    for key in map.keys() {
-        if let Err(why) = label_key(key) {
-            let escaped = key.replace('~', "~0").replace('/', "~1");
-            out.push(doc.diag(
-                codes::V_BAD_NAME,
-                format!("invalid key `{key}`: {why}"),
-                &format!("{pointer}/{escaped}"),
-                Mark::Entry,
-            ));
-        }
-    }
-}
-
 fn labels_ok(
     doc: &Doc,
     pointer: &str,
     labels: &serde_json::Map<String, Value>,
     out: &mut Vec<Diagnostic>,
 ) {
-    keys_ok(doc, pointer, labels, out);
     for (key, value) in labels {
         let escaped = key.replace('~', "~0").replace('/', "~1");
         let Some(value) = value.as_str() else {

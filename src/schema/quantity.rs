@@ -38,6 +38,46 @@ pub fn is_valid(text: &str) -> bool {
     }
 }
 
+/// The value of a valid quantity as a number (`1.5Gi` → 1610612736,
+/// `500m` → 0.5), for comparing two quantities; `None` if it is invalid.
+pub fn value(text: &str) -> Option<f64> {
+    if !is_valid(text) {
+        return None;
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let scale = match suffix.strip_prefix(['e', 'E']) {
+        Some(exp) => 10f64.powi(exp.parse::<i32>().ok()?),
+        None => scale(suffix)?,
+    };
+    Some(n * scale)
+}
+
+/// The factor of a suffix (`Ki` → 1024, `m` → 0.001, `` → 1), `None` for
+/// anything that is not one.
+pub fn scale(suffix: &str) -> Option<f64> {
+    Some(match suffix {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024f64,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        _ => return None,
+    })
+}
+
 fn digits(bytes: &[u8], i: &mut usize) -> usize {
     let start = *i;
     while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
@@ -53,6 +93,15 @@ pub const HELP: &str =
 #[cfg(test)]
 mod tests {
     use super::is_valid;
+
+    #[test]
+    fn values() {
+        assert_eq!(super::value("500m"), Some(0.5));
+        assert_eq!(super::value("1Gi"), Some(1073741824.0));
+        assert_eq!(super::value("1e3"), Some(1000.0));
+        assert!(super::value("2Gi").unwrap() > super::value("1500Mi").unwrap());
+        assert_eq!(super::value("1 Gi"), None);
+    }
 
     #[test]
     fn grammar() {

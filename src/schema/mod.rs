@@ -1,0 +1,154 @@
+//! dify-gen's JSON Schema engine, shared by the topology's schema and the
+//! validation of manifests: compiled bundles ([`Store`]), the validator
+//! over them ([`eval`]), CEL rules ([`cel`]) and the quantity format.
+//!
+//! Bundled schemas are compiled by `build.rs` (with [`compile`]) into the
+//! byte form of [`ir`] and embedded; a [`Store`] over those bytes costs
+//! nothing to open, decodes each node on first use and compiles each
+//! regular expression and CEL rule on first use. Schemas given at run time
+//! (`--crd`, `--schema-location`) are compiled the same way and then
+//! behave exactly like bundled ones.
+
+pub mod cel;
+pub mod compile;
+pub mod eval;
+pub mod ir;
+pub mod quantity;
+
+use ir::{Compiled, Encoded, Schema};
+use std::sync::OnceLock;
+
+/// A regular expression of a `pattern` or `patternProperties`: the `regex`
+/// crate where it can (linear time), `fancy-regex` for the look-arounds and
+/// back-references ECMA-262 patterns may use.
+pub enum Pattern {
+    Fast(regex::Regex),
+    Fancy(Box<fancy_regex::Regex>),
+}
+
+impl Pattern {
+    fn new(p: &str) -> Result<Pattern, String> {
+        match regex::Regex::new(p) {
+            Ok(r) => Ok(Pattern::Fast(r)),
+            Err(_) => fancy_regex::Regex::new(p)
+                .map(|r| Pattern::Fancy(Box::new(r)))
+                .map_err(|e| format!("invalid pattern `{p}`: {e}")),
+        }
+    }
+
+    pub fn is_match(&self, s: &str) -> bool {
+        match self {
+            Pattern::Fast(r) => r.is_match(s),
+            // A pattern that exhausts the backtracking limit matches nothing.
+            Pattern::Fancy(r) => r.is_match(s).unwrap_or(false),
+        }
+    }
+}
+
+/// One compiled bundle.
+pub struct Store {
+    encoded: Encoded<'static>,
+    nodes: Box<[OnceLock<Box<Schema<&'static str>>>]>,
+    patterns: Box<[OnceLock<Result<Pattern, String>>]>,
+    pub(crate) rules: Box<[OnceLock<cel::Program>]>,
+}
+
+fn cells<T>(n: usize) -> Box<[OnceLock<T>]> {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
+
+impl Store {
+    /// A store over bytes written by [`ir::encode`] (embedded by the build).
+    pub fn from_bytes(bytes: &'static [u8]) -> Store {
+        let encoded = Encoded::new(bytes).expect("bundles are encoded by build.rs with ir::encode");
+        Store {
+            encoded,
+            nodes: cells(encoded.node_count()),
+            patterns: cells(encoded.pattern_count()),
+            rules: cells(encoded.rule_count()),
+        }
+    }
+
+    /// A store for schemas compiled at run time. The bytes live as long as
+    /// the process: stores are opened once per run.
+    pub fn from_compiled(compiled: &Compiled) -> Store {
+        let bytes: &'static [u8] = Box::leak(ir::encode(compiled).into_boxed_slice());
+        Store::from_bytes(bytes)
+    }
+
+    pub fn node(&self, id: u32) -> &Schema<&'static str> {
+        self.nodes[id as usize].get_or_init(|| Box::new(self.encoded.node(id)))
+    }
+
+    /// The root node of a kind.
+    pub fn kind(&self, key: &str) -> Option<u32> {
+        self.encoded.kind(key)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.kind(key).is_some()
+    }
+
+    /// Every key, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        (0..self.encoded.kind_count()).map(|i| self.encoded.kind_at(i).0)
+    }
+
+    pub fn pattern_text(&self, id: u32) -> &'static str {
+        self.encoded.pattern(id)
+    }
+
+    /// The compiled pattern, compiling it on first use.
+    pub fn pattern(&self, id: u32) -> Result<&Pattern, &str> {
+        self.patterns[id as usize]
+            .get_or_init(|| Pattern::new(self.encoded.pattern(id)))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.encoded.pattern_count()
+    }
+
+    pub fn rule(&self, id: u32) -> ir::Rule<&'static str> {
+        self.encoded.rule(id)
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.encoded.rule_count()
+    }
+
+    /// The property names a node allows (following `$ref` and `allOf`),
+    /// for "did you mean".
+    pub fn property_names(&self, id: u32) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut todo = vec![id];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let s = self.node(id);
+            out.extend(s.properties.iter().map(|(n, _)| *n));
+            todo.extend(s.reference);
+            todo.extend(&s.all_of);
+        }
+        out
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundles.rs"));
+
+/// The bundle compiled from `schemas/<name>.json` (`kubernetes/v1.37`,
+/// `crds`, `config/alertmanager`, `topology`), opened once per process.
+pub fn bundle(name: &str) -> Option<&'static Store> {
+    static OPEN: OnceLock<Vec<OnceLock<Store>>> = OnceLock::new();
+    let cells = OPEN.get_or_init(|| BUNDLES.iter().map(|_| OnceLock::new()).collect());
+    let index = BUNDLES.iter().position(|(n, _)| *n == name)?;
+    Some(cells[index].get_or_init(|| Store::from_bytes(BUNDLES[index].1)))
+}
+
+/// The names of every bundle, for tests over all of them.
+pub fn bundle_names() -> impl Iterator<Item = &'static str> {
+    BUNDLES.iter().map(|(n, _)| *n)
+}
