@@ -2,6 +2,7 @@
 
 mod checks;
 mod cli;
+mod cluster;
 mod datalayer;
 mod docs;
 mod errors;

@@ -91,7 +91,7 @@ fn stateful_set(plan: &Plan) -> StatefulSet {
     let etcd = &plan.t.etcd;
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(plan.t.images.etcd.clone()),
+        image: Some(plan.pull(&plan.t.images.etcd)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/usr/local/bin/etcd".into()]),
         args: Some(args(plan)),

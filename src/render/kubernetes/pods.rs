@@ -16,10 +16,10 @@ use crate::plan::Plan;
 use crate::topology::{ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, PodAffinityTerm,
-    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
-    SeccompProfile, SecurityContext, TCPSocketAction, TopologySpreadConstraint, Volume,
-    VolumeMount, WeightedPodAffinityTerm,
+    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, LocalObjectReference,
+    PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
+    TopologySpreadConstraint, Volume, VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -47,7 +47,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
     let container = Container {
         name: component.to_string(),
         image: Some(plan.image(kind)),
-        image_pull_policy: Some("IfNotPresent".into()),
+        image_pull_policy: Some(plan.pull_policy(Some(kind.settings_of())).into()),
         command: command(kind),
         args: None,
         ports: ports(kind),
@@ -112,6 +112,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             } else {
                 anti_affinity(plan, component, spread)
             },
+            image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
             init_containers: schema_wait(plan, kind).map(|c| vec![c]),
             containers: vec![container],
             volumes: non_empty(volumes),
@@ -134,7 +135,7 @@ fn schema_wait(plan: &Plan, kind: Kind) -> Option<Container> {
     Some(Container {
         name: "wait-for-schema".into(),
         image: Some(plan.image(kind)),
-        image_pull_policy: Some("IfNotPresent".into()),
+        image_pull_policy: Some(plan.pull_policy(Some(kind.settings_of())).into()),
         command: Some(vec![
             "python".into(),
             format!("{SCHEMA_WAIT_DIR}/{}", config::SCHEMA_WAIT_SCRIPT),
@@ -554,6 +555,17 @@ fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinit
         }),
         ..Default::default()
     })
+}
+
+/// `imagePullSecrets` of a component's pods (`None`: a pod dify-gen adds
+/// beside Dify's, which takes only `images.pullSecrets`).
+pub(super) fn pull_secrets(plan: &Plan, kind: Option<Kind>) -> Option<Vec<LocalObjectReference>> {
+    non_empty(
+        plan.pull_secrets(kind)
+            .into_iter()
+            .map(|name| LocalObjectReference { name })
+            .collect(),
+    )
 }
 
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {

@@ -34,6 +34,33 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     if !out.is_empty() {
         return out;
     }
+    // The mirror's prefix is a registry and a path; what it makes of the
+    // images must still be references a registry serves.
+    if let Some(mirror) = &i.registry_mirror {
+        let prefix = mirror.prefix.trim_end_matches('/');
+        out.extend(cx.name_rule(
+            "/images/registryMirror/prefix",
+            "registry mirror prefix",
+            prefix,
+            image::mirror_prefix,
+        ));
+        if out.is_empty() {
+            for (pointer, reference) in super::images_pinned::every_image(cx.t) {
+                let rewritten = mirror.rewrite(reference);
+                let key = crate::source::dotted(&pointer);
+                out.extend(cx.name_rule(
+                    "/images/registryMirror/prefix",
+                    "image reference",
+                    &rewritten,
+                    |r| {
+                        image::reference(r).map_err(|why| {
+                            format!("is what the mirror makes of `{key}`, and {why}")
+                        })
+                    },
+                ));
+            }
+        }
+    }
     // `dify.version` is the version label and names the migration Job.
     {
         let version = cx.t.dify.version.as_str();

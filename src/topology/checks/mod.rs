@@ -131,6 +131,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("node label key", "`node.kubernetes.io/instance-type`"),
     ("node label value", "`m6i.xlarge`"),
     ("region", "`auto` or `us-east-1`"),
+    (
+        "registry mirror prefix",
+        "`harbor.example.com/dify` or `registry.internal:5000`",
+    ),
     ("role name", "`dify`"),
     ("secret store name", "`vault-backend`"),
 ];

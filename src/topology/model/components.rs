@@ -1,5 +1,6 @@
 //! The Dify workloads: replicas, resources, placement, probes and overrides.
 
+use super::images::PullPolicy;
 use super::resources::Resources;
 use super::secrets::SecretRef;
 use crate::dify::Kind;
@@ -112,6 +113,14 @@ pub struct Component {
     /// `recreate` for beat and the local sandbox, `rolling` for everything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<UpdateStrategy>,
+    /// Pull secrets this component's pods use besides `images.pullSecrets`
+    /// (names of `kubernetes.io/dockerconfigjson` Secrets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<String>,
+    /// When the kubelet pulls this component's image; omit for
+    /// `IfNotPresent`, right for pinned tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<PullPolicy>,
 }
 
 /// A PodDisruptionBudget: set exactly one of the two fields.

@@ -1,0 +1,181 @@
+//! What production clusters need on day one (issue 18): private
+//! registries and mirrors, scheduling, workload identities, object storage
+//! and vector stores, egress, entry and mail, the plugin daemon, queue
+//! pools and escape hatches. Each topology in `tests/fixtures/cluster/`
+//! renders strict-valid; the tests then read what it rendered.
+
+use crate::support::dify_gen;
+use dify_gen::plan::Plan;
+use dify_gen::render::Artifact;
+use dify_gen::source::Sources;
+use serde_json::Value;
+
+/// Renders a fixture with `--strict` into a temporary tree (schemas,
+/// manifest checks and the secret firewall all pass), then returns every
+/// artifact as the library renders it.
+pub fn render_strict(file: &str) -> Vec<Artifact> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dify_gen()
+        .args(["render", "-f", file, "--strict", "--output-dir"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "{file}: no findings"
+    );
+    let mut sources = Sources::default();
+    let loaded = dify_gen::pipeline::checked(&[file.to_string()], &[], &mut sources)
+        .unwrap_or_else(|d| panic!("{file} loads: {d:?}"));
+    dify_gen::render::render(&Plan::new(&loaded.topology))
+}
+
+/// The Kubernetes objects among the artifacts.
+pub fn objects(artifacts: &[Artifact]) -> Vec<&Value> {
+    artifacts.iter().filter_map(Artifact::object_doc).collect()
+}
+
+/// Every pod spec of the objects (Deployments, StatefulSets, Jobs), with
+/// the object's name.
+pub fn pod_specs<'a>(objects: &[&'a Value]) -> Vec<(String, &'a Value)> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            let spec = o.pointer("/spec/template/spec")?;
+            Some((o["metadata"]["name"].as_str()?.to_string(), spec))
+        })
+        .collect()
+}
+
+/// Every value of an `image` key anywhere in a document.
+fn images(doc: &Value, out: &mut Vec<String>) {
+    match doc {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("image", Value::String(s)) => out.push(s.clone()),
+                    _ => images(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| images(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_image_comes_through_the_mirror_with_its_pull_secrets() {
+    let artifacts = render_strict("tests/fixtures/cluster/private-registry.yaml");
+    let mut all = Vec::new();
+    for a in &artifacts {
+        if let Some(doc) = a.doc() {
+            images(doc, &mut all);
+        }
+    }
+    assert!(all.len() > 20, "{all:?}");
+    for image in &all {
+        assert!(
+            image.starts_with("harbor.example.com/proxy/"),
+            "{image} bypasses the mirror"
+        );
+    }
+    // Docker Hub's one-part names live under `library/`, tags are kept.
+    assert!(all.contains(&"harbor.example.com/proxy/docker.io/library/redis:8.10.2".to_string()));
+    assert!(
+        all.contains(&"harbor.example.com/proxy/docker.io/langgenius/dify-api:1.16.1".to_string())
+    );
+    assert!(all.contains(
+        &"harbor.example.com/proxy/ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1"
+            .to_string()
+    ));
+
+    let objects = objects(&artifacts);
+    let pods = pod_specs(&objects);
+    assert!(pods.len() >= 15, "{}", pods.len());
+    for (name, pod) in &pods {
+        let secrets: Vec<&str> = pod["imagePullSecrets"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has no imagePullSecrets"))
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        let want: &[&str] = if name == "dify-api" || name.starts_with("dify-migration-") {
+            &["registry-pull", "api-pull"]
+        } else {
+            &["registry-pull"]
+        };
+        assert_eq!(secrets, want, "{name}");
+        let policy = if want.len() == 2 {
+            "Always"
+        } else {
+            "IfNotPresent"
+        };
+        for c in pod["containers"].as_array().unwrap() {
+            if name.starts_with("dify-")
+                && !name.contains("postgres")
+                && !name.contains("redis")
+                && !name.contains("etcd")
+                && !name.contains("sentinel")
+            {
+                assert_eq!(c["imagePullPolicy"], policy, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_swarm_stack_pulls_through_the_mirror_too() {
+    let mut sources = Sources::default();
+    let files = [
+        "tests/fixtures/swarm/three-hosts.yaml".to_string(),
+        "tests/fixtures/cluster/mirror-only.yaml".to_string(),
+    ];
+    let loaded = dify_gen::pipeline::checked(&files, &[], &mut sources).unwrap();
+    let artifacts = dify_gen::render::render(&Plan::new(&loaded.topology));
+    let stack = artifacts
+        .iter()
+        .find(|a| a.path == "swarm/stack.yaml")
+        .expect("a Swarm stack");
+    let mut all = Vec::new();
+    images(stack.doc().unwrap(), &mut all);
+    assert!(all.len() > 10);
+    assert!(
+        all.iter().all(|i| i.starts_with("registry.internal:5000/")),
+        "{all:?}"
+    );
+    assert!(all.contains(&"registry.internal:5000/library/nginx:1.29.1-alpine".to_string()));
+}
+
+#[test]
+fn a_mirror_that_breaks_the_references_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nimages:\n  pullSecrets: [Registry_Pull]\n  registryMirror:\n    prefix: harbor.example.com/proxy:1.0\n    keepRegistry: false\n",
+    )
+    .unwrap();
+    let out = dify_gen()
+        .args(["validate", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid registry mirror prefix `harbor.example.com/proxy:1.0`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("t.yaml:7:13"), "{stderr}");
+    assert!(
+        stderr.contains("invalid Secret name `Registry_Pull`"),
+        "{stderr}"
+    );
+}
