@@ -15,6 +15,7 @@
 //! zonal volume (the data layer's StatefulSets) wait for their zone.
 
 use super::quorum::quorums;
+use super::scheduling::Constraints;
 use crate::dify::data_layer;
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
@@ -37,6 +38,21 @@ pub struct Group {
     pub stateful: bool,
     /// Pods that must run for the component to serve.
     pub needed: u32,
+    /// Node selector, required node affinity and tolerations.
+    #[serde(skip)]
+    pub constraints: Constraints,
+    /// The node pools its pods may run on, when its constraints or the
+    /// pools' taints leave out some (`None`: every pool, or no `nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
+}
+
+/// The pools a component is held to, and the zones they are in.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pinned {
+    pub pools: Vec<String>,
+    pub zones: Vec<String>,
 }
 
 impl Group {
@@ -51,6 +67,8 @@ impl Group {
             spread,
             stateful: false,
             needed: 1,
+            constraints: Constraints::default(),
+            pinned: None,
         }
     }
 }
@@ -68,12 +86,9 @@ pub fn groups(t: &Topology) -> Vec<Group> {
         .into_iter()
         .filter_map(|kind| {
             let c = t.components.get(kind)?;
-            Some(Group::new(
-                kind.label(),
-                c.replicas,
-                &c.resources,
-                effective(c.spread),
-            ))
+            let mut g = Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread));
+            g.constraints = Constraints::of(c);
+            Some(g)
         })
         .filter(|g| g.replicas > 0)
         .collect();
@@ -113,6 +128,8 @@ pub fn groups(t: &Topology) -> Vec<Group> {
 
 #[derive(Clone, Debug)]
 struct Node {
+    /// Index in `nodes`; `None` for the unbounded nodes assumed without them.
+    pool: Option<usize>,
     zone: usize,
     cpu: f64,
     memory: f64,
@@ -134,6 +151,8 @@ struct Cluster<'a> {
     zones: &'a [String],
     nodes: Vec<Node>,
     groups: Vec<Group>,
+    /// Whether a group's pods may run on a node (`[group][node]`).
+    eligible: Vec<Vec<bool>>,
     /// Whether the topology gave node pools (capacity is real).
     bounded: bool,
 }
@@ -158,7 +177,10 @@ impl Cluster<'_> {
     /// The node the scheduler would bind the next pod of group `g` to.
     fn pick(&self, state: &State, g: usize) -> Option<usize> {
         let group = &self.groups[g];
-        let alive: Vec<usize> = (0..self.nodes.len()).filter(|&n| state.alive[n]).collect();
+        // Spread domains are the zones of the nodes the pod may run on.
+        let alive: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| state.alive[n] && self.eligible[g][n])
+            .collect();
         let zones: Vec<usize> = (0..self.zones.len())
             .filter(|&z| alive.iter().any(|&n| self.nodes[n].zone == z))
             .collect();
@@ -363,6 +385,24 @@ impl Capacity {
     }
 }
 
+/// The pools that admit a component, when that is not all of them.
+fn pinned(t: &Topology, c: &Constraints) -> Option<Pinned> {
+    let admitted: Vec<_> = t.nodes.iter().filter(|p| c.admits(p)).collect();
+    if admitted.len() == t.nodes.len() {
+        return None;
+    }
+    let zones = t
+        .zones
+        .iter()
+        .filter(|z| admitted.iter().any(|p| p.zone == **z))
+        .cloned()
+        .collect();
+    Some(Pinned {
+        pools: admitted.iter().map(|p| p.name.clone()).collect(),
+        zones,
+    })
+}
+
 fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
     if g.replicas > 1 || g.stateful {
         if immediate >= g.needed && after >= g.needed.max(1) {
@@ -388,9 +428,11 @@ pub fn analyse(t: &Topology) -> Capacity {
     let nodes: Vec<Node> = if bounded {
         t.nodes
             .iter()
-            .filter_map(|p| {
+            .enumerate()
+            .filter_map(|(pool, p)| {
                 let zone = t.zones.iter().position(|z| *z == p.zone)?;
                 Some((0..p.count).map(move |_| Node {
+                    pool: Some(pool),
                     zone,
                     cpu: p.allocatable.cpu.value(),
                     memory: p.allocatable.memory.value(),
@@ -403,6 +445,7 @@ pub fn analyse(t: &Topology) -> Capacity {
         (0..t.zones.len())
             .flat_map(|zone| {
                 (0..per_zone).map(move |_| Node {
+                    pool: None,
                     zone,
                     cpu: f64::INFINITY,
                     memory: f64::INFINITY,
@@ -410,10 +453,27 @@ pub fn analyse(t: &Topology) -> Capacity {
             })
             .collect()
     };
+    let mut groups = groups;
+    // Without pools there are no labels or taints: every node admits every pod.
+    let eligible: Vec<Vec<bool>> = groups
+        .iter()
+        .map(|g| {
+            nodes
+                .iter()
+                .map(|n| n.pool.is_none_or(|p| g.constraints.admits(&t.nodes[p])))
+                .collect()
+        })
+        .collect();
+    if bounded {
+        for g in &mut groups {
+            g.pinned = pinned(t, &g.constraints);
+        }
+    }
     let cluster = Cluster {
         zones: &t.zones,
         nodes,
         groups,
+        eligible,
         bounded,
     };
     let base = cluster.baseline();

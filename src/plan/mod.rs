@@ -23,6 +23,7 @@ pub mod monitoring;
 pub mod probes;
 pub mod quorum;
 pub mod report;
+pub mod scheduling;
 
 use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind};

@@ -258,6 +258,29 @@ impl Report {
                 allocatable(z)
             );
         }
+        for g in &c.groups {
+            if let Some(p) = &g.pinned {
+                let _ = writeln!(
+                    o,
+                    "  {} runs only on node pool(s) {}: {} of {} zone(s) ({})",
+                    g.component,
+                    if p.pools.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        p.pools.join(", ")
+                    },
+                    p.zones.len(),
+                    self.zones.len(),
+                    p.zones.join(", ")
+                );
+            } else if !c.checked && g.constraints.selects() {
+                let _ = writeln!(
+                    o,
+                    "  {}: node selector and affinity not checked (no `nodes`)",
+                    g.component
+                );
+            }
+        }
         if c.checked {
             if c.schedules() {
                 let _ = writeln!(o, "  every pod schedules under its spread rules");

@@ -179,3 +179,136 @@ fn a_mirror_that_breaks_the_references_is_refused_at_its_line() {
         "{stderr}"
     );
 }
+
+fn plan_of(file: &str, format: &str) -> String {
+    let out = dify_gen()
+        .args(["plan", "-f", file, "-o", format])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn scheduling_constraints_reach_the_pods() {
+    let artifacts = render_strict("tests/fixtures/cluster/scheduling.yaml");
+    let objects = objects(&artifacts);
+    let pods = pod_specs(&objects);
+    let pod = |name: &str| pods.iter().find(|(n, _)| n == name).unwrap().1;
+    let api = pod("dify-api");
+    assert_eq!(api["nodeSelector"]["dify.example.com/pool"], "api");
+    assert_eq!(api["priorityClassName"], "dify-api");
+    let terms = &api["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        ["nodeSelectorTerms"];
+    assert_eq!(terms[0]["matchExpressions"][0]["operator"], "In");
+    assert_eq!(terms[0]["matchExpressions"][0]["values"][1], "m7i.xlarge");
+    // dify-gen's own anti-affinity is kept beside the node affinity.
+    assert!(api["affinity"]["podAntiAffinity"].is_object(), "{api}");
+    assert_eq!(api["tolerations"][0]["key"], "dedicated");
+    assert_eq!(api["tolerations"][1]["tolerationSeconds"], 60);
+    let web = pod("dify-web");
+    let preferred =
+        &web["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"];
+    assert_eq!(preferred[0]["weight"], 50);
+    assert!(web.get("tolerations").is_none());
+}
+
+#[test]
+fn plan_places_a_pinned_component_on_its_pools_and_zones() {
+    let file = "tests/fixtures/cluster/scheduling.yaml";
+    let report: Value = serde_json::from_str(&plan_of(file, "json")).unwrap();
+    let groups = report["capacity"]["groups"].as_array().unwrap();
+    let group = |c: &str| groups.iter().find(|g| g["component"] == c).unwrap();
+    assert_eq!(
+        group("api")["pinned"],
+        serde_json::json!({"pools": ["api-a", "api-b"], "zones": ["zone-a", "zone-b"]})
+    );
+    // The tainted pools keep everything else off: those components are
+    // pinned to the general pools, in all three zones.
+    assert_eq!(group("web")["pinned"]["pools"].as_array().unwrap().len(), 3);
+    assert_eq!(group("web")["pinned"]["zones"].as_array().unwrap().len(), 3);
+    assert!(report["capacity"]["unscheduled"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Three api pods on two nodes: losing zone-a leaves one at once; the
+    // evicted ones find room on api-b.
+    let losses = report["capacity"]["zoneLosses"].as_array().unwrap();
+    let api_in = |zone: &str| {
+        let loss = losses.iter().find(|l| l["zone"] == zone).unwrap();
+        loss["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["component"] == "api")
+            .unwrap()
+            .clone()
+    };
+    let a = api_in("zone-a");
+    assert_eq!(
+        (a["immediate"].as_u64(), a["after"].as_u64()),
+        (Some(1), Some(3)),
+        "{a}"
+    );
+    let c = api_in("zone-c");
+    assert_eq!(
+        (c["immediate"].as_u64(), c["after"].as_u64()),
+        (Some(3), Some(3)),
+        "{c}"
+    );
+    let text = plan_of(file, "text");
+    assert!(
+        text.contains(
+            "api runs only on node pool(s) api-a, api-b: 2 of 3 zone(s) (zone-a, zone-b)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_selector_no_pool_matches_leaves_the_pods_unscheduled() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ncomponents:\n  web:\n    nodeSelector: {pool: gpu}\n",
+    )
+    .unwrap();
+    let report: Value = serde_json::from_str(&plan_of(file.to_str().unwrap(), "json")).unwrap();
+    let unscheduled = report["capacity"]["unscheduled"].as_array().unwrap();
+    assert_eq!(unscheduled.len(), 3, "{unscheduled:?}");
+    assert!(unscheduled.iter().all(|c| c == "web"), "{unscheduled:?}");
+    assert_eq!(report["survivesZoneLoss"], false);
+}
+
+#[test]
+fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ncomponents:\n  web:\n    tolerations:\n      - {operator: Equal, value: x}\n      - {key: a, operator: Exists, tolerationSeconds: 5}\n    nodeAffinity:\n      required:\n        - matchExpressions:\n            - {key: cores, operator: Gt, values: [many]}\n            - {key: pool, operator: Exists, values: [a]}\n",
+    )
+    .unwrap();
+    let out = dify_gen()
+        .args(["validate", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for want in [
+        "a toleration without a `key` must have `operator: Exists`",
+        "`tolerationSeconds` applies only to `effect: NoExecute`",
+        "`Gt` compares integers; `many` is not one",
+        "`Exists` takes no values, not 1",
+        "t.yaml:7:",
+    ] {
+        assert!(stderr.contains(want), "{want}: {stderr}");
+    }
+    assert_eq!(stderr.matches("T121").count(), 4, "{stderr}");
+}

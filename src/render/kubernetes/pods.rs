@@ -13,12 +13,13 @@ use crate::dify::health;
 use crate::dify::releases::Release;
 use crate::dify::Kind;
 use crate::plan::Plan;
-use crate::topology::{ProbeOverride, Resources, Spread};
+use crate::topology::{self, ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
     EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, LocalObjectReference,
-    PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
+    NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodAffinityTerm,
+    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, PreferredSchedulingTerm, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction, Toleration,
     TopologySpreadConstraint, Volume, VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -107,11 +108,16 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             } else {
                 non_empty(spread_constraints(plan, component, spread))
             },
-            affinity: if kind == Kind::Migration {
-                None
-            } else {
-                anti_affinity(plan, component, spread)
-            },
+            affinity: affinity(
+                spec.node_affinity.as_ref(),
+                if kind == Kind::Migration {
+                    None
+                } else {
+                    anti_affinity(plan, component, spread)
+                },
+            ),
+            tolerations: non_empty(spec.tolerations.iter().map(toleration).collect()),
+            priority_class_name: spec.priority_class_name.clone(),
             image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
             init_containers: schema_wait(plan, kind).map(|c| vec![c]),
             containers: vec![container],
@@ -555,6 +561,72 @@ fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinit
         }),
         ..Default::default()
     })
+}
+
+/// The pod's affinity: the component's node affinity beside dify-gen's
+/// pod anti-affinity.
+fn affinity(node: Option<&topology::NodeAffinity>, pods: Option<Affinity>) -> Option<Affinity> {
+    let node = node.filter(|a| !a.required.is_empty() || !a.preferred.is_empty());
+    let Some(node) = node else {
+        return pods;
+    };
+    let requirements = |exprs: &[topology::NodeSelectorRequirement]| {
+        exprs
+            .iter()
+            .map(|e| NodeSelectorRequirement {
+                key: e.key.clone(),
+                operator: e.operator.as_str().into(),
+                values: non_empty(e.values.clone()),
+            })
+            .collect::<Vec<_>>()
+    };
+    let node_affinity = NodeAffinity {
+        required_during_scheduling_ignored_during_execution: (!node.required.is_empty()).then(
+            || NodeSelector {
+                node_selector_terms: node
+                    .required
+                    .iter()
+                    .map(|t| NodeSelectorTerm {
+                        match_expressions: Some(requirements(&t.match_expressions)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            },
+        ),
+        preferred_during_scheduling_ignored_during_execution: non_empty(
+            node.preferred
+                .iter()
+                .map(|t| PreferredSchedulingTerm {
+                    weight: t.weight,
+                    preference: NodeSelectorTerm {
+                        match_expressions: Some(requirements(&t.match_expressions)),
+                        ..Default::default()
+                    },
+                })
+                .collect(),
+        ),
+    };
+    Some(Affinity {
+        node_affinity: Some(node_affinity),
+        ..pods.unwrap_or_default()
+    })
+}
+
+/// A toleration as the pod spec has it.
+pub(super) fn toleration(t: &topology::Toleration) -> Toleration {
+    Toleration {
+        key: t.key.clone(),
+        operator: Some(
+            match t.operator {
+                topology::TolerationOperator::Equal => "Equal",
+                topology::TolerationOperator::Exists => "Exists",
+            }
+            .into(),
+        ),
+        value: t.value.clone(),
+        effect: t.effect.map(|e| e.as_str().into()),
+        toleration_seconds: t.toleration_seconds.map(i64::from),
+    }
 }
 
 /// `imagePullSecrets` of a component's pods (`None`: a pod dify-gen adds

@@ -23,6 +23,7 @@ mod redis_directives;
 mod references;
 mod release;
 mod requests_limits;
+mod scheduling;
 mod singleton;
 mod sizes;
 mod spread_zones;
@@ -130,6 +131,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("namespace", "`gateways`"),
     ("node label key", "`node.kubernetes.io/instance-type`"),
     ("node label value", "`m6i.xlarge`"),
+    ("PriorityClass name", "`dify-data`"),
     ("region", "`auto` or `us-east-1`"),
     (
         "registry mirror prefix",
@@ -148,6 +150,7 @@ const CHECKS: &[Check] = &[
     mode_sections::check,
     release::check,
     requests_limits::check,
+    scheduling::check,
     singleton::check,
     spread_zones::check,
     timeouts::check,

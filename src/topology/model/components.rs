@@ -2,6 +2,7 @@
 
 use super::images::PullPolicy;
 use super::resources::Resources;
+use super::scheduling::{NodeAffinity, Toleration};
 use super::secrets::SecretRef;
 use crate::dify::Kind;
 use indexmap::IndexMap;
@@ -121,6 +122,19 @@ pub struct Component {
     /// `IfNotPresent`, right for pinned tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<PullPolicy>,
+    /// Node affinity, beside `nodeSelector`: `required` terms pin the pods
+    /// to matching nodes (and `plan` places them only on matching
+    /// `nodes` pools), `preferred` terms favour some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<NodeAffinity>,
+    /// Taints the pods tolerate (a dedicated or spot pool); `plan` places
+    /// them on tainted `nodes` pools only with a matching toleration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    /// A PriorityClass that exists in the cluster (`system-cluster-critical`
+    /// is for the cluster's own add-ons); omit for the cluster's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
 }
 
 /// A PodDisruptionBudget: set exactly one of the two fields.
