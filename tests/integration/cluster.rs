@@ -312,3 +312,70 @@ fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
     }
     assert_eq!(stderr.matches("T121").count(), 4, "{stderr}");
 }
+
+fn validate_text(yaml: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = dify_gen()
+        .args(["validate", "--strict", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn workload_identity_annotates_the_service_accounts_that_use_the_bucket() {
+    let artifacts = render_strict("tests/fixtures/cluster/identity.yaml");
+    let objects = objects(&artifacts);
+    let account = |name: &str| {
+        *objects
+            .iter()
+            .find(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let api = account("dify-api");
+    assert_eq!(
+        api["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::111122223333:role/dify-api"
+    );
+    assert_eq!(
+        api["metadata"]["labels"]["team.example.com/owner"],
+        "platform"
+    );
+    assert_eq!(
+        api["metadata"]["labels"]["app.kubernetes.io/component"],
+        "api"
+    );
+    assert!(account("dify-web")["metadata"].get("annotations").is_none());
+    // The api's pods run as that account, and Dify is told to use it.
+    let pods = pod_specs(&objects);
+    let (_, spec) = pods.iter().find(|(n, _)| n == "dify-api").unwrap();
+    assert_eq!(spec["serviceAccountName"], "dify-api");
+    let config = objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["data"]["S3_USE_AWS_MANAGED_IAM"] == "true")
+        .expect("the api's configuration uses the IAM role");
+    assert!(config["data"].get("S3_ACCESS_KEY").is_none());
+}
+
+#[test]
+fn an_iam_role_without_an_identity_is_a_warning_and_our_labels_are_ours() {
+    let (code, stderr) = validate_text(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nstorage:\n  s3:\n    useIamRole: true\ncomponents:\n  api:\n    serviceAccount:\n      labels: {app.kubernetes.io/name: x}\n      annotations: {eks.amazonaws.com/role-arn: arn}\n",
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("label `app.kubernetes.io/name` is one dify-gen sets"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the ServiceAccount of worker, pluginDaemon carries no workload identity"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("t.yaml:6:17"), "{stderr}");
+}

@@ -62,7 +62,11 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&base::namespace(plan));
     for w in &plan.workloads {
-        push(&base::service_account(plan, w.kind.label()));
+        push(&base::service_account(
+            plan,
+            w.kind.label(),
+            w.spec.service_account.as_ref(),
+        ));
     }
     let maps = config::config_maps(plan);
     let data_of = |name: String| {

@@ -315,7 +315,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
         ..Default::default()
     };
     let mut out = vec![
-        base::service_account(plan, PROXY_COMPONENT).value(),
+        base::service_account(plan, PROXY_COMPONENT, None).value(),
         config.value(),
         service.value(),
         deployment.value(),

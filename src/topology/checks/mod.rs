@@ -11,6 +11,7 @@ mod addresses;
 mod disruption;
 mod grace;
 mod hosts;
+mod identity;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
@@ -100,6 +101,7 @@ impl Cx<'_> {
 
 /// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
 const EXAMPLES: &[(&str, &str)] = &[
+    ("annotation key", "`eks.amazonaws.com/role-arn`"),
     ("AWS region", "`us-east-1` or `eu-central-1`"),
     ("Gateway name", "`public-gateway`"),
     ("IngressClass name", "`nginx`"),
@@ -145,6 +147,7 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 
 /// Checks of what the user wrote, field by field.
 const CHECKS: &[Check] = &[
+    identity::check,
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,

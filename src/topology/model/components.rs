@@ -135,7 +135,32 @@ pub struct Component {
     /// is for the cluster's own add-ons); omit for the cluster's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
+    /// Annotations and labels of the component's own ServiceAccount, for
+    /// cloud workload identity: `eks.amazonaws.com/role-arn` (IRSA),
+    /// `iam.gke.io/gcp-service-account` (GKE),
+    /// `azure.workload.identity/client-id` (Azure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<ServiceAccountSettings>,
 }
+
+/// What the component's ServiceAccount carries beside dify-gen's labels.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAccountSettings {
+    /// Annotations (keys as label keys, values free text without secrets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Labels; `app.kubernetes.io/*` are dify-gen's and refused here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// ServiceAccount annotations by which a cloud grants a pod an identity.
+pub const IDENTITY_ANNOTATIONS: &[&str] = &[
+    "eks.amazonaws.com/role-arn",
+    "iam.gke.io/gcp-service-account",
+    "azure.workload.identity/client-id",
+];
 
 /// A PodDisruptionBudget: set exactly one of the two fields.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
