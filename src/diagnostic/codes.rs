@@ -52,6 +52,7 @@ pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
 pub const T_WORKER_QUEUES: &str = "T120";
 pub const T_SCHEDULING: &str = "T121";
 pub const T_IDENTITY: &str = "T122";
+pub const T_EGRESS: &str = "T123";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";

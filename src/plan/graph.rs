@@ -34,6 +34,8 @@ pub enum Peer {
     Prometheus,
     /// The blackbox exporter's pods, which probe health endpoints.
     Prober,
+    /// A destination of `network.egress`, by name.
+    Egress(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -372,6 +374,18 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             .filter(|k| k.is_backend() && runs(*k))
         {
             out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+        }
+    }
+
+    // Named destinations: one edge per component, destination and port.
+    for d in t.network.iter().flat_map(|n| &n.egress) {
+        for kind in Kind::ALL
+            .into_iter()
+            .filter(|k| runs(*k) && d.from.iter().any(|f| f == k.key()))
+        {
+            for &port in &d.ports {
+                out.push(tcp_edge(&c(kind), &Peer::Egress(d.name.clone()), port));
+            }
         }
     }
 

@@ -379,3 +379,108 @@ fn an_iam_role_without_an_identity_is_a_warning_and_our_labels_are_ours() {
     );
     assert!(stderr.contains("t.yaml:6:17"), "{stderr}");
 }
+
+/// The egress rules of a component's NetworkPolicy.
+fn egress_of<'a>(objects: &[&'a Value], component: &str) -> Vec<&'a Value> {
+    objects
+        .iter()
+        .find(|o| {
+            o["kind"] == "NetworkPolicy"
+                && o["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+                    == component
+        })
+        .unwrap_or_else(|| panic!("{component} has a policy"))["spec"]["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn each_named_destination_is_one_edge_on_the_components_that_call_it() {
+    let file = "tests/fixtures/cluster/egress.yaml";
+    let artifacts = render_strict(file);
+    let objects = objects(&artifacts);
+    let ollama = |rule: &&Value| {
+        rule["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "ollama"
+    };
+    for component in ["api", "worker"] {
+        let rules: Vec<_> = egress_of(&objects, component)
+            .into_iter()
+            .filter(ollama)
+            .collect();
+        assert_eq!(rules.len(), 1, "{component}: {rules:?}");
+        assert_eq!(rules[0]["to"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            rules[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+            "ollama"
+        );
+        assert_eq!(
+            rules[0]["ports"],
+            serde_json::json!([{"protocol": "TCP", "port": 11434}])
+        );
+    }
+    for component in ["web", "beat", "sandbox", "plugin-daemon"] {
+        assert!(
+            !egress_of(&objects, component).iter().any(ollama),
+            "{component} may not reach ollama"
+        );
+    }
+    let mirror: Vec<_> = egress_of(&objects, "plugin-daemon")
+        .into_iter()
+        .filter(|r| r["to"][0]["ipBlock"]["cidr"] == "10.40.0.0/24")
+        .collect();
+    assert_eq!(mirror.len(), 1, "{mirror:?}");
+    assert_eq!(mirror[0]["ports"].as_array().unwrap().len(), 2);
+    // DNS: the pods by their labels, and the node-local cache's address.
+    let dns: Vec<_> = egress_of(&objects, "api")
+        .into_iter()
+        .filter(|r| r["ports"][0]["port"] == 53)
+        .collect();
+    assert_eq!(dns.len(), 1);
+    assert_eq!(
+        dns[0]["to"],
+        serde_json::json!([
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "coredns"}}},
+            {"ipBlock": {"cidr": "169.254.20.10/32"}}
+        ])
+    );
+    // The graph has the same edges, one per component, destination and port.
+    let mut sources = Sources::default();
+    let t = dify_gen::pipeline::checked(&[file.to_string()], &[], &mut sources)
+        .unwrap()
+        .topology;
+    let named: Vec<_> = dify_gen::plan::graph::edges(&t)
+        .into_iter()
+        .filter(|e| matches!(e.to, dify_gen::plan::graph::Peer::Egress(_)))
+        .map(|e| (format!("{:?}", e.from), format!("{:?}", e.to), e.port))
+        .collect();
+    assert_eq!(named.len(), 4, "{named:?}");
+}
+
+#[test]
+fn policies_can_be_switched_off_and_bad_destinations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("off.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nnetwork:\n  policies: false\n",
+    )
+    .unwrap();
+    let artifacts = render_strict(file.to_str().unwrap());
+    assert!(!objects(&artifacts)
+        .iter()
+        .any(|o| o["kind"] == "NetworkPolicy"));
+    let (code, stderr) = validate_text(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nnetwork:\n  egress:\n    - {name: vllm, from: [api, gpu], namespace: vllm, cidrs: [10.0.0.1/8], ports: [8000]}\n",
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    for want in [
+        "no component `gpu` in this topology",
+        "needs exactly one of `namespace` and `cidrs`",
+        "is not the first address of its range",
+    ] {
+        assert!(stderr.contains(want), "{want}: {stderr}");
+    }
+}

@@ -37,6 +37,7 @@ fn expected_key(peer: &Peer) -> String {
         Peer::Namespace(ns) => format!("namespace:{ns}"),
         Peer::Prometheus => "prometheus".into(),
         Peer::Prober => "prober".into(),
+        Peer::Egress(name) => format!("egress:{name}"),
     }
 }
 

@@ -98,7 +98,8 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     for s in services::services(plan) {
         push(&s);
     }
-    for p in network::policies(plan) {
+    let enforce = plan.t.network.as_ref().is_none_or(|n| n.policies);
+    for p in network::policies(plan).into_iter().filter(|_| enforce) {
         push(&p);
     }
     objects.extend(entry::objects(plan));

@@ -9,6 +9,7 @@
 
 mod addresses;
 mod disruption;
+mod egress;
 mod grace;
 mod hosts;
 mod identity;
@@ -133,6 +134,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("namespace", "`gateways`"),
     ("node label key", "`node.kubernetes.io/instance-type`"),
     ("node label value", "`m6i.xlarge`"),
+    ("IPv4 range", "`10.20.0.0/16`"),
+    ("IPv4 address", "`169.254.20.10`"),
     ("PriorityClass name", "`dify-data`"),
     ("region", "`auto` or `us-east-1`"),
     (
@@ -148,6 +151,7 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 /// Checks of what the user wrote, field by field.
 const CHECKS: &[Check] = &[
     identity::check,
+    egress::check,
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,

@@ -20,6 +20,7 @@ mod images;
 mod ingress;
 mod metadata;
 mod monitoring;
+mod network;
 mod nodes;
 mod postgres;
 mod redis;
@@ -40,6 +41,7 @@ pub use images::*;
 pub use ingress::*;
 pub use metadata::*;
 pub use monitoring::*;
+pub use network::*;
 pub use nodes::*;
 pub use postgres::*;
 pub use redis::*;
@@ -92,6 +94,9 @@ pub struct Topology {
     /// rules and still does after the loss of any one zone (N-1 headroom).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodePool>,
+    /// NetworkPolicies: on or off, DNS, and named egress destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
     /// How PostgreSQL is backed up, for the recovery point and recovery
     /// time objectives `dify-gen plan` reports. Omit when backups are not
     /// configured (the report then says so).
