@@ -60,10 +60,16 @@ pub struct TopologyArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub topology: TopologyArgs,
-    /// Write a tree (one folder per output family) instead of a stream; the
-    /// directory is replaced atomically.
+    /// Write a tree (one folder per output family) into DIR instead of a
+    /// stream. dify-gen replaces and removes only the files it wrote there
+    /// (listed in `DIR/.dify-gen`), each atomically, and keeps every other.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// With --output-dir: overwrite files dify-gen wrote that were changed
+    /// since, and files in the way that it did not write (without it, both
+    /// are findings and nothing is written).
+    #[arg(long, requires = "output_dir")]
+    pub force: bool,
     /// Kubernetes minor version whose schemas the output must pass (1.33 to 1.37).
     #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,

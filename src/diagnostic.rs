@@ -97,8 +97,18 @@ impl Diagnostic {
                 let col = span.col.saturating_sub(1) as usize;
                 let width = text.chars().count().saturating_sub(col).max(1);
                 let len = (span.len as usize).clamp(1, width);
+                // A suspected secret is never printed: its excerpt shows `*`
+                // in the marked place.
+                let shown: String = if self.code == codes::T_INLINE_SECRET {
+                    text.chars()
+                        .enumerate()
+                        .map(|(i, c)| if i >= col && i < col + len { '*' } else { c })
+                        .collect()
+                } else {
+                    text.to_string()
+                };
                 let _ = writeln!(out, "{pad} |");
-                let _ = writeln!(out, "{line_no} | {text}");
+                let _ = writeln!(out, "{line_no} | {shown}");
                 let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col), "^".repeat(len));
             }
         }

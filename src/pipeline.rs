@@ -22,7 +22,10 @@ pub fn checked(
     let mut loaded = topology::load(files, sets, sources)?;
     let more = plan::checks::run(&Plan::new(&loaded.topology), &loaded.doc, &loaded.findings);
     loaded.findings.extend(more);
-    diagnostic::normalise(&mut loaded.findings);
+    let mut findings = std::mem::take(&mut loaded.findings);
+    loaded.relocate(&mut findings, sources);
+    diagnostic::normalise(&mut findings);
+    loaded.findings = findings;
     if loaded.findings.iter().any(Diagnostic::is_error) {
         return Err(loaded.findings);
     }
@@ -55,12 +58,14 @@ pub fn rendered(
 ) -> Result<Rendered, Refused> {
     let plan = Plan::new(&loaded.topology);
     let artifacts = render::render_with(&plan, families);
-    let leaks = render::firewall::scan(&artifacts);
+    let leaks = render::firewall::scan(&artifacts, &topology::public::values(&loaded.doc));
     if !leaks.is_empty() {
         return Err(Refused::Leaks(leaks));
     }
     let files = emit::tree(&artifacts);
-    let findings = validate::validate_rendered(&files, sources, kube_version, Some(&loaded.doc));
+    let mut findings =
+        validate::validate_rendered(&files, sources, kube_version, Some(&loaded.doc));
+    loaded.relocate(&mut findings, sources);
     if findings.iter().any(Diagnostic::is_error) {
         return Err(Refused::Invalid(findings));
     }

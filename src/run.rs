@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> i32 {
             &args.topology,
             args.output_dir.as_deref(),
             &args.kube_version,
+            args.force,
         ),
         Command::Validate(args) => {
             let topology = (!args.topology.files.is_empty()).then_some(&args.topology);
@@ -57,6 +58,12 @@ pub fn run(cli: Cli) -> i32 {
 /// Loads and checks a topology, printing findings. `None` means stop with
 /// the returned exit code.
 fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loaded, i32> {
+    if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
+        let d = Diagnostic::error(codes::E_STDIN_TWICE, "`-f -` is given more than once")
+            .help("stdin can be read once: give `-f -` for one layer and files for the others");
+        report(&[d], sources, args.diagnostics_format);
+        return Err(EXIT_USAGE);
+    }
     match crate::pipeline::checked(&args.files, &args.sets, sources) {
         Ok(loaded) => {
             let mut warnings = loaded.findings.clone();
@@ -82,7 +89,20 @@ fn render_cmd(
     args: &TopologyArgs,
     output_dir: Option<&std::path::Path>,
     kube_version: &str,
+    force: bool,
 ) -> i32 {
+    if let Some(input) = output_dir.and_then(|dir| emit::dir::input_inside(dir, &args.files)) {
+        let dir = output_dir
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        let d = Diagnostic::error(
+            codes::E_INPUT_IN_OUTPUT,
+            format!("input `{input}` is inside the output directory `{dir}`"),
+        )
+        .help(format!("dify-gen does not render into the tree that holds its input: move `{input}` out of `{dir}`, or render to another directory"));
+        report(&[d], &Sources::default(), args.diagnostics_format);
+        return EXIT_USAGE;
+    }
     if crate::validate::schemas::Schemas::for_version(kube_version).is_none() {
         eprintln!(
             "error: no bundled schemas for Kubernetes `{kube_version}`; use one of {}",
@@ -113,9 +133,14 @@ fn render_cmd(
     };
     match output_dir {
         None => io_exit(emit::write_stdout(&emit::stream(&out.artifacts))),
-        Some(dir) => match emit::write_dir(dir, &out.files) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
+        Some(dir) => match emit::dir::write(dir, &out.files, force) {
+            Ok(_) => EXIT_OK,
+            Err(emit::dir::Refused::Conflicts(found)) => {
+                report(&found, &sources, args.diagnostics_format);
+                eprintln!("error: nothing was written to `{}`", dir.display());
+                EXIT_FINDINGS
+            }
+            Err(emit::dir::Refused::Io(e)) => {
                 let d = Diagnostic::error(
                     codes::E_IO,
                     format!("cannot write `{}`: {e}", dir.display()),
@@ -224,7 +249,8 @@ fn report(diags: &[Diagnostic], sources: &Sources, format: DiagnosticsFormat) {
     }
 }
 
-/// I/O problems (unreadable files, no input) are exit 2; findings are exit 1.
+/// Usage and I/O problems (unreadable files, no input) are exit 2; findings
+/// are exit 1.
 fn exit_for(diags: &[Diagnostic]) -> i32 {
     if diags.iter().any(|d| d.code.starts_with('E')) {
         EXIT_USAGE

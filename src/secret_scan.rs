@@ -1,11 +1,22 @@
 //! What looks like a secret, wherever dify-gen looks: variable names that
 //! hold secrets in Dify and its dependencies, values written out rather
-//! than referenced, and high-entropy tokens.
+//! than referenced, credentials inside URLs, and high-entropy tokens.
 //!
 //! One module for both ends of the pipeline: the topology check refuses a
-//! secret-looking `env` entry at its line, and the output firewall
+//! secret-looking value at its line, and the output firewall
 //! (`render::firewall`) refuses any rendered artifact that carries one, by
 //! the same rules.
+//!
+//! A finding says where the suspect is ([`Suspect`]: byte offsets into the
+//! string), never what it is: no message may print a secret.
+//!
+//! Public values: the entropy rule alone flags long release tags, bucket
+//! names and the names dify-gen derives from them. Rather than weakening
+//! it, the callers pass what is public by construction ([`Public`]: the
+//! topology's identifier fields, the names and labels dify-gen derived);
+//! those are masked out of a suspect token and the rest of the token is
+//! judged again by the same rule, so a key glued to a public name is still
+//! found.
 
 use serde_json::Value;
 
@@ -22,9 +33,29 @@ const SECRET_MARKERS: &[&str] = &[
     "DSN",
 ];
 
+/// A variable name (`SMTP_PASSWORD`) or a field name (`apiKey`,
+/// `superuserPassword`) that names a secret.
 pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || upper.ends_with("_KEY")
+    let upper = snake_upper(name);
+    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || upper.ends_with("_KEY") || upper == "KEY"
+}
+
+/// `apiKey` → `API_KEY`, `SMTP_PASSWORD` unchanged.
+fn snake_upper(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_uppercase()
+        });
+    }
+    out
 }
 
 /// Shortest token the entropy rule looks at.
@@ -32,30 +63,263 @@ pub const MIN_TOKEN: usize = 20;
 /// Shannon entropy per character above which a token counts as random.
 pub const MIN_ENTROPY: f64 = 4.0;
 
-/// A value written out, not composed from `$(VAR)` references alone.
+/// A value written out, not composed from references alone: Kubernetes'
+/// `$(VAR)` or a shell's `${VAR}` (the Swarm start scripts compose with it).
 pub fn is_literal(value: &Value) -> bool {
     let Some(s) = value.as_str() else {
         return !value.is_null();
     };
     let mut rest = s.trim();
-    while let Some(start) = rest.find("$(") {
-        let Some(end) = rest[start..].find(')') else {
-            break;
-        };
+    loop {
+        let next = [("$(", ')'), ("${", '}')]
+            .into_iter()
+            .filter_map(|(open, close)| {
+                let start = rest.find(open)?;
+                let end = rest[start..].find(close)?;
+                Some((start, start + end + 1))
+            })
+            .min();
+        let Some((start, end)) = next else { break };
         if !rest[..start].trim().is_empty() {
             return true;
         }
-        rest = rest[start + end + 1..].trim_start();
+        rest = rest[end..].trim_start();
     }
     !rest.trim().is_empty()
 }
 
-/// The first token of `s` that looks random, if any.
-pub fn random_token(s: &str) -> Option<&str> {
-    s.split(|c: char| c.is_whitespace() || ",;\"'()@:`<>[]{}|\\".contains(c))
-        .filter(|t| t.len() >= MIN_TOKEN)
-        .filter(|t| !is_digest(s, t))
-        .find(|t| looks_random(t))
+/// What was found, and where in the string (bytes `start..start + len`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Suspect {
+    pub start: usize,
+    pub len: usize,
+    pub why: Why,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// A token random enough to be a key or a password.
+    Random,
+    /// `scheme://user:password@host`: a password in a URL.
+    UrlPassword,
+    /// `scheme://token@host` with a random user part, or `?token=...`.
+    UrlToken,
+}
+
+impl Why {
+    /// What the suspect is, for messages (never the suspect itself).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Why::Random => "a string that looks like a key or password",
+            Why::UrlPassword => "a URL with a password in it",
+            Why::UrlToken => "a URL with a token in it",
+        }
+    }
+}
+
+/// Characters that end a token: no key contains them.
+fn separator(c: char) -> bool {
+    c.is_whitespace() || ",;\"'()@:`<>[]{}|\\".contains(c)
+}
+
+/// Values that are public by construction (see the module comment), with
+/// each value's tokens, longest first.
+#[derive(Clone, Debug, Default)]
+pub struct Public {
+    values: Vec<String>,
+}
+
+impl Public {
+    pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Public {
+        let mut all: Vec<String> = Vec::new();
+        for v in values {
+            let v = v.as_ref();
+            all.push(v.to_string());
+            all.extend(
+                tokens(v)
+                    .map(|(start, len)| v[start..start + len].to_string())
+                    .filter(|t| t.len() >= 4),
+            );
+        }
+        all.retain(|v| v.len() >= 4);
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        all.dedup();
+        Public { values: all }
+    }
+
+    /// The parts of `token` left once every public value in it is masked,
+    /// as `(offset, length)` in `token`. A public value counts only where
+    /// it stands between separators (`-`, `.`, `_`, `/`, `=`, `+`, `~` or
+    /// the token's ends), so a short public word cannot cut a key into
+    /// pieces too short to be flagged.
+    fn unmasked(&self, token: &str) -> Vec<(usize, usize)> {
+        let bytes = token.as_bytes();
+        let mut covered = vec![false; bytes.len()];
+        let joint = |i: usize| i == 0 || i >= bytes.len() || b"-._/=+~".contains(&bytes[i - 1]);
+        let joint_after = |end: usize| end >= bytes.len() || b"-._/=+~".contains(&bytes[end]);
+        for v in &self.values {
+            if v.len() > token.len() {
+                continue;
+            }
+            let mut from = 0;
+            while let Some(at) = token[from..].find(v.as_str()) {
+                let start = from + at;
+                let end = start + v.len();
+                if joint(start) && joint_after(end) {
+                    covered[start..end].iter_mut().for_each(|c| *c = true);
+                }
+                from = start + 1;
+                while !token.is_char_boundary(from) {
+                    from += 1;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if covered[i] {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !covered[i] {
+                i += 1;
+            }
+            out.push((start, i - start));
+        }
+        out
+    }
+}
+
+/// `(offset, length)` of every token of `s`.
+fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = None;
+    let mut out = Vec::new();
+    for (i, c) in s.char_indices() {
+        match (separator(c), start) {
+            (true, Some(st)) => {
+                out.push((st, i - st));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, s.len() - st));
+    }
+    out.into_iter()
+}
+
+/// The first part of `s` that is a secret by any rule: a URL with
+/// credentials, or a random token that no public value explains.
+pub fn scan(s: &str, public: &Public) -> Option<Suspect> {
+    url_credentials(s).or_else(|| random_token(s, public))
+}
+
+/// The first token of `s` that looks random once public values are masked.
+pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
+    for (start, len) in tokens(s) {
+        let token = &s[start..start + len];
+        if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
+            continue;
+        }
+        let rest = public.unmasked(token);
+        if let Some((at, n)) = rest.into_iter().find(|&(at, n)| {
+            let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
+            part.len() >= MIN_TOKEN && looks_random(part)
+        }) {
+            return Some(Suspect {
+                start: start + at,
+                len: n,
+                why: Why::Random,
+            });
+        }
+    }
+    None
+}
+
+/// Credentials inside a URL: a password after `user:` (`https://u:p@h`,
+/// `redis://:p@h`, also without a scheme: `u:p@host:5432`), a random user
+/// part used as a token (`https://ghp_...@github.com`), or a query
+/// parameter named like a secret (`?api_key=...`). A password that is a
+/// `$(VAR)` reference is Kubernetes composing it from a Secret, and fine.
+pub fn url_credentials(s: &str) -> Option<Suspect> {
+    let mut from = 0;
+    while let Some(at) = s[from..].find('@') {
+        let at = from + at;
+        from = at + 1;
+        let before = &s[..at];
+        // The authority starts after `://` (when no `/` follows it before
+        // the `@`), or else at the start of the token (`u:p@host`).
+        let schemed = before
+            .rfind("://")
+            .map(|i| i + 3)
+            .filter(|&i| !before[i..].contains(['/', ' ']));
+        let start = schemed.unwrap_or_else(|| {
+            before
+                .rfind(|c: char| c.is_whitespace() || "\"',;=".contains(c))
+                .map_or(0, |i| i + 1)
+        });
+        let userinfo = &s[start..at];
+        let host = &s[at + 1..];
+        if userinfo.is_empty()
+            || userinfo.contains(['/', ' '])
+            || !host.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[' || c == '$')
+        {
+            continue;
+        }
+        match userinfo.split_once(':') {
+            Some((_, password)) if !password.is_empty() && is_literal(&password.into()) => {
+                return Some(Suspect {
+                    start: at - password.len(),
+                    len: password.len(),
+                    why: Why::UrlPassword,
+                });
+            }
+            Some(_) => {}
+            // `user@host` is an address; only a random user in a URL is a token.
+            None if schemed.is_some() && userinfo.len() >= MIN_TOKEN && looks_random(userinfo) => {
+                return Some(Suspect {
+                    start,
+                    len: userinfo.len(),
+                    why: Why::UrlToken,
+                });
+            }
+            None => {}
+        }
+    }
+    query_secret(s)
+}
+
+/// `?token=...` or `&api_key=...` with a literal value.
+fn query_secret(s: &str) -> Option<Suspect> {
+    let q = s
+        .find("://")
+        .and_then(|i| s[i..].find('?').map(|j| i + j))?;
+    let mut offset = q + 1;
+    for pair in s[q + 1..].split(['&', ';']) {
+        let end_of_pair = offset + pair.len();
+        if let Some((name, value)) = pair.split_once('=') {
+            let value = value
+                .split(|c: char| c.is_whitespace() || c == '#')
+                .next()?;
+            let secret_name = looks_secret(name)
+                || matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "apikey" | "sig" | "signature" | "code"
+                );
+            if secret_name && !value.is_empty() && is_literal(&value.into()) {
+                return Some(Suspect {
+                    start: offset + name.len() + 1,
+                    len: value.len(),
+                    why: Why::UrlToken,
+                });
+            }
+        }
+        offset = end_of_pair + 1;
+    }
+    None
 }
 
 /// Hex after `sha256:` is an image or content digest, public by nature.
@@ -182,14 +446,20 @@ pub fn entropy(s: &str) -> f64 {
 mod tests {
     use super::*;
 
+    fn none() -> Public {
+        Public::default()
+    }
+
     #[test]
     fn random_keys_are_caught_and_names_are_not() {
-        assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6").is_some());
-        assert!(random_token("password=Xy7kQ2mP9vL4tR8wZ3n").is_some());
-        assert!(random_token("QmXpLzRtVbNcKwYhGfDs").is_some());
-        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_some());
-        assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ").is_some());
-        assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2").is_some());
+        assert!(random_token("sk-9fQ2xLm7RtZ4vBn8KpW3cYh6", &none()).is_some());
+        let s = "password=Xy7kQ2mP9vL4tR8wZ3n";
+        let found = random_token(s, &none()).unwrap();
+        assert_eq!(&s[found.start..found.start + found.len], s);
+        assert!(random_token("QmXpLzRtVbNcKwYhGfDs", &none()).is_some());
+        assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc", &none()).is_some());
+        assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ", &none()).is_some());
+        assert!(random_token("a9f3k2m8q7w1z5x4c6v0-b8n2", &none()).is_some());
         for clean in [
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
@@ -208,7 +478,79 @@ mod tests {
             "dify-backend-start-1a2b3c4d",
             "node-1 ansible_host=192.168.10.11 zone=zone-a",
         ] {
-            assert_eq!(random_token(clean), None, "{clean}");
+            assert_eq!(scan(clean, &none()), None, "{clean}");
+        }
+    }
+
+    #[test]
+    fn public_values_are_masked_and_the_rest_is_judged_again() {
+        // A release tag with the entropy of a key, as a public value.
+        let tag = "7.2.1-Xq9RbT4mK2wZ8vL";
+        let arg = format!("--version={tag}-linux");
+        assert!(random_token(&arg, &none()).is_some(), "flagged alone");
+        let public = Public::new([tag]);
+        assert_eq!(random_token(&arg, &public), None);
+        let release = "abcdefghij-abcdefghij-abcdefghij-abcdefg";
+        let public = Public::new([release]);
+        // A key glued to a public name is still a key.
+        let glued = format!("{release}-Xy7kQ2mP9vL4tR8wZ3nBq");
+        let found = random_token(&glued, &public).expect("the key is found");
+        assert_eq!(&glued[found.start..], "-Xy7kQ2mP9vL4tR8wZ3nBq");
+        // A short public word inside a key does not cut it.
+        let key = "Xy7kQ2mPdify9vL4tR8wZ3nBq";
+        assert!(random_token(key, &Public::new(["dify"])).is_some());
+    }
+
+    #[test]
+    fn url_credentials_are_found_and_never_returned_as_text() {
+        for (url, secret) in [
+            ("https://user:hunter2@s3.example.com", "hunter2"),
+            ("redis://:pw@redis.internal:6379/0", "pw"),
+            ("postgres://dify:s3cret@db:5432/dify", "s3cret"),
+            ("admin:pw@db.internal:5432", "pw"),
+            (
+                "https://ghp_abcdEFGH1234ijklMNOP5678qrst@github.com/x",
+                "ghp_abcdEFGH1234ijklMNOP5678qrst",
+            ),
+            ("https://hooks.example.com/x?token=abc&y=1", "abc"),
+            (
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=b7c1",
+                "b7c1",
+            ),
+            ("https://host/x?team=ops&access_token=abc", "abc"),
+            ("https://host/x?apikey=abc", "abc"),
+        ] {
+            let found = url_credentials(url).unwrap_or_else(|| panic!("{url}"));
+            assert_eq!(&url[found.start..found.start + found.len], secret, "{url}");
+        }
+        for clean in [
+            "https://s3.example.com",
+            "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0:26379/1",
+            "export CELERY_BROKER_URL=\"redis://:${REDIS_PASSWORD}@dify-redis:6379/1\"",
+            "redis://dify-redis:6379/1",
+            "langgenius/dify-api@sha256:0123",
+            "ops@example.com",
+            "https://example.com/?page=2",
+            "https://host/x?team=ops",
+            "http://bridge.monitoring.svc:8080/alerts",
+        ] {
+            assert_eq!(url_credentials(clean), None, "{clean}");
+        }
+    }
+
+    #[test]
+    fn field_names() {
+        for secret in [
+            "SMTP_PASSWORD",
+            "apiKey",
+            "accessKey",
+            "superuserPassword",
+            "key",
+        ] {
+            assert!(looks_secret(secret), "{secret}");
+        }
+        for clean in ["LOG_LEVEL", "name", "keyspace", "monkey"] {
+            assert!(!looks_secret(clean), "{clean}");
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Span {
 struct Source {
     name: String,
     text: String,
+    /// The bundled profile of this name, not a file of the user's.
+    profile: Option<String>,
 }
 
 /// Every source text read in this run, addressed by [`FileId`].
@@ -32,8 +34,22 @@ impl Sources {
         self.files.push(Source {
             name: name.into(),
             text: text.into(),
+            profile: None,
         });
         self.files.len() - 1
+    }
+
+    /// Adds the text of a bundled profile: findings in it are the user's to
+    /// override, not to edit (`topology::layers::relocate`).
+    pub fn add_profile(&mut self, profile: &str, text: impl Into<String>) -> FileId {
+        let file = self.add(format!("profiles/{profile}.yaml"), text);
+        self.files[file].profile = Some(profile.to_string());
+        file
+    }
+
+    /// The bundled profile a file is, if it is one.
+    pub fn profile(&self, file: FileId) -> Option<&str> {
+        self.files.get(file)?.profile.as_deref()
     }
 
     pub fn name(&self, file: FileId) -> &str {

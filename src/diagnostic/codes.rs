@@ -2,7 +2,9 @@
 //!
 //! Prefixes name the stage that reports them: `L` load, `T` topology
 //! (structure and semantic checks), `V` validation of rendered output,
-//! `S` the plaintext-secret firewall over rendered output, `E` emit and I/O.
+//! `S` the plaintext-secret firewall over rendered output, `O` the output
+//! directory (files dify-gen would lose someone's work by writing), `E`
+//! usage and I/O (exit 2).
 
 // load: reading YAML
 pub const L_SYNTAX: &str = "L001";
@@ -50,9 +52,17 @@ pub const T_UNKNOWN_RELEASE: &str = "T117";
 pub const T_UNVERIFIED_RELEASE: &str = "T118";
 pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
 pub const T_WORKER_QUEUES: &str = "T120";
-pub const T_SCHEDULING: &str = "T121";
-pub const T_IDENTITY: &str = "T122";
-pub const T_EGRESS: &str = "T123";
+pub const T_SCHEDULING: &str = "T125";
+pub const T_IDENTITY: &str = "T126";
+pub const T_EGRESS: &str = "T127";
+
+// topology: what breaks a production release (replicas, autoscaling,
+// managed variables, probes)
+pub const T_ZERO_REPLICAS: &str = "T130";
+pub const T_AUTOSCALING_CPU: &str = "T131";
+pub const T_MANAGED_ENV: &str = "T132";
+pub const T_PROBE_PATH: &str = "T133";
+
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";
@@ -86,8 +96,14 @@ pub const S_PLAINTEXT_SECRET: &str = "S001";
 pub const S_HIGH_ENTROPY: &str = "S002";
 pub const S_SECRET_OBJECT: &str = "S003";
 
-// emit
+// output directory (findings: exit 1)
+pub const O_EDITED: &str = "O001";
+pub const O_FOREIGN: &str = "O002";
+
+// usage and I/O (exit 2)
 pub const E_IO: &str = "E001";
+pub const E_STDIN_TWICE: &str = "E002";
+pub const E_INPUT_IN_OUTPUT: &str = "E003";
 
 // validate: rendered or user-supplied manifests (schemas, then semantic checks)
 pub const V_UNKNOWN_FIELD: &str = "V001";

@@ -21,6 +21,36 @@ pub enum Check {
     Tcp { port: &'static str },
 }
 
+/// Whether the image serves `path` (for a probe): `Some(false)` for a path
+/// it is known not to serve, `None` where dify-gen cannot tell (Next.js
+/// serves whatever pages the build has, beside `/apps`; programs without a
+/// health route).
+pub fn serves(kind: Kind, path: &str) -> Option<bool> {
+    let path = path.split('?').next().unwrap_or(path);
+    let known: &[&str] = match kind {
+        // `ext_app_metrics.py` serves these beside the API itself; a probe
+        // on an API route would need a session.
+        Kind::Api | Kind::ApiWebsocket => {
+            &["/health", "/console/api/ping", "/threads", "/db-pool-stat"]
+        }
+        Kind::Sandbox => &["/health"],
+        Kind::PluginDaemon => &["/health/check", "/metrics", "/metrics/"],
+        Kind::LocalSandbox => &["/healthz"],
+        Kind::Web => {
+            return ["/healthz", "/readyz", "/livez"]
+                .contains(&path)
+                .then_some(false);
+        }
+        Kind::Worker
+        | Kind::Beat
+        | Kind::Migration
+        | Kind::SsrfProxy
+        | Kind::AgentSsrfProxy
+        | Kind::AgentBackend => return None,
+    };
+    Some(known.contains(&path))
+}
+
 /// Seconds a component may need from container start until it answers its
 /// probes, on a cold node: importing Dify's Python app (api, the websocket
 /// server), installing the plugins' Python environments (plugin daemon,

@@ -7,6 +7,7 @@
 //! family, so `plan`, every renderer and the checks read them from here and
 //! never restate a port or a path. Nothing here imports another stage.
 
+pub mod env;
 pub mod health;
 pub mod images;
 pub mod ports;

@@ -1,8 +1,46 @@
 //! Kubernetes names by what they name, as the API server validates them
 //! (apimachinery `validation.go`): object names per kind, label keys and
-//! values, port names, and the keys of a Secret or ConfigMap.
+//! values, port names, and the keys of a Secret or ConfigMap; and the
+//! lengths beyond the formats that controllers need: a StatefulSet's pods
+//! carry the label `controller-revision-hash: <name>-<10 characters>`, so a
+//! StatefulSet named longer than 52 characters is accepted but can never
+//! create a pod; a Job's pods carry `job-name: <name>` (63); a CronJob's
+//! Jobs are named `<name>-<11 digits>` (52, enforced by the API server).
 
 use super::dns;
+
+/// An RFC 1123 label (Namespace, Service, container and volume names) and a
+/// label value.
+pub const DNS_LABEL_MAX: usize = 63;
+/// An RFC 1123 subdomain (most object names).
+pub const DNS_SUBDOMAIN_MAX: usize = 253;
+/// StatefulSets and CronJobs: see the module comment.
+pub const CONTROLLER_NAME_MAX: usize = 52;
+/// An IANA service name: container and Service port names.
+pub const PORT_NAME_MAX: usize = 15;
+
+/// The longest name an object of `kind` may have and still work: the
+/// API server's limit, or the lower one its controller needs.
+pub fn max_len(kind: &str) -> usize {
+    match kind {
+        "StatefulSet" | "CronJob" => CONTROLLER_NAME_MAX,
+        // Pods of a Job are labelled `job-name: <name>`; Services and
+        // Namespaces are DNS labels.
+        "Job" | "Service" | "Namespace" => DNS_LABEL_MAX,
+        _ => DNS_SUBDOMAIN_MAX,
+    }
+}
+
+/// Why the limit of [`max_len`] exists, for messages.
+pub fn limit_reason(kind: &str) -> &'static str {
+    match kind {
+        "StatefulSet" => "its pods' `controller-revision-hash` label adds 11 characters to it",
+        "CronJob" => "the Jobs it creates add 11 characters to it",
+        "Job" => "its pods carry it in the `job-name` label",
+        "Service" | "Namespace" => "it must be a DNS label",
+        _ => "it must be a DNS subdomain",
+    }
+}
 
 /// An object name for its kind: DNS labels for Namespaces, RFC 1035 labels
 /// for Services, path segments for RBAC objects, DNS subdomains otherwise

@@ -2,7 +2,8 @@
 //! names and label parts ([`dns`], [`kubernetes`]), host names ([`dns`]),
 //! PostgreSQL identifiers ([`postgres`]), S3 bucket names and regions
 //! ([`s3`]), container images ([`image`]), e-mail addresses ([`email`])
-//! and URLs ([`url`]).
+//! and URLs ([`url`]); and the names dify-gen derives itself, kept within
+//! their limits ([`derived`]).
 //!
 //! Every rule is a function `fn(&str) -> Result<(), String>` whose error is
 //! the rule the value breaks, written to follow "must ..." in a message
@@ -12,6 +13,7 @@
 //! takes a name or an address should do the same rather than grow its own
 //! pattern. No stage is imported here, so every stage may use it.
 
+pub mod derived;
 pub mod dns;
 pub mod email;
 pub mod image;

@@ -74,8 +74,9 @@ impl Group {
 }
 
 /// Every pod group the release runs in steady state: the Dify Deployments
-/// (autoscaled ones at their minimum), the data layer's StatefulSets and
-/// the Redis master proxy.
+/// (autoscaled ones at their minimum, and those with no replicas, which
+/// fail every scenario), the data layer's StatefulSets and the Redis master
+/// proxy.
 pub fn groups(t: &Topology) -> Vec<Group> {
     let multi_zone = t.zones.len() > 1;
     let effective = |s: Spread| match s {
@@ -90,7 +91,8 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             g.constraints = Constraints::of(c);
             Some(g)
         })
-        .filter(|g| g.replicas > 0)
+        // A component with no replicas stays in: it serves nothing, and
+        // every scenario says so.
         .collect();
     // The data layer spreads its members over zones (hard), like the
     // zone-spread Deployments, so one zone never holds a quorum.
@@ -109,7 +111,9 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     };
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
         stateful(data_layer::POSTGRES, p.members, &p.resources);
-        stateful(data_layer::ETCD, t.etcd.members, &t.etcd.resources);
+        if let Some(e) = &t.etcd {
+            stateful(data_layer::ETCD, e.members, &e.resources);
+        }
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
         stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
@@ -135,20 +139,12 @@ struct Node {
     memory: f64,
 }
 
-/// Where every pod of every group is: `None` for a pod that did not fit.
-#[derive(Clone, Debug)]
-struct State {
-    alive: Vec<bool>,
-    free_cpu: Vec<f64>,
-    free_memory: Vec<f64>,
-    pods: Vec<Vec<Option<usize>>>,
-}
-
 /// A small tolerance, so `500m` on a node with `0.5` left still fits.
 const EPS: f64 = 1e-9;
 
-struct Cluster<'a> {
-    zones: &'a [String],
+/// The nodes and the pod groups to place on them.
+struct Cluster {
+    zones: usize,
     nodes: Vec<Node>,
     groups: Vec<Group>,
     /// Whether a group's pods may run on a node (`[group][node]`).
@@ -157,149 +153,213 @@ struct Cluster<'a> {
     bounded: bool,
 }
 
-impl Cluster<'_> {
-    fn zone_count(&self, state: &State, g: usize, zone: usize) -> usize {
-        state.pods[g]
-            .iter()
-            .flatten()
-            .filter(|&&n| state.alive[n] && self.nodes[n].zone == zone)
-            .count()
-    }
+/// Where every pod of every group is, with the counts the spread rules
+/// read kept up to date as pods are bound, so that placing a pod costs a
+/// few set operations instead of a pass over every node and pod.
+#[derive(Clone, Debug)]
+struct Placement {
+    alive: Vec<bool>,
+    free_cpu: Vec<f64>,
+    free_memory: Vec<f64>,
+    /// Per group, the node of each pod (`None`: it did not schedule).
+    pods: Vec<Vec<Option<usize>>>,
+    /// Per group and zone: its pods on live nodes of the zone.
+    zone_count: Vec<Vec<u32>>,
+    /// Per group and node: its pods on the node.
+    node_count: Vec<Vec<u32>>,
+}
 
-    fn node_count(&self, state: &State, g: usize, node: usize) -> usize {
-        state.pods[g]
-            .iter()
-            .flatten()
-            .filter(|&&n| n == node)
-            .count()
-    }
+/// Orders free memory so that more comes first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct MoreFirst(f64);
 
-    /// The node the scheduler would bind the next pod of group `g` to.
-    fn pick(&self, state: &State, g: usize) -> Option<usize> {
-        let group = &self.groups[g];
-        // Spread domains are the zones of the nodes the pod may run on.
-        let alive: Vec<usize> = (0..self.nodes.len())
-            .filter(|&n| state.alive[n] && self.eligible[g][n])
-            .collect();
-        let zones: Vec<usize> = (0..self.zones.len())
-            .filter(|&z| alive.iter().any(|&n| self.nodes[n].zone == z))
-            .collect();
-        let zone_min = zones
-            .iter()
-            .map(|&z| self.zone_count(state, g, z))
-            .min()
-            .unwrap_or(0);
-        let node_min = alive
-            .iter()
-            .map(|&n| self.node_count(state, g, n))
-            .min()
-            .unwrap_or(0);
-        alive
-            .iter()
-            .copied()
-            .filter(|&n| {
-                state.free_cpu[n] + EPS >= group.cpu && state.free_memory[n] + EPS >= group.memory
-            })
-            .filter(|&n| match group.spread {
-                Spread::Zone => self.zone_count(state, g, self.nodes[n].zone) == zone_min,
-                Spread::Host => self.node_count(state, g, n) == node_min,
-                Spread::None => true,
-            })
-            .min_by(|&a, &b| {
-                let key = |n: usize| {
-                    (
-                        self.zone_count(state, g, self.nodes[n].zone),
-                        self.node_count(state, g, n),
-                    )
-                };
-                key(a)
-                    .cmp(&key(b))
-                    .then(
-                        state.free_memory[b]
-                            .partial_cmp(&state.free_memory[a])
-                            .unwrap_or(std::cmp::Ordering::Equal),
-                    )
-                    .then(a.cmp(&b))
-            })
-    }
+impl Eq for MoreFirst {}
 
-    fn bind(&self, state: &mut State, g: usize, n: usize) {
-        state.free_cpu[n] -= self.groups[g].cpu;
-        state.free_memory[n] -= self.groups[g].memory;
+impl PartialOrd for MoreFirst {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
+}
 
-    /// Places every pod, largest first.
-    fn baseline(&self) -> State {
-        let mut state = State {
+impl Ord for MoreFirst {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.0.total_cmp(&self.0)
+    }
+}
+
+/// The scheduler's preference among a zone's nodes for one group: fewer
+/// of the group's pods, then more free memory, then the first node.
+type Rank = (u32, MoreFirst, usize);
+
+impl Cluster {
+    fn empty(&self) -> Placement {
+        Placement {
             alive: vec![true; self.nodes.len()],
             free_cpu: self.nodes.iter().map(|n| n.cpu).collect(),
             free_memory: self.nodes.iter().map(|n| n.memory).collect(),
             pods: self.groups.iter().map(|_| Vec::new()).collect(),
-        };
+            zone_count: vec![vec![0; self.zones]; self.groups.len()],
+            node_count: vec![vec![0; self.nodes.len()]; self.groups.len()],
+        }
+    }
+
+    fn fits(&self, p: &Placement, g: usize, n: usize) -> bool {
+        let group = &self.groups[g];
+        p.free_cpu[n] + EPS >= group.cpu && p.free_memory[n] + EPS >= group.memory
+    }
+
+    /// Binds `count` more pods of group `g`, one at a time, each to the
+    /// node the scheduler would pick: a hard zone spread (`maxSkew: 1`)
+    /// admits only the zones holding the fewest of the group's pods, a
+    /// hard host spread only the nodes holding the fewest; among those,
+    /// fewest in the zone, then fewest on the node, then most free memory.
+    /// Returns the node of each pod, `None` for one that found no room.
+    fn place(&self, p: &mut Placement, g: usize, count: u32) -> Vec<Option<usize>> {
+        let spread = self.groups[g].spread;
+        // Candidates per zone. A node that cannot fit the group now never
+        // will during this batch (room only shrinks), so it leaves its set
+        // for good once seen.
+        let mut candidates: Vec<std::collections::BTreeSet<Rank>> =
+            vec![std::collections::BTreeSet::new(); self.zones];
+        // Live nodes per count of the group's pods, for the host spread's
+        // minimum (taken over every live node, as the scheduler does).
+        let mut levels: std::collections::BTreeMap<u32, usize> = Default::default();
+        let mut live_zones = vec![false; self.zones];
+        // Spread domains are the zones of the nodes the pod may run on
+        // (node selectors and affinity are honoured, as the scheduler's
+        // default `nodeAffinityPolicy: Honor` does).
+        for (n, node) in self.nodes.iter().enumerate() {
+            if !p.alive[n] || !self.eligible[g][n] {
+                continue;
+            }
+            live_zones[node.zone] = true;
+            *levels.entry(p.node_count[g][n]).or_default() += 1;
+            if self.fits(p, g, n) {
+                candidates[node.zone].insert((p.node_count[g][n], MoreFirst(p.free_memory[n]), n));
+            }
+        }
+        let mut placed = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let zone_min = (0..self.zones)
+                .filter(|&z| live_zones[z])
+                .map(|z| p.zone_count[g][z])
+                .min()
+                .unwrap_or(0);
+            let node_min = levels.keys().next().copied().unwrap_or(0);
+            let mut best: Option<(u32, Rank)> = None;
+            for z in (0..self.zones).filter(|&z| live_zones[z]) {
+                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
+                    continue;
+                }
+                let set = &mut candidates[z];
+                let first = loop {
+                    let Some(&rank) = set.first() else { break None };
+                    if self.fits(p, g, rank.2) {
+                        break Some(rank);
+                    }
+                    set.remove(&rank);
+                };
+                let Some(rank) = first else { continue };
+                if spread == Spread::Host && rank.0 != node_min {
+                    continue;
+                }
+                let key = (p.zone_count[g][z], rank);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            let Some((_, rank)) = best else {
+                placed.push(None);
+                continue;
+            };
+            let n = rank.2;
+            let zone = self.nodes[n].zone;
+            candidates[zone].remove(&rank);
+            let before = p.node_count[g][n];
+            self.bind(p, g, n);
+            let level = levels.get_mut(&before).expect("a live node has a level");
+            *level -= 1;
+            if *level == 0 {
+                levels.remove(&before);
+            }
+            *levels.entry(before + 1).or_default() += 1;
+            if self.fits(p, g, n) {
+                candidates[zone].insert((before + 1, MoreFirst(p.free_memory[n]), n));
+            }
+            placed.push(Some(n));
+        }
+        placed
+    }
+
+    fn bind(&self, p: &mut Placement, g: usize, n: usize) {
+        p.free_cpu[n] -= self.groups[g].cpu;
+        p.free_memory[n] -= self.groups[g].memory;
+        p.zone_count[g][self.nodes[n].zone] += 1;
+        p.node_count[g][n] += 1;
+    }
+
+    /// Places every pod, largest groups first.
+    fn baseline(&self) -> Placement {
+        let mut p = self.empty();
         let mut order: Vec<usize> = (0..self.groups.len()).collect();
         order.sort_by(|&a, &b| {
             let (ga, gb) = (&self.groups[a], &self.groups[b]);
             gb.memory
-                .partial_cmp(&ga.memory)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(
-                    gb.cpu
-                        .partial_cmp(&ga.cpu)
-                        .unwrap_or(std::cmp::Ordering::Equal),
-                )
+                .total_cmp(&ga.memory)
+                .then(gb.cpu.total_cmp(&ga.cpu))
                 .then(a.cmp(&b))
         });
         for g in order {
-            for _ in 0..self.groups[g].replicas {
-                let node = self.pick(&state, g);
-                if let Some(n) = node {
-                    self.bind(&mut state, g, n);
-                }
-                state.pods[g].push(node);
-            }
+            let placed = self.place(&mut p, g, self.groups[g].replicas);
+            p.pods[g] = placed;
         }
-        state
+        p
     }
 
-    /// The state after losing `zone`, and the stateless pods that found no
-    /// room again.
-    fn lose_zone(&self, base: &State, zone: usize) -> (State, Vec<usize>, Vec<u32>) {
-        let mut state = base.clone();
+    /// One scenario: `zone` is lost. Pods elsewhere stay where they are;
+    /// the lost zone's stateless pods are placed again on what is left,
+    /// group by group; members with a zonal volume wait for their zone.
+    /// Returns the placement after, the groups of the pods that found no
+    /// room (once per pod), and per group the pods running the moment the
+    /// zone is gone.
+    fn lose_zone(&self, base: &Placement, zone: usize) -> (Placement, Vec<usize>, Vec<u32>) {
+        let mut p = base.clone();
         let mut evicted = vec![0u32; self.groups.len()];
-        for n in 0..self.nodes.len() {
-            if self.nodes[n].zone == zone {
-                state.alive[n] = false;
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.zone == zone {
+                p.alive[n] = false;
             }
         }
-        for (g, pods) in state.pods.iter_mut().enumerate() {
-            for slot in pods.iter_mut() {
+        for (g, group) in self.groups.iter().enumerate() {
+            for slot in p.pods[g].iter_mut() {
+                // Pods that never scheduled stay pending; only evicted ones move.
                 if let Some(n) = *slot {
                     if self.nodes[n].zone == zone {
                         *slot = None;
-                        if !self.groups[g].stateful {
+                        p.node_count[g][n] -= 1;
+                        if !group.stateful {
                             evicted[g] += 1;
                         }
                     }
                 }
             }
-            // Pods that never scheduled stay pending; only evicted ones move.
+            p.zone_count[g][zone] = 0;
         }
-        let immediate: Vec<u32> = (0..self.groups.len())
-            .map(|g| state.pods[g].iter().flatten().count() as u32)
+        let immediate: Vec<u32> = p
+            .pods
+            .iter()
+            .map(|pods| pods.iter().flatten().count() as u32)
             .collect();
         let mut unplaced = Vec::new();
         for (g, &count) in evicted.iter().enumerate() {
-            for _ in 0..count {
-                match self.pick(&state, g) {
-                    Some(n) => {
-                        self.bind(&mut state, g, n);
-                        state.pods[g].push(Some(n));
-                    }
+            for slot in self.place(&mut p, g, count) {
+                match slot {
+                    Some(n) => p.pods[g].push(Some(n)),
                     None => unplaced.push(g),
                 }
             }
         }
-        (state, unplaced, immediate)
+        (p, unplaced, immediate)
     }
 }
 
@@ -470,7 +530,7 @@ pub fn analyse(t: &Topology) -> Capacity {
         }
     }
     let cluster = Cluster {
-        zones: &t.zones,
+        zones: t.zones.len(),
         nodes,
         groups,
         eligible,
@@ -551,12 +611,8 @@ pub fn analyse(t: &Topology) -> Capacity {
         .iter()
         .enumerate()
         .map(|(g, group)| {
-            let placed: Vec<usize> = base.pods[g].iter().flatten().copied().collect();
-            let running = placed.len() as u32;
-            let worst_node = (0..cluster.nodes.len())
-                .map(|n| placed.iter().filter(|&&p| p == n).count() as u32)
-                .max()
-                .unwrap_or(0);
+            let running = base.pods[g].iter().flatten().count() as u32;
+            let worst_node = base.node_count[g].iter().copied().max().unwrap_or(0);
             // A stateless pod from a lost node restarts elsewhere; a member
             // with a volume waits for its node.
             let node = verdict(

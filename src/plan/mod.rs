@@ -27,6 +27,7 @@ pub mod scheduling;
 
 use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind};
+use crate::names::derived as names;
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
     UpdateStrategy,
@@ -200,7 +201,7 @@ impl<'a> Plan<'a> {
                 };
                 Some(Workload {
                     kind,
-                    name: format!("{release}-{}", kind.label()),
+                    name: names::object("Deployment", release, &[kind.label()]),
                     spec,
                     replicas,
                     min_replicas,
@@ -212,14 +213,14 @@ impl<'a> Plan<'a> {
             .collect();
         let (db_host, db_port) = match (&t.postgres.mode, &t.postgres.external) {
             (PostgresMode::External, Some(ext)) => (ext.host.clone(), ext.port),
-            _ => (format!("{release}-postgres"), 5432),
+            _ => (member_set(release, data_layer::POSTGRES), 5432),
         };
         Plan {
             t,
             release,
             namespace: &t.metadata.namespace,
             dify,
-            app_version: t.dify.version.clone(),
+            app_version: names::to_label_value(&t.dify.version),
             public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
@@ -228,9 +229,28 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// `<release>-<suffix>`.
+    /// `<release>-<suffix>`, the name of most objects: at most 63
+    /// characters (shortened with a hash suffix, `crate::names`), so it is
+    /// valid for every kind, Services and Jobs included.
     pub fn name(&self, suffix: &str) -> String {
-        format!("{}-{suffix}", self.release)
+        names::object("Deployment", self.release, &[suffix])
+    }
+
+    /// The name of a data-layer StatefulSet (`<release>-etcd`), at most 52
+    /// characters: its pods, its headless Service and its members' host
+    /// names are all named after it.
+    pub fn member_set(&self, component: &str) -> String {
+        member_set(self.release, component)
+    }
+
+    /// The migration Job's name: it carries the version, so that an upgrade
+    /// creates a new Job instead of patching an immutable one.
+    pub fn migration_job(&self) -> String {
+        names::object(
+            "Job",
+            self.release,
+            &["migration", &names::dns_fragment(&self.t.dify.version)],
+        )
     }
 
     /// The WebSocket origin browsers connect Socket.IO to (`wss://` behind TLS).
@@ -340,15 +360,25 @@ impl<'a> Plan<'a> {
             refs.extend(s.agent_api_token.iter().map(|r| (agent, r)));
             refs.extend(s.local_sandbox_token.iter().map(|r| (agent, r)));
         }
-        for w in &self.workloads {
-            refs.extend(w.spec.secret_env.values().map(|r| (w.kind.label(), r)));
-        }
+        let user: Vec<(&'static str, &str, &str)> = self
+            .workloads
+            .iter()
+            .flat_map(|w| {
+                w.spec
+                    .secret_env
+                    .values()
+                    .map(|r| (w.kind.label(), r.name.as_str(), r.key.as_str()))
+            })
+            .collect();
         let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
-        for (component, r) in refs {
-            out.entry(r.name.clone())
+        let fixed = refs
+            .into_iter()
+            .map(|(c, r)| (c, r.name.as_str(), r.key.as_str()));
+        for (component, name, key) in fixed.chain(user) {
+            out.entry(name.to_string())
                 .or_insert_with(|| (component, BTreeSet::new()))
                 .1
-                .insert(r.key.clone());
+                .insert(key.to_string());
         }
         out
     }
@@ -380,19 +410,34 @@ impl<'a> Plan<'a> {
     }
 }
 
+fn member_set(release: &str, component: &str) -> String {
+    names::object("StatefulSet", release, &[component])
+}
+
 fn redis_wiring(t: &Topology) -> RedisWiring {
     let release = &t.metadata.name;
     let ns = &t.metadata.namespace;
     match (&t.redis.mode, &t.redis.sentinel, &t.redis.external) {
         (RedisMode::Sentinel, Some(s), _) => RedisWiring {
-            sentinels: (0..s.sentinels)
-                .map(|i| format!("{release}-sentinel-{i}.{release}-sentinel-headless.{ns}.svc.cluster.local:26379"))
-                .collect(),
+            sentinels: {
+                let set = member_set(release, data_layer::SENTINEL);
+                (0..s.sentinels)
+                    .map(|i| {
+                        format!(
+                            "{set}-{i}.{set}-headless.{ns}.svc.cluster.local:{}",
+                            crate::dify::ports::SENTINEL
+                        )
+                    })
+                    .collect()
+            },
             master_set: Some(s.master_set.clone()),
-            host: format!("{release}-redis"),
+            host: names::object("Service", release, &[data_layer::REDIS]),
             port: 6379,
             use_ssl: false,
-            master: Some((format!("{release}-{}", data_layer::REDIS_PROXY), 6379)),
+            master: Some((
+                names::object("Service", release, &[data_layer::REDIS_PROXY]),
+                6379,
+            )),
         },
         (_, _, Some(ext)) => RedisWiring {
             sentinels: ext.sentinels.clone(),
@@ -403,10 +448,19 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             master: if ext.sentinels.is_empty() {
                 Some((ext.host.clone(), ext.port))
             } else {
-                ext.master_endpoint.as_ref().map(|e| (e.host.clone(), e.port))
+                ext.master_endpoint
+                    .as_ref()
+                    .map(|e| (e.host.clone(), e.port))
             },
         },
-        _ => RedisWiring { sentinels: Vec::new(), master_set: None, host: format!("{release}-redis"), port: 6379, use_ssl: false, master: None },
+        _ => RedisWiring {
+            sentinels: Vec::new(),
+            master_set: None,
+            host: format!("{release}-redis"),
+            port: 6379,
+            use_ssl: false,
+            master: None,
+        },
     }
 }
 

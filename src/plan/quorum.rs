@@ -44,16 +44,18 @@ pub fn majority(n: u32) -> u32 {
 pub fn quorums(t: &Topology) -> Vec<Quorum> {
     let mut out = Vec::new();
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
-        out.push(Quorum {
-            component: data_layer::ETCD,
-            members: t.etcd.members,
-            needed: majority(t.etcd.members),
-            rule: format!(
-                "raft majority: {} of {}",
-                majority(t.etcd.members),
-                t.etcd.members
-            ),
-        });
+        if let Some(etcd) = &t.etcd {
+            out.push(Quorum {
+                component: data_layer::ETCD,
+                members: etcd.members,
+                needed: majority(etcd.members),
+                rule: format!(
+                    "raft majority: {} of {}",
+                    majority(etcd.members),
+                    etcd.members
+                ),
+            });
+        }
         let commit = match p.synchronous.mode {
             SyncMode::Off => "commits are asynchronous".to_string(),
             SyncMode::Sync => format!(

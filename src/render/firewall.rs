@@ -9,35 +9,72 @@
 //! 2. no environment variable or ConfigMap key named like a secret
 //!    (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, ...) has a literal value
 //!    (`$(VAR)` references to secret-backed variables are fine);
-//! 3. no string contains a high-entropy token: at least 20 characters of
-//!    a key alphabet, several character classes and more than 4 bits of
-//!    entropy per character, which random keys have and names, URLs and
-//!    hashes of configuration do not. Image digests are exempt.
+//! 3. no string holds a URL with credentials (`https://user:pw@host`;
+//!    `$(VAR)` references are fine) or a high-entropy token: at least 20
+//!    characters of a key alphabet, several character classes and more
+//!    than 4 bits of entropy per character, which random keys have and
+//!    names, URLs and hashes of configuration do not. Image digests are
+//!    exempt, and so is what is public by construction: the topology's
+//!    identifier fields (`topology::public`) and the names and label values
+//!    dify-gen derived from them, masked out of a token before the rest of
+//!    it is judged (`secret_scan::Public`).
+//!
+//! A finding names the file and the field, never the value.
 
 use super::{Artifact, Content};
 use crate::diagnostic::{codes, Diagnostic};
-use crate::secret_scan::{is_literal, looks_secret, random_token};
+use crate::secret_scan::{is_literal, looks_secret, scan as suspect, Public, Suspect};
 use serde_json::Value;
 
-pub fn scan(artifacts: &[Artifact]) -> Vec<Diagnostic> {
+/// Scans every artifact; `public` holds the topology's identifier values
+/// (`topology::public::values`).
+pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
+    let public = Public::new(
+        public
+            .iter()
+            .map(String::as_str)
+            .chain(derived(artifacts).iter().map(String::as_str)),
+    );
     let mut out = Vec::new();
     for a in artifacts {
         let path = a.path.as_str();
         match &a.content {
             Content::Object(doc) => {
                 object_rules(path, doc, &mut out);
-                document_rules(path, doc, &mut out);
+                document_rules(path, doc, &public, &mut out);
             }
-            Content::Yaml(doc) | Content::Json(doc) => document_rules(path, doc, &mut out),
+            Content::Yaml(doc) | Content::Json(doc) => document_rules(path, doc, &public, &mut out),
             Content::Text(text) => {
                 for (i, line) in text.lines().enumerate() {
-                    if let Some(token) = random_token(line) {
-                        out.push(high_entropy(path, &format!(":{}", i + 1), token));
+                    if let Some(found) = suspect(line, &public) {
+                        out.push(high_entropy(path, &format!(":{}", i + 1), found, "line"));
                     }
                 }
             }
         }
     }
+    out
+}
+
+/// The names and label values dify-gen gave its objects: derived from the
+/// release name and image tags by `crate::names`, public like them.
+fn derived(artifacts: &[Artifact]) -> Vec<String> {
+    let mut out = Vec::new();
+    for doc in artifacts.iter().filter_map(Artifact::object_doc) {
+        walk(doc, String::new(), &mut |pointer, value| {
+            let Value::String(s) = value else { return };
+            let field = pointer.rsplit('/').next().unwrap_or_default();
+            let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
+            if (field == "name" && parent.ends_with("/metadata") || pointer == "/metadata/name")
+                || parent.ends_with("/labels")
+                || parent.ends_with("/matchLabels")
+            {
+                out.push(s.clone());
+            }
+        });
+    }
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -76,7 +113,7 @@ fn object_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
 }
 
 /// Rules 2 and 3 anywhere in a document: `env` lists and every string.
-fn document_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
+fn document_rules(path: &str, doc: &Value, public: &Public, out: &mut Vec<Diagnostic>) {
     walk(doc, String::new(), &mut |pointer, value| {
         if let Value::Array(items) = value {
             if pointer.ends_with("/env") {
@@ -100,20 +137,23 @@ fn document_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
             return;
         }
         if let Value::String(s) = value {
-            if let Some(token) = random_token(s) {
-                out.push(high_entropy(path, &format!("#{pointer}"), token));
+            if let Some(found) = suspect(s, public) {
+                out.push(high_entropy(path, &format!("#{pointer}"), found, "value"));
             }
         }
     });
 }
 
 /// `at` follows the path: `#/json/pointer` in a document, `:line` in text.
-fn high_entropy(path: &str, at: &str, token: &str) -> Diagnostic {
+/// The message says where in the value the suspect is, never what it is.
+fn high_entropy(path: &str, at: &str, found: Suspect, within: &str) -> Diagnostic {
     Diagnostic::error(
         codes::S_HIGH_ENTROPY,
         format!(
-            "`{path}` contains a string that looks like a key or password (`{}...`)",
-            &token[..6.min(token.len())]
+            "`{path}` contains {} (characters {}-{} of the {within}; not shown)",
+            found.why.describe(),
+            found.start + 1,
+            found.start + found.len,
         ),
     )
     .path(format!("{path}{at}"))
@@ -169,7 +209,7 @@ mod tests {
                 {"name": "CELERY_SENTINEL_PASSWORD", "value": "$(REDIS_PASSWORD)"}
             ]}
         ]}}}});
-        let found = scan(&[artifact(doc)]);
+        let found = scan(&[artifact(doc)], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].code, codes::S_PLAINTEXT_SECRET);
         assert!(found[0].message.contains("DB_PASSWORD"));
@@ -180,14 +220,14 @@ mod tests {
         let doc = json!({"kind": "StatefulSet", "spec": {"template": {"spec": {"containers": [
             {"name": "postgres", "image": "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-12"}
         ]}}}});
-        assert!(scan(&[artifact(doc)]).is_empty());
+        assert!(scan(&[artifact(doc)], &[]).is_empty());
     }
 
     #[test]
     fn secret_objects_and_config_maps() {
         let secret = json!({"kind": "Secret", "stringData": {"a": "b"}});
         let cm = json!({"kind": "ConfigMap", "data": {"SMTP_PASSWORD": "x", "LOG_LEVEL": "INFO"}});
-        let found = scan(&[artifact(secret), artifact(cm)]);
+        let found = scan(&[artifact(secret), artifact(cm)], &[]);
         let codes: Vec<_> = found.iter().map(|d| d.code).collect();
         assert_eq!(codes, [codes::S_SECRET_OBJECT, codes::S_PLAINTEXT_SECRET]);
     }

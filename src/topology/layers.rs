@@ -3,7 +3,11 @@
 //! Mappings merge key by key, lists and scalars replace, and `null` in a
 //! later layer removes the key. Every node keeps the span of the layer it
 //! came from, so an error in a value set on the command line points at the
-//! `--set`, and one inherited from a profile points into the profile.
+//! `--set`. Two corrections make every finding point where the user can
+//! act ([`Removals::relocate`], [`relocate`]): a required field that a
+//! `null` removed is reported at that `null` (or `--set path=`), and a value
+//! inherited from a bundled profile is reported at the file's `profile:`
+//! line, saying which profile set it and what to override.
 
 use crate::diagnostic::{codes, suggest, Diagnostic};
 use crate::load::{self, Key, Node, Value};
@@ -125,7 +129,101 @@ pub fn with_profile(user: Node, sources: &mut Sources) -> Result<Node, Vec<Diagn
             suggest(name, names).unwrap_or_else(|| "expected `dev` or `ha`".into()),
         )]);
     };
-    let file = sources.add(format!("profiles/{name}.yaml"), text);
+    let file = sources.add_profile(name, text);
     let base = load::parse_one(sources, file, "profile")?;
     Ok(merge(base, user))
+}
+
+/// The `null`s of the layers: where each removed a field.
+#[derive(Clone, Debug, Default)]
+pub struct Removals {
+    /// Dotted field path and the span of the `null` (the last layer's wins).
+    at: Vec<(String, Span)>,
+}
+
+impl Removals {
+    /// Records the `null`s of a layer before it is merged.
+    pub fn record(&mut self, layer: &Node) {
+        fn walk(node: &Node, path: String, out: &mut Vec<(String, Span)>) {
+            match &node.value {
+                Value::Null if !path.is_empty() => out.push((path, node.span)),
+                Value::Map(entries) => {
+                    for (k, v) in entries {
+                        let p = if path.is_empty() {
+                            k.name.clone()
+                        } else {
+                            format!("{path}.{}", k.name)
+                        };
+                        walk(v, p, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(layer, String::new(), &mut found);
+        for (path, span) in found {
+            self.at.retain(|(p, _)| *p != path);
+            self.at.push((path, span));
+        }
+    }
+
+    /// A missing required field that a `null` removed is reported at that
+    /// `null`: "`etcd` is removed here, but it is required for
+    /// `postgres.mode: patroni`".
+    pub fn relocate(&self, diags: &mut [Diagnostic], sources: &Sources) {
+        for d in diags
+            .iter_mut()
+            .filter(|d| d.code == codes::T_MISSING_FIELD)
+        {
+            let Some(path) = d.path.clone() else { continue };
+            let Some((_, span)) = self.at.iter().find(|(p, _)| *p == path) else {
+                continue;
+            };
+            let why = d
+                .message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split_once('`'))
+                .map_or("", |(_, why)| why);
+            d.message = format!("`{path}` is removed here, but it is required{why}");
+            d.span = Some(*span);
+            let from_set = sources.name(span.file).starts_with("--set ");
+            d.help = Some(if from_set {
+                format!("drop this `--set` (an empty value or `null` removes `{path}`)")
+            } else {
+                "delete this `null`, or choose a mode that does not need the field".to_string()
+            });
+        }
+    }
+}
+
+/// A finding at a line of a bundled profile (which the user never wrote)
+/// moves to the `profile:` line of the user's file, and says which profile
+/// set the value and what to override instead.
+pub fn relocate(diags: &mut [Diagnostic], doc: &Node, sources: &Sources) {
+    let Some(profile_line) = doc.get("profile").map(|p| p.span) else {
+        return;
+    };
+    for d in diags.iter_mut() {
+        let Some(span) = d.span else { continue };
+        let Some(profile) = sources.profile(span.file) else {
+            continue;
+        };
+        let origin = format!(
+            "set by profile `{profile}` at profiles/{profile}.yaml:{}",
+            span.line
+        );
+        d.path = Some(match &d.path {
+            // A finding on rendered output: its path is the rendered field's.
+            Some(path) if path.ends_with(')') => {
+                format!(
+                    "{}; the value is {origin}: override it in your file)",
+                    &path[..path.len() - 1]
+                )
+            }
+            Some(path) => format!("{path} ({origin}; override it in your file)"),
+            None => format!("({origin}; override it in your file)"),
+        });
+        d.span = Some(profile_line);
+    }
 }

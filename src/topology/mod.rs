@@ -9,6 +9,7 @@
 pub mod checks;
 pub mod layers;
 pub mod model;
+pub mod public;
 pub mod quantity;
 pub mod reference;
 pub mod schema;
@@ -28,6 +29,19 @@ pub struct Loaded {
     /// theirs); from [`crate::pipeline::checked`], only warnings, which do
     /// not stop a render (`--strict` turns them into errors).
     pub findings: Vec<Diagnostic>,
+    /// Where the layers' `null`s removed fields, to report a required one
+    /// at its `null`.
+    pub removals: layers::Removals,
+}
+
+impl Loaded {
+    /// Points findings where the user can act: at the `null` that removed
+    /// a required field, at the `profile:` line for a value of a bundled
+    /// profile (`layers`).
+    pub fn relocate(&self, diags: &mut [Diagnostic], sources: &Sources) {
+        self.removals.relocate(diags, sources);
+        layers::relocate(diags, &self.doc, sources);
+    }
 }
 
 /// Reads, layers and validates a topology against its schema and model,
@@ -40,6 +54,7 @@ pub fn load(
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut merged: Option<Node> = None;
+    let mut removals = layers::Removals::default();
     for path in files {
         let file = match load::read(path, sources) {
             Ok(f) => f,
@@ -49,13 +64,19 @@ pub fn load(
             }
         };
         match load::parse_one(sources, file, "topology") {
-            Ok(doc) => merged = Some(merge_into(merged, doc)),
+            Ok(doc) => {
+                removals.record(&doc);
+                merged = Some(merge_into(merged, doc));
+            }
             Err(d) => diags.extend(d),
         }
     }
     for arg in sets {
         match layers::set_overlay(arg, sources) {
-            Ok(overlay) => merged = Some(merge_into(merged, overlay)),
+            Ok(overlay) => {
+                removals.record(&overlay);
+                merged = Some(merge_into(merged, overlay));
+            }
             Err(d) => diags.extend(d),
         }
     }
@@ -69,6 +90,8 @@ pub fn load(
     let doc = layers::with_profile(user, sources)?;
     let mut diags = schema::check(&doc);
     if !diags.is_empty() {
+        removals.relocate(&mut diags, sources);
+        layers::relocate(&mut diags, &doc, sources);
         diagnostic::normalise(&mut diags);
         return Err(diags);
     }
@@ -91,6 +114,7 @@ pub fn load(
         topology,
         doc,
         findings,
+        removals,
     })
 }
 

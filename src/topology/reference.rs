@@ -144,7 +144,15 @@ fn type_of(root: &Value, prop: &Value) -> String {
             Some("object") if target.get("properties").is_some() => "mapping".into(),
             _ if name == "Quantity" => "quantity".into(),
             Some(t) => t.to_string(),
-            None => name.to_string(),
+            None => match target.get("anyOf").and_then(Value::as_array) {
+                // `NAME: value` or `NAME: {value: ..., override: true}`.
+                Some(alternatives) => alternatives
+                    .iter()
+                    .map(|a| type_of(root, a))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                None => name.to_string(),
+            },
         };
     }
     match prop.get("type") {

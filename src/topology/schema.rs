@@ -107,6 +107,16 @@ pub fn check(doc: &Node) -> Vec<Diagnostic> {
     diags
 }
 
+/// The hint for a missing field: layering over a profile fills it, unless
+/// the file already layers over one.
+fn missing_hint(doc: &Node, name: &str) -> String {
+    if doc.get("profile").is_some() {
+        format!("add `{name}:` here")
+    } else {
+        format!("add `{name}:` here, or layer this file over a profile with `profile: ha`")
+    }
+}
+
 fn describe(
     doc: &Node,
     pointer: &str,
@@ -115,6 +125,36 @@ fn describe(
 ) -> Vec<Diagnostic> {
     let span = Some(doc.span_of(pointer));
     let path = dotted(pointer);
+    // A value under a secret's name (`password: hunter2`), or one that looks
+    // like a secret, is never printed, not even in the excerpt.
+    let secret = crate::source::pointer_segments(pointer)
+        .last()
+        .is_some_and(|field| crate::secret_scan::looks_secret(&field))
+        || instance.as_str().is_some_and(|s| {
+            crate::secret_scan::scan(s, &crate::secret_scan::Public::default()).is_some()
+        });
+    if secret {
+        // Whatever else is wrong with it, a secret written out is the
+        // problem to report (as `T102`, whose excerpt hides the value).
+        let field = crate::source::pointer_segments(pointer)
+            .last()
+            .unwrap_or_default();
+        let (message, help) = if crate::secret_scan::looks_secret(&field) {
+            (
+                format!("`{path}` holds a value where a Secret reference belongs"),
+                format!("reference a Secret instead: `{field}: {{name: <secret>, key: <key>}}`"),
+            )
+        } else {
+            (
+                format!("`{path}` holds a value that looks like a secret"),
+                "store it in a Secret and reference it".to_string(),
+            )
+        };
+        return vec![Diagnostic::error(codes::T_INLINE_SECRET, message)
+            .at(span)
+            .path(path)
+            .help(help)];
+    }
     let shown = show(instance);
     let one = |d: Diagnostic| vec![d.at(span).path(path.clone())];
     match kind {
@@ -142,9 +182,7 @@ fn describe(
                 Diagnostic::error(codes::T_MISSING_FIELD, format!("missing field `{name}`"))
                     .at(span)
                     .path(join(&path, name))
-                    .help(format!(
-                        "add `{name}:` here, or layer this file over a profile with `profile: ha`"
-                    )),
+                    .help(missing_hint(doc, name)),
             ]
         }
         ValidationErrorKind::Type { .. } => {

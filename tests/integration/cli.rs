@@ -223,7 +223,14 @@ fn failed_render_leaves_the_output_directory_untouched() {
     let before = read_tree(&out);
     for bad in std::fs::read_dir("tests/fixtures/err").unwrap() {
         let bad = bad.unwrap().path();
-        let r = run(&["render", "-f", bad.to_str().unwrap(), "--output-dir", out_s]);
+        let strict = std::fs::read_to_string(&bad)
+            .unwrap()
+            .starts_with("# dify-gen: --strict");
+        let mut args = vec!["render", "-f", bad.to_str().unwrap(), "--output-dir", out_s];
+        if strict {
+            args.push("--strict");
+        }
+        let r = run(&args);
         assert_eq!(r.code, 1, "{}: {}", bad.display(), r.stderr);
         assert_eq!(
             read_tree(&out),
@@ -240,22 +247,238 @@ fn failed_render_leaves_the_output_directory_untouched() {
     assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
 }
 
-#[test]
-fn refuses_to_replace_a_directory_it_did_not_write() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
-    let r = run(&[
+fn render_into(out: &std::path::Path, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec![
         "render",
         "-f",
         "profiles/ha.yaml",
         "--output-dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("refusing to replace"), "{}", r.stderr);
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// A temporary directory with the `ha` profile rendered into its `out`.
+fn rendered_tree() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = render_into(&out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, out)
+}
+
+/// Files dify-gen did not write are kept, at the top and inside its own
+/// folders, across renders; the manifest lists exactly what it wrote, and
+/// `sha256sum -c` agrees with it.
+#[test]
+fn output_dir_keeps_every_file_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gitops");
+    std::fs::create_dir_all(out.join("kubernetes")).unwrap();
+    std::fs::write(out.join("README.md"), "ours").unwrap();
+    std::fs::write(
+        out.join("kubernetes/extra-configmap.yaml"),
+        "kind: ConfigMap\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let r = render_into(&out, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("precious.txt")).unwrap(),
-        "keep me"
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "ours"
+    );
+    assert!(out.join("kubernetes/extra-configmap.yaml").exists());
+    let manifest = std::fs::read_to_string(out.join(".dify-gen")).unwrap();
+    assert!(!manifest.contains("README.md") && !manifest.contains("extra-configmap"));
+    let listed: BTreeSet<String> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split_once("  ").unwrap().1.to_string())
+        .collect();
+    let written: BTreeSet<String> = read_tree(&out)
+        .into_keys()
+        .filter(|p| p != ".dify-gen" && p != "README.md" && !p.contains("extra-configmap"))
+        .collect();
+    assert_eq!(listed, written);
+    let check = std::process::Command::new("sha256sum")
+        .args(["--strict", "-c", ".dify-gen"])
+        .current_dir(&out)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+/// `render -f out/topology.yaml --output-dir out` is refused with exit 2,
+/// naming the file, and the tree is untouched.
+#[test]
+fn an_input_inside_the_output_dir_is_refused() {
+    let (dir, out) = rendered_tree();
+    let input = out.join("topology.yaml");
+    std::fs::copy("profiles/ha.yaml", &input).unwrap();
+    let before = read_tree(&out);
+    let input_s = input.to_str().unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    // The directory itself, a symlink to it, and a directory around it.
+    for target in [&out, &link, &dir.path().to_path_buf()] {
+        let r = run(&[
+            "render",
+            "-f",
+            input_s,
+            "--output-dir",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 2, "{}: {}", target.display(), r.stderr);
+        assert!(r.stderr.contains("error[E003]"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("input `{input_s}` is inside")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(read_tree(&out), before);
+    }
+}
+
+/// A symlinked output directory stays a symlink (dify-gen writes through
+/// it), and the directory keeps its mode.
+#[test]
+fn output_dir_symlink_and_mode_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let out = dir.path().join("out");
+    std::os::unix::fs::symlink(&real, &out).unwrap();
+    for _ in 0..2 {
+        let r = render_into(&out, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    assert!(std::fs::symlink_metadata(&out)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(real.join("kubernetes/kustomization.yaml").is_file());
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o750);
+}
+
+/// An owned file edited since it was written is a finding (exit 1) and
+/// nothing is written; `--force` overwrites it. Unchanged files are not
+/// rewritten.
+#[test]
+fn an_edited_owned_file_is_reported_and_force_overwrites_it() {
+    let (_dir, out) = rendered_tree();
+    let api = out.join("kubernetes/deployment-dify-api.yaml");
+    let web = out.join("kubernetes/deployment-dify-web.yaml");
+    let untouched = out.join("kubernetes/service-dify-api.yaml");
+    let mtime = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let service_time = mtime(&untouched);
+    let original = std::fs::read_to_string(&api).unwrap();
+    std::fs::write(&api, format!("{original}# hand edit\n")).unwrap();
+    let before = read_tree(&out);
+    let r = render_into(&out, &["--set", "components.web.replicas=4"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[O001]"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("deployment-dify-api.yaml` was changed after dify-gen wrote it"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "nothing is written");
+    let r = render_into(&out, &["--set", "components.web.replicas=4", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&api).unwrap(), original);
+    assert!(std::fs::read_to_string(&web)
+        .unwrap()
+        .contains("replicas: 4"));
+    assert_eq!(
+        mtime(&untouched),
+        service_time,
+        "an unchanged file is not rewritten"
+    );
+}
+
+/// A file in the way that dify-gen did not write is a finding, replaced
+/// only with `--force`.
+#[test]
+fn a_file_in_the_way_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("kubernetes")).unwrap();
+    let mine = out.join("kubernetes/service-dify-api.yaml");
+    std::fs::write(&mine, "mine").unwrap();
+    let r = render_into(&out, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[O002]"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+    assert!(!out.join(".dify-gen").exists());
+    assert_eq!(render_into(&out, &["--force"]).code, 0);
+    assert!(std::fs::read_to_string(&mine)
+        .unwrap()
+        .contains("kind: Service"));
+}
+
+/// Files dify-gen wrote and no longer renders are removed (the data layer
+/// when PostgreSQL becomes external); an edited one is a finding.
+#[test]
+fn files_no_longer_rendered_are_removed() {
+    let (_dir, out) = rendered_tree();
+    std::fs::write(out.join("kubernetes/notes.txt"), "mine").unwrap();
+    let external = [
+        "--set",
+        "postgres.mode=external",
+        "--set",
+        "postgres.external={host: db.internal, port: 5432, sslMode: require, maxConnections: 800}",
+    ];
+    let edited = out.join("kubernetes/statefulset-dify-etcd.yaml");
+    std::fs::write(&edited, "edited").unwrap();
+    let r = render_into(&out, &external);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("statefulset-dify-etcd.yaml` is no longer rendered and was changed"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(&edited).unwrap();
+    let r = render_into(&out, &external);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tree = read_tree(&out);
+    assert!(
+        !tree
+            .keys()
+            .any(|p| p.contains("etcd") || p.contains("patroni")),
+        "{:?}",
+        tree.keys()
+    );
+    assert!(tree.contains_key("kubernetes/notes.txt"));
+    assert!(!std::fs::read_to_string(out.join(".dify-gen"))
+        .unwrap()
+        .contains("etcd"));
+}
+
+#[test]
+fn stdin_twice_is_a_usage_error() {
+    let r = run_with_stdin(
+        &["validate", "-f", "-", "-f", "-"],
+        Some(b"kind: Topology\n"),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error[E002]: `-f -` is given more than once"),
+        "{}",
+        r.stderr
     );
 }
 

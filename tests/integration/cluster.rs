@@ -310,7 +310,7 @@ fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
     ] {
         assert!(stderr.contains(want), "{want}: {stderr}");
     }
-    assert_eq!(stderr.matches("T121").count(), 4, "{stderr}");
+    assert_eq!(stderr.matches("T125").count(), 4, "{stderr}");
 }
 
 fn validate_text(yaml: &str) -> (Option<i32>, String) {

@@ -9,6 +9,7 @@ mod errors;
 mod families;
 mod monitoring;
 mod plan;
+mod property;
 pub mod realprograms;
 mod releases;
 mod render;

@@ -122,3 +122,39 @@ fn connection_budget_and_quorums_are_reported() {
         [("etcd", 2), ("postgres", 1), ("sentinel", 2), ("redis", 1)]
     );
 }
+
+/// A component with 0 replicas serves nothing: `plan` says the release
+/// does not survive, instead of leaving the component out of the scenarios
+/// (with a warning over `dev`; over `ha` it is an error, T130).
+#[test]
+fn zero_replicas_is_never_a_surviving_release() {
+    let out = dify_gen()
+        .args([
+            "plan",
+            "-f",
+            "profiles/ha.yaml",
+            "--set",
+            "components.web.replicas=0",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("dify-gen runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`web` has 0 replicas"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("plan -o json prints JSON");
+    assert_eq!(report["survivesZoneLoss"], false, "{report:#}");
+    let losses = report["capacity"]["zoneLosses"].as_array().unwrap();
+    assert_eq!(losses.len(), 3);
+    for loss in losses {
+        assert_eq!(loss["survives"], false, "{loss:#}");
+        assert!(
+            loss["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["component"] == "web" && o["verdict"] == "fails"),
+            "{loss:#}"
+        );
+    }
+}

@@ -375,20 +375,30 @@ fn ha_profile_renders_with_zero_findings() {
     );
 }
 
+/// A random token under an innocent name is refused at the topology's line
+/// by `validate -f` and by `render`, which writes nothing; the message and
+/// the excerpt never show it.
 #[test]
-fn secret_firewall_stops_a_random_token() {
-    let out = dify_gen()
-        .args(["render", "-f", "tests/fixtures/security/leak.yaml"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[S002]"), "{stderr}");
-    assert!(stderr.contains("deployment-dify-api.yaml"), "{stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "nothing is written when the firewall trips"
-    );
+fn a_random_token_is_refused_at_the_topology_line() {
+    let token = "hT7kP2qZ9xW4mB8vN3cR6yL1aQ";
+    for command in ["validate", "render"] {
+        let out = dify_gen()
+            .args([command, "-f", "tests/fixtures/security/leak.yaml"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("error[T102]"), "{stderr}");
+        assert!(
+            stderr.contains("--> tests/fixtures/security/leak.yaml:9:24"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(&token[..4]),
+            "the token is shown:\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing is written");
+    }
     let ok = dify_gen()
         .args(["render", "-f", "tests/fixtures/security/leak.ok.yaml"])
         .output()
@@ -401,6 +411,40 @@ fn secret_firewall_stops_a_random_token() {
     );
 }
 
+/// The firewall is the last line: a token that reaches the output however
+/// it got there stops the render, and the message says where, not what.
+#[test]
+fn secret_firewall_stops_a_token_in_the_output() {
+    let mut docs = rendered("profiles/ha.yaml");
+    let token = "hT7kP2qZ9xW4mB8vN3cR6yL1aQ";
+    let map = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "dify-backend")
+        .expect("the ha profile renders the backend ConfigMap");
+    map["data"]["UPSTREAM_ROUTE"] = format!("route={token}").into();
+    let artifacts: Vec<dify_gen::render::Artifact> = docs
+        .into_iter()
+        .map(|doc| dify_gen::render::Artifact::object("kubernetes", doc))
+        .collect();
+    let found = dify_gen::render::firewall::scan(&artifacts, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, "S002");
+    assert_eq!(
+        found[0].path.as_deref(),
+        Some("kubernetes/configmap-dify-backend.yaml#/data/UPSTREAM_ROUTE")
+    );
+    assert!(
+        found[0].message.contains("characters 1-32 of the value"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        !found[0].message.contains(&token[..4]),
+        "{}",
+        found[0].message
+    );
+}
+
 #[test]
 fn rendered_ha_tree_holds_no_secret() {
     let docs = rendered("profiles/ha.yaml");
@@ -409,7 +453,7 @@ fn rendered_ha_tree_holds_no_secret() {
         .into_iter()
         .map(|doc| dify_gen::render::Artifact::object("kubernetes", doc))
         .collect();
-    assert!(dify_gen::render::firewall::scan(&artifacts).is_empty());
+    assert!(dify_gen::render::firewall::scan(&artifacts, &[]).is_empty());
 }
 
 /// `(check, object name)` pairs from the skip table in docs/security.md:
@@ -450,6 +494,37 @@ fn checkov() -> std::path::PathBuf {
     "checkov".into()
 }
 
+/// checkov's JSON report on a folder of manifests (its `kubernetes` part).
+fn checkov_report(checkov: &std::path::Path, dir: &std::path::Path, extra: &[&str]) -> Value {
+    let out = std::process::Command::new(checkov)
+        .args([
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+        ])
+        .args(extra)
+        .arg("-d")
+        .arg(dir)
+        .output()
+        .expect("checkov runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov JSON: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    match report {
+        Value::Array(items) => items
+            .into_iter()
+            .find(|r| r["check_type"] == "kubernetes")
+            .expect("checkov reports on kubernetes"),
+        one => one,
+    }
+}
+
 #[test]
 fn checkov_finds_nothing_outside_the_justified_skips() {
     let checkov = checkov();
@@ -465,32 +540,7 @@ fn checkov_finds_nothing_outside_the_justified_skips() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = std::process::Command::new(checkov)
-        .args([
-            "--framework",
-            "kubernetes",
-            "--quiet",
-            "--compact",
-            "-o",
-            "json",
-            "-d",
-        ])
-        .arg(out_dir.join("kubernetes"))
-        .output()
-        .expect("checkov runs");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "checkov JSON: {e}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let report = match report {
-        Value::Array(items) => items
-            .into_iter()
-            .find(|r| r["check_type"] == "kubernetes")
-            .unwrap(),
-        one => one,
-    };
+    let report = checkov_report(&checkov, &out_dir.join("kubernetes"), &[]);
     assert_eq!(report["summary"]["parsing_errors"], 0);
     let skips = justified_skips();
     assert!(skips.len() >= 5, "the skip table was not found");
@@ -521,4 +571,90 @@ fn checkov_finds_nothing_outside_the_justified_skips() {
         stale.is_empty(),
         "skips in docs/security.md that no longer fail: {stale:?}"
     );
+}
+
+/// Images pinned by digest (what checkov's CKV_K8S_43 asks for) and a long
+/// release tag render with no false alarm from the firewall, with names
+/// within their limits under the longest release name; checkov then finds
+/// every image pinned.
+#[test]
+fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
+    let digest = |repo: &str, fill: char| format!("{repo}@sha256:{}", fill.to_string().repeat(64));
+    let topology = format!(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\n\
+         metadata: {{name: abcdefghij-abcdefghij-abcdefghij-abcdefg, namespace: dify}}\n\
+         images:\n  api: langgenius/dify-api:1.16.1-20250101-ab12cd34ef56-release-candidate-build\n  \
+         web: {}\n  sandbox: {}\n  pluginDaemon: {}\n  ssrfProxy: {}\n  agentBackend: {}\n  \
+         localSandbox: {}\n  postgres: {}\n  etcd: {}\n  redis: {}\n  redisProxy: {}\n\
+         monitoring:\n  otelCollector: {{image: {}}}\n  exporters: {{redisExporterImage: {}}}\n",
+        digest("langgenius/dify-web", 'a'),
+        digest("langgenius/dify-sandbox", 'b'),
+        digest("langgenius/dify-plugin-daemon", 'c'),
+        digest("ubuntu/squid", 'd'),
+        digest("langgenius/dify-agent-backend", '3'),
+        digest("langgenius/dify-agent-local-sandbox", '4'),
+        digest("ghcr.io/pgedge/pgedge-postgres", 'e'),
+        digest("gcr.io/etcd-development/etcd", 'f'),
+        digest("redis", '0'),
+        digest("haproxy", '5'),
+        digest("otel/opentelemetry-collector-contrib", '1'),
+        digest("oliver006/redis_exporter", '2'),
+    );
+    let dir = tempfile::Builder::new()
+        .prefix("dify-gen-digests-")
+        .tempdir()
+        .unwrap();
+    let file = dir.path().join("topology.yaml");
+    std::fs::write(&file, &topology).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = dify_gen()
+        .args(["render", "--strict", "-f"])
+        .arg(&file)
+        .arg("--output-dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let job = std::fs::read_dir(out_dir.join("kubernetes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with("job-") && n.contains("-migration-"))
+        .expect("the migration Job is rendered");
+    let name = job.trim_start_matches("job-").trim_end_matches(".yaml");
+    // The Job is named after `dify.version`, not the api image's long tag.
+    assert_eq!(
+        name, "abcdefghij-abcdefghij-abcdefghij-abcdefg-migration-1-16-1",
+        "{name}"
+    );
+    // The api's tag is not a digest, so only it may fail CKV_K8S_43.
+    let report = checkov_report(
+        &checkov(),
+        &out_dir.join("kubernetes"),
+        &["--check", "CKV_K8S_43"],
+    );
+    let failed: BTreeSet<String> = report["results"]["failed_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let passed = report["summary"]["passed"].as_u64().unwrap_or(0);
+    assert!(passed >= 8, "checkov passed only {passed}: {report:#}");
+    assert!(
+        failed.iter().any(|r| r.contains("-api")),
+        "the api's tag is not a digest, so CKV_K8S_43 must flag it: {failed:?}"
+    );
+    for resource in &failed {
+        assert!(
+            ["api", "worker", "beat", "migration"]
+                .iter()
+                .any(|c| resource.contains(&format!("-{c}"))),
+            "{resource} fails CKV_K8S_43 although its image is pinned by digest"
+        );
+    }
 }

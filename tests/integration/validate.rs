@@ -372,6 +372,21 @@ fault!(
     "field `for` is not allowed here"
 );
 
+fault!(
+    f40_statefulset_name_too_long,
+    "40-statefulset-name-too-long.yaml",
+    "V105",
+    "6:9",
+    "StatefulSet name `dify-postgres-for-the-production-tenant-europe-west1x` is 53 characters, more than 52"
+);
+fault!(
+    f41_job_name_too_long,
+    "41-job-name-too-long.yaml",
+    "V105",
+    "6:9",
+    "is 64 characters, more than 63: its pods carry it in the `job-name` label"
+);
+
 #[test]
 fn corpus_has_a_valid_twin_for_every_fault() {
     let names = |dir: &str| {
@@ -447,7 +462,7 @@ fn exit_codes_and_missing_schemas() {
     // The valid twins are independent examples; validated together they
     // repeat names, which the duplicate-object check rightly reports.
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("39 files"), "{}", run.stdout);
+    assert!(run.stdout.contains("41 files"), "{}", run.stdout);
 }
 
 #[test]

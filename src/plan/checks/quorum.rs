@@ -6,8 +6,10 @@
 //! lets a minority of Sentinels declare the master down (a warning). With
 //! too few members, the budget that keeps the quorum (`plan::quorum`) can let no member go, so every
 //! drain either blocks or breaks the quorum. Example: `etcd.members: 2`
-//! (the majority of 2 is 2). Fix: use an odd count of at least 3, and a
-//! Sentinel `quorum` no larger than the sentinels' majority.
+//! (the majority of 2 is 2). An even etcd count of 4 or more tolerates no
+//! more losses than one fewer (an error over the `ha` profile, a warning
+//! elsewhere). Fix: use an odd count of at least 3, and a Sentinel
+//! `quorum` no larger than the sentinels' majority.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
@@ -89,18 +91,25 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 .help("run an odd number of members, at least 3"),
             );
         } else if q.component == "etcd" && q.members % 2 == 0 {
-            out.push(
-                cx.warning(
-                    codes::T_QUORUM,
-                    pointer,
-                    format!(
-                        "etcd with {} members tolerates no more losses than with {}",
-                        q.members,
-                        q.members - 1
-                    ),
-                )
-                .help("run an odd number of etcd members"),
+            let message = format!(
+                "etcd with {} members tolerates no more losses than with {}",
+                q.members,
+                q.members - 1
             );
+            let help = format!(
+                "run an odd number of etcd members ({} or {})",
+                q.members - 1,
+                q.members + 1
+            );
+            // An even member count is a larger majority to reach with
+            // nothing gained: the `ha` profile promises the odd count.
+            out.push(if t.promises_ha() {
+                cx.error(codes::T_QUORUM, pointer, message).help(format!(
+                    "{help}; the `ha` profile promises a quorum that tolerates a loss"
+                ))
+            } else {
+                cx.warning(codes::T_QUORUM, pointer, message).help(help)
+            });
         }
     }
     out

@@ -87,15 +87,7 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // An empty LOG_FILE keeps logs on stdout only; a file would also make
     // Celery write its own log file inside the container.
     set("LOG_FILE", String::new());
-    for key in [
-        "CONSOLE_API_URL",
-        "CONSOLE_WEB_URL",
-        "SERVICE_API_URL",
-        "APP_API_URL",
-        "APP_WEB_URL",
-        "FILES_URL",
-        "TRIGGER_URL",
-    ] {
+    for key in crate::dify::env::PUBLIC_URLS {
         set(key, url.clone());
     }
     set("INTERNAL_FILES_URL", plan.url(Kind::Api, ports::API));
@@ -588,4 +580,56 @@ pub fn squid_conf(plan: &Plan, kind: Kind) -> String {
         ),
     };
     templates::render(template, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// Every variable the renderer sets, in every mode, is one that
+    /// `dify::env` lists as dify-gen's, so the topology check that guards
+    /// them (`managed_env`) knows it.
+    #[test]
+    fn every_variable_set_is_listed_as_managed() {
+        let variants: &[&[&str]] = &[
+            &[],
+            &["dify.version=1.17.1"],
+            &["dify.version=1.13.3"],
+            &[
+                "postgres.mode=external",
+                "postgres.external={host: db, port: 5432, sslMode: require, maxConnections: 900}",
+                "redis.mode=external",
+                "redis.external={host: r, port: 6379, useSsl: true, sentinels: ['s:26379'], masterSet: m}",
+                "vectorStore.type=qdrant",
+                "storage.s3.endpoint=https://s3.example.com",
+                "secrets.initPassword={name: init, key: password}",
+                "dify.workerQueues=[dataset]",
+            ],
+            &[
+                "redis.mode=external",
+                "redis.external={host: r, port: 6379, useSsl: false}",
+                "vectorStore.type=milvus",
+            ],
+        ];
+        for sets in variants {
+            let mut sources = Sources::default();
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            let loaded = crate::topology::load(&["profiles/ha.yaml".into()], &sets, &mut sources)
+                .unwrap_or_else(|d| panic!("{sets:?}: {d:?}"));
+            let plan = Plan::new(&loaded.topology);
+            let kinds: Vec<Kind> = plan.workloads.iter().map(|w| w.kind).collect();
+            for kind in kinds.into_iter().chain([Kind::Migration]) {
+                let names = settings(&plan, kind)
+                    .into_keys()
+                    .chain(secret_env(&plan, kind).into_iter().map(|e| e.name));
+                for name in names {
+                    assert!(
+                        crate::dify::env::is_managed(kind, &name),
+                        "{kind:?} sets `{name}`: add it to `dify::env`"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -29,17 +29,21 @@ const DATA_MOUNT: &str = "/var/run/etcd";
 
 /// `host:port` of every member's client URL, for Patroni's `etcd3.hosts`.
 pub fn client_hosts(plan: &Plan) -> Vec<String> {
-    member_hosts(plan, &plan.name(COMPONENT), plan.t.etcd.members)
+    member_hosts(plan, &plan.member_set(COMPONENT), members(plan))
         .into_iter()
         .map(|host| format!("{host}:{CLIENT_PORT}"))
         .collect()
 }
 
+fn members(plan: &Plan) -> u32 {
+    plan.t.etcd.as_ref().map_or(0, |e| e.members)
+}
+
 pub fn objects(plan: &Plan) -> Vec<Value> {
-    if plan.t.postgres.mode != PostgresMode::Patroni {
+    if plan.t.postgres.mode != PostgresMode::Patroni || plan.t.etcd.is_none() {
         return Vec::new();
     }
-    let name = plan.name(COMPONENT);
+    let name = plan.member_set(COMPONENT);
     let mut out = vec![
         headless_service(
             plan,
@@ -62,9 +66,9 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
 
 /// The etcd container's arguments. `$(POD_NAME)` is expanded by Kubernetes.
 pub fn args(plan: &Plan) -> Vec<String> {
-    let name = plan.name(COMPONENT);
+    let name = plan.member_set(COMPONENT);
     let domain = headless_domain(plan, &name);
-    let cluster = member_hosts(plan, &name, plan.t.etcd.members)
+    let cluster = member_hosts(plan, &name, members(plan))
         .iter()
         .enumerate()
         .map(|(i, host)| format!("{name}-{i}=http://{host}:{PEER_PORT}"))
@@ -88,7 +92,11 @@ pub fn args(plan: &Plan) -> Vec<String> {
 }
 
 fn stateful_set(plan: &Plan) -> StatefulSet {
-    let etcd = &plan.t.etcd;
+    let etcd = plan
+        .t
+        .etcd
+        .as_ref()
+        .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
     let container = Container {
         name: COMPONENT.into(),
         image: Some(plan.pull(&plan.t.images.etcd)),

@@ -221,16 +221,25 @@ fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
         }
     }
     env.extend(config::secret_env(plan, kind));
-    env.extend(
-        spec.secret_env
-            .iter()
-            .map(|(name, r)| config::secret_var(name, r)),
-    );
-    env.extend(
-        spec.env
-            .iter()
-            .map(|(name, value)| config::plain(name, value.clone())),
-    );
+    let mut user: Vec<k8s_openapi::api::core::v1::EnvVar> = spec
+        .secret_env
+        .iter()
+        .map(|(name, r)| config::secret_var(name, &r.secret()))
+        .chain(
+            spec.env
+                .iter()
+                .map(|(name, value)| config::plain(name, value.value())),
+        )
+        .collect();
+    // An entry of the topology's that overrides one of dify-gen's (the
+    // check `managed_env` has made sure it says so) takes its place, so the
+    // container has each name once and `$(VAR)` references still see it.
+    for slot in &mut env {
+        if let Some(i) = user.iter().position(|u| u.name == slot.name) {
+            *slot = user.remove(i);
+        }
+    }
+    env.extend(user);
     env
 }
 

@@ -105,7 +105,7 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
         .entry("synchronous_commit".into())
         .or_insert_with(|| "on".into());
     PatroniContext {
-        scope: plan.name(COMPONENT),
+        scope: plan.member_set(COMPONENT),
         dcs_namespace: "/dify-gen/",
         restapi_port: API_PORT,
         postgres_port: PORT,
@@ -157,7 +157,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     let (PostgresMode::Patroni, Some(p)) = (plan.t.postgres.mode, &plan.t.postgres.patroni) else {
         return Vec::new();
     };
-    let name = plan.name(COMPONENT);
+    let name = plan.member_set(COMPONENT);
     let patroni_config = config_map(plan, p);
     let hash = config_hash(&patroni_config.data);
     let mut out = vec![
@@ -199,13 +199,13 @@ fn service_account(plan: &Plan, name: String, component: &str, token: bool) -> S
 fn role(plan: &Plan) -> Role {
     let members = plan.t.postgres.patroni.as_ref().map_or(0, |p| p.members);
     Role {
-        metadata: meta(plan, plan.name(COMPONENT), COMPONENT),
+        metadata: meta(plan, plan.member_set(COMPONENT), COMPONENT),
         rules: Some(vec![PolicyRule {
             api_groups: Some(vec![String::new()]),
             resources: Some(vec!["pods".into()]),
             resource_names: Some(
                 (0..members)
-                    .map(|i| format!("{}-{i}", plan.name(COMPONENT)))
+                    .map(|i| format!("{}-{i}", plan.member_set(COMPONENT)))
                     .collect(),
             ),
             verbs: vec!["get".into(), "patch".into()],
@@ -216,15 +216,15 @@ fn role(plan: &Plan) -> Role {
 
 fn role_binding(plan: &Plan) -> RoleBinding {
     RoleBinding {
-        metadata: meta(plan, plan.name(COMPONENT), COMPONENT),
+        metadata: meta(plan, plan.member_set(COMPONENT), COMPONENT),
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: "Role".into(),
-            name: plan.name(COMPONENT),
+            name: plan.member_set(COMPONENT),
         },
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".into(),
-            name: plan.name(COMPONENT),
+            name: plan.member_set(COMPONENT),
             namespace: Some(plan.namespace.to_string()),
             ..Default::default()
         }]),
@@ -371,7 +371,7 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
                 p.storage.class_name.as_ref(),
             )),
             config_hash: Some(config_hash.to_string()),
-            service_account: Some(plan.name(COMPONENT)),
+            service_account: Some(plan.member_set(COMPONENT)),
             // Patroni stops PostgreSQL (fast) and hands the lock over.
             grace_seconds: 60,
         },
@@ -391,7 +391,7 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
             format!("{CHECK_DIR}/replication-check.sh"),
         ]),
         env: Some(vec![
-            plain("PGHOST", plan.name(COMPONENT)),
+            plain("PGHOST", plan.member_set(COMPONENT)),
             plain("PGPORT", PORT.to_string()),
             plain("PGUSER", SUPERUSER),
             plain("PGDATABASE", "postgres"),

@@ -72,8 +72,8 @@ pub struct RedisContext {
 }
 
 pub fn context(plan: &Plan, s: &RedisSentinel) -> RedisContext {
-    let redis = plan.name(COMPONENT);
-    let sentinel = plan.name(SENTINEL_COMPONENT);
+    let redis = plan.member_set(COMPONENT);
+    let sentinel = plan.member_set(SENTINEL_COMPONENT);
     RedisContext {
         port: PORT,
         sentinel_port: SENTINEL_PORT,
@@ -105,8 +105,8 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     let (RedisMode::Sentinel, Some(s)) = (plan.t.redis.mode, &plan.t.redis.sentinel) else {
         return Vec::new();
     };
-    let redis = plan.name(COMPONENT);
-    let sentinel = plan.name(SENTINEL_COMPONENT);
+    let redis = plan.member_set(COMPONENT);
+    let sentinel = plan.member_set(SENTINEL_COMPONENT);
     let config = config_map(plan, s);
     let hash = config_hash(&config.data);
     let mut out = vec![

@@ -272,7 +272,7 @@ pub struct Members {
 /// (a quorum must form before any member is ready) and placed by
 /// [`placement`].
 pub fn stateful_set(plan: &Plan, m: Members) -> StatefulSet {
-    let name = plan.name(m.component);
+    let name = plan.member_set(m.component);
     let (spread, affinity) = placement(plan, m.component, m.replicas);
     StatefulSet {
         metadata: meta(plan, name.clone(), m.component),

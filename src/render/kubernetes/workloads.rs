@@ -52,15 +52,7 @@ pub const MIGRATION_DEADLINE_SECONDS: u32 = 1800;
 /// api, websocket, worker and beat pods wait in an init container until
 /// the schema it produces is there (`pods::schema_wait`).
 pub fn migration_job(plan: &Plan, config_hash: &str) -> Job {
-    let version = plan
-        .app_version
-        .replace(['.', '_', '+'], "-")
-        .to_ascii_lowercase();
-    let mut metadata = meta(
-        plan,
-        format!("{}-{version}", plan.name("migration")),
-        Kind::Migration.label(),
-    );
+    let mut metadata = meta(plan, plan.migration_job(), Kind::Migration.label());
     metadata.annotations = Some(
         [("argocd.argoproj.io/sync-wave".to_string(), "-1".to_string())]
             .into_iter()

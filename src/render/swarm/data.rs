@@ -178,7 +178,11 @@ fn volume(stack: &mut Stack, name: &str) -> String {
 }
 
 fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
-    let names = members(plan, data_layer::ETCD, plan.t.etcd.members);
+    // `checks::mode_sections` requires `etcd` with `postgres.mode: patroni`.
+    let Some(etcd) = plan.t.etcd.as_ref() else {
+        return;
+    };
+    let names = members(plan, data_layer::ETCD, etcd.members);
     let cluster = names
         .iter()
         .map(|n| format!("{n}=http://{n}:{}", ports::ETCD_PEER))
@@ -222,7 +226,7 @@ fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
                     "interval": "10s", "timeout": "5s", "retries": 6, "start_period": "60s",
                 },
                 "stop_grace_period": "30s",
-                "deploy": member_deploy(plan, swarm, i, &plan.t.etcd.resources),
+                "deploy": member_deploy(plan, swarm, i, &etcd.resources),
                 "labels": {"dify-gen.io/component": data_layer::ETCD},
             }),
         );
@@ -255,10 +259,14 @@ fn secret_start(
 fn patroni(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
     let t = plan.t;
     let mut ctx = postgres::patroni_context(plan, p);
-    ctx.etcd_hosts = members(plan, data_layer::ETCD, t.etcd.members)
-        .into_iter()
-        .map(|m| format!("{m}:{}", ports::ETCD_CLIENT))
-        .collect();
+    ctx.etcd_hosts = members(
+        plan,
+        data_layer::ETCD,
+        t.etcd.as_ref().map_or(0, |e| e.members),
+    )
+    .into_iter()
+    .map(|m| format!("{m}:{}", ports::ETCD_CLIENT))
+    .collect();
     // No pods to label: HAProxy finds the leader through Patroni's API.
     ctx.role_label = "";
     let ctx = json!({ "patroni": ctx });

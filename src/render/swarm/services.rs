@@ -57,7 +57,7 @@ fn workload(
         env.insert("MIGRATION_ENABLED".into(), json!("true"));
     }
     for (k, v) in &spec.env {
-        env.insert(k.clone(), json!(v));
+        env.insert(k.clone(), json!(v.value()));
     }
     // Secrets: the component's own, then the topology's `secretEnv`.
     let mut vars = Vec::new();
@@ -66,7 +66,7 @@ fn workload(
     for var in config::secret_env(&wired, kind).into_iter().chain(
         spec.secret_env
             .iter()
-            .map(|(n, r)| config::secret_var(n, r)),
+            .map(|(n, r)| config::secret_var(n, &r.secret())),
     ) {
         let from = var
             .value_from

@@ -1,6 +1,6 @@
 //! ServiceAccount annotations and labels for workload identity: keys are
 //! label keys and labels label values (`T143`); `app.kubernetes.io/*`
-//! labels are dify-gen's own (`T122`). With `storage.s3.useIamRole`, the
+//! labels are dify-gen's own (`T126`). With `storage.s3.useIamRole`, the
 //! components that read and write the bucket (api, worker, plugin daemon)
 //! need an identity on their ServiceAccount (IRSA's
 //! `eks.amazonaws.com/role-arn` and the like), or the SDK finds no

@@ -1,18 +1,16 @@
-//! Image references by the grammar the kubelet and registries read, and
-//! `dify.version` by what dify-gen makes of it.
+//! Image references by the grammar the kubelet and registries read.
 //!
 //! Why: a reference with a space, an uppercase path or a tag of 129
 //! characters is accepted by the API server and then fails every pull
-//! (`InvalidImageName`). `dify.version` also becomes the
-//! `app.kubernetes.io/version` label of every object and part of the
-//! migration Job's name, which the Job controller puts into a label of the
-//! Job's pods: both take at most 63 characters, starting and ending with a
-//! letter or digit. Fix: use the image's real reference, and a shorter
-//! release name (`metadata.name`).
+//! (`InvalidImageName`); a registry mirror's prefix must keep every image a
+//! reference. Fix: use the image's real reference. (`dify.version`
+//! becomes the `app.kubernetes.io/version` label and part of the migration
+//! Job's name, made a label value and shortened with a hash where it would
+//! be too long: `crate::names::derived`; no tag or digest names an object.)
 
 use super::Cx;
 use crate::diagnostic::Diagnostic;
-use crate::names::{image, kubernetes};
+use crate::names::image;
 use crate::topology::tag;
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
@@ -60,27 +58,6 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 ));
             }
         }
-    }
-    // `dify.version` is the version label and names the migration Job.
-    {
-        let version = cx.t.dify.version.as_str();
-        let job = format!(
-            "{}-migration-{}",
-            cx.t.metadata.name,
-            version.replace(['.', '_', '+'], "-").to_ascii_lowercase()
-        );
-        out.extend(cx.name_rule("/dify/version", "Dify version", version, |v| {
-            kubernetes::label_value(v).map_err(|why| {
-                format!("becomes the `app.kubernetes.io/version` label, and a label value {why}")
-            })?;
-            if job.len() > 63 {
-                return Err(format!(
-                    "names the migration Job `{job}` ({} characters): a Job's name becomes a label of its pods, at most 63 characters",
-                    job.len()
-                ));
-            }
-            Ok(())
-        }));
     }
     out
 }

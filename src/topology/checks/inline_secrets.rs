@@ -2,22 +2,30 @@
 //! dify-gen owns.
 //!
 //! Why: the topology is committed to Git and rendered into plain manifests;
-//! a password in `env` would end up in both. `MODE` and `MIGRATION_ENABLED`
-//! decide which process a pod runs and whether it migrates the schema, so a
-//! stray override would start a second migrator or the wrong process.
-//! Fix: move the value into a Secret and reference it under `secretEnv`.
+//! a password in `env`, or inside an endpoint URL, would end up in both.
+//! The rules are the output firewall's (`crate::secret_scan`): an `env`
+//! entry named like a secret, a URL with credentials in any field, and a
+//! random-looking token in any field that is not an identifier
+//! (`topology::public`), so `dify-gen validate -f` refuses at the
+//! topology's line what `render` would refuse in its output. The excerpt
+//! of a `T102` finding shows `*` where the suspect is: no message prints it.
+//! `MODE` and `MIGRATION_ENABLED` decide which process a pod runs and
+//! whether it migrates the schema, so a stray override would start a second
+//! migrator or the wrong process.
+//! Fix: move the value into a Secret and reference it under `secretEnv`
+//! (or the section's Secret reference fields).
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
-use crate::secret_scan::looks_secret;
+use crate::load::Node;
+use crate::secret_scan::{looks_secret, random_token, url_credentials, Public, Suspect, Why};
+use crate::source::{dotted, Span};
+use crate::topology::public;
 
 /// Variables dify-gen sets itself and will not let a layer override.
-pub const RESERVED: &[&str] = &[
-    "MODE",
-    "MIGRATION_ENABLED",
-    "CELERY_BROKER_URL",
-    "LOG_OUTPUT_FORMAT",
-];
+/// (Other variables it sets may be replaced with `override: true`:
+/// `managed_env`.)
+pub const RESERVED: &[&str] = &["MODE", "MIGRATION_ENABLED"];
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -49,5 +57,80 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             }
         }
     }
+    let none = Public::default();
+    for (pointer, node) in public::strings(cx.doc) {
+        let Some(text) = node.as_str() else { continue };
+        // `/components/<c>/env/<NAME>` or `.../<NAME>/value`: reported by
+        // its name above.
+        let segments: Vec<String> = crate::source::pointer_segments(&pointer).collect();
+        let named_secret = segments.len() >= 4
+            && segments[0] == "components"
+            && segments[2] == "env"
+            && looks_secret(&segments[3]);
+        if named_secret {
+            continue;
+        }
+        let found = url_credentials(text).or_else(|| {
+            (!public::is_public(&pointer))
+                .then(|| random_token(text, &none))
+                .flatten()
+        });
+        if let Some(found) = found {
+            out.push(suspect(&pointer, node, text, found));
+        }
+    }
     out
+}
+
+/// Fields with their own way to give a URL from a Secret.
+const URL_FROM_SECRET: &[(&str, &str)] = &[(
+    "/monitoring/alertmanager/*/webhookConfigs/*/url",
+    "move the URL into a Secret and reference it with `urlSecret: {secret: {name, key}}`",
+)];
+
+fn suspect(pointer: &str, node: &Node, text: &str, found: Suspect) -> Diagnostic {
+    let field = dotted(pointer);
+    let url_help = URL_FROM_SECRET
+        .iter()
+        .find(|(pattern, _)| public::matches(pattern, pointer))
+        .map_or(
+            "remove the credentials from the URL; dify-gen reads them from Secrets (`secretEnv`, or the section's Secret references)",
+            |(_, help)| help,
+        );
+    let (message, help) = match found.why {
+        Why::UrlPassword | Why::UrlToken => (
+            format!("`{field}` holds {}", found.why.describe()),
+            url_help,
+        ),
+        Why::Random => (
+            format!(
+                "`{field}` holds {}, which must not be written in the topology",
+                found.why.describe()
+            ),
+            "store it in a Secret and reference it (`secretEnv` for a variable)",
+        ),
+    };
+    Diagnostic::error(codes::T_INLINE_SECRET, message)
+        .at(Some(within(node.span, text, found)))
+        .path(field)
+        .help(help)
+}
+
+/// The span of the suspect inside a one-line scalar: exact for a plain
+/// scalar (the span is as long as the text) or a quoted one without
+/// escapes (two longer); the whole value otherwise.
+fn within(span: Span, text: &str, found: Suspect) -> Span {
+    let chars = text.chars().count() as u32;
+    let quote = match span.len {
+        n if n == chars => 0,
+        n if n == chars + 2 => 1,
+        _ => return span,
+    };
+    let before = text[..found.start].chars().count() as u32;
+    let len = text[found.start..found.start + found.len].chars().count() as u32;
+    Span {
+        col: span.col + quote + before,
+        len: len.max(1),
+        ..span
+    }
 }

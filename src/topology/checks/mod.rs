@@ -16,14 +16,17 @@ mod identity;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
+mod managed_env;
 mod mode_sections;
 mod monitoring;
 mod object_store;
 mod postgres_names;
 mod postgres_parameters;
+mod probe_paths;
 mod redis_directives;
 mod references;
 mod release;
+mod replicas;
 mod requests_limits;
 mod scheduling;
 mod singleton;
@@ -69,6 +72,11 @@ impl Cx<'_> {
         value: &str,
         rule: impl FnOnce(&str) -> Result<(), String>,
     ) -> Option<Diagnostic> {
+        // A value with credentials in it is `inline_secrets`' to report
+        // (T102), without printing it; this message would print it.
+        if crate::secret_scan::url_credentials(value).is_some() {
+            return None;
+        }
         rule(value).err().map(|why| {
             let d = self.error(
                 codes::T_BAD_NAME,
@@ -127,9 +135,12 @@ const EXAMPLES: &[(&str, &str)] = &[
         "image reference",
         "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)",
     ),
-    ("api image tag", "`1.13.3`"),
     ("host", "`db.example.com` or `10.0.0.5`"),
     ("listener name", "`https`"),
+    (
+        "zone",
+        "`eu-west-1a` (the nodes' `topology.kubernetes.io/zone` label)",
+    ),
     ("master set name", "`dify-master`"),
     ("namespace", "`gateways`"),
     ("node label key", "`node.kubernetes.io/instance-type`"),
@@ -163,6 +174,9 @@ const CHECKS: &[Check] = &[
     timeouts::check,
     disruption::check,
     grace::check,
+    replicas::check,
+    managed_env::check,
+    probe_paths::check,
     monitoring::check,
     postgres_parameters::check,
     postgres_names::check,

@@ -1,8 +1,9 @@
 //! Each mode needs its section: `postgres.mode: patroni` needs
-//! `postgres.patroni`, `external` needs `postgres.external` (likewise
-//! Redis), `gateway-api` needs `ingress.gateway`, S3 without an IAM role
-//! needs access keys, external Sentinels need a `masterEndpoint` (Dify's
-//! event bus takes a URL and never asks Sentinel).
+//! `postgres.patroni` and `etcd`, `external` needs `postgres.external`
+//! (likewise Redis), `gateway-api` needs `ingress.gateway`, S3 without an
+//! IAM role needs access keys, external Sentinels need a `masterEndpoint`
+//! (Dify's event bus takes a URL and never asks Sentinel). A section the
+//! chosen modes do not use may be removed (`etcd: null`).
 //!
 //! Why: the schema cannot tie a field's presence to another's value; without
 //! this the render would have to invent hosts or credentials.
@@ -51,6 +52,15 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             ),
         },
     ];
+    if t.postgres.mode == PostgresMode::Patroni {
+        wants.push((
+            t.etcd.is_some(),
+            "/postgres/mode",
+            "",
+            "etcd",
+            "for `postgres.mode: patroni`",
+        ));
+    }
     if t.ingress.controller == IngressController::GatewayApi {
         wants.push((
             t.ingress.gateway.is_some(),
@@ -104,8 +114,20 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 at,
                 format!("missing field `{field}` {why}"),
             )
-            .path(format!("{}.{field}", dotted(parent)))
-            .help(format!("add `{field}:` under `{}`", dotted(parent)))
+            .path(join(&dotted(parent), field))
+            .help(if parent.is_empty() {
+                format!("add `{field}:` at the top level")
+            } else {
+                format!("add `{field}:` under `{}`", dotted(parent))
+            })
         })
         .collect()
+}
+
+fn join(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_string()
+    } else {
+        format!("{parent}.{field}")
+    }
 }

@@ -13,7 +13,6 @@
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::promql;
-use crate::secret_scan::looks_secret;
 use crate::topology::{Credential, MonitoringFlavour, Receiver};
 
 /// The Alertmanager minor version that first reads each `*_file` field.
@@ -172,13 +171,9 @@ fn receiver<'r>(
             );
         }
         match (&w.url, &w.url_secret) {
-            (Some(url), _) => {
-                if let Some(why) = url_credential(url) {
-                    out.push(
-                        cx.error(codes::T_INLINE_SECRET, &format!("{at}/url"), format!("the webhook URL carries a credential ({why})"))
-                            .help("move the URL into a Secret and reference it with `urlSecret: {secret: {name, key}}`"),
-                    );
-                }
+            // A credential in `url` is `inline_secrets`' (T102), as in
+            // every field, with the hint to use `urlSecret`.
+            (Some(_), _) => {
                 if w.url_secret.is_some() {
                     out.push(cx.error(
                         codes::T_ALERT_CREDENTIAL,
@@ -238,46 +233,5 @@ fn credential(
             )
             .help(format!("raise `monitoring.alertmanager.version` to 0.{needs} if your Alertmanager is that new, or use another integration")),
         );
-    }
-}
-
-/// Why a URL carries a credential: a user or password, or a query
-/// parameter named like a secret (`?key=`, `?token=`).
-pub fn url_credential(url: &str) -> Option<&'static str> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
-        return Some("a user or password before the host");
-    }
-    let query = rest.split_once('?').map(|(_, q)| q)?;
-    query
-        .split('&')
-        .filter_map(|pair| pair.split('=').next())
-        .any(|name| {
-            looks_secret(name)
-                || matches!(
-                    name.to_ascii_lowercase().as_str(),
-                    "key" | "token" | "access_token" | "apikey" | "sig" | "signature"
-                )
-        })
-        .then_some("a secret in the query string")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url_credential;
-
-    #[test]
-    fn urls_with_credentials() {
-        assert!(url_credential("https://u:p@host/x").is_some());
-        assert!(
-            url_credential("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc").is_some()
-        );
-        assert!(url_credential("https://host/x?access_token=abc").is_some());
-        assert_eq!(
-            url_credential("http://bridge.monitoring.svc:8080/alerts"),
-            None
-        );
-        assert_eq!(url_credential("https://host/x?team=ops"), None);
     }
 }

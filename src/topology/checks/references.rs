@@ -1,7 +1,9 @@
 //! Names of Kubernetes objects the topology refers to, by their kind's
 //! rules: Secrets, StorageClasses, IngressClasses, Gateways and secret
 //! stores as DNS subdomains, namespaces as DNS labels, keys of a Secret by
-//! the data-key rule, node selectors as label keys and values.
+//! the data-key rule, node selectors as label keys and values, zones as the
+//! values of the `topology.kubernetes.io/zone` label that spread
+//! constraints and node selectors match.
 //!
 //! Why: a Secret called `/` or `Dify_TLS` can never exist, so the pods or
 //! the entry that reference it never start or never serve TLS; the API
@@ -17,6 +19,14 @@ use crate::topology::{SecretRef, Topology, Volume};
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let t = cx.t;
     let mut out = Vec::new();
+    for (i, zone) in t.zones.iter().enumerate() {
+        out.extend(cx.name_rule(
+            &format!("/zones/{i}"),
+            "zone",
+            zone,
+            kubernetes::label_value,
+        ));
+    }
     for (pointer, secret) in secret_refs(t) {
         out.extend(cx.name_rule(
             &format!("{pointer}/name"),
@@ -113,7 +123,11 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
 
 /// Every volume the topology sizes, with its pointer.
 pub fn volumes(t: &Topology) -> Vec<(&'static str, &Volume)> {
-    let mut out = vec![("/etcd/storage", &t.etcd.storage)];
+    let mut out: Vec<(&'static str, &Volume)> = t
+        .etcd
+        .iter()
+        .map(|e| ("/etcd/storage", &e.storage))
+        .collect();
     if let Some(p) = &t.postgres.patroni {
         out.push(("/postgres/patroni/storage", &p.storage));
     }
@@ -124,8 +138,8 @@ pub fn volumes(t: &Topology) -> Vec<(&'static str, &Volume)> {
 }
 
 /// Every Secret reference in the topology, with its pointer.
-pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
-    let mut out: Vec<(String, &SecretRef)> = vec![
+pub fn secret_refs(t: &Topology) -> Vec<(String, SecretRef)> {
+    let fixed: Vec<(String, &SecretRef)> = vec![
         ("/secrets/secretKey".into(), &t.secrets.secret_key),
         ("/secrets/sandboxApiKey".into(), &t.secrets.sandbox_api_key),
         (
@@ -139,6 +153,7 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
         ("/postgres/password".into(), &t.postgres.password),
         ("/redis/password".into(), &t.redis.password),
     ];
+    let mut out = fixed;
     if let Some(r) = &t.secrets.init_password {
         out.push(("/secrets/initPassword".into(), r));
     }
@@ -161,11 +176,12 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, &SecretRef)> {
     if let Some(r) = &t.vector_store.api_key {
         out.push(("/vectorStore/apiKey".into(), r));
     }
+    let mut out: Vec<(String, SecretRef)> = out.into_iter().map(|(p, r)| (p, r.clone())).collect();
     for (key, component) in t.components.all() {
         for (name, r) in &component.secret_env {
             out.push((
                 format!("/components/{key}/secretEnv/{}", pointer_segment(name)),
-                r,
+                r.secret(),
             ));
         }
     }

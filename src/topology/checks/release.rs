@@ -182,7 +182,11 @@ fn queues(cx: &Cx, release: &Release) -> Vec<Diagnostic> {
         if let Some(value) = t.components.worker.env.get(var) {
             lists.push((
                 format!("/components/worker/env/{var}"),
-                value.split(',').map(|q| q.trim().to_string()).collect(),
+                value
+                    .value()
+                    .split(',')
+                    .map(|q| q.trim().to_string())
+                    .collect(),
             ));
         }
     }

@@ -87,7 +87,9 @@ pub(super) fn resource_sets(t: &Topology) -> Vec<(String, &Resources)> {
     if let Some(p) = &t.postgres.patroni {
         sets.push(("/postgres/patroni/resources".into(), &p.resources));
     }
-    sets.push(("/etcd/resources".into(), &t.etcd.resources));
+    if let Some(e) = &t.etcd {
+        sets.push(("/etcd/resources".into(), &e.resources));
+    }
     if let Some(s) = &t.redis.sentinel {
         sets.push(("/redis/sentinel/resources".into(), &s.resources));
         sets.push((

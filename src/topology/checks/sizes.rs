@@ -35,12 +35,18 @@ fn bytes(q: &Quantity) -> Option<f64> {
 
 fn volumes(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let t = cx.t;
-    let mut sized: Vec<(&str, &Quantity, f64, String)> = vec![(
-        "/etcd/storage/size",
-        &t.etcd.storage.size,
-        512.0 * MI,
-        "etcd preallocates 64 MB WAL files and keeps five besides its database".into(),
-    )];
+    let mut sized: Vec<(&str, &Quantity, f64, String)> = t
+        .etcd
+        .iter()
+        .map(|e| {
+            (
+                "/etcd/storage/size",
+                &e.storage.size,
+                512.0 * MI,
+                "etcd preallocates 64 MB WAL files and keeps five besides its database".into(),
+            )
+        })
+        .collect();
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
         let wal = max_wal_size(cx).unwrap_or(GI);
         sized.push((

@@ -87,15 +87,18 @@ pub struct Component {
     /// Probe overrides, field by field, over dify-gen's defaults.
     #[serde(default, skip_serializing_if = "Probes::is_empty")]
     pub probes: Probes,
-    /// Extra plain environment variables. Values that look like secrets are
-    /// refused: use `secretEnv`.
+    /// Extra plain environment variables: `NAME: value`, or `NAME: {value:
+    /// ..., override: true}` to replace a variable dify-gen sets itself
+    /// (`DB_HOST`, `REDIS_*`, ...), which is refused otherwise. Values that
+    /// look like secrets are refused: use `secretEnv`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(with = "BTreeMap<String, String>")]
-    pub env: IndexMap<String, String>,
-    /// Extra environment variables taken from existing Secrets.
+    #[schemars(with = "BTreeMap<String, EnvValue>")]
+    pub env: IndexMap<String, EnvValue>,
+    /// Extra environment variables taken from existing Secrets; `override:
+    /// true` replaces a variable dify-gen sets itself.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(with = "BTreeMap<String, SecretRef>")]
-    pub secret_env: IndexMap<String, SecretRef>,
+    #[schemars(with = "BTreeMap<String, SecretEnv>")]
+    pub secret_env: IndexMap<String, SecretEnv>,
     /// Node labels the pods must match.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
@@ -161,6 +164,79 @@ pub const IDENTITY_ANNOTATIONS: &[&str] = &[
     "iam.gke.io/gcp-service-account",
     "azure.workload.identity/client-id",
 ];
+
+/// The value of an `env` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// The value as text.
+    Plain(String),
+    /// The value, and whether it replaces a variable dify-gen sets.
+    Entry(EnvEntry),
+}
+
+impl EnvValue {
+    pub fn value(&self) -> &str {
+        match self {
+            EnvValue::Plain(v) => v,
+            EnvValue::Entry(e) => &e.value,
+        }
+    }
+
+    /// The entry says it replaces a variable dify-gen manages.
+    pub fn overrides(&self) -> bool {
+        matches!(
+            self,
+            EnvValue::Entry(EnvEntry {
+                overrides: true,
+                ..
+            })
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvEntry {
+    /// The variable's value.
+    pub value: String,
+    /// `true`: replace the value dify-gen sets for this variable.
+    #[serde(
+        default,
+        rename = "override",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub overrides: bool,
+}
+
+/// A `secretEnv` entry: a key of an existing Secret.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretEnv {
+    /// Secret name.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"))]
+    pub name: String,
+    /// Key inside the Secret.
+    #[schemars(regex(pattern = r"^[-._a-zA-Z0-9]+$"))]
+    pub key: String,
+    /// `true`: replace the value dify-gen sets for this variable.
+    #[serde(
+        default,
+        rename = "override",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub overrides: bool,
+}
+
+impl SecretEnv {
+    /// The Secret key it reads.
+    pub fn secret(&self) -> SecretRef {
+        SecretRef {
+            name: self.name.clone(),
+            key: self.key.clone(),
+        }
+    }
+}
 
 /// A PodDisruptionBudget: set exactly one of the two fields.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

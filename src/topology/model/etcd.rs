@@ -4,7 +4,7 @@ use super::resources::{Resources, Volume};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The etcd cluster Patroni keeps its leader lock in (used with `postgres.mode: patroni`).
+/// The etcd cluster Patroni keeps its leader lock in.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Etcd {

@@ -59,6 +59,15 @@ pub const API_VERSION: &str = "dify-gen.io/v1alpha1";
 
 pub const KIND: &str = "Topology";
 
+impl Topology {
+    /// Layered over the `ha` profile, which promises that every component
+    /// keeps serving through the loss of a node or a zone: what breaks
+    /// that promise is an error here, a warning elsewhere.
+    pub fn promises_ha(&self) -> bool {
+        self.profile.as_deref() == Some("ha")
+    }
+}
+
 /// A highly-available Dify deployment, described once.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -86,7 +95,11 @@ pub struct Topology {
     pub storage: Storage,
     pub vector_store: VectorStore,
     pub postgres: Postgres,
-    pub etcd: Etcd,
+    /// The etcd cluster Patroni keeps its leader lock in, for
+    /// `postgres.mode: patroni`; with an external PostgreSQL it is unused
+    /// and may be removed (`etcd: null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd: Option<Etcd>,
     pub redis: Redis,
     pub secrets: Secrets,
     /// The cluster's worker nodes, as pools per zone. Optional: with them,

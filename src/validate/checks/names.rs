@@ -1,14 +1,19 @@
 //! Names the API server validates by format: object names (DNS-1123
 //! subdomains; DNS labels for Namespaces, DNS-1035 labels for Services),
-//! container names (DNS labels), port names (IANA service names) and label
-//! values. RBAC objects may use path-segment names (`system:aggregate`).
-//! The rules themselves are in [`crate::names`], shared with the topology's
-//! checks.
+//! container and volume names (DNS labels), port names (IANA service
+//! names), label keys and values. RBAC objects may use path-segment names
+//! (`system:aggregate`). Also the lengths that are valid for the API server
+//! but break the object's controller: a StatefulSet or CronJob named longer
+//! than 52 characters, a Job longer than 63
+//! (`crate::names::kubernetes::max_len`). The rules themselves are in
+//! [`crate::names`], shared with the topology's checks.
 
 use super::{kind, pod_template_pointer};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::dns::label as dns_label;
-use crate::names::kubernetes::{label_value, object_name, port_name};
+use crate::names::kubernetes::{
+    label_key, label_value, limit_reason, max_len, object_name, port_name,
+};
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -16,11 +21,23 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     let name = json.pointer("/metadata/name");
     match name.and_then(Value::as_str) {
         Some(name) => {
-            if let Err(why) = object_name(kind(json), name) {
+            let kind = kind(json);
+            if let Err(why) = object_name(kind, name) {
                 out.push(bad(
                     doc,
                     "/metadata/name",
                     format!("invalid name `{name}`: {why}"),
+                ));
+            } else if name.len() > max_len(kind) {
+                out.push(bad(
+                    doc,
+                    "/metadata/name",
+                    format!(
+                        "{kind} name `{name}` is {} characters, more than {}: {}",
+                        name.len(),
+                        max_len(kind),
+                        limit_reason(kind)
+                    ),
                 ));
             }
         }
@@ -37,6 +54,12 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     if let Some(labels) = json.pointer("/metadata/labels").and_then(Value::as_object) {
         labels_ok(doc, "/metadata/labels", labels, out);
     }
+    if let Some(annotations) = json
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+    {
+        keys_ok(doc, "/metadata/annotations", annotations, out);
+    }
     let Some(template) = pod_template_pointer(json) else {
         return;
     };
@@ -45,6 +68,24 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         .and_then(Value::as_object)
     {
         labels_ok(doc, &format!("{template}/metadata/labels"), labels, out);
+    }
+    let volumes = format!("{template}/spec/volumes");
+    for (i, v) in json
+        .pointer(&volumes)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(name) = v.get("name").and_then(Value::as_str) {
+            if let Err(why) = dns_label(name) {
+                out.push(bad(
+                    doc,
+                    &format!("{volumes}/{i}/name"),
+                    format!("invalid volume name `{name}`: {why}"),
+                ));
+            }
+        }
     }
     for list in ["containers", "initContainers"] {
         let pointer = format!("{template}/spec/{list}");
@@ -83,12 +124,33 @@ fn bad(doc: &Doc, pointer: &str, message: String) -> Diagnostic {
     doc.diag(codes::V_BAD_NAME, message, pointer, Mark::Value)
 }
 
+/// Label and annotation keys are qualified names (`prefix/name`).
+fn keys_ok(
+    doc: &Doc,
+    pointer: &str,
+    map: &serde_json::Map<String, Value>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for key in map.keys() {
+        if let Err(why) = label_key(key) {
+            let escaped = key.replace('~', "~0").replace('/', "~1");
+            out.push(doc.diag(
+                codes::V_BAD_NAME,
+                format!("invalid key `{key}`: {why}"),
+                &format!("{pointer}/{escaped}"),
+                Mark::Entry,
+            ));
+        }
+    }
+}
+
 fn labels_ok(
     doc: &Doc,
     pointer: &str,
     labels: &serde_json::Map<String, Value>,
     out: &mut Vec<Diagnostic>,
 ) {
+    keys_ok(doc, pointer, labels, out);
     for (key, value) in labels {
         let escaped = key.replace('~', "~0").replace('/', "~1");
         let Some(value) = value.as_str() else {

@@ -29,6 +29,7 @@ use super::harness::{
     write_file, Process, Reply, Resp, LOCALHOST,
 };
 use super::postgres::{patroni_views, ConfigJudge};
+use crate::support::{budget, Rng};
 use dify_gen::diagnostic::Diagnostic;
 use dify_gen::pipeline::{self, Refused};
 use dify_gen::postgres::{Catalogue, VarType};
@@ -50,33 +51,6 @@ const CROSS_FIELD: &[&str] = &[
 /// which Patroni itself runs (patroni/patroni#3606, fixed by #3681 after
 /// 4.1.3); the Patroni test runs a quorum cluster on this very file.
 const PATRONI_VALIDATOR_BUG: &str = "bootstrap.dcs.synchronous_mode quorum is not a boolean";
-
-fn budget(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// xorshift64: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 fn profile(name: &str) -> Value {
     let mut sources = Sources::default();

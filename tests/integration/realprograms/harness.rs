@@ -282,6 +282,48 @@ impl Process {
     }
 }
 
+/// The lines of a program's log that say what went wrong (errors, crashes,
+/// demotions, a full disk), at most `limit` of them: the first half and the
+/// last half, since the first cause and the final state both matter.
+pub fn trouble_lines(log: &Path, limit: usize) -> Vec<String> {
+    const MARKS: [&str; 9] = [
+        "ERROR",
+        "FATAL",
+        "PANIC",
+        "No space",
+        "demot",
+        "failed",
+        "Traceback",
+        "removing",
+        "killed",
+    ];
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let hits: Vec<String> = text
+        .lines()
+        .filter(|line| MARKS.iter().any(|mark| line.contains(mark)))
+        .map(str::to_string)
+        .collect();
+    if hits.len() <= limit {
+        return hits;
+    }
+    let half = limit / 2;
+    let mut kept = hits[..half].to_vec();
+    kept.push(format!("[{} more]", hits.len() - limit));
+    kept.extend_from_slice(&hits[hits.len() - (limit - half)..]);
+    kept
+}
+
+/// Free space and inodes where a test keeps its data, as `df` reports them:
+/// a full disk on the test machine shows up first as a crashed server.
+pub fn free_space(path: &Path) -> String {
+    Command::new("df")
+        .args(["-h", "-P"])
+        .arg(path)
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .unwrap_or_else(|error| format!("df: {error}"))
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         if thread::panicking() {

@@ -12,8 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::harness::{
-    exclusive, free_port, hand_over, http_get, patroni_program, postgres_identity, psql,
-    require_program, run_bounded, wait_for, write_file, Process, LOCALHOST,
+    exclusive, free_port, free_space, hand_over, http_get, patroni_program, postgres_identity,
+    psql, require_program, run_bounded, trouble_lines, wait_for, write_file, Process, LOCALHOST,
 };
 use super::rendered::{render_ha, Rendered, NAMESPACE, RELEASE};
 
@@ -385,12 +385,60 @@ impl Cluster {
         run_bounded(command, Duration::from_secs(120))
     }
 
+    /// What went wrong, member by member: the trouble lines of every start
+    /// (a member restarted by the test has one log per start), the last lines
+    /// of the running one, and the free space where the data lives.
     fn dump_logs(&self) {
+        eprintln!("----- free space -----\n{}", free_space(&self.root));
         for member in &self.members {
+            for start in 0..member.starts {
+                let log = self.root.join(format!("{}.start-{start}.log", member.name));
+                eprintln!(
+                    "----- {} start {start}: errors -----\n{}",
+                    member.name,
+                    trouble_lines(&log, 24).join("\n")
+                );
+            }
             if let Some(process) = &member.process {
-                eprintln!("----- {} -----\n{}", member.name, process.log_tail(30));
+                eprintln!(
+                    "----- {} last lines -----\n{}",
+                    member.name,
+                    process.log_tail(15)
+                );
             }
         }
+    }
+
+    /// The first error line each member logged: short enough to survive in a
+    /// CI summary that keeps only a part of the output.
+    fn first_errors(&self) -> String {
+        self.members
+            .iter()
+            .filter_map(|member| {
+                let log = self.root.join(format!("{}.start-0.log", member.name));
+                trouble_lines(&log, 2)
+                    .into_iter()
+                    .next()
+                    .map(|line| format!("{}: {line}", member.name))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Members the leader's Patroni lists as streaming from it, read from its
+    /// REST API's `/cluster`.
+    fn streaming_standbys(&self, leader: usize) -> usize {
+        http_get(self.members[leader].api_port, "/cluster")
+            .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok())
+            .and_then(|cluster| {
+                cluster["members"].as_array().map(|members| {
+                    members
+                        .iter()
+                        .filter(|m| m["role"] != "leader" && m["state"] == "streaming")
+                        .count()
+                })
+            })
+            .unwrap_or(0)
     }
 }
 
@@ -460,6 +508,19 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
             "etcd does not serve `{metric}`"
         );
     }
+    // The standbys copy the leader with pg_basebackup first; on a slow
+    // machine that takes a while. Wait for Patroni to report them streaming
+    // (bounded), so the check below judges replication, not start-up time.
+    let standbys = cluster.members.len() - 1;
+    if let Err(error) = wait_for(
+        "every standby streaming",
+        Duration::from_secs(180),
+        Duration::from_secs(1),
+        || (cluster.streaming_standbys(leader) >= standbys).then_some(()),
+    ) {
+        cluster.dump_logs();
+        panic!("{error}; first errors: {}", cluster.first_errors());
+    }
     let (passed, output) = cluster.replication_check(leader, &[]);
     eprintln!("replication check:\n{output}");
     if !passed {
@@ -467,7 +528,8 @@ fn patroni_quorum_cluster_replicates_and_fails_over_without_losing_rows() {
     }
     assert!(
         passed,
-        "the rendered replication check failed against the leader:\n{output}"
+        "the rendered replication check failed against the leader (first errors: {}):\n{output}",
+        cluster.first_errors()
     );
     // The rendered callback labelled every pod with its role through the
     // (stand-in) API: the leader Service selects the leader, and only it.

@@ -12,7 +12,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let c = data_layer::ETCD;
     let j = [("job", job.name.as_str()), ("namespace", f.namespace)];
     let series = |metric: &str, i: u32, v: u32, n: u32| {
-        let pod = format!("{}-{i}", plan.name(c));
+        let pod = format!("{}-{i}", plan.member_set(c));
         let mut l = j.to_vec();
         l.push(("pod", pod.as_str()));
         constant(sel(metric, &l), v, n)
@@ -27,14 +27,14 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         summary: "etcd: member without a leader".into(),
         description: "etcd member {{ $labels.pod }} sees no leader: Patroni cannot renew its lock through it.".into(),
     };
-    let pod0 = format!("{}-0", plan.name(c));
+    let pod0 = format!("{}-0", plan.member_set(c));
     rules.push(tested(no_leader.rule(f), &[("pod", pod0.as_str())], |n| {
         (
             vec![series("etcd_server_has_leader", 0, 0, n)],
             vec![series("etcd_server_has_leader", 0, 1, n)],
         )
     }));
-    let members = plan.t.etcd.members;
+    let members = plan.t.etcd.as_ref().map_or(0, |e| e.members);
     if members >= 3 {
         let quorum = members / 2 + 1;
         let spec = Spec {

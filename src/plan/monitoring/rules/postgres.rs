@@ -25,7 +25,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let c = data_layer::POSTGRES;
     let j = [("job", job.name.as_str()), ("namespace", f.namespace)];
     let s = |metric: &str| sel(metric, &j);
-    let pod = |i: u32| format!("{}-{i}", plan.name(c));
+    let pod = |i: u32| format!("{}-{i}", plan.member_set(c));
     let series = |metric: &str, i: u32, v: u64, n: u32| {
         let p = pod(i);
         let mut l = j.to_vec();

@@ -17,7 +17,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     ];
     let info = sel("redis_instance_info", &master);
     let node = |i: u32, role: &str, values: String| {
-        let pod = format!("{}-{i}", plan.name(c));
+        let pod = format!("{}-{i}", plan.member_set(c));
         Series {
             series: sel(
                 "redis_instance_info",
