@@ -55,6 +55,7 @@ pub const T_WORKER_QUEUES: &str = "T120";
 pub const T_SCHEDULING: &str = "T125";
 pub const T_IDENTITY: &str = "T126";
 pub const T_EGRESS: &str = "T127";
+pub const T_WORKER_POOLS: &str = "T128";
 
 // topology: what breaks a production release (replicas, autoscaling,
 // managed variables, probes)

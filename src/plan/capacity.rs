@@ -16,7 +16,7 @@
 
 use super::quorum::quorums;
 use super::scheduling::Constraints;
-use crate::dify::data_layer;
+use crate::dify::{data_layer, Kind};
 use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
 use serde::Serialize;
 
@@ -24,8 +24,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
-    /// The `app.kubernetes.io/component` label.
-    pub component: &'static str,
+    /// The `app.kubernetes.io/component` label; a worker pool's is
+    /// `worker-<pool>`.
+    pub component: String,
     pub replicas: u32,
     /// Requests of one pod: cores and bytes.
     pub cpu: f64,
@@ -56,9 +57,9 @@ pub struct Pinned {
 }
 
 impl Group {
-    fn new(component: &'static str, replicas: u32, r: &Resources, spread: Spread) -> Group {
+    fn new(component: &str, replicas: u32, r: &Resources, spread: Spread) -> Group {
         Group {
-            component,
+            component: component.to_string(),
             replicas,
             cpu: r.requests.cpu.value(),
             memory: r.requests.memory.value(),
@@ -85,11 +86,30 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     };
     let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
-        .filter_map(|kind| {
-            let c = t.components.get(kind)?;
+        .flat_map(|kind| {
+            let Some(c) = t.components.get(kind) else {
+                return Vec::new();
+            };
+            let pools = super::workers::pools(t);
+            if kind == Kind::Worker && !pools.is_empty() {
+                // Each pool is its own Deployment, at its idle count.
+                return pools
+                    .iter()
+                    .map(|p| {
+                        let mut g = Group::new(
+                            &p.label(),
+                            p.min_replicas,
+                            p.resources,
+                            effective(c.spread),
+                        );
+                        g.constraints = Constraints::of(c);
+                        g
+                    })
+                    .collect();
+            }
             let mut g = Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread));
             g.constraints = Constraints::of(c);
-            Some(g)
+            vec![g]
         })
         // A component with no replicas stays in: it serves nothing, and
         // every scenario says so.
@@ -379,7 +399,7 @@ pub struct ZoneTotals {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
-    pub component: &'static str,
+    pub component: String,
     pub replicas: u32,
     /// Pods still running the moment the zone is gone.
     pub immediate: u32,
@@ -407,7 +427,7 @@ pub struct ZoneLoss {
     pub zone: String,
     pub outcomes: Vec<Outcome>,
     /// Stateless pods that found no room after the loss (`api` once per pod).
-    pub unscheduled: Vec<&'static str>,
+    pub unscheduled: Vec<String>,
     pub survives: bool,
 }
 
@@ -415,7 +435,7 @@ pub struct ZoneLoss {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tolerance {
-    pub component: &'static str,
+    pub component: String,
     pub node: Verdict,
     pub zone: Verdict,
 }
@@ -427,7 +447,7 @@ pub struct Capacity {
     pub checked: bool,
     pub groups: Vec<Group>,
     /// Pods that do not schedule at all (component once per pod).
-    pub unscheduled: Vec<&'static str>,
+    pub unscheduled: Vec<String>,
     pub zones: Vec<ZoneTotals>,
     pub tolerance: Vec<Tolerance>,
     pub zone_losses: Vec<ZoneLoss>,
@@ -541,7 +561,11 @@ pub fn analyse(t: &Topology) -> Capacity {
         .groups
         .iter()
         .zip(&base.pods)
-        .flat_map(|(g, pods)| pods.iter().filter(|p| p.is_none()).map(|_| g.component))
+        .flat_map(|(g, pods)| {
+            pods.iter()
+                .filter(|p| p.is_none())
+                .map(|_| g.component.clone())
+        })
         .collect();
     let zones = (0..t.zones.len())
         .map(|z| {
@@ -581,7 +605,7 @@ pub fn analyse(t: &Topology) -> Capacity {
                     .map(|(g, group)| {
                         let running = after.pods[g].iter().flatten().count() as u32;
                         Outcome {
-                            component: group.component,
+                            component: group.component.clone(),
                             replicas: group.replicas,
                             immediate: immediate[g],
                             after: running,
@@ -590,9 +614,9 @@ pub fn analyse(t: &Topology) -> Capacity {
                         }
                     })
                     .collect();
-                let unscheduled: Vec<&'static str> = unplaced
+                let unscheduled: Vec<String> = unplaced
                     .iter()
-                    .map(|&g| cluster.groups[g].component)
+                    .map(|&g| cluster.groups[g].component.clone())
                     .collect();
                 ZoneLoss {
                     zone: t.zones[z].clone(),
@@ -634,7 +658,7 @@ pub fn analyse(t: &Topology) -> Capacity {
                 })
                 .unwrap_or(Verdict::Fails);
             Tolerance {
-                component: group.component,
+                component: group.component.clone(),
                 node,
                 zone,
             }

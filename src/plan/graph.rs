@@ -36,6 +36,9 @@ pub enum Peer {
     Prober,
     /// A destination of `network.egress`, by name.
     Egress(String),
+    /// The KEDA operator (`workers.kedaOperator`), which reads the queue
+    /// lengths of the pools it scales.
+    Keda,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -221,6 +224,25 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 tcp(&from, Peer::Anywhere, ports::REDIS);
             }
         }
+    }
+    // KEDA reads the queue lengths of the pools it scales, through
+    // Sentinel when the release runs it.
+    let scaled = t
+        .workers
+        .as_ref()
+        .is_some_and(|w| w.pools.iter().any(|p| p.keda.is_some()));
+    // (An external Redis is outside the release's policies.)
+    if scaled && runs(Kind::Worker) && sentinel {
+        tcp(
+            &Peer::Keda,
+            Peer::Component(data_layer::REDIS),
+            ports::REDIS,
+        );
+        tcp(
+            &Peer::Keda,
+            Peer::Component(data_layer::SENTINEL),
+            ports::SENTINEL,
+        );
     }
     // The event bus and the agent backend take a Redis URL and cannot ask
     // Sentinel: they go through the address that follows the master (the

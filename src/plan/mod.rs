@@ -24,6 +24,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 pub mod scheduling;
+pub mod workers;
 
 use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind};

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Row {
-    pub component: &'static str,
+    pub component: String,
     pub replicas: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_replicas: Option<u32>,
@@ -81,6 +81,7 @@ impl Report {
         let t = plan.t;
         let capacity = capacity::analyse(t);
         let quorums = quorum::quorums(t);
+        let pools = super::workers::pools(t);
         let components = capacity
             .groups
             .iter()
@@ -90,16 +91,19 @@ impl Report {
                     .workloads
                     .iter()
                     .find(|w| w.kind.label() == g.component);
-                let budget = match workload {
-                    Some(w) => w.budget,
-                    None => super::data_layer_budget(t, g.component),
+                let pool = pools.iter().find(|p| p.label() == g.component);
+                let budget = match (workload, pool) {
+                    (Some(w), _) => w.budget,
+                    (None, Some(p)) => p.budget,
+                    (None, None) => super::data_layer_budget(t, &g.component),
                 };
                 Row {
-                    component: g.component,
+                    component: g.component.clone(),
                     replicas: g.replicas,
                     max_replicas: workload
                         .and_then(|w| w.spec.autoscaling.as_ref())
-                        .map(|a| a.max_replicas),
+                        .map(|a| a.max_replicas)
+                        .or_else(|| pool.and_then(|p| p.keda).map(|k| k.max_replicas)),
                     requests: Amount {
                         cpu: Some(g.cpu),
                         memory: g.memory,
@@ -447,10 +451,10 @@ fn verdict(v: Verdict) -> &'static str {
 }
 
 /// `api x2, worker` from a list with repeats.
-fn counted(items: &[&str]) -> String {
+fn counted(items: &[String]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
-    let mut sorted = items.to_vec();
+    let mut sorted: Vec<&str> = items.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     while i < sorted.len() {
         let n = sorted[i..].iter().take_while(|x| **x == sorted[i]).count();

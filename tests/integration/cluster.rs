@@ -155,20 +155,11 @@ fn the_swarm_stack_pulls_through_the_mirror_too() {
 
 #[test]
 fn a_mirror_that_breaks_the_references_is_refused_at_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("t.yaml");
-    std::fs::write(
-        &file,
+    let (status, stderr) = validate_yaml(
         "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nimages:\n  pullSecrets: [Registry_Pull]\n  registryMirror:\n    prefix: harbor.example.com/proxy:1.0\n    keepRegistry: false\n",
-    )
-    .unwrap();
-    let out = dify_gen()
-        .args(["validate", "-f"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        false,
+    );
+    assert_eq!(status, Some(1), "{stderr}");
     assert!(
         stderr.contains("invalid registry mirror prefix `harbor.example.com/proxy:1.0`"),
         "{stderr}"
@@ -287,20 +278,11 @@ fn a_selector_no_pool_matches_leaves_the_pods_unscheduled() {
 
 #[test]
 fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("t.yaml");
-    std::fs::write(
-        &file,
+    let (status, stderr) = validate_yaml(
         "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ncomponents:\n  web:\n    tolerations:\n      - {operator: Equal, value: x}\n      - {key: a, operator: Exists, tolerationSeconds: 5}\n    nodeAffinity:\n      required:\n        - matchExpressions:\n            - {key: cores, operator: Gt, values: [many]}\n            - {key: pool, operator: Exists, values: [a]}\n",
-    )
-    .unwrap();
-    let out = dify_gen()
-        .args(["validate", "-f"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        false,
+    );
+    assert_eq!(status, Some(1), "{stderr}");
     for want in [
         "a toleration without a `key` must have `operator: Exists`",
         "`tolerationSeconds` applies only to `effect: NoExecute`",
@@ -314,14 +296,20 @@ fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
 }
 
 fn validate_text(yaml: &str) -> (Option<i32>, String) {
+    validate_yaml(yaml, true)
+}
+
+/// `dify-gen validate [--strict] -f` of a topology written to a temporary file.
+fn validate_yaml(yaml: &str, strict: bool) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.yaml");
     std::fs::write(&file, yaml).unwrap();
-    let out = dify_gen()
-        .args(["validate", "--strict", "-f"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let mut cmd = dify_gen();
+    cmd.arg("validate");
+    if strict {
+        cmd.arg("--strict");
+    }
+    let out = cmd.arg("-f").arg(&file).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -483,4 +471,220 @@ fn policies_can_be_switched_off_and_bad_destinations_are_refused() {
     ] {
         assert!(stderr.contains(want), "{want}: {stderr}");
     }
+}
+
+const POOLS: &str = "tests/fixtures/cluster/worker-pools.yaml";
+
+fn named<'a>(objects: &[&'a Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .copied()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn container_env(deployment: &Value, name: &str) -> Option<String> {
+    deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str())
+        .map(str::to_string)
+}
+
+#[test]
+fn each_worker_pool_is_a_deployment_with_its_queues_and_keda_scales_two() {
+    let artifacts = render_strict(POOLS);
+    let objects = objects(&artifacts);
+    let deployments: Vec<&str> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .filter(|n| n.starts_with("dify-worker"))
+        .collect();
+    assert_eq!(
+        deployments,
+        [
+            "dify-worker-general",
+            "dify-worker-indexing",
+            "dify-worker-workflows"
+        ]
+    );
+    let mut sources = Sources::default();
+    let t = dify_gen::pipeline::checked(&[POOLS.to_string()], &[], &mut sources)
+        .unwrap()
+        .topology;
+    let pools = &t.workers.as_ref().unwrap().pools;
+    for pool in pools {
+        let name = format!("dify-worker-{}", pool.name);
+        let d = named(&objects, "Deployment", &name);
+        assert_eq!(
+            container_env(d, "CELERY_QUEUES").unwrap(),
+            pool.queues.join(","),
+            "{name}"
+        );
+        // The selector, the pod labels and the spread selectors all carry the pool.
+        let select = &d["spec"]["selector"]["matchLabels"];
+        assert_eq!(select["dify-gen.io/worker-pool"], pool.name.as_str());
+        assert_eq!(select["app.kubernetes.io/component"], "worker");
+        let pod = &d["spec"]["template"];
+        assert_eq!(
+            pod["metadata"]["labels"]["dify-gen.io/worker-pool"],
+            pool.name.as_str()
+        );
+        for c in pod["spec"]["topologySpreadConstraints"].as_array().unwrap() {
+            assert_eq!(c["labelSelector"]["matchLabels"], *select, "{name}");
+        }
+        let pdb = named(&objects, "PodDisruptionBudget", &name);
+        assert_eq!(pdb["spec"]["selector"]["matchLabels"], *select);
+        match &pool.keda {
+            Some(k) => {
+                // KEDA owns the count, as an HPA would.
+                assert!(d["spec"].get("replicas").is_none(), "{name}");
+                let so = named(&objects, "ScaledObject", &name);
+                assert_eq!(so["spec"]["scaleTargetRef"]["name"], name.as_str());
+                assert_eq!(so["spec"]["minReplicaCount"], k.min_replicas);
+                assert_eq!(so["spec"]["maxReplicaCount"], k.max_replicas);
+                let triggers = so["spec"]["triggers"].as_array().unwrap();
+                let lists: Vec<&str> = triggers
+                    .iter()
+                    .map(|t| t["metadata"]["listName"].as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    lists,
+                    pool.queues.iter().map(String::as_str).collect::<Vec<_>>()
+                );
+                for trigger in triggers {
+                    assert_eq!(trigger["type"], "redis-sentinel");
+                    let m = &trigger["metadata"];
+                    assert_eq!(m["sentinelMaster"], "dify-master");
+                    assert_eq!(m["databaseIndex"], "1");
+                    assert_eq!(m["listLength"], k.list_length.to_string());
+                    assert!(m["addresses"].as_str().unwrap().contains(":26379"), "{m}");
+                    assert_eq!(trigger["authenticationRef"]["name"], name.as_str());
+                }
+                let auth = named(&objects, "TriggerAuthentication", &name);
+                let targets = auth["spec"]["secretTargetRef"].as_array().unwrap();
+                let params: Vec<&str> = targets
+                    .iter()
+                    .map(|t| t["parameter"].as_str().unwrap())
+                    .collect();
+                assert_eq!(params, ["password", "sentinelPassword"]);
+                for target in targets {
+                    assert_eq!(target["name"], t.redis.password.name.as_str());
+                    assert_eq!(target["key"], t.redis.password.key.as_str());
+                }
+            }
+            None => {
+                assert_eq!(d["spec"]["replicas"], pool.replicas);
+                assert!(objects
+                    .iter()
+                    .all(|o| !(o["kind"] == "ScaledObject"
+                        && o["metadata"]["name"] == name.as_str())));
+            }
+        }
+    }
+    // No single worker Deployment, and no HPA on workers.
+    assert!(objects
+        .iter()
+        .all(|o| !(o["kind"] == "Deployment" && o["metadata"]["name"] == "dify-worker")));
+    assert!(objects
+        .iter()
+        .all(|o| !(o["kind"] == "HorizontalPodAutoscaler"
+            && o["metadata"]["name"].as_str().unwrap().contains("worker"))));
+}
+
+#[test]
+fn a_scaled_object_outside_the_keda_schema_is_a_finding() {
+    let artifacts = render_strict(POOLS);
+    let objects = objects(&artifacts);
+    let mut so = named(&objects, "ScaledObject", "dify-worker-indexing").clone();
+    so["spec"]["triggers"][0]["authRef"] = serde_json::json!({"name": "x"});
+    so["spec"]["maxReplicaCount"] = serde_json::json!("many");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scaledobject.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&so).unwrap()).unwrap();
+    let out = dify_gen().arg("validate").arg(&file).output().unwrap();
+    let stderr = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("V001") && stderr.contains("authRef"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("V002") && stderr.contains("maxReplicaCount"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plan_reports_each_pool_and_counts_its_most_against_the_connections() {
+    let text = plan_of(POOLS, "text");
+    for row in [
+        "worker-indexing       2-4",
+        "worker-workflows      2-5",
+        "worker-general          2 ",
+    ] {
+        assert!(text.contains(row), "{row}:\n{text}");
+    }
+    assert!(
+        text.contains("worker            11 pod(s) x  30 =   330"),
+        "{text}"
+    );
+    let json: Value = serde_json::from_str(&plan_of(POOLS, "json")).unwrap();
+    let groups = json
+        .pointer("/capacity/groups")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    let names: Vec<&str> = groups
+        .iter()
+        .filter_map(|g| g["component"].as_str())
+        .filter(|c| c.starts_with("worker"))
+        .collect();
+    assert_eq!(
+        names,
+        ["worker-indexing", "worker-workflows", "worker-general"]
+    );
+}
+
+#[test]
+fn a_queue_no_pool_consumes_and_conflicting_lists_are_findings() {
+    let yaml = "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\n\
+workers:\n  pools:\n    - {name: all, replicas: 2, queues: [dataset, mail, datasets]}\n    \
+- {name: all, replicas: 2, queues: [workflow], keda: {minReplicas: 3, maxReplicas: 2, listLength: 5}}\n\
+dify:\n  workerQueues: [dataset]\n";
+    let (status, stderr) = validate_text(yaml);
+    assert_eq!(status, Some(1), "{stderr}");
+    // Every default queue no pool consumes, by name, at the pools.
+    assert!(
+        stderr.contains("no worker pool consumes queue `api_token`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no worker pool consumes queue `workflow_based_app_execution`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("consumes queue `dataset`,"), "{stderr}");
+    assert!(
+        stderr.contains("routes no task to queue `datasets`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("field: workers.pools[0].queues[2]"),
+        "{stderr}"
+    );
+    for what in [
+        "is named twice",
+        "`maxReplicas` 2 is below `minReplicas` 3",
+        "`dify.workerQueues` and `workers.pools` both say",
+        "one HPA cannot scale them",
+    ] {
+        assert!(stderr.contains(what), "{what}:\n{stderr}");
+    }
+    assert_eq!(stderr.matches("error[T128]").count(), 4, "{stderr}");
 }

@@ -54,7 +54,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 .outcomes
                 .iter()
                 .filter(|o| o.verdict == crate::plan::capacity::Verdict::Fails)
-                .map(|o| o.component)
+                .map(|o| o.component.as_str())
                 .collect();
             let mut why = Vec::new();
             if !failed.is_empty() {
@@ -76,8 +76,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     out
 }
 
-fn list(items: &[&str]) -> String {
-    let mut v: Vec<&str> = items.to_vec();
+fn list(items: &[String]) -> String {
+    let mut v: Vec<&str> = items.iter().map(String::as_str).collect();
     v.sort_unstable();
     let mut out: Vec<String> = Vec::new();
     for item in v {

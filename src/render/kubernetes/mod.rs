@@ -20,6 +20,7 @@ pub mod postgres;
 pub mod redis;
 mod services;
 mod stateful;
+mod workers;
 mod workloads;
 
 use super::{Artifact, Family};
@@ -45,6 +46,8 @@ const INSTALL_ORDER: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
     "HorizontalPodAutoscaler",
+    "TriggerAuthentication",
+    "ScaledObject",
     "NetworkPolicy",
     "Ingress",
     "HTTPRoute",
@@ -82,7 +85,20 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             .then(|| data_of(config::schema_wait_name(plan)));
         config_hash(&(data, kind.is_backend(), wait))
     };
+    let pools = crate::plan::workers::pools(plan.t);
+    let mut keda = Vec::new();
     for w in &plan.workloads {
+        if w.kind == Kind::Worker && !pools.is_empty() {
+            // One Deployment per pool instead of the one worker.
+            for pool in &pools {
+                push(&workers::deployment(plan, w, pool, &hash_of(w.kind)));
+                if let Some(pdb) = workers::pdb(plan, w, pool) {
+                    push(&pdb);
+                }
+                keda.extend(workers::keda(plan, w, pool));
+            }
+            continue;
+        }
         push(&workloads::deployment(plan, w, &hash_of(w.kind)));
         if let Some(pdb) = budgets::pdb(plan, w) {
             push(&pdb);
@@ -91,6 +107,8 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             push(&hpa);
         }
     }
+    objects.extend(keda);
+    let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&workloads::migration_job(plan, &hash_of(Kind::Migration)));
     for m in &maps {
         push(m);

@@ -222,6 +222,19 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
         Peer::Namespace(ns) => vec![pods(LabelSelector::default(), Some(namespace(ns)))],
         Peer::Internet => vec![ip_block(&NOT_PUBLIC)],
         Peer::KubeApi | Peer::Anywhere => vec![ip_block(&[])],
+        Peer::Keda => {
+            let Some(w) = &plan.t.workers else {
+                return Vec::new();
+            };
+            let o = &w.keda_operator;
+            vec![pods(
+                LabelSelector {
+                    match_labels: (!o.pod_labels.is_empty()).then(|| o.pod_labels.clone()),
+                    ..Default::default()
+                },
+                Some(namespace(&o.namespace)),
+            )]
+        }
         Peer::Prometheus | Peer::Prober => {
             let Some(m) = &plan.t.monitoring else {
                 return Vec::new();

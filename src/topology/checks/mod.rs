@@ -33,6 +33,7 @@ mod singleton;
 mod sizes;
 mod spread_zones;
 mod timeouts;
+mod workers;
 
 use super::Topology;
 use crate::diagnostic::{codes, Diagnostic};
@@ -163,6 +164,7 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 const CHECKS: &[Check] = &[
     identity::check,
     egress::check,
+    workers::check,
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,

@@ -30,6 +30,7 @@ mod secrets;
 mod storage;
 mod swarm;
 mod vector_store;
+mod workers;
 
 pub use backup::*;
 pub use components::*;
@@ -51,6 +52,7 @@ pub use secrets::*;
 pub use storage::*;
 pub use swarm::*;
 pub use vector_store::*;
+pub use workers::*;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -110,6 +112,10 @@ pub struct Topology {
     /// NetworkPolicies: on or off, DNS, and named egress destinations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
+    /// Worker pools per group of Celery queues, optionally scaled by KEDA;
+    /// omit for one worker Deployment consuming every queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Workers>,
     /// How PostgreSQL is backed up, for the recovery point and recovery
     /// time objectives `dify-gen plan` reports. Omit when backups are not
     /// configured (the report then says so).
