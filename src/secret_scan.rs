@@ -335,6 +335,7 @@ fn looks_random(token: &str) -> bool {
         || is_address_setting(token)
         || is_camel_case_words(token)
         || is_word_list(token)
+        || is_config_words(token)
     {
         return false;
     }
@@ -400,6 +401,21 @@ fn is_word_list(token: &str) -> bool {
     })
 }
 
+/// Short lowercase words, each maybe ending in digits, between separators,
+/// as configuration keys and values are
+/// (`repo1-s3-endpoint=s3.us-east-1.amazonaws.com`): no word longer than
+/// 12 characters, no digit inside a word. A random key has long runs or
+/// digits and letters mixed.
+fn is_config_words(token: &str) -> bool {
+    token.split(['-', '_', '=', '.', '/']).all(|word| {
+        word.len() <= 12
+            && word
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .chars()
+                .all(|c| c.is_ascii_lowercase())
+    })
+}
+
 /// A name with a short content digest, the way generated objects are named
 /// (`dify-backend-start-1a2b3c4d`): lowercase words and at most one run of
 /// up to 12 hex digits, joined by `-`.
@@ -456,6 +472,8 @@ mod tests {
         let s = "password=Xy7kQ2mP9vL4tR8wZ3n";
         let found = random_token(s, &none()).unwrap();
         assert_eq!(&s[found.start..found.start + found.len], s);
+        // Lowercase, but one long run without a separator.
+        assert!(random_token("key=9fq2xlm7rtz4vbn8kpw3cyh6d", &none()).is_some());
         assert!(random_token("QmXpLzRtVbNcKwYhGfDs", &none()).is_some());
         assert!(random_token("sk_live_4eC39HqLyjWDarjtT1zdp7dc", &none()).is_some());
         assert!(random_token("ansible_password=Xy7kQ2mP9vL4tR8wZ3nQ", &none()).is_some());
@@ -473,6 +491,8 @@ mod tests {
             "db1=triggered_workflow_dispatcher,db1=workflow_based_app_execution",
             "/etc/alertmanager/secrets/dify-alerting/SMTP-PASSWORD",
             "--initial-cluster=dify-etcd-0=http://dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local:2380",
+            "DifyBackupIncrementalStale",
+            "repo1-s3-endpoint=s3.eu-central-1.amazonaws.com",
             "SENTINELS=\"${SENTINEL_ADDRESSES:-dify-sentinel-0.dify-sentinel-headless.dify2.svc.cluster.local:26379}\"",
             "dify-sentinel-0.dify-sentinel-headless.0dify.svc.cluster.local:26379",
             "dify-backend-start-1a2b3c4d",

@@ -40,6 +40,7 @@ pub const T_AUTOSCALING_RANGE: &str = "T107";
 pub const T_SPREAD_ZONES: &str = "T108";
 pub const T_DUPLICATE_ZONE: &str = "T109";
 pub const T_ENTRY_TIMEOUT: &str = "T110";
+pub const T_CRON: &str = "T124";
 
 // topology: monitoring (rules, selectors, receivers)
 pub const T_PROMQL: &str = "T111";
@@ -83,6 +84,13 @@ pub const T_GRACE_PERIOD: &str = "T205";
 pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
+
+// topology: backups (3-2-1, recovery objectives, retention)
+pub const T_THREE_TWO_ONE: &str = "T209";
+pub const T_BACKUP_RPO: &str = "T210";
+pub const T_BACKUP_RETENTION: &str = "T211";
+pub const T_BACKUP_NEEDS_PATRONI: &str = "T212";
+pub const T_BACKUP_RTO: &str = "T213";
 
 // topology: other targets (Swarm, hosts)
 pub const T_HOST_ZONE: &str = "T401";

@@ -181,4 +181,10 @@ pub mod data_layer {
     pub const SENTINEL: &str = "sentinel";
     /// The proxy that forwards only to the current Redis master.
     pub const REDIS_PROXY: &str = "redis-proxy";
+    /// The full and incremental backup Jobs (pgBackRest).
+    pub const BACKUP: &str = "backup";
+    /// The restore drill.
+    pub const BACKUP_DRILL: &str = "backup-drill";
+    /// The copy of Dify's buckets (rclone).
+    pub const BACKUP_FILES: &str = "backup-files";
 }

@@ -31,3 +31,5 @@ pub const DNS: u16 = 53;
 pub const OTLP_HTTP: u16 = 4318;
 pub const OTEL_METRICS: u16 = 8889;
 pub const OTEL_HEALTH: u16 = 13133;
+/// pgBackRest's TLS server beside each PostgreSQL member.
+pub const PGBACKREST: u16 = 8432;

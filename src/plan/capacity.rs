@@ -123,21 +123,37 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             .find(|q| q.component == component)
             .map_or(1, |q| q.needed)
     };
-    let mut stateful = |component: &'static str, n: u32, r: &Resources| {
+    let stateful = |component: &'static str, n: u32, r: &Resources| {
         let mut g = Group::new(component, n, r, member_spread);
         g.stateful = true;
         g.needed = needed(component);
-        out.push(g);
+        g
     };
     if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
-        stateful(data_layer::POSTGRES, p.members, &p.resources);
+        let mut g = stateful(data_layer::POSTGRES, p.members, &p.resources);
+        if let Some(b) = &t.backup {
+            // pgBackRest's server runs beside each member.
+            let r = &b.server_resources;
+            g.cpu += r.requests.cpu.value();
+            g.memory += r.requests.memory.value();
+            g.cpu_limit = g
+                .cpu_limit
+                .zip(r.limits.cpu.as_ref())
+                .map(|(a, c)| a + c.value());
+            g.memory_limit += r.limits.memory.value();
+        }
+        out.push(g);
         if let Some(e) = &t.etcd {
-            stateful(data_layer::ETCD, e.members, &e.resources);
+            out.push(stateful(data_layer::ETCD, e.members, &e.resources));
         }
     }
     if let (RedisMode::Sentinel, Some(s)) = (t.redis.mode, &t.redis.sentinel) {
-        stateful(data_layer::REDIS, 1 + s.replicas, &s.resources);
-        stateful(data_layer::SENTINEL, s.sentinels, &s.sentinel_resources);
+        out.push(stateful(data_layer::REDIS, 1 + s.replicas, &s.resources));
+        out.push(stateful(
+            data_layer::SENTINEL,
+            s.sentinels,
+            &s.sentinel_resources,
+        ));
         // The master proxy keeps no state: its pods move after a zone loss.
         let p = &s.master_proxy;
         out.push(Group::new(

@@ -89,11 +89,23 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
             data_layer::REDIS_PROXY,
         ]);
     }
+    if backups(t) {
+        out.extend([
+            data_layer::BACKUP,
+            data_layer::BACKUP_DRILL,
+            data_layer::BACKUP_FILES,
+        ]);
+    }
     if monitoring::otel_collector(t).is_some() {
         out.push(monitoring::OTEL_COLLECTOR);
     }
     out.sort_unstable();
     out
+}
+
+/// Whether the backup Jobs run: a `backup` section for the Patroni cluster.
+pub fn backups(t: &Topology) -> bool {
+    t.backup.is_some() && t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some()
 }
 
 /// `host` and `port` of an endpoint (`http://h:8080/x`, `h:50051`).
@@ -373,6 +385,29 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             ]
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
+    }
+
+    // Backups: the Jobs reach pgBackRest's server beside each member; the
+    // members (archive-push, archive-get, replicas from the repository),
+    // the Jobs and the drill reach every repository; the bucket copy reads
+    // Dify's storage; the drill pushes its figures.
+    if let (true, Some(b)) = (backups(t), &t.backup) {
+        let pg = Peer::Component(data_layer::POSTGRES);
+        let job = Peer::Component(data_layer::BACKUP);
+        let drill = Peer::Component(data_layer::BACKUP_DRILL);
+        let files = Peer::Component(data_layer::BACKUP_FILES);
+        out.push(tcp_edge(&job, &pg, ports::PGBACKREST));
+        for r in &b.repositories {
+            let (host, port) = r.host_port();
+            for from in [&pg, &job, &drill, &files] {
+                out.push(tcp_edge(from, &peer_of_host(&host), port));
+            }
+        }
+        out.push(tcp_edge(&files, &storage.0, storage.1));
+        if let Some(url) = &b.pushgateway {
+            let (host, port) = host_port(url);
+            out.push(tcp_edge(&drill, &peer_of_host(&host), port));
+        }
     }
 
     // Prometheus scrapes the metrics ports, the blackbox exporter probes

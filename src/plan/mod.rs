@@ -361,6 +361,25 @@ impl<'a> Plan<'a> {
             refs.extend(s.agent_api_token.iter().map(|r| (agent, r)));
             refs.extend(s.local_sandbox_token.iter().map(|r| (agent, r)));
         }
+        let backup = t.backup.as_ref().filter(|_| graph::backups(t));
+        let tls: Vec<SecretRef> = backup
+            .iter()
+            .flat_map(|b| [&b.tls.server_secret, &b.tls.client_secret])
+            .flat_map(|name| {
+                ["tls.crt", "tls.key", "ca.crt"].map(|key| SecretRef {
+                    name: name.clone(),
+                    key: key.into(),
+                })
+            })
+            .collect();
+        if let Some(b) = backup {
+            refs.push((data_layer::BACKUP, &b.encryption.key));
+            for r in &b.repositories {
+                refs.push((data_layer::BACKUP, &r.access_key));
+                refs.push((data_layer::BACKUP, &r.secret_key));
+            }
+        }
+        refs.extend(tls.iter().map(|r| (data_layer::BACKUP, r)));
         let user: Vec<(&'static str, &str, &str)> = self
             .workloads
             .iter()

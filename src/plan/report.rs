@@ -341,22 +341,49 @@ impl Report {
 
     fn backup_text(&self, o: &mut String) {
         let _ = writeln!(o, "\nbackups");
-        match &self.backup {
-            None => {
-                let _ = writeln!(
-                    o,
-                    "  not configured: no RPO or RTO (add a `backup` section)"
-                );
-            }
-            Some(b) => {
-                let _ = writeln!(o, "  RPO {} ({})", duration(b.rpo_seconds), b.rpo_basis);
-                let _ = writeln!(
-                    o,
-                    "  RTO at least {} to restore {} of data, plus WAL replay since the last base backup",
-                    duration(b.rto_seconds),
-                    bytes(b.restored_bytes as f64)
-                );
-            }
+        let Some(b) = &self.backup else {
+            let _ = writeln!(
+                o,
+                "  not configured: no RPO or RTO (add a `backup` section)"
+            );
+            return;
+        };
+        let verdict = |met: bool| if met { "met" } else { "MISSED" };
+        let every = |gap: Option<u64>| gap.map_or("never".to_string(), duration);
+        let _ = writeln!(
+            o,
+            "  RPO {} ({}) against an objective of {}: {}",
+            if b.rpo_seconds == u64::MAX {
+                "unbounded".to_string()
+            } else {
+                duration(b.rpo_seconds)
+            },
+            b.rpo_basis,
+            duration(b.rpo_objective_seconds),
+            verdict(b.rpo_met())
+        );
+        let _ = writeln!(
+            o,
+            "  RTO at least {} to restore {} of data, plus WAL replay since the last base backup, against an objective of {}: {}",
+            duration(b.rto_seconds),
+            bytes(b.restored_bytes as f64),
+            duration(b.rto_objective_seconds),
+            verdict(b.rto_met())
+        );
+        let _ = writeln!(
+            o,
+            "  at most {} between full backups, {} between backups of any kind; drill every {} at most, bucket copy every {}",
+            every(b.full_gap_seconds),
+            every(b.backup_gap_seconds),
+            every(b.drill_gap_seconds),
+            every(b.files_gap_seconds)
+        );
+        for r in &b.repositories {
+            let _ = writeln!(
+                o,
+                "  {}: bucket `{}` at {}, keeps {}",
+                r.name, r.bucket, r.place, r.retention
+            );
         }
     }
 
@@ -515,6 +542,7 @@ fn duration(seconds: u64) -> String {
     match seconds {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s.div_ceil(60)),
-        s => format!("{:.1}h", s as f64 / 3600.0),
+        s if s < 4 * 86_400 => format!("{:.1}h", s as f64 / 3600.0),
+        s => format!("{:.1}d", s as f64 / 86_400.0),
     }
 }

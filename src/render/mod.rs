@@ -10,6 +10,7 @@
 //! already refused those.
 
 pub mod alertmanager;
+pub mod backup;
 pub mod consul;
 pub mod firewall;
 pub mod grafana;
@@ -42,6 +43,7 @@ pub const FAMILIES: &[Family] = &[
     hosts::FAMILY,
     swarm::FAMILY,
     consul::FAMILY,
+    backup::FAMILY,
 ];
 
 /// The folder that holds the Kubernetes objects of every family, so that

@@ -102,6 +102,35 @@ const TEMPLATES: &[(&str, &str)] = &[
         "hosts/sshd.conf.j2",
         include_str!("../../templates/hosts/sshd.conf.j2"),
     ),
+    // Backups (src/render/backup/).
+    (
+        "backup/pgbackrest.conf.j2",
+        include_str!("../../templates/backup/pgbackrest.conf.j2"),
+    ),
+    (
+        "backup/backup.sh.j2",
+        include_str!("../../templates/backup/backup.sh.j2"),
+    ),
+    (
+        "backup/restore.sh.j2",
+        include_str!("../../templates/backup/restore.sh.j2"),
+    ),
+    (
+        "backup/drill.sh.j2",
+        include_str!("../../templates/backup/drill.sh.j2"),
+    ),
+    (
+        "backup/rclone.conf.j2",
+        include_str!("../../templates/backup/rclone.conf.j2"),
+    ),
+    (
+        "backup/files-copy.sh.j2",
+        include_str!("../../templates/backup/files-copy.sh.j2"),
+    ),
+    (
+        "backup/restore-runbook.md.j2",
+        include_str!("../../templates/backup/restore-runbook.md.j2"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -7,6 +7,7 @@
 //! [`crate::pipeline::checked`] to join with the plan's checks and judge.
 
 pub mod checks;
+pub mod cron;
 pub mod layers;
 pub mod model;
 pub mod public;

@@ -73,6 +73,15 @@ const CASES: &[(&str, &str, bool)] = &[
     ("host_zone", "T401", true),
     ("host_duplicate", "T402", true),
     ("host_no_manager", "T403", true),
+    ("backup_cron", "T124", true),
+    ("backup_three_two_one", "T209", true),
+    ("backup_one_place", "T209", false),
+    ("backup_rpo", "T210", true),
+    ("backup_rpo_schedule", "T210", true),
+    ("backup_retention", "T211", true),
+    ("backup_retention_days", "T211", true),
+    ("backup_needs_patroni", "T212", true),
+    ("backup_rto", "T213", false),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

@@ -439,6 +439,9 @@ fn files_no_longer_rendered_are_removed() {
         "postgres.mode=external",
         "--set",
         "postgres.external={host: db.internal, port: 5432, sslMode: require, maxConnections: 800}",
+        // pgBackRest backs up the Patroni cluster only (T212).
+        "--set",
+        "backup=null",
     ];
     let edited = out.join("kubernetes/statefulset-dify-etcd.yaml");
     std::fs::write(&edited, "edited").unwrap();

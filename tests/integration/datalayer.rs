@@ -32,6 +32,9 @@ const EXTERNAL_POSTGRES: &[&str] = &[
     "postgres.patroni=null",
     "--set",
     "postgres.external={host: db.example.com, port: 5432, sslMode: require, maxConnections: 1000}",
+    // pgBackRest backs up only a cluster of the release's own (T212).
+    "--set",
+    "backup=null",
 ];
 
 #[test]

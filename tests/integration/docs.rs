@@ -51,3 +51,27 @@ fn release_page_lists_every_catalogue_entry() {
         }
     }
 }
+
+/// `docs/restore-runbook.md` is the runbook `render` writes for the `ha`
+/// profile (`backup/restore-runbook.md`).
+#[test]
+fn restore_runbook_matches_the_ha_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::support::dify_gen()
+        .args(["render", "-f", "profiles/ha.yaml", "--output-dir"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered =
+        std::fs::read_to_string(dir.path().join("out/backup/restore-runbook.md")).unwrap();
+    let committed = std::fs::read_to_string("docs/restore-runbook.md").unwrap();
+    assert!(
+        rendered == committed,
+        "docs/restore-runbook.md is stale: copy `backup/restore-runbook.md` from `dify-gen render -f profiles/ha.yaml --output-dir <dir>`"
+    );
+}

@@ -6,8 +6,13 @@ use crate::support::dify_gen;
 use serde_json::Value;
 
 fn plan(file: &str, format: &str) -> String {
+    plan_with(file, &["-o", format])
+}
+
+fn plan_with(file: &str, extra: &[&str]) -> String {
     let out = dify_gen()
-        .args(["plan", "-f", file, "-o", format])
+        .args(["plan", "-f", file])
+        .args(extra)
         .output()
         .expect("dify-gen runs");
     assert_eq!(
@@ -33,9 +38,24 @@ fn ha_profile_survives_any_zone() {
         "{text}"
     );
     assert!(text.contains("every pod schedules"), "{text}");
-    assert!(text.contains("backups\n  not configured"), "{text}");
+    // The objectives, against what the schedules and the archive achieve.
+    assert!(
+        text.contains("RPO 60s (continuous WAL archiving (`archive.timeoutSeconds`)) against an objective of 5m: met"),
+        "{text}"
+    );
+    assert!(
+        text.contains("at most 24.0h between full backups, 60m between backups of any kind"),
+        "{text}"
+    );
     let report = json("profiles/ha.yaml");
     assert_eq!(report["survivesZoneLoss"], true);
+    assert_eq!(report["backup"]["rtoObjectiveSeconds"], 3600);
+    assert_eq!(
+        report["backup"]["repositories"].as_array().unwrap().len(),
+        2
+    );
+    let none = plan_with("profiles/ha.yaml", &["--set", "backup=null"]);
+    assert!(none.contains("backups\n  not configured"), "{none}");
 }
 
 #[test]
@@ -46,13 +66,14 @@ fn two_zones_lose_quorum_with_the_fuller_zone() {
     assert_eq!(losses.len(), 2);
     // Capacity is ample: what fails is etcd's and Sentinel's majority in
     // the zone that holds two of three members.
-    let failing: Vec<&str> = losses
+    let mut failing: Vec<&str> = losses
         .iter()
         .filter(|l| l["survives"] == false)
         .flat_map(|l| l["outcomes"].as_array().unwrap())
         .filter(|o| o["verdict"] == "fails")
         .map(|o| o["component"].as_str().unwrap())
         .collect();
+    failing.sort_unstable();
     assert_eq!(failing, ["etcd", "sentinel"]);
     assert!(losses
         .iter()

@@ -46,6 +46,10 @@ const COMPONENTS: &[&str] = &[
     // the OpenTelemetry Collector.
     "monitoring",
     "otel-collector",
+    // The backup Jobs (src/render/backup).
+    "backup",
+    "backup-files",
+    "backup-drill",
 ];
 
 #[test]

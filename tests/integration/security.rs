@@ -321,10 +321,14 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
     let mut seen = 0;
     for w in docs
         .iter()
-        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job")
+        .filter(|d| d["kind"] == "Deployment" || d["kind"] == "Job" || d["kind"] == "CronJob")
     {
         let name = w["metadata"]["name"].as_str().unwrap();
-        let pod = &w["spec"]["template"]["spec"];
+        let pod = if w["kind"] == "CronJob" {
+            &w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        } else {
+            &w["spec"]["template"]["spec"]
+        };
         seen += 1;
         assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
         assert!(
@@ -382,9 +386,62 @@ fn every_pod_meets_restricted_or_its_documented_exception() {
     );
     assert_eq!(
         seen,
-        dify + 4,
-        "the Dify Deployments, the Redis master proxy, the migration Job, the replication check and the OTel Collector"
+        dify + 8,
+        "the Dify Deployments, the Redis master proxy, the migration Job, the replication check, the OTel Collector and four backup CronJobs"
     );
+}
+
+#[test]
+fn backup_cron_jobs_never_overlap_and_always_end() {
+    let docs = rendered("profiles/ha.yaml");
+    let jobs = of_kind(&docs, "CronJob");
+    let names: BTreeSet<&str> = jobs
+        .iter()
+        .map(|j| j["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "dify-backup-drill",
+            "dify-backup-files",
+            "dify-backup-full",
+            "dify-backup-incremental"
+        ])
+    );
+    for j in jobs {
+        let spec = &j["spec"];
+        let name = &j["metadata"]["name"];
+        assert_eq!(spec["concurrencyPolicy"], "Forbid", "{name}");
+        assert!(
+            spec["startingDeadlineSeconds"].as_i64().unwrap() > 0,
+            "{name}"
+        );
+        assert!(
+            spec["successfulJobsHistoryLimit"].as_i64().unwrap() > 0,
+            "{name}"
+        );
+        assert!(
+            spec["failedJobsHistoryLimit"].as_i64().unwrap() > 0,
+            "{name}"
+        );
+        assert_eq!(spec["timeZone"], "Etc/UTC", "{name}");
+        let job = &spec["jobTemplate"]["spec"];
+        assert!(job["activeDeadlineSeconds"].as_i64().unwrap() > 0, "{name}");
+        // The pods carry their component's labels, so the NetworkPolicies
+        // of the graph select them.
+        let component = job["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+            .as_str()
+            .unwrap();
+        assert!(
+            of_kind(&docs, "NetworkPolicy")
+                .iter()
+                .any(
+                    |p| p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+                        == component
+                ),
+            "{name}: no NetworkPolicy selects `{component}`"
+        );
+    }
 }
 
 #[test]
@@ -620,7 +677,8 @@ fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
          images:\n  api: langgenius/dify-api:1.16.1-20250101-ab12cd34ef56-release-candidate-build\n  \
          web: {}\n  sandbox: {}\n  pluginDaemon: {}\n  ssrfProxy: {}\n  agentBackend: {}\n  \
          localSandbox: {}\n  postgres: {}\n  etcd: {}\n  redis: {}\n  redisProxy: {}\n\
-         monitoring:\n  otelCollector: {{image: {}}}\n  exporters: {{redisExporterImage: {}}}\n",
+         monitoring:\n  otelCollector: {{image: {}}}\n  exporters: {{redisExporterImage: {}}}\n\
+         backup:\n  files: {{image: {}}}\n",
         digest("langgenius/dify-web", 'a'),
         digest("langgenius/dify-sandbox", 'b'),
         digest("langgenius/dify-plugin-daemon", 'c'),
@@ -633,6 +691,7 @@ fn digest_pinned_images_and_long_tags_render_and_satisfy_checkov() {
         digest("haproxy", '5'),
         digest("otel/opentelemetry-collector-contrib", '1'),
         digest("oliver006/redis_exporter", '2'),
+        digest("rclone/rclone", '6'),
     );
     let dir = tempfile::Builder::new()
         .prefix("dify-gen-digests-")

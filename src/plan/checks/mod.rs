@@ -8,6 +8,7 @@
 //! reads sums of several fields), and add a fixture pair and a row in
 //! `tests/integration/checks.rs`.
 
+mod backup;
 mod capacity;
 mod connections;
 pub mod monitoring;
@@ -70,7 +71,7 @@ const FIELD_CHECKS: &[Check] = &[
 /// Checks of what the fields add up to (connections, placement). They run
 /// only when no other check found an error: a wrong unit or a missing
 /// section would otherwise be reported a second time as its consequence.
-const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check];
+const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check, backup::check];
 
 /// Runs the plan's checks; `earlier` are the topology's own findings.
 pub fn run(plan: &Plan, doc: &Node, earlier: &[Diagnostic]) -> Vec<Diagnostic> {

@@ -9,7 +9,8 @@
 //! inside a network any port is open), a hard zone spread (Swarm's
 //! `spread: node.labels.zone` is a preference), and separate readiness and
 //! startup probes (one health check; the startup window is its
-//! `start_period`). Error: `spread: host` with more replicas than hosts,
+//! `start_period`), and the backup layer (Kubernetes CronJobs and
+//! pgBackRest's server; the stack's Patroni archives nothing). Error: `spread: host` with more replicas than hosts,
 //! since `max_replicas_per_node: 1` leaves the rest pending.
 //!
 //! Fix: accept the difference (the warning says what it costs), or change
@@ -87,6 +88,13 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             "/swarm",
             format!("disruption budgets ({}) have no Swarm form: a node drain stops every task on the node at once", budgets.join(", ")),
             "drain one node at a time; every service runs at most one replica per node or spreads over zones",
+        ));
+    }
+    if cx.t.backup.is_some() {
+        out.push(warn(
+            "/backup",
+            "the backup layer (CronJobs, pgBackRest's server beside each member, the drill) is rendered for Kubernetes only; the Swarm stack archives no WAL and takes no backups".to_string(),
+            "back the Swarm cluster up with your own pgBackRest schedule, or run it on Kubernetes",
         ));
     }
     out.push(warn(

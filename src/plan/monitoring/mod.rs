@@ -197,6 +197,8 @@ pub struct Facts<'a> {
     pub groups: Vec<Group>,
     /// The user's rules.
     pub user_rules: Vec<Rule>,
+    /// Whether the backup CronJobs run (`backup` with a Patroni cluster).
+    pub backups: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -213,6 +215,7 @@ impl<'a> Facts<'a> {
             queues: plan.worker_queues(),
             groups: Vec::new(),
             user_rules: Vec::new(),
+            backups: crate::plan::graph::backups(plan.t),
         };
         facts.groups = rules::GROUPS
             .iter()
@@ -247,6 +250,13 @@ impl<'a> Facts<'a> {
     pub fn components(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.watched.iter().map(|w| w.component).collect();
         out.extend([ENTRY, NODE]);
+        if self.backups {
+            out.extend([
+                data_layer::BACKUP,
+                data_layer::BACKUP_FILES,
+                data_layer::BACKUP_DRILL,
+            ]);
+        }
         out
     }
 
@@ -308,6 +318,10 @@ const KSM_METRICS: &[&str] = &[
     "kube_pod_container_status_restarts_total",
     "kube_pod_container_status_last_terminated_reason",
     "kube_pod_container_status_waiting_reason",
+    // The backup CronJobs (rules::backup).
+    "kube_cronjob_status_last_successful_time",
+    "kube_cronjob_status_last_schedule_time",
+    "kube_cronjob_next_schedule_time",
 ];
 const NODE_METRICS: &[&str] = &[
     "node_memory_MemAvailable_bytes",
@@ -553,7 +567,12 @@ fn watched(plan: &Plan) -> Vec<Watched> {
         start_seconds: 60,
     };
     if patroni(t) {
-        out.push(member(data_layer::POSTGRES, vec![data_layer::POSTGRES]));
+        let mut containers = vec![data_layer::POSTGRES];
+        if crate::plan::graph::backups(t) {
+            // pgBackRest's server beside PostgreSQL.
+            containers.push("pgbackrest");
+        }
+        out.push(member(data_layer::POSTGRES, containers));
         out.push(member(data_layer::ETCD, vec![data_layer::ETCD]));
     }
     if otel_collector(t).is_some() {

@@ -15,11 +15,11 @@ mod external_secrets;
 pub mod labels;
 pub mod network;
 mod otel;
-mod pods;
+pub mod pods;
 pub mod postgres;
 pub mod redis;
 mod services;
-mod stateful;
+pub mod stateful;
 mod workers;
 mod workloads;
 

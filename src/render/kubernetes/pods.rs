@@ -243,7 +243,7 @@ fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     env
 }
 
-pub(super) fn resources(r: &Resources) -> ResourceRequirements {
+pub fn resources(r: &Resources) -> ResourceRequirements {
     let q = |s: &str| Quantity(s.to_string());
     let mut limits = BTreeMap::from([("memory".to_string(), q(r.limits.memory.as_str()))]);
     if let Some(cpu) = &r.limits.cpu {
@@ -437,7 +437,7 @@ fn container_security(kind: Kind) -> SecurityContext {
 
 /// The `restricted` container context every pod but the sandbox uses: no
 /// privilege escalation, no capabilities, read-only root, never root.
-pub(super) fn restricted_container() -> SecurityContext {
+pub fn restricted_container() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
         capabilities: Some(Capabilities {

@@ -20,19 +20,22 @@ use super::stateful::{
 };
 use super::{config_hash, ToValue};
 use crate::dify::{data_layer, ports};
+use crate::plan::graph;
 use crate::plan::Plan;
+use crate::render::backup::pgbackrest::{self, PatroniArchive};
 use crate::render::kubernetes::config::{plain, secret_var};
 use crate::render::templates;
-use crate::topology::{Patroni, PostgresMode, SyncMode};
+use crate::topology::{Backup, Patroni, PostgresMode, SyncMode};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Service, ServiceAccount,
-    ServiceSpec, Volume, VolumeMount,
+    ConfigMap, Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, Probe,
+    SecretVolumeSource, Service, ServiceAccount, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -48,8 +51,11 @@ pub const SCRIPTS_DIR: &str = "/etc/dify-gen/patroni";
 const CHECK_DIR: &str = "/etc/dify-gen/postgres-check";
 /// `postgres` in the pgEdge images.
 const UID: i64 = 26;
-const DATA_MOUNT: &str = "/var/lib/pgsql";
-use crate::postgres::patroni::{REPLICATION_USER, SUPERUSER};
+/// The data volume's mount; the data directory and pgBackRest's spool are in it.
+pub const DATA_DIR_ROOT: &str = "/var/lib/pgsql";
+/// PostgreSQL's socket directory (an emptyDir the members' containers share).
+pub const SOCKET_DIR: &str = "/run/postgresql";
+pub use crate::postgres::patroni::{REPLICATION_USER, SUPERUSER};
 
 /// Values `templates/patroni/*.j2` read.
 #[derive(Serialize)]
@@ -77,6 +83,8 @@ pub struct PatroniContext {
     pub app_user: String,
     pub app_databases: Vec<String>,
     pub role_label: &'static str,
+    /// Archiving and replicas from the repository, when backups are on.
+    pub archive: Option<PatroniArchive>,
 }
 
 /// Values `templates/postgres/replication-check.*.j2` read.
@@ -89,8 +97,25 @@ pub struct CheckContext {
     pub interval_seconds: u32,
 }
 
-pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
+/// The data directory in the pgEdge image (`/var/lib/pgsql/17/data`).
+pub fn data_dir(plan: &Plan) -> String {
     let major = plan.t.images.postgres_major();
+    format!("{DATA_DIR_ROOT}/{major}/data")
+}
+
+/// PostgreSQL's programs in the pgEdge image (`/usr/pgsql-17/bin`).
+pub fn bin_dir(plan: &Plan) -> String {
+    format!("/usr/pgsql-{}/bin", plan.t.images.postgres_major())
+}
+
+/// The `backup` section, when the backup layer is rendered.
+fn backup<'a>(plan: &Plan<'a>) -> Option<&'a Backup> {
+    graph::backups(plan.t)
+        .then_some(plan.t.backup.as_ref())
+        .flatten()
+}
+
+pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
     let mut parameters: BTreeMap<String, String> = p
         .parameters
         .iter()
@@ -123,8 +148,8 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
         synchronous_mode_strict: false,
         parameters,
         scripts_dir: SCRIPTS_DIR,
-        data_dir: format!("{DATA_MOUNT}/{major}/data"),
-        bin_dir: format!("/usr/pgsql-{major}/bin"),
+        data_dir: data_dir(plan),
+        bin_dir: bin_dir(plan),
         pgpass: "/tmp/pgpass",
         superuser: SUPERUSER,
         replication_user: REPLICATION_USER,
@@ -134,6 +159,7 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
             plan.t.postgres.plugin_database.clone(),
         ],
         role_label: ROLE_LABEL,
+        archive: backup(plan).map(|b| pgbackrest::patroni_archive(plan, b)),
     }
 }
 
@@ -170,7 +196,11 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
             plan,
             format!("{name}-headless"),
             COMPONENT,
-            &[("postgresql", PORT), ("patroni", API_PORT)],
+            &[
+                ("postgresql", PORT),
+                ("patroni", API_PORT),
+                ("pgbackrest", ports::PGBACKREST),
+            ][..if backup(plan).is_some() { 3 } else { 2 }],
         )
         .value(),
         role_service(plan, name.clone(), "primary").value(),
@@ -237,7 +267,7 @@ pub fn config_map_name(plan: &Plan) -> String {
 
 fn config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
     let ctx = serde_json::json!({ "patroni": patroni_context(plan, p) });
-    ConfigMap {
+    let mut map = ConfigMap {
         metadata: meta(plan, config_map_name(plan), COMPONENT),
         data: Some(BTreeMap::from([
             (
@@ -254,7 +284,14 @@ fn config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
             ),
         ])),
         ..Default::default()
+    };
+    if let (Some(b), Some(data)) = (backup(plan), map.data.as_mut()) {
+        data.insert(
+            pgbackrest::SERVER_CONFIG_KEY.into(),
+            pgbackrest::config(plan, b, pgbackrest::Side::Server),
+        );
     }
+    map
 }
 
 fn check_config_map(plan: &Plan, p: &Patroni) -> ConfigMap {
@@ -294,6 +331,28 @@ fn role_service(plan: &Plan, name: String, role: &str) -> Service {
 
 fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
     let t = plan.t;
+    let mut env = vec![
+        field_env("POD_NAME", "metadata.name"),
+        field_env("POD_NAMESPACE", "metadata.namespace"),
+        field_env("POD_IP", "status.podIP"),
+        plain("PATRONI_NAME", "$(POD_NAME)"),
+        plain(
+            "PATRONI_RESTAPI_CONNECT_ADDRESS",
+            format!("$(POD_IP):{API_PORT}"),
+        ),
+        plain(
+            "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
+            format!("$(POD_IP):{PORT}"),
+        ),
+        secret_var("PATRONI_SUPERUSER_PASSWORD", &p.superuser_password),
+        secret_var("PATRONI_REPLICATION_PASSWORD", &p.replication_password),
+        secret_var("DIFY_DB_PASSWORD", &t.postgres.password),
+    ];
+    // archive_command and restore_command run pgBackRest in this container
+    // (Patroni passes its environment on to PostgreSQL).
+    if let Some(b) = backup(plan) {
+        env.extend(pgbackrest::env(b, &pgbackrest::server_config_path()));
+    }
     let mount = |name: &str, path: &str| VolumeMount {
         name: name.into(),
         mount_path: path.into(),
@@ -307,23 +366,7 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
             "/usr/local/bin/patroni".into(),
             format!("{SCRIPTS_DIR}/patroni.yml"),
         ]),
-        env: Some(vec![
-            field_env("POD_NAME", "metadata.name"),
-            field_env("POD_NAMESPACE", "metadata.namespace"),
-            field_env("POD_IP", "status.podIP"),
-            plain("PATRONI_NAME", "$(POD_NAME)"),
-            plain(
-                "PATRONI_RESTAPI_CONNECT_ADDRESS",
-                format!("$(POD_IP):{API_PORT}"),
-            ),
-            plain(
-                "PATRONI_POSTGRESQL_CONNECT_ADDRESS",
-                format!("$(POD_IP):{PORT}"),
-            ),
-            secret_var("PATRONI_SUPERUSER_PASSWORD", &p.superuser_password),
-            secret_var("PATRONI_REPLICATION_PASSWORD", &p.replication_password),
-            secret_var("DIFY_DB_PASSWORD", &t.postgres.password),
-        ]),
+        env: Some(env),
         ports: Some(vec![
             container_port("postgresql", PORT),
             container_port("patroni", API_PORT),
@@ -335,18 +378,18 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
         liveness_probe: Some(http_probe("/liveness", "patroni", 10, 5, 3)),
         security_context: Some(container_security()),
         volume_mounts: Some(vec![
-            mount("data", DATA_MOUNT),
+            mount("data", DATA_DIR_ROOT),
             VolumeMount {
                 read_only: Some(true),
                 ..mount("patroni", SCRIPTS_DIR)
             },
             mount("tmp", "/tmp"),
-            mount("run", "/run/postgresql"),
+            mount("run", SOCKET_DIR),
             mount("shm", "/dev/shm"),
         ]),
         ..Default::default()
     };
-    stateful_set_of(
+    let mut set = stateful_set_of(
         plan,
         Members {
             component: COMPONENT,
@@ -375,7 +418,65 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
             // Patroni stops PostgreSQL (fast) and hands the lock over.
             grace_seconds: 60,
         },
-    )
+    );
+    if let (Some(b), Some(pod)) = (
+        backup(plan),
+        set.spec.as_mut().and_then(|s| s.template.spec.as_mut()),
+    ) {
+        pod.containers.push(pgbackrest_server(plan, b));
+        pod.volumes.get_or_insert_with(Vec::new).push(Volume {
+            name: "pgbackrest-tls".into(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(b.tls.server_secret.clone()),
+                // pgBackRest accepts a root-owned key readable by the group.
+                default_mode: Some(0o440),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    set
+}
+
+/// `pgbackrest server` beside PostgreSQL: the backup Jobs reach it over TLS
+/// (port 8432) and it reads the data directory and the database for them.
+fn pgbackrest_server(plan: &Plan, b: &Backup) -> Container {
+    let mount = |name: &str, path: &str, read_only: bool| VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
+        read_only: read_only.then_some(true),
+        ..Default::default()
+    };
+    let probe = || Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String("pgbackrest".into()),
+            ..Default::default()
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..Default::default()
+    };
+    Container {
+        name: "pgbackrest".into(),
+        image: Some(plan.pull(&plan.t.images.postgres)),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["pgbackrest".into(), "server".into()]),
+        env: Some(pgbackrest::env(b, &pgbackrest::server_config_path())),
+        ports: Some(vec![container_port("pgbackrest", ports::PGBACKREST)]),
+        resources: Some(resources(&b.server_resources)),
+        readiness_probe: Some(probe()),
+        liveness_probe: Some(probe()),
+        security_context: Some(container_security()),
+        volume_mounts: Some(vec![
+            mount("data", DATA_DIR_ROOT, false),
+            mount("patroni", SCRIPTS_DIR, true),
+            mount("pgbackrest-tls", pgbackrest::SERVER_TLS_DIR, true),
+            mount("tmp", "/tmp", false),
+            mount("run", SOCKET_DIR, false),
+        ]),
+        ..Default::default()
+    }
 }
 
 /// Connects to the leader Service and passes only when the configured

@@ -3,7 +3,7 @@
 //! disruption budgets, restricted security contexts and small env helpers.
 
 use super::labels::{labels, meta, selector, selector_labels};
-pub(super) use super::pods::restricted_container as container_security;
+pub use super::pods::restricted_container as container_security;
 use super::pods::{pull_secrets, spread_constraint, HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;

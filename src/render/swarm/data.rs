@@ -269,6 +269,9 @@ fn patroni(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
     .collect();
     // No pods to label: HAProxy finds the leader through Patroni's API.
     ctx.role_label = "";
+    // The backup layer is Kubernetes-only (no pgBackRest server or
+    // repository keys in the stack): archiving would only fill the disk.
+    ctx.archive = None;
     let ctx = json!({ "patroni": ctx });
     let patroni_yml = stack.config(
         plan,

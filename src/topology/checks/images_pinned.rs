@@ -26,7 +26,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
 }
 
 /// Every image the topology names, with its pointer: `images`, the Swarm
-/// stack's and monitoring's.
+/// stack's, monitoring's and the backup's.
 pub(super) fn every_image(t: &Topology) -> Vec<(String, &str)> {
     let swarm = t.swarm.iter().flat_map(|s| {
         [
@@ -52,6 +52,11 @@ pub(super) fn every_image(t: &Topology) -> Vec<(String, &str)> {
         .map(|(key, image)| (format!("/images/{key}"), image))
         .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
         .chain(monitoring)
+        .chain(
+            t.backup
+                .iter()
+                .map(|b| ("/backup/files/image".to_string(), b.files.image.as_str())),
+        )
         .collect()
 }
 

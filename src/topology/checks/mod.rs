@@ -8,6 +8,7 @@
 //! a row in `tests/integration/checks.rs`.
 
 mod addresses;
+mod backup;
 mod disruption;
 mod egress;
 mod grace;
@@ -189,6 +190,7 @@ const CHECKS: &[Check] = &[
     redis_directives::check,
     image_references::check,
     hosts::check,
+    backup::check,
 ];
 
 pub fn run(t: &Topology, doc: &Node) -> Vec<Diagnostic> {

@@ -185,5 +185,18 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, SecretRef)> {
             ));
         }
     }
+    if let Some(b) = &t.backup {
+        out.push(("/backup/encryption/key".into(), b.encryption.key.clone()));
+        for (i, r) in b.repositories.iter().enumerate() {
+            out.push((
+                format!("/backup/repositories/{i}/accessKey"),
+                r.access_key.clone(),
+            ));
+            out.push((
+                format!("/backup/repositories/{i}/secretKey"),
+                r.secret_key.clone(),
+            ));
+        }
+    }
     out
 }

@@ -97,5 +97,9 @@ pub(super) fn resource_sets(t: &Topology) -> Vec<(String, &Resources)> {
             &s.sentinel_resources,
         ));
     }
+    if let Some(b) = &t.backup {
+        sets.push(("/backup/resources".into(), &b.resources));
+        sets.push(("/backup/serverResources".into(), &b.server_resources));
+    }
     sets
 }

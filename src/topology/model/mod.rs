@@ -116,9 +116,10 @@ pub struct Topology {
     /// omit for one worker Deployment consuming every queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workers: Option<Workers>,
-    /// How PostgreSQL is backed up, for the recovery point and recovery
-    /// time objectives `dify-gen plan` reports. Omit when backups are not
-    /// configured (the report then says so).
+    /// Backups of the databases and the buckets, and the restore drill:
+    /// rendered as CronJobs, the archive settings of Patroni and a restore
+    /// runbook; `dify-gen plan` holds them against the RPO and RTO
+    /// objectives. Omit to render no backups (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
     /// Prometheus rules and scrape targets, Alertmanager routing and

@@ -1,9 +1,10 @@
 //! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis,
-//! Redis Sentinel, HAProxy, Squid and the schema wait (with PostgreSQL)
-//! run the files dify-gen renders, on 127.0.0.1 only.
-//! `scripts/install-test-deps.sh` installs the programs; a missing program
-//! fails the test with that hint.
+//! Redis Sentinel, HAProxy, Squid, the schema wait (with PostgreSQL),
+//! pgBackRest, rclone, an S3 server and the Pushgateway run the files
+//! dify-gen renders, on 127.0.0.1 only. `scripts/install-*.sh` install the
+//! programs; a missing program fails the test with that hint.
 
+mod backup;
 mod event_bus;
 mod fuzz;
 pub mod harness;

@@ -59,12 +59,15 @@ impl Rendered {
 
 /// Runs `dify-gen render -f profiles/ha.yaml --output-dir <tmp>` and reads
 /// the data layer's objects back.
-pub fn render_ha() -> Rendered {
-    let out = tempfile::tempdir().expect("tempdir for the rendered tree");
+/// Runs `dify-gen render --strict -f <topology> --output-dir <out>` and
+/// fails the test unless it succeeds.
+pub fn render_into(topology: &Path, out: &Path) {
     let status = Command::new(env!("CARGO_BIN_EXE_dify-gen"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["render", "-f", "profiles/ha.yaml", "--output-dir"])
-        .arg(out.path())
+        .args(["render", "--strict", "-f"])
+        .arg(topology)
+        .arg("--output-dir")
+        .arg(out)
         .output()
         .expect("run dify-gen");
     assert!(
@@ -72,6 +75,11 @@ pub fn render_ha() -> Rendered {
         "dify-gen render failed:\n{}",
         String::from_utf8_lossy(&status.stderr)
     );
+}
+
+pub fn render_ha() -> Rendered {
+    let out = tempfile::tempdir().expect("tempdir for the rendered tree");
+    render_into(Path::new("profiles/ha.yaml"), out.path());
     let objects = read_objects(&out.path().join("kubernetes"));
     let find = |kind: &str, name: &str| -> &Value {
         objects
@@ -190,7 +198,7 @@ pub fn render_ha() -> Rendered {
 }
 
 /// Every object in the rendered tree, parsed with dify-gen's own YAML loader.
-fn read_objects(dir: &Path) -> Vec<Value> {
+pub fn read_objects(dir: &Path) -> Vec<Value> {
     let mut sources = Sources::default();
     let mut objects = Vec::new();
     let mut paths: Vec<_> = fs::read_dir(dir)

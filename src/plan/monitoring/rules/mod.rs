@@ -8,6 +8,7 @@
 //! unit-tested with promtool and given a runbook section like the others.
 
 pub mod availability;
+pub mod backup;
 pub mod containers;
 pub mod etcd;
 pub mod nodes;
@@ -36,6 +37,7 @@ pub const GROUPS: &[GroupFn] = &[
     redis::group,
     etcd::group,
     nodes::group,
+    backup::group,
 ];
 
 /// `metric{a="b",c="d"}`, values escaped as PromQL strings.

@@ -1,0 +1,244 @@
+//! The backup family, from `backup`: the CronJobs that take full and
+//! incremental pgBackRest backups of the Patroni cluster into every
+//! repository, copy Dify's buckets into them, and run the restore drill;
+//! their ConfigMap (pgBackRest and rclone configuration, the scripts); and
+//! the restore runbook for this release (`backup/restore-runbook.md`). The
+//! alerts for stale, failed and missed backups and failed drills are a rule
+//! group of the monitoring output (`plan::monitoring::rules::backup`).
+//!
+//! The members' side (archive settings in `patroni.yml`, `pgbackrest
+//! server` beside PostgreSQL) is rendered with the Patroni StatefulSet from
+//! [`pgbackrest`], which holds what both sides share. Nothing is rendered
+//! without a `backup` section or without a Patroni cluster to back up.
+
+mod jobs;
+pub mod pgbackrest;
+
+use super::kubernetes::labels::meta;
+use super::kubernetes::postgres;
+use super::{templates, Artifact, Content, Family};
+use crate::dify::data_layer;
+use crate::plan::backup::{name, Run};
+use crate::plan::{graph, Plan};
+use crate::topology::Backup;
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const FAMILY: Family = Family {
+    name: "backup",
+    render,
+};
+
+/// Where the Jobs mount the ConfigMap.
+pub const CONFIG_DIR: &str = "/etc/dify-gen/backup";
+/// The drill's scratch volume.
+pub const SCRATCH_DIR: &str = "/var/lib/dify-gen-drill";
+/// The scratch instance's port (local socket only).
+const DRILL_PORT: u16 = 5433;
+/// A backup that finds the stanza locked retries this often, this long apart.
+const LOCK_ATTEMPTS: u32 = 30;
+const LOCK_WAIT_SECONDS: u32 = 60;
+
+fn render(plan: &Plan) -> Vec<Artifact> {
+    let Some(b) = graph::backups(plan.t)
+        .then_some(plan.t.backup.as_ref())
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<Artifact> = vec![
+        Artifact::object(FAMILY.name, to_value(&service_account(plan))),
+        Artifact::object(FAMILY.name, to_value(&config_map(plan, b))),
+    ];
+    out.extend(
+        jobs::cron_jobs(plan, b)
+            .iter()
+            .map(|j| Artifact::object(FAMILY.name, to_value(j))),
+    );
+    out.push(Artifact::file(
+        FAMILY.name,
+        "restore-runbook.md",
+        Content::Text(runbook(plan, b)),
+    ));
+    out
+}
+
+fn to_value(o: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(o).expect("Kubernetes objects serialise to JSON")
+}
+
+pub fn config_map_name(plan: &Plan) -> String {
+    plan.name(data_layer::BACKUP)
+}
+
+/// One account for every backup pod; none mounts its token.
+fn service_account(plan: &Plan) -> ServiceAccount {
+    ServiceAccount {
+        metadata: meta(plan, plan.name(data_layer::BACKUP), data_layer::BACKUP),
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    }
+}
+
+#[derive(Serialize)]
+struct Remote {
+    name: String,
+    provider: &'static str,
+    endpoint: Option<String>,
+    region: String,
+    path_style: bool,
+    env_auth: bool,
+}
+
+#[derive(Serialize)]
+struct Destination {
+    remote: String,
+    bucket: String,
+    path: String,
+}
+
+fn repo_numbers(b: &Backup) -> Vec<usize> {
+    (1..=b.repositories.len()).collect()
+}
+
+fn config_map(plan: &Plan, b: &Backup) -> ConfigMap {
+    let t = plan.t;
+    let s3 = &t.storage.s3;
+    let stanza = pgbackrest::stanza(plan);
+    let mut remotes = vec![Remote {
+        name: "source".into(),
+        provider: if s3.endpoint.is_some() {
+            "Other"
+        } else {
+            "AWS"
+        },
+        endpoint: s3.endpoint.clone(),
+        region: s3.region.clone(),
+        path_style: s3.address_style == crate::topology::S3AddressStyle::Path,
+        env_auth: s3.use_iam_role,
+    }];
+    remotes.extend(b.repositories.iter().enumerate().map(|(i, r)| Remote {
+        name: format!("repo{}", i + 1),
+        provider: "Other",
+        endpoint: Some(r.endpoint.trim_end_matches('/').to_string()),
+        region: r.region.clone(),
+        path_style: r.uri_style == crate::topology::UriStyle::Path,
+        env_auth: false,
+    }));
+    let files = serde_json::json!({ "f": {
+        "remotes": remotes,
+        "buckets": [&s3.bucket, &s3.plugin_bucket],
+        "destinations": b.repositories.iter().enumerate().map(|(i, r)| Destination {
+            remote: format!("repo{}", i + 1),
+            bucket: r.bucket.clone(),
+            path: pgbackrest::repo_path(&r.path),
+        }).collect::<Vec<_>>(),
+    }});
+    let backup_ctx = serde_json::json!({ "b": {
+        "stanza": stanza,
+        "repos": repo_numbers(b),
+        "lock_attempts": LOCK_ATTEMPTS,
+        "lock_wait_seconds": LOCK_WAIT_SECONDS,
+    }});
+    let drill_ctx = serde_json::json!({ "d": {
+        "scripts_dir": CONFIG_DIR,
+        "scratch_dir": SCRATCH_DIR,
+        "bin_dir": postgres::bin_dir(plan),
+        "port": DRILL_PORT,
+        "repos": repo_numbers(b),
+        "databases": [&t.postgres.database, &t.postgres.plugin_database],
+        "pushgateway": b.pushgateway.as_deref().unwrap_or("").trim_end_matches('/'),
+        "job": name(plan, Run::Drill),
+        "superuser": postgres::SUPERUSER,
+        "rto_objective": b.objectives.rto_seconds,
+        "rpo_objective": b.objectives.rpo_seconds,
+        "start_timeout": 3600,
+        "recovery_attempts": 1800,
+    }});
+    let restore_ctx = serde_json::json!({ "r": { "stanza": stanza } });
+    ConfigMap {
+        metadata: meta(plan, config_map_name(plan), data_layer::BACKUP),
+        data: Some(BTreeMap::from([
+            (
+                "pgbackrest.conf".to_string(),
+                pgbackrest::config(plan, b, pgbackrest::Side::Client),
+            ),
+            (
+                "backup.sh".to_string(),
+                templates::render("backup/backup.sh.j2", &backup_ctx),
+            ),
+            (
+                "restore.sh".to_string(),
+                templates::render("backup/restore.sh.j2", &restore_ctx),
+            ),
+            (
+                "drill.sh".to_string(),
+                templates::render("backup/drill.sh.j2", &drill_ctx),
+            ),
+            (
+                "rclone.conf".to_string(),
+                templates::render("backup/rclone.conf.j2", &files),
+            ),
+            (
+                "files-copy.sh".to_string(),
+                templates::render("backup/files-copy.sh.j2", &files),
+            ),
+        ])),
+        ..Default::default()
+    }
+}
+
+/// The restore runbook: the exact commands for this release's names,
+/// repositories and schedules.
+fn runbook(plan: &Plan, b: &Backup) -> String {
+    let t = plan.t;
+    let repos: Vec<serde_json::Value> = b
+        .repositories
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            serde_json::json!({
+                "n": i + 1,
+                "endpoint": r.endpoint,
+                "region": r.region,
+                "bucket": r.bucket,
+                "path": pgbackrest::repo_path(&r.path),
+            })
+        })
+        .collect();
+    let ctx = serde_json::json!({ "rb": {
+        "release": plan.release,
+        "namespace": plan.namespace,
+        "version": plan.app_version,
+        "database": t.postgres.database,
+        "stanza": pgbackrest::stanza(plan),
+        "statefulset": plan.name(postgres::COMPONENT),
+        "members": t.postgres.patroni.as_ref().map_or(0, |p| p.members),
+        "dcs_key": format!("/dify-gen/{}/", plan.name(postgres::COMPONENT)),
+        "etcd_pod": format!("{}-0", plan.name(data_layer::ETCD)),
+        "repos": repos,
+        "buckets": [&t.storage.s3.bucket, &t.storage.s3.plugin_bucket],
+        "writers": crate::plan::deployments(t)
+            .iter()
+            .filter(|k| k.is_backend() || **k == crate::dify::Kind::PluginDaemon)
+            .map(|k| plan.name(k.label()))
+            .collect::<Vec<_>>(),
+        "full": name(plan, Run::Full),
+        "drill": name(plan, Run::Drill),
+        "files": name(plan, Run::Files),
+        "schedules": {
+            "full": b.schedules.full,
+            "incremental": b.schedules.incremental,
+            "drill": b.schedules.drill,
+            "files": b.files.schedule,
+            "time_zone": b.time_zone,
+        },
+        "rpo": b.objectives.rpo_seconds,
+        "rto": b.objectives.rto_seconds,
+        "continuous": b.archive.continuous,
+        "config_dir": CONFIG_DIR,
+        "server_config": pgbackrest::server_config_path(),
+    }});
+    templates::render("backup/restore-runbook.md.j2", &ctx)
+}

@@ -1,0 +1,297 @@
+//! Cron schedules as the Kubernetes CronJob controller reads them (five
+//! fields, `@hourly`-style macros, names for months and weekdays), and the
+//! longest gap between two runs, which the backup checks hold against the
+//! recovery point objective.
+//!
+//! The gap is exact: the days a schedule fires repeat every 400 years
+//! (146 097 days, a whole number of weeks), and the times within a day are
+//! the same on every day it fires, so one pass over that cycle finds the
+//! longest wait, including the one across the cycle's end.
+
+/// A parsed schedule: the allowed values of each field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cron {
+    minutes: Vec<u32>,
+    hours: Vec<u32>,
+    days: Vec<u32>,
+    months: Vec<u32>,
+    weekdays: Vec<u32>,
+    /// Day-of-month and day-of-week were both restricted: a day matches
+    /// either (cron's rule), not both.
+    either_day: bool,
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const WEEKDAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/// Days in the Gregorian cycle after which weekdays and leap years repeat.
+const CYCLE_DAYS: i64 = 146_097;
+
+impl Cron {
+    pub fn parse(text: &str) -> Result<Cron, String> {
+        let text = text.trim();
+        let expanded = match text {
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            "@monthly" => "0 0 1 * *",
+            "@weekly" => "0 0 * * 0",
+            "@daily" | "@midnight" => "0 0 * * *",
+            "@hourly" => "0 * * * *",
+            other if other.starts_with('@') => {
+                return Err(format!(
+                    "`{other}` is not a schedule macro (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`)"
+                ))
+            }
+            other => other,
+        };
+        if expanded.starts_with("TZ=") || expanded.starts_with("CRON_TZ=") {
+            return Err(
+                "a time zone inside the schedule is refused by Kubernetes; set `backup.timeZone`"
+                    .into(),
+            );
+        }
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        let [minute, hour, day, month, weekday] = fields[..] else {
+            return Err(format!(
+                "a schedule has five fields (minute hour day-of-month month day-of-week), `{text}` has {}",
+                fields.len()
+            ));
+        };
+        let restricted = |f: &str| !(f.starts_with('*') || f.starts_with('?'));
+        Ok(Cron {
+            minutes: field(minute, "minute", 0, 59, &[])?,
+            hours: field(hour, "hour", 0, 23, &[])?,
+            days: field(day, "day-of-month", 1, 31, &[])?,
+            months: field(month, "month", 1, 12, &MONTHS)?,
+            weekdays: field(weekday, "day-of-week", 0, 6, &WEEKDAYS)?,
+            either_day: restricted(day) && restricted(weekday),
+        })
+    }
+
+    fn fires_on(&self, date: Date) -> bool {
+        if !self.months.contains(&date.month) {
+            return false;
+        }
+        let dom = self.days.contains(&date.day);
+        let dow = self.weekdays.contains(&date.weekday);
+        if self.either_day {
+            dom || dow
+        } else {
+            dom && dow
+        }
+    }
+
+    /// The longest time between two consecutive runs, in seconds; `None`
+    /// when the schedule never fires (`0 0 30 2 *`).
+    pub fn max_gap_seconds(&self) -> Option<u64> {
+        max_gap_seconds(&[self])
+    }
+
+    /// Minutes after midnight it fires at, on a day it fires.
+    fn times(&self) -> Vec<i64> {
+        self.hours
+            .iter()
+            .flat_map(|h| self.minutes.iter().map(move |m| i64::from(h * 60 + m)))
+            .collect()
+    }
+}
+
+/// The longest gap of a schedule, `None` when it does not parse or never fires.
+pub fn gap(schedule: &str) -> Option<u64> {
+    Cron::parse(schedule).ok()?.max_gap_seconds()
+}
+
+/// The longest time without a run of any of `schedules`, in seconds;
+/// `None` when none of them ever fires.
+pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
+    // Per set of schedules firing on a day (a bit mask): the day's first
+    // and last minute and its longest gap within the day.
+    let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
+        let mut times: Vec<i64> = schedules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .flat_map(|(_, c)| c.times())
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        Some((*times.first()?, *times.last()?, within))
+    };
+    let shapes: Vec<Option<(i64, i64, i64)>> =
+        (0..1usize << schedules.len()).map(day_shape).collect();
+    let mut gap = 0;
+    let mut first_day: Option<(i64, i64)> = None;
+    let mut previous: Option<(i64, i64)> = None;
+    for day in 0..CYCLE_DAYS {
+        let date = Date::from_days(day);
+        let mask = schedules
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.fires_on(date))
+            .fold(0, |m, (i, _)| m | (1 << i));
+        let Some((first, last, within)) = shapes[mask] else {
+            continue;
+        };
+        gap = gap.max(within);
+        if let Some((d, l)) = previous {
+            gap = gap.max((day - d) * 1440 + first - l);
+        }
+        first_day.get_or_insert((day, first));
+        previous = Some((day, last));
+    }
+    let ((start, first), (end, last)) = (first_day?, previous?);
+    // Across the end of the cycle, into its repetition.
+    gap = gap.max((start + CYCLE_DAYS - end) * 1440 + first - last);
+    u64::try_from(gap * 60).ok()
+}
+
+/// One field: `*`, `?`, values, names, ranges `a-b`, steps `*/n` or
+/// `a-b/n`, and lists of those.
+fn field(text: &str, what: &str, min: u32, max: u32, names: &[&str]) -> Result<Vec<u32>, String> {
+    let value = |s: &str| -> Result<u32, String> {
+        let lower = s.to_ascii_lowercase();
+        if let Some(i) = names.iter().position(|n| *n == lower) {
+            return Ok(min + i as u32);
+        }
+        let v: u32 = s
+            .parse()
+            .map_err(|_| format!("{what} `{s}` is not a number"))?;
+        if v < min || v > max {
+            return Err(format!("{what} {v} is outside {min}-{max}"));
+        }
+        Ok(v)
+    };
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => {
+                let step: u32 = s
+                    .parse()
+                    .map_err(|_| format!("{what} step `{s}` is not a number"))?;
+                if step == 0 {
+                    return Err(format!("{what} step 0 never advances"));
+                }
+                (r, step)
+            }
+            None => (part, 1),
+        };
+        let (low, high) = match range {
+            "*" | "?" => (min, max),
+            r => match r.split_once('-') {
+                Some((a, b)) => (value(a)?, value(b)?),
+                // `5/15` runs from 5 to the field's end.
+                None if step > 1 => (value(r)?, max),
+                None => {
+                    let v = value(r)?;
+                    (v, v)
+                }
+            },
+        };
+        if low > high {
+            return Err(format!("{what} range `{range}` runs backwards"));
+        }
+        out.extend((low..=high).step_by(step as usize));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+struct Date {
+    month: u32,
+    day: u32,
+    /// 0 is Sunday.
+    weekday: u32,
+}
+
+impl Date {
+    /// The date `days` after 2000-01-01 (a Saturday, at the start of a
+    /// 400-year cycle).
+    fn from_days(days: i64) -> Date {
+        // Howard Hinnant's civil-from-days, shifted to 2000-03-01 = 0.
+        let z = days - 60;
+        let era = z.div_euclid(CYCLE_DAYS);
+        let doe = z - era * CYCLE_DAYS;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        Date {
+            month,
+            day,
+            weekday: ((days + 6).rem_euclid(7)) as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(s: &str) -> Option<u64> {
+        Cron::parse(s).unwrap().max_gap_seconds()
+    }
+
+    #[test]
+    fn calendar() {
+        let d = Date::from_days(0);
+        assert_eq!((d.month, d.day, d.weekday), (1, 1, 6));
+        // 2024-02-29 was a Thursday.
+        let d = Date::from_days(8825);
+        assert_eq!((d.month, d.day, d.weekday), (2, 29, 4));
+    }
+
+    #[test]
+    fn gaps() {
+        assert_eq!(gap("0 * * * *"), Some(3600));
+        assert_eq!(gap("*/15 * * * *"), Some(900));
+        assert_eq!(gap("0 2 * * *"), Some(86_400));
+        assert_eq!(gap("0 0-1,3-23 * * *"), Some(7200));
+        assert_eq!(gap("@weekly"), Some(7 * 86_400));
+        assert_eq!(gap("0 2 * * sun"), Some(7 * 86_400));
+        // Months of 31 days: March to May skips a 30-day April.
+        assert_eq!(gap("0 0 31 * *"), Some(61 * 86_400));
+        // Quarterly: January to April is 90 or 91 days, July to October 92.
+        assert_eq!(gap("0 4 1 */3 *"), Some(92 * 86_400));
+        // Leap days only: up to eight years (2096 to 2104).
+        assert_eq!(gap("0 0 29 2 *"), Some(2921 * 86_400));
+        assert_eq!(gap("0 0 30 2 *"), None);
+        // Day-of-month and day-of-week both set: either matches.
+        assert!(gap("0 0 1 * mon").unwrap() <= 7 * 86_400);
+    }
+
+    #[test]
+    fn union_of_schedules() {
+        let full = Cron::parse("0 2 * * *").unwrap();
+        let incr = Cron::parse("30 0-1,3-23 * * *").unwrap();
+        // 01:30 to 02:00, then 02:00 to 03:30.
+        assert_eq!(max_gap_seconds(&[&full, &incr]), Some(5400));
+        let never = Cron::parse("0 0 31 2 *").unwrap();
+        assert_eq!(max_gap_seconds(&[&never]), None);
+        assert_eq!(max_gap_seconds(&[&never, &full]), Some(86_400));
+    }
+
+    #[test]
+    fn refusals() {
+        for bad in [
+            "0 2 * *",
+            "60 * * * *",
+            "0 24 * * *",
+            "* * 0 * *",
+            "* * * 13 *",
+            "* * * * 7",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "@often",
+            "TZ=UTC 0 2 * * *",
+            "a * * * *",
+        ] {
+            assert!(Cron::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Cron::parse("0 2 * JAN-MAR MON-FRI").is_ok());
+    }
+}
