@@ -18,5 +18,6 @@ pub mod render;
 pub mod run;
 pub mod secret_scan;
 pub mod source;
+pub mod timings;
 pub mod topology;
 pub mod validate;

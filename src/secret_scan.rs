@@ -292,32 +292,40 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
     query_secret(s)
 }
 
-/// `?token=...` or `&api_key=...` with a literal value.
+/// `?token=...` or `&api_key=...` with a literal value, in the query of a
+/// URL: each `scheme://` up to the first whitespace or quote, so a `?` in a
+/// regular expression or a `name=value` line elsewhere in a configuration
+/// file is never read as a query.
 fn query_secret(s: &str) -> Option<Suspect> {
-    let q = s
-        .find("://")
-        .and_then(|i| s[i..].find('?').map(|j| i + j))?;
-    let mut offset = q + 1;
-    for pair in s[q + 1..].split(['&', ';']) {
-        let end_of_pair = offset + pair.len();
-        if let Some((name, value)) = pair.split_once('=') {
-            let value = value
-                .split(|c: char| c.is_whitespace() || c == '#')
-                .next()?;
-            let secret_name = looks_secret(name)
-                || matches!(
-                    name.to_ascii_lowercase().as_str(),
-                    "apikey" | "sig" | "signature" | "code"
-                );
-            if secret_name && !value.is_empty() && is_literal(&value.into()) {
-                return Some(Suspect {
-                    start: offset + name.len() + 1,
-                    len: value.len(),
-                    why: Why::UrlToken,
-                });
+    let mut from = 0;
+    while let Some(i) = s[from..].find("://") {
+        let url_start = from + i;
+        let url_len = s[url_start..]
+            .find(|c: char| c.is_whitespace() || "\"'`<>".contains(c))
+            .unwrap_or(s.len() - url_start);
+        from = url_start + 3;
+        let url = &s[url_start..url_start + url_len];
+        let Some(q) = url.find('?') else { continue };
+        let mut offset = url_start + q + 1;
+        for pair in url[q + 1..].split(['&', ';']) {
+            let end_of_pair = offset + pair.len();
+            if let Some((name, value)) = pair.split_once('=') {
+                let value = value.split('#').next().unwrap_or("");
+                let secret_name = looks_secret(name)
+                    || matches!(
+                        name.to_ascii_lowercase().as_str(),
+                        "apikey" | "sig" | "signature" | "code"
+                    );
+                if secret_name && !value.is_empty() && is_literal(&value.into()) {
+                    return Some(Suspect {
+                        start: offset + name.len() + 1,
+                        len: value.len(),
+                        why: Why::UrlToken,
+                    });
+                }
             }
+            offset = end_of_pair + 1;
         }
-        offset = end_of_pair + 1;
     }
     None
 }
@@ -355,11 +363,20 @@ fn looks_random(token: &str) -> bool {
 }
 
 /// A DNS name with at least three labels, as after `http:` in a URL
-/// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`). Random keys
-/// have no dots, and generated names are lowercase.
+/// (`//dify-etcd-0.dify-etcd-headless.dify.svc.cluster.local`), maybe
+/// with a lowercase path (an API group and version,
+/// `scheduling.k8s.io/v1`). Random keys have no dots, and generated names
+/// are lowercase.
 fn is_host_name(token: &str) -> bool {
     // `//` after `http:`, `-` after a shell default (`${VAR:-host:port}`).
     let name = token.trim_start_matches(['/', '-']);
+    let (name, path) = name.split_once('/').unwrap_or((name, ""));
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-./".contains(&b))
+    {
+        return false;
+    }
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 3
         && labels.iter().all(|l| {
@@ -482,6 +499,7 @@ mod tests {
             "dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379",
             "http://weaviate.weaviate.svc.cluster.local:8080",
             "topology.kubernetes.io/zone",
+            "scheduling.k8s.io/v1",
             "langgenius/dify-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-1",
             "sentinel://:$(REDIS_PASSWORD)@dify-sentinel-0.dify-sentinel-headless.dify.svc.cluster.local:26379/1",
@@ -553,6 +571,9 @@ mod tests {
             "https://example.com/?page=2",
             "https://host/x?team=ops",
             "http://bridge.monitoring.svc:8080/alerts",
+            // A URL, then a regex's `(?` and a `name=value` line whose
+            // text before the `=` names a token: not a query.
+            "host: http://loki:3100\nregex: (?<x>.*)\nbearer_token: ${T}\nlabels: job=dify-fluent-bit",
         ] {
             assert_eq!(url_credentials(clean), None, "{clean}");
         }

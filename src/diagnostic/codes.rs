@@ -65,6 +65,9 @@ pub const T_AUTOSCALING_CPU: &str = "T131";
 pub const T_MANAGED_ENV: &str = "T132";
 pub const T_PROBE_PATH: &str = "T133";
 
+// topology: logging
+pub const T_COLLECTOR_NAMESPACE: &str = "T121";
+pub const T_UNKNOWN_COMPONENT: &str = "T122";
 // topology: values the programs behind the output would refuse
 pub const T_PG_UNKNOWN_PARAMETER: &str = "T140";
 pub const T_PG_PARAMETER_VALUE: &str = "T141";
@@ -74,6 +77,7 @@ pub const T_NOT_POSITIVE: &str = "T144";
 pub const T_TOO_SMALL: &str = "T145";
 pub const T_REDIS_DIRECTIVE: &str = "T146";
 pub const T_PG_NO_CATALOGUE: &str = "T147";
+pub const T_TIMING_RULE: &str = "T148";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";
@@ -84,6 +88,8 @@ pub const T_GRACE_PERIOD: &str = "T205";
 pub const T_CONNECTION_BUDGET: &str = "T206";
 pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
+pub const T_FAILOVER: &str = "T220";
+pub const T_OUTAGE_SPREAD: &str = "T221";
 
 // topology: backups (3-2-1, recovery objectives, retention)
 pub const T_THREE_TWO_ONE: &str = "T209";

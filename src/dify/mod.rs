@@ -10,6 +10,7 @@
 pub mod env;
 pub mod health;
 pub mod images;
+pub mod logs;
 pub mod ports;
 pub mod queues;
 pub mod releases;
@@ -171,6 +172,9 @@ impl Kind {
     }
 }
 
+/// The component label of the log collector's agent (Fluent Bit).
+pub const LOG_COLLECTOR: &str = "fluent-bit";
+
 /// The data-layer members dify-gen runs itself, by component label.
 pub mod data_layer {
     pub const POSTGRES: &str = "postgres";
@@ -179,6 +183,12 @@ pub mod data_layer {
     pub const ETCD: &str = "etcd";
     pub const REDIS: &str = "redis";
     pub const SENTINEL: &str = "sentinel";
+
+    /// Whether the member runs as a Job (its pods come and go) rather
+    /// than as a StatefulSet.
+    pub fn is_job(component: &str) -> bool {
+        component == POSTGRES_CHECK
+    }
     /// The proxy that forwards only to the current Redis master.
     pub const REDIS_PROXY: &str = "redis-proxy";
     /// The full and incremental backup Jobs (pgBackRest).

@@ -10,14 +10,36 @@
 //! unbounded nodes: the placement is then what the spread rules give, and
 //! capacity is reported as not checked.
 //!
-//! After a zone is lost, pods elsewhere stay where they are; stateless pods
-//! of the lost zone are placed again on what is left, and pods that keep a
-//! zonal volume (the data layer's StatefulSets) wait for their zone.
+//! A zone is lost in two scenarios. `nodes-deleted`: its Node objects are
+//! gone (an operator or the cloud's node controller removed them); pods
+//! elsewhere stay where they are, stateless pods of the lost zone are
+//! placed again on what is left, and pods that keep a zonal volume (the
+//! data layer's StatefulSets) wait for their zone. `nodes-unreachable`: the
+//! zone goes dark and its nodes stay, tainted `unreachable:NoExecute`, as
+//! in a real outage. Deployment pods are evicted after their
+//! `tolerationSeconds` and placed again as kube-scheduler's
+//! PodTopologySpread computes skew: with the default `nodeTaintsPolicy:
+//! Ignore` and `nodeAffinityPolicy: Honor` the tainted nodes still count,
+//! so the dark zone (and each of its nodes) is a domain with no pods and
+//! the global minimum is 0; a hard constraint with `maxSkew: 1` then admits
+//! only domains with no pod of the component (`minDomains` changes nothing
+//! once the minimum is 0; `matchLabelKeys: [pod-template-hash]` counts the
+//! current ReplicaSet, which is every pod in steady state). StatefulSet
+//! pods are not replaced until their node is deleted. Both scenarios also
+//! say how many pods the HPA could still add, each component alone, and
+//! how long until each component is back at its replica count.
+//!
+//! The release's DaemonSets (the log agent, with `logging`) take their
+//! requests from every node they run on before anything is placed: a
+//! DaemonSet pod runs on each node its node selector and tolerations
+//! admit (every pool's, when it tolerates every taint and selects no
+//! label), and the scheduler counts it like any other.
 
+use super::probes::{self, Role};
 use super::quorum::quorums;
 use super::scheduling::Constraints;
-use crate::dify::{data_layer, Kind};
-use crate::topology::{PostgresMode, RedisMode, Resources, Spread, Topology};
+use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
+use crate::topology::{Eviction, PostgresMode, RedisMode, Resources, Spread, Toleration, Topology};
 use serde::Serialize;
 
 /// Pods of one component, all alike.
@@ -39,6 +61,13 @@ pub struct Group {
     pub stateful: bool,
     /// Pods that must run for the component to serve.
     pub needed: u32,
+    /// The HPA's maximum (the replica count without autoscaling).
+    pub max_replicas: u32,
+    /// Seconds its pods stay on a `not-ready`/`unreachable` node.
+    pub toleration_seconds: u32,
+    /// The startup probe's window: the longest a new pod takes to be
+    /// started before the kubelet gives up on it (0 without a probe).
+    pub startup_seconds: u32,
     /// Node selector, required node affinity and tolerations.
     #[serde(skip)]
     pub constraints: Constraints,
@@ -70,8 +99,61 @@ impl Group {
             needed: 1,
             constraints: Constraints::default(),
             pinned: None,
+            max_replicas: replicas,
+            toleration_seconds: Eviction::DEFAULT_SECONDS,
+            startup_seconds: 0,
         }
     }
+}
+
+/// Requests of one pod the release runs on every node it admits (a
+/// DaemonSet's).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PerNode {
+    /// The `app.kubernetes.io/component` label.
+    pub component: &'static str,
+    pub cpu: f64,
+    pub memory: f64,
+    /// Its node selector and tolerations.
+    #[serde(skip)]
+    pub constraints: Constraints,
+    /// The node pools it runs on, when its selector or the pools' taints
+    /// leave out some (`None`: every pool, or no `nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
+}
+
+/// The release's DaemonSets: the log agent when logging is on (in every
+/// collector mode: the Helm chart's is a DaemonSet too).
+pub fn per_node(t: &Topology) -> Vec<PerNode> {
+    t.logging
+        .iter()
+        .filter(|l| l.enabled)
+        .map(|l| {
+            let c = &l.collector;
+            let constraints = Constraints {
+                node_selector: c
+                    .node_selector
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                required: Vec::new(),
+                tolerations: c
+                    .tolerate_all_taints
+                    .then(Toleration::every_taint)
+                    .into_iter()
+                    .collect(),
+            };
+            PerNode {
+                component: LOG_COLLECTOR,
+                cpu: c.resources.requests.cpu.value(),
+                memory: c.resources.requests.memory.value(),
+                pinned: pinned(t, &constraints),
+                constraints,
+            }
+        })
+        .collect()
 }
 
 /// Every pod group the release runs in steady state: the Dify Deployments
@@ -84,32 +166,37 @@ pub fn groups(t: &Topology) -> Vec<Group> {
         Spread::Zone if !multi_zone => Spread::Host,
         other => other,
     };
+    let release = super::release(t);
     let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
         .flat_map(|kind| {
             let Some(c) = t.components.get(kind) else {
                 return Vec::new();
             };
+            let one = |label: &str, replicas: u32, max: u32, r: &Resources| {
+                let mut g = Group::new(label, replicas, r, effective(c.spread));
+                g.max_replicas = max;
+                g.toleration_seconds = Eviction::seconds(c.eviction.as_ref());
+                g.startup_seconds =
+                    probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
+                        .map_or(0, |timing| timing.window());
+                g.constraints = Constraints::of(c);
+                g
+            };
             let pools = super::workers::pools(t);
             if kind == Kind::Worker && !pools.is_empty() {
-                // Each pool is its own Deployment, at its idle count.
+                // Each pool is its own Deployment, at its idle count, and
+                // grows to its own maximum.
                 return pools
                     .iter()
-                    .map(|p| {
-                        let mut g = Group::new(
-                            &p.label(),
-                            p.min_replicas,
-                            p.resources,
-                            effective(c.spread),
-                        );
-                        g.constraints = Constraints::of(c);
-                        g
-                    })
+                    .map(|p| one(&p.label(), p.min_replicas, p.max_replicas, p.resources))
                     .collect();
             }
-            let mut g = Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread));
-            g.constraints = Constraints::of(c);
-            vec![g]
+            let max = c
+                .autoscaling
+                .as_ref()
+                .map_or(c.replicas, |a| a.max_replicas.max(c.replicas));
+            vec![one(kind.label(), c.replicas, max, &c.resources)]
         })
         // A component with no replicas stays in: it serves nothing, and
         // every scenario says so.
@@ -154,14 +241,17 @@ pub fn groups(t: &Topology) -> Vec<Group> {
             s.sentinels,
             &s.sentinel_resources,
         ));
-        // The master proxy keeps no state: its pods move after a zone loss.
+        // The master proxy keeps no state: its pods move after a zone loss,
+        // never two on a node, the zones a preference (rendered so).
         let p = &s.master_proxy;
-        out.push(Group::new(
+        let mut g = Group::new(
             data_layer::REDIS_PROXY,
             p.replicas,
             &p.resources,
-            member_spread,
-        ));
+            Spread::Host,
+        );
+        g.toleration_seconds = Eviction::DEFAULT_SECONDS;
+        out.push(g);
     }
     out
 }
@@ -249,8 +339,17 @@ impl Cluster {
     /// admits only the zones holding the fewest of the group's pods, a
     /// hard host spread only the nodes holding the fewest; among those,
     /// fewest in the zone, then fewest on the node, then most free memory.
-    /// Returns the node of each pod, `None` for one that found no room.
-    fn place(&self, p: &mut Placement, g: usize, count: u32) -> Vec<Option<usize>> {
+    /// With `dark_domains`, the nodes that are not alive still count as
+    /// domains with no pods (tainted, not deleted): the minimum a hard
+    /// spread compares with is then 0. Returns the node of each pod, or
+    /// why it stays Pending.
+    fn place(
+        &self,
+        p: &mut Placement,
+        g: usize,
+        count: u32,
+        dark_domains: bool,
+    ) -> Vec<Result<usize, Pending>> {
         let spread = self.groups[g].spread;
         // Candidates per zone. A node that cannot fit the group now never
         // will during this batch (room only shrinks), so it leaves its set
@@ -263,12 +362,23 @@ impl Cluster {
         let mut live_zones = vec![false; self.zones];
         // Spread domains are the zones of the nodes the pod may run on
         // (node selectors and affinity are honoured, as the scheduler's
-        // default `nodeAffinityPolicy: Honor` does).
+        // default `nodeAffinityPolicy: Honor` does); with `dark_domains`
+        // the dark nodes count too, their `unreachable` taint ignored as
+        // the default `nodeTaintsPolicy: Ignore` does.
+        let mut domain_zones = vec![false; self.zones];
         for (n, node) in self.nodes.iter().enumerate() {
-            if !p.alive[n] || !self.eligible[g][n] {
+            if !self.eligible[g][n] {
+                continue;
+            }
+            if !p.alive[n] {
+                if dark_domains {
+                    domain_zones[node.zone] = true;
+                    *levels.entry(p.node_count[g][n]).or_default() += 1;
+                }
                 continue;
             }
             live_zones[node.zone] = true;
+            domain_zones[node.zone] = true;
             *levels.entry(p.node_count[g][n]).or_default() += 1;
             if self.fits(p, g, n) {
                 candidates[node.zone].insert((p.node_count[g][n], MoreFirst(p.free_memory[n]), n));
@@ -277,16 +387,14 @@ impl Cluster {
         let mut placed = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let zone_min = (0..self.zones)
-                .filter(|&z| live_zones[z])
+                .filter(|&z| domain_zones[z])
                 .map(|z| p.zone_count[g][z])
                 .min()
                 .unwrap_or(0);
             let node_min = levels.keys().next().copied().unwrap_or(0);
             let mut best: Option<(u32, Rank)> = None;
+            let mut blocked = Pending::NoRoom;
             for z in (0..self.zones).filter(|&z| live_zones[z]) {
-                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
-                    continue;
-                }
                 let set = &mut candidates[z];
                 let first = loop {
                     let Some(&rank) = set.first() else { break None };
@@ -296,7 +404,14 @@ impl Cluster {
                     set.remove(&rank);
                 };
                 let Some(rank) = first else { continue };
+                if spread == Spread::Zone && p.zone_count[g][z] != zone_min {
+                    blocked = Pending::ZoneSpread;
+                    continue;
+                }
                 if spread == Spread::Host && rank.0 != node_min {
+                    if blocked == Pending::NoRoom {
+                        blocked = Pending::HostSpread;
+                    }
                     continue;
                 }
                 let key = (p.zone_count[g][z], rank);
@@ -305,7 +420,7 @@ impl Cluster {
                 }
             }
             let Some((_, rank)) = best else {
-                placed.push(None);
+                placed.push(Err(blocked));
                 continue;
             };
             let n = rank.2;
@@ -322,9 +437,76 @@ impl Cluster {
             if self.fits(p, g, n) {
                 candidates[zone].insert((before + 1, MoreFirst(p.free_memory[n]), n));
             }
-            placed.push(Some(n));
+            placed.push(Ok(n));
         }
         placed
+    }
+
+    /// The report of one scenario for one zone.
+    fn zone_loss(&self, base: &Placement, z: usize, scenario: Scenario, name: &str) -> ZoneLoss {
+        let (after, unplaced, immediate) = self.lose_zone(base, z, scenario);
+        let dark = scenario == Scenario::NodesUnreachable;
+        let outcomes: Vec<Outcome> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let running = after.pods[g].iter().flatten().count() as u32;
+                let pending = group.replicas.saturating_sub(running);
+                let pending_reason = if pending == 0 {
+                    None
+                } else if group.stateful {
+                    Some(Pending::ZonalVolume)
+                } else {
+                    unplaced
+                        .iter()
+                        .find(|(u, _)| *u == g)
+                        .map(|&(_, why)| why)
+                        .or(Some(Pending::NoRoom))
+                };
+                let lost = base.pods[g].iter().flatten().count() as u32 - immediate[g];
+                let capacity_back_seconds = if pending > 0 {
+                    None
+                } else if lost == 0 {
+                    Some(0)
+                } else {
+                    let start = SCHEDULE_AND_START_SECONDS + group.startup_seconds;
+                    Some(if dark {
+                        NODE_MONITOR_GRACE_SECONDS + group.toleration_seconds + start
+                    } else {
+                        start
+                    })
+                };
+                let autoscaled = group.max_replicas > group.replicas && !group.stateful;
+                let (added, limit) = self.growth(&after, g, dark);
+                Outcome {
+                    component: group.component.clone(),
+                    replicas: group.replicas,
+                    immediate: immediate[g],
+                    after: running,
+                    needed: group.needed,
+                    verdict: verdict(group, immediate[g], running),
+                    pending,
+                    pending_reason,
+                    hpa_can_add: autoscaled.then_some(added),
+                    hpa_wants: autoscaled.then(|| group.max_replicas - group.replicas),
+                    hpa_limit: limit,
+                    capacity_back_seconds,
+                }
+            })
+            .collect();
+        let unscheduled: Vec<String> = unplaced
+            .iter()
+            .map(|&(g, _)| self.groups[g].component.clone())
+            .collect();
+        ZoneLoss {
+            zone: name.to_string(),
+            scenario,
+            survives: unscheduled.is_empty()
+                && outcomes.iter().all(|o| o.verdict != Verdict::Fails),
+            outcomes,
+            unscheduled,
+        }
     }
 
     fn bind(&self, p: &mut Placement, g: usize, n: usize) {
@@ -346,8 +528,8 @@ impl Cluster {
                 .then(a.cmp(&b))
         });
         for g in order {
-            let placed = self.place(&mut p, g, self.groups[g].replicas);
-            p.pods[g] = placed;
+            let placed = self.place(&mut p, g, self.groups[g].replicas, false);
+            p.pods[g] = placed.into_iter().map(Result::ok).collect();
         }
         p
     }
@@ -355,10 +537,15 @@ impl Cluster {
     /// One scenario: `zone` is lost. Pods elsewhere stay where they are;
     /// the lost zone's stateless pods are placed again on what is left,
     /// group by group; members with a zonal volume wait for their zone.
-    /// Returns the placement after, the groups of the pods that found no
-    /// room (once per pod), and per group the pods running the moment the
-    /// zone is gone.
-    fn lose_zone(&self, base: &Placement, zone: usize) -> (Placement, Vec<usize>, Vec<u32>) {
+    /// Returns the placement after, the groups of the pods that stay
+    /// Pending (once per pod) and why, and per group the pods running the
+    /// moment the zone is gone.
+    fn lose_zone(
+        &self,
+        base: &Placement,
+        zone: usize,
+        scenario: Scenario,
+    ) -> (Placement, Vec<(usize, Pending)>, Vec<u32>) {
         let mut p = base.clone();
         let mut evicted = vec![0u32; self.groups.len()];
         for (n, node) in self.nodes.iter().enumerate() {
@@ -387,15 +574,37 @@ impl Cluster {
             .map(|pods| pods.iter().flatten().count() as u32)
             .collect();
         let mut unplaced = Vec::new();
+        let dark = scenario == Scenario::NodesUnreachable;
         for (g, &count) in evicted.iter().enumerate() {
-            for slot in self.place(&mut p, g, count) {
+            for slot in self.place(&mut p, g, count, dark) {
                 match slot {
-                    Some(n) => p.pods[g].push(Some(n)),
-                    None => unplaced.push(g),
+                    Ok(n) => p.pods[g].push(Some(n)),
+                    Err(why) => unplaced.push((g, why)),
                 }
             }
         }
         (p, unplaced, immediate)
+    }
+
+    /// How many pods the HPA could add to group `g` on `after`, up to its
+    /// maximum, with no other component growing; and why it stops short.
+    fn growth(&self, after: &Placement, g: usize, dark: bool) -> (u32, Option<Pending>) {
+        let group = &self.groups[g];
+        if group.stateful || group.max_replicas <= group.replicas {
+            return (0, None);
+        }
+        let mut p = after.clone();
+        let mut added = 0;
+        let mut why = None;
+        for slot in self.place(&mut p, g, group.max_replicas - group.replicas, dark) {
+            match slot {
+                Ok(_) => added += 1,
+                Err(reason) => {
+                    why.get_or_insert(reason);
+                }
+            }
+        }
+        (added, why)
     }
 }
 
@@ -411,6 +620,61 @@ pub struct ZoneTotals {
     pub allocatable_memory: Option<f64>,
 }
 
+/// Seconds the node lifecycle controller waits for a silent kubelet before
+/// it taints the node (`--node-monitor-grace-period`, 50 s since
+/// Kubernetes 1.32).
+pub const NODE_MONITOR_GRACE_SECONDS: u32 = 50;
+
+/// Seconds from a replacement pod's creation to its container starting on
+/// a node that has the image: scheduling, binding, the sandbox and the
+/// container runtime. An estimate; image pulls on a cold node come on top.
+pub const SCHEDULE_AND_START_SECONDS: u32 = 10;
+
+/// How a zone is lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// The zone's Node objects are deleted: its pods are gone at once.
+    NodesDeleted,
+    /// The zone goes dark and its nodes stay, `NotReady` and tainted
+    /// `node.kubernetes.io/unreachable:NoExecute`: what a real outage looks
+    /// like until someone deletes them.
+    NodesUnreachable,
+}
+
+/// Why a pod stays Pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pending {
+    /// A hard zone spread (`DoNotSchedule`): every zone with room already
+    /// holds more than the emptiest domain (the dark zone counts, with 0).
+    ZoneSpread,
+    /// A hard host spread: every node with room holds more of the
+    /// component than the emptiest node.
+    HostSpread,
+    /// No live node has room for its requests.
+    NoRoom,
+    /// A StatefulSet member keeps a volume in the lost zone and is not
+    /// replaced until its node is deleted and the zone is back.
+    ZonalVolume,
+}
+
+impl Pending {
+    pub fn text(self) -> &'static str {
+        match self {
+            Pending::ZoneSpread => "zone spread (DoNotSchedule) counts the dark zone",
+            Pending::HostSpread => "host spread (DoNotSchedule)",
+            Pending::NoRoom => "no node has room",
+            Pending::ZonalVolume => "volume bound to the lost zone",
+        }
+    }
+
+    /// A spread rule, not the room, keeps the pod Pending.
+    pub fn is_spread(self) -> bool {
+        matches!(self, Pending::ZoneSpread | Pending::HostSpread)
+    }
+}
+
 /// How one component fares when a zone is lost.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -424,6 +688,25 @@ pub struct Outcome {
     pub needed: u32,
     /// Serves without interruption, serves after a restart, or is down.
     pub verdict: Verdict,
+    /// Pods of its replica count that stay Pending, and why.
+    pub pending: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_reason: Option<Pending>,
+    /// Pods the HPA could still add up to its maximum (autoscaled
+    /// components only), this component alone growing, and why it stops
+    /// short of the maximum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_can_add: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_wants: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa_limit: Option<Pending>,
+    /// Expected seconds until the component is back at its replica count,
+    /// from the moment the zone goes dark (`nodes-unreachable`: detection,
+    /// eviction, scheduling and the startup window) or the nodes are
+    /// deleted (`nodes-deleted`: scheduling and the startup window); `None`
+    /// when it is not back before the zone returns.
+    pub capacity_back_seconds: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -441,6 +724,7 @@ pub enum Verdict {
 #[serde(rename_all = "camelCase")]
 pub struct ZoneLoss {
     pub zone: String,
+    pub scenario: Scenario,
     pub outcomes: Vec<Outcome>,
     /// Stateless pods that found no room after the loss (`api` once per pod).
     pub unscheduled: Vec<String>,
@@ -462,11 +746,16 @@ pub struct Capacity {
     /// Whether node pools were given, so that room was really checked.
     pub checked: bool,
     pub groups: Vec<Group>,
+    /// Pods on every node, taken from each node's allocatable first.
+    pub per_node: Vec<PerNode>,
     /// Pods that do not schedule at all (component once per pod).
     pub unscheduled: Vec<String>,
     pub zones: Vec<ZoneTotals>,
     pub tolerance: Vec<Tolerance>,
+    /// Each zone lost with its nodes deleted.
     pub zone_losses: Vec<ZoneLoss>,
+    /// Each zone dark with its nodes present and tainted.
+    pub zone_outages: Vec<ZoneLoss>,
 }
 
 impl Capacity {
@@ -475,9 +764,16 @@ impl Capacity {
     }
 
     /// Every pod schedules and the release survives the loss of any one
-    /// zone (with more than one zone; one zone survives nothing).
+    /// zone in both scenarios (with more than one zone; one zone survives
+    /// nothing).
     pub fn survives_zone_loss(&self) -> bool {
-        self.zones.len() > 1 && self.schedules() && self.zone_losses.iter().all(|l| l.survives)
+        self.zones.len() > 1
+            && self.schedules()
+            && self
+                .zone_losses
+                .iter()
+                .chain(&self.zone_outages)
+                .all(|l| l.survives)
     }
 }
 
@@ -520,6 +816,16 @@ fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
 
 pub fn analyse(t: &Topology) -> Capacity {
     let groups = groups(t);
+    let per_node = per_node(t);
+    // The DaemonSets' pods on one node of a pool: (pods, cpu, memory).
+    let daemons = |pool: &crate::topology::NodePool| {
+        per_node
+            .iter()
+            .filter(|d| d.constraints.admits(pool))
+            .fold((0u32, 0.0, 0.0), |(n, cpu, memory), d| {
+                (n + 1, cpu + d.cpu, memory + d.memory)
+            })
+    };
     let bounded = !t.nodes.is_empty();
     let nodes: Vec<Node> = if bounded {
         t.nodes
@@ -527,11 +833,14 @@ pub fn analyse(t: &Topology) -> Capacity {
             .enumerate()
             .filter_map(|(pool, p)| {
                 let zone = t.zones.iter().position(|z| *z == p.zone)?;
+                let (_, daemon_cpu, daemon_memory) = daemons(p);
+                let cpu = (p.allocatable.cpu.value() - daemon_cpu).max(0.0);
+                let memory = (p.allocatable.memory.value() - daemon_memory).max(0.0);
                 Some((0..p.count).map(move |_| Node {
                     pool: Some(pool),
                     zone,
-                    cpu: p.allocatable.cpu.value(),
-                    memory: p.allocatable.memory.value(),
+                    cpu,
+                    memory,
                 }))
             })
             .flatten()
@@ -603,49 +912,40 @@ pub fn analyse(t: &Topology) -> Capacity {
                 }
             }
             if cluster.bounded {
-                let in_zone = cluster.nodes.iter().filter(|n| n.zone == z);
-                totals.allocatable_cpu = Some(in_zone.clone().map(|n| n.cpu).sum());
-                totals.allocatable_memory = Some(in_zone.map(|n| n.memory).sum());
+                // The DaemonSets' pods count in the zone's requests, and
+                // the allocatable is what the pools offer.
+                let in_zone = t.nodes.iter().filter(|p| p.zone == t.zones[z]);
+                for p in in_zone.clone() {
+                    let (pods, cpu, memory) = daemons(p);
+                    totals.pods += p.count * pods;
+                    totals.cpu += f64::from(p.count) * cpu;
+                    totals.memory += f64::from(p.count) * memory;
+                }
+                totals.allocatable_cpu = Some(
+                    in_zone
+                        .clone()
+                        .map(|p| f64::from(p.count) * p.allocatable.cpu.value())
+                        .sum(),
+                );
+                totals.allocatable_memory = Some(
+                    in_zone
+                        .map(|p| f64::from(p.count) * p.allocatable.memory.value())
+                        .sum(),
+                );
             }
             totals
         })
         .collect();
-    let zone_losses: Vec<ZoneLoss> = if t.zones.len() > 1 {
+    let scenario = |scenario: Scenario| -> Vec<ZoneLoss> {
+        if t.zones.len() < 2 {
+            return Vec::new();
+        }
         (0..t.zones.len())
-            .map(|z| {
-                let (after, unplaced, immediate) = cluster.lose_zone(&base, z);
-                let outcomes: Vec<Outcome> = cluster
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .map(|(g, group)| {
-                        let running = after.pods[g].iter().flatten().count() as u32;
-                        Outcome {
-                            component: group.component.clone(),
-                            replicas: group.replicas,
-                            immediate: immediate[g],
-                            after: running,
-                            needed: group.needed,
-                            verdict: verdict(group, immediate[g], running),
-                        }
-                    })
-                    .collect();
-                let unscheduled: Vec<String> = unplaced
-                    .iter()
-                    .map(|&g| cluster.groups[g].component.clone())
-                    .collect();
-                ZoneLoss {
-                    zone: t.zones[z].clone(),
-                    survives: unscheduled.is_empty()
-                        && outcomes.iter().all(|o| o.verdict != Verdict::Fails),
-                    outcomes,
-                    unscheduled,
-                }
-            })
+            .map(|z| cluster.zone_loss(&base, z, scenario, &t.zones[z]))
             .collect()
-    } else {
-        Vec::new()
     };
+    let zone_losses = scenario(Scenario::NodesDeleted);
+    let zone_outages = scenario(Scenario::NodesUnreachable);
     let tolerance = cluster
         .groups
         .iter()
@@ -683,9 +983,11 @@ pub fn analyse(t: &Topology) -> Capacity {
     Capacity {
         checked: cluster.bounded,
         groups: cluster.groups,
+        per_node,
         unscheduled,
         zones,
         tolerance,
         zone_losses,
+        zone_outages,
     }
 }

@@ -65,10 +65,7 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
             // Every pool at its most: KEDA's maximum, else its replicas.
             return pools
                 .iter()
-                .map(|p| {
-                    p.keda
-                        .map_or(p.min_replicas, |k| k.max_replicas.max(p.min_replicas))
-                })
+                .map(|p| p.max_replicas)
                 .fold(0u32, u32::saturating_add);
         }
         t.components.get(kind).map_or(0, |c| {

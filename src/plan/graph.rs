@@ -6,10 +6,12 @@
 //! Data-layer members (`postgres`, `etcd`, `redis`, `sentinel`) are part
 //! of the graph whenever the topology runs them in this release, so their
 //! StatefulSets are covered by the same policies once they are rendered.
+//! So is the log collector's agent (`fluent-bit`) when logging is on; it
+//! lives in its own namespace ([`namespace_of`]).
 
 use super::monitoring;
-use crate::dify::{data_layer, ports, Kind};
-use crate::topology::{PostgresMode, RedisMode, Topology};
+use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
+use crate::topology::{Logging, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
 
 /// One end of an edge.
@@ -96,6 +98,9 @@ pub fn components(t: &Topology) -> Vec<&'static str> {
             data_layer::BACKUP_FILES,
         ]);
     }
+    if log_collector(t).is_some() {
+        out.push(LOG_COLLECTOR);
+    }
     if monitoring::otel_collector(t).is_some() {
         out.push(monitoring::OTEL_COLLECTOR);
     }
@@ -108,8 +113,24 @@ pub fn backups(t: &Topology) -> bool {
     t.backup.is_some() && t.postgres.mode == PostgresMode::Patroni && t.postgres.patroni.is_some()
 }
 
+/// The logging section, when logging is on: the agent runs in every
+/// collector mode (a DaemonSet of dify-gen's or of the Helm chart, whose
+/// pods carry the same labels).
+fn log_collector(t: &Topology) -> Option<&Logging> {
+    t.logging.as_ref().filter(|l| l.enabled)
+}
+
+/// The namespace a component's pods run in: the release's, but the log
+/// collector's own for its agent.
+pub fn namespace_of<'a>(t: &'a Topology, component: &str) -> &'a str {
+    match log_collector(t) {
+        Some(l) if component == LOG_COLLECTOR => &l.collector.namespace,
+        _ => &t.metadata.namespace,
+    }
+}
+
 /// `host` and `port` of an endpoint (`http://h:8080/x`, `h:50051`).
-fn host_port(endpoint: &str) -> (String, u16) {
+pub fn host_port(endpoint: &str) -> (String, u16) {
     let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
     let authority = rest.split('/').next().unwrap_or(rest);
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -311,6 +332,25 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     tcp(&daemon, c(Kind::Api), ports::API);
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
+
+    // The log agent ships to its outputs only, reads pod metadata from
+    // the API server (443 behind the Service, 6443 where the API server
+    // listens itself: policies see the address after the Service's
+    // translation), and is scraped by Prometheus.
+    if let Some(l) = log_collector(t) {
+        let agent = Peer::Component(LOG_COLLECTOR);
+        for o in &l.outputs {
+            if let Some(endpoint) = &o.endpoint {
+                let (host, port) = host_port(endpoint);
+                tcp(&agent, peer_of_host(&host), port);
+            }
+        }
+        tcp(&agent, Peer::KubeApi, 443);
+        tcp(&agent, Peer::KubeApi, 6443);
+        let prometheus = Peer::Namespace(l.collector.prometheus_namespace.clone());
+        tcp(&prometheus, agent.clone(), l.collector.http_port);
+        tcp(&prometheus, agent, l.collector.metrics_port);
+    }
 
     // The agent runtime, as Dify's compose file isolates it: the agent
     // backend calls models and tools through the plugin daemon, Dify's

@@ -9,6 +9,7 @@
 //! The HA analysis lives in submodules, each a pure function of the
 //! topology: [`capacity`] (placement and zone-loss simulation), [`quorum`],
 //! [`connections`] (the PostgreSQL connection budget), [`backup`],
+//! [`failover`] (worst-case failover times of the data layer),
 //! [`graph`] (who talks to whom, for NetworkPolicies) and [`probes`]
 //! (probe timings shared by the renderer and the checks); [`report`]
 //! prints them for `dify-gen plan`, and [`checks`] judges them, at the
@@ -18,7 +19,9 @@ pub mod backup;
 pub mod capacity;
 pub mod checks;
 pub mod connections;
+pub mod failover;
 pub mod graph;
+pub mod logging;
 pub mod monitoring;
 pub mod probes;
 pub mod quorum;
@@ -27,7 +30,7 @@ pub mod scheduling;
 pub mod workers;
 
 use crate::dify::releases::{self, Release, Route};
-use crate::dify::{data_layer, Kind};
+use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
 use crate::names::derived as names;
 use crate::topology::{
     Component, DisruptionBudget, PostgresMode, RedisMode, SecretRef, Spread, Topology,
@@ -334,9 +337,12 @@ impl<'a> Plan<'a> {
             .as_str()
     }
 
-    /// Every Secret the rendered objects read, with the keys read from it
-    /// and the component that reads it first (for its labels).
-    pub fn secrets(&self) -> BTreeMap<String, (&'static str, BTreeSet<String>)> {
+    /// Every Secret the rendered objects read, by namespace and name, with
+    /// the keys read from it and the component that reads it first (for
+    /// its labels). The release's Secrets are in its namespace; the log
+    /// outputs' credentials, CA bundles and tokens in the log collector's
+    /// (a pod reads Secrets of its own namespace only).
+    pub fn secrets(&self) -> BTreeMap<(String, String), (&'static str, BTreeSet<String>)> {
         let t = self.t;
         let s = &t.secrets;
         let mut refs: Vec<(&'static str, &SecretRef)> = vec![
@@ -380,22 +386,42 @@ impl<'a> Plan<'a> {
             }
         }
         refs.extend(tls.iter().map(|r| (data_layer::BACKUP, r)));
-        let user: Vec<(&'static str, &str, &str)> = self
+        let mut refs: Vec<(&str, &'static str, &SecretRef)> = refs
+            .into_iter()
+            .map(|(component, r)| (self.namespace, component, r))
+            .collect();
+        if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
+            let namespace = graph::namespace_of(t, LOG_COLLECTOR);
+            for o in &l.outputs {
+                let credentials = o
+                    .credentials
+                    .iter()
+                    .flat_map(|c| [&c.username, &c.password]);
+                for r in credentials.chain(&o.ca).chain(&o.bearer_token) {
+                    refs.push((namespace, LOG_COLLECTOR, r));
+                }
+            }
+        }
+        let user: Vec<(&str, &'static str, &str, &str)> = self
             .workloads
             .iter()
             .flat_map(|w| {
-                w.spec
-                    .secret_env
-                    .values()
-                    .map(|r| (w.kind.label(), r.name.as_str(), r.key.as_str()))
+                w.spec.secret_env.values().map(|r| {
+                    (
+                        self.namespace,
+                        w.kind.label(),
+                        r.name.as_str(),
+                        r.key.as_str(),
+                    )
+                })
             })
             .collect();
-        let mut out: BTreeMap<String, (&'static str, BTreeSet<String>)> = BTreeMap::new();
+        let mut out: BTreeMap<(String, String), (&'static str, BTreeSet<String>)> = BTreeMap::new();
         let fixed = refs
             .into_iter()
-            .map(|(c, r)| (c, r.name.as_str(), r.key.as_str()));
-        for (component, name, key) in fixed.chain(user) {
-            out.entry(name.to_string())
+            .map(|(ns, c, r)| (ns, c, r.name.as_str(), r.key.as_str()));
+        for (namespace, component, name, key) in fixed.chain(user) {
+            out.entry((namespace.to_string(), name.to_string()))
                 .or_insert_with(|| (component, BTreeSet::new()))
                 .1
                 .insert(key.to_string());

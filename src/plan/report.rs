@@ -3,12 +3,14 @@
 //! Input: a checked topology. Output: per component its replicas, requests
 //! and limits, spread, disruption budget and the failures it tolerates;
 //! totals per zone and for the release; quorums; the PostgreSQL connection
-//! budget; backup objectives; and the zone-loss verdict. Every number comes
+//! budget; backup objectives; worst-case failover times of PostgreSQL and
+//! Redis; and the zone-loss verdict. Every number comes
 //! from the other `plan` modules: this one only gathers and prints.
 
 use super::backup::{self, Objectives};
 use super::capacity::{self, Capacity, Verdict, ZoneTotals};
 use super::connections::{self, ConnectionBudget};
+use super::failover::{self, FailoverTime};
 use super::quorum::{self, Quorum};
 use super::{Budget, Plan};
 use crate::topology::Spread;
@@ -64,6 +66,8 @@ pub struct Report {
     pub connections: ConnectionBudget,
     /// `None`: backups are not configured.
     pub backup: Option<Objectives>,
+    /// Worst-case failover of the data services this release runs.
+    pub failover: Vec<FailoverTime>,
     pub capacity: Capacity,
     pub survives_zone_loss: bool,
 }
@@ -71,6 +75,7 @@ pub struct Report {
 fn spread_name(s: Spread) -> &'static str {
     match s {
         Spread::Zone => "zone",
+        Spread::ZonePreferred => "zone-preferred",
         Spread::Host => "host",
         Spread::None => "none",
     }
@@ -172,6 +177,7 @@ impl Report {
             quorums,
             connections: connections::budget(t),
             backup: backup::objectives(t),
+            failover: failover::estimates(t),
             survives_zone_loss: capacity.survives_zone_loss(),
             capacity,
         }
@@ -197,6 +203,7 @@ impl Report {
         self.quorums_text(&mut o);
         self.connections_text(&mut o);
         self.backup_text(&mut o);
+        self.failover_text(&mut o);
         self.verdict_text(&mut o);
         // Table columns pad to their width; no line ends in spaces.
         o.lines().map(|l| format!("{}\n", l.trim_end())).collect()
@@ -209,7 +216,7 @@ impl Report {
         );
         let _ = writeln!(
             o,
-            "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+            "  {:<16} {:>8}  {:>15}  {:>15}  {:<14} {:<19} {:<9} {:<9}",
             "component", "replicas", "requests", "limits", "spread", "budget", "node", "zone"
         );
         for r in &self.components {
@@ -219,7 +226,7 @@ impl Report {
             };
             let _ = writeln!(
                 o,
-                "  {:<16} {:>8}  {:>15}  {:>15}  {:<6} {:<19} {:<9} {:<9}",
+                "  {:<16} {:>8}  {:>15}  {:>15}  {:<14} {:<19} {:<9} {:<9}",
                 r.component,
                 replicas,
                 amount(r.requests),
@@ -268,11 +275,7 @@ impl Report {
                     o,
                     "  {} runs only on node pool(s) {}: {} of {} zone(s) ({})",
                     g.component,
-                    if p.pools.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        p.pools.join(", ")
-                    },
+                    pools(p),
                     p.zones.len(),
                     self.zones.len(),
                     p.zones.join(", ")
@@ -284,6 +287,18 @@ impl Report {
                     g.component
                 );
             }
+        }
+        for d in &c.per_node {
+            let _ = writeln!(
+                o,
+                "  on every node{}: {} ({} / {}), taken from its allocatable first",
+                d.pinned
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" of node pool(s) {}", pools(p))),
+                d.component,
+                cores(d.cpu),
+                bytes(d.memory)
+            );
         }
         if c.checked {
             if c.schedules() {
@@ -387,6 +402,44 @@ impl Report {
         }
     }
 
+    fn failover_text(&self, o: &mut String) {
+        let _ = writeln!(
+            o,
+            "\nfailover (worst case: the leader lost without a word, docs/failover.md)"
+        );
+        if self.failover.is_empty() {
+            let _ = writeln!(o, "  none in this release");
+        }
+        for f in &self.failover {
+            if let Some(why) = &f.no_failover {
+                let _ = writeln!(o, "  {:<9} no failover: {why}", f.service);
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "  {:<9} at most {} (objective {}s): {}",
+                f.service,
+                seconds(f.worst_case_milliseconds),
+                f.objective_seconds,
+                if f.meets_objective {
+                    "meets it"
+                } else {
+                    "EXCEEDS it"
+                }
+            );
+            for s in &f.steps {
+                let _ = writeln!(o, "    {:>6}  {}", seconds(s.milliseconds), s.step);
+            }
+            if let Some(extra) = f.split_vote_adds_milliseconds {
+                let _ = writeln!(
+                    o,
+                    "    a split vote adds {} (twice failoverTimeoutMilliseconds) before the next election",
+                    seconds(extra)
+                );
+            }
+        }
+    }
+
     fn verdict_text(&self, o: &mut String) {
         let c = &self.capacity;
         let _ = writeln!(o, "\nzone loss");
@@ -439,6 +492,42 @@ impl Report {
                 }
             );
         }
+        let _ = writeln!(
+            o,
+            "\nzone outage (nodes present, tainted unreachable:NoExecute)"
+        );
+        for loss in &c.zone_outages {
+            let _ = writeln!(
+                o,
+                "  {:<14} {}",
+                loss.zone,
+                if loss.survives {
+                    "every Deployment back at its replicas"
+                } else if !loss.unscheduled.is_empty() {
+                    "DEGRADED: Deployment pods stay Pending"
+                } else {
+                    "DOES NOT SURVIVE"
+                }
+            );
+            for out in &loss.outcomes {
+                let mut line = format!("{} {}/{}", out.component, out.after, out.replicas);
+                if let Some(why) = out.pending_reason {
+                    line += &format!(", {} Pending: {}", out.pending, why.text());
+                }
+                if let (Some(add), Some(wants)) = (out.hpa_can_add, out.hpa_wants) {
+                    line += &format!(", HPA can add {add} of {wants}");
+                    if let Some(why) = out.hpa_limit {
+                        line += &format!(" ({})", why.text());
+                    }
+                }
+                line += &match out.capacity_back_seconds {
+                    Some(0) => ", untouched".to_string(),
+                    Some(s) => format!(", full within {s}s"),
+                    None => ", not full before the zone returns".to_string(),
+                };
+                let _ = writeln!(o, "    {line}");
+            }
+        }
         let headroom = if c.checked {
             "with room for every evicted pod (N-1 headroom)"
         } else {
@@ -466,6 +555,15 @@ impl Report {
                 }
             );
         }
+    }
+}
+
+/// The pools of a pinned component, `(none)` when no pool admits it.
+fn pools(p: &capacity::Pinned) -> String {
+    if p.pools.is_empty() {
+        "(none)".to_string()
+    } else {
+        p.pools.join(", ")
     }
 }
 
@@ -545,4 +643,9 @@ fn duration(seconds: u64) -> String {
         s if s < 4 * 86_400 => format!("{:.1}h", s as f64 / 3600.0),
         s => format!("{:.1}d", s as f64 / 86_400.0),
     }
+}
+
+/// Milliseconds as seconds with one decimal: `20.5s`.
+fn seconds(ms: u64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
 }

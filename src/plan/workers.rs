@@ -20,6 +20,8 @@ pub struct Pool<'a> {
     pub queues: &'a [String],
     /// Pods at idle: `keda.minReplicas` when KEDA scales the pool.
     pub min_replicas: u32,
+    /// Pods at the most: `keda.maxReplicas` when KEDA scales the pool.
+    pub max_replicas: u32,
     pub resources: &'a Resources,
     pub concurrency: u32,
     pub keda: Option<&'a QueueScaling>,
@@ -58,6 +60,10 @@ pub fn pools(t: &Topology) -> Vec<Pool<'_>> {
                 ),
                 queues: &p.queues,
                 min_replicas,
+                max_replicas: p
+                    .keda
+                    .as_ref()
+                    .map_or(min_replicas, |k| k.max_replicas.max(min_replicas)),
                 resources: p.resources.as_ref().unwrap_or(&worker.resources),
                 concurrency: p.concurrency.unwrap_or(t.dify.worker_concurrency),
                 keda: p.keda.as_ref(),

@@ -13,6 +13,7 @@ pub mod alertmanager;
 pub mod backup;
 pub mod consul;
 pub mod firewall;
+pub mod fluent_bit;
 pub mod grafana;
 pub mod helm;
 pub mod hosts;
@@ -44,6 +45,7 @@ pub const FAMILIES: &[Family] = &[
     swarm::FAMILY,
     consul::FAMILY,
     backup::FAMILY,
+    fluent_bit::FAMILY,
 ];
 
 /// The folder that holds the Kubernetes objects of every family, so that

@@ -15,6 +15,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ssrf-proxy/squid.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid.conf.j2"),
     ),
+    // The log collector (src/render/fluent_bit/).
+    (
+        "fluent-bit/fluent-bit.conf.j2",
+        include_str!("../../templates/fluent-bit/fluent-bit.conf.j2"),
+    ),
+    (
+        "fluent-bit/parsers.conf.j2",
+        include_str!("../../templates/fluent-bit/parsers.conf.j2"),
+    ),
     (
         "ssrf-proxy/squid-agent.conf.j2",
         include_str!("../../templates/ssrf-proxy/squid-agent.conf.j2"),

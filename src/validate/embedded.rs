@@ -9,7 +9,7 @@
 //! other scalar style the finding marks the value as a whole.
 
 use super::schemas::Schemas;
-use super::{config_format_by_name, errors, Doc, Mark};
+use super::{config_format_by_name, errors, fluent_bit, Doc, Mark};
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Limits, Value};
 use crate::source::{Sources, Span};
@@ -58,6 +58,13 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas, out: &mut Vec<Dia
             Ok(docs) => {
                 let mut found = Vec::new();
                 for node in docs.iter().filter(|n| n.value != Value::Null) {
+                    let folded;
+                    let node = if format == fluent_bit::FORMAT {
+                        folded = fluent_bit::fold(node);
+                        &folded
+                    } else {
+                        node
+                    };
                     let inner = Doc {
                         node,
                         index: 0,

@@ -116,22 +116,24 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
             )
         }
         K::Enum { options } => {
-            let list: Vec<String> = options
+            let all: Vec<String> = options
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter(|v| !v.is_null())
-                        .take(10)
-                        .map(|v| format!("`{}`", plain(v)))
-                        .collect()
-                })
+                .map(|a| a.iter().filter(|v| !v.is_null()).map(plain).collect())
                 .unwrap_or_default();
-            doc.diag(
-                codes::V_BAD_VALUE,
-                format!("{} is not one of {}", quoted(instance), list.join(", ")),
-                pointer,
-                Mark::Value,
-            )
+            // A long list is named by the schema's description (`an output
+            // plugin of Fluent Bit 5.1`) rather than cut at ten.
+            let message = match description(error, bundle) {
+                Some(what) if all.len() > 10 => format!("{} is not {what}", quoted(instance)),
+                _ => {
+                    let list: Vec<String> = all.iter().take(10).map(|v| format!("`{v}`")).collect();
+                    format!("{} is not one of {}", quoted(instance), list.join(", "))
+                }
+            };
+            let mut d = doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value);
+            d.help = instance
+                .as_str()
+                .and_then(|wrong| diagnostic::suggest(wrong, all.iter().map(String::as_str)));
+            d
         }
         K::Format { format } if format == "quantity" => doc
             .diag(
@@ -141,12 +143,15 @@ fn convert(doc: &Doc, error: &ValidationError, bundle: &Bundle, out: &mut Vec<Di
                 Mark::Value,
             )
             .help(quantity::HELP),
-        K::Pattern { pattern } => doc.diag(
-            codes::V_BAD_VALUE,
-            format!("{} does not match `{pattern}`", quoted(instance)),
-            pointer,
-            Mark::Value,
-        ),
+        K::Pattern { pattern } => {
+            // A described pattern (`on, off, true, false, yes or no`) reads
+            // better than the regex.
+            let message = match description(error, bundle) {
+                Some(what) => format!("expected {what}, found {}", quoted(instance)),
+                None => format!("{} does not match `{pattern}`", quoted(instance)),
+            };
+            doc.diag(codes::V_BAD_VALUE, message, pointer, Mark::Value)
+        }
         _ => {
             let mut text = error.to_string();
             if text.len() > 200 {
@@ -179,6 +184,15 @@ fn known_properties(error: &ValidationError, bundle: &Bundle) -> Option<Vec<Stri
     let schema = bundle.subschema(parent)?;
     let props = schema.get("properties")?.as_object()?;
     Some(props.keys().cloned().collect())
+}
+
+/// The `description` of the schema whose keyword failed.
+fn description(error: &ValidationError, bundle: &Bundle) -> Option<String> {
+    let location = error.absolute_keyword_location()?;
+    let fragment = location.fragment()?.as_str();
+    let parent = &fragment[..fragment.rfind('/')?];
+    let text = bundle.subschema(parent)?.get("description")?.as_str()?;
+    Some(text.to_string())
 }
 
 fn plain(v: &Value) -> String {

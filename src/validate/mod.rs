@@ -20,6 +20,7 @@ pub mod checks;
 pub mod cli;
 mod embedded;
 mod errors;
+pub mod fluent_bit;
 pub mod input;
 pub mod origin;
 pub mod output;
@@ -283,6 +284,19 @@ fn validate_one(
     let is_object = !schemas::is_local_config(&key);
     match schemas.bundle_for(&key) {
         Some(bundle) => match bundle.validator(&key) {
+            Some(Ok(validator)) if key == fluent_bit::FORMAT => {
+                let folded = fluent_bit::fold(doc.node);
+                let view = Doc {
+                    node: &folded,
+                    ..*doc
+                };
+                diags.extend(errors::schema_errors(
+                    &view,
+                    &folded.to_json(),
+                    validator,
+                    bundle,
+                ))
+            }
             Some(Ok(validator)) => {
                 diags.extend(errors::schema_errors(doc, &json, validator, bundle))
             }
@@ -325,6 +339,12 @@ fn schema_key(doc: &Doc, json: &serde_json::Value) -> Option<String> {
     let kind = json.get("kind").and_then(|v| v.as_str());
     if let (Some(api_version), Some(kind)) = (api_version, kind) {
         return Some(format!("{api_version}/{kind}"));
+    }
+    // Chart values may have a `kind` of their own (`kind: DaemonSet`).
+    let helm_values =
+        config_format_by_name(doc.file_name()).filter(|f| f.starts_with("config/helm-"));
+    if let (None, Some(format)) = (api_version, helm_values) {
+        return Some(format.to_string());
     }
     if api_version.is_some() || kind.is_some() {
         return None;
@@ -382,8 +402,10 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 
 /// Recognises a configuration file by its (file or ConfigMap key) name:
 /// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`, a
-/// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`)
-/// and Consul service definitions (`*.json` in a `consul` folder).
+/// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`),
+/// values for the Fluent Bit Helm chart (`fluent-bit.values.y(a)ml`,
+/// `values-fluent-bit.y(a)ml`) and Consul service definitions (`*.json` in
+/// a `consul` folder).
 pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
         .rsplit(['/', '\\'])
@@ -403,6 +425,8 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
         None
     } else if stem == "stack" || stem == "compose" || stem.starts_with("docker-compose") {
         Some("config/compose")
+    } else if stem == "fluent-bit.values" || stem == "values-fluent-bit" {
+        Some("config/helm-fluent-bit")
     } else if base.contains("alertmanager") {
         Some("config/alertmanager")
     } else if base.contains("fluent-bit") || base.contains("fluentbit") {

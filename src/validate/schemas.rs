@@ -30,12 +30,13 @@ static KUBERNETES: [(&str, &str); 5] = [
 static CRDS: &str = include_str!("../../schemas/crds.json");
 /// The configuration-file bundles: one per [`CONFIG_FORMATS`] entry, in
 /// its order, then the kustomization bundle ([`KUSTOMIZE`]).
-static CONFIGS: [&str; 6] = [
+static CONFIGS: [&str; 7] = [
     include_str!("../../schemas/config/prometheus-rules.json"),
     include_str!("../../schemas/config/alertmanager.json"),
     include_str!("../../schemas/config/fluent-bit.json"),
     include_str!("../../schemas/config/compose.json"),
     include_str!("../../schemas/config/consul-services.json"),
+    include_str!("../../schemas/config/helm-fluent-bit.json"),
     include_str!("../../schemas/config/kustomization.json"),
 ];
 
@@ -154,6 +155,7 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/fluent-bit",
     "config/compose",
     "config/consul-services",
+    "config/helm-fluent-bit",
 ];
 
 /// Files with `apiVersion`/`kind` that are read by tools, not the API server

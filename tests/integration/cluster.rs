@@ -200,12 +200,26 @@ fn scheduling_constraints_reach_the_pods() {
     // dify-gen's own anti-affinity is kept beside the node affinity.
     assert!(api["affinity"]["podAntiAffinity"].is_object(), "{api}");
     assert_eq!(api["tolerations"][0]["key"], "dedicated");
+    assert_eq!(api["tolerations"][1]["key"], "node.kubernetes.io/not-ready");
     assert_eq!(api["tolerations"][1]["tolerationSeconds"], 60);
     let web = pod("dify-web");
     let preferred =
         &web["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"];
     assert_eq!(preferred[0]["weight"], 50);
-    assert!(web.get("tolerations").is_none());
+    // web has no tolerations of its own: only the profile's eviction's.
+    let keys: Vec<&str> = web["tolerations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "node.kubernetes.io/not-ready",
+            "node.kubernetes.io/unreachable"
+        ]
+    );
 }
 
 #[test]
@@ -279,7 +293,7 @@ fn a_selector_no_pool_matches_leaves_the_pods_unscheduled() {
 #[test]
 fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
     let (status, stderr) = validate_yaml(
-        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ncomponents:\n  web:\n    tolerations:\n      - {operator: Equal, value: x}\n      - {key: a, operator: Exists, tolerationSeconds: 5}\n    nodeAffinity:\n      required:\n        - matchExpressions:\n            - {key: cores, operator: Gt, values: [many]}\n            - {key: pool, operator: Exists, values: [a]}\n",
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ncomponents:\n  web:\n    tolerations:\n      - {operator: Equal, value: x}\n      - {key: a, operator: Exists, tolerationSeconds: 5}\n      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}\n    nodeAffinity:\n      required:\n        - matchExpressions:\n            - {key: cores, operator: Gt, values: [many]}\n            - {key: pool, operator: Exists, values: [a]}\n",
         false,
     );
     assert_eq!(status, Some(1), "{stderr}");
@@ -288,11 +302,13 @@ fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
         "`tolerationSeconds` applies only to `effect: NoExecute`",
         "`Gt` compares integers; `many` is not one",
         "`Exists` takes no values, not 1",
+        // The ha profile gives web an `eviction`, which sets this one.
+        "`eviction.tolerationSeconds` of `web` already sets the `NoExecute` toleration of `node.kubernetes.io/unreachable`",
         "t.yaml:7:",
     ] {
         assert!(stderr.contains(want), "{want}: {stderr}");
     }
-    assert_eq!(stderr.matches("T125").count(), 4, "{stderr}");
+    assert_eq!(stderr.matches("T125").count(), 5, "{stderr}");
 }
 
 fn validate_text(yaml: &str) -> (Option<i32>, String) {

@@ -7,6 +7,7 @@ mod datalayer;
 mod docs;
 mod errors;
 mod families;
+mod fluent_bit;
 mod monitoring;
 mod plan;
 mod property;

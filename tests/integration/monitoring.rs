@@ -164,7 +164,8 @@ fn promtool_checks_the_scrape_configuration() {
             "dify-postgres",
             "dify-etcd",
             "dify-redis",
-            "dify-plugin-daemon"
+            "dify-plugin-daemon",
+            "dify-fluent-bit"
         ]
     );
     // A Prometheus configuration that loads both files, as the docs say.
@@ -174,9 +175,15 @@ fn promtool_checks_the_scrape_configuration() {
     // each job, its relabelling above all, is checked as rendered.
     let mut configs = scrape["scrape_configs"].clone();
     for c in configs.as_array_mut().unwrap() {
+        // The log agent runs in a namespace of its own.
+        let namespace = if c["job_name"] == "dify-fluent-bit" {
+            "dify-logging"
+        } else {
+            "dify"
+        };
         if let Some(sd) = c.as_object_mut().unwrap().remove("kubernetes_sd_configs") {
             assert_eq!(sd[0]["role"], "pod");
-            assert_eq!(sd[0]["namespaces"]["names"], json!(["dify"]));
+            assert_eq!(sd[0]["namespaces"]["names"], json!([namespace]));
             c["static_configs"] = json!([{"targets": ["127.0.0.1:9"]}]);
         }
     }
@@ -416,7 +423,7 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         objects
             .iter()
             .filter(|o| {
-                (o["kind"] == "StatefulSet" || o["kind"] == "Deployment")
+                ["StatefulSet", "Deployment", "DaemonSet"].contains(&o["kind"].as_str().unwrap())
                     && o["metadata"]["labels"]["app.kubernetes.io/component"] == component
             })
             .flat_map(|o| {
@@ -434,9 +441,9 @@ fn every_workload_rendered_has_its_availability_rules_and_is_reachable_by_its_sc
         .iter()
         .filter(|o| o["kind"] == "PodMonitor")
         .collect();
-    // PostgreSQL, etcd, Redis, the OTel Collector and the plugin daemon
-    // (0.6.3 in 1.16.1 serves `/metrics/`).
-    assert_eq!(monitors.len(), 5);
+    // PostgreSQL, etcd, Redis, the OTel Collector, the plugin daemon
+    // (0.6.3 in 1.16.1 serves `/metrics/`) and the log agent.
+    assert_eq!(monitors.len(), 6);
     for m in monitors {
         let component = m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
             .as_str()

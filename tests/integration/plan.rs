@@ -144,6 +144,50 @@ fn connection_budget_and_quorums_are_reported() {
     );
 }
 
+/// The worst-case failover times, step by step, as `plan -o json` prints
+/// them for the `ha` profile.
+#[test]
+fn failover_times_come_from_the_settings() {
+    let report = json("profiles/ha.yaml");
+    let failover = &report["failover"];
+    insta::assert_snapshot!(
+        "plan_failover_ha",
+        serde_json::to_string_pretty(failover).expect("JSON")
+    );
+    let worst = |report: &Value, service: &str| -> u64 {
+        report["failover"]
+            .as_array()
+            .expect("failover list")
+            .iter()
+            .find(|f| f["service"] == service)
+            .and_then(|f| f["worstCaseMilliseconds"].as_u64())
+            .unwrap_or_else(|| panic!("no {service} estimate"))
+    };
+    // Each setting moves the worst case by exactly its own share.
+    let slower = json("tests/fixtures/checks/failover_objective.ok.yaml");
+    assert_eq!(
+        worst(&slower, "postgres"),
+        worst(&report, "postgres") + 10_000
+    );
+    let redis = json("tests/fixtures/checks/failover_objective_redis.ok.yaml");
+    assert_eq!(worst(&redis, "redis"), worst(&report, "redis") + 3_000);
+    let text = plan("tests/fixtures/checks/failover_objective.ok.yaml", "text");
+    assert!(
+        text.contains("postgres  at most 38.5s (objective 40s): meets it"),
+        "{text}"
+    );
+    // One member, no replica: no failover at all, and the report says why.
+    let dev = plan("profiles/dev.yaml", "text");
+    assert!(
+        dev.contains("postgres  no failover: one member: a crash is a restart, not a failover"),
+        "{dev}"
+    );
+    assert!(
+        dev.contains("redis     no failover: no replica to promote"),
+        "{dev}"
+    );
+}
+
 /// A component with 0 replicas serves nothing: `plan` says the release
 /// does not survive, instead of leaving the component out of the scenarios
 /// (with a warning over `dev`; over `ha` it is an error, T130).
@@ -178,4 +222,126 @@ fn zero_replicas_is_never_a_surviving_release() {
             "{loss:#}"
         );
     }
+}
+
+/// The log agent runs on every node, so its requests come off every
+/// node's allocatable: nodes sized to the release's pods without it
+/// (plus half the agent) hold everything with logging off and leave pods
+/// unscheduled with it on.
+#[test]
+fn the_log_agent_takes_its_requests_from_every_node() {
+    let report = |sets: &[String]| -> Value {
+        let mut cmd = dify_gen();
+        cmd.args(["plan", "-f", "profiles/ha.yaml", "-o", "json"]);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        let out = cmd.output().expect("dify-gen runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let off = "logging.enabled=false".to_string();
+    // One node per zone: the spread rules alone decide the placement, so
+    // it is the same whatever room the nodes have.
+    let nodes = |memory: &str| {
+        format!(
+            "nodes=[{{name: a, zone: zone-a, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: b, zone: zone-b, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}, {{name: c, zone: zone-c, count: 1, allocatable: {{cpu: '64', memory: '{memory}'}}}}]"
+        )
+    };
+    let roomy = report(&[off.clone(), nodes("1000Gi")]);
+    let need = roomy["capacity"]["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["memory"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    let agent = 128.0 * 1024.0 * 1024.0;
+    let nodes = nodes(&((need + agent / 2.0) as u64).to_string());
+    let without = report(&[off, nodes.clone()]);
+    assert_eq!(without["capacity"]["unscheduled"], serde_json::json!([]));
+    assert_eq!(without["capacity"]["perNode"], serde_json::json!([]));
+    let with = report(&[nodes]);
+    assert_eq!(
+        with["capacity"]["perNode"],
+        serde_json::json!([{"component": "fluent-bit", "cpu": 0.1, "memory": agent}])
+    );
+    assert!(
+        !with["capacity"]["unscheduled"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        with["capacity"]
+    );
+    // The zone's requests include the agent on its node.
+    let zone_a = |r: &Value| r["capacity"]["zones"][0]["memory"].as_f64().unwrap();
+    assert!(zone_a(&with) < zone_a(&without) + agent + 1.0);
+}
+
+/// A zone going dark with its nodes present and tainted: every Deployment
+/// of `ha` (soft zone and host spread) is back at its replicas; the old
+/// hard zone spread keeps the evicted pod Pending, with the reason.
+#[test]
+fn zone_outage_with_nodes_present_restores_every_deployment() {
+    let report = json("profiles/ha.yaml");
+    let outages = report["capacity"]["zoneOutages"].as_array().unwrap();
+    assert_eq!(outages.len(), 3);
+    for outage in outages {
+        assert_eq!(outage["scenario"], "nodes-unreachable");
+        assert_eq!(outage["survives"], true, "{outage:#}");
+        for o in outage["outcomes"].as_array().unwrap() {
+            if o["pendingReason"] == "zonal-volume" {
+                // StatefulSet members wait for their node and volume.
+                assert!(o["capacityBackSeconds"].is_null(), "{o:#}");
+                continue;
+            }
+            assert_eq!(o["after"], o["replicas"], "{o:#}");
+            assert!(o["capacityBackSeconds"].is_u64(), "{o:#}");
+        }
+    }
+    // The api: 50 s detection + 30 s toleration + 10 s start + 300 s startup window.
+    let api = outcome(&outages[0], "api");
+    assert_eq!(api["capacityBackSeconds"], 390, "{api:#}");
+    assert_eq!(api["hpaCanAdd"], api["hpaWants"], "{api:#}");
+
+    let out = dify_gen()
+        .args([
+            "plan",
+            "-f",
+            "profiles/ha.yaml",
+            "--set",
+            "components.api.spread=zone",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("dify-gen runs");
+    let hard: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(hard["survivesZoneLoss"], false);
+    for outage in hard["capacity"]["zoneOutages"].as_array().unwrap() {
+        assert_eq!(outage["survives"], false, "{outage:#}");
+        let api = outcome(outage, "api");
+        assert_eq!(api["after"], 2, "{api:#}");
+        assert_eq!(api["pending"], 1, "{api:#}");
+        assert_eq!(api["pendingReason"], "zone-spread", "{api:#}");
+        assert_eq!(api["hpaCanAdd"], 0, "{api:#}");
+        assert!(api["capacityBackSeconds"].is_null(), "{api:#}");
+    }
+    // With the nodes deleted the same spread places it: the old model.
+    for loss in hard["capacity"]["zoneLosses"].as_array().unwrap() {
+        assert_eq!(loss["scenario"], "nodes-deleted");
+        assert_eq!(loss["survives"], true, "{loss:#}");
+    }
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("zone-spread"), "{text}");
+}
+
+/// The outcome of one component in one zone-loss scenario.
+fn outcome<'a>(loss: &'a Value, component: &str) -> &'a Value {
+    loss["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["component"] == component)
+        .unwrap_or_else(|| panic!("no outcome for {component}"))
 }

@@ -42,6 +42,8 @@ const COMPONENTS: &[&str] = &[
     "sentinel",
     "redis-proxy",
     "postgres-check",
+    // The log collector's agent.
+    "fluent-bit",
     // Monitoring objects (rules, scrape targets, routing, dashboards) and
     // the OpenTelemetry Collector.
     "monitoring",
@@ -168,13 +170,110 @@ fn spread_follows_the_design_table() {
             })
             .collect()
     };
+    // `ha`: soft zone and host spread, so that a dark zone's pods come back
+    // (docs/zone-outages.md).
+    let soft = vec![
+        (
+            "topology.kubernetes.io/zone".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+        (
+            "kubernetes.io/hostname".to_string(),
+            "ScheduleAnyway".to_string(),
+        ),
+    ];
+    assert_eq!(keys("dify-api"), soft);
+    assert_eq!(keys("dify-worker"), soft);
+    // The data layer keeps its hard zone spread; the Redis master proxy,
+    // a Deployment, a soft one.
+    let zone_rule = |kind: &str, name: &str| {
+        find(&objects, kind, name)["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
+            ["whenUnsatisfiable"]
+            .clone()
+    };
+    assert_eq!(zone_rule("StatefulSet", "dify-postgres"), "DoNotSchedule");
     assert_eq!(
-        keys("dify-api")[0],
+        zone_rule("Deployment", "dify-redis-proxy"),
+        "ScheduleAnyway"
+    );
+    // `spread: zone` is the hard rule, `host` the hard host rule.
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.api.spread=zone",
+        "--set",
+        "components.worker.spread=host",
+    ]);
+    let objects = parse_stream(&r.stdout);
+    let first = |name: &str| {
+        let c = &find(&objects, "Deployment", name)["spec"]["template"]["spec"]
+            ["topologySpreadConstraints"][0];
+        (
+            c["topologyKey"].as_str().unwrap().to_string(),
+            c["whenUnsatisfiable"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        first("dify-api"),
         ("topology.kubernetes.io/zone".into(), "DoNotSchedule".into())
     );
     assert_eq!(
-        keys("dify-worker")[0],
+        first("dify-worker"),
         ("kubernetes.io/hostname".into(), "DoNotSchedule".into())
+    );
+}
+
+/// `eviction.tolerationSeconds` renders the two failed-node tolerations;
+/// a component without it gets none (Kubernetes adds its 300 s default).
+#[test]
+fn eviction_timing_renders_the_failed_node_tolerations() {
+    let objects = stream("ha");
+    let tolerations = |objects: &[Value], name: &str| -> Vec<(String, String, i64)> {
+        find(objects, "Deployment", name)["spec"]["template"]["spec"]["tolerations"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|t| {
+                        (
+                            t["key"].as_str().unwrap().to_string(),
+                            t["effect"].as_str().unwrap().to_string(),
+                            t["tolerationSeconds"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let expect = |seconds: i64| {
+        vec![
+            (
+                "node.kubernetes.io/not-ready".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+            (
+                "node.kubernetes.io/unreachable".to_string(),
+                "NoExecute".to_string(),
+                seconds,
+            ),
+        ]
+    };
+    assert_eq!(tolerations(&objects, "dify-api"), expect(30));
+    assert_eq!(tolerations(&objects, "dify-worker"), expect(60));
+    assert!(tolerations(&objects, "dify-beat").is_empty());
+    let r = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.beat.eviction={tolerationSeconds: 120}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        tolerations(&parse_stream(&r.stdout), "dify-beat"),
+        expect(120)
     );
 }
 
@@ -257,21 +356,48 @@ fn external_secrets_create_every_referenced_secret() {
     let r = run(&[
         "render", "-f", "profiles/ha.yaml", "--set",
         "secrets.externalSecrets={storeKind: ClusterSecretStore, storeName: vault, remoteKeyPrefix: dify/prod/, refreshInterval: 1h}",
+        "--set",
+        "logging.outputs=[{type: elasticsearch, endpoint: 'https://es.logging.svc:9200', credentials: {username: {name: es-auth, key: user}, password: {name: es-auth, key: password}}, ca: {name: es-ca, key: ca.crt}}, {type: loki, endpoint: 'http://loki.loki.svc:3100', bearerToken: {name: loki-token, key: token}}]",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let objects = parse_stream(&r.stdout);
-    // Every secretKeyRef in every pod resolves to an ExternalSecret key.
+    // Every secretKeyRef and secret volume in every pod resolves to an
+    // ExternalSecret key in the pod's namespace.
     let mut refs = std::collections::BTreeSet::new();
+    // Secrets mounted whole (no `items`): every key the ExternalSecret
+    // provides lands in the volume, so the Secret itself must be provided.
+    let mut whole = std::collections::BTreeSet::new();
     for o in &objects {
-        let Some(spec) = o.pointer("/spec/template/spec") else {
+        let Some(spec) = o
+            .pointer("/spec/template/spec")
+            .or_else(|| o.pointer("/spec/jobTemplate/spec/template/spec"))
+        else {
             continue;
         };
+        let namespace = o["metadata"]["namespace"].as_str().unwrap().to_string();
         for c in spec["containers"].as_array().unwrap() {
             for e in c["env"].as_array().into_iter().flatten() {
                 if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                     refs.insert((
+                        namespace.clone(),
                         r["name"].as_str().unwrap().to_string(),
                         r["key"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+        for v in spec["volumes"].as_array().into_iter().flatten() {
+            if let Some(secret) = v.get("secret") {
+                let name = secret["secretName"].as_str().unwrap().to_string();
+                let Some(items) = secret["items"].as_array() else {
+                    whole.insert((namespace.clone(), name));
+                    continue;
+                };
+                for item in items {
+                    refs.insert((
+                        namespace.clone(),
+                        secret["secretName"].as_str().unwrap().to_string(),
+                        item["key"].as_str().unwrap().to_string(),
                     ));
                 }
             }
@@ -282,6 +408,7 @@ fn external_secrets_create_every_referenced_secret() {
         assert_eq!(es["spec"]["secretStoreRef"]["name"], "vault");
         for d in es["spec"]["data"].as_array().unwrap() {
             provided.insert((
+                es["metadata"]["namespace"].as_str().unwrap().to_string(),
                 es["spec"]["target"]["name"].as_str().unwrap().to_string(),
                 d["secretKey"].as_str().unwrap().to_string(),
             ));
@@ -291,7 +418,26 @@ fn external_secrets_create_every_referenced_secret() {
                 .starts_with("dify/prod/"));
         }
     }
-    assert!(!refs.is_empty());
+    // The log agent's Secrets are among them, in its namespace.
+    for (name, key) in [
+        ("es-auth", "user"),
+        ("es-auth", "password"),
+        ("es-ca", "ca.crt"),
+        ("loki-token", "token"),
+    ] {
+        let want = (
+            "dify-logging".to_string(),
+            name.to_string(),
+            key.to_string(),
+        );
+        assert!(refs.contains(&want) && provided.contains(&want), "{want:?}");
+    }
+    for (namespace, name) in &whole {
+        assert!(
+            provided.iter().any(|(n, s, _)| n == namespace && s == name),
+            "the Secret `{name}` mounted in `{namespace}` has no ExternalSecret"
+        );
+    }
     assert!(
         refs.is_subset(&provided),
         "missing: {:?}",
@@ -314,6 +460,7 @@ fn output_passes_strict_schemas_for_every_supported_kubernetes_version() {
         &[
             "-f", "profiles/ha.yaml", "--set",
             "secrets.externalSecrets={storeKind: SecretStore, storeName: vault, refreshInterval: 1h}",
+            "--set", "logging.collector.mode=both",
         ],
     ];
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,14 @@
 //! pods of a lost zone. Only checked when the topology lists `nodes`. The
 //! simulation is `plan::capacity`; `dify-gen plan` shows the details.
 //! Fix: add nodes or larger ones to the zones named, or lower requests.
+//!
+//! T221: during a zone outage with the nodes still present (the real case:
+//! tainted `unreachable`, not deleted), kube-scheduler counts the dark zone
+//! and its nodes as domains with no pods, so a hard spread rule can keep a
+//! Deployment's evicted pods Pending for the whole outage, or stop its HPA
+//! short of its maximum. Checked with or without `nodes` (without, only the
+//! spread rules can stop a pod). Fix: `spread: zone-preferred`, see
+//! `docs/zone-outages.md`.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
@@ -32,11 +40,12 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             out.push(d);
         }
     }
-    if t.nodes.is_empty() || !out.is_empty() {
+    if !out.is_empty() {
         return out;
     }
     let c = analyse(t);
-    if !c.schedules() {
+    let bounded = !t.nodes.is_empty();
+    if bounded && !c.schedules() {
         out.push(
             cx.warning(
                 codes::T_CAPACITY,
@@ -48,7 +57,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             )
             .help("add nodes, or lower requests; `dify-gen plan` shows the placement per zone"),
         );
-    } else {
+    } else if bounded {
         for loss in c.zone_losses.iter().filter(|l| !l.survives) {
             let failed: Vec<&str> = loss
                 .outcomes
@@ -70,6 +79,77 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     format!("the release does not survive the loss of zone `{}`: {}", loss.zone, why.join("; ")),
                 )
                 .help("leave each zone room for a third of the release (N-1 headroom); `dify-gen plan` shows the details"),
+            );
+        }
+    }
+    out.extend(outage_spread(cx, &c));
+    out
+}
+
+/// One warning per component whose spread rules, not the room, leave pods
+/// Pending or the HPA short during some zone outage.
+fn outage_spread(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let pools = crate::plan::workers::pools(cx.t);
+    for (key, spec) in cx.t.components.all() {
+        let kind = crate::dify::Kind::ALL.into_iter().find(|k| k.key() == key);
+        // The component's own group, or its worker pools' (each with the
+        // worker's spread).
+        let groups: Vec<String> = match kind {
+            Some(crate::dify::Kind::Worker) if !pools.is_empty() => {
+                pools.iter().map(|p| p.label()).collect()
+            }
+            Some(k) => vec![k.label().to_string()],
+            None => Vec::new(),
+        };
+        let found = c.zone_outages.iter().find_map(|loss| {
+            let o = loss
+                .outcomes
+                .iter()
+                .filter(|o| groups.contains(&o.component))
+                .find(|o| {
+                    o.pending_reason.is_some_and(|w| w.is_spread())
+                        || o.hpa_limit.is_some_and(|w| w.is_spread())
+                })?;
+            let pool = if kind.is_some_and(|k| k.label() == o.component) {
+                String::new()
+            } else {
+                format!(" (pool `{}`)", o.component)
+            };
+            if let Some(why) = o.pending_reason.filter(|w| w.is_spread()) {
+                return Some(format!(
+                    "{pool} cannot restore its pods while zone `{}` is dark: {} of {} stay Pending ({})",
+                    loss.zone,
+                    o.pending,
+                    o.replicas,
+                    why.text()
+                ));
+            }
+            let why = o.hpa_limit.filter(|w| w.is_spread())?;
+            Some(format!(
+                "{pool} cannot grow while zone `{}` is dark: its HPA can add {} of {} pods ({})",
+                loss.zone,
+                o.hpa_can_add.unwrap_or(0),
+                o.hpa_wants.unwrap_or(0),
+                why.text()
+            ))
+        });
+        if let Some(message) = found {
+            out.push(
+                cx.warning(
+                    codes::T_OUTAGE_SPREAD,
+                    &format!("/components/{key}/spread"),
+                    format!("`{key}`{message}"),
+                )
+                .help(format!(
+                    "set `spread: zone-preferred` (currently `{}`): soft zone and host spread place the evicted pods in the zones left; see docs/zone-outages.md",
+                    match spec.spread {
+                        crate::topology::Spread::Zone => "zone",
+                        crate::topology::Spread::Host => "host",
+                        crate::topology::Spread::ZonePreferred => "zone-preferred",
+                        crate::topology::Spread::None => "none",
+                    }
+                )),
             );
         }
     }

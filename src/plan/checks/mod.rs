@@ -11,6 +11,8 @@
 mod backup;
 mod capacity;
 mod connections;
+mod failover;
+mod log_levels;
 pub mod monitoring;
 mod probes;
 mod quorum;
@@ -55,6 +57,16 @@ impl<'a> Cx<'a> {
     ) -> Diagnostic {
         self.at().warning(code, pointer, message)
     }
+
+    /// An error over the `ha` profile, a warning elsewhere.
+    pub fn ha_or_warning(
+        &self,
+        code: &'static str,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.at().ha_or_warning(code, pointer, message)
+    }
 }
 
 type Check = fn(&Cx) -> Vec<Diagnostic>;
@@ -64,6 +76,7 @@ const FIELD_CHECKS: &[Check] = &[
     quorum::check,
     quorum_zones::check,
     probes::check,
+    log_levels::check,
     monitoring::check,
     swarm::check,
 ];
@@ -71,7 +84,12 @@ const FIELD_CHECKS: &[Check] = &[
 /// Checks of what the fields add up to (connections, placement). They run
 /// only when no other check found an error: a wrong unit or a missing
 /// section would otherwise be reported a second time as its consequence.
-const DERIVED_CHECKS: &[Check] = &[connections::check, capacity::check, backup::check];
+const DERIVED_CHECKS: &[Check] = &[
+    connections::check,
+    capacity::check,
+    failover::check,
+    backup::check,
+];
 
 /// Runs the plan's checks; `earlier` are the topology's own findings.
 pub fn run(plan: &Plan, doc: &Node, earlier: &[Diagnostic]) -> Vec<Diagnostic> {

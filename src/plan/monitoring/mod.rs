@@ -16,8 +16,8 @@
 
 pub mod rules;
 
-use super::Plan;
-use crate::dify::{data_layer, health, ports, Kind};
+use super::{graph, Plan};
+use crate::dify::{data_layer, health, ports, Kind, LOG_COLLECTOR};
 use crate::topology::{
     IngressController, Monitoring, PostgresMode, RedisMode, Severity, SyncMode, Topology,
 };
@@ -38,6 +38,12 @@ pub enum Source {
         port: &'static str,
         port_number: u16,
         path: &'static str,
+        /// The namespace the pods run in (the log agent's is its own).
+        namespace: String,
+        /// Keep the labels the target exports over the scrape's own:
+        /// the log agent's error counts name the pod that logged, not
+        /// the agent.
+        honor_labels: bool,
     },
     /// The blackbox exporter, probing [`Facts::probes`].
     Blackbox,
@@ -322,7 +328,10 @@ const KSM_METRICS: &[&str] = &[
     "kube_cronjob_status_last_successful_time",
     "kube_cronjob_status_last_schedule_time",
     "kube_cronjob_next_schedule_time",
+    "kube_pod_status_phase",
 ];
+/// The log agent's `log_to_metrics` counter (`render/fluent_bit`).
+pub const LOG_METRICS: &[&str] = &["dify_log_errors_total"];
 const NODE_METRICS: &[&str] = &[
     "node_memory_MemAvailable_bytes",
     "node_memory_MemTotal_bytes",
@@ -409,6 +418,8 @@ pub struct PodScrape {
     pub port_number: u16,
     pub path: &'static str,
     pub metrics: &'static [&'static str],
+    pub namespace: String,
+    pub honor_labels: bool,
 }
 
 /// Every pod scrape the topology implies: Patroni's and etcd's own
@@ -422,6 +433,8 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
         port_number,
         path,
         metrics,
+        namespace: t.metadata.namespace.clone(),
+        honor_labels: false,
     };
     let mut out = Vec::new();
     if t.monitoring.is_none() {
@@ -471,6 +484,20 @@ pub fn pod_scrapes(t: &Topology) -> Vec<PodScrape> {
             "/metrics/",
             PLUGIN_DAEMON_METRICS,
         ));
+    }
+    // The log agent's error counts, in its own namespace.
+    if let Some(l) = t.logging.as_ref().filter(|l| l.enabled) {
+        out.push(PodScrape {
+            namespace: graph::namespace_of(t, LOG_COLLECTOR).to_string(),
+            honor_labels: true,
+            ..scrape(
+                LOG_COLLECTOR,
+                "metrics",
+                l.collector.metrics_port,
+                "/metrics",
+                LOG_METRICS,
+            )
+        });
     }
     out
 }
@@ -525,6 +552,8 @@ fn jobs(plan: &Plan, spec: &Monitoring) -> Vec<Job> {
             port: s.port,
             port_number: s.port_number,
             path: s.path,
+            namespace: s.namespace,
+            honor_labels: s.honor_labels,
         },
         metrics: s.metrics,
         namespaces: ns.clone(),

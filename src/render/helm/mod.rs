@@ -1,7 +1,10 @@
 //! The Helm family: values files for the charts users already run beside
 //! Dify. Today: the NGINX entry (F5 NGINX Ingress Controller or NGINX
 //! Gateway Fabric), with the replicas, spread, disruption budget and
-//! timeouts the topology asks for.
+//! timeouts the topology asks for; and the Fluent Bit chart, when the
+//! logging collector asks for it (`fluent_bit`).
+
+mod fluent_bit;
 
 use super::{Artifact, Content, Family};
 use crate::dify::releases::HOOK_URL_HEADER;
@@ -89,5 +92,15 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             }),
         ),
     };
-    vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))]
+    let mut out = vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))];
+    if let Some(l) =
+        super::fluent_bit::logging(plan).filter(|l| super::fluent_bit::renders_helm_values(l))
+    {
+        out.push(Artifact::file(
+            FAMILY.name,
+            fluent_bit::FILE,
+            Content::Yaml(fluent_bit::values(plan, l)),
+        ));
+    }
+    out
 }

@@ -85,6 +85,26 @@ pub fn args(plan: &Plan) -> Vec<String> {
         "--initial-cluster-state=new".into(),
         format!("--initial-cluster-token={name}-{}", plan.namespace),
         format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
+    ]
+    .into_iter()
+    .chain(tuning_args(plan))
+    .collect()
+}
+
+/// The flags every etcd member gets whatever runs it (the StatefulSet, a
+/// Swarm service): raft timing from the topology and compaction.
+pub fn tuning_args(plan: &Plan) -> Vec<String> {
+    let etcd = plan
+        .t
+        .etcd
+        .as_ref()
+        .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
+    vec![
+        format!(
+            "--heartbeat-interval={}",
+            etcd.heartbeat_interval_milliseconds
+        ),
+        format!("--election-timeout={}", etcd.election_timeout_milliseconds),
         // Patroni rewrites its keys every loop; keep an hour of history only.
         "--auto-compaction-mode=periodic".into(),
         "--auto-compaction-retention=1h".into(),

@@ -1,6 +1,9 @@
 //! External Secrets Operator `ExternalSecret`s (external-secrets.io/v1) that
-//! create every Secret the release reads, when the topology asks for them.
-//! They carry only remote key names: values stay in the store.
+//! create every Secret the release reads, when the topology asks for them,
+//! each in the namespace of the pods that read it (the log collector's
+//! Secrets in its own). They carry only remote key names: values stay in
+//! the store. A namespaced `SecretStore` must exist in each of those
+//! namespaces; a `ClusterSecretStore` serves them all.
 
 use super::labels::meta;
 use crate::plan::Plan;
@@ -62,11 +65,13 @@ pub fn objects(plan: &Plan) -> Vec<serde_json::Value> {
     };
     plan.secrets()
         .into_iter()
-        .map(|(name, (component, keys))| {
+        .map(|((namespace, name), (component, keys))| {
+            let mut metadata = meta(plan, name.clone(), component);
+            metadata.namespace = Some(namespace);
             let object = ExternalSecret {
                 api_version: "external-secrets.io/v1",
                 kind: "ExternalSecret",
-                metadata: meta(plan, name.clone(), component),
+                metadata,
                 spec: Spec {
                     refresh_interval: es.refresh_interval.clone(),
                     secret_store_ref: StoreRef {

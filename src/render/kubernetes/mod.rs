@@ -16,6 +16,7 @@ pub mod labels;
 pub mod network;
 mod otel;
 pub mod pods;
+pub use pods::resources;
 pub mod postgres;
 pub mod redis;
 mod services;
@@ -33,15 +34,19 @@ use sha2::{Digest, Sha256};
 /// Kinds in the order `kubectl apply` should create them.
 const INSTALL_ORDER: &[&str] = &[
     "Namespace",
+    "PriorityClass",
     "ExternalSecret",
     "ServiceAccount",
     "Role",
     "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "ConfigMap",
     "PersistentVolumeClaim",
     "Service",
     "StatefulSet",
     "Deployment",
+    "DaemonSet",
     "Job",
     "CronJob",
     "PodDisruptionBudget",

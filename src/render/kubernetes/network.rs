@@ -52,8 +52,10 @@ pub fn policies(plan: &Plan) -> Vec<NetworkPolicy> {
                 ports: Some(ports),
             })
             .collect();
+        let mut metadata = meta(plan, plan.name(component), component);
+        metadata.namespace = Some(graph::namespace_of(plan.t, component).to_string());
         out.push(NetworkPolicy {
-            metadata: meta(plan, plan.name(component), component),
+            metadata,
             spec: Some(NetworkPolicySpec {
                 pod_selector: Some(LabelSelector {
                     match_labels: Some(selector_labels(plan, component)),

@@ -13,7 +13,7 @@ use crate::dify::health;
 use crate::dify::releases::Release;
 use crate::dify::Kind;
 use crate::plan::Plan;
-use crate::topology::{self, ProbeOverride, Resources, Spread};
+use crate::topology::{self, Eviction, ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
     EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, LocalObjectReference,
@@ -116,7 +116,16 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
                     anti_affinity(plan, component, spread)
                 },
             ),
-            tolerations: non_empty(spec.tolerations.iter().map(toleration).collect()),
+            // The migration Job runs once and is retried by its controller:
+            // no eviction timing to set, only the component's own tolerations.
+            tolerations: non_empty({
+                let own: Vec<Toleration> = spec.tolerations.iter().map(toleration).collect();
+                if kind == Kind::Migration {
+                    own
+                } else {
+                    tolerations(spec.eviction.as_ref(), &own)
+                }
+            }),
             priority_class_name: spec.priority_class_name.clone(),
             image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
             init_containers: schema_wait(plan, kind).map(|c| vec![c]),
@@ -518,10 +527,49 @@ fn spread_constraints(
     let multi_zone = plan.t.zones.len() > 1;
     match spread {
         Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
+        // Soft on both keys: kube-scheduler still counts a dark zone as a
+        // domain with no pods, so no hard zone rule can place the evicted
+        // pods while it is down (kubernetes/kubernetes#123019).
+        Spread::ZonePreferred => vec![c(ZONE_KEY, false), c(HOST_KEY, false)],
         Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
         Spread::Host => vec![c(HOST_KEY, true)],
         Spread::None => vec![],
     }
+}
+
+/// The taints a failed node gets; a pod without a toleration for them is
+/// given one of 300 s by the `DefaultTolerationSeconds` admission plugin.
+pub const FAILED_NODE_TAINTS: [&str; 2] = [
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
+
+/// A pod's tolerations: `others` (a component's own list), then one
+/// `NoExecute` toleration per failed-node taint for `eviction`, each
+/// replacing a `NoExecute` toleration of `others` for the same taint, so
+/// that the pod's eviction timing is the one the topology states. One of
+/// `others` for every effect of the taint stays: it also tolerates
+/// `NoSchedule`, and the eviction controller takes the shortest
+/// `tolerationSeconds` among the tolerations that match.
+pub(super) fn tolerations(eviction: Option<&Eviction>, others: &[Toleration]) -> Vec<Toleration> {
+    let Some(eviction) = eviction else {
+        return others.to_vec();
+    };
+    let replaced = |t: &Toleration| {
+        t.key
+            .as_deref()
+            .is_some_and(|key| FAILED_NODE_TAINTS.contains(&key))
+            && t.effect.as_deref() == Some("NoExecute")
+    };
+    let mut out: Vec<Toleration> = others.iter().filter(|t| !replaced(t)).cloned().collect();
+    out.extend(FAILED_NODE_TAINTS.iter().map(|key| Toleration {
+        key: Some((*key).to_string()),
+        operator: Some("Exists".into()),
+        effect: Some("NoExecute".into()),
+        toleration_seconds: Some(i64::from(eviction.toleration_seconds)),
+        value: None,
+    }));
+    out
 }
 
 /// One `maxSkew: 1` spread constraint over `key`, hard (`DoNotSchedule`)
@@ -550,7 +598,7 @@ pub(super) fn spread_constraint(
 /// spread constraints above are what guarantee placement.
 fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinity> {
     let key = match spread {
-        Spread::Zone => ZONE_KEY,
+        Spread::Zone | Spread::ZonePreferred => ZONE_KEY,
         Spread::Host => HOST_KEY,
         Spread::None => return None,
     };
@@ -640,7 +688,7 @@ pub(super) fn toleration(t: &topology::Toleration) -> Toleration {
 
 /// `imagePullSecrets` of a component's pods (`None`: a pod dify-gen adds
 /// beside Dify's, which takes only `images.pullSecrets`).
-pub(super) fn pull_secrets(plan: &Plan, kind: Option<Kind>) -> Option<Vec<LocalObjectReference>> {
+pub(crate) fn pull_secrets(plan: &Plan, kind: Option<Kind>) -> Option<Vec<LocalObjectReference>> {
     non_empty(
         plan.pull_secrets(kind)
             .into_iter()
@@ -651,4 +699,44 @@ pub(super) fn pull_secrets(plan: &Plan, kind: Option<Kind>) -> Option<Vec<LocalO
 
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toleration(key: &str, effect: Option<&str>, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: Some(key.into()),
+            operator: Some("Exists".into()),
+            effect: effect.map(Into::into),
+            toleration_seconds: seconds,
+            value: None,
+        }
+    }
+
+    #[test]
+    fn eviction_tolerations_merge_with_a_components_own_list() {
+        let eviction = Eviction {
+            toleration_seconds: 30,
+        };
+        let others = [
+            toleration("dedicated", Some("NoSchedule"), None),
+            toleration(FAILED_NODE_TAINTS[1], Some("NoExecute"), Some(600)),
+            toleration(FAILED_NODE_TAINTS[0], None, None),
+        ];
+        let merged = tolerations(Some(&eviction), &others);
+        assert_eq!(
+            merged,
+            vec![
+                others[0].clone(),
+                others[2].clone(),
+                toleration(FAILED_NODE_TAINTS[0], Some("NoExecute"), Some(30)),
+                toleration(FAILED_NODE_TAINTS[1], Some("NoExecute"), Some(30)),
+            ]
+        );
+        // No eviction setting: the list as given, and Kubernetes' default.
+        assert_eq!(tolerations(None, &others), others.to_vec());
+        assert!(tolerations(None, &[]).is_empty());
+    }
 }

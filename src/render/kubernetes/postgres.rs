@@ -135,9 +135,9 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
         restapi_port: API_PORT,
         postgres_port: PORT,
         etcd_hosts: etcd::client_hosts(plan),
-        ttl: 30,
-        loop_wait: 10,
-        retry_timeout: 10,
+        ttl: p.ttl_seconds,
+        loop_wait: p.loop_wait_seconds,
+        retry_timeout: p.retry_timeout_seconds,
         maximum_lag_on_failover: 1_048_576,
         synchronous_mode: match p.synchronous.mode {
             SyncMode::Off => "off",

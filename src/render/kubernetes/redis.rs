@@ -82,7 +82,7 @@ pub fn context(plan: &Plan, s: &RedisSentinel) -> RedisContext {
         master_set: s.master_set.clone(),
         quorum: s.quorum,
         down_after_milliseconds: s.down_after_milliseconds,
-        failover_timeout_milliseconds: s.down_after_milliseconds.saturating_mul(6).max(60_000),
+        failover_timeout_milliseconds: s.failover_timeout_milliseconds,
         // A master that lost every replica stops taking writes: after a
         // failover it is the old master, and its writes would be lost.
         min_replicas_to_write: u32::from(s.replicas > 0),
@@ -260,7 +260,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
         ]),
         ..Default::default()
     };
-    let (spread, affinity) = placement(plan, PROXY_COMPONENT, p.replicas);
+    let (spread, affinity) = placement(plan, PROXY_COMPONENT, p.replicas, false);
     let deployment = Deployment {
         metadata: meta(plan, name.clone(), PROXY_COMPONENT),
         spec: Some(DeploymentSpec {

@@ -85,12 +85,16 @@ pub fn pdb(
 }
 
 /// Members spread evenly over the topology's zones (hard, when there are at
-/// least two) and never two on one node (hard anti-affinity): a quorum must
-/// not depend on a single node or zone.
+/// least two and `hard_zone`) and never two on one node (hard
+/// anti-affinity): a quorum must not depend on a single node or zone. A
+/// stateless Deployment (the Redis master proxy) passes `hard_zone: false`:
+/// a hard zone rule would keep its evicted pods Pending while a zone is
+/// dark (the scheduler counts the dark zone as an empty domain).
 pub fn placement(
     plan: &Plan,
     component: &str,
     members: u32,
+    hard_zone: bool,
 ) -> (Option<Vec<TopologySpreadConstraint>>, Option<Affinity>) {
     if members < 2 {
         return (None, None);
@@ -98,7 +102,7 @@ pub fn placement(
     let spread = |key: &str, hard: bool| spread_constraint(plan, component, key, hard);
     let mut constraints = Vec::new();
     if plan.t.zones.len() > 1 {
-        constraints.push(spread(ZONE_KEY, true));
+        constraints.push(spread(ZONE_KEY, hard_zone));
     }
     constraints.push(spread(HOST_KEY, false));
     let affinity = Affinity {
@@ -273,7 +277,7 @@ pub struct Members {
 /// [`placement`].
 pub fn stateful_set(plan: &Plan, m: Members) -> StatefulSet {
     let name = plan.member_set(m.component);
-    let (spread, affinity) = placement(plan, m.component, m.replicas);
+    let (spread, affinity) = placement(plan, m.component, m.replicas, true);
     StatefulSet {
         metadata: meta(plan, name.clone(), m.component),
         spec: Some(StatefulSetSpec {

@@ -40,6 +40,8 @@ struct Endpoint {
     port: String,
     path: String,
     interval: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    honor_labels: bool,
     relabelings: Vec<Relabel>,
 }
 
@@ -104,6 +106,8 @@ pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
             component,
             port,
             path,
+            ref namespace,
+            honor_labels,
             ..
         } = job.source
         else {
@@ -116,12 +120,13 @@ pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
             spec: PodMonitorSpec {
                 selector: selector(plan, component),
                 namespace_selector: NamespaceSelector {
-                    match_names: vec![plan.namespace.to_string()],
+                    match_names: vec![namespace.clone()],
                 },
                 pod_metrics_endpoints: vec![Endpoint {
                     port: port.to_string(),
                     path: path.to_string(),
                     interval: interval.clone(),
+                    honor_labels,
                     relabelings: vec![Relabel {
                         action: "replace",
                         target_label: "job",

@@ -17,28 +17,36 @@ pub fn document(f: &Facts) -> Value {
                 component,
                 port,
                 path,
+                ref namespace,
+                honor_labels,
                 ..
-            } => configs.push(json!({
-                "job_name": job.name,
-                "scrape_interval": interval,
-                "metrics_path": path,
-                "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [f.namespace]}}],
-                "relabel_configs": [
-                    {
-                        "source_labels": [
-                            "__meta_kubernetes_pod_label_app_kubernetes_io_name",
-                            "__meta_kubernetes_pod_label_app_kubernetes_io_instance",
-                            "__meta_kubernetes_pod_label_app_kubernetes_io_component",
-                            "__meta_kubernetes_pod_container_port_name",
-                        ],
-                        "regex": format!("{PART_OF};{};{component};{port}", f.release),
-                        "action": "keep",
-                    },
-                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-                    {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-                    {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
-                ],
-            })),
+            } => {
+                let mut config = json!({
+                    "job_name": job.name,
+                    "scrape_interval": interval,
+                    "metrics_path": path,
+                    "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [namespace]}}],
+                    "relabel_configs": [
+                        {
+                            "source_labels": [
+                                "__meta_kubernetes_pod_label_app_kubernetes_io_name",
+                                "__meta_kubernetes_pod_label_app_kubernetes_io_instance",
+                                "__meta_kubernetes_pod_label_app_kubernetes_io_component",
+                                "__meta_kubernetes_pod_container_port_name",
+                            ],
+                            "regex": format!("{PART_OF};{};{component};{port}", f.release),
+                            "action": "keep",
+                        },
+                        {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+                        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+                        {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
+                    ],
+                });
+                if honor_labels {
+                    config["honor_labels"] = json!(true);
+                }
+                configs.push(config);
+            }
             Source::Blackbox => {
                 let blackbox = &f.spec.exporters.blackbox;
                 configs.push(json!({

@@ -21,7 +21,7 @@ use super::{
 use crate::dify::images::Prober;
 use crate::dify::{data_layer, health, ports};
 use crate::plan::Plan;
-use crate::render::kubernetes::{postgres, redis};
+use crate::render::kubernetes::{etcd as etcd_flags, postgres, redis};
 use crate::render::templates;
 use crate::topology::{Host, Patroni, PostgresMode, RedisMode, RedisSentinel, SecretRef, Swarm};
 use serde_json::{json, Value};
@@ -190,7 +190,7 @@ fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         .join(",");
     for (i, name) in names.iter().enumerate() {
         let data = volume(stack, name);
-        let command = vec![
+        let mut command = vec![
             "/usr/local/bin/etcd".to_string(),
             format!("--name={name}"),
             "--data-dir=/var/run/etcd/default.etcd".into(),
@@ -211,9 +211,8 @@ fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
                 "--listen-metrics-urls=http://0.0.0.0:{}",
                 ports::ETCD_METRICS
             ),
-            "--auto-compaction-mode=periodic".into(),
-            "--auto-compaction-retention=1h".into(),
         ];
+        command.extend(etcd_flags::tuning_args(plan));
         stack.services.insert(
             name.clone(),
             json!({

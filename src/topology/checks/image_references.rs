@@ -43,7 +43,18 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             image::mirror_prefix,
         ));
         if out.is_empty() {
-            for (pointer, reference) in super::images_pinned::every_image(cx.t) {
+            // The log agent's image is pinned by the logging check, and
+            // pulled through the mirror like every other.
+            let agent = cx.t.logging.iter().map(|l| {
+                (
+                    "/logging/collector/image".to_string(),
+                    l.collector.image.as_str(),
+                )
+            });
+            for (pointer, reference) in super::images_pinned::every_image(cx.t)
+                .into_iter()
+                .chain(agent)
+            {
                 let rewritten = mirror.rewrite(reference);
                 let key = crate::source::dotted(&pointer);
                 out.extend(cx.name_rule(

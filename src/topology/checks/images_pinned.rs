@@ -60,7 +60,7 @@ pub(super) fn every_image(t: &Topology) -> Vec<(String, &str)> {
         .collect()
 }
 
-fn pin_problem(image: &str) -> Option<&'static str> {
+pub(super) fn pin_problem(image: &str) -> Option<&'static str> {
     if image.contains("@sha256:") {
         return None;
     }

@@ -11,12 +11,14 @@ mod addresses;
 mod backup;
 mod disruption;
 mod egress;
+mod failover_timing;
 mod grace;
 mod hosts;
 mod identity;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
+mod logging;
 mod managed_env;
 mod mode_sections;
 mod monitoring;
@@ -108,6 +110,21 @@ impl Cx<'_> {
             .at(self.span(pointer))
             .path(crate::source::dotted(pointer))
     }
+
+    /// An error in a topology layered over the `ha` profile, whose promise
+    /// it breaks ([`Topology::promises_ha`]); a warning elsewhere.
+    pub fn ha_or_warning(
+        &self,
+        code: &'static str,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        if self.t.promises_ha() {
+            self.error(code, pointer, message)
+        } else {
+            self.warning(code, pointer, message)
+        }
+    }
 }
 
 /// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
@@ -180,6 +197,7 @@ const CHECKS: &[Check] = &[
     replicas::check,
     managed_env::check,
     probe_paths::check,
+    logging::check,
     monitoring::check,
     postgres_parameters::check,
     postgres_names::check,
@@ -188,6 +206,7 @@ const CHECKS: &[Check] = &[
     addresses::check,
     sizes::check,
     redis_directives::check,
+    failover_timing::check,
     image_references::check,
     hosts::check,
     backup::check,

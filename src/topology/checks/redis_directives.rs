@@ -2,24 +2,20 @@
 //! topology, by the rules of the Redis the image runs.
 //!
 //! Why: Sentinel reads `down-after-milliseconds` and `failover-timeout`
-//! (dify-gen writes six times the former, at least 60 s) with C's `atoi`,
-//! a 32-bit integer, and refuses to start on a value that is not positive,
-//! which is what a number above 2147483647 becomes. The rendered files
-//! bind with `bind * -::*` and let Sentinel use host names
+//! with C's `atoi`, a 32-bit integer, and refuses to start on a value that
+//! is not positive, which is what a number above 2147483647 becomes. The
+//! rendered files bind with `bind * -::*` and let Sentinel use host names
 //! (`resolve-hostnames`, `announce-hostnames`), which need Redis 6.2 or
 //! later; an older image does not start. The master set name goes into
 //! Sentinel's configuration and Dify's settings as one word. Fix: keep
-//! `downAfterMilliseconds` at most 357913941 (six times fits), and use a
+//! both times at most 2147483647 (a few seconds is usual), and use a
 //! Redis 6.2 or later image.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::timings::SENTINEL_MAX_MILLISECONDS;
 use crate::topology::RedisMode;
 
-/// Sentinel's largest time value (`INT_MAX` milliseconds).
-pub const SENTINEL_MAX_MILLISECONDS: u64 = i32::MAX as u64;
-/// `failover-timeout` is this many times `down-after-milliseconds`.
-pub const FAILOVER_FACTOR: u64 = 6;
 /// The oldest Redis the rendered configuration runs on.
 pub const OLDEST_REDIS: (u32, u32) = (6, 2);
 
@@ -54,19 +50,28 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             );
         }
     }
-    let limit = SENTINEL_MAX_MILLISECONDS / FAILOVER_FACTOR;
-    if u64::from(s.down_after_milliseconds) > limit {
-        out.push(
-            cx.error(
-                codes::T_REDIS_DIRECTIVE,
-                "/redis/sentinel/downAfterMilliseconds",
-                format!(
-                    "Sentinel cannot read {} ms: its failover timeout ({FAILOVER_FACTOR} times that) is above {SENTINEL_MAX_MILLISECONDS}, the largest time Sentinel reads",
-                    s.down_after_milliseconds
-                ),
-            )
-            .help(format!("set at most {limit} (a few seconds is usual: 5000)")),
-        );
+    for (field, value, usual) in [
+        ("downAfterMilliseconds", s.down_after_milliseconds, 5000),
+        (
+            "failoverTimeoutMilliseconds",
+            s.failover_timeout_milliseconds,
+            10000,
+        ),
+    ] {
+        if u64::from(value) > SENTINEL_MAX_MILLISECONDS {
+            out.push(
+                cx.error(
+                    codes::T_REDIS_DIRECTIVE,
+                    &format!("/redis/sentinel/{field}"),
+                    format!(
+                        "Sentinel cannot read {value} ms: it is above {SENTINEL_MAX_MILLISECONDS}, the largest time Sentinel reads"
+                    ),
+                )
+                .help(format!(
+                    "set at most {SENTINEL_MAX_MILLISECONDS} (a few seconds is usual: {usual})"
+                )),
+            );
+        }
     }
     out.extend(cx.name_rule(
         "/redis/sentinel/masterSet",

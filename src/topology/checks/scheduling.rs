@@ -3,8 +3,10 @@
 //! toleration has no value, `tolerationSeconds` needs `NoExecute`; `In` and
 //! `NotIn` take values, `Exists` and `DoesNotExist` none, `Gt` and `Lt` one
 //! integer. Keys are label keys, values label values (`T143`), taints on
-//! `nodes` likewise, and `priorityClassName` an object name. Fix the field
-//! the message names.
+//! `nodes` likewise, and `priorityClassName` an object name. A component
+//! with `eviction` sets the `NoExecute` tolerations of the failed-node
+//! taints itself, so a toleration of its own for them is refused rather
+//! than silently replaced. Fix the field the message names.
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
@@ -12,6 +14,13 @@ use crate::names::{dns, kubernetes};
 use crate::topology::{
     NodeSelectorOperator, NodeSelectorRequirement, TaintEffect, TolerationOperator,
 };
+
+/// The taints the node lifecycle controller puts on a failed node, which
+/// `eviction` tolerates for its seconds.
+const FAILED_NODE_TAINTS: [&str; 2] = [
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -48,6 +57,24 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 cx.error(codes::T_SCHEDULING, &format!("{at}/operator"), p)
                     .help("tolerate one taint with `key`, `operator: Equal` and `value`, or any value with `operator: Exists`")
             }));
+            let failed_node = t
+                .key
+                .as_deref()
+                .is_some_and(|k| FAILED_NODE_TAINTS.contains(&k))
+                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute);
+            if failed_node && c.eviction.is_some() {
+                out.push(
+                    cx.error(
+                        codes::T_SCHEDULING,
+                        &format!("{at}/key"),
+                        format!(
+                            "`eviction.tolerationSeconds` of `{key}` already sets the `NoExecute` toleration of `{}`",
+                            t.key.as_deref().unwrap_or_default()
+                        ),
+                    )
+                    .help("drop this toleration and set `eviction: {tolerationSeconds: <seconds>}`, or set `eviction: null` to keep it"),
+                );
+            }
             if t.toleration_seconds.is_some() && t.effect != Some(TaintEffect::NoExecute) {
                 out.push(
                     cx.error(

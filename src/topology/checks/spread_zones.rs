@@ -22,7 +22,10 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     for (key, c) in cx.t.components.all() {
-        if c.spread == Spread::Zone && c.replicas > 1 && zones.len() < 2 {
+        if matches!(c.spread, Spread::Zone | Spread::ZonePreferred)
+            && c.replicas > 1
+            && zones.len() < 2
+        {
             out.push(
                 cx.warning(
                     codes::T_SPREAD_ZONES,

@@ -78,8 +78,11 @@ pub struct Component {
     #[schemars(range(min = 0, max = 1000))]
     pub replicas: u32,
     pub resources: Resources,
-    /// How replicas spread: `zone` (one per zone first), `host` (never two on
-    /// a node), or `none`.
+    /// How replicas spread: `zone` (evenly over zones, hard: a pod that
+    /// would skew the zones stays Pending, also while a zone is down),
+    /// `zone-preferred` (evenly over zones and nodes as a preference: pods
+    /// evicted from a dark zone and the HPA's new ones run in the others),
+    /// `host` (never two on a node), or `none`. See `docs/zone-outages.md`.
     pub spread: Spread,
     /// Horizontal autoscaling on CPU; omit for a fixed replica count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +147,36 @@ pub struct Component {
     /// `azure.workload.identity/client-id` (Azure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ServiceAccountSettings>,
+    /// How long the pods stay bound to a node the control plane lost
+    /// contact with before they are evicted and replaced; omit for
+    /// Kubernetes' default, 300 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eviction: Option<Eviction>,
+}
+
+/// Eviction from a failed node: the pods tolerate the `NoExecute` taints
+/// `node.kubernetes.io/not-ready` and `node.kubernetes.io/unreachable` for
+/// this long. Shorter brings capacity back sooner after a node or zone is
+/// lost; too short evicts every pod of a node whose kubelet only missed a
+/// few heartbeats (a flapping node), see `docs/zone-outages.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Eviction {
+    /// Seconds a pod stays on a `not-ready` or `unreachable` node, counted
+    /// from the taint (which the node lifecycle controller sets about 50 s
+    /// after the node's last heartbeat).
+    #[schemars(range(min = 0, max = 86400))]
+    pub toleration_seconds: u32,
+}
+
+impl Eviction {
+    /// Kubernetes' default (the `DefaultTolerationSeconds` admission plugin).
+    pub const DEFAULT_SECONDS: u32 = 300;
+
+    /// The seconds a component's pods tolerate a failed node.
+    pub fn seconds(eviction: Option<&Eviction>) -> u32 {
+        eviction.map_or(Self::DEFAULT_SECONDS, |e| e.toleration_seconds)
+    }
 }
 
 /// What the component's ServiceAccount carries beside dify-gen's labels.
@@ -261,6 +294,8 @@ pub enum UpdateStrategy {
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     Zone,
+    #[serde(rename = "zone-preferred")]
+    ZonePreferred,
     Host,
     None,
 }

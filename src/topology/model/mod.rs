@@ -18,6 +18,7 @@ mod etcd;
 mod hosts;
 mod images;
 mod ingress;
+mod logging;
 mod metadata;
 mod monitoring;
 mod network;
@@ -40,6 +41,7 @@ pub use etcd::*;
 pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
+pub use logging::*;
 pub use metadata::*;
 pub use monitoring::*;
 pub use network::*;
@@ -122,6 +124,9 @@ pub struct Topology {
     /// objectives. Omit to render no backups (the report then says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<Backup>,
+    /// Central log collection with Fluent Bit; omit for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
     /// Prometheus rules and scrape targets, Alertmanager routing and
     /// Grafana dashboards for the release; omit to render no monitoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]

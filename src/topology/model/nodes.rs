@@ -20,7 +20,8 @@ pub struct NodePool {
     #[schemars(range(min = 1, max = 1000))]
     pub count: u32,
     /// What one node offers to pods (the node's `status.allocatable`, less
-    /// what DaemonSets such as the CNI and log shippers request).
+    /// what other DaemonSets, such as the CNI, request; dify-gen takes its
+    /// own log agent's requests off itself).
     pub allocatable: ResourceList,
     /// Labels its nodes carry, matched against the components'
     /// `nodeSelector` and `nodeAffinity` (`topology.kubernetes.io/zone` is

@@ -2,6 +2,7 @@
 
 use super::resources::{Resources, Volume};
 use super::secrets::SecretRef;
+use crate::timings;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,28 @@ pub struct Patroni {
     pub superuser_password: SecretRef,
     /// Replication user password.
     pub replication_password: SecretRef,
+    /// Seconds the leader lock in etcd outlives the leader's last refresh
+    /// (Patroni's `ttl`): a leader that dies unannounced is replaced only
+    /// after it expires, so this is most of a crash failover. Patroni
+    /// refuses less than 20.
+    #[schemars(range(min = timings::PATRONI_MIN_TTL_SECONDS))]
+    pub ttl_seconds: u32,
+    /// Seconds between Patroni's HA cycles (`loop_wait`): the leader
+    /// refreshes its lock once a cycle. Patroni requires
+    /// `loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds`.
+    #[schemars(range(min = timings::PATRONI_MIN_LOOP_WAIT_SECONDS))]
+    pub loop_wait_seconds: u32,
+    /// Seconds Patroni retries etcd before the leader steps down
+    /// (`retry_timeout`); it must outlast an etcd leader election, or the
+    /// loss of etcd's leader also demotes PostgreSQL's. At least 3.
+    #[schemars(range(min = timings::PATRONI_MIN_RETRY_TIMEOUT_SECONDS))]
+    pub retry_timeout_seconds: u32,
+    /// The longest PostgreSQL failover this topology accepts, in seconds:
+    /// `dify-gen plan` computes the worst case from the Patroni and etcd
+    /// timings (`docs/failover.md`) and reports a topology whose worst case
+    /// is longer (an error over the `ha` profile, a warning elsewhere).
+    #[schemars(range(min = 1))]
+    pub failover_objective_seconds: u32,
 }
 
 /// A PostgreSQL parameter value.

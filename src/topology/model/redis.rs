@@ -42,9 +42,22 @@ pub struct RedisSentinel {
     /// Master set name (`REDIS_SENTINEL_SERVICE_NAME`).
     #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+$"))]
     pub master_set: String,
-    /// Milliseconds without reply before a Sentinel suspects the master.
+    /// Milliseconds without reply before a Sentinel suspects the master
+    /// (`down-after-milliseconds`): most of a failover.
     #[schemars(range(min = 1000))]
     pub down_after_milliseconds: u32,
+    /// Sentinel's `failover-timeout` in milliseconds: how long an election
+    /// (at most 10 s) and a promotion may take before the failover is
+    /// abandoned; a Sentinel retries a failover only twice this long after
+    /// its last attempt, which is what a split vote costs.
+    #[schemars(range(min = 1))]
+    pub failover_timeout_milliseconds: u32,
+    /// The longest Redis failover this topology accepts, in seconds:
+    /// `dify-gen plan` computes the worst case from the Sentinel timings
+    /// (`docs/failover.md`) and reports a topology whose worst case is
+    /// longer (an error over the `ha` profile, a warning elsewhere).
+    #[schemars(range(min = 1))]
+    pub failover_objective_seconds: u32,
     pub storage: Volume,
     pub resources: Resources,
     pub sentinel_resources: Resources,

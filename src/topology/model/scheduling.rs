@@ -65,6 +65,17 @@ pub enum TolerationOperator {
 }
 
 impl Toleration {
+    /// `operator: Exists` with no key and no effect: every taint.
+    pub fn every_taint() -> Toleration {
+        Toleration {
+            key: None,
+            operator: TolerationOperator::Exists,
+            value: None,
+            effect: None,
+            toleration_seconds: None,
+        }
+    }
+
     /// Whether this toleration lets a pod onto a node with `taint`, by the
     /// kubelet's rule.
     pub fn tolerates(&self, taint: &Taint) -> bool {

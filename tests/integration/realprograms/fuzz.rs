@@ -43,8 +43,8 @@ const PASSWORD: &str = "fuzz-redis-password";
 /// (a request above the limit just lowered, a budget that no longer fits):
 /// a mutation may rightly be reported there.
 const CROSS_FIELD: &[&str] = &[
-    "T103", "T104", "T107", "T109", "T110", "T141", "T201", "T202", "T203", "T204", "T205", "T206",
-    "T207", "T208", "T113", "T114",
+    "T103", "T104", "T107", "T109", "T110", "T113", "T114", "T141", "T148", "T201", "T202", "T203",
+    "T204", "T205", "T206", "T207", "T208", "T220",
 ];
 
 /// Patroni 4.1.3's `--validate-config` refuses `synchronous_mode: quorum`,

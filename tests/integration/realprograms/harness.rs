@@ -258,6 +258,27 @@ impl Process {
         self.pid_files.push((path, marker.to_string()));
     }
 
+    /// Stops the process group and the registered PID files' processes
+    /// with their children (SIGSTOP): a node that vanished from the
+    /// network, whose connections stay open and silent. Killed later, when
+    /// the guard drops or by [`Process::kill`].
+    pub fn freeze(&mut self) {
+        for (path, marker) in &self.pid_files {
+            if let Some(pid) = read_pid(path) {
+                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(marker.as_str()) {
+                    signal(pid, "-STOP");
+                    for child in children_of(pid) {
+                        signal(child, "-STOP");
+                    }
+                }
+            }
+        }
+        if let Some(child) = &self.child {
+            signal_group(child.id(), "-STOP");
+        }
+    }
+
     /// Kills the process group (SIGKILL, like a crashed pod) and reaps it.
     pub fn kill(&mut self) {
         for (path, marker) in &self.pid_files {
@@ -387,6 +408,21 @@ fn children_of(parent: u32) -> Vec<u32> {
         .collect()
 }
 
+fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn signal_group(pid: u32, signal: &str) {
+    // By PID: `-PID` names the process group this test started and leads.
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
 fn kill_group(pid: u32) {
     // By PID: `-PID` names the process group this test started and leads.
     let _ = Command::new("kill")
@@ -401,16 +437,41 @@ fn kill_group(pid: u32) {
 
 /// `GET path` against 127.0.0.1:port; returns the status code and body.
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(3)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n"
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nConnection: close\r\n\r\n");
+    http_exchange(
+        port,
+        &request,
+        Duration::from_secs(1),
+        Duration::from_secs(3),
     )
-    .ok()?;
+}
+
+/// `POST path` with a JSON body against 127.0.0.1:port (etcd's v3 JSON
+/// gateway); returns the status code and body. Times out after `timeout`.
+pub fn http_post_json(
+    port: u16,
+    path: &str,
+    body: &str,
+    timeout: Duration,
+) -> Option<(u16, String)> {
+    let request = format!(
+        "POST {path} HTTP/1.0\r\nHost: {LOCALHOST}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    http_exchange(port, &request, timeout, timeout)
+}
+
+/// Sends one HTTP/1.0 request and reads the whole response.
+fn http_exchange(
+    port: u16,
+    request: &str,
+    connect: Duration,
+    io: Duration,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&local(port), connect).ok()?;
+    stream.set_read_timeout(Some(io)).ok()?;
+    stream.set_write_timeout(Some(io)).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
@@ -419,6 +480,42 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
         .map(|(_, body)| body.to_string())
         .unwrap_or_default();
     Some((status, body))
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64, as etcd's JSON gateway writes keys and values.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut n, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = BASE64.iter().position(|b| *b == c)? as u32;
+        n = n << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((n >> bits & 0xff) as u8);
+        }
+    }
+    Some(out)
 }
 
 fn local(port: u16) -> SocketAddr {
@@ -451,13 +548,29 @@ pub struct Resp {
 
 impl Resp {
     pub fn connect(port: u16, password: &str) -> Result<Resp, String> {
-        let stream = TcpStream::connect_timeout(&local(port), Duration::from_millis(500))
+        Resp::connect_within(
+            port,
+            password,
+            Duration::from_millis(500),
+            Duration::from_secs(2),
+        )
+    }
+
+    /// A connection whose connect and each reply wait at most as long as
+    /// given: a client's socket timeouts.
+    pub fn connect_within(
+        port: u16,
+        password: &str,
+        connect: Duration,
+        reply: Duration,
+    ) -> Result<Resp, String> {
+        let stream = TcpStream::connect_timeout(&local(port), connect)
             .map_err(|error| format!("connect {port}: {error}"))?;
         stream
-            .set_read_timeout(Some(Duration::from_secs(2)))
+            .set_read_timeout(Some(reply))
             .map_err(|e| e.to_string())?;
         stream
-            .set_write_timeout(Some(Duration::from_secs(2)))
+            .set_write_timeout(Some(reply))
             .map_err(|e| e.to_string())?;
         let mut connection = Resp {
             reader: BufReader::new(stream),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use dify_gen::load;
 use dify_gen::source::Sources;
@@ -215,4 +216,43 @@ pub fn read_objects(dir: &Path) -> Vec<Value> {
         objects.push(node.to_json());
     }
     objects
+}
+
+/// What `dify-gen plan -f profiles/ha.yaml` promises for one data
+/// service's failover.
+pub struct PlannedFailover {
+    /// The plan's worst case, summed from the rendered settings.
+    pub worst_case: Duration,
+    /// `failoverObjectiveSeconds` of the profile.
+    pub objective_seconds: u64,
+}
+
+impl PlannedFailover {
+    /// What a measured failover must stay within: the computed worst case
+    /// (which the plan already holds to the objective).
+    pub fn bound(&self) -> Duration {
+        self.worst_case
+            .min(Duration::from_secs(self.objective_seconds))
+    }
+}
+
+/// The `ha` profile's planned failover of `service` (`postgres`, `redis`).
+pub fn planned_failover(service: &str) -> PlannedFailover {
+    let out = Command::new(env!("CARGO_BIN_EXE_dify-gen"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["plan", "-f", "profiles/ha.yaml", "-o", "json"])
+        .output()
+        .expect("run dify-gen plan");
+    assert!(out.status.success(), "dify-gen plan failed");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let f = report["failover"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["service"] == service)
+        .unwrap_or_else(|| panic!("the plan has no {service} failover"));
+    PlannedFailover {
+        worst_case: Duration::from_millis(f["worstCaseMilliseconds"].as_u64().expect("worst case")),
+        objective_seconds: f["objectiveSeconds"].as_u64().expect("objective"),
+    }
 }

@@ -11,6 +11,7 @@ pub mod availability;
 pub mod backup;
 pub mod containers;
 pub mod etcd;
+pub mod logs;
 pub mod nodes;
 pub mod postgres;
 pub mod probes;
@@ -38,6 +39,7 @@ pub const GROUPS: &[GroupFn] = &[
     etcd::group,
     nodes::group,
     backup::group,
+    logs::group,
 ];
 
 /// `metric{a="b",c="d"}`, values escaped as PromQL strings.
