@@ -26,6 +26,9 @@ pub enum Command {
     /// Report what a topology means: capacity per zone, zone-loss survival,
     /// quorums, disruption budgets, connection budget, backup objectives.
     Plan(PlanArgs),
+    /// Print the topology as a picture: components with replicas and spread,
+    /// the data layer, and which talks to which (the NetworkPolicy graph).
+    Graph(GraphArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
     /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
@@ -70,6 +73,11 @@ pub struct RenderArgs {
     /// are findings and nothing is written).
     #[arg(long, requires = "output_dir")]
     pub force: bool,
+    /// With --output-dir: write nothing; print a unified diff of every file
+    /// that differs from the render and exit 1 if any does, 0 if none (a
+    /// drift check for CI).
+    #[arg(long, requires = "output_dir", conflicts_with = "force")]
+    pub check: bool,
     /// Kubernetes minor version whose schemas the output must pass (1.33 to 1.37).
     #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,
@@ -98,6 +106,21 @@ pub struct PlanArgs {
 pub enum ReportFormat {
     Text,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub topology: TopologyArgs,
+    /// Picture language: a Mermaid flowchart or a Graphviz DOT digraph.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Args, Debug)]

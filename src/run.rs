@@ -1,7 +1,8 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
 use crate::cli::{
-    Cli, Command, DiagnosticsFormat, InitArgs, PlanArgs, ReportFormat, SchemaFormat, TopologyArgs,
+    Cli, Command, DiagnosticsFormat, GraphArgs, GraphFormat, InitArgs, PlanArgs, RenderArgs,
+    ReportFormat, SchemaFormat, TopologyArgs,
 };
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::pipeline::Refused;
@@ -16,12 +17,7 @@ pub const EXIT_USAGE: i32 = 2;
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Render(args) => render_cmd(
-            &args.topology,
-            args.output_dir.as_deref(),
-            &args.kube_version,
-            args.force,
-        ),
+        Command::Render(args) => render_cmd(&args),
         Command::Validate(args) => {
             let topology = (!args.topology.files.is_empty()).then_some(&args.topology);
             if topology.is_none() && args.manifests.paths.is_empty() {
@@ -35,6 +31,7 @@ pub fn run(cli: Cli) -> i32 {
             code
         }
         Command::Plan(args) => plan_cmd(&args),
+        Command::Graph(args) => graph_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
             let text = match format {
@@ -85,12 +82,10 @@ fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loade
     }
 }
 
-fn render_cmd(
-    args: &TopologyArgs,
-    output_dir: Option<&std::path::Path>,
-    kube_version: &str,
-    force: bool,
-) -> i32 {
+fn render_cmd(render_args: &RenderArgs) -> i32 {
+    let args = &render_args.topology;
+    let output_dir = render_args.output_dir.as_deref();
+    let kube_version = render_args.kube_version.as_str();
     if let Some(input) = output_dir.and_then(|dir| emit::dir::input_inside(dir, &args.files)) {
         let dir = output_dir
             .map(|d| d.display().to_string())
@@ -133,7 +128,8 @@ fn render_cmd(
     };
     match output_dir {
         None => io_exit(emit::write_stdout(&emit::stream(&out.artifacts))),
-        Some(dir) => match emit::dir::write(dir, &out.files, force) {
+        Some(dir) if render_args.check => check_cmd(dir, &out.files, &sources, args),
+        Some(dir) => match emit::dir::write(dir, &out.files, render_args.force) {
             Ok(_) => EXIT_OK,
             Err(emit::dir::Refused::Conflicts(found)) => {
                 report(&found, &sources, args.diagnostics_format);
@@ -150,6 +146,66 @@ fn render_cmd(
             }
         },
     }
+}
+
+/// `render --check`: the diff on stdout, one finding per differing file.
+fn check_cmd(
+    dir: &std::path::Path,
+    files: &[crate::render::File],
+    sources: &Sources,
+    args: &TopologyArgs,
+) -> i32 {
+    let drift = match emit::check::drift(dir, files) {
+        Ok(d) => d,
+        Err(e) => {
+            let d = Diagnostic::error(codes::E_IO, format!("cannot read `{}`: {e}", dir.display()));
+            report(&[d], sources, args.diagnostics_format);
+            return EXIT_USAGE;
+        }
+    };
+    if drift.is_clean() {
+        return EXIT_OK;
+    }
+    let code = io_exit(emit::write_stdout(&drift.text()));
+    if code != EXIT_OK {
+        return code;
+    }
+    let found: Vec<Diagnostic> = drift
+        .diffs
+        .iter()
+        .map(|d| {
+            let how = match d.state {
+                emit::dir::State::Create => "is missing",
+                emit::dir::State::Stale | emit::dir::State::StaleEdited => "is no longer rendered",
+                emit::dir::State::Foreign => "is in the way and not dify-gen's",
+                _ => "differs from the render",
+            };
+            Diagnostic::error(
+                codes::O_DRIFT,
+                format!("`{}` {how}", dir.join(&d.path).display()),
+            )
+        })
+        .collect();
+    report(&found, sources, args.diagnostics_format);
+    eprintln!(
+        "error: `{}` is out of date; render without `--check` to update it (nothing was written)",
+        dir.display()
+    );
+    EXIT_FINDINGS
+}
+
+fn graph_cmd(args: &GraphArgs) -> i32 {
+    let mut sources = Sources::default();
+    let loaded = match checked(&args.topology, &mut sources) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let plan = Plan::new(&loaded.topology);
+    let text = match args.format {
+        GraphFormat::Mermaid => crate::plan::picture::mermaid(&plan),
+        GraphFormat::Dot => crate::plan::picture::dot(&plan),
+    };
+    io_exit(emit::write_stdout(&text))
 }
 
 fn plan_cmd(args: &PlanArgs) -> i32 {

@@ -114,6 +114,8 @@ pub const S_SECRET_OBJECT: &str = "S003";
 // output directory (findings: exit 1)
 pub const O_EDITED: &str = "O001";
 pub const O_FOREIGN: &str = "O002";
+/// `render --check`: the directory differs from the render.
+pub const O_DRIFT: &str = "O010";
 
 // usage and I/O (exit 2)
 pub const E_IO: &str = "E001";

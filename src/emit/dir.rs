@@ -453,11 +453,11 @@ pub fn input_inside<'a>(dir: &Path, inputs: &'a [String]) -> Option<&'a str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::render::Format;
 
-    fn file(path: &str, text: &str) -> File {
+    pub(in crate::emit) fn file(path: &str, text: &str) -> File {
         File {
             path: path.into(),
             text: text.into(),

@@ -6,6 +6,7 @@
 //! into a directory that may hold other files too ([`dir`]: dify-gen
 //! replaces only what it owns, each file atomically).
 
+pub mod check;
 pub mod dir;
 pub mod yaml;
 

@@ -23,6 +23,7 @@ pub mod failover;
 pub mod graph;
 pub mod logging;
 pub mod monitoring;
+pub mod picture;
 pub mod probes;
 pub mod quorum;
 pub mod report;

@@ -19,6 +19,7 @@ pub mod helm;
 pub mod hosts;
 pub mod kubernetes;
 pub mod prometheus;
+pub mod provenance;
 pub mod swarm;
 pub mod templates;
 
@@ -154,14 +155,15 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
 }
 
 /// The artifacts of the given families: Kubernetes objects first, from
-/// every family together, in install order; then the other files, family
-/// by family.
+/// every family together, in install order, each with its provenance
+/// annotations ([`provenance`]); then the other files, family by family.
 pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
     let (mut objects, files): (Vec<Artifact>, Vec<Artifact>) = families
         .iter()
         .flat_map(|f| (f.render)(plan))
         .partition(|a| matches!(a.content, Content::Object(_)));
     objects.sort_by(|a, b| install_order(a).cmp(&install_order(b)));
+    provenance::stamp(&mut objects, plan.t);
     objects.extend(files);
     objects
 }

@@ -395,17 +395,21 @@ fn an_edited_owned_file_is_reported_and_force_overwrites_it() {
     );
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
     assert_eq!(read_tree(&out), before, "nothing is written");
-    let r = render_into(&out, &["--set", "components.web.replicas=4", "--force"]);
+    // The same topology as the first render (a changed one changes every
+    // object's provenance annotation, and so every file).
+    let r = render_into(&out, &["--force"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&api).unwrap(), original);
-    assert!(std::fs::read_to_string(&web)
-        .unwrap()
-        .contains("replicas: 4"));
     assert_eq!(
         mtime(&untouched),
         service_time,
         "an unchanged file is not rewritten"
     );
+    let r = render_into(&out, &["--set", "components.web.replicas=4"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read_to_string(&web)
+        .unwrap()
+        .contains("replicas: 4"));
 }
 
 /// A file in the way that dify-gen did not write is a finding, replaced
@@ -500,4 +504,57 @@ fn diagnostics_as_json() {
     assert_eq!(v[0]["line"], 9);
     assert_eq!(v[0]["column"], 5);
     assert_eq!(v[0]["path"], "components.api.replica");
+}
+
+/// `render --check`: exit 0 on a fresh render, exit 1 with a unified diff
+/// after a one-field change, and nothing written either way.
+#[test]
+fn check_reports_drift_as_a_diff_and_writes_nothing() {
+    let (_dir, out) = rendered_tree();
+    let before = read_tree(&out);
+    let r = render_into(&out, &["--check"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.is_empty() && r.stderr.is_empty(),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+
+    let r = render_into(&out, &["--check", "--set", "components.api.replicas=4"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("\n-  minReplicas: 3\n+  minReplicas: 4\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("+++ rendered/kubernetes/horizontalpodautoscaler-dify-api.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("error[O010]"), "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "--check wrote something");
+
+    // A hand edit is drift too, and --check never needs --force.
+    let file = out.join("helm/nginx-ingress.values.yaml");
+    std::fs::write(&file, "edited: true\n").unwrap();
+    let r = render_into(&out, &["--check"]);
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stdout
+        .contains("+++ rendered/helm/nginx-ingress.values.yaml\n"));
+    assert!(r.stdout.contains("-edited: true\n"), "{}", r.stdout);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "edited: true\n");
+
+    // An empty directory: everything is missing, and it stays empty.
+    let empty = out.with_file_name("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = render_into(&empty, &["--check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("--- /dev/null\n"));
+    assert!(read_tree(&empty).is_empty());
+    assert_eq!(render_into(&out, &["--check", "--force"]).code, 2);
 }

@@ -52,6 +52,22 @@ fn release_page_lists_every_catalogue_entry() {
     }
 }
 
+/// The README's Mermaid block is what `dify-gen graph` prints for `ha`.
+#[test]
+fn readme_picture_matches_the_graph_command() {
+    let printed = run(&["graph", "-f", "profiles/ha.yaml"]);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let begin = "<!-- dify-gen graph -f profiles/ha.yaml: begin -->\n```mermaid\n";
+    let end = "```\n<!-- dify-gen graph -f profiles/ha.yaml: end -->";
+    let start = readme.find(begin).expect("README has the picture") + begin.len();
+    let stop = readme[start..].find(end).expect("the picture ends") + start;
+    assert!(
+        readme[start..stop] == printed.stdout,
+        "README.md's picture is stale: paste `dify-gen graph -f profiles/ha.yaml` between its markers"
+    );
+}
+
 /// `docs/restore-runbook.md` is the runbook `render` writes for the `ha`
 /// profile (`backup/restore-runbook.md`).
 #[test]

@@ -2,7 +2,7 @@
 //! with 2, 3 and 5 zones (`tests/fixtures/plan/zones-N.yaml`). The text
 //! reports are insta snapshots: review changes with `cargo insta review`.
 
-use crate::support::dify_gen;
+use crate::support::{dify_gen, run};
 use serde_json::Value;
 
 fn plan(file: &str, format: &str) -> String {
@@ -344,4 +344,41 @@ fn outcome<'a>(loss: &'a Value, component: &str) -> &'a Value {
         .iter()
         .find(|o| o["component"] == component)
         .unwrap_or_else(|| panic!("no outcome for {component}"))
+}
+
+/// `dify-gen graph`: both languages show every pod group the topology runs
+/// with its replicas, and exactly the connections of the component graph
+/// (merged per pair, DNS and monitoring left out).
+#[test]
+fn graph_draws_the_components_and_their_connections() {
+    let mermaid = run(&["graph", "-f", "profiles/ha.yaml"]);
+    assert_eq!(mermaid.code, 0, "{}", mermaid.stderr);
+    let m = &mermaid.stdout;
+    assert!(m.contains("flowchart LR\n"));
+    assert!(m.contains("zones: zone-a, zone-b, zone-c"));
+    assert!(
+        m.contains("api[\"api<br/>3-9 replicas (HPA), spread by zone-preferred\"]"),
+        "{m}"
+    );
+    assert!(m.contains("postgres[\"postgres<br/>3 members\"]"), "{m}");
+    assert!(m.contains("  api -->|\"5432\"| postgres\n"), "{m}");
+    assert!(m.contains("  entry -->|\"3000\"| web\n"), "{m}");
+    assert!(!m.contains("dns") && !m.contains("prometheus"), "{m}");
+    let dot = run(&["graph", "-f", "profiles/ha.yaml", "--format", "dot"]);
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    let d = &dot.stdout;
+    assert!(d.starts_with("digraph dify {\n") && d.ends_with("}\n"));
+    assert!(d.contains("  api -> postgres [label=\"5432\"];\n"), "{d}");
+    assert!(
+        d.contains("api [label=\"api\\n3-9 replicas (HPA), spread by zone-preferred\"];"),
+        "{d}"
+    );
+    // The same edges in both.
+    let m_edges = m.lines().filter(|l| l.contains(" -->|")).count();
+    let d_edges = d.lines().filter(|l| l.contains(" -> ")).count();
+    assert_eq!(m_edges, d_edges);
+    // Another topology, another picture.
+    let dev = run(&["graph", "-f", "profiles/dev.yaml"]);
+    assert_eq!(dev.code, 0, "{}", dev.stderr);
+    assert_ne!(dev.stdout, *m);
 }

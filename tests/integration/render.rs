@@ -89,6 +89,67 @@ fn every_object_carries_the_recommended_labels() {
     }
 }
 
+/// Every object names the dify-gen that rendered it and the hash of its
+/// effective topology: equal for inputs that mean the same, different for
+/// a one-field change, and never on a pod template (it would restart
+/// every pod on any topology change).
+#[test]
+fn every_object_carries_its_provenance() {
+    let hashes = |objects: &[Value]| -> std::collections::BTreeSet<String> {
+        objects
+            .iter()
+            .map(|o| {
+                let a = &o["metadata"]["annotations"];
+                assert_eq!(
+                    a["dify-gen.io/generated-by"],
+                    format!("dify-gen {}", env!("CARGO_PKG_VERSION")),
+                    "{}",
+                    o["metadata"]["name"]
+                );
+                let template = &o["spec"]["template"]["metadata"]["annotations"];
+                assert!(template["dify-gen.io/topology-sha256"].is_null());
+                let h = a["dify-gen.io/topology-sha256"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+                h
+            })
+            .collect()
+    };
+    let ha = hashes(&stream("ha"));
+    assert_eq!(ha.len(), 1, "one topology, one hash");
+    assert_ne!(ha, hashes(&stream("dev")));
+    // The same meaning through another layer and a comment: the same hash.
+    let dir = tempfile::tempdir().unwrap();
+    let layer = dir.path().join("t.yaml");
+    std::fs::write(
+        &layer,
+        "# only a comment, and a value equal to the profile's\nzones: [zone-a, zone-b, zone-c]\n",
+    )
+    .unwrap();
+    let same = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "-f",
+        layer.to_str().unwrap(),
+    ]);
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    assert_eq!(hashes(&parse_stream(&same.stdout)), ha);
+    let changed = run(&[
+        "render",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.web.replicas=4",
+    ]);
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let changed = hashes(&parse_stream(&changed.stdout));
+    assert_eq!(changed.len(), 1);
+    assert_ne!(changed, ha);
+}
+
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects
         .iter()
