@@ -355,7 +355,12 @@ fn workload_identity_annotates_the_service_accounts_that_use_the_bucket() {
         api["metadata"]["labels"]["app.kubernetes.io/component"],
         "api"
     );
-    assert!(account("dify-web")["metadata"].get("annotations").is_none());
+    // web's account carries dify-gen's provenance, no identity.
+    let web = account("dify-web")["metadata"]["annotations"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(web.keys().all(|k| k.starts_with("dify-gen.io/")), "{web:?}");
     // The api's pods run as that account, and Dify is told to use it.
     let pods = pod_specs(&objects);
     let (_, spec) = pods.iter().find(|(n, _)| n == "dify-api").unwrap();
