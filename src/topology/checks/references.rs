@@ -118,6 +118,15 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             out.extend(cx.name_rule(&pointer, "node label value", value, kubernetes::label_value));
         }
     }
+    // The dashboard ConfigMaps carry these labels.
+    for (label, value) in t.monitoring.iter().flat_map(|m| &m.grafana.sidecar_labels) {
+        let pointer = format!(
+            "/monitoring/grafana/sidecarLabels/{}",
+            pointer_segment(label)
+        );
+        out.extend(cx.name_rule(&pointer, "label key", label, kubernetes::label_key));
+        out.extend(cx.name_rule(&pointer, "label value", value, kubernetes::label_value));
+    }
     out
 }
 
