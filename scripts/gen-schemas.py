@@ -8,7 +8,7 @@ What it writes (see docs/schemas.md for the layout and the reasons):
 
   schemas/kubernetes/v1.NN.json   one file per Kubernetes minor version (KUBE_VERSIONS)
   schemas/crds.json               custom resources (Gateway API, External Secrets,
-                                  Argo CD, NGINX Gateway Fabric, prometheus-operator)
+                                  Argo CD, NGINX Gateway Fabric, KEDA, prometheus-operator)
   schemas/config/*.json           hand-written schemas for configuration files; they
                                   are copied through this script unchanged (only checked
                                   to be valid JSON), so editing them needs no regeneration
@@ -148,6 +148,9 @@ CRD_SOURCES = [
      "config/crd/bases/gateway.nginx.org_clientsettingspolicies.yaml", None, None),
     ("nginx/nginx-gateway-fabric", "v2.6.7",
      "config/crd/bases/gateway.nginx.org_proxysettingspolicies.yaml", None, None),
+    ("kedacore/keda", "v2.20.2", "config/crd/bases/keda.sh_scaledobjects.yaml", None, None),
+    ("kedacore/keda", "v2.20.2",
+     "config/crd/bases/keda.sh_triggerauthentications.yaml", None, None),
 ]
 
 PROMETHEUS_OPERATOR_KINDS = [

@@ -53,6 +53,10 @@ pub const T_UNKNOWN_RELEASE: &str = "T117";
 pub const T_UNVERIFIED_RELEASE: &str = "T118";
 pub const T_IMAGE_CONTRADICTS_RELEASE: &str = "T119";
 pub const T_WORKER_QUEUES: &str = "T120";
+pub const T_SCHEDULING: &str = "T125";
+pub const T_IDENTITY: &str = "T126";
+pub const T_EGRESS: &str = "T127";
+pub const T_WORKER_POOLS: &str = "T128";
 
 // topology: what breaks a production release (replicas, autoscaling,
 // managed variables, probes)

@@ -84,6 +84,36 @@ pub fn hostname(s: &str) -> Result<(), String> {
 }
 
 /// A dotted-quad IPv4 address (`10.0.0.5`).
+/// An IPv4 range in CIDR notation (`10.20.0.0/16`), its address the
+/// range's first (the API server refuses `10.20.0.1/16`).
+pub fn ipv4_cidr(s: &str) -> Result<(), String> {
+    let (addr, bits) = s
+        .split_once('/')
+        .ok_or_else(|| "must be an address and a prefix length (`10.20.0.0/16`)".to_string())?;
+    ipv4(addr)?;
+    let bits: u32 = bits
+        .parse()
+        .ok()
+        .filter(|b| *b <= 32)
+        .ok_or_else(|| format!("has prefix length `{bits}`, not 0 to 32"))?;
+    let ip: u32 = addr
+        .parse::<std::net::Ipv4Addr>()
+        .map_err(|e| e.to_string())?
+        .into();
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    if ip & !mask != 0 {
+        return Err(format!(
+            "is not the first address of its range (`{}/{bits}`)",
+            std::net::Ipv4Addr::from(ip & mask)
+        ));
+    }
+    Ok(())
+}
+
 pub fn ipv4(s: &str) -> Result<(), String> {
     s.parse::<std::net::Ipv4Addr>()
         .map(|_| ())
@@ -134,6 +164,15 @@ pub fn port_number(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cidrs() {
+        assert!(ipv4_cidr("10.20.0.0/16").is_ok());
+        assert!(ipv4_cidr("169.254.20.10/32").is_ok());
+        assert!(ipv4_cidr("10.20.0.1/16").is_err());
+        assert!(ipv4_cidr("10.20.0.0/33").is_err());
+        assert!(ipv4_cidr("10.20.0.0").is_err());
+    }
 
     #[test]
     fn labels_and_subdomains() {

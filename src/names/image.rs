@@ -62,6 +62,42 @@ pub fn reference(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The registry an image is pulled from and its path there, as the
+/// kubelet resolves a reference: the first part names a registry when it
+/// holds a `.` or a `:` or is `localhost`, else the image is on Docker Hub
+/// (`docker.io`), whose one-part names live under `library/`.
+pub fn registry_and_path(image: &str) -> (&str, String) {
+    match image.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+            (first, rest.to_string())
+        }
+        Some(_) => ("docker.io", image.to_string()),
+        None => ("docker.io", format!("library/{image}")),
+    }
+}
+
+/// The prefix images are rewritten onto (`harbor.example.com/proxy`,
+/// `registry.internal:5000`): a registry host with an optional port, then
+/// path parts as in a reference; no tag, no digest.
+pub fn mirror_prefix(s: &str) -> Result<(), String> {
+    let s = s.trim_end_matches('/');
+    let (registry, path) = s.split_once('/').unwrap_or((s, ""));
+    match registry.rsplit_once(':') {
+        Some((host, port)) => {
+            dns::hostname(host).map_err(|why| format!("registry `{host}` {why}"))?;
+            dns::port_number(port).map_err(|why| format!("registry `{registry}` {why}"))?;
+        }
+        None => dns::hostname(registry).map_err(|why| format!("registry `{registry}` {why}"))?,
+    }
+    if path.contains([':', '@']) {
+        return Err("must be a registry and a path, without a tag or digest".into());
+    }
+    if path.is_empty() {
+        return Ok(());
+    }
+    path.split('/').try_for_each(component)
+}
+
 /// A tag: 1 to 128 letters, digits, `_`, `.`, `-`, starting with a letter,
 /// digit or `_`.
 pub fn tag_rule(tag: &str) -> Result<(), String> {
@@ -107,6 +143,28 @@ fn component(part: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mirror_prefixes() {
+        for ok in [
+            "registry.internal:5000",
+            "harbor.example.com/proxy/dockerhub",
+            "localhost:5000/",
+        ] {
+            assert!(mirror_prefix(ok).is_ok(), "{ok}: {:?}", mirror_prefix(ok));
+        }
+        for bad in ["harbor.example.com/proxy:1.0", "reg:0/x", "a/B", "r.io//x"] {
+            assert!(mirror_prefix(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            registry_and_path("redis:8"),
+            ("docker.io", "library/redis:8".into())
+        );
+        assert_eq!(
+            registry_and_path("localhost:5000/a:1"),
+            ("localhost:5000", "a:1".into())
+        );
+    }
 
     #[test]
     fn references() {

@@ -30,22 +30,25 @@
 //! how long until each component is back at its replica count.
 //!
 //! The release's DaemonSets (the log agent, with `logging`) take their
-//! requests from every node before anything is placed: a DaemonSet pod
-//! runs on each node, and the scheduler counts it like any other. Node
-//! pools carry no labels or taints, so every node is assumed to run it.
+//! requests from every node they run on before anything is placed: a
+//! DaemonSet pod runs on each node its node selector and tolerations
+//! admit (every pool's, when it tolerates every taint and selects no
+//! label), and the scheduler counts it like any other.
 
 use super::probes::{self, Role};
 use super::quorum::quorums;
-use crate::dify::{data_layer, LOG_COLLECTOR};
-use crate::topology::{Eviction, PostgresMode, RedisMode, Resources, Spread, Topology};
+use super::scheduling::Constraints;
+use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
+use crate::topology::{Eviction, PostgresMode, RedisMode, Resources, Spread, Toleration, Topology};
 use serde::Serialize;
 
 /// Pods of one component, all alike.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
-    /// The `app.kubernetes.io/component` label.
-    pub component: &'static str,
+    /// The `app.kubernetes.io/component` label; a worker pool's is
+    /// `worker-<pool>`.
+    pub component: String,
     pub replicas: u32,
     /// Requests of one pod: cores and bytes.
     pub cpu: f64,
@@ -65,12 +68,27 @@ pub struct Group {
     /// The startup probe's window: the longest a new pod takes to be
     /// started before the kubelet gives up on it (0 without a probe).
     pub startup_seconds: u32,
+    /// Node selector, required node affinity and tolerations.
+    #[serde(skip)]
+    pub constraints: Constraints,
+    /// The node pools its pods may run on, when its constraints or the
+    /// pools' taints leave out some (`None`: every pool, or no `nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
+}
+
+/// The pools a component is held to, and the zones they are in.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pinned {
+    pub pools: Vec<String>,
+    pub zones: Vec<String>,
 }
 
 impl Group {
-    fn new(component: &'static str, replicas: u32, r: &Resources, spread: Spread) -> Group {
+    fn new(component: &str, replicas: u32, r: &Resources, spread: Spread) -> Group {
         Group {
-            component,
+            component: component.to_string(),
             replicas,
             cpu: r.requests.cpu.value(),
             memory: r.requests.memory.value(),
@@ -79,6 +97,8 @@ impl Group {
             spread,
             stateful: false,
             needed: 1,
+            constraints: Constraints::default(),
+            pinned: None,
             max_replicas: replicas,
             toleration_seconds: Eviction::DEFAULT_SECONDS,
             startup_seconds: 0,
@@ -86,7 +106,8 @@ impl Group {
     }
 }
 
-/// Requests of one pod the release runs on every node (a DaemonSet's).
+/// Requests of one pod the release runs on every node it admits (a
+/// DaemonSet's).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PerNode {
@@ -94,6 +115,13 @@ pub struct PerNode {
     pub component: &'static str,
     pub cpu: f64,
     pub memory: f64,
+    /// Its node selector and tolerations.
+    #[serde(skip)]
+    pub constraints: Constraints,
+    /// The node pools it runs on, when its selector or the pools' taints
+    /// leave out some (`None`: every pool, or no `nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
 }
 
 /// The release's DaemonSets: the log agent when logging is on (in every
@@ -102,10 +130,28 @@ pub fn per_node(t: &Topology) -> Vec<PerNode> {
     t.logging
         .iter()
         .filter(|l| l.enabled)
-        .map(|l| PerNode {
-            component: LOG_COLLECTOR,
-            cpu: l.collector.resources.requests.cpu.value(),
-            memory: l.collector.resources.requests.memory.value(),
+        .map(|l| {
+            let c = &l.collector;
+            let constraints = Constraints {
+                node_selector: c
+                    .node_selector
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                required: Vec::new(),
+                tolerations: c
+                    .tolerate_all_taints
+                    .then(Toleration::every_taint)
+                    .into_iter()
+                    .collect(),
+            };
+            PerNode {
+                component: LOG_COLLECTOR,
+                cpu: c.resources.requests.cpu.value(),
+                memory: c.resources.requests.memory.value(),
+                pinned: pinned(t, &constraints),
+                constraints,
+            }
         })
         .collect()
 }
@@ -123,18 +169,34 @@ pub fn groups(t: &Topology) -> Vec<Group> {
     let release = super::release(t);
     let mut out: Vec<Group> = super::deployments(t)
         .into_iter()
-        .filter_map(|kind| {
-            let c = t.components.get(kind)?;
-            let mut g = Group::new(kind.label(), c.replicas, &c.resources, effective(c.spread));
-            g.max_replicas = c
+        .flat_map(|kind| {
+            let Some(c) = t.components.get(kind) else {
+                return Vec::new();
+            };
+            let one = |label: &str, replicas: u32, max: u32, r: &Resources| {
+                let mut g = Group::new(label, replicas, r, effective(c.spread));
+                g.max_replicas = max;
+                g.toleration_seconds = Eviction::seconds(c.eviction.as_ref());
+                g.startup_seconds =
+                    probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
+                        .map_or(0, |timing| timing.window());
+                g.constraints = Constraints::of(c);
+                g
+            };
+            let pools = super::workers::pools(t);
+            if kind == Kind::Worker && !pools.is_empty() {
+                // Each pool is its own Deployment, at its idle count, and
+                // grows to its own maximum.
+                return pools
+                    .iter()
+                    .map(|p| one(&p.label(), p.min_replicas, p.max_replicas, p.resources))
+                    .collect();
+            }
+            let max = c
                 .autoscaling
                 .as_ref()
                 .map_or(c.replicas, |a| a.max_replicas.max(c.replicas));
-            g.toleration_seconds = Eviction::seconds(c.eviction.as_ref());
-            g.startup_seconds =
-                probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
-                    .map_or(0, |timing| timing.window());
-            Some(g)
+            vec![one(kind.label(), c.replicas, max, &c.resources)]
         })
         // A component with no replicas stays in: it serves nothing, and
         // every scenario says so.
@@ -196,6 +258,8 @@ pub fn groups(t: &Topology) -> Vec<Group> {
 
 #[derive(Clone, Debug)]
 struct Node {
+    /// Index in `nodes`; `None` for the unbounded nodes assumed without them.
+    pool: Option<usize>,
     zone: usize,
     cpu: f64,
     memory: f64,
@@ -209,6 +273,8 @@ struct Cluster {
     zones: usize,
     nodes: Vec<Node>,
     groups: Vec<Group>,
+    /// Whether a group's pods may run on a node (`[group][node]`).
+    eligible: Vec<Vec<bool>>,
     /// Whether the topology gave node pools (capacity is real).
     bounded: bool,
 }
@@ -294,14 +360,25 @@ impl Cluster {
         // minimum (taken over every live node, as the scheduler does).
         let mut levels: std::collections::BTreeMap<u32, usize> = Default::default();
         let mut live_zones = vec![false; self.zones];
+        // Spread domains are the zones of the nodes the pod may run on
+        // (node selectors and affinity are honoured, as the scheduler's
+        // default `nodeAffinityPolicy: Honor` does); with `dark_domains`
+        // the dark nodes count too, their `unreachable` taint ignored as
+        // the default `nodeTaintsPolicy: Ignore` does.
+        let mut domain_zones = vec![false; self.zones];
         for (n, node) in self.nodes.iter().enumerate() {
+            if !self.eligible[g][n] {
+                continue;
+            }
             if !p.alive[n] {
                 if dark_domains {
+                    domain_zones[node.zone] = true;
                     *levels.entry(p.node_count[g][n]).or_default() += 1;
                 }
                 continue;
             }
             live_zones[node.zone] = true;
+            domain_zones[node.zone] = true;
             *levels.entry(p.node_count[g][n]).or_default() += 1;
             if self.fits(p, g, n) {
                 candidates[node.zone].insert((p.node_count[g][n], MoreFirst(p.free_memory[n]), n));
@@ -310,7 +387,7 @@ impl Cluster {
         let mut placed = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let zone_min = (0..self.zones)
-                .filter(|&z| dark_domains || live_zones[z])
+                .filter(|&z| domain_zones[z])
                 .map(|z| p.zone_count[g][z])
                 .min()
                 .unwrap_or(0);
@@ -403,7 +480,7 @@ impl Cluster {
                 let autoscaled = group.max_replicas > group.replicas && !group.stateful;
                 let (added, limit) = self.growth(&after, g, dark);
                 Outcome {
-                    component: group.component,
+                    component: group.component.clone(),
                     replicas: group.replicas,
                     immediate: immediate[g],
                     after: running,
@@ -418,9 +495,9 @@ impl Cluster {
                 }
             })
             .collect();
-        let unscheduled: Vec<&'static str> = unplaced
+        let unscheduled: Vec<String> = unplaced
             .iter()
-            .map(|&(g, _)| self.groups[g].component)
+            .map(|&(g, _)| self.groups[g].component.clone())
             .collect();
         ZoneLoss {
             zone: name.to_string(),
@@ -602,7 +679,7 @@ impl Pending {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
-    pub component: &'static str,
+    pub component: String,
     pub replicas: u32,
     /// Pods still running the moment the zone is gone.
     pub immediate: u32,
@@ -650,7 +727,7 @@ pub struct ZoneLoss {
     pub scenario: Scenario,
     pub outcomes: Vec<Outcome>,
     /// Stateless pods that found no room after the loss (`api` once per pod).
-    pub unscheduled: Vec<&'static str>,
+    pub unscheduled: Vec<String>,
     pub survives: bool,
 }
 
@@ -658,7 +735,7 @@ pub struct ZoneLoss {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tolerance {
-    pub component: &'static str,
+    pub component: String,
     pub node: Verdict,
     pub zone: Verdict,
 }
@@ -672,7 +749,7 @@ pub struct Capacity {
     /// Pods on every node, taken from each node's allocatable first.
     pub per_node: Vec<PerNode>,
     /// Pods that do not schedule at all (component once per pod).
-    pub unscheduled: Vec<&'static str>,
+    pub unscheduled: Vec<String>,
     pub zones: Vec<ZoneTotals>,
     pub tolerance: Vec<Tolerance>,
     /// Each zone lost with its nodes deleted.
@@ -700,6 +777,24 @@ impl Capacity {
     }
 }
 
+/// The pools that admit a component, when that is not all of them.
+fn pinned(t: &Topology, c: &Constraints) -> Option<Pinned> {
+    let admitted: Vec<_> = t.nodes.iter().filter(|p| c.admits(p)).collect();
+    if admitted.len() == t.nodes.len() {
+        return None;
+    }
+    let zones = t
+        .zones
+        .iter()
+        .filter(|z| admitted.iter().any(|p| p.zone == **z))
+        .cloned()
+        .collect();
+    Some(Pinned {
+        pools: admitted.iter().map(|p| p.name.clone()).collect(),
+        zones,
+    })
+}
+
 fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
     if g.replicas > 1 || g.stateful {
         if immediate >= g.needed && after >= g.needed.max(1) {
@@ -722,17 +817,31 @@ fn verdict(g: &Group, immediate: u32, after: u32) -> Verdict {
 pub fn analyse(t: &Topology) -> Capacity {
     let groups = groups(t);
     let per_node = per_node(t);
-    let daemon_cpu: f64 = per_node.iter().map(|d| d.cpu).sum();
-    let daemon_memory: f64 = per_node.iter().map(|d| d.memory).sum();
+    // The DaemonSets' pods on one node of a pool: (pods, cpu, memory).
+    let daemons = |pool: &crate::topology::NodePool| {
+        per_node
+            .iter()
+            .filter(|d| d.constraints.admits(pool))
+            .fold((0u32, 0.0, 0.0), |(n, cpu, memory), d| {
+                (n + 1, cpu + d.cpu, memory + d.memory)
+            })
+    };
     let bounded = !t.nodes.is_empty();
     let nodes: Vec<Node> = if bounded {
         t.nodes
             .iter()
-            .filter_map(|p| {
+            .enumerate()
+            .filter_map(|(pool, p)| {
                 let zone = t.zones.iter().position(|z| *z == p.zone)?;
+                let (_, daemon_cpu, daemon_memory) = daemons(p);
                 let cpu = (p.allocatable.cpu.value() - daemon_cpu).max(0.0);
                 let memory = (p.allocatable.memory.value() - daemon_memory).max(0.0);
-                Some((0..p.count).map(move |_| Node { zone, cpu, memory }))
+                Some((0..p.count).map(move |_| Node {
+                    pool: Some(pool),
+                    zone,
+                    cpu,
+                    memory,
+                }))
             })
             .flatten()
             .collect()
@@ -741,6 +850,7 @@ pub fn analyse(t: &Topology) -> Capacity {
         (0..t.zones.len())
             .flat_map(|zone| {
                 (0..per_zone).map(move |_| Node {
+                    pool: None,
                     zone,
                     cpu: f64::INFINITY,
                     memory: f64::INFINITY,
@@ -748,10 +858,27 @@ pub fn analyse(t: &Topology) -> Capacity {
             })
             .collect()
     };
+    let mut groups = groups;
+    // Without pools there are no labels or taints: every node admits every pod.
+    let eligible: Vec<Vec<bool>> = groups
+        .iter()
+        .map(|g| {
+            nodes
+                .iter()
+                .map(|n| n.pool.is_none_or(|p| g.constraints.admits(&t.nodes[p])))
+                .collect()
+        })
+        .collect();
+    if bounded {
+        for g in &mut groups {
+            g.pinned = pinned(t, &g.constraints);
+        }
+    }
     let cluster = Cluster {
         zones: t.zones.len(),
         nodes,
         groups,
+        eligible,
         bounded,
     };
     let base = cluster.baseline();
@@ -759,7 +886,11 @@ pub fn analyse(t: &Topology) -> Capacity {
         .groups
         .iter()
         .zip(&base.pods)
-        .flat_map(|(g, pods)| pods.iter().filter(|p| p.is_none()).map(|_| g.component))
+        .flat_map(|(g, pods)| {
+            pods.iter()
+                .filter(|p| p.is_none())
+                .map(|_| g.component.clone())
+        })
         .collect();
     let zones = (0..t.zones.len())
         .map(|z| {
@@ -784,10 +915,12 @@ pub fn analyse(t: &Topology) -> Capacity {
                 // The DaemonSets' pods count in the zone's requests, and
                 // the allocatable is what the pools offer.
                 let in_zone = t.nodes.iter().filter(|p| p.zone == t.zones[z]);
-                let nodes: u32 = in_zone.clone().map(|p| p.count).sum();
-                totals.pods += nodes * per_node.len() as u32;
-                totals.cpu += f64::from(nodes) * daemon_cpu;
-                totals.memory += f64::from(nodes) * daemon_memory;
+                for p in in_zone.clone() {
+                    let (pods, cpu, memory) = daemons(p);
+                    totals.pods += p.count * pods;
+                    totals.cpu += f64::from(p.count) * cpu;
+                    totals.memory += f64::from(p.count) * memory;
+                }
                 totals.allocatable_cpu = Some(
                     in_zone
                         .clone()
@@ -841,7 +974,7 @@ pub fn analyse(t: &Topology) -> Capacity {
                 })
                 .unwrap_or(Verdict::Fails);
             Tolerance {
-                component: group.component,
+                component: group.component.clone(),
                 node,
                 zone,
             }

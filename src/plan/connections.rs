@@ -59,7 +59,15 @@ pub fn budget(t: &Topology) -> ConnectionBudget {
         .size
         .saturating_add(t.postgres.pool.max_overflow);
     let running = super::deployments(t);
+    let pools = super::workers::pools(t);
     let pods = |kind: Kind| {
+        if kind == Kind::Worker && !pools.is_empty() {
+            // Every pool at its most: KEDA's maximum, else its replicas.
+            return pools
+                .iter()
+                .map(|p| p.max_replicas)
+                .fold(0u32, u32::saturating_add);
+        }
         t.components.get(kind).map_or(0, |c| {
             c.autoscaling
                 .as_ref()

@@ -36,6 +36,11 @@ pub enum Peer {
     Prometheus,
     /// The blackbox exporter's pods, which probe health endpoints.
     Prober,
+    /// A destination of `network.egress`, by name.
+    Egress(String),
+    /// The KEDA operator (`workers.kedaOperator`), which reads the queue
+    /// lengths of the pools it scales.
+    Keda,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -253,6 +258,25 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             }
         }
     }
+    // KEDA reads the queue lengths of the pools it scales, through
+    // Sentinel when the release runs it.
+    let scaled = t
+        .workers
+        .as_ref()
+        .is_some_and(|w| w.pools.iter().any(|p| p.keda.is_some()));
+    // (An external Redis is outside the release's policies.)
+    if scaled && runs(Kind::Worker) && sentinel {
+        tcp(
+            &Peer::Keda,
+            Peer::Component(data_layer::REDIS),
+            ports::REDIS,
+        );
+        tcp(
+            &Peer::Keda,
+            Peer::Component(data_layer::SENTINEL),
+            ports::SENTINEL,
+        );
+    }
     // The event bus and the agent backend take a Redis URL and cannot ask
     // Sentinel: they go through the address that follows the master (the
     // plugin daemon never does).
@@ -447,6 +471,18 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             .filter(|k| k.is_backend() && runs(*k))
         {
             out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+        }
+    }
+
+    // Named destinations: one edge per component, destination and port.
+    for d in t.network.iter().flat_map(|n| &n.egress) {
+        for kind in Kind::ALL
+            .into_iter()
+            .filter(|k| runs(*k) && d.from.iter().any(|f| f == k.key()))
+        {
+            for &port in &d.ports {
+                out.push(tcp_edge(&c(kind), &Peer::Egress(d.name.clone()), port));
+            }
         }
     }
 

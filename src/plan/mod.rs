@@ -27,6 +27,8 @@ pub mod picture;
 pub mod probes;
 pub mod quorum;
 pub mod report;
+pub mod scheduling;
+pub mod workers;
 
 use crate::dify::releases::{self, Release, Route};
 use crate::dify::{data_layer, Kind, LOG_COLLECTOR};
@@ -210,7 +212,7 @@ impl<'a> Plan<'a> {
                     min_replicas,
                     budget,
                     recreate,
-                    image: image_of(t, dify, kind),
+                    image: pulled(t, &image_of(t, dify, kind)),
                 })
             })
             .collect();
@@ -297,9 +299,43 @@ impl<'a> Plan<'a> {
         worker_queues(self.t)
     }
 
-    /// The image a workload (or the migration Job) runs.
+    /// The image a workload (or the migration Job) runs, through the
+    /// registry mirror when there is one.
     pub fn image(&self, kind: Kind) -> String {
-        image_of(self.t, self.dify, kind)
+        self.pull(&image_of(self.t, self.dify, kind))
+    }
+
+    /// Any image dify-gen writes, as the cluster pulls it: rewritten onto
+    /// `images.registryMirror` when the topology has one. Every renderer
+    /// passes every image through here.
+    pub fn pull(&self, image: &str) -> String {
+        pulled(self.t, image)
+    }
+
+    /// The pull secrets of a component's pods: `images.pullSecrets`, then
+    /// the component's own (`None` for the data layer and other pods
+    /// dify-gen adds), without repeats.
+    pub fn pull_secrets(&self, kind: Option<Kind>) -> Vec<String> {
+        let own = kind
+            .and_then(|k| self.t.components.get(k))
+            .map(|c| c.image_pull_secrets.as_slice())
+            .unwrap_or_default();
+        let mut out: Vec<String> = Vec::new();
+        for name in self.t.images.pull_secrets.iter().chain(own) {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
+    /// The pull policy of a component's image (`IfNotPresent` unless the
+    /// topology says otherwise).
+    pub fn pull_policy(&self, kind: Option<Kind>) -> &'static str {
+        kind.and_then(|k| self.t.components.get(k))
+            .and_then(|c| c.image_pull_policy)
+            .unwrap_or(crate::topology::PullPolicy::IfNotPresent)
+            .as_str()
     }
 
     /// Every Secret the rendered objects read, by namespace and name, with
@@ -472,6 +508,14 @@ fn redis_wiring(t: &Topology) -> RedisWiring {
             use_ssl: false,
             master: None,
         },
+    }
+}
+
+/// An image as the cluster pulls it: through `images.registryMirror`.
+fn pulled(t: &Topology, image: &str) -> String {
+    match &t.images.registry_mirror {
+        Some(mirror) => mirror.rewrite(image),
+        None => image.to_string(),
     }
 }
 

@@ -89,6 +89,8 @@ fn id_of(p: &Peer) -> String {
         Peer::Anywhere => "anywhere".into(),
         Peer::Prometheus => "prometheus".into(),
         Peer::Prober => "prober".into(),
+        Peer::Egress(name) => format!("egress_{name}"),
+        Peer::Keda => "keda".into(),
     };
     raw.replace(['-', '.'], "_")
 }
@@ -147,6 +149,8 @@ fn node(plan: &Plan, p: &Peer) -> Node {
         Peer::Anywhere => ("external services".into(), Group::Outside),
         Peer::Prometheus => ("Prometheus".into(), Group::Outside),
         Peer::Prober => ("blackbox exporter".into(), Group::Outside),
+        Peer::Egress(name) => (format!("egress {name}"), Group::Outside),
+        Peer::Keda => ("KEDA operator".into(), Group::Outside),
     };
     Node { id, label, group }
 }

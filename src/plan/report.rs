@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Row {
-    pub component: &'static str,
+    pub component: String,
     pub replicas: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_replicas: Option<u32>,
@@ -86,6 +86,7 @@ impl Report {
         let t = plan.t;
         let capacity = capacity::analyse(t);
         let quorums = quorum::quorums(t);
+        let pools = super::workers::pools(t);
         let components = capacity
             .groups
             .iter()
@@ -95,16 +96,19 @@ impl Report {
                     .workloads
                     .iter()
                     .find(|w| w.kind.label() == g.component);
-                let budget = match workload {
-                    Some(w) => w.budget,
-                    None => super::data_layer_budget(t, g.component),
+                let pool = pools.iter().find(|p| p.label() == g.component);
+                let budget = match (workload, pool) {
+                    (Some(w), _) => w.budget,
+                    (None, Some(p)) => p.budget,
+                    (None, None) => super::data_layer_budget(t, &g.component),
                 };
                 Row {
-                    component: g.component,
+                    component: g.component.clone(),
                     replicas: g.replicas,
                     max_replicas: workload
                         .and_then(|w| w.spec.autoscaling.as_ref())
-                        .map(|a| a.max_replicas),
+                        .map(|a| a.max_replicas)
+                        .or_else(|| pool.and_then(|p| p.keda).map(|k| k.max_replicas)),
                     requests: Amount {
                         cpu: Some(g.cpu),
                         memory: g.memory,
@@ -265,10 +269,32 @@ impl Report {
                 allocatable(z)
             );
         }
+        for g in &c.groups {
+            if let Some(p) = &g.pinned {
+                let _ = writeln!(
+                    o,
+                    "  {} runs only on node pool(s) {}: {} of {} zone(s) ({})",
+                    g.component,
+                    pools(p),
+                    p.zones.len(),
+                    self.zones.len(),
+                    p.zones.join(", ")
+                );
+            } else if !c.checked && g.constraints.selects() {
+                let _ = writeln!(
+                    o,
+                    "  {}: node selector and affinity not checked (no `nodes`)",
+                    g.component
+                );
+            }
+        }
         for d in &c.per_node {
             let _ = writeln!(
                 o,
-                "  on every node: {} ({} / {}), taken from its allocatable first",
+                "  on every node{}: {} ({} / {}), taken from its allocatable first",
+                d.pinned
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" of node pool(s) {}", pools(p))),
                 d.component,
                 cores(d.cpu),
                 bytes(d.memory)
@@ -532,6 +558,15 @@ impl Report {
     }
 }
 
+/// The pools of a pinned component, `(none)` when no pool admits it.
+fn pools(p: &capacity::Pinned) -> String {
+    if p.pools.is_empty() {
+        "(none)".to_string()
+    } else {
+        p.pools.join(", ")
+    }
+}
+
 fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Survives => "survives",
@@ -541,10 +576,10 @@ fn verdict(v: Verdict) -> &'static str {
 }
 
 /// `api x2, worker` from a list with repeats.
-fn counted(items: &[&str]) -> String {
+fn counted(items: &[String]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
-    let mut sorted = items.to_vec();
+    let mut sorted: Vec<&str> = items.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     while i < sorted.len() {
         let n = sorted[i..].iter().take_while(|x| **x == sorted[i]).count();

@@ -3,6 +3,7 @@
 mod acceptance;
 mod checks;
 mod cli;
+mod cluster;
 mod datalayer;
 mod docs;
 mod errors;

@@ -37,6 +37,8 @@ fn expected_key(peer: &Peer) -> String {
         Peer::Namespace(ns) => format!("namespace:{ns}"),
         Peer::Prometheus => "prometheus".into(),
         Peer::Prober => "prober".into(),
+        Peer::Egress(name) => format!("egress:{name}"),
+        Peer::Keda => "keda".into(),
     }
 }
 
@@ -79,6 +81,10 @@ fn read_peer(p: &Value) -> String {
                     Some("prometheus-blackbox-exporter") => "prober".into(),
                     other => panic!("unexpected monitoring peer {other:?}: {p}"),
                 },
+                (Some("keda"), false) => {
+                    assert_eq!(pods["app"], "keda-operator", "{p}");
+                    "keda".into()
+                }
                 (None, false) => {
                     assert_eq!(pods["app.kubernetes.io/name"], "nginx-ingress");
                     "entry".into()
@@ -134,10 +140,38 @@ fn allowed(docs: &[Value]) -> (BTreeSet<Key>, BTreeSet<Key>) {
 
 #[test]
 fn network_policies_allow_exactly_the_component_graph() {
-    let docs = rendered("profiles/ha.yaml");
+    policies_match_the_graph("profiles/ha.yaml");
+}
+
+/// Worker pools keep the worker's policies, and KEDA reaches Redis and
+/// Sentinel (and nothing else) for the queue lengths.
+#[test]
+fn worker_pools_and_keda_policies_match_the_graph() {
+    let file = "tests/fixtures/cluster/worker-pools.yaml";
+    let (_, ingress) = policies_match_the_graph(file);
+    let keda: Vec<&Key> = ingress.iter().filter(|k| k.0 == "keda").collect();
+    let to: Vec<(&str, u64)> = keda.iter().map(|k| (k.1.as_str(), k.3)).collect();
+    assert_eq!(
+        to,
+        [("component:redis", 6379), ("component:sentinel", 26379)]
+    );
+    let docs = rendered(file);
+    let worker_policy = of_kind(&docs, "NetworkPolicy")
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == "dify-worker")
+        .expect("the pools share the worker's policy");
+    assert!(worker_policy["spec"]["podSelector"]["matchLabels"]
+        .get("dify-gen.io/worker-pool")
+        .is_none());
+}
+
+/// The rendered policies of `file` allow exactly its graph's edges;
+/// returns what they allow (egress, ingress).
+fn policies_match_the_graph(file: &str) -> (BTreeSet<Key>, BTreeSet<Key>) {
+    let docs = rendered(file);
     let (egress, ingress) = allowed(&docs);
     let mut sources = Sources::default();
-    let t = dify_gen::pipeline::checked(&["profiles/ha.yaml".into()], &[], &mut sources)
+    let t = dify_gen::pipeline::checked(&[file.into()], &[], &mut sources)
         .unwrap()
         .topology;
     let graph: BTreeSet<Key> = graph::edges(&t)
@@ -168,6 +202,7 @@ fn network_policies_allow_exactly_the_component_graph() {
             "{c} has no egress policy"
         );
     }
+    (egress, ingress)
 }
 
 #[test]

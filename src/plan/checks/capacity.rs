@@ -63,7 +63,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 .outcomes
                 .iter()
                 .filter(|o| o.verdict == crate::plan::capacity::Verdict::Fails)
-                .map(|o| o.component)
+                .map(|o| o.component.as_str())
                 .collect();
             let mut why = Vec::new();
             if !failed.is_empty() {
@@ -90,16 +90,35 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
 /// Pending or the HPA short during some zone outage.
 fn outage_spread(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let pools = crate::plan::workers::pools(cx.t);
     for (key, spec) in cx.t.components.all() {
-        let label = crate::dify::Kind::ALL
-            .into_iter()
-            .find(|k| k.key() == key)
-            .map(|k| k.label());
+        let kind = crate::dify::Kind::ALL.into_iter().find(|k| k.key() == key);
+        // The component's own group, or its worker pools' (each with the
+        // worker's spread).
+        let groups: Vec<String> = match kind {
+            Some(crate::dify::Kind::Worker) if !pools.is_empty() => {
+                pools.iter().map(|p| p.label()).collect()
+            }
+            Some(k) => vec![k.label().to_string()],
+            None => Vec::new(),
+        };
         let found = c.zone_outages.iter().find_map(|loss| {
-            let o = loss.outcomes.iter().find(|o| Some(o.component) == label)?;
+            let o = loss
+                .outcomes
+                .iter()
+                .filter(|o| groups.contains(&o.component))
+                .find(|o| {
+                    o.pending_reason.is_some_and(|w| w.is_spread())
+                        || o.hpa_limit.is_some_and(|w| w.is_spread())
+                })?;
+            let pool = if kind.is_some_and(|k| k.label() == o.component) {
+                String::new()
+            } else {
+                format!(" (pool `{}`)", o.component)
+            };
             if let Some(why) = o.pending_reason.filter(|w| w.is_spread()) {
                 return Some(format!(
-                    "cannot restore its pods while zone `{}` is dark: {} of {} stay Pending ({})",
+                    "{pool} cannot restore its pods while zone `{}` is dark: {} of {} stay Pending ({})",
                     loss.zone,
                     o.pending,
                     o.replicas,
@@ -108,7 +127,7 @@ fn outage_spread(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic
             }
             let why = o.hpa_limit.filter(|w| w.is_spread())?;
             Some(format!(
-                "cannot grow while zone `{}` is dark: its HPA can add {} of {} pods ({})",
+                "{pool} cannot grow while zone `{}` is dark: its HPA can add {} of {} pods ({})",
                 loss.zone,
                 o.hpa_can_add.unwrap_or(0),
                 o.hpa_wants.unwrap_or(0),
@@ -120,7 +139,7 @@ fn outage_spread(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic
                 cx.warning(
                     codes::T_OUTAGE_SPREAD,
                     &format!("/components/{key}/spread"),
-                    format!("`{key}` {message}"),
+                    format!("`{key}`{message}"),
                 )
                 .help(format!(
                     "set `spread: zone-preferred` (currently `{}`): soft zone and host spread place the evicted pods in the zones left; see docs/zone-outages.md",
@@ -137,8 +156,8 @@ fn outage_spread(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic
     out
 }
 
-fn list(items: &[&str]) -> String {
-    let mut v: Vec<&str> = items.to_vec();
+fn list(items: &[String]) -> String {
+    let mut v: Vec<&str> = items.iter().map(String::as_str).collect();
     v.sort_unstable();
     let mut out: Vec<String> = Vec::new();
     for item in v {

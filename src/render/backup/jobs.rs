@@ -18,9 +18,9 @@ use crate::render::kubernetes::stateful::{
 use crate::topology::Backup;
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, EnvVar, EphemeralVolumeSource, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimTemplate, PodSpec, PodTemplateSpec, SecretVolumeSource, Volume,
-    VolumeMount, VolumeResourceRequirements,
+    Container, EmptyDirVolumeSource, EnvVar, EphemeralVolumeSource, LocalObjectReference,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimTemplate, PodSpec, PodTemplateSpec,
+    SecretVolumeSource, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -158,7 +158,7 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
     };
     let container = Container {
         name: run.suffix().into(),
-        image: Some(image),
+        image: Some(plan.pull(&image)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(command),
         env: Some(env),
@@ -200,6 +200,15 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
                             security_context: Some(pod_security(uid)),
                             containers: vec![container],
                             volumes: Some(volumes),
+                            // `images.pullSecrets`, like every pod dify-gen writes.
+                            image_pull_secrets: {
+                                let secrets: Vec<LocalObjectReference> = plan
+                                    .pull_secrets(None)
+                                    .into_iter()
+                                    .map(|name| LocalObjectReference { name })
+                                    .collect();
+                                (!secrets.is_empty()).then_some(secrets)
+                            },
                             ..Default::default()
                         }),
                     },

@@ -14,6 +14,7 @@ use super::{config_text, env_var, renders_daemonset, COMPONENT, CONFIG_DIR, CONF
 use crate::plan::Plan;
 use crate::render::kubernetes::config::secret_var;
 use crate::render::kubernetes::labels::{labels, selector_labels};
+use crate::render::kubernetes::pods::pull_secrets;
 use crate::render::kubernetes::{config_hash, resources};
 use crate::topology::Logging;
 use k8s_openapi::api::apps::v1::{
@@ -331,7 +332,7 @@ fn daemon_set(plan: &Plan, l: &Logging, hash: &str) -> DaemonSet {
     let env = secret_env(l);
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(c.image.clone()),
+        image: Some(plan.pull(&c.image)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/fluent-bit/bin/fluent-bit".into()]),
         args: Some(vec!["-c".into(), format!("{CONFIG_DIR}/{CONFIG_FILE}")]),
@@ -389,6 +390,9 @@ fn daemon_set(plan: &Plan, l: &Logging, hash: &str) -> DaemonSet {
                     security_context: Some(pod_security()),
                     termination_grace_period_seconds: Some(GRACE_SECONDS),
                     tolerations: tolerations(l),
+                    // The Secrets must exist in the agent's namespace too:
+                    // a pod reads its pull secrets from its own.
+                    image_pull_secrets: pull_secrets(plan, None),
                     node_selector: (!c.node_selector.is_empty()).then(|| {
                         c.node_selector
                             .iter()

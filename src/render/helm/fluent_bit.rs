@@ -24,6 +24,7 @@ use crate::render::fluent_bit::objects::{
 };
 use crate::render::fluent_bit::{config_text, COMPONENT, CONFIG_FILE};
 use crate::render::kubernetes::labels::{selector_labels, PART_OF};
+use crate::render::kubernetes::pods::pull_secrets;
 use crate::render::kubernetes::resources;
 use crate::topology::Logging;
 use serde::Serialize;
@@ -75,7 +76,8 @@ pub fn values(plan: &Plan, l: &Logging) -> Value {
     let env = objects::secret_env(l);
     json!({
         "kind": "DaemonSet",
-        "image": image(&c.image),
+        "image": image(&plan.pull(&c.image)),
+        "imagePullSecrets": value(&pull_secrets(plan, None).unwrap_or_default()),
         "nameOverride": PART_OF,
         "fullnameOverride": cluster_name(plan),
         "testFramework": {"enabled": false},

@@ -2,6 +2,7 @@
 
 use super::labels::{labels, meta};
 use crate::plan::Plan;
+use crate::topology::ServiceAccountSettings;
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -36,9 +37,23 @@ pub fn namespace(plan: &Plan) -> Namespace {
 /// One account per component, so RBAC or cloud IAM (IRSA, workload
 /// identity) can be granted to exactly one of them. Dify's pods never call
 /// the Kubernetes API, so none mounts a token.
-pub fn service_account(plan: &Plan, component: &str) -> ServiceAccount {
+pub fn service_account(
+    plan: &Plan,
+    component: &str,
+    settings: Option<&ServiceAccountSettings>,
+) -> ServiceAccount {
+    let mut metadata = meta(plan, plan.name(component), component);
+    if let Some(s) = settings {
+        // The topology refuses `app.kubernetes.io/*` labels, so none of
+        // dify-gen's is replaced.
+        let labels = metadata.labels.get_or_insert_with(Default::default);
+        labels.extend(s.labels.clone());
+        if !s.annotations.is_empty() {
+            metadata.annotations = Some(s.annotations.clone());
+        }
+    }
     ServiceAccount {
-        metadata: meta(plan, plan.name(component), component),
+        metadata,
         automount_service_account_token: Some(false),
         ..Default::default()
     }

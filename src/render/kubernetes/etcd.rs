@@ -119,7 +119,7 @@ fn stateful_set(plan: &Plan) -> StatefulSet {
         .expect("checks::mode_sections requires `etcd` with `postgres.mode: patroni`");
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(plan.t.images.etcd.clone()),
+        image: Some(plan.pull(&plan.t.images.etcd)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/usr/local/bin/etcd".into()]),
         args: Some(args(plan)),

@@ -21,6 +21,7 @@ pub mod postgres;
 pub mod redis;
 mod services;
 pub mod stateful;
+mod workers;
 mod workloads;
 
 use super::{Artifact, Family};
@@ -50,6 +51,8 @@ const INSTALL_ORDER: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
     "HorizontalPodAutoscaler",
+    "TriggerAuthentication",
+    "ScaledObject",
     "NetworkPolicy",
     "Ingress",
     "HTTPRoute",
@@ -67,7 +70,11 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&base::namespace(plan));
     for w in &plan.workloads {
-        push(&base::service_account(plan, w.kind.label()));
+        push(&base::service_account(
+            plan,
+            w.kind.label(),
+            w.spec.service_account.as_ref(),
+        ));
     }
     let maps = config::config_maps(plan);
     let data_of = |name: String| {
@@ -83,7 +90,20 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             .then(|| data_of(config::schema_wait_name(plan)));
         config_hash(&(data, kind.is_backend(), wait))
     };
+    let pools = crate::plan::workers::pools(plan.t);
+    let mut keda = Vec::new();
     for w in &plan.workloads {
+        if w.kind == Kind::Worker && !pools.is_empty() {
+            // One Deployment per pool instead of the one worker.
+            for pool in &pools {
+                push(&workers::deployment(plan, w, pool, &hash_of(w.kind)));
+                if let Some(pdb) = workers::pdb(plan, w, pool) {
+                    push(&pdb);
+                }
+                keda.extend(workers::keda(plan, w, pool));
+            }
+            continue;
+        }
         push(&workloads::deployment(plan, w, &hash_of(w.kind)));
         if let Some(pdb) = budgets::pdb(plan, w) {
             push(&pdb);
@@ -92,6 +112,8 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             push(&hpa);
         }
     }
+    objects.extend(keda);
+    let mut push = |o: &dyn ToValue| objects.push(o.value());
     push(&workloads::migration_job(plan, &hash_of(Kind::Migration)));
     for m in &maps {
         push(m);
@@ -99,7 +121,8 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     for s in services::services(plan) {
         push(&s);
     }
-    for p in network::policies(plan) {
+    let enforce = plan.t.network.as_ref().is_none_or(|n| n.policies);
+    for p in network::policies(plan).into_iter().filter(|_| enforce) {
         push(&p);
     }
     objects.extend(entry::objects(plan));

@@ -132,6 +132,16 @@ fn ip_block(except: &[&str]) -> NetworkPolicyPeer {
     }
 }
 
+fn cidr(block: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr: block.into(),
+            except: None,
+        }),
+        ..Default::default()
+    }
+}
+
 /// The policy peers standing for a graph peer.
 pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
     let pods = |selector: LabelSelector, ns: Option<LabelSelector>| NetworkPolicyPeer {
@@ -173,13 +183,60 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
                 (IngressController::GatewayApi, None) => Vec::new(),
             }
         }
-        Peer::Dns => vec![pods(
-            labels(&[("k8s-app", "kube-dns")]),
-            Some(namespace("kube-system")),
-        )],
+        Peer::Dns => {
+            let dns = plan
+                .t
+                .network
+                .as_ref()
+                .map(|n| n.dns.clone())
+                .unwrap_or_default();
+            let mut out = vec![pods(
+                LabelSelector {
+                    match_labels: Some(dns.pod_labels.clone()),
+                    ..Default::default()
+                },
+                Some(namespace(&dns.namespace)),
+            )];
+            out.extend(dns.node_local_address.map(|a| cidr(&format!("{a}/32"))));
+            out
+        }
+        Peer::Egress(name) => {
+            let Some(d) = plan
+                .t
+                .network
+                .iter()
+                .flat_map(|n| &n.egress)
+                .find(|d| d.name == *name)
+            else {
+                return Vec::new();
+            };
+            match &d.namespace {
+                Some(ns) => vec![pods(
+                    LabelSelector {
+                        match_labels: (!d.pod_labels.is_empty()).then(|| d.pod_labels.clone()),
+                        ..Default::default()
+                    },
+                    Some(namespace(ns)),
+                )],
+                None => d.cidrs.iter().map(|c| cidr(c)).collect(),
+            }
+        }
         Peer::Namespace(ns) => vec![pods(LabelSelector::default(), Some(namespace(ns)))],
         Peer::Internet => vec![ip_block(&NOT_PUBLIC)],
         Peer::KubeApi | Peer::Anywhere => vec![ip_block(&[])],
+        Peer::Keda => {
+            let Some(w) = &plan.t.workers else {
+                return Vec::new();
+            };
+            let o = &w.keda_operator;
+            vec![pods(
+                LabelSelector {
+                    match_labels: (!o.pod_labels.is_empty()).then(|| o.pod_labels.clone()),
+                    ..Default::default()
+                },
+                Some(namespace(&o.namespace)),
+            )]
+        }
         Peer::Prometheus | Peer::Prober => {
             let Some(m) = &plan.t.monitoring else {
                 return Vec::new();

@@ -6,7 +6,9 @@
 //! a receiver without a traces pipeline answers 404).
 
 use super::labels::{labels, meta, selector, selector_labels};
-use super::pods::{resources, restricted_container, spread_constraint, HOST_KEY, ZONE_KEY};
+use super::pods::{
+    pull_secrets, resources, restricted_container, spread_constraint, HOST_KEY, ZONE_KEY,
+};
 use super::stateful::{config_volume, container_port, http_probe, pod_security, service_port};
 use super::{config_hash, ToValue};
 use crate::dify::ports;
@@ -63,7 +65,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
     };
     let container = Container {
         name: OTEL_COLLECTOR.into(),
-        image: Some(o.image.clone()),
+        image: Some(plan.pull(&o.image)),
         image_pull_policy: Some("IfNotPresent".into()),
         args: Some(vec![format!("--config={CONFIG_DIR}/config.yaml")]),
         ports: Some(vec![
@@ -98,6 +100,7 @@ pub fn objects(plan: &Plan) -> Vec<Value> {
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
+                    image_pull_secrets: pull_secrets(plan, None),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
                     security_context: Some(pod_security(UID)),

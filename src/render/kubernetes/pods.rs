@@ -13,13 +13,14 @@ use crate::dify::health;
 use crate::dify::releases::Release;
 use crate::dify::Kind;
 use crate::plan::Plan;
-use crate::topology::{Eviction, ProbeOverride, Resources, Spread};
+use crate::topology::{self, Eviction, ProbeOverride, Resources, Spread};
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, PodAffinityTerm,
-    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
-    SeccompProfile, SecurityContext, TCPSocketAction, Toleration, TopologySpreadConstraint, Volume,
-    VolumeMount, WeightedPodAffinityTerm,
+    EmptyDirVolumeSource, EnvFromSource, ExecAction, HTTPGetAction, LocalObjectReference,
+    NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodAffinityTerm,
+    PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, PreferredSchedulingTerm, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction, Toleration,
+    TopologySpreadConstraint, Volume, VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -47,7 +48,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
     let container = Container {
         name: component.to_string(),
         image: Some(plan.image(kind)),
-        image_pull_policy: Some("IfNotPresent".into()),
+        image_pull_policy: Some(plan.pull_policy(Some(kind.settings_of())).into()),
         command: command(kind),
         args: None,
         ports: ports(kind),
@@ -107,18 +108,26 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             } else {
                 non_empty(spread_constraints(plan, component, spread))
             },
-            affinity: if kind == Kind::Migration {
-                None
-            } else {
-                anti_affinity(plan, component, spread)
-            },
+            affinity: affinity(
+                spec.node_affinity.as_ref(),
+                if kind == Kind::Migration {
+                    None
+                } else {
+                    anti_affinity(plan, component, spread)
+                },
+            ),
             // The migration Job runs once and is retried by its controller:
-            // no eviction timing to set.
-            tolerations: if kind == Kind::Migration {
-                None
-            } else {
-                non_empty(tolerations(spec.eviction.as_ref(), &[]))
-            },
+            // no eviction timing to set, only the component's own tolerations.
+            tolerations: non_empty({
+                let own: Vec<Toleration> = spec.tolerations.iter().map(toleration).collect();
+                if kind == Kind::Migration {
+                    own
+                } else {
+                    tolerations(spec.eviction.as_ref(), &own)
+                }
+            }),
+            priority_class_name: spec.priority_class_name.clone(),
+            image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
             init_containers: schema_wait(plan, kind).map(|c| vec![c]),
             containers: vec![container],
             volumes: non_empty(volumes),
@@ -141,7 +150,7 @@ fn schema_wait(plan: &Plan, kind: Kind) -> Option<Container> {
     Some(Container {
         name: "wait-for-schema".into(),
         image: Some(plan.image(kind)),
-        image_pull_policy: Some("IfNotPresent".into()),
+        image_pull_policy: Some(plan.pull_policy(Some(kind.settings_of())).into()),
         command: Some(vec![
             "python".into(),
             format!("{SCHEMA_WAIT_DIR}/{}", config::SCHEMA_WAIT_SCRIPT),
@@ -609,6 +618,83 @@ fn anti_affinity(plan: &Plan, component: &str, spread: Spread) -> Option<Affinit
         }),
         ..Default::default()
     })
+}
+
+/// The pod's affinity: the component's node affinity beside dify-gen's
+/// pod anti-affinity.
+fn affinity(node: Option<&topology::NodeAffinity>, pods: Option<Affinity>) -> Option<Affinity> {
+    let node = node.filter(|a| !a.required.is_empty() || !a.preferred.is_empty());
+    let Some(node) = node else {
+        return pods;
+    };
+    let requirements = |exprs: &[topology::NodeSelectorRequirement]| {
+        exprs
+            .iter()
+            .map(|e| NodeSelectorRequirement {
+                key: e.key.clone(),
+                operator: e.operator.as_str().into(),
+                values: non_empty(e.values.clone()),
+            })
+            .collect::<Vec<_>>()
+    };
+    let node_affinity = NodeAffinity {
+        required_during_scheduling_ignored_during_execution: (!node.required.is_empty()).then(
+            || NodeSelector {
+                node_selector_terms: node
+                    .required
+                    .iter()
+                    .map(|t| NodeSelectorTerm {
+                        match_expressions: Some(requirements(&t.match_expressions)),
+                        ..Default::default()
+                    })
+                    .collect(),
+            },
+        ),
+        preferred_during_scheduling_ignored_during_execution: non_empty(
+            node.preferred
+                .iter()
+                .map(|t| PreferredSchedulingTerm {
+                    weight: t.weight,
+                    preference: NodeSelectorTerm {
+                        match_expressions: Some(requirements(&t.match_expressions)),
+                        ..Default::default()
+                    },
+                })
+                .collect(),
+        ),
+    };
+    Some(Affinity {
+        node_affinity: Some(node_affinity),
+        ..pods.unwrap_or_default()
+    })
+}
+
+/// A toleration as the pod spec has it.
+pub(super) fn toleration(t: &topology::Toleration) -> Toleration {
+    Toleration {
+        key: t.key.clone(),
+        operator: Some(
+            match t.operator {
+                topology::TolerationOperator::Equal => "Equal",
+                topology::TolerationOperator::Exists => "Exists",
+            }
+            .into(),
+        ),
+        value: t.value.clone(),
+        effect: t.effect.map(|e| e.as_str().into()),
+        toleration_seconds: t.toleration_seconds.map(i64::from),
+    }
+}
+
+/// `imagePullSecrets` of a component's pods (`None`: a pod dify-gen adds
+/// beside Dify's, which takes only `images.pullSecrets`).
+pub(crate) fn pull_secrets(plan: &Plan, kind: Option<Kind>) -> Option<Vec<LocalObjectReference>> {
+    non_empty(
+        plan.pull_secrets(kind)
+            .into_iter()
+            .map(|name| LocalObjectReference { name })
+            .collect(),
+    )
 }
 
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {

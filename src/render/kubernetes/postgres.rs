@@ -12,7 +12,7 @@
 
 use super::etcd;
 use super::labels::{labels, meta, selector_labels};
-use super::pods::resources;
+use super::pods::{pull_secrets, resources};
 use super::stateful::{
     budget, config_volume, container_port, container_security, data_claim, empty_dir, field_env,
     headless_service, http_probe, pod_security, service_port, stateful_set as stateful_set_of,
@@ -360,7 +360,7 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
     };
     let container = Container {
         name: COMPONENT.into(),
-        image: Some(t.images.postgres.clone()),
+        image: Some(plan.pull(&t.images.postgres)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "/usr/local/bin/patroni".into(),
@@ -459,7 +459,7 @@ fn pgbackrest_server(plan: &Plan, b: &Backup) -> Container {
     };
     Container {
         name: "pgbackrest".into(),
-        image: Some(plan.t.images.postgres.clone()),
+        image: Some(plan.pull(&plan.t.images.postgres)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["pgbackrest".into(), "server".into()]),
         env: Some(pgbackrest::env(b, &pgbackrest::server_config_path())),
@@ -485,7 +485,7 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
     let name = plan.name(CHECK_COMPONENT);
     let container = Container {
         name: CHECK_COMPONENT.into(),
-        image: Some(plan.t.images.postgres.clone()),
+        image: Some(plan.pull(&plan.t.images.postgres)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "sh".into(),
@@ -529,6 +529,7 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
+                    image_pull_secrets: pull_secrets(plan, None),
                     service_account_name: Some(name.clone()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),

@@ -15,7 +15,7 @@
 
 use super::base;
 use super::labels::{labels, meta, selector, selector_labels};
-use super::pods::resources;
+use super::pods::{pull_secrets, resources};
 use super::stateful::{
     budget, config_volume, container_port, container_security, data_claim, empty_dir, exec_probe,
     field_env, headless_domain, headless_service, member_hosts, pdb, placement, pod_security,
@@ -231,7 +231,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
     };
     let container = Container {
         name: PROXY_COMPONENT.into(),
-        image: Some(plan.t.images.redis_proxy.clone()),
+        image: Some(plan.pull(&plan.t.images.redis_proxy)),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec![
             "haproxy".into(),
@@ -284,6 +284,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
+                    image_pull_secrets: pull_secrets(plan, None),
                     service_account_name: Some(name.clone()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
@@ -314,7 +315,7 @@ fn master_proxy(plan: &Plan, s: &RedisSentinel) -> Vec<Value> {
         ..Default::default()
     };
     let mut out = vec![
-        base::service_account(plan, PROXY_COMPONENT).value(),
+        base::service_account(plan, PROXY_COMPONENT, None).value(),
         config.value(),
         service.value(),
         deployment.value(),
@@ -405,7 +406,7 @@ fn exporter(plan: &Plan) -> Option<Container> {
     };
     Some(Container {
         name: monitoring::REDIS_EXPORTER.into(),
-        image: Some(m.exporters.redis_exporter_image.clone()),
+        image: Some(plan.pull(&m.exporters.redis_exporter_image)),
         image_pull_policy: Some("IfNotPresent".into()),
         env: Some(vec![
             plain("REDIS_ADDR", format!("redis://localhost:{PORT}")),
@@ -507,7 +508,7 @@ fn set(plan: &Plan, config_hash: &str, m: Member) -> StatefulSet {
     ];
     let container = Container {
         name: m.component.into(),
-        image: Some(plan.t.images.redis.clone()),
+        image: Some(plan.pull(&plan.t.images.redis)),
         image_pull_policy: Some("IfNotPresent".into()),
         // The image's entrypoint wants root to fix permissions; the script
         // starts the server itself, as the image's `redis` user.

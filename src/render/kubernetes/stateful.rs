@@ -4,7 +4,7 @@
 
 use super::labels::{labels, meta, selector, selector_labels};
 pub use super::pods::restricted_container as container_security;
-use super::pods::{spread_constraint, HOST_KEY, ZONE_KEY};
+use super::pods::{pull_secrets, spread_constraint, HOST_KEY, ZONE_KEY};
 use crate::plan::quorum::quorums;
 use crate::plan::Plan;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
@@ -294,6 +294,7 @@ pub fn stateful_set(plan: &Plan, m: Members) -> StatefulSet {
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
+                    image_pull_secrets: pull_secrets(plan, None),
                     automount_service_account_token: Some(m.service_account.is_some()),
                     service_account_name: m.service_account,
                     enable_service_links: Some(false),

@@ -151,7 +151,7 @@ fn redis_proxy(plan: &Plan, swarm: &Swarm, s: &RedisSentinel, stack: &mut Stack)
     stack.services.insert(
         plan.name(data_layer::REDIS_PROXY),
         json!({
-            "image": plan.t.images.redis_proxy,
+            "image": plan.pull(&plan.t.images.redis_proxy),
             "entrypoint": ["/bin/sh", super::START_SCRIPT],
             "command": ["haproxy", "-db", "-f", target],
             "networks": [DATA],
@@ -216,7 +216,7 @@ fn etcd(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         stack.services.insert(
             name.clone(),
             json!({
-                "image": plan.t.images.etcd,
+                "image": plan.pull(&plan.t.images.etcd),
                 "command": command,
                 "networks": [DATA],
                 "volumes": [{"type": "volume", "source": data, "target": "/var/run/etcd"}],
@@ -312,7 +312,7 @@ fn patroni(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
         stack.services.insert(
             name.clone(),
             json!({
-                "image": t.images.postgres,
+                "image": plan.pull(&t.images.postgres),
                 "entrypoint": ["/bin/sh", super::START_SCRIPT],
                 "command": ["/usr/local/bin/patroni", format!("{dir}/patroni.yml")],
                 "environment": {
@@ -360,7 +360,7 @@ fn haproxy(plan: &Plan, swarm: &Swarm, p: &Patroni, stack: &mut Stack) {
     stack.services.insert(
         plan.name(data_layer::POSTGRES),
         json!({
-            "image": swarm.postgres_proxy_image,
+            "image": plan.pull(&swarm.postgres_proxy_image),
             "networks": [DATA],
             "configs": [{"source": config, "target": "/usr/local/etc/haproxy/haproxy.cfg", "mode": 0o444}],
             "healthcheck": wget_check(HAPROXY_HEALTH_PORT, HAPROXY_HEALTH, 60),
@@ -439,7 +439,7 @@ fn redis_members(plan: &Plan, swarm: &Swarm, s: &RedisSentinel, stack: &mut Stac
             };
             let alive = if data { "PONG|LOADING" } else { "PONG" };
             let mut service = json!({
-                "image": plan.t.images.redis,
+                "image": plan.pull(&plan.t.images.redis),
                 "entrypoint": ["/bin/sh", super::START_SCRIPT],
                 "command": ["sh", format!("{REDIS_DIR}/{script}")],
                 "environment": {

@@ -336,7 +336,7 @@ pub(super) fn edge(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         ports.push(json!({"target": EDGE_HTTPS, "published": swarm.https_port, "protocol": "tcp", "mode": "ingress"}));
     }
     let mut service = json!({
-        "image": swarm.edge_image,
+        "image": plan.pull(&swarm.edge_image),
         "ports": ports,
         "networks": [EDGE],
         "configs": [{"source": config, "target": "/etc/nginx/nginx.conf", "mode": 0o444}],

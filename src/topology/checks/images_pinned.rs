@@ -6,37 +6,11 @@
 
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::topology::Topology;
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let swarm = cx.t.swarm.iter().flat_map(|s| {
-        [
-            ("/swarm/edgeImage", &s.edge_image),
-            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
-        ]
-    });
-    let monitoring = cx.t.monitoring.iter().flat_map(|m| {
-        std::iter::once((
-            "/monitoring/exporters/redisExporterImage".to_string(),
-            m.exporters.redis_exporter_image.as_str(),
-        ))
-        .chain(m.otel_collector.iter().map(|o| {
-            (
-                "/monitoring/otelCollector/image".to_string(),
-                o.image.as_str(),
-            )
-        }))
-    });
-    cx.t.images
-        .all()
+    every_image(cx.t)
         .into_iter()
-        .map(|(key, image)| (format!("/images/{key}"), image))
-        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
-        .chain(monitoring)
-        .chain(
-            cx.t.backup
-                .iter()
-                .map(|b| ("/backup/files/image".to_string(), b.files.image.as_str())),
-        )
         .filter_map(|(pointer, image)| {
             let problem = pin_problem(image)?;
             Some(
@@ -48,6 +22,41 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 .help("pin a version tag such as `:1.13.3` or a digest `@sha256:...`"),
             )
         })
+        .collect()
+}
+
+/// Every image the topology names, with its pointer: `images`, the Swarm
+/// stack's, monitoring's and the backup's.
+pub(super) fn every_image(t: &Topology) -> Vec<(String, &str)> {
+    let swarm = t.swarm.iter().flat_map(|s| {
+        [
+            ("/swarm/edgeImage", &s.edge_image),
+            ("/swarm/postgresProxyImage", &s.postgres_proxy_image),
+        ]
+    });
+    let monitoring = t.monitoring.iter().flat_map(|m| {
+        std::iter::once((
+            "/monitoring/exporters/redisExporterImage".to_string(),
+            m.exporters.redis_exporter_image.as_str(),
+        ))
+        .chain(m.otel_collector.iter().map(|o| {
+            (
+                "/monitoring/otelCollector/image".to_string(),
+                o.image.as_str(),
+            )
+        }))
+    });
+    t.images
+        .all()
+        .into_iter()
+        .map(|(key, image)| (format!("/images/{key}"), image))
+        .chain(swarm.map(|(pointer, image)| (pointer.to_string(), image.as_str())))
+        .chain(monitoring)
+        .chain(
+            t.backup
+                .iter()
+                .map(|b| ("/backup/files/image".to_string(), b.files.image.as_str())),
+        )
         .collect()
 }
 

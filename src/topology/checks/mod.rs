@@ -10,9 +10,11 @@
 mod addresses;
 mod backup;
 mod disruption;
+mod egress;
 mod failover_timing;
 mod grace;
 mod hosts;
+mod identity;
 mod image_references;
 mod images_pinned;
 mod inline_secrets;
@@ -29,10 +31,12 @@ mod references;
 mod release;
 mod replicas;
 mod requests_limits;
+mod scheduling;
 mod singleton;
 mod sizes;
 mod spread_zones;
 mod timeouts;
+mod workers;
 
 use super::Topology;
 use crate::diagnostic::{codes, Diagnostic};
@@ -125,6 +129,7 @@ impl Cx<'_> {
 
 /// A valid value of each kind of name [`Cx::name_rule`] checks, for hints.
 const EXAMPLES: &[(&str, &str)] = &[
+    ("annotation key", "`eks.amazonaws.com/role-arn`"),
     ("AWS region", "`us-east-1` or `eu-central-1`"),
     ("Gateway name", "`public-gateway`"),
     ("IngressClass name", "`nginx`"),
@@ -159,7 +164,14 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("namespace", "`gateways`"),
     ("node label key", "`node.kubernetes.io/instance-type`"),
     ("node label value", "`m6i.xlarge`"),
+    ("IPv4 range", "`10.20.0.0/16`"),
+    ("IPv4 address", "`169.254.20.10`"),
+    ("PriorityClass name", "`dify-data`"),
     ("region", "`auto` or `us-east-1`"),
+    (
+        "registry mirror prefix",
+        "`harbor.example.com/dify` or `registry.internal:5000`",
+    ),
     ("role name", "`dify`"),
     ("secret store name", "`vault-backend`"),
 ];
@@ -168,11 +180,15 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 
 /// Checks of what the user wrote, field by field.
 const CHECKS: &[Check] = &[
+    identity::check,
+    egress::check,
+    workers::check,
     images_pinned::check,
     inline_secrets::check,
     mode_sections::check,
     release::check,
     requests_limits::check,
+    scheduling::check,
     singleton::check,
     spread_zones::check,
     timeouts::check,

@@ -95,7 +95,23 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             dns::subdomain,
         ));
     }
+    for (i, name) in t.images.pull_secrets.iter().enumerate() {
+        out.extend(cx.name_rule(
+            &format!("/images/pullSecrets/{i}"),
+            "Secret name",
+            name,
+            dns::subdomain,
+        ));
+    }
     for (key, component) in t.components.all() {
+        for (i, name) in component.image_pull_secrets.iter().enumerate() {
+            out.extend(cx.name_rule(
+                &format!("/components/{key}/imagePullSecrets/{i}"),
+                "Secret name",
+                name,
+                dns::subdomain,
+            ));
+        }
         for (label, value) in &component.node_selector {
             let pointer = format!("/components/{key}/nodeSelector/{}", pointer_segment(label));
             out.extend(cx.name_rule(&pointer, "node label key", label, kubernetes::label_key));

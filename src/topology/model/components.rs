@@ -1,6 +1,8 @@
 //! The Dify workloads: replicas, resources, placement, probes and overrides.
 
+use super::images::PullPolicy;
 use super::resources::Resources;
+use super::scheduling::{NodeAffinity, Toleration};
 use super::secrets::SecretRef;
 use crate::dify::Kind;
 use indexmap::IndexMap;
@@ -118,6 +120,33 @@ pub struct Component {
     /// `recreate` for beat and the local sandbox, `rolling` for everything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_strategy: Option<UpdateStrategy>,
+    /// Pull secrets this component's pods use besides `images.pullSecrets`
+    /// (names of `kubernetes.io/dockerconfigjson` Secrets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<String>,
+    /// When the kubelet pulls this component's image; omit for
+    /// `IfNotPresent`, right for pinned tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<PullPolicy>,
+    /// Node affinity, beside `nodeSelector`: `required` terms pin the pods
+    /// to matching nodes (and `plan` places them only on matching
+    /// `nodes` pools), `preferred` terms favour some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<NodeAffinity>,
+    /// Taints the pods tolerate (a dedicated or spot pool); `plan` places
+    /// them on tainted `nodes` pools only with a matching toleration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    /// A PriorityClass that exists in the cluster (`system-cluster-critical`
+    /// is for the cluster's own add-ons); omit for the cluster's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// Annotations and labels of the component's own ServiceAccount, for
+    /// cloud workload identity: `eks.amazonaws.com/role-arn` (IRSA),
+    /// `iam.gke.io/gcp-service-account` (GKE),
+    /// `azure.workload.identity/client-id` (Azure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<ServiceAccountSettings>,
     /// How long the pods stay bound to a node the control plane lost
     /// contact with before they are evicted and replaced; omit for
     /// Kubernetes' default, 300 s.
@@ -149,6 +178,25 @@ impl Eviction {
         eviction.map_or(Self::DEFAULT_SECONDS, |e| e.toleration_seconds)
     }
 }
+
+/// What the component's ServiceAccount carries beside dify-gen's labels.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAccountSettings {
+    /// Annotations (keys as label keys, values free text without secrets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Labels; `app.kubernetes.io/*` are dify-gen's and refused here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// ServiceAccount annotations by which a cloud grants a pod an identity.
+pub const IDENTITY_ANNOTATIONS: &[&str] = &[
+    "eks.amazonaws.com/role-arn",
+    "iam.gke.io/gcp-service-account",
+    "azure.workload.identity/client-id",
+];
 
 /// The value of an `env` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -43,6 +43,73 @@ pub struct Images {
     /// HAProxy image for the proxy to the current Redis master (used when
     /// `redis.mode` is `sentinel`).
     pub redis_proxy: String,
+    /// Secrets of type `kubernetes.io/dockerconfigjson` every pod dify-gen
+    /// renders pulls its images with (`imagePullSecrets`); a component's
+    /// `imagePullSecrets` add to these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pull_secrets: Vec<String>,
+    /// A registry every image is pulled through (an air-gapped cluster's
+    /// registry, a pull-through cache, a region's mirror of Docker Hub):
+    /// each image dify-gen writes, Dify's, the data layer's, monitoring's
+    /// and the Swarm stack's, is rewritten onto it. Omit to pull from the
+    /// images' own registries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_mirror: Option<RegistryMirror>,
+}
+
+/// How images are rewritten onto a mirror: `redis:8.10.2` is
+/// `docker.io/library/redis:8.10.2`, and becomes
+/// `<prefix>/docker.io/library/redis:8.10.2` (`keepRegistry: true`, the
+/// layout of a cache that serves several registries) or
+/// `<prefix>/library/redis:8.10.2` (`keepRegistry: false`, a mirror of one
+/// registry's paths). Tags and digests are kept, so pins still hold.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryMirror {
+    /// Registry host (with an optional port) and path the images are
+    /// under (`harbor.example.com/dify`, `registry.internal:5000`).
+    pub prefix: String,
+    /// Keep the source registry's host as the first path part under the
+    /// prefix (`docker.io`, `ghcr.io`, `gcr.io`).
+    pub keep_registry: bool,
+}
+
+/// How the kubelet decides to pull a container's image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum PullPolicy {
+    /// Pull only when the node lacks the image (right for pinned tags).
+    IfNotPresent,
+    /// Ask the registry on every start (a moving tag, or to re-check access).
+    Always,
+    /// Never pull: the image must be on the node already.
+    Never,
+}
+
+impl PullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Always => "Always",
+            PullPolicy::Never => "Never",
+        }
+    }
+}
+
+impl RegistryMirror {
+    /// `image` as pulled through this mirror. An image already under the
+    /// prefix is left as it is, so rewriting twice changes nothing.
+    pub fn rewrite(&self, image: &str) -> String {
+        let prefix = self.prefix.trim_end_matches('/');
+        if image.starts_with(&format!("{prefix}/")) {
+            return image.to_string();
+        }
+        let (registry, path) = crate::names::image::registry_and_path(image);
+        if self.keep_registry {
+            format!("{prefix}/{registry}/{path}")
+        } else {
+            format!("{prefix}/{path}")
+        }
+    }
 }
 
 impl Images {
@@ -129,6 +196,36 @@ fn version(image: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mirrors_keep_tags_and_digests() {
+        let keep = RegistryMirror {
+            prefix: "harbor.example.com/proxy/".into(),
+            keep_registry: true,
+        };
+        let flat = RegistryMirror {
+            keep_registry: false,
+            ..keep.clone()
+        };
+        assert_eq!(
+            keep.rewrite("redis:8.10.2"),
+            "harbor.example.com/proxy/docker.io/library/redis:8.10.2"
+        );
+        assert_eq!(
+            flat.rewrite("langgenius/dify-api:1.16.1"),
+            "harbor.example.com/proxy/langgenius/dify-api:1.16.1"
+        );
+        assert_eq!(
+            keep.rewrite("ghcr.io/pgedge/pgedge-postgres:17.6"),
+            "harbor.example.com/proxy/ghcr.io/pgedge/pgedge-postgres:17.6"
+        );
+        assert_eq!(
+            flat.rewrite("localhost:5000/a/b@sha256:00"),
+            "harbor.example.com/proxy/a/b@sha256:00"
+        );
+        let once = keep.rewrite("redis:8");
+        assert_eq!(keep.rewrite(&once), once);
+    }
 
     #[test]
     fn versions_from_tags() {

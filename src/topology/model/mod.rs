@@ -21,14 +21,17 @@ mod ingress;
 mod logging;
 mod metadata;
 mod monitoring;
+mod network;
 mod nodes;
 mod postgres;
 mod redis;
 mod resources;
+mod scheduling;
 mod secrets;
 mod storage;
 mod swarm;
 mod vector_store;
+mod workers;
 
 pub use backup::*;
 pub use components::*;
@@ -41,14 +44,17 @@ pub use ingress::*;
 pub use logging::*;
 pub use metadata::*;
 pub use monitoring::*;
+pub use network::*;
 pub use nodes::*;
 pub use postgres::*;
 pub use redis::*;
 pub use resources::*;
+pub use scheduling::*;
 pub use secrets::*;
 pub use storage::*;
 pub use swarm::*;
 pub use vector_store::*;
+pub use workers::*;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -105,6 +111,13 @@ pub struct Topology {
     /// rules and still does after the loss of any one zone (N-1 headroom).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodePool>,
+    /// NetworkPolicies: on or off, DNS, and named egress destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+    /// Worker pools per group of Celery queues, optionally scaled by KEDA;
+    /// omit for one worker Deployment consuming every queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Workers>,
     /// Backups of the databases and the buckets, and the restore drill:
     /// rendered as CronJobs, the archive settings of Patroni and a restore
     /// runbook; `dify-gen plan` holds them against the RPO and RTO

@@ -2,8 +2,10 @@
 
 use super::metadata::Name;
 use super::resources::ResourceList;
+use super::scheduling::Taint;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A group of identical worker nodes in one zone.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -21,4 +23,23 @@ pub struct NodePool {
     /// what other DaemonSets, such as the CNI, request; dify-gen takes its
     /// own log agent's requests off itself).
     pub allocatable: ResourceList,
+    /// Labels its nodes carry, matched against the components'
+    /// `nodeSelector` and `nodeAffinity` (`topology.kubernetes.io/zone` is
+    /// the pool's zone without saying so).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Taints its nodes carry: only pods that tolerate them land there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<Taint>,
+}
+
+impl NodePool {
+    /// The labels a scheduler sees on the pool's nodes: its own and the zone.
+    pub fn node_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        labels
+            .entry("topology.kubernetes.io/zone".into())
+            .or_insert_with(|| self.zone.to_string());
+        labels
+    }
 }
