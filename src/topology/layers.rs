@@ -129,7 +129,9 @@ pub fn with_profile(user: Node, sources: &mut Sources) -> Result<Node, Vec<Diagn
             suggest(name, names).unwrap_or_else(|| "expected `dev` or `ha`".into()),
         )]);
     };
-    let file = sources.add_profile(name, text);
+    let file = sources
+        .profile_file(name)
+        .unwrap_or_else(|| sources.add_profile(name, text));
     let base = load::parse_one(sources, file, "profile")?;
     Ok(merge(base, user))
 }
