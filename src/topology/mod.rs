@@ -111,7 +111,8 @@ pub fn finish(
     removals: layers::Removals,
     sources: &mut Sources,
 ) -> Result<Loaded, Vec<Diagnostic>> {
-    let doc = layers::with_profile(user, sources)?;
+    let mut doc = layers::with_profile(user, sources)?;
+    layers::drop_nulls(&mut doc);
     let mut diags = schema::check(&doc);
     if !diags.is_empty() {
         removals.relocate(&mut diags, sources);
