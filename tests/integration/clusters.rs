@@ -100,16 +100,16 @@ fn two_environments_in_two_clusters_render_into_their_folders_deterministically(
         "https://github.com/acme/dify-deploy.git"
     );
 
-    // Strict-valid: every tree's objects and the ApplicationSet.
-    let mut paths: Vec<String> = TREES
+    // Strict-valid: every tree's objects (each tree is its own cluster, so
+    // each is validated on its own) and the ApplicationSet.
+    for t in TREES
         .iter()
-        .map(|t| a.join(t).join("kubernetes").display().to_string())
-        .collect();
-    paths.push(a.join("gitops").display().to_string());
-    let mut args = vec!["validate", "--strict"];
-    args.extend(paths.iter().map(String::as_str));
-    let r = run(&args);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        .map(|t| format!("{t}/kubernetes"))
+        .chain(["gitops".into()])
+    {
+        let r = run(&["validate", "--strict", a.join(&t).to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{t}: {}{}", r.stdout, r.stderr);
+    }
 
     // `--check` on the whole tree: clean, then one cluster's change is a
     // diff of that cluster's files only, and nothing is written.
@@ -126,11 +126,13 @@ fn two_environments_in_two_clusters_render_into_their_folders_deterministically(
         .stdout
         .lines()
         .filter_map(|l| l.strip_prefix("+++ "))
+        // The ownership manifest lists every tree's hashes.
+        .filter(|p| !p.ends_with("/.dify-gen"))
         .collect();
     assert!(!changed.is_empty());
     assert!(
         changed.iter().all(|p| p.contains("/us-east/")),
-        "a change to us-east touches another tree: {changed:?}"
+        "a change to us-east touches another tree"
     );
     assert_eq!(read_tree(&a), first, "--check wrote something");
 
