@@ -190,7 +190,8 @@ fn failover_times_come_from_the_settings() {
 
 /// A component with 0 replicas serves nothing: `plan` says the release
 /// does not survive, instead of leaving the component out of the scenarios
-/// (with a warning over `dev`; over `ha` it is an error, T130).
+/// (a warning under `availability: basic`, as here; under `ha` it is an
+/// error, T130, and `plan` prints no report).
 #[test]
 fn zero_replicas_is_never_a_surviving_release() {
     let out = dify_gen()
@@ -200,6 +201,8 @@ fn zero_replicas_is_never_a_surviving_release() {
             "profiles/ha.yaml",
             "--set",
             "components.web.replicas=0",
+            "--set",
+            "availability=basic",
             "-o",
             "json",
         ])
