@@ -74,9 +74,9 @@ pub struct Tree {
 
 /// A topology checked: one tree, or a fleet of them.
 pub enum Checked {
-    One(Loaded),
+    One(Box<Loaded>),
     Fleet {
-        fleet: topology::Fleet,
+        fleet: Box<topology::Fleet>,
         trees: Vec<Tree>,
     },
 }
@@ -91,7 +91,7 @@ pub fn checked_all(
 ) -> Result<Checked, Vec<Diagnostic>> {
     let (user, removals) = topology::layered(files, sets, sources)?;
     let Some((fleet, docs)) = topology::fleet::split(&user, &removals)? else {
-        return checked_doc(user, removals, sources).map(Checked::One);
+        return checked_doc(user, removals, sources).map(|l| Checked::One(Box::new(l)));
     };
     let mut trees = Vec::new();
     let mut found = Vec::new();
@@ -123,7 +123,10 @@ pub fn checked_all(
     for t in trees.iter_mut().skip(1) {
         t.loaded.findings.clear();
     }
-    Ok(Checked::Fleet { fleet, trees })
+    Ok(Checked::Fleet {
+        fleet: Box::new(fleet),
+        trees,
+    })
 }
 
 /// What a tree is called in messages: a cluster, or an environment when

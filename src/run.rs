@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> i32 {
 /// exit code.
 fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loaded, i32> {
     match checked_all(args, sources)? {
-        Checked::One(loaded) => Ok(loaded),
+        Checked::One(loaded) => Ok(*loaded),
         Checked::Fleet { trees, .. } => {
             let names: Vec<&str> = trees.iter().map(|t| t.name.as_str()).collect();
             eprintln!(
@@ -125,7 +125,7 @@ fn one_tree(checked: Checked, choice: Option<&str>) -> Result<Checked, i32> {
         })
         .collect();
     match matching.pop() {
-        Some(tree) if matching.is_empty() => Ok(Checked::One(tree.loaded)),
+        Some(tree) if matching.is_empty() => Ok(Checked::One(Box::new(tree.loaded))),
         _ => {
             let hint = diagnostic::suggest(choice, names.iter().map(String::as_str))
                 .unwrap_or_else(|| format!("one of {}", names.join(", ")));
@@ -160,7 +160,7 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
     }
     let mut sources = Sources::default();
     let loaded = match checked_all(args, &mut sources) {
-        Ok(Checked::One(l)) => l,
+        Ok(Checked::One(l)) => *l,
         Ok(Checked::Fleet { fleet, trees }) => {
             return render_fleet(render_args, &fleet, &trees, &mut sources)
         }
