@@ -47,10 +47,7 @@ fn fleets(exe: &Path, dir: &Path) {
         let out = dir.join(format!("out-{clusters}"));
         let out = out.to_str().expect("a UTF-8 path").to_string();
         let command = ["render", "-f", &file, "--output-dir", &out];
-        let mut runs: Vec<(f64, u64)> = (0..3).map(|_| measure(exe, &command)).collect();
-        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (seconds, _) = runs[1];
-        let memory = runs.iter().map(|r| r.1).max().unwrap_or(0);
+        let (seconds, memory) = median_of_three(exe, &command);
         println!(
             "| {clusters} | `render --output-dir` | {:.0} ms | {:.0} ms | {:.1} MiB |",
             seconds * 1e3,
@@ -92,10 +89,7 @@ fn sizes(exe: &Path, dir: &Path) {
             vec!["validate", "-f", &file],
             vec!["render", "-f", &file],
         ] {
-            let mut runs: Vec<(f64, u64)> = (0..3).map(|_| measure(exe, &command)).collect();
-            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let (seconds, _) = runs[1];
-            let memory = runs.iter().map(|r| r.1).max().unwrap_or(0);
+            let (seconds, memory) = median_of_three(exe, &command);
             println!(
                 "| {nodes} | {total} | `{}` | {:.0} ms | {:.1} MiB |",
                 command[0],
@@ -104,6 +98,15 @@ fn sizes(exe: &Path, dir: &Path) {
             );
         }
     }
+}
+
+/// The median wall time of three runs of a command, and the largest peak
+/// memory (KiB) of the three.
+fn median_of_three(exe: &Path, command: &[&str]) -> (f64, u64) {
+    let mut runs: Vec<(f64, u64)> = (0..3).map(|_| measure(exe, command)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let memory = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    (runs[1].0, memory)
 }
 
 /// Runs one command in a fresh process: wall time and peak memory (KiB).
