@@ -15,7 +15,6 @@ use super::layers::{self, Removals};
 use super::model::{Fleet, GitOpsKind};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::load::{Key, Node, Value};
-use crate::source::Span;
 
 /// The folder beside the trees that holds the Argo CD or Flux objects.
 pub const GITOPS_DIR: &str = "gitops";
@@ -345,16 +344,5 @@ fn without(node: &Node, key: &str) -> Node {
             span: node.span,
         },
         _ => node.clone(),
-    }
-}
-
-/// The span a finding about a whole tree is reported at: the tree's
-/// cluster (or environment) key in `fleet`.
-pub fn tree_span(user: &Node, environment: Option<&str>, cluster: Option<&str>) -> Option<Span> {
-    let fleet = user.get("fleet")?;
-    match (environment, cluster) {
-        (_, Some(c)) => fleet.key_span("/clusters", c),
-        (Some(e), None) => fleet.key_span("/environments", e),
-        (None, None) => None,
     }
 }
