@@ -385,3 +385,38 @@ fn graph_draws_the_components_and_their_connections() {
     assert_eq!(dev.code, 0, "{}", dev.stderr);
     assert_ne!(dev.stdout, *m);
 }
+
+/// Graphviz itself reads the DOT picture: `dot` lays it out as SVG, with a
+/// node for every pod group and an edge for every connection it printed.
+#[test]
+fn graphviz_draws_the_dot_picture() {
+    use std::io::Write;
+    let dot = crate::realprograms::harness::require_program("dot");
+    let picture = run(&["graph", "-f", "profiles/ha.yaml", "--format", "dot"]);
+    assert_eq!(picture.code, 0, "{}", picture.stderr);
+    let mut child = std::process::Command::new(dot)
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dot starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(picture.stdout.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "dot: {stderr}");
+    let svg = String::from_utf8_lossy(&out.stdout);
+    let edges = picture
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" -> "))
+        .count();
+    assert!(edges > 20, "{}", picture.stdout);
+    assert_eq!(svg.matches("class=\"edge\"").count(), edges, "{svg}");
+    assert!(svg.contains(">api</text>"), "{svg}");
+}
