@@ -570,8 +570,8 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 /// Recognises a configuration file by its (file or ConfigMap key) name:
 /// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`, a
 /// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`),
-/// values for the Fluent Bit Helm chart (`fluent-bit.values.y(a)ml`,
-/// `values-fluent-bit.y(a)ml`) and Consul service definitions (`*.json` in
+/// values for a chart with a bundled schema (`<chart>-<version>.values.y(a)ml`,
+/// `values-<chart>-<version>.y(a)ml`: `dify-0.38.0-rc2.values.yaml`) and Consul service definitions (`*.json` in
 /// a `consul` folder).
 pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
@@ -592,8 +592,8 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
         None
     } else if stem == "stack" || stem == "compose" || stem.starts_with("docker-compose") {
         Some("config/compose")
-    } else if stem == "fluent-bit.values" || stem == "values-fluent-bit" {
-        Some("config/helm-fluent-bit")
+    } else if let Some(format) = helm_values_format(stem) {
+        Some(format)
     } else if base.contains("alertmanager") {
         Some("config/alertmanager")
     } else if base.contains("fluent-bit") || base.contains("fluentbit") {
@@ -603,6 +603,20 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The bundled chart-values schema a file is named after:
+/// `<chart>-<version>.values` or `values-<chart>-<version>` (and
+/// `<chart>.values` where the bundle carries no version) for a bundle
+/// `config/helm-<chart>[-<version>]`.
+fn helm_values_format(stem: &str) -> Option<&'static str> {
+    let chart = stem
+        .strip_suffix(".values")
+        .or_else(|| stem.strip_prefix("values-"))?;
+    schemas::CONFIG_FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.strip_prefix("config/helm-") == Some(chart))
 }
 
 /// Maps `f` over `items` on up to `jobs` threads (0: one per core), keeping

@@ -25,6 +25,7 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/compose",
     "config/consul-services",
     "config/helm-fluent-bit",
+    "config/helm-dify-0.38.0-rc2",
 ];
 
 fn required(name: &str) -> &'static Store {

@@ -45,17 +45,9 @@ fn untemplated(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
-/// `repository[:tag][@digest]`, split as the chart joins them again.
+/// An image as the chart's `image` values.
 fn image(reference: &str) -> Value {
-    let (rest, digest) = match reference.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (reference, None),
-    };
-    // A `:` after the last `/` is the tag's; one before it is a port.
-    let (repository, tag) = match rest.rfind(':') {
-        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
-        _ => (rest, None),
-    };
+    let (repository, tag, digest) = super::split_image(reference);
     json!({
         "repository": repository,
         // `-`: no tag, where the reference has only a digest.

@@ -1,9 +1,12 @@
 //! The Helm family: values files for the charts users already run beside
 //! Dify. Today: the NGINX entry (F5 NGINX Ingress Controller or NGINX
 //! Gateway Fabric), with the replicas, spread, disruption budget and
-//! timeouts the topology asks for; and the Fluent Bit chart, when the
-//! logging collector asks for it (`fluent_bit`).
+//! timeouts the topology asks for; the community Dify chart (`dify`), for
+//! the Dify release it targets; and the Fluent Bit chart, when the logging
+//! collector asks for it (`fluent_bit`). Each file is validated against
+//! the strict schema bundled for its chart version (`schemas/config/`).
 
+mod dify;
 mod fluent_bit;
 
 use super::{Artifact, Content, Family};
@@ -93,6 +96,13 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         ),
     };
     let mut out = vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))];
+    if dify::applies(plan) {
+        out.push(Artifact::file(
+            FAMILY.name,
+            dify::FILE,
+            Content::Yaml(dify::values(plan)),
+        ));
+    }
     if let Some(l) =
         super::fluent_bit::logging(plan).filter(|l| super::fluent_bit::renders_helm_values(l))
     {
@@ -103,4 +113,17 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         ));
     }
     out
+}
+
+/// `repository[:tag][@digest]`, split as charts join them again.
+fn split_image(reference: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (reference, None),
+    };
+    // A `:` after the last `/` is the tag's; one before it is a port.
+    match rest.rfind(':') {
+        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..]), digest),
+        _ => (rest, None, digest),
+    }
 }
