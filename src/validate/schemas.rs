@@ -26,6 +26,8 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/consul-services",
     "config/helm-fluent-bit",
     "config/helm-dify-0.38.0-rc2",
+    "config/helm-nginx-ingress-2.6.4",
+    "config/helm-nginx-gateway-fabric-2.6.7",
 ];
 
 fn required(name: &str) -> &'static Store {

@@ -86,7 +86,10 @@ fn helm(dir: &Path, args: &[&str]) -> (bool, String) {
 /// printed, after they have passed `dify-gen validate`.
 fn template(dir: &Path, chart: &Path, namespace: &str, values: &Path) -> Vec<Value> {
     let (chart, values) = (chart.to_str().unwrap(), values.to_str().unwrap());
-    let (ok, out) = helm(dir, &["lint", chart, "--namespace", namespace, "-f", values]);
+    let (ok, out) = helm(
+        dir,
+        &["lint", chart, "--namespace", namespace, "-f", values],
+    );
     assert!(ok, "helm lint: {out}");
     let printed = dir.join("printed");
     let (ok, out) = helm(
@@ -110,7 +113,11 @@ fn template(dir: &Path, chart: &Path, namespace: &str, values: &Path) -> Vec<Val
     args.extend(files.iter().map(|f| f.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(&args);
-    assert_eq!(r.code, 0, "what the chart prints is valid: {}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "what the chart prints is valid: {}{}",
+        r.stdout, r.stderr
+    );
     files
         .iter()
         .flat_map(|f| parse_stream(&std::fs::read_to_string(f).unwrap()))
@@ -163,7 +170,14 @@ fn the_dify_chart_runs_what_the_raw_manifests_run() {
     let tree = rendered("profiles/ha.yaml", &[]);
     let values_path = tree.path().join("helm/dify-0.38.0-rc2.values.yaml");
     let values = first_document(&std::fs::read_to_string(&values_path).unwrap());
-    for off in ["postgresql", "redis", "weaviate", "proxy", "ingress", "httproute"] {
+    for off in [
+        "postgresql",
+        "redis",
+        "weaviate",
+        "proxy",
+        "ingress",
+        "httproute",
+    ] {
         assert_eq!(values[off], json!({"enabled": false}), "{off}");
     }
     let work = tempfile::tempdir().unwrap();
@@ -224,7 +238,13 @@ fn the_dify_chart_runs_what_the_raw_manifests_run() {
             .as_str()
             .unwrap();
         let data = find(&raw, "ConfigMap", config)["data"].as_object().unwrap();
-        let chart_sets = ["LOG_LEVEL", "MODE", "MIGRATION_ENABLED", "SERVER_WORKER_AMOUNT", "SERVER_WORKER_CLASS"];
+        let chart_sets = [
+            "LOG_LEVEL",
+            "MODE",
+            "MIGRATION_ENABLED",
+            "SERVER_WORKER_AMOUNT",
+            "SERVER_WORKER_CLASS",
+        ];
         for (name, value) in data {
             if chart_sets.contains(&name.as_str()) {
                 continue;
@@ -257,7 +277,10 @@ fn the_dify_chart_runs_what_the_raw_manifests_run() {
     let api = &find(&printed, "Deployment", "dify-api")["spec"]["template"];
     let terms = &api["spec"]["affinity"]["podAntiAffinity"]
         ["preferredDuringSchedulingIgnoredDuringExecution"];
-    assert_eq!(terms[0]["podAffinityTerm"]["topologyKey"], "topology.kubernetes.io/zone");
+    assert_eq!(
+        terms[0]["podAffinityTerm"]["topologyKey"],
+        "topology.kubernetes.io/zone"
+    );
     let selector = terms[0]["podAffinityTerm"]["labelSelector"]["matchLabels"]
         .as_object()
         .unwrap();
@@ -275,7 +298,10 @@ fn the_dify_chart_runs_what_the_raw_manifests_run() {
     assert_eq!(data["DB_HOST"], "dify-postgres");
     assert!(find(&raw, "Service", "dify-postgres").is_object());
     assert_eq!(data["REDIS_USE_SENTINEL"], "true");
-    assert_eq!(data["REDIS_SENTINELS"], raw_backend["data"]["REDIS_SENTINELS"]);
+    assert_eq!(
+        data["REDIS_SENTINELS"],
+        raw_backend["data"]["REDIS_SENTINELS"]
+    );
     assert_eq!(
         data["REDIS_SENTINEL_SERVICE_NAME"],
         raw_backend["data"]["REDIS_SENTINEL_SERVICE_NAME"]
@@ -309,7 +335,10 @@ fn the_dify_chart_runs_what_the_raw_manifests_run() {
 #[test]
 fn the_dify_chart_values_are_for_its_release_only() {
     let tree = rendered("tests/fixtures/releases/dify-1.13.3.yaml", &[]);
-    assert!(!tree.path().join("helm/dify-0.38.0-rc2.values.yaml").exists());
+    assert!(!tree
+        .path()
+        .join("helm/dify-0.38.0-rc2.values.yaml")
+        .exists());
     assert!(tree.path().join("helm").is_dir());
 }
 
@@ -355,12 +384,18 @@ fn a_wrong_key_in_the_dify_values_fails_render() {
         Err(Refused::Invalid(findings)) => {
             let errors: Vec<_> = findings.iter().filter(|d| d.is_error()).collect();
             assert_eq!(errors.len(), 1, "{findings:?}");
-            assert_eq!(errors[0].path.as_deref(), Some("api.replica"), "{findings:?}");
+            assert_eq!(
+                errors[0].path.as_deref(),
+                Some("api.replica"),
+                "{findings:?}"
+            );
             assert_eq!(errors[0].message, "unknown field `replica`");
             // At the key's line in the rendered file.
             let span = errors[0].span.expect("a schema finding has a location");
             assert!(
-                sources.name(span.file).ends_with("helm/dify-0.38.0-rc2.values.yaml"),
+                sources
+                    .name(span.file)
+                    .ends_with("helm/dify-0.38.0-rc2.values.yaml"),
                 "{}",
                 sources.name(span.file)
             );
@@ -370,4 +405,161 @@ fn a_wrong_key_in_the_dify_values_fails_render() {
         Err(Refused::Leaks(d)) => panic!("refused as a leak: {d:?}"),
         Ok(_) => panic!("a misspelt chart value must be refused"),
     }
+}
+
+/// The spread constraints of a printed Deployment: (key, when unsatisfiable).
+fn spread_of(deployment: &Value) -> Vec<(String, String)> {
+    deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["topologyKey"].as_str().unwrap().to_string(),
+                c["whenUnsatisfiable"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn toleration_seconds(deployment: &Value) -> Vec<(String, u64)> {
+    deployment["spec"]["template"]["spec"]["tolerations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["key"].as_str().unwrap().to_string(),
+                t["tolerationSeconds"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const ZONE: &str = "topology.kubernetes.io/zone";
+const HOST: &str = "kubernetes.io/hostname";
+const HARD: &str = "DoNotSchedule";
+const SOFT: &str = "ScheduleAnyway";
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// The F5 NGINX Ingress Controller: the ha profile's three replicas behind
+/// a LoadBalancer with `externalTrafficPolicy: Local`, a budget of one pod,
+/// a hard zone spread and eviction after 30 s; the dev profile's single
+/// replica without a budget; another spread mode where the topology says.
+#[test]
+fn the_nginx_ingress_chart_runs_a_multi_replica_entry() {
+    let work = tempfile::tempdir().unwrap();
+    let chart = chart(work.path(), "nginx-ingress", "helm-nginx-ingress-2.6.4");
+    let file = "helm/nginx-ingress-2.6.4.values.yaml";
+    let name = "dify-nginx-ingress-controller";
+
+    let ha = rendered("profiles/ha.yaml", &[]);
+    let printed = template(work.path(), &chart, "nginx", &ha.path().join(file));
+    let deployment = find(&printed, "Deployment", name);
+    assert_eq!(deployment["spec"]["replicas"], 3);
+    assert_eq!(spread_of(deployment), pairs(&[(ZONE, HARD), (HOST, SOFT)]));
+    let evicted = [
+        ("node.kubernetes.io/not-ready".to_string(), 30),
+        ("node.kubernetes.io/unreachable".to_string(), 30),
+    ];
+    assert_eq!(toleration_seconds(deployment), evicted);
+    let service = &find(&printed, "Service", name)["spec"];
+    assert_eq!(service["type"], "LoadBalancer");
+    assert_eq!(service["externalTrafficPolicy"], "Local");
+    assert_eq!(
+        find(&printed, "PodDisruptionBudget", name)["spec"]["maxUnavailable"],
+        1
+    );
+    let config = &find(&printed, "ConfigMap", "dify-nginx-ingress")["data"];
+    assert_eq!(config["proxy-read-timeout"], "3600s");
+    assert_eq!(config["proxy-buffering"], "False");
+
+    let dev = rendered("profiles/dev.yaml", &[]);
+    let printed = template(work.path(), &chart, "nginx", &dev.path().join(file));
+    let deployment = find(&printed, "Deployment", name);
+    assert_eq!(deployment["spec"]["replicas"], 1);
+    assert!(toleration_seconds(deployment).is_empty());
+    assert!(!printed.iter().any(|o| o["kind"] == "PodDisruptionBudget"));
+
+    let host = rendered(
+        "profiles/ha.yaml",
+        &[
+            "ingress.controllerSpread=host",
+            "ingress.controllerEviction={tolerationSeconds: 10}",
+        ],
+    );
+    let printed = template(work.path(), &chart, "nginx", &host.path().join(file));
+    let deployment = find(&printed, "Deployment", name);
+    assert_eq!(spread_of(deployment), pairs(&[(HOST, HARD), (ZONE, SOFT)]));
+    assert_eq!(toleration_seconds(deployment)[0].1, 10);
+}
+
+/// NGINX Gateway Fabric: the data plane's replicas, LoadBalancer, spread
+/// and eviction from the values, and the PodDisruptionBudget dify-gen
+/// renders for it (the chart has no value for one) selecting the pods NGF
+/// gives the Gateway, in the Gateway's namespace.
+#[test]
+fn the_nginx_gateway_fabric_chart_runs_a_multi_replica_entry() {
+    let gateway =
+        "ingress.gateway={name: public, namespace: gateway, implementation: nginx-gateway-fabric}";
+    let tree = rendered(
+        "profiles/ha.yaml",
+        &[
+            "ingress.controller=gateway-api",
+            gateway,
+            "ingress.controllerSpread=zone-preferred",
+        ],
+    );
+    let work = tempfile::tempdir().unwrap();
+    let chart = chart(
+        work.path(),
+        "nginx-gateway-fabric",
+        "helm-nginx-gateway-fabric-2.6.7",
+    );
+    let values = tree
+        .path()
+        .join("helm/nginx-gateway-fabric-2.6.7.values.yaml");
+    let printed = template(work.path(), &chart, "gateway", &values);
+    let deployment = find(&printed, "Deployment", "dify-nginx");
+    assert_eq!(deployment["spec"]["replicas"], 3);
+    assert_eq!(spread_of(deployment), pairs(&[(ZONE, SOFT), (HOST, SOFT)]));
+    assert_eq!(toleration_seconds(deployment)[0].1, 30);
+    let service = &find(&printed, "Service", "dify-nginx")["spec"];
+    assert_eq!(service["type"], "LoadBalancer");
+    assert_eq!(service["externalTrafficPolicy"], "Local");
+
+    let raw = manifests(tree.path());
+    let pdb = find(&raw, "PodDisruptionBudget", "dify-gateway");
+    assert_eq!(pdb["metadata"]["namespace"], "gateway");
+    assert_eq!(pdb["spec"]["maxUnavailable"], 1);
+    let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    let selector = pdb["spec"]["selector"]["matchLabels"].as_object().unwrap();
+    assert_eq!(
+        selector,
+        &serde_json::Map::from_iter([(
+            "gateway.networking.k8s.io/gateway-name".to_string(),
+            json!("public")
+        )])
+    );
+    for (k, v) in selector {
+        assert_eq!(&labels[k], v, "the budget selects the data plane by {k}");
+    }
+
+    // One replica: no budget (it would block every drain).
+    let single = rendered(
+        "profiles/ha.yaml",
+        &[
+            "ingress.controller=gateway-api",
+            gateway,
+            "ingress.controllerReplicas=1",
+        ],
+    );
+    assert!(!manifests(single.path())
+        .iter()
+        .any(|o| o["metadata"]["name"] == "dify-gateway"));
 }

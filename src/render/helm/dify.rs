@@ -210,13 +210,19 @@ fn component(plan: &Plan, w: &Workload) -> (Value, Value) {
         c.insert("replicas".into(), json!(w.min_replicas));
     }
     c.insert("resources".into(), value(&container.resources));
-    c.insert("nodeSelector".into(), value(&pod.node_selector.clone().unwrap_or_default()));
+    c.insert(
+        "nodeSelector".into(),
+        value(&pod.node_selector.clone().unwrap_or_default()),
+    );
     let mut affinity = anti_affinity(plan, kind, plan.effective_spread(w.spec));
     if let Some(node) = pod.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()) {
         affinity["nodeAffinity"] = value(node);
     }
     c.insert("affinity".into(), affinity);
-    c.insert("tolerations".into(), value(&pod.tolerations.clone().unwrap_or_default()));
+    c.insert(
+        "tolerations".into(),
+        value(&pod.tolerations.clone().unwrap_or_default()),
+    );
     c.insert(
         "priorityClassName".into(),
         json!(pod.priority_class_name.clone().unwrap_or_default()),
@@ -423,21 +429,30 @@ pub fn values(plan: &Plan) -> Value {
     );
     let v = &t.vector_store;
     let vector = match v.kind {
-        VectorStoreKind::Weaviate => ("externalWeaviate", json!({
-            "enabled": true,
-            "endpoint": {"http": v.endpoint, "grpc": v.grpc_endpoint.clone().unwrap_or_default()},
-            "apiKey": "",
-        })),
-        VectorStoreKind::Qdrant => ("externalQdrant", json!({
-            "enabled": true,
-            "endpoint": v.endpoint,
-            "apiKey": "",
-        })),
-        VectorStoreKind::Milvus => ("externalMilvus", json!({
-            "enabled": true,
-            "uri": v.endpoint,
-            "token": "",
-        })),
+        VectorStoreKind::Weaviate => (
+            "externalWeaviate",
+            json!({
+                "enabled": true,
+                "endpoint": {"http": v.endpoint, "grpc": v.grpc_endpoint.clone().unwrap_or_default()},
+                "apiKey": "",
+            }),
+        ),
+        VectorStoreKind::Qdrant => (
+            "externalQdrant",
+            json!({
+                "enabled": true,
+                "endpoint": v.endpoint,
+                "apiKey": "",
+            }),
+        ),
+        VectorStoreKind::Milvus => (
+            "externalMilvus",
+            json!({
+                "enabled": true,
+                "uri": v.endpoint,
+                "token": "",
+            }),
+        ),
     };
     doc.insert(vector.0.into(), vector.1);
     Value::Object(doc)
