@@ -5,7 +5,7 @@ Usage: gen-helm-values-schema.py CHART_DIR KIND OUT
 
     git -C helm-charts archive <commit> charts/fluent-bit | tar -x -C /tmp/hc
     python3 scripts/gen-helm-values-schema.py /tmp/hc/charts/fluent-bit \\
-        helm-values/fluent-bit schemas/config/helm-fluent-bit.json
+        helm-fluent-bit-0.58.1 schemas/config/helm-fluent-bit-0.58.1.json
 
 A chart without a `values.schema.json` takes any key and ignores the ones
 its templates never read, so a misspelt value is lost without a word. The

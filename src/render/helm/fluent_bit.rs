@@ -1,4 +1,4 @@
-//! Values for the `fluent/fluent-bit` Helm chart (0.58, Fluent Bit 5.1),
+//! Values for the `fluent/fluent-bit` Helm chart (0.58.1, Fluent Bit 5.1),
 //! with `logging.collector.mode: helm` or `both`: the same agent as the
 //! DaemonSet of the `fluent-bit` family, from the same pipeline and the
 //! same pieces (configuration, volumes, security contexts, probes,
@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The values file, in `helm/`.
-pub const FILE: &str = "fluent-bit.values.yaml";
+pub const FILE: &str = "fluent-bit-0.58.1.values.yaml";
 /// Where the chart mounts its ConfigMap.
 const CHART_CONFIG_DIR: &str = "/fluent-bit/etc/conf";
 
