@@ -242,26 +242,33 @@ fn component(plan: &Plan, w: &Workload) -> (Value, Value) {
         );
     }
     let probes = [
-        ("liveness", &container.liveness_probe),
-        ("readiness", &container.readiness_probe),
-        ("startup", &container.startup_probe),
+        (
+            "livenessProbe",
+            "customLivenessProbe",
+            &container.liveness_probe,
+        ),
+        (
+            "readinessProbe",
+            "customReadinessProbe",
+            &container.readiness_probe,
+        ),
+        (
+            "startupProbe",
+            "customStartupProbe",
+            &container.startup_probe,
+        ),
     ];
-    for (role, probe) in probes {
-        let custom = numbered(probe, kind);
-        // The chart's fixed probes are on by default for some components:
-        // off where dify-gen has none, so only dify-gen's run.
-        let has_default = !matches!(
-            kind,
-            Kind::Worker | Kind::Beat | Kind::PluginDaemon | Kind::SsrfProxy
-        );
-        if has_default {
-            c.insert(format!("{role}Probe"), json!({"enabled": false}));
+    // The chart's fixed probes, on by default where it has them, are off:
+    // only dify-gen's run.
+    let fixed_probes = !matches!(
+        kind,
+        Kind::Worker | Kind::Beat | Kind::PluginDaemon | Kind::SsrfProxy
+    );
+    for (fixed, custom, probe) in probes {
+        if fixed_probes {
+            c.insert(fixed.into(), json!({"enabled": false}));
         }
-        let mut name = String::from("custom");
-        name.push_str(&role[..1].to_uppercase());
-        name.push_str(&role[1..]);
-        name.push_str("Probe");
-        c.insert(name, custom);
+        c.insert(custom.into(), numbered(probe, kind));
     }
     c.insert("updateStrategy".into(), value(&spec.strategy));
     // The chart's Squid starts through the image's entrypoint, as root, with
