@@ -5,7 +5,7 @@ Usage: gen-helm-values-schema.py CHART_DIR KIND OUT
 
     git -C helm-charts archive <commit> charts/fluent-bit | tar -x -C /tmp/hc
     python3 scripts/gen-helm-values-schema.py /tmp/hc/charts/fluent-bit \\
-        helm-values/fluent-bit schemas/config/helm-fluent-bit.json
+        helm-fluent-bit-0.58.1 schemas/config/helm-fluent-bit-0.58.1.json
 
 A chart without a `values.schema.json` takes any key and ignores the ones
 its templates never read, so a misspelt value is lost without a word. The
@@ -17,8 +17,9 @@ schema says which keys the chart reads:
   chart hands to Kubernetes as it is; a list is a list (or a string, where
   a template accepts one: `kindIs "string"`); a scalar is its type or null
   (a null default takes anything); a value a template hands to Kubernetes
-  whole (`toYaml .Values.livenessProbe`) is a free-form object, Kubernetes'
-  to check;
+  whole (`toYaml .Values.livenessProbe`, or less a switch: `omit
+  .Values.podSecurityContext "enabled" | toYaml`) is a free-form object,
+  Kubernetes' to check;
 * every `.Values.a.b.c` path a template reads that `values.yaml` only
   shows in a comment (`serviceMonitor.namespace`), taking anything.
 
@@ -68,6 +69,8 @@ def template_paths(chart):
         paths.update(re.findall(r"\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)", text))
         strings.update(re.findall(r'kindIs\s+"string"\s+\$?\.Values\.([A-Za-z0-9_.]+)', text))
         whole.update(re.findall(r"toYaml\s+\$?\.Values\.([A-Za-z0-9_.]+)", text))
+        # `omit .Values.x "enabled" | toYaml`: handed over whole but a switch.
+        whole.update(re.findall(r'omit\s+\$?\.Values\.([A-Za-z0-9_.]+)(?:\s+"[^"]*")+\s*\|\s*toYaml', text))
         for m in re.finditer(r"with\s+\$?\.Values\.([A-Za-z0-9_.]+)\s*\}\}", text):
             # The body of the `with`, up to its first `end`.
             body = re.split(r"\{\{-?\s*end", text[m.end() :], maxsplit=1)[0]

@@ -450,7 +450,12 @@ impl<'a> Plan<'a> {
 
     /// Zone spread is only meaningful with more than one zone.
     pub fn effective_spread(&self, spec: &Component) -> Spread {
-        match spec.spread {
+        self.effective(spec.spread)
+    }
+
+    /// A spread mode as it applies to this topology's zones.
+    pub fn effective(&self, spread: Spread) -> Spread {
+        match spread {
             Spread::Zone if self.t.zones.len() < 2 => Spread::Host,
             other => other,
         }

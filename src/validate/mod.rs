@@ -570,8 +570,8 @@ pub fn config_format(name: &str, json: &serde_json::Value) -> Option<&'static st
 /// Recognises a configuration file by its (file or ConfigMap key) name:
 /// `*alertmanager*.y(a)ml`, `*fluent-bit*.y(a)ml`, `*.rules.y(a)ml`, a
 /// Compose file (`stack.y(a)ml`, `compose.y(a)ml`, `docker-compose*.y(a)ml`),
-/// values for the Fluent Bit Helm chart (`fluent-bit.values.y(a)ml`,
-/// `values-fluent-bit.y(a)ml`) and Consul service definitions (`*.json` in
+/// values for a chart with a bundled schema (`<chart>-<version>.values.y(a)ml`,
+/// `values-<chart>-<version>.y(a)ml`: `dify-0.38.0-rc2.values.yaml`) and Consul service definitions (`*.json` in
 /// a `consul` folder).
 pub fn config_format_by_name(name: &str) -> Option<&'static str> {
     let base = name
@@ -592,8 +592,8 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
         None
     } else if stem == "stack" || stem == "compose" || stem.starts_with("docker-compose") {
         Some("config/compose")
-    } else if stem == "fluent-bit.values" || stem == "values-fluent-bit" {
-        Some("config/helm-fluent-bit")
+    } else if let Some(format) = helm_values_format(stem) {
+        Some(format)
     } else if base.contains("alertmanager") {
         Some("config/alertmanager")
     } else if base.contains("fluent-bit") || base.contains("fluentbit") {
@@ -602,6 +602,37 @@ pub fn config_format_by_name(name: &str) -> Option<&'static str> {
         Some("config/prometheus-rules")
     } else {
         None
+    }
+}
+
+/// The bundled chart-values schema a file is named after:
+/// `<chart>-<version>.values` or `values-<chart>-<version>` for the bundle
+/// `config/helm-<chart>-<version>`; without the version, the chart's one
+/// bundled version (`fluent-bit.values`: `config/helm-fluent-bit-0.58.1`).
+fn helm_values_format(stem: &str) -> Option<&'static str> {
+    let name = stem
+        .strip_suffix(".values")
+        .or_else(|| stem.strip_prefix("values-"))?;
+    let charts = || {
+        schemas::CONFIG_FORMATS
+            .iter()
+            .copied()
+            .filter_map(|f| Some((f, f.strip_prefix("config/helm-")?)))
+    };
+    if let Some((format, _)) = charts().find(|(_, chart)| *chart == name) {
+        return Some(format);
+    }
+    // `<name>-<version>`, the version starting with a digit: `nginx` is not
+    // `nginx-gateway-fabric-2.6.7`.
+    let mut versions = charts().filter(|(_, chart)| {
+        chart
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    });
+    match (versions.next(), versions.next()) {
+        (Some((format, _)), None) => Some(format),
+        _ => None,
     }
 }
 
@@ -655,4 +686,31 @@ pub fn par_map<T: Sync, R: Send>(
         .into_iter()
         .map(|r| r.expect("every index below len is claimed by exactly one block"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::config_format_by_name as by_name;
+
+    #[test]
+    fn chart_values_are_matched_by_chart_and_version() {
+        let dify = Some("config/helm-dify-0.38.0-rc2");
+        assert_eq!(by_name("helm/dify-0.38.0-rc2.values.yaml"), dify);
+        assert_eq!(by_name("values-dify-0.38.0-rc2.yml"), dify);
+        // Without a version: the chart's one bundled version.
+        assert_eq!(by_name("dify.values.yaml"), dify);
+        assert_eq!(
+            by_name("fluent-bit.values.yaml"),
+            Some("config/helm-fluent-bit-0.58.1")
+        );
+        assert_eq!(
+            by_name("nginx-gateway-fabric-2.6.7.values.yaml"),
+            Some("config/helm-nginx-gateway-fabric-2.6.7")
+        );
+        // A version dify-gen has no schema for, or a prefix of a chart's
+        // name, is no chart's.
+        assert_eq!(by_name("dify-0.37.0.values.yaml"), None);
+        assert_eq!(by_name("nginx.values.yaml"), None);
+        assert_eq!(by_name("values.yaml"), None);
+    }
 }

@@ -24,7 +24,10 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/fluent-bit",
     "config/compose",
     "config/consul-services",
-    "config/helm-fluent-bit",
+    "config/helm-fluent-bit-0.58.1",
+    "config/helm-dify-0.38.0-rc2",
+    "config/helm-nginx-ingress-2.6.4",
+    "config/helm-nginx-gateway-fabric-2.6.7",
 ];
 
 fn required(name: &str) -> &'static Store {

@@ -52,7 +52,7 @@ fn output_dir_holds_the_same_objects_as_stdout() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let tree = read_tree(&out);
     assert!(tree.contains_key("kubernetes/kustomization.yaml"));
-    assert!(tree.contains_key("helm/nginx-ingress.values.yaml"));
+    assert!(tree.contains_key("helm/nginx-ingress-2.6.4.values.yaml"));
     let from_dir: Vec<serde_json::Value> = tree
         .iter()
         .filter(|(p, _)| p.starts_with("kubernetes/") && !p.ends_with("kustomization.yaml"))
@@ -539,13 +539,13 @@ fn check_reports_drift_as_a_diff_and_writes_nothing() {
     assert_eq!(read_tree(&out), before, "--check wrote something");
 
     // A hand edit is drift too, and --check never needs --force.
-    let file = out.join("helm/nginx-ingress.values.yaml");
+    let file = out.join("helm/nginx-ingress-2.6.4.values.yaml");
     std::fs::write(&file, "edited: true\n").unwrap();
     let r = render_into(&out, &["--check"]);
     assert_eq!(r.code, 1);
     assert!(r
         .stdout
-        .contains("+++ rendered/helm/nginx-ingress.values.yaml\n"));
+        .contains("+++ rendered/helm/nginx-ingress-2.6.4.values.yaml\n"));
     assert!(r.stdout.contains("-edited: true\n"), "{}", r.stdout);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "edited: true\n");
 

@@ -1263,7 +1263,7 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
     let objects = agent_objects(&helm);
     let kinds: Vec<&str> = objects.keys().map(String::as_str).collect();
     assert_eq!(kinds, ["Namespace", "NetworkPolicy", "PriorityClass"]);
-    let Content::Yaml(values) = file(&helm, "helm/fluent-bit.values.yaml") else {
+    let Content::Yaml(values) = file(&helm, "helm/fluent-bit-0.58.1.values.yaml") else {
         panic!("the values are YAML");
     };
     same_text(
@@ -1276,7 +1276,7 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
         "profiles/ha.yaml",
         &["logging.collector.mode=both", SECURED_OUTPUTS],
     );
-    let Content::Yaml(same) = file(&both, "helm/fluent-bit.values.yaml") else {
+    let Content::Yaml(same) = file(&both, "helm/fluent-bit-0.58.1.values.yaml") else {
         panic!("the values are YAML");
     };
     assert_eq!(same, values, "the values do not depend on the mode");
@@ -1322,7 +1322,7 @@ fn helm_values_for_the_fluent_bit_chart_carry_the_daemonsets_agent() {
     // The chart-values schema.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fluent-bit.values.yaml");
-    let written = dify_gen::emit::text(file(&helm, "helm/fluent-bit.values.yaml"));
+    let written = dify_gen::emit::text(file(&helm, "helm/fluent-bit-0.58.1.values.yaml"));
     std::fs::write(&path, &written).unwrap();
     assert_eq!(validate_file(&path), (0, vec![]));
     let broken = written.replacen("podLabels:", "podLables:", 1);

@@ -10,6 +10,7 @@ mod docs;
 mod errors;
 mod families;
 mod fluent_bit;
+mod helm;
 mod monitoring;
 mod plan;
 mod property;

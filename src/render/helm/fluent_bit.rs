@@ -1,4 +1,4 @@
-//! Values for the `fluent/fluent-bit` Helm chart (0.58, Fluent Bit 5.1),
+//! Values for the `fluent/fluent-bit` Helm chart (0.58.1, Fluent Bit 5.1),
 //! with `logging.collector.mode: helm` or `both`: the same agent as the
 //! DaemonSet of the `fluent-bit` family, from the same pipeline and the
 //! same pieces (configuration, volumes, security contexts, probes,
@@ -31,7 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 /// The values file, in `helm/`.
-pub const FILE: &str = "fluent-bit.values.yaml";
+pub const FILE: &str = "fluent-bit-0.58.1.values.yaml";
 /// Where the chart mounts its ConfigMap.
 const CHART_CONFIG_DIR: &str = "/fluent-bit/etc/conf";
 
@@ -45,17 +45,9 @@ fn untemplated(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
-/// `repository[:tag][@digest]`, split as the chart joins them again.
+/// An image as the chart's `image` values.
 fn image(reference: &str) -> Value {
-    let (rest, digest) = match reference.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (reference, None),
-    };
-    // A `:` after the last `/` is the tag's; one before it is a port.
-    let (repository, tag) = match rest.rfind(':') {
-        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
-        _ => (rest, None),
-    };
+    let (repository, tag, digest) = super::split_image(reference);
     json!({
         "repository": repository,
         // `-`: no tag, where the reference has only a digest.

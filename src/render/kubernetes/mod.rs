@@ -22,7 +22,7 @@ pub mod redis;
 mod services;
 pub mod stateful;
 mod workers;
-mod workloads;
+pub mod workloads;
 
 use super::{Artifact, Family};
 use crate::dify::Kind;

@@ -519,20 +519,28 @@ fn spread_constraints(
 ) -> Vec<TopologySpreadConstraint> {
     // `pod-template-hash` counts only the current ReplicaSet's pods, so a
     // rolling update is not skewed by the pods it is replacing.
-    let c = |key: &str, hard: bool| {
-        let mut c = spread_constraint(plan, component, key, hard);
-        c.match_label_keys = Some(vec!["pod-template-hash".into()]);
-        c
-    };
+    spread_keys(plan, spread)
+        .into_iter()
+        .map(|(key, hard)| {
+            let mut c = spread_constraint(plan, component, key, hard);
+            c.match_label_keys = Some(vec!["pod-template-hash".into()]);
+            c
+        })
+        .collect()
+}
+
+/// The topology keys a spread mode spreads over, each with whether it is
+/// hard (`DoNotSchedule`), in constraint order.
+pub fn spread_keys(plan: &Plan, spread: Spread) -> Vec<(&'static str, bool)> {
     let multi_zone = plan.t.zones.len() > 1;
     match spread {
-        Spread::Zone => vec![c(ZONE_KEY, true), c(HOST_KEY, false)],
+        Spread::Zone => vec![(ZONE_KEY, true), (HOST_KEY, false)],
         // Soft on both keys: kube-scheduler still counts a dark zone as a
         // domain with no pods, so no hard zone rule can place the evicted
         // pods while it is down (kubernetes/kubernetes#123019).
-        Spread::ZonePreferred => vec![c(ZONE_KEY, false), c(HOST_KEY, false)],
-        Spread::Host if multi_zone => vec![c(HOST_KEY, true), c(ZONE_KEY, false)],
-        Spread::Host => vec![c(HOST_KEY, true)],
+        Spread::ZonePreferred => vec![(ZONE_KEY, false), (HOST_KEY, false)],
+        Spread::Host if multi_zone => vec![(HOST_KEY, true), (ZONE_KEY, false)],
+        Spread::Host => vec![(HOST_KEY, true)],
         Spread::None => vec![],
     }
 }
@@ -551,7 +559,7 @@ pub const FAILED_NODE_TAINTS: [&str; 2] = [
 /// `others` for every effect of the taint stays: it also tolerates
 /// `NoSchedule`, and the eviction controller takes the shortest
 /// `tolerationSeconds` among the tolerations that match.
-pub(super) fn tolerations(eviction: Option<&Eviction>, others: &[Toleration]) -> Vec<Toleration> {
+pub(crate) fn tolerations(eviction: Option<&Eviction>, others: &[Toleration]) -> Vec<Toleration> {
     let Some(eviction) = eviction else {
         return others.to_vec();
     };

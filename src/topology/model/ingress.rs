@@ -1,5 +1,6 @@
 //! The public entry.
 
+use super::{Eviction, Spread};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,20 @@ pub struct Ingress {
     /// Replicas of the NGINX controller (written to the controller's Helm values).
     #[schemars(range(min = 1))]
     pub controller_replicas: u32,
+    /// How the controller's replicas spread, as a component's `spread`:
+    /// `zone` (evenly over zones, hard), `zone-preferred`, `host` (never two
+    /// on a node) or `none`. With one zone, `zone` spreads over hosts.
+    #[serde(default = "controller_spread")]
+    pub controller_spread: Spread,
+    /// How long the controller's pods stay on a node that stopped
+    /// answering before they are evicted and replaced, as a component's
+    /// `eviction`; omit for Kubernetes' default, 300 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_eviction: Option<Eviction>,
+}
+
+fn controller_spread() -> Spread {
+    Spread::Zone
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -48,7 +48,7 @@ pub enum CollectorMode {
     /// `kubernetes/`.
     Daemonset,
     /// dify-gen renders values for the `fluent/fluent-bit` Helm chart
-    /// (0.58, Fluent Bit 5.1) in `helm/fluent-bit.values.yaml`; install
+    /// (0.58, Fluent Bit 5.1) in `helm/fluent-bit-0.58.1.values.yaml`; install
     /// the chart as the release named like this topology's release, in
     /// `collector.namespace`.
     Helm,

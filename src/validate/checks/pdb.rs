@@ -2,11 +2,17 @@
 //! protects nothing, with several the eviction API cannot compute a budget
 //! and refuses every eviction ("pods with multiple PDBs/controllers"),
 //! blocking node drains. Zero matches are reported only when the input
-//! holds workloads in that namespace (a PDB validated alone is not flagged).
+//! holds workloads in that namespace (a PDB validated alone is not flagged),
+//! and never for a budget of a Gateway's data plane (it selects
+//! `gateway.networking.k8s.io/gateway-name`): the Gateway controller
+//! creates those pods, so no input holds their workload.
 
 use super::{kind, namespace, object_label, selector_matches, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::Mark;
+
+/// Where a selector of a Gateway's data plane pods names the Gateway.
+const GATEWAY_PODS: &str = "/matchLabels/gateway.networking.k8s.io~1gateway-name";
 
 pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
     for pdb in objects
@@ -17,6 +23,9 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
         let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else {
             continue;
         };
+        if selector.pointer(GATEWAY_PODS).is_some() {
+            continue;
+        }
         let workloads: Vec<_> = pods
             .in_namespace(namespace(json))
             .iter()
