@@ -270,6 +270,16 @@ impl Backend {
     }
 }
 
+/// Whether `value` is the fixed word a store's identity sign-in sets in
+/// `name` (the secret firewall lets it through).
+pub fn is_sign_in_word(name: &str, value: &str) -> bool {
+    BACKENDS
+        .iter()
+        .filter_map(|b| b.identity)
+        .flat_map(|i| i.api)
+        .any(|(n, v)| *n == name && *v == value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
