@@ -137,7 +137,9 @@ fn store_variable(kind: Kind, name: &str) -> bool {
     use super::{storage::BACKENDS, vector::STORES};
     match kind {
         k if k.is_backend() => {
-            BACKENDS.iter().any(|b| b.api.iter().any(|(n, _)| *n == name))
+            BACKENDS
+                .iter()
+                .any(|b| b.api.iter().any(|(n, _)| *n == name))
                 || STORES.iter().any(|s| s.variables().any(|n| n == name))
         }
         Kind::PluginDaemon => BACKENDS

@@ -270,10 +270,13 @@ impl Store {
 /// The fixed values the stores' variables take (public: they are in the
 /// binary, so the secret firewall masks them).
 pub fn constants() -> impl Iterator<Item = &'static str> {
-    STORES.iter().flat_map(|s| s.vars).filter_map(|(_, source)| match source {
-        Source::Const(v) | Source::WithApiKey(v) => Some(*v),
-        _ => None,
-    })
+    STORES
+        .iter()
+        .flat_map(|s| s.vars)
+        .filter_map(|(_, source)| match source {
+            Source::Const(v) | Source::WithApiKey(v) => Some(*v),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

@@ -190,7 +190,9 @@ pub fn store_host_port(endpoint: &str, default_port: u16) -> (String, u16) {
     let (host, port) = host_port(endpoint);
     let authority = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
     let authority = authority.split(['/', '?', '#']).next().unwrap_or(authority);
-    let explicit = authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+    let explicit = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
     match (explicit, scheme) {
         (true, _) | (false, "http" | "https") => (host, port),
         (false, _) => (host, default_port),

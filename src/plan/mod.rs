@@ -357,7 +357,12 @@ impl<'a> Plan<'a> {
         ];
         refs.extend(s.init_password.iter().map(|r| ("api", r)));
         refs.extend(t.storage.secret_refs().into_iter().map(|(_, r)| ("api", r)));
-        refs.extend(t.vector_store.secret_refs().into_iter().map(|(_, r)| ("api", r)));
+        refs.extend(
+            t.vector_store
+                .secret_refs()
+                .into_iter()
+                .map(|(_, r)| ("api", r)),
+        );
         if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
             refs.push((data_layer::POSTGRES, &p.superuser_password));
             refs.push((data_layer::POSTGRES, &p.replication_password));

@@ -75,7 +75,9 @@ pub fn vector_vars<'t>(plan: &Plan<'t>) -> Vec<(&'static str, Value<'t>)> {
             vector::Source::Port => Some(Value::Plain(port.to_string())),
             vector::Source::Secure => Some(Value::Plain((scheme == "https").to_string())),
             vector::Source::Const(v) => Some(Value::Plain(v.to_string())),
-            vector::Source::WithApiKey(v) => vs.api_key.as_ref().map(|_| Value::Plain(v.to_string())),
+            vector::Source::WithApiKey(v) => {
+                vs.api_key.as_ref().map(|_| Value::Plain(v.to_string()))
+            }
             vector::Source::Field(vector::Field::Username) if on_patroni => {
                 Some(Value::Plain(t.postgres.username.clone()))
             }

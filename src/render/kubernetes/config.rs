@@ -10,9 +10,9 @@
 use super::labels::meta;
 use crate::dify::ports;
 use crate::dify::Kind;
+use crate::plan::stores::{self, Side, Value};
 use crate::plan::Plan;
 use crate::render::templates;
-use crate::plan::stores::{self, Side, Value};
 use crate::topology::SecretRef;
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{ConfigMap, EnvVar, EnvVarSource, SecretKeySelector};

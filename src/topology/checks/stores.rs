@@ -79,7 +79,11 @@ fn object_store(cx: &Cx) -> Vec<Diagnostic> {
                     format!("missing field `{}` for `type: {kind}`{unless}", f.key()),
                 )
                 .path(format!("{}.{}", crate::source::dotted(&base), f.key()))
-                .help(format!("add `{}:` under `{}`", f.key(), crate::source::dotted(&base))),
+                .help(format!(
+                    "add `{}:` under `{}`",
+                    f.key(),
+                    crate::source::dotted(&base)
+                )),
             );
         }
     }
@@ -92,7 +96,9 @@ fn object_store(cx: &Cx) -> Vec<Diagnostic> {
                 cx.error(
                     codes::T_STORE_IDENTITY,
                     &format!("{base}/useWorkloadIdentity"),
-                    format!("`{kind}` takes keys only: Dify has no workload identity sign-in for it"),
+                    format!(
+                        "`{kind}` takes keys only: Dify has no workload identity sign-in for it"
+                    ),
                 )
                 .help("set `useWorkloadIdentity: false` and reference the keys"),
             ),
@@ -146,7 +152,8 @@ fn vector_store(cx: &Cx) -> Vec<Diagnostic> {
     let on_patroni = vs.on_patroni();
     for f in vector::Field::ALL {
         let at = format!("/vectorStore/{}", f.key());
-        let patroni_own = on_patroni && matches!(f, vector::Field::Username | vector::Field::Password);
+        let patroni_own =
+            on_patroni && matches!(f, vector::Field::Username | vector::Field::Password);
         if vs.has(f) && (!store.reads(f) || patroni_own) {
             let why = if patroni_own {
                 "is Dify's database user's on the Patroni cluster (`postgres.username`, `postgres.password`)"

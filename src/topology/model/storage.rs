@@ -252,8 +252,16 @@ impl Storage {
         let base = self.pointer();
         let mut out = Vec::new();
         if let Some(s3) = self.s3() {
-            out.extend(s3.access_key.iter().map(|r| (format!("{base}/accessKey"), r)));
-            out.extend(s3.secret_key.iter().map(|r| (format!("{base}/secretKey"), r)));
+            out.extend(
+                s3.access_key
+                    .iter()
+                    .map(|r| (format!("{base}/accessKey"), r)),
+            );
+            out.extend(
+                s3.secret_key
+                    .iter()
+                    .map(|r| (format!("{base}/secretKey"), r)),
+            );
         }
         if let Some(o) = self.object_store() {
             use crate::dify::storage::Field;

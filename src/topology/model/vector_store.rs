@@ -140,7 +140,10 @@ mod tests {
         for k in VectorStoreKind::ALL {
             assert_eq!(k.store().name, k.as_str());
         }
-        assert_eq!(VectorStoreKind::ALL.len(), crate::dify::vector::STORES.len());
+        assert_eq!(
+            VectorStoreKind::ALL.len(),
+            crate::dify::vector::STORES.len()
+        );
     }
 }
 
