@@ -745,3 +745,17 @@ fn the_day_one_topology_renders_and_plan_reports_its_placement() {
         assert!(text.contains(line), "{line}\n{text}");
     }
 }
+
+/// `docs/stores.md` names every store of the catalogue.
+#[test]
+fn the_stores_page_names_every_store() {
+    let page = std::fs::read_to_string("docs/stores.md").unwrap();
+    for b in dify_gen::dify::storage::BACKENDS {
+        for name in [b.storage_type, b.plugin_storage_type] {
+            assert!(page.contains(&format!("`{name}`")), "{name}");
+        }
+    }
+    for s in dify_gen::dify::vector::STORES {
+        assert!(page.contains(&format!("| `{}` |", s.name)), "{}", s.name);
+    }
+}
