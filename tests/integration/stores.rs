@@ -6,7 +6,7 @@
 //! rule of the `stores` check is refused at its line; the day-one topology
 //! (`examples/day-one.yaml`) renders and `plan` reports its placement.
 
-use crate::cluster::{objects, render_strict};
+use crate::cluster::{objects, plan_of, render_strict};
 use crate::security::policies_match_the_graph;
 use crate::support::dify_gen;
 use serde_json::Value;
@@ -548,19 +548,6 @@ fn each_store_rule_is_refused_at_its_line() {
     }
 }
 
-fn plan_text(file: &str, format: &str) -> String {
-    let out = dify_gen()
-        .args(["plan", "-f", file, "-o", format])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The "done when": a release pinned, mirrored, with workload
 /// identity, GCS, pgvector on Patroni, an in-cluster Ollama and two
 /// KEDA-scaled worker pools renders strict-valid, and `plan` tells where
@@ -710,7 +697,7 @@ fn the_day_one_topology_renders_and_plan_reports_its_placement() {
     // The plan: the api on its two-zone pool; losing zone-a or zone-b
     // evicts its pods there and the other zone's pool nodes take them,
     // losing zone-c leaves it untouched.
-    let report: Value = serde_json::from_str(&plan_text(file, "json")).unwrap();
+    let report: Value = serde_json::from_str(&plan_of(file, "json")).unwrap();
     let groups = report["capacity"]["groups"].as_array().unwrap();
     let api_group = groups.iter().find(|g| g["component"] == "api").unwrap();
     assert_eq!(
@@ -736,7 +723,7 @@ fn the_day_one_topology_renders_and_plan_reports_its_placement() {
     assert_eq!(api_after("zone-a"), (1, 3));
     assert_eq!(api_after("zone-b"), (2, 3));
     assert_eq!(api_after("zone-c"), (3, 3));
-    let text = plan_text(file, "text");
+    let text = plan_of(file, "text");
     for line in [
         "api runs only on node pool(s) api-a, api-b: 2 of 3 zone(s) (zone-a, zone-b)",
         "every pod schedules under its spread rules",

@@ -51,40 +51,27 @@ fn object_store(cx: &Cx) -> Vec<Diagnostic> {
     let identity = b.identity.filter(|_| o.use_workload_identity);
     for f in STORAGE_FIELDS {
         let replaced = identity.is_some_and(|i| i.replaces.contains(&f));
-        let at = format!("{base}/{}", f.key());
         if o.has(f) && (!b.reads(f) || replaced) {
             let why = if replaced {
                 "is not read with `useWorkloadIdentity: true`"
             } else {
                 "is not read by this store"
             };
-            out.push(
-                cx.error(
-                    codes::T_STORAGE_FIELDS,
-                    &at,
-                    format!("`{}` {why} (`type: {kind}`)", f.key()),
-                )
-                .help(format!("remove it (`{}: null`)", f.key())),
-            );
+            out.push(unread(
+                cx,
+                codes::T_STORAGE_FIELDS,
+                &base,
+                f.key(),
+                why,
+                kind,
+            ));
         } else if !o.has(f) && b.required.contains(&f) && !replaced {
             let unless = if b.identity.is_some_and(|i| i.replaces.contains(&f)) {
                 " unless `useWorkloadIdentity: true`"
             } else {
                 ""
             };
-            out.push(
-                cx.error(
-                    codes::T_MISSING_FIELD,
-                    "/storage/type",
-                    format!("missing field `{}` for `type: {kind}`{unless}", f.key()),
-                )
-                .path(format!("{}.{}", crate::source::dotted(&base), f.key()))
-                .help(format!(
-                    "add `{}:` under `{}`",
-                    f.key(),
-                    crate::source::dotted(&base)
-                )),
-            );
+            out.push(missing(cx, "/storage", &base, f.key(), kind, unless));
         }
     }
     if let Some(endpoint) = &o.endpoint {
@@ -151,7 +138,6 @@ fn vector_store(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let on_patroni = vs.on_patroni();
     for f in vector::Field::ALL {
-        let at = format!("/vectorStore/{}", f.key());
         let patroni_own =
             on_patroni && matches!(f, vector::Field::Username | vector::Field::Password);
         if vs.has(f) && (!store.reads(f) || patroni_own) {
@@ -160,16 +146,23 @@ fn vector_store(cx: &Cx) -> Vec<Diagnostic> {
             } else {
                 "is not read by this store"
             };
-            out.push(
-                cx.error(
-                    codes::T_VECTOR_FIELDS,
-                    &at,
-                    format!("`{}` {why} (`type: {kind}`)", f.key()),
-                )
-                .help(format!("remove it (`{}: null`)", f.key())),
-            );
+            out.push(unread(
+                cx,
+                codes::T_VECTOR_FIELDS,
+                "/vectorStore",
+                f.key(),
+                why,
+                kind,
+            ));
         } else if !vs.has(f) && store.required.contains(&f) && !patroni_own {
-            out.push(missing(cx, f.key(), kind));
+            out.push(missing(
+                cx,
+                "/vectorStore",
+                "/vectorStore",
+                f.key(),
+                kind,
+                "",
+            ));
         }
     }
     match (&vs.endpoint, on_patroni) {
@@ -188,7 +181,7 @@ fn vector_store(cx: &Cx) -> Vec<Diagnostic> {
             .help("give the pgvector server's `endpoint` (`postgresql://pgvector.db.svc:5432`)"),
         ),
         (None, true) => out.extend(pgvector_image(cx)),
-        (None, false) => out.push(missing(cx, "endpoint", kind)),
+        (None, false) => out.push(missing(cx, "/vectorStore", "/vectorStore", "endpoint", kind, "")),
     }
     if let Some(db) = &vs.database {
         if matches!(vs.kind, crate::topology::VectorStoreKind::Pgvector) {
@@ -206,14 +199,27 @@ fn vector_store(cx: &Cx) -> Vec<Diagnostic> {
     out
 }
 
-fn missing(cx: &Cx, field: &str, kind: &str) -> Diagnostic {
+/// A field set that the store does not read, at the field.
+fn unread(cx: &Cx, code: &'static str, base: &str, key: &str, why: &str, kind: &str) -> Diagnostic {
+    cx.error(
+        code,
+        &format!("{base}/{key}"),
+        format!("`{key}` {why} (`type: {kind}`)"),
+    )
+    .help(format!("remove it (`{key}: null`)"))
+}
+
+/// A field the store needs, reported at the `type` under `parent` that
+/// asks for it, since the field itself is not there.
+fn missing(cx: &Cx, parent: &str, base: &str, key: &str, kind: &str, unless: &str) -> Diagnostic {
+    let section = crate::source::dotted(base);
     cx.error(
         codes::T_MISSING_FIELD,
-        "/vectorStore/type",
-        format!("missing field `{field}` for `type: {kind}`"),
+        &format!("{parent}/type"),
+        format!("missing field `{key}` for `type: {kind}`{unless}"),
     )
-    .path(format!("vectorStore.{field}"))
-    .help(format!("add `{field}:` under `vectorStore`"))
+    .path(format!("{section}.{key}"))
+    .help(format!("add `{key}:` under `{section}`"))
 }
 
 /// The pgEdge images carry pgvector in their `standard` flavour only.
