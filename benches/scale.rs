@@ -28,22 +28,68 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
     let exe = std::env::current_exe().expect("the bench knows its own path");
+    // `cargo bench --bench scale -- fleet` runs the fleet table alone.
+    if !args.iter().any(|a| a == "fleet") {
+        sizes(&exe, dir.path());
+    }
+    fleets(&exe, dir.path());
+}
+
+/// `render --output-dir` of a fleet of 1, 10 and 100 clusters (each a full
+/// tree of the `ha` profile): the time per cluster should stay flat.
+fn fleets(exe: &Path, dir: &Path) {
+    println!("| clusters | command | time (median of 3) | per cluster | peak memory |");
+    println!("|---:|---|---:|---:|---:|");
+    for clusters in [1, 10, 100] {
+        let file = dir.join(format!("fleet-{clusters}.yaml"));
+        std::fs::write(&file, fleet(clusters)).expect("the topology is written");
+        let file = file.to_str().expect("a UTF-8 path").to_string();
+        let out = dir.join(format!("out-{clusters}"));
+        let out = out.to_str().expect("a UTF-8 path").to_string();
+        let command = ["render", "-f", &file, "--output-dir", &out];
+        let (seconds, memory) = median_of_three(exe, &command);
+        println!(
+            "| {clusters} | `render --output-dir` | {:.0} ms | {:.0} ms | {:.1} MiB |",
+            seconds * 1e3,
+            seconds * 1e3 / f64::from(clusters),
+            memory as f64 / 1024.0
+        );
+    }
+}
+
+/// The `ha` profile in `clusters` regions, each with its own zones and host.
+fn fleet(clusters: u32) -> String {
+    let mut t = String::from(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\nnodes: null\nfleet:\n  clusters:\n",
+    );
+    for c in 0..clusters {
+        t.push_str(&format!(
+            "    region-{c}:\n      overlay:\n        zones: [r{c}-a, r{c}-b, r{c}-c]\n        \
+             ingress: {{host: dify-{c}.example.com}}\n"
+        ));
+    }
+    t.push_str(
+        "  gitops: {kind: ApplicationSet, repoUrl: 'https://git.example.com/deploy.git', \
+         revision: main, path: dify, namespace: argocd}\n",
+    );
+    t
+}
+
+/// `plan`, `validate -f` and `render` of one topology per size.
+fn sizes(exe: &Path, dir: &Path) {
     println!("| nodes | pods | command | time (median of 3) | peak memory |");
     println!("|---:|---:|---|---:|---:|");
     for &(nodes, pods) in SIZES {
-        let file = dir.path().join(format!("topology-{nodes}-{pods}.yaml"));
+        let file = dir.join(format!("topology-{nodes}-{pods}.yaml"));
         std::fs::write(&file, topology(nodes, pods)).expect("the topology is written");
         let file = file.to_str().expect("a UTF-8 path").to_string();
-        let total = release_pods(&exe, &file);
+        let total = release_pods(exe, &file);
         for command in [
             vec!["plan", "-f", &file],
             vec!["validate", "-f", &file],
             vec!["render", "-f", &file],
         ] {
-            let mut runs: Vec<(f64, u64)> = (0..3).map(|_| measure(&exe, &command)).collect();
-            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let (seconds, _) = runs[1];
-            let memory = runs.iter().map(|r| r.1).max().unwrap_or(0);
+            let (seconds, memory) = median_of_three(exe, &command);
             println!(
                 "| {nodes} | {total} | `{}` | {:.0} ms | {:.1} MiB |",
                 command[0],
@@ -52,6 +98,15 @@ fn main() {
             );
         }
     }
+}
+
+/// The median wall time of three runs of a command, and the largest peak
+/// memory (KiB) of the three.
+fn median_of_three(exe: &Path, command: &[&str]) -> (f64, u64) {
+    let mut runs: Vec<(f64, u64)> = (0..3).map(|_| measure(exe, command)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let memory = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    (runs[1].0, memory)
 }
 
 /// Runs one command in a fresh process: wall time and peak memory (KiB).

@@ -8,7 +8,7 @@ What it writes (see docs/schemas.md for the layout and the reasons):
 
   schemas/kubernetes/v1.NN.json   one file per Kubernetes minor version (KUBE_VERSIONS)
   schemas/crds.json               custom resources (Gateway API, External Secrets,
-                                  Argo CD, NGINX Gateway Fabric, KEDA, prometheus-operator)
+                                  Argo CD, NGINX Gateway Fabric, KEDA, Flux, prometheus-operator)
   schemas/config/*.json           hand-written schemas for configuration files; they
                                   are copied through this script unchanged (only checked
                                   to be valid JSON), so editing them needs no regeneration
@@ -144,6 +144,7 @@ CRD_SOURCES = [
      "config/crds/bases/external-secrets.io_clustersecretstores.yaml", None, ["v1"]),
     ("argoproj/argo-cd", "v3.5.1", "manifests/crds/application-crd.yaml", None, None),
     ("argoproj/argo-cd", "v3.5.1", "manifests/crds/appproject-crd.yaml", None, None),
+    ("argoproj/argo-cd", "v3.5.1", "manifests/crds/applicationset-crd.yaml", None, None),
     ("nginx/nginx-gateway-fabric", "v2.6.7",
      "config/crd/bases/gateway.nginx.org_clientsettingspolicies.yaml", None, None),
     ("nginx/nginx-gateway-fabric", "v2.6.7",
@@ -151,6 +152,8 @@ CRD_SOURCES = [
     ("kedacore/keda", "v2.20.2", "config/crd/bases/keda.sh_scaledobjects.yaml", None, None),
     ("kedacore/keda", "v2.20.2",
      "config/crd/bases/keda.sh_triggerauthentications.yaml", None, None),
+    ("fluxcd/kustomize-controller", "v1.9.4",
+     "config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml", None, ["v1"]),
 ]
 
 PROMETHEUS_OPERATOR_KINDS = [

@@ -51,6 +51,11 @@ pub struct TopologyArgs {
     /// Override a field, e.g. `--set components.api.replicas=5` (value is YAML).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// With a topology that declares a `fleet`: act on this tree alone
+    /// (`production/eu-west`, or the cluster or environment name when the
+    /// fleet has one dimension), as if it were the whole topology.
+    #[arg(long, value_name = "TREE")]
+    pub cluster: Option<String>,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
@@ -66,6 +71,9 @@ pub struct RenderArgs {
     /// Write a tree (one folder per output family) into DIR instead of a
     /// stream. dify-gen replaces and removes only the files it wrote there
     /// (listed in `DIR/.dify-gen`), each atomically, and keeps every other.
+    /// With a `fleet`: one such tree per environment and cluster
+    /// (`DIR/<environment>/<cluster>/`), and `DIR/gitops/`; nothing is
+    /// written unless every tree passes.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// With --output-dir: overwrite files dify-gen wrote that were changed

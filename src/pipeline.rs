@@ -19,17 +19,8 @@ pub fn checked(
     sets: &[String],
     sources: &mut Sources,
 ) -> Result<Loaded, Vec<Diagnostic>> {
-    let mut loaded = topology::load(files, sets, sources)?;
-    let more = plan::checks::run(&Plan::new(&loaded.topology), &loaded.doc, &loaded.findings);
-    loaded.findings.extend(more);
-    let mut findings = std::mem::take(&mut loaded.findings);
-    loaded.relocate(&mut findings, sources);
-    diagnostic::normalise(&mut findings);
-    loaded.findings = findings;
-    if loaded.findings.iter().any(Diagnostic::is_error) {
-        return Err(loaded.findings);
-    }
-    Ok(loaded)
+    let (user, removals) = topology::layered(files, sets, sources)?;
+    checked_doc(user, removals, sources)
 }
 
 /// A render that may be written: its artifacts and the files of its tree.
@@ -70,4 +61,133 @@ pub fn rendered(
         return Err(Refused::Invalid(findings));
     }
     Ok(Rendered { artifacts, files })
+}
+
+/// One tree of a fleet, checked.
+pub struct Tree {
+    /// Its folder under `--output-dir` (`production/eu-west`).
+    pub name: String,
+    pub environment: Option<String>,
+    pub cluster: Option<String>,
+    pub loaded: Loaded,
+}
+
+/// A topology checked: one tree, or a fleet of them.
+pub enum Checked {
+    One(Box<Loaded>),
+    Fleet {
+        fleet: Box<topology::Fleet>,
+        trees: Vec<Tree>,
+    },
+}
+
+/// Like [`checked`], for a topology that may declare a `fleet`: every tree
+/// is loaded and checked, and a finding says which trees it is in
+/// ([`in_trees`]). `Err` when any tree has an error.
+pub fn checked_all(
+    files: &[String],
+    sets: &[String],
+    sources: &mut Sources,
+) -> Result<Checked, Vec<Diagnostic>> {
+    let (user, removals) = topology::layered(files, sets, sources)?;
+    let Some((fleet, docs)) = topology::fleet::split(&user, &removals)? else {
+        return checked_doc(user, removals, sources).map(|l| Checked::One(Box::new(l)));
+    };
+    let mut trees = Vec::new();
+    let mut found = Vec::new();
+    for doc in docs {
+        let name = doc.name();
+        match checked_doc(doc.doc, doc.removals, sources) {
+            Ok(loaded) => {
+                found.push((name.clone(), loaded.findings.clone()));
+                trees.push(Tree {
+                    name,
+                    environment: doc.environment,
+                    cluster: doc.cluster,
+                    loaded,
+                });
+            }
+            Err(diags) => found.push((name, diags)),
+        }
+    }
+    let noun = noun(&fleet);
+    let total = found.len();
+    let all = in_trees(found, total, noun);
+    if all.iter().any(Diagnostic::is_error) {
+        return Err(all);
+    }
+    // The warnings, once each and tagged, travel on the first tree.
+    if let Some(first) = trees.first_mut() {
+        first.loaded.findings = all;
+    }
+    for t in trees.iter_mut().skip(1) {
+        t.loaded.findings.clear();
+    }
+    Ok(Checked::Fleet {
+        fleet: Box::new(fleet),
+        trees,
+    })
+}
+
+/// What a tree is called in messages: a cluster, or an environment when
+/// the fleet has no clusters.
+pub fn noun(fleet: &topology::Fleet) -> &'static str {
+    if fleet.clusters.is_empty() {
+        "environment"
+    } else {
+        "cluster"
+    }
+}
+
+fn checked_doc(
+    user: crate::load::Node,
+    removals: topology::layers::Removals,
+    sources: &mut Sources,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut loaded = topology::finish(user, removals, sources)?;
+    let more = plan::checks::run(&Plan::new(&loaded.topology), &loaded.doc, &loaded.findings);
+    loaded.findings.extend(more);
+    let mut findings = std::mem::take(&mut loaded.findings);
+    loaded.relocate(&mut findings, sources);
+    diagnostic::normalise(&mut findings);
+    loaded.findings = findings;
+    if loaded.findings.iter().any(Diagnostic::is_error) {
+        return Err(loaded.findings);
+    }
+    Ok(loaded)
+}
+
+/// The findings of several trees, one message per problem: a finding that
+/// is the same in several trees (a mistake in the base, or in an
+/// environment's overlay) is reported once, saying which trees it is in
+/// (`(in cluster production/eu-west)`, `(in clusters a, b)`, `(in every
+/// cluster)`).
+pub fn in_trees(
+    found: Vec<(String, Vec<Diagnostic>)>,
+    total: usize,
+    noun: &str,
+) -> Vec<Diagnostic> {
+    let mut groups: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    for (tree, diags) in found {
+        for d in diags {
+            match groups.iter_mut().find(|(g, _)| *g == d) {
+                Some((_, trees)) => trees.push(tree.clone()),
+                None => groups.push((d, vec![tree.clone()])),
+            }
+        }
+    }
+    let mut out: Vec<Diagnostic> = groups
+        .into_iter()
+        .map(|(mut d, trees)| {
+            let whom = match trees.as_slice() {
+                [one] => format!("in {noun} {one}"),
+                _ if trees.len() == total => format!("in every {noun}"),
+                many => format!("in {noun}s {}", many.join(", ")),
+            };
+            d.message = format!("{} ({whom})", d.message);
+            d
+        })
+        .collect();
+    diagnostic::normalise(&mut out);
+    out
 }

@@ -5,7 +5,7 @@ use crate::cli::{
     ReportFormat, SchemaFormat, TopologyArgs,
 };
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
-use crate::pipeline::Refused;
+use crate::pipeline::{Checked, Refused, Tree};
 use crate::plan::Plan;
 use crate::source::Sources;
 use crate::{emit, render, topology};
@@ -52,18 +52,42 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Loads and checks a topology, printing findings. `None` means stop with
-/// the returned exit code.
+/// Loads and checks a topology that is one tree (or, with `--cluster`, one
+/// tree of a fleet), printing findings. `Err` means stop with the returned
+/// exit code.
 fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loaded, i32> {
+    match checked_all(args, sources)? {
+        Checked::One(loaded) => Ok(*loaded),
+        Checked::Fleet { trees, .. } => {
+            let names: Vec<&str> = trees.iter().map(|t| t.name.as_str()).collect();
+            eprintln!(
+                "error: this topology declares a `fleet`: choose one tree with `--cluster TREE` (one of {})",
+                names.join(", ")
+            );
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// Loads and checks a topology, one tree or a fleet, printing findings;
+/// `--cluster` picks one tree of a fleet. `Err` means stop with the
+/// returned exit code.
+fn checked_all(args: &TopologyArgs, sources: &mut Sources) -> Result<Checked, i32> {
     if args.files.iter().filter(|f| f.as_str() == "-").count() > 1 {
         let d = Diagnostic::error(codes::E_STDIN_TWICE, "`-f -` is given more than once")
             .help("stdin can be read once: give `-f -` for one layer and files for the others");
         report(&[d], sources, args.diagnostics_format);
         return Err(EXIT_USAGE);
     }
-    match crate::pipeline::checked(&args.files, &args.sets, sources) {
-        Ok(loaded) => {
-            let mut warnings = loaded.findings.clone();
+    match crate::pipeline::checked_all(&args.files, &args.sets, sources) {
+        Ok(checked) => {
+            let mut warnings: Vec<Diagnostic> = match &checked {
+                Checked::One(loaded) => loaded.findings.clone(),
+                Checked::Fleet { trees, .. } => trees
+                    .iter()
+                    .flat_map(|t| t.loaded.findings.clone())
+                    .collect(),
+            };
             if args.strict {
                 for w in &mut warnings {
                     w.severity = Severity::Error;
@@ -73,11 +97,40 @@ fn checked(args: &TopologyArgs, sources: &mut Sources) -> Result<topology::Loade
             if warnings.iter().any(Diagnostic::is_error) {
                 return Err(EXIT_FINDINGS);
             }
-            Ok(loaded)
+            one_tree(checked, args.cluster.as_deref())
         }
         Err(diags) => {
             report(&diags, sources, args.diagnostics_format);
             Err(exit_for(&diags))
+        }
+    }
+}
+
+/// `--cluster TREE`: that tree of the fleet alone.
+fn one_tree(checked: Checked, choice: Option<&str>) -> Result<Checked, i32> {
+    let Some(choice) = choice else {
+        return Ok(checked);
+    };
+    let Checked::Fleet { trees, .. } = checked else {
+        eprintln!("error: `--cluster {choice}` needs a topology with a `fleet`; this one is a single tree");
+        return Err(EXIT_USAGE);
+    };
+    let names: Vec<String> = trees.iter().map(|t| t.name.clone()).collect();
+    let mut matching: Vec<Tree> = trees
+        .into_iter()
+        .filter(|t| {
+            t.name == choice
+                || (t.environment.is_none() || t.cluster.is_none())
+                    && [t.environment.as_deref(), t.cluster.as_deref()].contains(&Some(choice))
+        })
+        .collect();
+    match matching.pop() {
+        Some(tree) if matching.is_empty() => Ok(Checked::One(Box::new(tree.loaded))),
+        _ => {
+            let hint = diagnostic::suggest(choice, names.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("one of {}", names.join(", ")));
+            eprintln!("error: the fleet has no tree `{choice}`: {hint}");
+            Err(EXIT_USAGE)
         }
     }
 }
@@ -106,8 +159,11 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
         return EXIT_USAGE;
     }
     let mut sources = Sources::default();
-    let loaded = match checked(args, &mut sources) {
-        Ok(l) => l,
+    let loaded = match checked_all(args, &mut sources) {
+        Ok(Checked::One(l)) => *l,
+        Ok(Checked::Fleet { fleet, trees }) => {
+            return render_fleet(render_args, &fleet, &trees, &mut sources)
+        }
         Err(code) => return code,
     };
     let out = match crate::pipeline::rendered(&loaded, render::FAMILIES, &mut sources, kube_version)
@@ -131,23 +187,132 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
             &out.artifacts,
             &out.files,
         ))),
-        Some(dir) if render_args.check => check_cmd(dir, &out.files, &sources, args),
-        Some(dir) => match emit::dir::write(dir, &out.files, render_args.force) {
-            Ok(_) => EXIT_OK,
-            Err(emit::dir::Refused::Conflicts(found)) => {
-                report(&found, &sources, args.diagnostics_format);
-                eprintln!("error: nothing was written to `{}`", dir.display());
-                EXIT_FINDINGS
-            }
-            Err(emit::dir::Refused::Io(e)) => {
-                let d = Diagnostic::error(
-                    codes::E_IO,
-                    format!("cannot write `{}`: {e}", dir.display()),
-                );
-                report(&[d], &sources, args.diagnostics_format);
-                EXIT_USAGE
-            }
-        },
+        Some(dir) => write_tree(dir, &out.files, render_args, &sources),
+    }
+}
+
+/// The files of a render into `--output-dir`: written, or with `--check`
+/// compared.
+fn write_tree(
+    dir: &std::path::Path,
+    files: &[crate::render::File],
+    render_args: &RenderArgs,
+    sources: &Sources,
+) -> i32 {
+    let args = &render_args.topology;
+    if render_args.check {
+        return check_cmd(dir, files, sources, args);
+    }
+    match emit::dir::write(dir, files, render_args.force) {
+        Ok(_) => EXIT_OK,
+        Err(emit::dir::Refused::Conflicts(found)) => {
+            report(&found, sources, args.diagnostics_format);
+            eprintln!("error: nothing was written to `{}`", dir.display());
+            EXIT_FINDINGS
+        }
+        Err(emit::dir::Refused::Io(e)) => {
+            let d = Diagnostic::error(
+                codes::E_IO,
+                format!("cannot write `{}`: {e}", dir.display()),
+            );
+            report(&[d], sources, args.diagnostics_format);
+            EXIT_USAGE
+        }
+    }
+}
+
+/// `render` of a fleet: every tree through the whole pipeline, then the
+/// GitOps objects; written together into `--output-dir` (one ownership
+/// manifest), or nothing at all when any tree or object is refused, so
+/// one cluster's error never changes another's files.
+fn render_fleet(
+    render_args: &RenderArgs,
+    fleet: &topology::Fleet,
+    trees: &[Tree],
+    sources: &mut Sources,
+) -> i32 {
+    let args = &render_args.topology;
+    let names: Vec<&str> = trees.iter().map(|t| t.name.as_str()).collect();
+    let Some(dir) = render_args.output_dir.as_deref() else {
+        eprintln!(
+            "error: this topology declares a `fleet`: render it into a directory with `--output-dir DIR` (one folder per tree), or one tree as a stream with `--cluster TREE` (one of {})",
+            names.join(", ")
+        );
+        return EXIT_USAGE;
+    };
+    let kube_version = render_args.kube_version.as_str();
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for t in trees {
+        match crate::pipeline::rendered(&t.loaded, render::FAMILIES, sources, kube_version) {
+            Ok(out) => files.extend(out.files.into_iter().map(|f| crate::render::File {
+                path: format!("{}/{}", t.name, f.path),
+                ..f
+            })),
+            Err(Refused::Leaks(d) | Refused::Invalid(d)) => refused.push((t.name.clone(), d)),
+        }
+    }
+    if let (Some(g), true) = (&fleet.gitops, refused.is_empty()) {
+        let targets: Vec<render::gitops::Target> =
+            trees.iter().map(|t| gitops_target(fleet, t)).collect();
+        let artifacts = render::gitops::render(g, &targets);
+        let public = trees
+            .first()
+            .map(|t| topology::public::values(&t.loaded.doc))
+            .unwrap_or_default();
+        let leaks = render::firewall::scan(&artifacts, &public);
+        let found = if leaks.is_empty() {
+            let own = emit::tree(&artifacts);
+            let found =
+                crate::validate::validate_rendered(&artifacts, &own, sources, kube_version, None);
+            files.extend(own);
+            found
+        } else {
+            leaks
+        };
+        if found.iter().any(Diagnostic::is_error) {
+            refused.push((topology::fleet::GITOPS_DIR.to_string(), found));
+        }
+    }
+    if !refused.is_empty() {
+        let total = trees.len();
+        let found = crate::pipeline::in_trees(refused, total, crate::pipeline::noun(fleet));
+        report(&found, sources, args.diagnostics_format);
+        eprintln!(
+            "error: rendered output fails validation; nothing was written to `{}`",
+            dir.display()
+        );
+        return EXIT_FINDINGS;
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    write_tree(dir, &files, render_args, sources)
+}
+
+/// A tree as the GitOps objects address it.
+fn gitops_target(fleet: &topology::Fleet, t: &Tree) -> render::gitops::Target {
+    let cluster = t.cluster.as_ref().and_then(|c| fleet.clusters.get(c));
+    let environment = t
+        .environment
+        .as_ref()
+        .and_then(|e| fleet.environments.get(e));
+    let (destination, kube_config_secret) = match (cluster, environment) {
+        (Some(c), _) => (c.destination.clone(), c.kube_config_secret.clone()),
+        (None, Some(e)) => (e.destination.clone(), e.kube_config_secret.clone()),
+        (None, None) => (None, None),
+    };
+    let default = t
+        .cluster
+        .clone()
+        .or_else(|| t.environment.clone())
+        .unwrap_or_default();
+    render::gitops::Target {
+        tree: t.name.clone(),
+        environment: t.environment.clone(),
+        cluster: t.cluster.clone(),
+        release: t.loaded.topology.metadata.name.clone(),
+        namespace: t.loaded.topology.metadata.namespace.clone(),
+        destination: destination.unwrap_or(default),
+        kube_config_secret,
     }
 }
 
@@ -213,25 +378,72 @@ fn graph_cmd(args: &GraphArgs) -> i32 {
 
 fn plan_cmd(args: &PlanArgs) -> i32 {
     let mut sources = Sources::default();
-    let loaded = match checked(&args.topology, &mut sources) {
+    let loaded = match checked_all(&args.topology, &mut sources) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let plan = Plan::new(&loaded.topology);
-    let report = crate::plan::report::Report::new(&plan);
-    let text = match args.output {
-        ReportFormat::Text => report.text(),
-        ReportFormat::Json => report.json(),
+    let text = match loaded {
+        Checked::One(loaded) => plan_text(&loaded.topology, args.output),
+        Checked::Fleet { fleet, trees } => {
+            let noun = crate::pipeline::noun(&fleet);
+            match args.output {
+                ReportFormat::Text => trees
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "# {noun} {}\n\n{}",
+                            t.name,
+                            plan_text(&t.loaded.topology, args.output)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                ReportFormat::Json => {
+                    let all: serde_json::Map<String, serde_json::Value> = trees
+                        .iter()
+                        .map(|t| {
+                            let one = plan_text(&t.loaded.topology, args.output);
+                            let value =
+                                serde_json::from_str(&one).expect("the plan report is JSON");
+                            (t.name.clone(), value)
+                        })
+                        .collect();
+                    serde_json::to_string_pretty(&serde_json::json!({ "trees": all }))
+                        .expect("JSON serialises")
+                        + "\n"
+                }
+            }
+        }
     };
     io_exit(emit::write_stdout(&text))
 }
 
+fn plan_text(t: &topology::Topology, format: ReportFormat) -> String {
+    let plan = Plan::new(t);
+    let report = crate::plan::report::Report::new(&plan);
+    match format {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+    }
+}
+
 fn validate_cmd(args: &TopologyArgs) -> i32 {
     let mut sources = Sources::default();
-    match checked(args, &mut sources) {
-        Ok(_) => {
+    match checked_all(args, &mut sources) {
+        Ok(checked) => {
             if args.diagnostics_format == DiagnosticsFormat::Text {
-                eprintln!("topology is valid");
+                match checked {
+                    Checked::One(_) => eprintln!("topology is valid"),
+                    Checked::Fleet { fleet, trees } => {
+                        let names: Vec<&str> = trees.iter().map(|t| t.name.as_str()).collect();
+                        eprintln!(
+                            "topology is valid ({} {}s: {})",
+                            names.len(),
+                            crate::pipeline::noun(&fleet),
+                            names.join(", ")
+                        );
+                    }
+                }
             }
             EXIT_OK
         }

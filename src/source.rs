@@ -47,6 +47,14 @@ impl Sources {
         file
     }
 
+    /// The source already added for a bundled profile, so that the trees
+    /// of a `fleet` share one copy (and their findings in it stay equal).
+    pub fn profile_file(&self, profile: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.profile.as_deref() == Some(profile))
+    }
+
     /// The bundled profile a file is, if it is one.
     pub fn profile(&self, file: FileId) -> Option<&str> {
         self.files.get(file)?.profile.as_deref()

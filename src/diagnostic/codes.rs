@@ -79,6 +79,20 @@ pub const T_REDIS_DIRECTIVE: &str = "T146";
 pub const T_PG_NO_CATALOGUE: &str = "T147";
 pub const T_TIMING_RULE: &str = "T148";
 
+// topology: fleet (environments and clusters as overlays)
+/// An environment lists a cluster that `fleet.clusters` does not declare.
+pub const T_FLEET_UNKNOWN_CLUSTER: &str = "T160";
+/// An overlay sets a field that only the base may set (`fleet`, `apiVersion`, `kind`).
+pub const T_FLEET_OVERLAY_FIELD: &str = "T161";
+/// An environment or cluster takes a name the output tree reserves (`gitops`).
+pub const T_FLEET_RESERVED_NAME: &str = "T162";
+/// A `fleet` that declares no environment and no cluster, or an environment in no cluster.
+pub const T_FLEET_EMPTY: &str = "T163";
+/// A field of an environment that has no effect because `fleet.clusters` is set.
+pub const T_FLEET_UNUSED: &str = "T164";
+/// `fleet.gitops` lacks a field its kind needs (Argo CD: `repoUrl`, `revision`).
+pub const T_FLEET_GITOPS_FIELD: &str = "T165";
+
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";
 pub const T_QUORUM: &str = "T202";

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod consul;
 pub mod firewall;
 pub mod fluent_bit;
+pub mod gitops;
 pub mod grafana;
 pub mod helm;
 pub mod hosts;

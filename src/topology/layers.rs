@@ -33,7 +33,10 @@ pub fn merge(base: Node, over: Node) -> Node {
                     (Some(i), Value::Null) => {
                         entries.remove(i);
                     }
-                    (None, Value::Null) => {}
+                    // Kept, so that it still removes the key from a layer
+                    // merged underneath later (the profile); `drop_nulls`
+                    // clears what is left once every layer is in.
+                    (None, Value::Null) => entries.push((key, value)),
                     (Some(i), _) => {
                         let (_, old) = entries.remove(i);
                         entries.insert(i, (key, merge(old, value)));
@@ -50,6 +53,21 @@ pub fn merge(base: Node, over: Node) -> Node {
             value,
             span: over.span,
         },
+    }
+}
+
+/// Removes the mapping entries that are still `null` once every layer is
+/// merged: they removed a key no layer set, which leaves it absent.
+pub fn drop_nulls(node: &mut Node) {
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain(|(_, v)| !matches!(v.value, Value::Null));
+            for (_, v) in entries.iter_mut() {
+                drop_nulls(v);
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 
@@ -129,7 +147,9 @@ pub fn with_profile(user: Node, sources: &mut Sources) -> Result<Node, Vec<Diagn
             suggest(name, names).unwrap_or_else(|| "expected `dev` or `ha`".into()),
         )]);
     };
-    let file = sources.add_profile(name, text);
+    let file = sources
+        .profile_file(name)
+        .unwrap_or_else(|| sources.add_profile(name, text));
     let base = load::parse_one(sources, file, "profile")?;
     Ok(merge(base, user))
 }

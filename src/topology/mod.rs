@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod cron;
+pub mod fleet;
 pub mod layers;
 pub mod model;
 pub mod public;
@@ -53,6 +54,17 @@ pub fn load(
     sets: &[String],
     sources: &mut Sources,
 ) -> Result<Loaded, Vec<Diagnostic>> {
+    let (user, removals) = layered(files, sets, sources)?;
+    finish(user, removals, sources)
+}
+
+/// The `-f` files and `--set` overrides merged in order, before the
+/// profile: the user's document, and where its `null`s removed fields.
+pub fn layered(
+    files: &[String],
+    sets: &[String],
+    sources: &mut Sources,
+) -> Result<(Node, layers::Removals), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut merged: Option<Node> = None;
     let mut removals = layers::Removals::default();
@@ -88,7 +100,19 @@ pub fn load(
         return Err(vec![Diagnostic::error(codes::E_IO, "no topology given")
             .help("pass `-f topology.yaml` (or `-f -` for stdin)")]);
     };
-    let doc = layers::with_profile(user, sources)?;
+    Ok((user, removals))
+}
+
+/// A user's document (layered, or one tree of a `fleet`) under its
+/// profile, checked against the schema and the model, with the checks on
+/// the input alone run.
+pub fn finish(
+    user: Node,
+    removals: layers::Removals,
+    sources: &mut Sources,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut doc = layers::with_profile(user, sources)?;
+    layers::drop_nulls(&mut doc);
     let mut diags = schema::check(&doc);
     if !diags.is_empty() {
         removals.relocate(&mut diags, sources);

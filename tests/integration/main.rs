@@ -4,6 +4,7 @@ mod acceptance;
 mod checks;
 mod cli;
 pub mod cluster;
+mod clusters;
 mod datalayer;
 mod docs;
 mod errors;

@@ -16,6 +16,7 @@ mod components;
 mod consul;
 mod dify;
 mod etcd;
+mod fleet;
 mod hosts;
 mod images;
 mod ingress;
@@ -40,6 +41,7 @@ pub use components::*;
 pub use consul::*;
 pub use dify::*;
 pub use etcd::*;
+pub use fleet::*;
 pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
@@ -151,4 +153,10 @@ pub struct Topology {
     /// Consul service registration. Optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consul: Option<Consul>,
+    /// Environments and clusters as overlays of this file: `render
+    /// --output-dir` then writes one complete, validated tree per
+    /// environment and cluster, and optionally the Argo CD or Flux objects
+    /// that apply them (`docs/fleet.md`). Omit for one tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<Fleet>,
 }
