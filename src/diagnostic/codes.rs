@@ -105,6 +105,13 @@ pub const T_NODE_POOL_ZONE: &str = "T208";
 pub const T_FAILOVER: &str = "T220";
 pub const T_OUTAGE_SPREAD: &str = "T221";
 
+// topology: object storage and vector stores (`dify::storage`, `dify::vector`)
+pub const T_STORAGE_FIELDS: &str = "T222";
+pub const T_VECTOR_FIELDS: &str = "T223";
+pub const T_STORE_IDENTITY: &str = "T224";
+pub const T_BACKUP_STORAGE: &str = "T225";
+pub const T_PGVECTOR_IMAGE: &str = "T226";
+
 // topology: backups (3-2-1, recovery objectives, retention)
 pub const T_THREE_TWO_ONE: &str = "T209";
 pub const T_BACKUP_RPO: &str = "T210";

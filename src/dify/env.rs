@@ -124,10 +124,29 @@ fn patterns(kind: Kind) -> &'static [&'static str] {
 /// Whether dify-gen sets (or may set, in another mode) `name` on `kind`.
 pub fn is_managed(kind: Kind, name: &str) -> bool {
     (kind.is_backend() && PUBLIC_URLS.contains(&name))
+        || store_variable(kind, name)
         || patterns(kind).iter().any(|p| match p.strip_suffix('*') {
             Some(prefix) => name.starts_with(prefix),
             None => name == *p,
         })
+}
+
+/// A variable of any object store or vector store of the catalogue, on the
+/// side that reads it.
+fn store_variable(kind: Kind, name: &str) -> bool {
+    use super::{storage::BACKENDS, vector::STORES};
+    match kind {
+        k if k.is_backend() => {
+            BACKENDS
+                .iter()
+                .any(|b| b.api.iter().any(|(n, _)| *n == name))
+                || STORES.iter().any(|s| s.variables().any(|n| n == name))
+        }
+        Kind::PluginDaemon => BACKENDS
+            .iter()
+            .any(|b| b.plugin.iter().any(|(n, _)| *n == name)),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +161,8 @@ mod tests {
         assert!(!is_managed(Kind::Api, "HOME"));
         assert!(!is_managed(Kind::Api, "OPENAI_API_BASE"));
         assert!(!is_managed(Kind::SsrfProxy, "DB_HOST"));
+        assert!(is_managed(Kind::Worker, "PGVECTOR_PASSWORD"));
+        assert!(is_managed(Kind::PluginDaemon, "GCS_CREDENTIALS"));
+        assert!(!is_managed(Kind::Web, "GOOGLE_STORAGE_BUCKET_NAME"));
     }
 }

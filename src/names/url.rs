@@ -32,17 +32,25 @@ pub fn http_origin(s: &str) -> Result<(), String> {
 }
 
 pub fn parse_http(s: &str) -> Result<Url<'_>, String> {
+    parse(s, &["http", "https"])
+}
+
+/// A URL whose scheme is one of `schemes` (`postgresql://db:5432`), with
+/// the same rules as [`http`] for the rest.
+pub fn parse<'a>(s: &'a str, schemes: &[&str]) -> Result<Url<'a>, String> {
+    let expected = || {
+        let list: Vec<String> = schemes.iter().map(|s| format!("`{s}://`")).collect();
+        format!("must start with {}", list.join(" or "))
+    };
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!(
             "must not contain spaces or control characters (found {})",
             c.escape_default()
         ));
     }
-    let (scheme, rest) = s
-        .split_once("://")
-        .ok_or("must start with `http://` or `https://`")?;
-    if scheme != "http" && scheme != "https" {
-        return Err("must start with `http://` or `https://`".into());
+    let (scheme, rest) = s.split_once("://").ok_or_else(expected)?;
+    if !schemes.contains(&scheme) {
+        return Err(expected());
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(end);

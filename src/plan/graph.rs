@@ -141,6 +141,64 @@ pub fn host_port(endpoint: &str) -> (String, u16) {
     }
 }
 
+/// Where Dify's object storage is: the endpoint's host and port, or the
+/// cloud's public endpoint (AWS S3, Google Cloud Storage, Tencent COS by
+/// region) on 443.
+pub fn storage_peer(t: &Topology) -> (Peer, u16) {
+    let storage = &t.storage;
+    let endpoint = match (storage.s3(), storage.object_store()) {
+        (Some(s3), _) => s3.endpoint.as_deref(),
+        (None, Some(o)) => o.endpoint.as_deref(),
+        (None, None) => None,
+    };
+    match endpoint {
+        Some(endpoint) => {
+            let (host, port) = host_port(endpoint);
+            (peer_of_host(&host), port)
+        }
+        None => (Peer::Internet, 443),
+    }
+}
+
+/// Where the vector store is, each port a client opens: the Patroni
+/// cluster's members for pgvector without an endpoint (the leader Service
+/// selects them), else the endpoint's host on the store's ports.
+pub fn vector_peers(t: &Topology) -> Vec<(Peer, u16)> {
+    let vs = &t.vector_store;
+    let store = vs.kind.store();
+    let Some(endpoint) = &vs.endpoint else {
+        return if vs.on_patroni() && t.postgres.mode == PostgresMode::Patroni {
+            vec![(Peer::Component(data_layer::POSTGRES), ports::POSTGRES)]
+        } else {
+            Vec::new()
+        };
+    };
+    let (host, port) = store_host_port(endpoint, store.default_port);
+    let mut out = vec![(peer_of_host(&host), port)];
+    out.extend(store.extra_ports.iter().map(|p| (peer_of_host(&host), *p)));
+    if let Some(grpc) = &vs.grpc_endpoint {
+        let (host, port) = host_port(grpc);
+        out.push((peer_of_host(&host), port));
+    }
+    out
+}
+
+/// `host` and `port` of a store's URL, with the store's port when the URL
+/// gives none and its scheme is not HTTP's.
+pub fn store_host_port(endpoint: &str, default_port: u16) -> (String, u16) {
+    let scheme = endpoint.split_once("://").map_or("", |(s, _)| s);
+    let (host, port) = host_port(endpoint);
+    let authority = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or(authority);
+    let explicit = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok());
+    match (explicit, scheme) {
+        (true, _) | (false, "http" | "https") => (host, port),
+        (false, _) => (host, default_port),
+    }
+}
+
 /// Where a host name points: another namespace for `svc.ns.svc[.cluster.local]`,
 /// anywhere otherwise.
 fn peer_of_host(host: &str) -> Peer {
@@ -293,17 +351,8 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     // What api, the websocket server (the same app) and worker call: the
     // code sandbox, the plugin daemon, the SSRF proxy for user-defined
     // HTTP, the vector store, object storage, and the agent backend.
-    let storage = match &t.storage.s3.endpoint {
-        Some(endpoint) => {
-            let (host, port) = host_port(endpoint);
-            (peer_of_host(&host), port)
-        }
-        None => (Peer::Internet, 443),
-    };
-    let mut vector = vec![host_port(&t.vector_store.endpoint)];
-    if let Some(grpc) = &t.vector_store.grpc_endpoint {
-        vector.push(host_port(grpc));
-    }
+    let storage = storage_peer(t);
+    let vector = vector_peers(t);
     for kind in [Kind::Api, Kind::ApiWebsocket, Kind::Worker]
         .into_iter()
         .filter(|k| runs(*k))
@@ -312,8 +361,8 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
         tcp(&from, c(Kind::Sandbox), ports::SANDBOX);
         tcp(&from, c(Kind::PluginDaemon), ports::PLUGIN_DAEMON);
         tcp(&from, c(Kind::SsrfProxy), ports::SSRF_PROXY);
-        for (host, port) in &vector {
-            tcp(&from, peer_of_host(host), *port);
+        for (peer, port) in &vector {
+            tcp(&from, peer.clone(), *port);
         }
         tcp(&from, storage.0.clone(), storage.1);
         if runs(Kind::AgentBackend) && kind != Kind::ApiWebsocket {

@@ -28,6 +28,7 @@ pub mod probes;
 pub mod quorum;
 pub mod report;
 pub mod scheduling;
+pub mod stores;
 pub mod workers;
 
 use crate::dify::releases::{self, Release, Route};
@@ -355,9 +356,13 @@ impl<'a> Plan<'a> {
             ("api", &t.redis.password),
         ];
         refs.extend(s.init_password.iter().map(|r| ("api", r)));
-        refs.extend(t.storage.s3.access_key.iter().map(|r| ("api", r)));
-        refs.extend(t.storage.s3.secret_key.iter().map(|r| ("api", r)));
-        refs.extend(t.vector_store.api_key.iter().map(|r| ("api", r)));
+        refs.extend(t.storage.secret_refs().into_iter().map(|(_, r)| ("api", r)));
+        refs.extend(
+            t.vector_store
+                .secret_refs()
+                .into_iter()
+                .map(|(_, r)| ("api", r)),
+        );
         if let (PostgresMode::Patroni, Some(p)) = (t.postgres.mode, &t.postgres.patroni) {
             refs.push((data_layer::POSTGRES, &p.superuser_password));
             refs.push((data_layer::POSTGRES, &p.replication_password));

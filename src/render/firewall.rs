@@ -29,12 +29,13 @@ use serde_json::Value;
 /// Scans every artifact; `public` holds the topology's identifier values
 /// (`topology::public::values`).
 pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
-    let public = Public::new(
-        public
-            .iter()
-            .map(String::as_str)
-            .chain(derived(artifacts).iter().map(String::as_str)),
-    );
+    let derived = derived(artifacts);
+    let mut values: Vec<&str> = public.iter().map(String::as_str).collect();
+    values.extend(derived.iter().map(String::as_str));
+    for constant in crate::dify::vector::constants() {
+        values.push(constant);
+    }
+    let public = Public::new(values);
     let mut out = Vec::new();
     for a in artifacts {
         let path = a.path.as_str();
@@ -100,7 +101,7 @@ fn object_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
     if kind == Some("ConfigMap") {
         if let Some(data) = doc.get("data").and_then(Value::as_object) {
             for (key, value) in data {
-                if looks_secret(key) && is_literal(value) {
+                if looks_secret(key) && is_literal(value) && !sign_in_word(key, value) {
                     out.push(named(
                         path,
                         &format!("/data/{key}"),
@@ -112,6 +113,15 @@ fn object_rules(path: &str, doc: &Value, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A fixed word that tells a store to sign in another way, in a variable
+/// named like a key (`AZURE_BLOB_ACCOUNT_KEY=managedidentity`): dify-gen's
+/// own constant from the catalogue, not a credential.
+fn sign_in_word(name: &str, value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|v| crate::dify::storage::is_sign_in_word(name, v))
+}
+
 /// Rules 2 and 3 anywhere in a document: `env` lists and every string.
 fn document_rules(path: &str, doc: &Value, public: &Public, out: &mut Vec<Diagnostic>) {
     walk(doc, String::new(), &mut |pointer, value| {
@@ -120,7 +130,7 @@ fn document_rules(path: &str, doc: &Value, public: &Public, out: &mut Vec<Diagno
                 for (i, item) in items.iter().enumerate() {
                     let name = item.get("name").and_then(Value::as_str).unwrap_or("");
                     if let Some(v) = item.get("value") {
-                        if looks_secret(name) && is_literal(v) {
+                        if looks_secret(name) && is_literal(v) && !sign_in_word(name, v) {
                             out.push(named(
                                 path,
                                 &format!("{pointer}/{i}/value"),

@@ -69,6 +69,7 @@ const CASES: &[(&str, &str, bool)] = &[
     ("s3_region", "T143", true),
     ("s3_bucket", "T143", true),
     ("vector_store_url", "T143", true),
+    ("stores", "T222", true),
     ("volume_zero", "T144", true),
     ("volume_tiny", "T145", false),
     ("memory_limit_zero", "T144", true),

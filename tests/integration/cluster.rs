@@ -171,7 +171,7 @@ fn a_mirror_that_breaks_the_references_is_refused_at_its_line() {
     );
 }
 
-fn plan_of(file: &str, format: &str) -> String {
+pub fn plan_of(file: &str, format: &str) -> String {
     let out = dify_gen()
         .args(["plan", "-f", file, "-o", format])
         .output()

@@ -3,7 +3,7 @@
 mod acceptance;
 mod checks;
 mod cli;
-mod cluster;
+pub mod cluster;
 mod clusters;
 mod datalayer;
 mod docs;
@@ -17,7 +17,8 @@ mod property;
 pub mod realprograms;
 mod releases;
 mod render;
-mod security;
+pub mod security;
+mod stores;
 mod support;
 mod swarm;
 mod validate;

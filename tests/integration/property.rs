@@ -175,7 +175,12 @@ fn topology(rng: &mut Rng) -> Value {
         }
         t["redis"] = json!({"mode": "external", "sentinel": null, "external": external});
     }
-    t["vectorStore"] = json!({"type": rng.one(&["weaviate", "qdrant", "milvus"])});
+    let store = rng.one(&["weaviate", "qdrant", "milvus"]);
+    t["vectorStore"] = json!({"type": store});
+    // Only Weaviate reads the profile's gRPC endpoint (T223 otherwise).
+    if store != "weaviate" {
+        t["vectorStore"]["grpcEndpoint"] = serde_json::Value::Null;
+    }
     match rng.below(3) {
         0 => t["ingress"] = json!({"controller": "f5-nginx"}),
         1 => {

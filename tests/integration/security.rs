@@ -95,7 +95,7 @@ fn read_peer(p: &Value) -> String {
     }
 }
 
-type Key = (String, String, String, u64, Option<u64>);
+pub(crate) type Key = (String, String, String, u64, Option<u64>);
 
 /// Edges the policies allow: egress at the caller, ingress at the callee.
 fn allowed(docs: &[Value]) -> (BTreeSet<Key>, BTreeSet<Key>) {
@@ -167,7 +167,7 @@ fn worker_pools_and_keda_policies_match_the_graph() {
 
 /// The rendered policies of `file` allow exactly its graph's edges;
 /// returns what they allow (egress, ingress).
-fn policies_match_the_graph(file: &str) -> (BTreeSet<Key>, BTreeSet<Key>) {
+pub(crate) fn policies_match_the_graph(file: &str) -> (BTreeSet<Key>, BTreeSet<Key>) {
     let docs = rendered(file);
     let (egress, ingress) = allowed(&docs);
     let mut sources = Sources::default();

@@ -127,13 +127,13 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
             )
         }
         Run::Files => {
-            let s3 = &t.storage.s3;
             let mut env = vec![
                 plain("RCLONE_CONFIG", script("rclone.conf")),
                 plain("XDG_CACHE_HOME", "/tmp"),
                 plain("HOME", "/tmp"),
             ];
-            if let (Some(key), Some(secret)) = (&s3.access_key, &s3.secret_key) {
+            let keys = t.storage.s3().map(|s3| (&s3.access_key, &s3.secret_key));
+            if let Some((Some(key), Some(secret))) = keys {
                 env.push(secret_var("RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID", key));
                 env.push(secret_var("RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY", secret));
             }

@@ -20,7 +20,7 @@ use super::{templates, Artifact, Content, Family};
 use crate::dify::data_layer;
 use crate::plan::backup::{name, Run};
 use crate::plan::{graph, Plan};
-use crate::topology::Backup;
+use crate::topology::{Backup, S3};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -47,9 +47,14 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     else {
         return Vec::new();
     };
+    // The bucket copy speaks S3; the topology check refuses a `backup`
+    // beside any other store (T225), so nothing is rendered without one.
+    let Some(s3) = plan.t.storage.s3() else {
+        return Vec::new();
+    };
     let mut out: Vec<Artifact> = vec![
         Artifact::object(FAMILY.name, to_value(&service_account(plan))),
-        Artifact::object(FAMILY.name, to_value(&config_map(plan, b))),
+        Artifact::object(FAMILY.name, to_value(&config_map(plan, b, s3))),
     ];
     out.extend(
         jobs::cron_jobs(plan, b)
@@ -102,9 +107,8 @@ fn repo_numbers(b: &Backup) -> Vec<usize> {
     (1..=b.repositories.len()).collect()
 }
 
-fn config_map(plan: &Plan, b: &Backup) -> ConfigMap {
+fn config_map(plan: &Plan, b: &Backup, s3: &S3) -> ConfigMap {
     let t = plan.t;
-    let s3 = &t.storage.s3;
     let stanza = pgbackrest::stanza(plan);
     let mut remotes = vec![Remote {
         name: "source".into(),
@@ -218,7 +222,7 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
         "dcs_key": format!("/dify-gen/{}/", plan.name(postgres::COMPONENT)),
         "etcd_pod": format!("{}-0", plan.name(data_layer::ETCD)),
         "repos": repos,
-        "buckets": [&t.storage.s3.bucket, &t.storage.s3.plugin_bucket],
+        "buckets": t.storage.buckets().map(|(f, p)| [f, p]),
         "writers": crate::plan::deployments(t)
             .iter()
             .filter(|k| k.is_backend() || **k == crate::dify::Kind::PluginDaemon)

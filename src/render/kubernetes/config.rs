@@ -10,9 +10,10 @@
 use super::labels::meta;
 use crate::dify::ports;
 use crate::dify::Kind;
+use crate::plan::stores::{self, Side, Value};
 use crate::plan::Plan;
 use crate::render::templates;
-use crate::topology::{SecretRef, VectorStoreKind};
+use crate::topology::SecretRef;
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{ConfigMap, EnvVar, EnvVarSource, SecretKeySelector};
 use std::collections::BTreeMap;
@@ -161,36 +162,22 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // The event bus shares the main Redis (through the master address, see
     // `secret_env`); `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
-    let s3 = &t.storage.s3;
-    set("STORAGE_TYPE", "s3".into());
-    if let Some(endpoint) = &s3.endpoint {
-        set("S3_ENDPOINT", endpoint.clone());
+    if let Some(s3) = t.storage.s3() {
+        set("STORAGE_TYPE", "s3".into());
+        if let Some(endpoint) = &s3.endpoint {
+            set("S3_ENDPOINT", endpoint.clone());
+        }
+        set("S3_REGION", s3.region.clone());
+        set("S3_BUCKET_NAME", s3.bucket.clone());
+        set(
+            "S3_ADDRESS_STYLE",
+            format!("{:?}", s3.address_style).to_lowercase(),
+        );
+        set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
     }
-    set("S3_REGION", s3.region.clone());
-    set("S3_BUCKET_NAME", s3.bucket.clone());
-    set(
-        "S3_ADDRESS_STYLE",
-        format!("{:?}", s3.address_style).to_lowercase(),
-    );
-    set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
-    let vs = &t.vector_store;
-    match vs.kind {
-        VectorStoreKind::Weaviate => {
-            set("VECTOR_STORE", "weaviate".into());
-            set("WEAVIATE_ENDPOINT", vs.endpoint.clone());
-            if let Some(grpc) = &vs.grpc_endpoint {
-                set("WEAVIATE_GRPC_ENDPOINT", grpc.clone());
-            }
-        }
-        VectorStoreKind::Qdrant => {
-            set("VECTOR_STORE", "qdrant".into());
-            set("QDRANT_URL", vs.endpoint.clone());
-        }
-        VectorStoreKind::Milvus => {
-            set("VECTOR_STORE", "milvus".into());
-            set("MILVUS_URI", vs.endpoint.clone());
-        }
-    }
+    let other_store = stores::storage_vars(t, Side::Backend);
+    plain_vars(set, &other_store);
+    plain_vars(set, &stores::vector_vars(plan));
     set(
         "CODE_EXECUTION_ENDPOINT",
         plan.url(Kind::Sandbox, ports::SANDBOX),
@@ -232,23 +219,20 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // uv and pip cache under $HOME, which must be writable on a read-only
     // root file system: `/tmp` is an emptyDir.
     set("HOME", "/tmp".into());
-    set("PLUGIN_STORAGE_TYPE", "aws_s3".into());
-    set(
-        "PLUGIN_STORAGE_OSS_BUCKET",
-        t.storage.s3.plugin_bucket.clone(),
-    );
-    // AWS itself when no endpoint is given; any other S3 needs the endpoint.
-    set("S3_USE_AWS", t.storage.s3.endpoint.is_none().to_string());
-    set(
-        "S3_USE_AWS_MANAGED_IAM",
-        t.storage.s3.use_iam_role.to_string(),
-    );
-    if let Some(endpoint) = &t.storage.s3.endpoint {
-        set("S3_ENDPOINT", endpoint.clone());
+    if let Some(s3) = t.storage.s3() {
+        set("PLUGIN_STORAGE_TYPE", "aws_s3".into());
+        set("PLUGIN_STORAGE_OSS_BUCKET", s3.plugin_bucket.clone());
+        // AWS itself when no endpoint is given; any other S3 needs the endpoint.
+        set("S3_USE_AWS", s3.endpoint.is_none().to_string());
+        set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
+        if let Some(endpoint) = &s3.endpoint {
+            set("S3_ENDPOINT", endpoint.clone());
+        }
+        let path_style = s3.address_style == crate::topology::S3AddressStyle::Path;
+        set("S3_USE_PATH_STYLE", path_style.to_string());
+        set("AWS_REGION", s3.region.clone());
     }
-    let path_style = t.storage.s3.address_style == crate::topology::S3AddressStyle::Path;
-    set("S3_USE_PATH_STYLE", path_style.to_string());
-    set("AWS_REGION", t.storage.s3.region.clone());
+    plain_vars(set, &stores::storage_vars(t, Side::PluginDaemon));
     set("FORCE_VERIFYING_SIGNATURE", "true".into());
     set("PLUGIN_MAX_EXECUTION_TIMEOUT", "600".into());
     set("PYTHON_ENV_INIT_TIMEOUT", "120".into());
@@ -330,6 +314,24 @@ fn sentinel_master(plan: &Plan) -> Option<String> {
         .flatten()
 }
 
+/// The plain values of a store's variables.
+fn plain_vars(set: &mut impl FnMut(&str, String), vars: &[(&str, Value)]) {
+    for (name, value) in vars {
+        if let Value::Plain(v) = value {
+            set(name, v.clone());
+        }
+    }
+}
+
+/// The Secret-backed values of a store's variables.
+fn secret_vars(from: &mut impl FnMut(&str, &SecretRef), vars: &[(&str, Value)]) {
+    for (name, value) in vars {
+        if let Value::Secret(r) = value {
+            from(name, r);
+        }
+    }
+}
+
 /// Secret-backed variables of a component, followed by the variables
 /// composed from them. Order matters: `$(VAR)` only sees earlier entries.
 pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
@@ -349,20 +351,16 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             from("CODE_EXECUTION_API_KEY", &s.sandbox_api_key);
             from("PLUGIN_DAEMON_KEY", &s.plugin_daemon_key);
             from("INNER_API_KEY_FOR_PLUGIN", &s.plugin_inner_api_key);
-            if let Some(r) = &t.storage.s3.access_key {
-                from("S3_ACCESS_KEY", r);
+            if let Some(s3) = t.storage.s3() {
+                if let Some(r) = &s3.access_key {
+                    from("S3_ACCESS_KEY", r);
+                }
+                if let Some(r) = &s3.secret_key {
+                    from("S3_SECRET_KEY", r);
+                }
             }
-            if let Some(r) = &t.storage.s3.secret_key {
-                from("S3_SECRET_KEY", r);
-            }
-            if let Some(r) = &t.vector_store.api_key {
-                let name = match t.vector_store.kind {
-                    VectorStoreKind::Weaviate => "WEAVIATE_API_KEY",
-                    VectorStoreKind::Qdrant => "QDRANT_API_KEY",
-                    VectorStoreKind::Milvus => "MILVUS_TOKEN",
-                };
-                from(name, r);
-            }
+            secret_vars(&mut from, &stores::storage_vars(t, Side::Backend));
+            secret_vars(&mut from, &stores::vector_vars(plan));
             if let Some(r) = &s.init_password {
                 from("INIT_PASSWORD", r);
             }
@@ -389,12 +387,15 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             }
             from("SERVER_KEY", &s.plugin_daemon_key);
             from("DIFY_INNER_API_KEY", &s.plugin_inner_api_key);
-            if let Some(r) = &t.storage.s3.access_key {
-                from("AWS_ACCESS_KEY", r);
+            if let Some(s3) = t.storage.s3() {
+                if let Some(r) = &s3.access_key {
+                    from("AWS_ACCESS_KEY", r);
+                }
+                if let Some(r) = &s3.secret_key {
+                    from("AWS_SECRET_KEY", r);
+                }
             }
-            if let Some(r) = &t.storage.s3.secret_key {
-                from("AWS_SECRET_KEY", r);
-            }
+            secret_vars(&mut from, &stores::storage_vars(t, Side::PluginDaemon));
         }
         Kind::Sandbox => from("API_KEY", &s.sandbox_api_key),
         Kind::AgentBackend => {

@@ -86,9 +86,15 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
         ..Default::default()
     };
     let spread = plan.effective_spread(spec);
+    let mut pod_labels = labels(plan, component);
+    if kind.is_backend() || kind == Kind::PluginDaemon {
+        for (k, v) in crate::plan::stores::identity_pod_labels(plan.t) {
+            pod_labels.insert(k.into(), v.into());
+        }
+    }
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(labels(plan, component)),
+            labels: Some(pod_labels),
             annotations: Some(BTreeMap::from([(
                 "dify-gen.io/config-hash".to_string(),
                 config_hash.to_string(),

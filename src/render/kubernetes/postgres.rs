@@ -82,6 +82,9 @@ pub struct PatroniContext {
     pub replication_user: &'static str,
     pub app_user: String,
     pub app_databases: Vec<String>,
+    /// Databases that get the `vector` extension at bootstrap (pgvector
+    /// on this cluster).
+    pub vector_databases: Vec<String>,
     pub role_label: &'static str,
     /// Archiving and replicas from the repository, when backups are on.
     pub archive: Option<PatroniArchive>,
@@ -154,10 +157,19 @@ pub fn patroni_context(plan: &Plan, p: &Patroni) -> PatroniContext {
         superuser: SUPERUSER,
         replication_user: REPLICATION_USER,
         app_user: plan.t.postgres.username.clone(),
-        app_databases: vec![
-            plan.t.postgres.database.clone(),
-            plan.t.postgres.plugin_database.clone(),
-        ],
+        app_databases: {
+            let mut dbs = vec![
+                plan.t.postgres.database.clone(),
+                plan.t.postgres.plugin_database.clone(),
+            ];
+            for d in vector_databases(plan) {
+                if !dbs.contains(&d) {
+                    dbs.push(d);
+                }
+            }
+            dbs
+        },
+        vector_databases: vector_databases(plan),
         role_label: ROLE_LABEL,
         archive: backup(plan).map(|b| pgbackrest::patroni_archive(plan, b)),
     }
@@ -259,6 +271,17 @@ fn role_binding(plan: &Plan) -> RoleBinding {
             ..Default::default()
         }]),
     }
+}
+
+/// The database pgvector keeps Dify's collections in, when the vector
+/// store is this cluster.
+fn vector_databases(plan: &Plan) -> Vec<String> {
+    let vs = &plan.t.vector_store;
+    vs.database
+        .iter()
+        .filter(|_| vs.on_patroni())
+        .cloned()
+        .collect()
 }
 
 pub fn config_map_name(plan: &Plan) -> String {

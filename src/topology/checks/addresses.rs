@@ -9,7 +9,7 @@
 
 use super::Cx;
 use crate::diagnostic::Diagnostic;
-use crate::names::{dns, url};
+use crate::names::dns;
 
 /// `sslmode` values libpq and pgx read.
 const SSL_MODES: &[&str] = &[
@@ -33,20 +33,6 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             Ok(())
         }),
     );
-    out.extend(cx.name_rule(
-        "/vectorStore/endpoint",
-        "URL",
-        &t.vector_store.endpoint,
-        url::http,
-    ));
-    if let Some(grpc) = &t.vector_store.grpc_endpoint {
-        out.extend(cx.name_rule(
-            "/vectorStore/grpcEndpoint",
-            "gRPC address",
-            grpc,
-            dns::host_port,
-        ));
-    }
     if let Some(ext) = &t.postgres.external {
         out.extend(cx.name_rule("/postgres/external/host", "host", &ext.host, dns::host));
         out.extend(cx.name_rule(

@@ -145,9 +145,9 @@ fn three_two_one(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
             .help("move one repository off site: another region, or another provider's endpoint"),
         );
     }
-    let s3 = &cx.t.storage.s3;
+    let (files, plugins) = cx.t.storage.buckets().unwrap_or_default();
     for (i, r) in repos.iter().enumerate() {
-        if r.bucket == s3.bucket || r.bucket == s3.plugin_bucket {
+        if r.bucket == files || r.bucket == plugins {
             out.push(
                 cx.error(
                     codes::T_THREE_TWO_ONE,

@@ -42,7 +42,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             out.extend(cx.name_rule(&at, "node label value", value, kubernetes::label_value));
         }
     }
-    if cx.t.storage.s3.use_iam_role {
+    if cx.t.storage.s3().is_some_and(|s| s.use_iam_role) {
         let bare: Vec<&str> = [Kind::Api, Kind::Worker, Kind::PluginDaemon]
             .into_iter()
             .filter(|&k| {

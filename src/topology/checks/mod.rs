@@ -35,6 +35,7 @@ mod scheduling;
 mod singleton;
 mod sizes;
 mod spread_zones;
+mod stores;
 mod timeouts;
 mod workers;
 
@@ -181,6 +182,7 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 /// Checks of what the user wrote, field by field.
 const CHECKS: &[Check] = &[
     identity::check,
+    stores::check,
     egress::check,
     workers::check,
     images_pinned::check,

@@ -70,16 +70,25 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             "for `controller: gateway-api`",
         ));
     }
-    if !t.storage.s3.use_iam_role {
+    if t.storage.s3().is_none() && t.storage.object_store().is_none() {
         wants.push((
-            t.storage.s3.access_key.is_some(),
+            false,
+            "/storage/type",
+            "/storage",
+            t.storage.kind.section(),
+            "for this `type`",
+        ));
+    }
+    if let Some(s3) = t.storage.s3().filter(|s| !s.use_iam_role) {
+        wants.push((
+            s3.access_key.is_some(),
             "/storage/s3/useIamRole",
             "/storage/s3",
             "accessKey",
             "unless `useIamRole: true`",
         ));
         wants.push((
-            t.storage.s3.secret_key.is_some(),
+            s3.secret_key.is_some(),
             "/storage/s3/useIamRole",
             "/storage/s3",
             "secretKey",

@@ -13,7 +13,9 @@ use crate::diagnostic::Diagnostic;
 use crate::names::{s3, url};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let s = &cx.t.storage.s3;
+    let Some(s) = cx.t.storage.s3() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     out.extend(cx.name_rule("/storage/s3/bucket", "bucket name", &s.bucket, s3::bucket));
     out.extend(cx.name_rule(

@@ -176,15 +176,8 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, SecretRef)> {
             &p.replication_password,
         ));
     }
-    if let Some(r) = &t.storage.s3.access_key {
-        out.push(("/storage/s3/accessKey".into(), r));
-    }
-    if let Some(r) = &t.storage.s3.secret_key {
-        out.push(("/storage/s3/secretKey".into(), r));
-    }
-    if let Some(r) = &t.vector_store.api_key {
-        out.push(("/vectorStore/apiKey".into(), r));
-    }
+    out.extend(t.storage.secret_refs());
+    out.extend(t.vector_store.secret_refs());
     let mut out: Vec<(String, SecretRef)> = out.into_iter().map(|(p, r)| (p, r.clone())).collect();
     for (key, component) in t.components.all() {
         for (name, r) in &component.secret_env {
