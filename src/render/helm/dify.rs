@@ -35,7 +35,7 @@ use crate::plan::{Plan, Workload};
 use crate::render::kubernetes::config;
 use crate::render::kubernetes::pods::{HOST_KEY, ZONE_KEY};
 use crate::render::kubernetes::workloads;
-use crate::topology::{S3AddressStyle, Spread, VectorStoreKind};
+use crate::topology::{S3AddressStyle, Spread, StorageKind, VectorStoreKind};
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
@@ -103,9 +103,21 @@ fn value(o: &impl Serialize) -> Value {
     serde_json::to_value(o).expect("Kubernetes types serialise to JSON")
 }
 
-/// Whether the topology's Dify release is the one the chart targets.
+/// Whether the chart can run this topology: its templates are written for
+/// one Dify release, and the values below fill the chart's own S3 and
+/// Weaviate, Qdrant or Milvus sections (the chart configures its storage
+/// and vector store from those sections; other backends would need keys
+/// this file has no schema for).
 pub fn applies(plan: &Plan) -> bool {
-    plan.t.dify.version == APP_VERSION
+    let t = &plan.t;
+    t.dify.version == APP_VERSION
+        && t.storage.kind == StorageKind::S3
+        && t.storage.s3.is_some()
+        && t.vector_store.endpoint.is_some()
+        && matches!(
+            t.vector_store.kind,
+            VectorStoreKind::Weaviate | VectorStoreKind::Qdrant | VectorStoreKind::Milvus
+        )
 }
 
 /// A probe with its named port replaced by the number: the chart names
@@ -416,7 +428,11 @@ pub fn values(plan: &Plan) -> Value {
             "sentinel": sentinel,
         }),
     );
-    let s3 = &t.storage.s3;
+    let s3 = t
+        .storage
+        .s3
+        .as_ref()
+        .expect("`applies` admits S3 storage only");
     let endpoint = s3
         .endpoint
         .clone()
@@ -460,6 +476,7 @@ pub fn values(plan: &Plan) -> Value {
                 "token": "",
             }),
         ),
+        other => unreachable!("`applies` admits no {other:?} vector store"),
     };
     doc.insert(vector.0.into(), vector.1);
     Value::Object(doc)
