@@ -14,6 +14,7 @@ pub mod logs;
 pub mod ports;
 pub mod queues;
 pub mod releases;
+pub mod upgrades;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
