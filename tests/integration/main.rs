@@ -5,6 +5,7 @@ mod checks;
 mod cli;
 mod cluster;
 mod datalayer;
+mod diff;
 mod docs;
 mod errors;
 mod families;
