@@ -98,6 +98,19 @@ fn named(items: &[Value]) -> Option<Vec<&str>> {
     (unique.len() == names.len()).then_some(names)
 }
 
+/// A child present on both sides is walked into; one present on one side
+/// only is a field of its own.
+fn either(path: String, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<Field>) {
+    match (old, new) {
+        (Some(a), Some(b)) => walk(&path, a, b, out),
+        (a, b) => out.push(Field {
+            path,
+            old: a.cloned(),
+            new: b.cloned(),
+        }),
+    }
+}
+
 fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Field>) {
     if old == new {
         return;
@@ -109,14 +122,7 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Field>) {
             keys.dedup();
             for k in keys {
                 let p = join(path, k);
-                match (o.get(k), n.get(k)) {
-                    (Some(a), Some(b)) => walk(&p, a, b, out),
-                    (a, b) => out.push(Field {
-                        path: p,
-                        old: a.cloned(),
-                        new: b.cloned(),
-                    }),
-                }
+                either(p, o.get(k), n.get(k), out)
             }
         }
         (Value::Array(o), Value::Array(n)) => {
@@ -128,26 +134,12 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Field>) {
                     let p = format!("{path}[{name}]");
                     let a = on.iter().position(|x| *x == name).map(|i| &o[i]);
                     let b = nn.iter().position(|x| *x == name).map(|i| &n[i]);
-                    match (a, b) {
-                        (Some(a), Some(b)) => walk(&p, a, b, out),
-                        (a, b) => out.push(Field {
-                            path: p,
-                            old: a.cloned(),
-                            new: b.cloned(),
-                        }),
-                    }
+                    either(p, a, b, out)
                 }
             } else {
                 for i in 0..o.len().max(n.len()) {
                     let p = format!("{path}[{i}]");
-                    match (o.get(i), n.get(i)) {
-                        (Some(a), Some(b)) => walk(&p, a, b, out),
-                        (a, b) => out.push(Field {
-                            path: p,
-                            old: a.cloned(),
-                            new: b.cloned(),
-                        }),
-                    }
+                    either(p, o.get(i), n.get(i), out)
                 }
             }
         }
