@@ -272,6 +272,10 @@ fn diff_side(
 }
 
 fn diff_cmd(args: &DiffArgs) -> i32 {
+    if args.old == "-" && args.new == "-" {
+        eprintln!("error: stdin can be read once: give `-` for OLD or for NEW, not both");
+        return EXIT_USAGE;
+    }
     if let Some(bad) = args
         .allow
         .iter()

@@ -514,6 +514,8 @@ fn usage_errors_exit_2() {
     assert!(r.stderr.contains("D001"), "{}", r.stderr);
     let r = run(&["diff", "no/such/file.yaml", "profiles/ha.yaml"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run(&["diff", "-", "-"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 #[test]
@@ -526,4 +528,19 @@ fn every_hazard_code_is_registered_and_documented() {
             "{code} in docs/upgrades.md"
         );
     }
+}
+
+#[test]
+fn new_may_come_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(dir.path(), "old.yaml", &claim("standard", "10Gi"));
+    let new = claim("standard", "20Gi");
+    let r = crate::support::run_with_stdin(&["diff", &old, "-"], Some(new.as_bytes()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("~ PersistentVolumeClaim app/files\n    spec.resources.requests.storage: \"10Gi\" -> \"20Gi\"\n"),
+        "{}",
+        r.stdout
+    );
 }
