@@ -29,6 +29,10 @@ pub enum Command {
     /// Print the topology as a picture: components with replicas and spread,
     /// the data layer, and which talks to which (the NetworkPolicy graph).
     Graph(GraphArgs),
+    /// Compare two topologies or rendered trees: the objects added, removed
+    /// and changed, and what of that hurts a running deployment (exit 1
+    /// unless every flagged code is `--allow`ed).
+    Diff(DiffArgs),
     /// Write a starter topology that layers over a profile.
     Init(InitArgs),
     /// Print the topology's JSON Schema (for yaml-language-server), or its field reference.
@@ -129,6 +133,39 @@ pub struct GraphArgs {
 pub enum GraphFormat {
     Mermaid,
     Dot,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// What runs now: a topology file, a rendered tree (a directory written
+    /// by `render --output-dir`) or a manifest stream (`-` for stdin).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// What would replace it, in any of the same forms.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// A topology layered over OLD (repeatable, later wins), as `-f` does.
+    #[arg(long = "old-layer", value_name = "FILE")]
+    pub old_layers: Vec<String>,
+    /// A topology layered over NEW (repeatable, later wins), as `-f` does.
+    #[arg(long = "new-layer", value_name = "FILE")]
+    pub new_layers: Vec<String>,
+    /// Accept a flagged hazard code (`D011`); repeat for each. The exit is
+    /// 0 when every flagged code is allowed.
+    #[arg(long = "allow", value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Also print a unified diff of every object that differs.
+    #[arg(long)]
+    pub patch: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Kubernetes minor version the topologies render for.
+    #[arg(long, value_name = "VERSION", default_value = crate::validate::schemas::DEFAULT_KUBE_VERSION)]
+    pub kube_version: String,
+    /// How to print findings about the inputs.
+    #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
+    pub diagnostics_format: DiagnosticsFormat,
 }
 
 #[derive(Args, Debug)]

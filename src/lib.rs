@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod dify;
 pub mod emit;
 pub mod load;

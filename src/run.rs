@@ -1,8 +1,8 @@
 //! Runs a parsed command line and turns its outcome into an exit code.
 
 use crate::cli::{
-    Cli, Command, DiagnosticsFormat, GraphArgs, GraphFormat, InitArgs, PlanArgs, RenderArgs,
-    ReportFormat, SchemaFormat, TopologyArgs,
+    Cli, Command, DiagnosticsFormat, DiffArgs, GraphArgs, GraphFormat, InitArgs, PlanArgs,
+    RenderArgs, ReportFormat, SchemaFormat, TopologyArgs,
 };
 use crate::diagnostic::{self, codes, Diagnostic, Severity};
 use crate::pipeline::{Checked, Refused, Tree};
@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> i32 {
         }
         Command::Plan(args) => plan_cmd(&args),
         Command::Graph(args) => graph_cmd(&args),
+        Command::Diff(args) => diff_cmd(&args),
         Command::Init(args) => init_cmd(&args),
         Command::Schema { format } => {
             let text = match format {
@@ -360,6 +361,135 @@ fn check_cmd(
         dir.display()
     );
     EXIT_FINDINGS
+}
+
+/// Whether a `diff` input is a topology: its first document says `kind:
+/// Topology` (a rendered tree or stream never does).
+fn is_topology(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    if path == "-" || p.is_dir() {
+        return false;
+    }
+    let mut sources = Sources::default();
+    let Ok(id) = crate::load::read(path, &mut sources) else {
+        return false;
+    };
+    crate::load::parse_one(&sources, id, "topology")
+        .is_ok_and(|doc| doc.get("kind").and_then(|k| k.as_str()) == Some("Topology"))
+}
+
+/// One side of `diff`: a topology (with its layers) rendered in memory, or
+/// the objects of a tree or stream.
+fn diff_side(
+    path: &str,
+    layers: &[String],
+    args: &DiffArgs,
+    sources: &mut Sources,
+) -> Result<crate::diff::Side, i32> {
+    if !layers.is_empty() || is_topology(path) {
+        let mut files = vec![path.to_string()];
+        files.extend(layers.iter().cloned());
+        let topology = TopologyArgs {
+            files,
+            sets: Vec::new(),
+            strict: false,
+            diagnostics_format: args.diagnostics_format,
+        };
+        let loaded = checked(&topology, sources)?;
+        let out =
+            match crate::pipeline::rendered(&loaded, render::FAMILIES, sources, &args.kube_version)
+            {
+                Ok(out) => out,
+                Err(Refused::Leaks(found) | Refused::Invalid(found)) => {
+                    report(&found, sources, args.diagnostics_format);
+                    eprintln!("error: `{path}` does not render; nothing to compare");
+                    return Err(EXIT_FINDINGS);
+                }
+            };
+        let mut side =
+            crate::diff::Side::from_objects(out.artifacts.into_iter().filter_map(
+                |a| match a.content {
+                    render::Content::Object(doc) => Some(doc),
+                    _ => None,
+                },
+            ));
+        side.dify = Some(loaded.topology.dify.version.clone());
+        side.quorums = crate::plan::quorum::quorums(&loaded.topology)
+            .into_iter()
+            .map(|q| crate::diff::Members {
+                component: q.component.to_string(),
+                members: q.members,
+                needed: q.needed,
+            })
+            .collect();
+        return Ok(side);
+    }
+    let inputs = crate::validate::input::load_paths(&[path.to_string()], 1);
+    let mut problems = inputs.io_errors;
+    problems.extend(inputs.findings);
+    if !problems.is_empty() {
+        report(&problems, &inputs.sources, args.diagnostics_format);
+        return Err(EXIT_USAGE);
+    }
+    Ok(crate::diff::Side::from_objects(
+        inputs.docs.iter().map(crate::load::Node::to_json),
+    ))
+}
+
+fn diff_cmd(args: &DiffArgs) -> i32 {
+    if args.old == "-" && args.new == "-" {
+        eprintln!("error: stdin can be read once: give `-` for OLD or for NEW, not both");
+        return EXIT_USAGE;
+    }
+    if let Some(bad) = args
+        .allow
+        .iter()
+        .find(|c| !codes::DIFF.contains(&c.as_str()))
+    {
+        eprintln!(
+            "error: `--allow {bad}` names no diff hazard; the codes are {}",
+            codes::DIFF.join(", ")
+        );
+        return EXIT_USAGE;
+    }
+    if crate::validate::schemas::Schemas::for_version(&args.kube_version).is_none() {
+        eprintln!(
+            "error: no bundled schemas for Kubernetes `{}`; use one of {}",
+            args.kube_version,
+            crate::validate::schemas::KUBE_VERSIONS.join(", ")
+        );
+        return EXIT_USAGE;
+    }
+    let mut sources = Sources::default();
+    let old = match diff_side(&args.old, &args.old_layers, args, &mut sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let new = match diff_side(&args.new, &args.new_layers, args, &mut sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let diff = crate::diff::Diff::new(&old, &new);
+    let hazards = crate::diff::hazards::find(&old, &new, &diff);
+    let report = crate::diff::Report {
+        diff: &diff,
+        hazards: &hazards,
+        allowed: &args.allow,
+        patch: args.patch.then(|| crate::diff::patch(&old, &new, &diff)),
+    };
+    let text = match args.format {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+    };
+    let code = io_exit(emit::write_stdout(&text));
+    if code != EXIT_OK {
+        return code;
+    }
+    if report.blocking() > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }
 
 fn graph_cmd(args: &GraphArgs) -> i32 {

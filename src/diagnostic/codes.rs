@@ -3,8 +3,9 @@
 //! Prefixes name the stage that reports them: `L` load, `T` topology
 //! (structure and semantic checks), `V` validation of rendered output,
 //! `S` the plaintext-secret firewall over rendered output, `O` the output
-//! directory (files dify-gen would lose someone's work by writing), `E`
-//! usage and I/O (exit 2).
+//! directory (files dify-gen would lose someone's work by writing), `D`
+//! `dify-gen diff` (what an upgrade from one render to another breaks in
+//! a running deployment, `docs/upgrades.md`), `E` usage and I/O (exit 2).
 
 // load: reading YAML
 pub const L_SYNTAX: &str = "L001";
@@ -176,3 +177,63 @@ pub const V_RBAC: &str = "V119";
 pub const V_STORAGE: &str = "V120";
 pub const V_RESTART_POLICY: &str = "V121";
 pub const V_BUDGET: &str = "V122";
+
+// diff: what applying NEW over a running OLD breaks (docs/upgrades.md)
+/// A workload's or Job's `spec.selector` changed (immutable).
+pub const D_SELECTOR: &str = "D001";
+/// A StatefulSet's `serviceName` changed (immutable).
+pub const D_SERVICE_NAME: &str = "D002";
+/// A StatefulSet's `volumeClaimTemplates` changed (immutable).
+pub const D_CLAIM_TEMPLATES: &str = "D003";
+/// A StatefulSet's `podManagementPolicy` changed (immutable).
+pub const D_POD_MANAGEMENT: &str = "D004";
+/// A Job's `spec.template` changed (immutable).
+pub const D_JOB_TEMPLATE: &str = "D005";
+/// A Service's `clusterIP` changed (immutable once set).
+pub const D_CLUSTER_IP: &str = "D006";
+/// A PersistentVolumeClaim's spec changed beyond its storage request.
+pub const D_CLAIM_SPEC: &str = "D007";
+/// A volume request got smaller (claims can only grow).
+pub const D_VOLUME_SHRINK: &str = "D008";
+/// Claims left behind by a renamed or removed StatefulSet or claim template.
+pub const D_ORPHANED_CLAIM: &str = "D009";
+/// A PersistentVolumeClaim is no longer rendered (a prune deletes it).
+pub const D_CLAIM_REMOVED: &str = "D010";
+/// A pod template change replaces every pod of a workload at once.
+pub const D_RESTART_ALL: &str = "D011";
+/// Replicas drop below a disruption budget's `minAvailable`.
+pub const D_BELOW_BUDGET: &str = "D012";
+/// A scale-down takes a consensus system below its quorum.
+pub const D_BELOW_QUORUM: &str = "D013";
+/// The Dify version step skips a release whose migration must run first.
+pub const D_SKIPPED_RELEASE: &str = "D014";
+/// The Dify version goes back.
+pub const D_DOWNGRADE: &str = "D015";
+/// The release step adds components.
+pub const D_COMPONENTS_ADDED: &str = "D016";
+/// The release step removes components.
+pub const D_COMPONENTS_REMOVED: &str = "D017";
+/// An immutable ConfigMap's or Secret's data changed.
+pub const D_IMMUTABLE_DATA: &str = "D018";
+
+/// Every `diff` hazard code, for `--allow`.
+pub const DIFF: &[&str] = &[
+    D_SELECTOR,
+    D_SERVICE_NAME,
+    D_CLAIM_TEMPLATES,
+    D_POD_MANAGEMENT,
+    D_JOB_TEMPLATE,
+    D_CLUSTER_IP,
+    D_CLAIM_SPEC,
+    D_VOLUME_SHRINK,
+    D_ORPHANED_CLAIM,
+    D_CLAIM_REMOVED,
+    D_RESTART_ALL,
+    D_BELOW_BUDGET,
+    D_BELOW_QUORUM,
+    D_SKIPPED_RELEASE,
+    D_DOWNGRADE,
+    D_COMPONENTS_ADDED,
+    D_COMPONENTS_REMOVED,
+    D_IMMUTABLE_DATA,
+];

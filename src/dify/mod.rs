@@ -15,6 +15,7 @@ pub mod ports;
 pub mod queues;
 pub mod releases;
 pub mod storage;
+pub mod upgrades;
 pub mod vector;
 
 /// The Dify workloads dify-gen renders, by their `app.kubernetes.io/component`.

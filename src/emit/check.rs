@@ -110,11 +110,22 @@ fn unified(dir: &Path, path: &str, old: Option<&str>, new: Option<&str>) -> Stri
     } else {
         "/dev/null".into()
     };
+    unified_text(&old_name, &new_name, old, new)
+}
+
+/// `diff -u` of two texts under the given names (`None`: the side is
+/// absent, shown as empty).
+pub fn unified_text(
+    old_name: &str,
+    new_name: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> String {
     let diff = similar::TextDiff::from_lines(old.unwrap_or(""), new.unwrap_or(""));
     let mut text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&old_name, &new_name)
+        .header(old_name, new_name)
         .missing_newline_hint(true)
         .to_string();
     if !text.ends_with('\n') {

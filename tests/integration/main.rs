@@ -6,6 +6,7 @@ mod cli;
 pub mod cluster;
 mod clusters;
 mod datalayer;
+mod diff;
 mod docs;
 mod errors;
 mod families;
