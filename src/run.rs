@@ -127,10 +127,7 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
         }
     };
     match output_dir {
-        None => io_exit(emit::write_stdout(&emit::stream_with(
-            &out.artifacts,
-            &out.files,
-        ))),
+        None => io_exit(emit::write_stream_stdout(&out.artifacts, &out.files)),
         Some(dir) if render_args.check => check_cmd(dir, &out.files, &sources, args),
         Some(dir) => match emit::dir::write(dir, &out.files, render_args.force) {
             Ok(_) => EXIT_OK,

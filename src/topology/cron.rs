@@ -119,8 +119,18 @@ impl Cron {
 }
 
 /// The longest gap of a schedule, `None` when it does not parse or never fires.
+/// Remembered per schedule: the plan asks for the same few schedules'
+/// gaps many times, and a monthly one scans the 400-year cycle.
 pub fn gap(schedule: &str) -> Option<u64> {
-    Cron::parse(schedule).ok()?.max_gap_seconds()
+    static GAPS: std::sync::Mutex<std::collections::BTreeMap<String, Option<u64>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut gaps = GAPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&gap) = gaps.get(schedule) {
+        return gap;
+    }
+    let gap = Cron::parse(schedule).ok().and_then(|c| c.max_gap_seconds());
+    gaps.insert(schedule.to_string(), gap);
+    gap
 }
 
 /// The longest time without a run of any of `schedules`, in seconds;

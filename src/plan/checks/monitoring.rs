@@ -15,7 +15,7 @@ use crate::plan::monitoring::{rules::availability, Facts, Origin, Rule};
 use crate::promql::{self, regex_matches, Selector};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let Some(f) = Facts::of(cx.plan) else {
+    let Some(f) = cx.plan.monitoring() else {
         return Vec::new();
     };
     let mut out = Vec::new();

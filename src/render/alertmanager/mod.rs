@@ -34,7 +34,7 @@ pub fn receiver_name(plan: &Plan, severity: Severity) -> String {
 pub const GROUP_BY: [&str; 2] = ["release", "component"];
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(f) = Facts::of(plan) else {
+    let Some(f) = plan.monitoring() else {
         return Vec::new();
     };
     let mut out = vec![Artifact::file(

@@ -38,7 +38,7 @@ pub struct Dashboard {
 }
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(f) = Facts::of(plan) else {
+    let Some(f) = plan.monitoring() else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -36,7 +36,7 @@ pub fn tests_file(plan: &Plan) -> String {
 pub const RUNBOOK: &str = "runbook.md";
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(facts) = Facts::of(plan) else {
+    let Some(facts) = plan.monitoring() else {
         return Vec::new();
     };
     let groups = groups(&facts);
