@@ -70,7 +70,9 @@ pub fn write_stream_stdout(artifacts: &[Artifact], files: &[File]) -> io::Result
     to_stdout(|w| write_stream(w, artifacts, files))
 }
 
-fn to_stdout(write: impl FnOnce(&mut io::BufWriter<io::StdoutLock>) -> io::Result<()>) -> io::Result<()> {
+fn to_stdout(
+    write: impl FnOnce(&mut io::BufWriter<io::StdoutLock>) -> io::Result<()>,
+) -> io::Result<()> {
     let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match write(&mut stdout).and_then(|()| stdout.flush()) {
         // `dify-gen render | head` is not an error.

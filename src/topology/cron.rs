@@ -124,7 +124,9 @@ impl Cron {
 pub fn gap(schedule: &str) -> Option<u64> {
     static GAPS: std::sync::Mutex<std::collections::BTreeMap<String, Option<u64>>> =
         std::sync::Mutex::new(std::collections::BTreeMap::new());
-    let mut gaps = GAPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut gaps = GAPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(&gap) = gaps.get(schedule) {
         return gap;
     }
