@@ -40,10 +40,10 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let mut out = vec![Artifact::file(
         FAMILY.name,
         CONFIG_FILE,
-        Content::Yaml(config(plan, &f)),
+        Content::Yaml(config(plan, f)),
     )];
     if f.spec.flavour == MonitoringFlavour::Operator {
-        out.push(Artifact::object(FAMILY.name, operator::object(plan, &f)));
+        out.push(Artifact::object(FAMILY.name, operator::object(plan, f)));
     }
     out
 }

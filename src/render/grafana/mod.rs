@@ -42,13 +42,13 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for d in dashboards(plan, &f) {
+    for d in dashboards(plan, f) {
         let file = format!("{}-{}.json", plan.release, d.name);
         let doc = json_model(plan, &d);
         if !f.spec.grafana.sidecar_labels.is_empty() {
             out.push(Artifact::object(
                 FAMILY.name,
-                config_map(plan, &f, d.name, &file, &doc),
+                config_map(plan, f, d.name, &file, &doc),
             ));
         }
         out.push(Artifact::file(FAMILY.name, &file, Content::Json(doc)));
