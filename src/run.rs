@@ -184,10 +184,7 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
         }
     };
     match output_dir {
-        None => io_exit(emit::write_stdout(&emit::stream_with(
-            &out.artifacts,
-            &out.files,
-        ))),
+        None => io_exit(emit::write_stream_stdout(&out.artifacts, &out.files)),
         Some(dir) => write_tree(dir, &out.files, render_args, &sources),
     }
 }
@@ -394,6 +391,7 @@ fn diff_side(
             sets: Vec::new(),
             strict: false,
             diagnostics_format: args.diagnostics_format,
+            cluster: None,
         };
         let loaded = checked(&topology, sources)?;
         let out =

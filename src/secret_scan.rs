@@ -119,7 +119,25 @@ impl Why {
 
 /// Characters that end a token: no key contains them.
 fn separator(c: char) -> bool {
-    c.is_whitespace() || ",;\"'()@:`<>[]{}|\\".contains(c)
+    matches!(
+        c,
+        ',' | ';'
+            | '"'
+            | '\''
+            | '('
+            | ')'
+            | '@'
+            | ':'
+            | '`'
+            | '<'
+            | '>'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '|'
+            | '\\'
+    ) || c.is_whitespace()
 }
 
 /// Values that are public by construction (see the module comment), with

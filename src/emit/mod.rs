@@ -32,33 +32,49 @@ pub fn stream(artifacts: &[Artifact]) -> String {
 /// [`stream`], reusing the texts of a tree already emitted from the same
 /// artifacts ([`tree`]) instead of writing every object a second time.
 pub fn stream_with(artifacts: &[Artifact], files: &[File]) -> String {
+    let mut out = Vec::new();
+    write_stream(&mut out, artifacts, files).expect("writing to memory");
+    String::from_utf8(out).expect("the stream is UTF-8")
+}
+
+/// [`stream_with`] written to `w` piece by piece, without holding the
+/// whole stream in memory.
+fn write_stream(w: &mut impl Write, artifacts: &[Artifact], files: &[File]) -> io::Result<()> {
     let texts: std::collections::HashMap<&str, &str> = files
         .iter()
         .map(|f| (f.path.as_str(), f.text.as_str()))
         .collect();
-    let mut out = String::from(HEADER);
+    w.write_all(HEADER.as_bytes())?;
     for a in artifacts {
         if let Content::Object(doc) = &a.content {
-            out.push_str("---\n");
-            out.push_str(&format!("# Source: {}\n", a.path));
+            write!(w, "---\n# Source: {}\n", a.path)?;
             match texts
                 .get(a.path.as_str())
                 .and_then(|t| t.strip_prefix(HEADER))
             {
-                Some(text) => out.push_str(text),
-                None => out.push_str(&yaml::to_string(doc)),
+                Some(text) => w.write_all(text.as_bytes())?,
+                None => w.write_all(yaml::to_string(doc).as_bytes())?,
             }
         }
     }
-    out
+    Ok(())
 }
 
 pub fn write_stdout(text: &str) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    to_stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// The Kubernetes objects of a render as one stream on stdout
+/// ([`stream_with`]).
+pub fn write_stream_stdout(artifacts: &[Artifact], files: &[File]) -> io::Result<()> {
+    to_stdout(|w| write_stream(w, artifacts, files))
+}
+
+fn to_stdout(
+    write: impl FnOnce(&mut io::BufWriter<io::StdoutLock>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         // `dify-gen render | head` is not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,

@@ -183,6 +183,10 @@ pub struct Plan<'a> {
     pub db_host: String,
     pub db_port: u32,
     pub redis: RedisWiring,
+    /// The monitoring facts, computed on first use ([`Plan::monitoring`]):
+    /// the checks and three renderers read them, and building the rules
+    /// with their test cases is the largest part of a render.
+    monitoring: std::sync::OnceLock<Option<monitoring::Facts<'a>>>,
 }
 
 impl<'a> Plan<'a> {
@@ -232,7 +236,16 @@ impl<'a> Plan<'a> {
             db_host,
             db_port,
             redis: redis_wiring(t),
+            monitoring: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The monitoring facts, when the topology asks for monitoring,
+    /// computed once per plan.
+    pub fn monitoring(&self) -> Option<&monitoring::Facts<'a>> {
+        self.monitoring
+            .get_or_init(|| monitoring::Facts::of(self))
+            .as_ref()
     }
 
     /// `<release>-<suffix>`, the name of most objects: at most 63
@@ -291,7 +304,7 @@ impl<'a> Plan<'a> {
 
     /// The release's entry routes to components the plan runs (a route to
     /// a component the topology turned off is left out).
-    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + use<'_, 'a> {
         self.dify.routes.iter().filter(|r| self.runs(r.to))
     }
 

@@ -62,7 +62,7 @@ pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
 fn derived(artifacts: &[Artifact]) -> Vec<String> {
     let mut out = Vec::new();
     for doc in artifacts.iter().filter_map(Artifact::object_doc) {
-        walk(doc, String::new(), &mut |pointer, value| {
+        walk(doc, &mut String::new(), &mut |pointer, value| {
             let Value::String(s) = value else { return };
             let field = pointer.rsplit('/').next().unwrap_or_default();
             let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
@@ -124,7 +124,7 @@ fn sign_in_word(name: &str, value: &Value) -> bool {
 
 /// Rules 2 and 3 anywhere in a document: `env` lists and every string.
 fn document_rules(path: &str, doc: &Value, public: &Public, out: &mut Vec<Diagnostic>) {
-    walk(doc, String::new(), &mut |pointer, value| {
+    walk(doc, &mut String::new(), &mut |pointer, value| {
         if let Value::Array(items) = value {
             if pointer.ends_with("/env") {
                 for (i, item) in items.iter().enumerate() {
@@ -179,18 +179,30 @@ fn named(path: &str, pointer: &str, what: &str) -> Diagnostic {
     .help("take it from a Secret with a `secretKeyRef`")
 }
 
-fn walk(value: &Value, pointer: String, f: &mut impl FnMut(&str, &Value)) {
-    f(&pointer, value);
+/// Calls `f` with the JSON pointer of every value in `value`, built in one
+/// buffer (a render has tens of thousands of values).
+fn walk(value: &Value, pointer: &mut String, f: &mut impl FnMut(&str, &Value)) {
+    use std::fmt::Write as _;
+    f(pointer, value);
+    let len = pointer.len();
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                let key = k.replace('~', "~0").replace('/', "~1");
-                walk(v, format!("{pointer}/{key}"), f);
+                pointer.push('/');
+                if k.contains(['~', '/']) {
+                    pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                } else {
+                    pointer.push_str(k);
+                }
+                walk(v, pointer, f);
+                pointer.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, format!("{pointer}/{i}"), f);
+                write!(pointer, "/{i}").expect("writing to a String");
+                walk(v, pointer, f);
+                pointer.truncate(len);
             }
         }
         _ => {}

@@ -13,9 +13,11 @@
 pub struct Cron {
     minutes: Vec<u32>,
     hours: Vec<u32>,
-    days: Vec<u32>,
-    months: Vec<u32>,
-    weekdays: Vec<u32>,
+    /// The allowed days of the month, months and weekdays as bit sets
+    /// (bit `n` for value `n`): the gap scan tests them once a day.
+    days: u64,
+    months: u64,
+    weekdays: u64,
     /// Day-of-month and day-of-week were both restricted: a day matches
     /// either (cron's rule), not both.
     either_day: bool,
@@ -62,23 +64,42 @@ impl Cron {
         Ok(Cron {
             minutes: field(minute, "minute", 0, 59, &[])?,
             hours: field(hour, "hour", 0, 23, &[])?,
-            days: field(day, "day-of-month", 1, 31, &[])?,
-            months: field(month, "month", 1, 12, &MONTHS)?,
-            weekdays: field(weekday, "day-of-week", 0, 6, &WEEKDAYS)?,
+            days: bits(&field(day, "day-of-month", 1, 31, &[])?),
+            months: bits(&field(month, "month", 1, 12, &MONTHS)?),
+            weekdays: bits(&field(weekday, "day-of-week", 0, 6, &WEEKDAYS)?),
             either_day: restricted(day) && restricted(weekday),
         })
     }
 
     fn fires_on(&self, date: Date) -> bool {
-        if !self.months.contains(&date.month) {
+        if self.months & (1 << date.month) == 0 {
             return false;
         }
-        let dom = self.days.contains(&date.day);
-        let dow = self.weekdays.contains(&date.weekday);
+        let dom = self.days & (1 << date.day) != 0;
+        let dow = self.weekdays & (1 << date.weekday) != 0;
         if self.either_day {
             dom || dow
         } else {
             dom && dow
+        }
+    }
+
+    /// A number of days after which the days it fires on repeat: 1 when
+    /// it fires every day, 7 when only the weekday decides, else the
+    /// Gregorian cycle (each divides the next).
+    fn period(&self) -> i64 {
+        const EVERY_DAY: u64 = ((1 << 32) - 1) & !1;
+        const EVERY_MONTH: u64 = ((1 << 13) - 1) & !1;
+        const EVERY_WEEKDAY: u64 = (1 << 7) - 1;
+        let (dom_all, dow_all) = (self.days == EVERY_DAY, self.weekdays == EVERY_WEEKDAY);
+        if self.months != EVERY_MONTH {
+            CYCLE_DAYS
+        } else if (self.either_day && (dom_all || dow_all)) || (dom_all && dow_all) {
+            1
+        } else if dom_all && !self.either_day {
+            7
+        } else {
+            CYCLE_DAYS
         }
     }
 
@@ -98,13 +119,35 @@ impl Cron {
 }
 
 /// The longest gap of a schedule, `None` when it does not parse or never fires.
+/// Remembered per schedule: the plan asks for the same few schedules'
+/// gaps many times, and a monthly one scans the 400-year cycle.
 pub fn gap(schedule: &str) -> Option<u64> {
-    Cron::parse(schedule).ok()?.max_gap_seconds()
+    static GAPS: std::sync::Mutex<std::collections::BTreeMap<String, Option<u64>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut gaps = GAPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&gap) = gaps.get(schedule) {
+        return gap;
+    }
+    let gap = Cron::parse(schedule).ok().and_then(|c| c.max_gap_seconds());
+    gaps.insert(schedule.to_string(), gap);
+    gap
 }
 
 /// The longest time without a run of any of `schedules`, in seconds;
 /// `None` when none of them ever fires.
 pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
+    // The pattern of firing days repeats after the longest period; a
+    // schedule that fires daily or weekly needs a day or a week scanned,
+    // not 400 years.
+    let period = schedules.iter().map(|c| c.period()).max().unwrap_or(1);
+    scan(schedules, period)
+}
+
+/// [`max_gap_seconds`] over the first `period` days, the days the
+/// schedules fire on repeating after them.
+fn scan(schedules: &[&Cron], period: i64) -> Option<u64> {
     // Per set of schedules firing on a day (a bit mask): the day's first
     // and last minute and its longest gap within the day.
     let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
@@ -124,8 +167,11 @@ pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
     let mut gap = 0;
     let mut first_day: Option<(i64, i64)> = None;
     let mut previous: Option<(i64, i64)> = None;
-    for day in 0..CYCLE_DAYS {
-        let date = Date::from_days(day);
+    let mut date = Date::from_days(0);
+    for day in 0..period {
+        if day > 0 {
+            date = date.next();
+        }
         let mask = schedules
             .iter()
             .enumerate()
@@ -143,8 +189,13 @@ pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
     }
     let ((start, first), (end, last)) = (first_day?, previous?);
     // Across the end of the cycle, into its repetition.
-    gap = gap.max((start + CYCLE_DAYS - end) * 1440 + first - last);
+    gap = gap.max((start + period - end) * 1440 + first - last);
     u64::try_from(gap * 60).ok()
+}
+
+/// A field's values as a bit set.
+fn bits(values: &[u32]) -> u64 {
+    values.iter().fold(0, |b, v| b | 1 << v)
 }
 
 /// One field: `*`, `?`, values, names, ranges `a-b`, steps `*/n` or
@@ -201,6 +252,8 @@ fn field(text: &str, what: &str, min: u32, max: u32, names: &[&str]) -> Result<V
 
 #[derive(Clone, Copy)]
 struct Date {
+    /// The year within the 400-year cycle that starts in 2000.
+    year: u32,
     month: u32,
     day: u32,
     /// 0 is Sunday.
@@ -208,6 +261,37 @@ struct Date {
 }
 
 impl Date {
+    /// The day after.
+    fn next(self) -> Date {
+        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        let length = match self.month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let weekday = (self.weekday + 1) % 7;
+        match (self.day < length, self.month < 12) {
+            (true, _) => Date {
+                day: self.day + 1,
+                weekday,
+                ..self
+            },
+            (false, true) => Date {
+                month: self.month + 1,
+                day: 1,
+                weekday,
+                ..self
+            },
+            (false, false) => Date {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+                weekday,
+            },
+        }
+    }
+
     /// The date `days` after 2000-01-01 (a Saturday, at the start of a
     /// 400-year cycle).
     fn from_days(days: i64) -> Date {
@@ -221,6 +305,7 @@ impl Date {
         let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
         let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
         Date {
+            year: ((yoe + i64::from(mp >= 10)) % 400) as u32,
             month,
             day,
             weekday: ((days + 6).rem_euclid(7)) as u32,
@@ -246,6 +331,20 @@ mod tests {
     }
 
     #[test]
+    fn next_day_follows_the_calendar() {
+        let mut date = Date::from_days(0);
+        for days in 1..2 * CYCLE_DAYS {
+            date = date.next();
+            let want = Date::from_days(days);
+            assert_eq!(
+                (date.year % 400, date.month, date.day, date.weekday),
+                (want.year, want.month, want.day, want.weekday),
+                "{days}"
+            );
+        }
+    }
+
+    #[test]
     fn gaps() {
         assert_eq!(gap("0 * * * *"), Some(3600));
         assert_eq!(gap("*/15 * * * *"), Some(900));
@@ -262,6 +361,27 @@ mod tests {
         assert_eq!(gap("0 0 30 2 *"), None);
         // Day-of-month and day-of-week both set: either matches.
         assert!(gap("0 0 1 * mon").unwrap() <= 7 * 86_400);
+    }
+
+    #[test]
+    fn short_periods_agree_with_the_whole_cycle() {
+        for s in [
+            "0 2 * * *",
+            "*/20 1-5 * * *",
+            "0 2 * * sun",
+            "0 3 * * mon-fri",
+            "0 0 1-31 * mon",
+            "0 0 1 * *",
+            "0 4 1 */3 *",
+            "0 0 1,15 * fri",
+        ] {
+            let c = Cron::parse(s).unwrap();
+            assert_eq!(max_gap_seconds(&[&c]), scan(&[&c], CYCLE_DAYS), "{s}");
+        }
+        assert_eq!(Cron::parse("0 2 * * *").unwrap().period(), 1);
+        assert_eq!(Cron::parse("0 0 1-31 * mon").unwrap().period(), 1);
+        assert_eq!(Cron::parse("0 2 * * sun").unwrap().period(), 7);
+        assert_eq!(Cron::parse("0 4 1 */3 *").unwrap().period(), CYCLE_DAYS);
     }
 
     #[test]

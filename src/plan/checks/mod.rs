@@ -92,7 +92,7 @@ const DERIVED_CHECKS: &[Check] = &[
 ];
 
 /// Runs the plan's checks; `earlier` are the topology's own findings.
-pub fn run(plan: &Plan, doc: &Node, earlier: &[Diagnostic]) -> Vec<Diagnostic> {
+pub fn run<'a>(plan: &'a Plan<'a>, doc: &'a Node, earlier: &[Diagnostic]) -> Vec<Diagnostic> {
     let cx = Cx {
         plan,
         t: plan.t,

@@ -15,7 +15,7 @@ use crate::plan::monitoring::{rules::availability, Facts, Origin, Rule};
 use crate::promql::{self, regex_matches, Selector};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
-    let Some(f) = Facts::of(cx.plan) else {
+    let Some(f) = cx.plan.monitoring() else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -29,7 +29,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             Ok(selectors) => {
                 for problem in selectors
                     .iter()
-                    .flat_map(|s| selector_problems(&f, s, built_in))
+                    .flat_map(|s| selector_problems(f, s, built_in))
                 {
                     out.push(
                         cx.error(
@@ -37,7 +37,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                             &at("expr"),
                             format!("`{}`: {problem}", rule.alert),
                         )
-                        .help(known(&f)),
+                        .help(known(f)),
                     );
                 }
             }
@@ -49,7 +49,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             )),
             Err(_) => {}
         }
-        for_check(cx, &f, rule, &at("for"), &mut out);
+        for_check(cx, f, rule, &at("for"), &mut out);
         if !f.components().contains(&rule.component.as_str()) {
             let mut d = cx.error(
                 codes::T_ALERT_SELECTOR,

@@ -34,16 +34,16 @@ pub fn receiver_name(plan: &Plan, severity: Severity) -> String {
 pub const GROUP_BY: [&str; 2] = ["release", "component"];
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(f) = Facts::of(plan) else {
+    let Some(f) = plan.monitoring() else {
         return Vec::new();
     };
     let mut out = vec![Artifact::file(
         FAMILY.name,
         CONFIG_FILE,
-        Content::Yaml(config(plan, &f)),
+        Content::Yaml(config(plan, f)),
     )];
     if f.spec.flavour == MonitoringFlavour::Operator {
-        out.push(Artifact::object(FAMILY.name, operator::object(plan, &f)));
+        out.push(Artifact::object(FAMILY.name, operator::object(plan, f)));
     }
     out
 }

@@ -38,17 +38,17 @@ pub struct Dashboard {
 }
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(f) = Facts::of(plan) else {
+    let Some(f) = plan.monitoring() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for d in dashboards(plan, &f) {
+    for d in dashboards(plan, f) {
         let file = format!("{}-{}.json", plan.release, d.name);
         let doc = json_model(plan, &d);
         if !f.spec.grafana.sidecar_labels.is_empty() {
             out.push(Artifact::object(
                 FAMILY.name,
-                config_map(plan, &f, d.name, &file, &doc),
+                config_map(plan, f, d.name, &file, &doc),
             ));
         }
         out.push(Artifact::file(FAMILY.name, &file, Content::Json(doc)));

@@ -36,10 +36,10 @@ pub fn tests_file(plan: &Plan) -> String {
 pub const RUNBOOK: &str = "runbook.md";
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(facts) = Facts::of(plan) else {
+    let Some(facts) = plan.monitoring() else {
         return Vec::new();
     };
-    let groups = groups(&facts);
+    let groups = groups(facts);
     let mut out = vec![
         Artifact::file(
             FAMILY.name,
@@ -49,20 +49,20 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         Artifact::file(
             FAMILY.name,
             &tests_file(plan),
-            Content::Yaml(tests::document(plan, &facts)),
+            Content::Yaml(tests::document(plan, facts)),
         ),
-        Artifact::file(FAMILY.name, RUNBOOK, Content::Text(runbook(&facts))),
+        Artifact::file(FAMILY.name, RUNBOOK, Content::Text(runbook(facts))),
     ];
     match facts.spec.flavour {
         MonitoringFlavour::Operator => out.extend(
-            operator::objects(plan, &facts, groups)
+            operator::objects(plan, facts, groups)
                 .into_iter()
                 .map(|doc| Artifact::object(FAMILY.name, doc)),
         ),
         MonitoringFlavour::Files => out.push(Artifact::file(
             FAMILY.name,
             "scrape-configs.yaml",
-            Content::Yaml(scrape::document(&facts)),
+            Content::Yaml(scrape::document(facts)),
         )),
     }
     out
