@@ -78,6 +78,12 @@ pub const T_TOO_SMALL: &str = "T145";
 pub const T_REDIS_DIRECTIVE: &str = "T146";
 pub const T_PG_NO_CATALOGUE: &str = "T147";
 pub const T_TIMING_RULE: &str = "T148";
+/// The PyPI mirror is at no `network.egress` destination, or not on its ports.
+pub const T_PIP_MIRROR: &str = "T170";
+/// `plugins.init: image` with an image that has no init.
+pub const T_PLUGIN_INIT: &str = "T171";
+/// Remote plugin debugging with more than one daemon replica.
+pub const T_PLUGIN_DEBUG: &str = "T172";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -11,6 +11,7 @@ mod families;
 mod fluent_bit;
 mod monitoring;
 mod plan;
+mod plugins;
 mod property;
 pub mod realprograms;
 mod releases;

@@ -23,6 +23,7 @@ mod managed_env;
 mod mode_sections;
 mod monitoring;
 mod object_store;
+mod plugins;
 mod postgres_names;
 mod postgres_parameters;
 mod probe_paths;
@@ -182,6 +183,7 @@ type Check = fn(&Cx) -> Vec<Diagnostic>;
 const CHECKS: &[Check] = &[
     identity::check,
     egress::check,
+    plugins::check,
     workers::check,
     images_pinned::check,
     inline_secrets::check,
