@@ -84,6 +84,12 @@ pub const T_PIP_MIRROR: &str = "T170";
 pub const T_PLUGIN_INIT: &str = "T171";
 /// Remote plugin debugging with more than one daemon replica.
 pub const T_PLUGIN_DEBUG: &str = "T172";
+/// An extra container asks for root, privilege, a writable root or capabilities.
+pub const T_EXTRA_SECURITY: &str = "T173";
+/// An extra volume or mount that clashes with dify-gen's or names no volume.
+pub const T_EXTRA_VOLUME: &str = "T174";
+/// An extra container without an image or resources, a taken name, an unreachable port.
+pub const T_EXTRA_CONTAINER: &str = "T175";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -7,6 +7,7 @@ mod cluster;
 mod datalayer;
 mod docs;
 mod errors;
+mod extras;
 mod families;
 mod fluent_bit;
 mod monitoring;

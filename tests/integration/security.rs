@@ -186,6 +186,15 @@ fn remote_debugging_policies_match_the_graph() {
     assert!(!closed.iter().any(|k| k.3 == 5003), "closed by default");
 }
 
+/// Sidecars and init containers share their component's policy: the
+/// escape hatches add no edge.
+#[test]
+fn extras_add_no_edge_to_the_policies() {
+    let with = policies_match_the_graph("tests/fixtures/cluster/extras.yaml");
+    let without = policies_match_the_graph("profiles/ha.yaml");
+    assert_eq!(with, without);
+}
+
 /// The rendered policies of `file` allow exactly its graph's edges;
 /// returns what they allow (egress, ingress).
 fn policies_match_the_graph(file: &str) -> (BTreeSet<Key>, BTreeSet<Key>) {

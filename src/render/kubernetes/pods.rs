@@ -134,12 +134,51 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             }),
             priority_class_name: spec.priority_class_name.clone(),
             image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
-            init_containers: schema_wait(plan, kind).map(|c| vec![c]),
-            containers: vec![container],
+            init_containers: non_empty(
+                schema_wait(plan, kind)
+                    .into_iter()
+                    .chain(spec.extras.init_containers.iter().map(|c| extra(plan, c)))
+                    .collect(),
+            ),
+            // The migration Job takes no sidecars: one would keep it running.
+            containers: std::iter::once(container)
+                .chain(
+                    spec.extras
+                        .sidecars
+                        .iter()
+                        .filter(|_| kind != Kind::Migration)
+                        .map(|c| extra(plan, c)),
+                )
+                .collect(),
+            host_aliases: non_empty(spec.extras.host_aliases.clone()),
             volumes: non_empty(volumes),
             ..Default::default()
         }),
     }
+}
+
+/// An extra container of the topology's: its image through the registry
+/// mirror, and the `restricted` context in every field it leaves unset
+/// (the `extras` check has refused those that ask for less).
+fn extra(plan: &Plan, c: &Container) -> Container {
+    let mut c = c.clone();
+    c.image = c.image.map(|i| plan.pull(&i));
+    let base = restricted_container();
+    let mut sc = c.security_context.take().unwrap_or_default();
+    sc.allow_privilege_escalation = sc
+        .allow_privilege_escalation
+        .or(base.allow_privilege_escalation);
+    sc.read_only_root_filesystem = sc
+        .read_only_root_filesystem
+        .or(base.read_only_root_filesystem);
+    sc.run_as_non_root = sc.run_as_non_root.or(base.run_as_non_root);
+    let mut caps = sc.capabilities.take().unwrap_or_default();
+    if caps.drop.as_ref().is_none_or(Vec::is_empty) {
+        caps.drop = Some(vec!["ALL".into()]);
+    }
+    sc.capabilities = Some(caps);
+    c.security_context = Some(sc);
+    c
 }
 
 const SCHEMA_WAIT_DIR: &str = "/etc/dify-gen/schema-wait";
@@ -515,6 +554,9 @@ fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
             ..Default::default()
         });
     }
+    let extras = &plan.workload(kind).spec.extras;
+    volumes.extend(extras.volumes.iter().cloned());
+    mounts.extend(extras.volume_mounts.iter().cloned());
     if is_squid(kind) {
         volumes.push(Volume {
             name: "config".into(),

@@ -11,6 +11,7 @@ mod addresses;
 mod backup;
 mod disruption;
 mod egress;
+mod extras;
 mod failover_timing;
 mod grace;
 mod hosts;
@@ -167,6 +168,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("node label value", "`m6i.xlarge`"),
     ("IPv4 range", "`10.20.0.0/16`"),
     ("IPv4 address", "`169.254.20.10`"),
+    ("IP address", "`10.0.0.5` or `fd00::5`"),
     ("PriorityClass name", "`dify-data`"),
     ("region", "`auto` or `us-east-1`"),
     (
@@ -184,6 +186,7 @@ const CHECKS: &[Check] = &[
     identity::check,
     egress::check,
     plugins::check,
+    extras::check,
     workers::check,
     images_pinned::check,
     inline_secrets::check,
