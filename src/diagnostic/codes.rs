@@ -90,6 +90,8 @@ pub const T_EXTRA_SECURITY: &str = "T173";
 pub const T_EXTRA_VOLUME: &str = "T174";
 /// An extra container without an image or resources, a taken name, an unreachable port.
 pub const T_EXTRA_CONTAINER: &str = "T175";
+/// An entry annotation dify-gen sets itself, or an `app.kubernetes.io/*` label.
+pub const T_ENTRY_METADATA: &str = "T176";
 
 // topology: HA semantics (disruption, quorum, zones, timings, capacity)
 pub const T_BUDGET_BLOCKS_DRAIN: &str = "T201";

@@ -6,6 +6,7 @@ mod cli;
 mod cluster;
 mod datalayer;
 mod docs;
+mod entry;
 mod errors;
 mod extras;
 mod families;

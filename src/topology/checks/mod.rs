@@ -11,6 +11,7 @@ mod addresses;
 mod backup;
 mod disruption;
 mod egress;
+mod entry;
 mod extras;
 mod failover_timing;
 mod grace;
@@ -186,6 +187,7 @@ const CHECKS: &[Check] = &[
     identity::check,
     egress::check,
     plugins::check,
+    entry::check,
     extras::check,
     workers::check,
     images_pinned::check,
