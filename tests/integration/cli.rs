@@ -558,3 +558,44 @@ fn check_reports_drift_as_a_diff_and_writes_nothing() {
     assert!(read_tree(&empty).is_empty());
     assert_eq!(render_into(&out, &["--check", "--force"]).code, 2);
 }
+
+/// The promise travels with the file, not with `profile: ha`: rendering
+/// `profiles/ha.yaml` itself (or a copy of it) holds it to `availability:
+/// ha`, and a file may state the promise either way.
+#[test]
+fn availability_decides_whether_a_break_of_ha_is_an_error() {
+    let web_down = ["--set", "components.web.replicas=0"];
+    let run_with = |profile: &str, extra: &[&str]| {
+        let mut args = vec!["validate", "-f", profile];
+        args.extend(web_down);
+        args.extend(extra);
+        run(&args)
+    };
+    let ha = run_with("profiles/ha.yaml", &[]);
+    assert_eq!(ha.code, 1, "{}", ha.stderr);
+    assert!(
+        ha.stderr.contains("error[T130]: `web` has 0 replicas"),
+        "{}",
+        ha.stderr
+    );
+    assert!(
+        ha.stderr.contains("`availability: ha` promises"),
+        "{}",
+        ha.stderr
+    );
+
+    let basic = run_with("profiles/ha.yaml", &["--set", "availability=basic"]);
+    assert_eq!(basic.code, 0, "{}", basic.stderr);
+    assert!(basic.stderr.contains("warning[T130]"), "{}", basic.stderr);
+
+    let dev = run_with("profiles/dev.yaml", &[]);
+    assert_eq!(dev.code, 0, "{}", dev.stderr);
+    assert!(dev.stderr.contains("warning[T130]"), "{}", dev.stderr);
+    let dev_ha = run_with("profiles/dev.yaml", &["--set", "availability=ha"]);
+    assert_eq!(dev_ha.code, 1, "{}", dev_ha.stderr);
+    assert!(dev_ha.stderr.contains("error[T130]"), "{}", dev_ha.stderr);
+
+    let bad = run_with("profiles/ha.yaml", &["--set", "availability=gold"]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--set availability"), "{}", bad.stderr);
+}

@@ -190,7 +190,8 @@ fn failover_times_come_from_the_settings() {
 
 /// A component with 0 replicas serves nothing: `plan` says the release
 /// does not survive, instead of leaving the component out of the scenarios
-/// (with a warning over `dev`; over `ha` it is an error, T130).
+/// (a warning under `availability: basic`, as here; under `ha` it is an
+/// error, T130, and `plan` prints no report).
 #[test]
 fn zero_replicas_is_never_a_surviving_release() {
     let out = dify_gen()
@@ -200,6 +201,8 @@ fn zero_replicas_is_never_a_surviving_release() {
             "profiles/ha.yaml",
             "--set",
             "components.web.replicas=0",
+            "--set",
+            "availability=basic",
             "-o",
             "json",
         ])
@@ -381,4 +384,39 @@ fn graph_draws_the_components_and_their_connections() {
     let dev = run(&["graph", "-f", "profiles/dev.yaml"]);
     assert_eq!(dev.code, 0, "{}", dev.stderr);
     assert_ne!(dev.stdout, *m);
+}
+
+/// Graphviz itself reads the DOT picture: `dot` lays it out as SVG, with a
+/// node for every pod group and an edge for every connection it printed.
+#[test]
+fn graphviz_draws_the_dot_picture() {
+    use std::io::Write;
+    let dot = crate::realprograms::harness::require_program("dot");
+    let picture = run(&["graph", "-f", "profiles/ha.yaml", "--format", "dot"]);
+    assert_eq!(picture.code, 0, "{}", picture.stderr);
+    let mut child = std::process::Command::new(dot)
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dot starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(picture.stdout.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "dot: {stderr}");
+    let svg = String::from_utf8_lossy(&out.stdout);
+    let edges = picture
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" -> "))
+        .count();
+    assert!(edges > 20, "{}", picture.stdout);
+    assert_eq!(svg.matches("class=\"edge\"").count(), edges, "{svg}");
+    assert!(svg.contains(">api</text>"), "{svg}");
 }

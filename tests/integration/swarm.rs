@@ -360,6 +360,73 @@ fn haproxy_accepts_the_postgres_leader_proxy() {
     }
 }
 
+/// `nginx -t` on the edge's nginx.conf. Two things only the stack has are
+/// stood in for, in a copy: the services' names (they resolve on the
+/// stack's overlay network only, and nginx resolves upstreams when it
+/// reads its configuration) become 127.0.0.1 on the same ports, and the
+/// TLS pair (a Swarm secret) becomes a throwaway self-signed one.
+/// Everything else is the file as rendered.
+#[test]
+fn nginx_accepts_the_edge_configuration() {
+    let nginx = require_program("nginx");
+    let openssl = require_program("openssl");
+    let (dir, _) = rendered(&[]);
+    let conf = std::fs::read_to_string(out(&dir).join("swarm/config/nginx.conf")).unwrap();
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    let mut req = Command::new(openssl);
+    req.args([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+    ])
+    .args(["-subj", "/CN=dify.example.com", "-keyout"])
+    .arg(&key)
+    .arg("-out")
+    .arg(&cert);
+    let (ok, output) = run_bounded(req, Duration::from_secs(60));
+    assert!(ok, "openssl: {output}");
+    let mut upstreams = 0;
+    let mut certificates = 0;
+    let local: Vec<String> = conf
+        .lines()
+        .map(|line| {
+            let t = line.trim_start();
+            let indent = &line[..line.len() - t.len()];
+            if let Some(address) = t.strip_prefix("server ").filter(|a| a.contains(':')) {
+                upstreams += 1;
+                let port = address.rsplit(':').next().unwrap();
+                format!("{indent}server 127.0.0.1:{port}")
+            } else if t.starts_with("ssl_certificate_key ") {
+                certificates += 1;
+                format!("{indent}ssl_certificate_key {};", key.display())
+            } else if t.starts_with("ssl_certificate ") {
+                certificates += 1;
+                format!("{indent}ssl_certificate {};", cert.display())
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(
+        upstreams >= 4,
+        "api, websocket, plugin daemon, web:\n{conf}"
+    );
+    assert_eq!(certificates, 2, "{conf}");
+    let copy = dir.path().join("nginx.conf");
+    std::fs::write(&copy, local.join("\n") + "\n").unwrap();
+    let mut cmd = Command::new(nginx);
+    cmd.arg("-t")
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-e")
+        .arg("stderr")
+        .arg("-c")
+        .arg(&copy);
+    let (ok, output) = run_bounded(cmd, Duration::from_secs(20));
+    assert!(
+        ok && output.contains("test is successful"),
+        "nginx -t refused the edge configuration:\n{output}"
+    );
+}
+
 #[test]
 fn chrony_accepts_every_host_file() {
     let chronyd = require_program("chronyd");

@@ -6,7 +6,7 @@
 //! etcd's leader lost in the same zone). `plan::failover` sums that path
 //! from the Patroni, etcd and Sentinel timings; a topology whose sum is
 //! longer than `failoverObjectiveSeconds` promises what it cannot keep.
-//! An error over the `ha` profile, a warning elsewhere. Example:
+//! An error under `availability: ha`, a warning elsewhere. Example:
 //! `postgres.patroni.ttlSeconds: 30` over `ha` (about 38 s against 30).
 //! The finding is at the setting behind the longest step (Patroni's
 //! `ttlSeconds`, Sentinel's `downAfterMilliseconds`). Fix: shorten the

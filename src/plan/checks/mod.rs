@@ -58,7 +58,7 @@ impl<'a> Cx<'a> {
         self.at().warning(code, pointer, message)
     }
 
-    /// An error over the `ha` profile, a warning elsewhere.
+    /// An error under `availability: ha`, a warning elsewhere.
     pub fn ha_or_warning(
         &self,
         code: &'static str,

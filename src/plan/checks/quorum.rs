@@ -7,7 +7,7 @@
 //! too few members, the budget that keeps the quorum (`plan::quorum`) can let no member go, so every
 //! drain either blocks or breaks the quorum. Example: `etcd.members: 2`
 //! (the majority of 2 is 2). An even etcd count of 4 or more tolerates no
-//! more losses than one fewer (an error over the `ha` profile, a warning
+//! more losses than one fewer (an error under `availability: ha`, a warning
 //! elsewhere). Fix: use an odd count of at least 3, and a Sentinel
 //! `quorum` no larger than the sentinels' majority.
 
@@ -105,7 +105,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             // nothing gained: the `ha` profile promises the odd count.
             out.push(if t.promises_ha() {
                 cx.error(codes::T_QUORUM, pointer, message).help(format!(
-                    "{help}; the `ha` profile promises a quorum that tolerates a loss"
+                    "{help}; `availability: ha` promises a quorum that tolerates a loss"
                 ))
             } else {
                 cx.warning(codes::T_QUORUM, pointer, message).help(help)

@@ -11,7 +11,7 @@
 //! becomes that long. These are errors (T148).
 //!
 //! Two settings keep a failover from happening when it should (T220, an
-//! error over the `ha` profile, a warning elsewhere): a Patroni
+//! error under `availability: ha`, a warning elsewhere): a Patroni
 //! `retry_timeout` no longer than an etcd leader election (up to two
 //! election timeouts) makes the PostgreSQL primary step down whenever
 //! etcd's leader is lost, and a Sentinel `failover-timeout` below 3 s

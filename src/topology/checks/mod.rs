@@ -114,8 +114,8 @@ impl Cx<'_> {
             .path(crate::source::dotted(pointer))
     }
 
-    /// An error in a topology layered over the `ha` profile, whose promise
-    /// it breaks ([`Topology::promises_ha`]); a warning elsewhere.
+    /// An error in a topology that promises `availability: ha`, whose
+    /// promise it breaks ([`Topology::promises_ha`]); a warning elsewhere.
     pub fn ha_or_warning(
         &self,
         code: &'static str,

@@ -7,8 +7,8 @@
 //! minimum is at least 1), and one on CPU needs a CPU request: utilisation
 //! is measured against the request, so with none (or `0`) the HPA never
 //! scales. Example: `components.web.replicas: 0`. In a topology that
-//! layers over the `ha` profile this is an error; elsewhere (a trial
-//! install) a warning. Fix: give at least 1 replica (2 or more for HA), and
+//! promises `availability: ha` (the `ha` profile does) this is an error;
+//! elsewhere (a trial install) a warning. Fix: give at least 1 replica (2 or more for HA), and
 //! a CPU request wherever autoscaling is on.
 
 use super::Cx;
@@ -36,7 +36,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             out.push(if ha {
                 cx.error(codes::T_ZERO_REPLICAS, &pointer, message)
                     .help(format!(
-                        "{help}; the `ha` profile promises every component keeps serving"
+                        "{help}; `availability: ha` promises every component keeps serving"
                     ))
             } else {
                 cx.warning(codes::T_ZERO_REPLICAS, &pointer, message)

@@ -10,6 +10,7 @@
 //!
 //! One file per topology section; this file holds the root and lists them.
 
+mod availability;
 mod backup;
 mod components;
 mod consul;
@@ -34,6 +35,7 @@ mod swarm;
 mod vector_store;
 mod workers;
 
+pub use availability::*;
 pub use backup::*;
 pub use components::*;
 pub use consul::*;
@@ -66,11 +68,13 @@ pub const API_VERSION: &str = "dify-gen.io/v1alpha1";
 pub const KIND: &str = "Topology";
 
 impl Topology {
-    /// Layered over the `ha` profile, which promises that every component
-    /// keeps serving through the loss of a node or a zone: what breaks
-    /// that promise is an error here, a warning elsewhere.
+    /// `availability: ha` (set by the `ha` profile, so also for a file
+    /// layered over it or rendered as `-f profiles/ha.yaml`) promises that
+    /// every component keeps serving through the loss of a node or a
+    /// zone: what breaks that promise is an error here, a warning
+    /// elsewhere.
     pub fn promises_ha(&self) -> bool {
-        self.profile.as_deref() == Some("ha")
+        self.availability == Availability::Ha
     }
 }
 
@@ -89,6 +93,8 @@ pub struct Topology {
     /// here override the profile's, maps merge key by key, lists replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    #[serde(default)]
+    pub availability: Availability,
     pub metadata: Metadata,
     /// Availability zones the cluster's nodes carry in
     /// `topology.kubernetes.io/zone`. Zone spread needs at least two.

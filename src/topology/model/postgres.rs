@@ -88,7 +88,7 @@ pub struct Patroni {
     /// The longest PostgreSQL failover this topology accepts, in seconds:
     /// `dify-gen plan` computes the worst case from the Patroni and etcd
     /// timings (`docs/failover.md`) and reports a topology whose worst case
-    /// is longer (an error over the `ha` profile, a warning elsewhere).
+    /// is longer (an error under `availability: ha`, a warning elsewhere).
     #[schemars(range(min = 1))]
     pub failover_objective_seconds: u32,
 }

@@ -55,7 +55,7 @@ pub struct RedisSentinel {
     /// The longest Redis failover this topology accepts, in seconds:
     /// `dify-gen plan` computes the worst case from the Sentinel timings
     /// (`docs/failover.md`) and reports a topology whose worst case is
-    /// longer (an error over the `ha` profile, a warning elsewhere).
+    /// longer (an error under `availability: ha`, a warning elsewhere).
     #[schemars(range(min = 1))]
     pub failover_objective_seconds: u32,
     pub storage: Volume,
