@@ -79,6 +79,20 @@ pub const T_TOO_SMALL: &str = "T145";
 pub const T_REDIS_DIRECTIVE: &str = "T146";
 pub const T_PG_NO_CATALOGUE: &str = "T147";
 pub const T_TIMING_RULE: &str = "T148";
+/// The PyPI mirror is at no `network.egress` destination, or not on its ports.
+pub const T_PIP_MIRROR: &str = "T170";
+/// `plugins.init: image` with an image that has no init.
+pub const T_PLUGIN_INIT: &str = "T171";
+/// Remote plugin debugging with more than one daemon replica.
+pub const T_PLUGIN_DEBUG: &str = "T172";
+/// An extra container asks for root, privilege, a writable root or capabilities.
+pub const T_EXTRA_SECURITY: &str = "T173";
+/// An extra volume or mount that clashes with dify-gen's or names no volume.
+pub const T_EXTRA_VOLUME: &str = "T174";
+/// An extra container without an image or resources, a taken name, an unreachable port.
+pub const T_EXTRA_CONTAINER: &str = "T175";
+/// An entry annotation dify-gen sets itself, or an `app.kubernetes.io/*` label.
+pub const T_ENTRY_METADATA: &str = "T176";
 
 // topology: fleet (environments and clusters as overlays)
 /// An environment lists a cluster that `fleet.clusters` does not declare.

@@ -10,6 +10,8 @@ pub const WEB: u16 = 3000;
 pub const SANDBOX: u16 = 8194;
 /// Dify plugin daemon.
 pub const PLUGIN_DAEMON: u16 = 5002;
+/// The plugin daemon's remote-debug (remote install) TCP server.
+pub const PLUGIN_DEBUG: u16 = 5003;
 /// Squid, the SSRF proxy (and the agent sandbox's).
 pub const SSRF_PROXY: u16 = 3128;
 /// The agent run server (uvicorn).

@@ -108,6 +108,10 @@ pub struct Release {
     pub web_cache: &'static str,
     /// The plugin daemon's Prometheus endpoint (`/metrics/`), if its version has one.
     pub plugin_daemon_metrics: Option<&'static str>,
+    /// Whether the plugin daemon image starts under an init (tini as its
+    /// `ENTRYPOINT`, from 0.6.0 on: `docker/local.dockerfile`), so that
+    /// the daemon is not PID 1 and its Python plugins do not exit.
+    pub plugin_daemon_init: bool,
     /// Whether Dify's event bus finds the master through Sentinel; `false`:
     /// it builds its URL from `REDIS_HOST` (`redis_pubsub_config.py`), so
     /// dify-gen gives it `EVENT_BUS_REDIS_URL`.
@@ -344,6 +348,8 @@ pub const RELEASES: &[Release] = &[
         web_cache: "/app/web/.next/cache",
         // The plugin daemon serves `/metrics/` from 0.5.7 on.
         plugin_daemon_metrics: None,
+        // 0.5.3: `bash -c /app/entrypoint.sh`, no init.
+        plugin_daemon_init: false,
         event_bus_uses_sentinel: false,
     },
     Release {
@@ -369,6 +375,7 @@ pub const RELEASES: &[Release] = &[
         health: &HEALTH_1_16,
         web_cache: "/app/targets/next/web/.next/cache",
         plugin_daemon_metrics: Some("/metrics/"),
+        plugin_daemon_init: true,
         event_bus_uses_sentinel: false,
     },
     Release {
@@ -402,6 +409,7 @@ pub const RELEASES: &[Release] = &[
         health: &HEALTH_1_16,
         web_cache: "/app/targets/next/web/.next/cache",
         plugin_daemon_metrics: Some("/metrics/"),
+        plugin_daemon_init: true,
         event_bus_uses_sentinel: false,
     },
 ];

@@ -41,6 +41,9 @@ pub enum Peer {
     /// The KEDA operator (`workers.kedaOperator`), which reads the queue
     /// lengths of the pools it scales.
     Keda,
+    /// Developers' machines running a plugin against the daemon's
+    /// remote-debug port (`plugins.remoteDebug.allowFrom`).
+    PluginDebug,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -381,6 +384,14 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     tcp(&daemon, c(Kind::Api), ports::API);
     tcp(&daemon, storage.0.clone(), storage.1);
     tcp(&daemon, Peer::Internet, 443);
+    // Plugin dependencies from the PyPI mirror, on its URL's port.
+    if let Some((mirror, port)) = super::plugins::pip_mirror(t) {
+        tcp(&daemon, Peer::Egress(mirror.egress.clone()), port);
+    }
+    // Remote debugging, only when the topology opens it.
+    if super::plugins::remote_debug(t).is_some() {
+        tcp(&Peer::PluginDebug, daemon.clone(), ports::PLUGIN_DEBUG);
+    }
 
     // The log agent ships to its outputs only, reads pod metadata from
     // the API server (443 behind the Service, 6443 where the API server

@@ -24,6 +24,7 @@ pub mod graph;
 pub mod logging;
 pub mod monitoring;
 pub mod picture;
+pub mod plugins;
 pub mod probes;
 pub mod quorum;
 pub mod report;

@@ -91,6 +91,7 @@ fn id_of(p: &Peer) -> String {
         Peer::Prober => "prober".into(),
         Peer::Egress(name) => format!("egress_{name}"),
         Peer::Keda => "keda".into(),
+        Peer::PluginDebug => "plugin_debug".into(),
     };
     raw.replace(['-', '.'], "_")
 }
@@ -151,6 +152,7 @@ fn node(plan: &Plan, p: &Peer) -> Node {
         Peer::Prober => ("blackbox exporter".into(), Group::Outside),
         Peer::Egress(name) => (format!("egress {name}"), Group::Outside),
         Peer::Keda => ("KEDA operator".into(), Group::Outside),
+        Peer::PluginDebug => ("plugin developers".into(), Group::Outside),
     };
     Node { id, label, group }
 }

@@ -119,6 +119,11 @@ fn walk(
         if earlier.is_some() {
             continue;
         }
+        // Kubernetes' own types (the escape hatches) are Kubernetes' API
+        // reference, not dify-gen's: listed by their type, not expanded.
+        if kubernetes_type(prop).is_some() {
+            continue;
+        }
         if resolved.get("properties").is_some() {
             walk(root, resolved, &path, out, seen);
         } else if let Some(items) = resolved.get("items") {
@@ -136,7 +141,23 @@ fn walk(
     }
 }
 
+/// The Kubernetes type a property holds, or a list of (`Container` of
+/// `io.k8s.api.core.v1.Container`).
+fn kubernetes_type(prop: &Value) -> Option<&str> {
+    let r = prop
+        .get("$ref")
+        .or_else(|| prop.get("items").and_then(|i| i.get("$ref")))
+        .and_then(Value::as_str)?;
+    let name = r.rsplit('/').next()?;
+    name.starts_with("io.k8s.")
+        .then(|| name.rsplit('.').next())
+        .flatten()
+}
+
 fn type_of(root: &Value, prop: &Value) -> String {
+    if let Some(name) = kubernetes_type(prop).filter(|_| prop.get("$ref").is_some()) {
+        return format!("Kubernetes `{name}`");
+    }
     if let Some(r) = prop.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap_or(r);
         let target = resolve(root, prop);

@@ -22,8 +22,35 @@ pub fn topology_schema() -> &'static Value {
         let mut value = schema.to_value();
         drop_null_alternatives(&mut value);
         bound_integers(&mut value);
+        strict_kubernetes(&mut value);
         value
     })
+}
+
+/// Kubernetes' types (the components' `extras`) come from k8s-openapi
+/// without `additionalProperties`: closed here, as the strict schemas
+/// `validate` uses close them, so a misspelt field (`mountPth`) is an
+/// unknown field at its line, not silently dropped.
+fn strict_kubernetes(value: &mut Value) {
+    fn close(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                map.values_mut().for_each(close);
+            }
+            Value::Array(items) => items.iter_mut().for_each(close),
+            _ => {}
+        }
+    }
+    if let Some(Value::Object(defs)) = value.get_mut("$defs") {
+        for (name, def) in defs.iter_mut() {
+            if name.starts_with("io.k8s.") {
+                close(def);
+            }
+        }
+    }
 }
 
 /// Integer fields get the upper bound of their Rust type, which the

@@ -311,7 +311,7 @@ fn tolerations_and_affinity_the_api_server_refuses_are_findings() {
     assert_eq!(stderr.matches("T125").count(), 5, "{stderr}");
 }
 
-fn validate_text(yaml: &str) -> (Option<i32>, String) {
+pub fn validate_text(yaml: &str) -> (Option<i32>, String) {
     validate_yaml(yaml, true)
 }
 

@@ -39,6 +39,7 @@ fn expected_key(peer: &Peer) -> String {
         Peer::Prober => "prober".into(),
         Peer::Egress(name) => format!("egress:{name}"),
         Peer::Keda => "keda".into(),
+        Peer::PluginDebug => "plugin-debug".into(),
     }
 }
 
@@ -46,6 +47,11 @@ fn expected_key(peer: &Peer) -> String {
 fn read_peer(p: &Value) -> String {
     let labels = |v: &Value| v["matchLabels"].as_object().cloned().unwrap_or_default();
     if let Some(block) = p.get("ipBlock") {
+        // `plugins-debug.yaml`'s developers: the only other range these
+        // tests' topologies allow.
+        if block["cidr"] == "10.8.0.0/16" {
+            return "plugin-debug".into();
+        }
         assert_eq!(block["cidr"], "0.0.0.0/0");
         return if block.get("except").is_some() {
             "public"
@@ -163,6 +169,30 @@ fn worker_pools_and_keda_policies_match_the_graph() {
     assert!(worker_policy["spec"]["podSelector"]["matchLabels"]
         .get("dify-gen.io/worker-pool")
         .is_none());
+}
+
+/// The remote-debug port opens one ingress edge, from the developers'
+/// range to the daemon, and nothing else.
+#[test]
+fn remote_debugging_policies_match_the_graph() {
+    let (_, ingress) = policies_match_the_graph("tests/fixtures/cluster/plugins-debug.yaml");
+    let debug: Vec<&Key> = ingress.iter().filter(|k| k.0 == "plugin-debug").collect();
+    assert_eq!(debug.len(), 1, "{debug:?}");
+    assert_eq!(
+        (debug[0].1.as_str(), debug[0].3),
+        ("component:plugin-daemon", 5003)
+    );
+    let (_, closed) = policies_match_the_graph("profiles/ha.yaml");
+    assert!(!closed.iter().any(|k| k.3 == 5003), "closed by default");
+}
+
+/// Sidecars and init containers share their component's policy: the
+/// escape hatches add no edge.
+#[test]
+fn extras_add_no_edge_to_the_policies() {
+    let with = policies_match_the_graph("tests/fixtures/cluster/extras.yaml");
+    let without = policies_match_the_graph("profiles/ha.yaml");
+    assert_eq!(with, without);
 }
 
 /// The rendered policies of `file` allow exactly its graph's edges;

@@ -186,6 +186,14 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         "PLUGIN_DAEMON_URL",
         plan.url(Kind::PluginDaemon, ports::PLUGIN_DAEMON),
     );
+    // What the console tells developers to connect their plugin to.
+    if let Some(debug) = crate::plan::plugins::remote_debug(plan.t) {
+        set("PLUGIN_REMOTE_INSTALL_HOST", debug.advertised_host.clone());
+        set(
+            "PLUGIN_REMOTE_INSTALL_PORT",
+            debug.advertised_port.to_string(),
+        );
+    }
     set(
         "SSRF_PROXY_HTTP_URL",
         plan.url(Kind::SsrfProxy, ports::SSRF_PROXY),
@@ -236,6 +244,23 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     set("FORCE_VERIFYING_SIGNATURE", "true".into());
     set("PLUGIN_MAX_EXECUTION_TIMEOUT", "600".into());
     set("PYTHON_ENV_INIT_TIMEOUT", "120".into());
+    // The daemon refuses to start with remote installing on (its default)
+    // and no host to listen on: off unless the topology opens the port.
+    let debug = crate::plan::plugins::remote_debug(t).is_some();
+    set("PLUGIN_REMOTE_INSTALLING_ENABLED", debug.to_string());
+    if debug {
+        set("PLUGIN_REMOTE_INSTALLING_HOST", "0.0.0.0".into());
+        set(
+            "PLUGIN_REMOTE_INSTALLING_PORT",
+            ports::PLUGIN_DEBUG.to_string(),
+        );
+    }
+    if let Some((mirror, _)) = crate::plan::plugins::pip_mirror(t) {
+        set("PIP_MIRROR_URL", mirror.url.clone());
+        // Daemons from 0.6.4 on probe public indexes at start to pick the
+        // fastest; an explicit mirror turns that off, this says so twice.
+        set("PIP_MIRROR_AUTO_DETECT", "false".into());
+    }
 }
 
 /// The agent run server: where the plugin daemon, Dify's inner API and

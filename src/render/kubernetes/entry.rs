@@ -90,10 +90,26 @@ fn annotations(plan: &Plan) -> BTreeMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// The topology's labels of the entry, beside dify-gen's.
+fn add_labels(metadata: &mut ObjectMeta, plan: &Plan) {
+    let own = &plan.t.ingress.labels;
+    if !own.is_empty() {
+        metadata
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .extend(own.clone());
+    }
+}
+
 pub fn ingress(plan: &Plan) -> Ingress {
     let i = &plan.t.ingress;
     let mut metadata = meta(plan, plan.release, Kind::Web.label());
-    metadata.annotations = Some(annotations(plan));
+    let mut all = annotations(plan);
+    // The topology's own (cert-manager, a cloud's); the `entry` check has
+    // refused any of dify-gen's keys.
+    all.extend(i.annotations.clone());
+    metadata.annotations = Some(all);
+    add_labels(&mut metadata, plan);
     let paths = plan
         .routes()
         .map(|r| HTTPIngressPath {
@@ -233,7 +249,14 @@ fn gateway_objects(plan: &Plan) -> Vec<Value> {
     let route = HttpRoute {
         api_version: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
-        metadata: meta(plan, name.clone(), Kind::Web.label()),
+        metadata: {
+            let mut m = meta(plan, name.clone(), Kind::Web.label());
+            if !plan.t.ingress.annotations.is_empty() {
+                m.annotations = Some(plan.t.ingress.annotations.clone());
+            }
+            add_labels(&mut m, plan);
+            m
+        },
         spec: HttpRouteSpec {
             parent_refs: vec![ParentRef {
                 name: gw.name.clone(),

@@ -222,6 +222,9 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
             }
         }
         Peer::Namespace(ns) => vec![pods(LabelSelector::default(), Some(namespace(ns)))],
+        Peer::PluginDebug => crate::plan::plugins::remote_debug(plan.t)
+            .map(|d| d.allow_from.iter().map(|c| cidr(c)).collect())
+            .unwrap_or_default(),
         Peer::Internet => vec![ip_block(&NOT_PUBLIC)],
         Peer::KubeApi | Peer::Anywhere => vec![ip_block(&[])],
         Peer::Keda => {

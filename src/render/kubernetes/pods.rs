@@ -51,7 +51,7 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
         image_pull_policy: Some(plan.pull_policy(Some(kind.settings_of())).into()),
         command: command(kind),
         args: None,
-        ports: ports(kind),
+        ports: ports(plan, kind),
         env_from: (!is_squid(kind)).then(|| {
             vec![EnvFromSource {
                 config_map_ref: Some(ConfigMapEnvSource {
@@ -106,6 +106,12 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
             security_context: Some(pod_security(kind)),
+            // The pause container as PID 1 keeps the daemon from being it
+            // (its Python plugins exit when their parent is PID 1) and
+            // reaps what the daemon's children leave behind.
+            share_process_namespace: (kind == Kind::PluginDaemon
+                && crate::plan::plugins::shares_process_namespace(plan.t))
+            .then_some(true),
             termination_grace_period_seconds: Some(i64::from(plan.grace_seconds(kind))),
             restart_policy: (kind == Kind::Migration).then(|| "Never".to_string()),
             node_selector: (!spec.node_selector.is_empty()).then(|| spec.node_selector.clone()),
@@ -134,12 +140,51 @@ pub fn template(plan: &Plan, kind: Kind, config_hash: &str) -> PodTemplateSpec {
             }),
             priority_class_name: spec.priority_class_name.clone(),
             image_pull_secrets: pull_secrets(plan, Some(kind.settings_of())),
-            init_containers: schema_wait(plan, kind).map(|c| vec![c]),
-            containers: vec![container],
+            init_containers: non_empty(
+                schema_wait(plan, kind)
+                    .into_iter()
+                    .chain(spec.extras.init_containers.iter().map(|c| extra(plan, c)))
+                    .collect(),
+            ),
+            // The migration Job takes no sidecars: one would keep it running.
+            containers: std::iter::once(container)
+                .chain(
+                    spec.extras
+                        .sidecars
+                        .iter()
+                        .filter(|_| kind != Kind::Migration)
+                        .map(|c| extra(plan, c)),
+                )
+                .collect(),
+            host_aliases: non_empty(spec.extras.host_aliases.clone()),
             volumes: non_empty(volumes),
             ..Default::default()
         }),
     }
+}
+
+/// An extra container of the topology's: its image through the registry
+/// mirror, and the `restricted` context in every field it leaves unset
+/// (the `extras` check has refused those that ask for less).
+fn extra(plan: &Plan, c: &Container) -> Container {
+    let mut c = c.clone();
+    c.image = c.image.map(|i| plan.pull(&i));
+    let base = restricted_container();
+    let mut sc = c.security_context.take().unwrap_or_default();
+    sc.allow_privilege_escalation = sc
+        .allow_privilege_escalation
+        .or(base.allow_privilege_escalation);
+    sc.read_only_root_filesystem = sc
+        .read_only_root_filesystem
+        .or(base.read_only_root_filesystem);
+    sc.run_as_non_root = sc.run_as_non_root.or(base.run_as_non_root);
+    let mut caps = sc.capabilities.take().unwrap_or_default();
+    if caps.drop.as_ref().is_none_or(Vec::is_empty) {
+        caps.drop = Some(vec!["ALL".into()]);
+    }
+    sc.capabilities = Some(caps);
+    c.security_context = Some(sc);
+    c
 }
 
 const SCHEMA_WAIT_DIR: &str = "/etc/dify-gen/schema-wait";
@@ -209,15 +254,26 @@ fn command(kind: Kind) -> Option<Vec<String>> {
     })
 }
 
-fn ports(kind: Kind) -> Option<Vec<ContainerPort>> {
-    let (name, port) = kind.serves()?;
-    Some(vec![ContainerPort {
+fn ports(plan: &Plan, kind: Kind) -> Option<Vec<ContainerPort>> {
+    let (name, number) = kind.serves()?;
+    let port = |name: &str, port: u16| ContainerPort {
         name: Some(name.into()),
         container_port: i32::from(port),
         protocol: Some("TCP".into()),
         ..Default::default()
-    }])
+    };
+    let mut out = vec![port(name, number)];
+    if kind == Kind::PluginDaemon && crate::plan::plugins::remote_debug(plan.t).is_some() {
+        out.push(port(
+            PLUGIN_DEBUG_PORT_NAME,
+            crate::dify::ports::PLUGIN_DEBUG,
+        ));
+    }
+    Some(out)
 }
+
+/// The name of the plugin daemon's remote-debug port (container and Service).
+pub const PLUGIN_DEBUG_PORT_NAME: &str = "debug";
 
 fn env(plan: &Plan, kind: Kind) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     let spec = plan.workload(kind).spec;
@@ -468,11 +524,20 @@ pub fn restricted_container() -> SecurityContext {
 /// Writable scratch space the programs need on a read-only root.
 fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
     let mut dirs: Vec<(&str, &str)> = crate::dify::images::scratch_dirs(plan.dify, kind);
+    // The plugin daemon's working directory, rebuilt from plugin storage
+    // in every new pod, may be capped (`plugins.workingDirectoryLimit`).
+    let limit = crate::plan::plugins::settings(plan.t).working_directory_limit;
     let mut volumes: Vec<Volume> = dirs
         .iter()
         .map(|(name, _)| Volume {
             name: (*name).to_string(),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
+            empty_dir: Some(EmptyDirVolumeSource {
+                size_limit: limit
+                    .as_ref()
+                    .filter(|_| kind == Kind::PluginDaemon && *name == "storage")
+                    .map(|q| Quantity(q.as_str().to_string())),
+                ..Default::default()
+            }),
             ..Default::default()
         })
         .collect();
@@ -495,6 +560,9 @@ fn volumes(plan: &Plan, kind: Kind) -> (Vec<Volume>, Vec<VolumeMount>) {
             ..Default::default()
         });
     }
+    let extras = &plan.workload(kind).spec.extras;
+    volumes.extend(extras.volumes.iter().cloned());
+    mounts.extend(extras.volume_mounts.iter().cloned());
     if is_squid(kind) {
         volumes.push(Volume {
             name: "config".into(),

@@ -21,26 +21,13 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             continue;
         };
         let base = format!("/components/{key}/serviceAccount");
-        for name in sa.annotations.keys() {
-            let at = format!("{base}/annotations/{}", pointer_segment(name));
-            out.extend(cx.name_rule(&at, "annotation key", name, kubernetes::label_key));
-        }
-        for (name, value) in &sa.labels {
-            let at = format!("{base}/labels/{}", pointer_segment(name));
-            if name.starts_with("app.kubernetes.io/") {
-                out.push(
-                    cx.error(
-                        codes::T_IDENTITY,
-                        &at,
-                        format!("label `{name}` is one dify-gen sets on every object"),
-                    )
-                    .help("use a label key of your own prefix"),
-                );
-                continue;
-            }
-            out.extend(cx.name_rule(&at, "node label key", name, kubernetes::label_key));
-            out.extend(cx.name_rule(&at, "node label value", value, kubernetes::label_value));
-        }
+        out.extend(metadata(
+            cx,
+            &base,
+            &sa.annotations,
+            &sa.labels,
+            codes::T_IDENTITY,
+        ));
     }
     if cx.t.storage.s3().is_some_and(|s| s.use_iam_role) {
         let bare: Vec<&str> = [Kind::Api, Kind::Worker, Kind::PluginDaemon]
@@ -72,6 +59,40 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                 )),
             );
         }
+    }
+    out
+}
+
+/// Annotation keys and labels a topology adds to an object's metadata:
+/// keys and values as Kubernetes spells them (`T143`), and no
+/// `app.kubernetes.io/*` label, which dify-gen sets on every object (`code`).
+pub(super) fn metadata(
+    cx: &Cx,
+    base: &str,
+    annotations: &std::collections::BTreeMap<String, String>,
+    labels: &std::collections::BTreeMap<String, String>,
+    code: &'static str,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for name in annotations.keys() {
+        let at = format!("{base}/annotations/{}", pointer_segment(name));
+        out.extend(cx.name_rule(&at, "annotation key", name, kubernetes::label_key));
+    }
+    for (name, value) in labels {
+        let at = format!("{base}/labels/{}", pointer_segment(name));
+        if name.starts_with("app.kubernetes.io/") {
+            out.push(
+                cx.error(
+                    code,
+                    &at,
+                    format!("label `{name}` is one dify-gen sets on every object"),
+                )
+                .help("use a label key of your own prefix"),
+            );
+            continue;
+        }
+        out.extend(cx.name_rule(&at, "node label key", name, kubernetes::label_key));
+        out.extend(cx.name_rule(&at, "node label value", value, kubernetes::label_value));
     }
     out
 }

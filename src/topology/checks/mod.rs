@@ -11,6 +11,8 @@ mod addresses;
 mod backup;
 mod disruption;
 mod egress;
+mod entry;
+mod extras;
 mod failover_timing;
 mod grace;
 mod hosts;
@@ -23,6 +25,7 @@ mod managed_env;
 mod mode_sections;
 mod monitoring;
 mod object_store;
+mod plugins;
 mod postgres_names;
 mod postgres_parameters;
 mod probe_paths;
@@ -167,6 +170,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("node label value", "`m6i.xlarge`"),
     ("IPv4 range", "`10.20.0.0/16`"),
     ("IPv4 address", "`169.254.20.10`"),
+    ("IP address", "`10.0.0.5` or `fd00::5`"),
     ("PriorityClass name", "`dify-data`"),
     ("region", "`auto` or `us-east-1`"),
     (
@@ -184,6 +188,9 @@ const CHECKS: &[Check] = &[
     identity::check,
     stores::check,
     egress::check,
+    plugins::check,
+    entry::check,
+    extras::check,
     workers::check,
     images_pinned::check,
     inline_secrets::check,

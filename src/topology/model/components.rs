@@ -152,6 +152,49 @@ pub struct Component {
     /// Kubernetes' default, 300 s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eviction: Option<Eviction>,
+    /// Escape hatches: Kubernetes' own pod fields, checked against the
+    /// strict Kubernetes schemas and dify-gen's security rules, added to
+    /// what dify-gen renders (`docs/escape-hatches.md`).
+    #[serde(default, skip_serializing_if = "Extras::is_empty")]
+    pub extras: Extras,
+}
+
+/// Kubernetes pod fields added to a component's pods as written (the
+/// migration Job takes the api's, but no sidecars: it would never end).
+/// Containers get the `restricted` security context where they leave a
+/// field unset; one that asks for root, privilege, a writable root file
+/// system or an added capability is refused at its line.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Extras {
+    /// Volumes beside dify-gen's own (a ConfigMap of CA certificates, a
+    /// CSI secret store); a name dify-gen uses is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<k8s_openapi::api::core::v1::Volume>,
+    /// Mounts into the component's own container, each naming a volume
+    /// of `volumes` or one of dify-gen's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    /// Init containers, run after dify-gen's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Containers beside the component's own (a log shipper, a proxy). They
+    /// share the pod's NetworkPolicy: the component's edges, no more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<k8s_openapi::api::core::v1::Container>,
+    /// Entries of the pods' `/etc/hosts`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_aliases: Vec<k8s_openapi::api::core::v1::HostAlias>,
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        self.volumes.is_empty()
+            && self.volume_mounts.is_empty()
+            && self.init_containers.is_empty()
+            && self.sidecars.is_empty()
+            && self.host_aliases.is_empty()
+    }
 }
 
 /// Eviction from a failed node: the pods tolerate the `NoExecute` taints

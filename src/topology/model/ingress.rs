@@ -3,6 +3,7 @@
 use super::{Eviction, Spread};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The public entry: routes Dify's paths to api, web and plugin daemon the
 /// way Dify's own nginx does, with timeouts and buffering safe for SSE.
@@ -45,10 +46,41 @@ pub struct Ingress {
     /// `eviction`; omit for Kubernetes' default, 300 s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_eviction: Option<Eviction>,
+    /// Annotations of the Ingress or HTTPRoute, beside dify-gen's:
+    /// cert-manager's (`cert-manager.io/cluster-issuer`), a cloud load
+    /// balancer's, external-dns'. One that dify-gen sets itself for the
+    /// controller (timeouts, buffering, body size) is refused.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Labels of the Ingress or HTTPRoute (a Gateway's route selector);
+    /// `app.kubernetes.io/*` are dify-gen's and refused here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn controller_spread() -> Spread {
     Spread::Zone
+}
+
+/// The annotations dify-gen's entry sets for a controller: the SSE-safe
+/// timeouts, buffering and body size Dify needs.
+pub fn managed_annotations(controller: IngressController) -> &'static [&'static str] {
+    match controller {
+        IngressController::F5Nginx => &[
+            "nginx.org/proxy-read-timeout",
+            "nginx.org/proxy-send-timeout",
+            "nginx.org/proxy-buffering",
+            "nginx.org/client-max-body-size",
+            "nginx.org/websocket-services",
+        ],
+        IngressController::IngressNginx => &[
+            "nginx.ingress.kubernetes.io/proxy-read-timeout",
+            "nginx.ingress.kubernetes.io/proxy-send-timeout",
+            "nginx.ingress.kubernetes.io/proxy-buffering",
+            "nginx.ingress.kubernetes.io/proxy-body-size",
+        ],
+        IngressController::GatewayApi => &[],
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -25,6 +25,7 @@ mod metadata;
 mod monitoring;
 mod network;
 mod nodes;
+mod plugins;
 mod postgres;
 mod redis;
 mod resources;
@@ -50,6 +51,7 @@ pub use metadata::*;
 pub use monitoring::*;
 pub use network::*;
 pub use nodes::*;
+pub use plugins::*;
 pub use postgres::*;
 pub use redis::*;
 pub use resources::*;
@@ -104,6 +106,10 @@ pub struct Topology {
     pub dify: DifySettings,
     pub ingress: Ingress,
     pub components: Components,
+    /// The plugin daemon in production: its init, working directory, PyPI
+    /// mirror and remote-debug port; omit for the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<Plugins>,
     pub storage: Storage,
     pub vector_store: VectorStore,
     pub postgres: Postgres,
