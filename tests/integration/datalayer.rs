@@ -55,13 +55,30 @@ fn ha_renders_the_whole_data_layer_with_quorum_keeping_budgets() {
         ("ConfigMap", "dify-redis-config"),
         ("Role", "dify-postgres"),
         ("RoleBinding", "dify-postgres"),
-        ("Job", "dify-postgres-check"),
     ] {
         assert!(
             find(&objects, kind, name).is_some(),
             "{kind}/{name} missing"
         );
     }
+    // The replication check's Job is named after a hash of its pod
+    // template (immutable in a Job): another Dify version, another Job.
+    let check_job = |objects: &[Value]| -> String {
+        let names: Vec<String> = objects
+            .iter()
+            .filter(|o| o["kind"] == "Job")
+            .filter_map(|o| o["metadata"]["name"].as_str())
+            .filter(|n| n.starts_with("dify-postgres-check-"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        names[0].clone()
+    };
+    let job = check_job(&objects);
+    assert_eq!(job.len(), "dify-postgres-check-".len() + 8, "{job}");
+    assert_eq!(check_job(&render(&["-f", "profiles/ha.yaml"])), job);
+    let other = render(&["-f", "profiles/ha.yaml", "--set", "dify.version=1.13.3"]);
+    assert_ne!(check_job(&other), job);
     let replicas =
         |name: &str| find(&objects, "StatefulSet", name).unwrap()["spec"]["replicas"].clone();
     assert_eq!(replicas("dify-etcd"), 3);

@@ -541,28 +541,39 @@ fn check_job(plan: &Plan, p: &Patroni) -> Job {
         }]),
         ..Default::default()
     };
+    let template = PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(plan, CHECK_COMPONENT)),
+            ..Default::default()
+        }),
+        spec: Some(PodSpec {
+            image_pull_secrets: pull_secrets(plan, None),
+            service_account_name: Some(name.clone()),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            restart_policy: Some("Never".into()),
+            security_context: Some(pod_security(UID)),
+            containers: vec![container],
+            volumes: Some(vec![config_volume("check", name, 0o555)]),
+            ..Default::default()
+        }),
+    };
+    // A Job's pod template is immutable: `kubectl apply` refuses a changed
+    // one on the Job it finds (a Dify upgrade changes the version label, a
+    // new image the container). The name carries a hash of the template,
+    // so a change is a new Job and an unchanged render the same one
+    // (`dify-gen diff` D005).
+    let job_name = crate::names::derived::object(
+        "Job",
+        plan.release,
+        &[CHECK_COMPONENT, &config_hash(&template)[..8]],
+    );
     Job {
-        metadata: meta(plan, name.clone(), CHECK_COMPONENT),
+        metadata: meta(plan, job_name, CHECK_COMPONENT),
         spec: Some(JobSpec {
             backoff_limit: Some(2),
             active_deadline_seconds: Some(900),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(plan, CHECK_COMPONENT)),
-                    ..Default::default()
-                }),
-                spec: Some(PodSpec {
-                    image_pull_secrets: pull_secrets(plan, None),
-                    service_account_name: Some(name.clone()),
-                    automount_service_account_token: Some(false),
-                    enable_service_links: Some(false),
-                    restart_policy: Some("Never".into()),
-                    security_context: Some(pod_security(UID)),
-                    containers: vec![container],
-                    volumes: Some(vec![config_volume("check", name, 0o555)]),
-                    ..Default::default()
-                }),
-            },
+            template,
             ..Default::default()
         }),
         ..Default::default()
