@@ -28,6 +28,7 @@ pub const CONFIG_FORMATS: &[&str] = &[
     "config/helm-dify-0.38.0-rc2",
     "config/helm-nginx-ingress-2.6.4",
     "config/helm-nginx-gateway-fabric-2.6.7",
+    "config/helm-kube-prometheus-stack-88.5.3",
 ];
 
 fn required(name: &str) -> &'static Store {

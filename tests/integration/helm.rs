@@ -85,6 +85,17 @@ fn helm(dir: &Path, args: &[&str]) -> (bool, String) {
 /// `helm lint` and `helm template` of `values` on `chart`: the objects
 /// printed, after they have passed `dify-gen validate`.
 fn template(dir: &Path, chart: &Path, namespace: &str, values: &Path) -> Vec<Value> {
+    template_checked(dir, chart, namespace, values, &[])
+}
+
+/// `template`, with more `dify-gen validate` options.
+fn template_checked(
+    dir: &Path,
+    chart: &Path,
+    namespace: &str,
+    values: &Path,
+    options: &[&str],
+) -> Vec<Value> {
     let (chart, values) = (chart.to_str().unwrap(), values.to_str().unwrap());
     let (ok, out) = helm(
         dir,
@@ -92,6 +103,8 @@ fn template(dir: &Path, chart: &Path, namespace: &str, values: &Path) -> Vec<Val
     );
     assert!(ok, "helm lint: {out}");
     let printed = dir.join("printed");
+    // A file of an earlier run is no object of this one.
+    let _ = std::fs::remove_dir_all(&printed);
     let (ok, out) = helm(
         dir,
         &[
@@ -110,6 +123,7 @@ fn template(dir: &Path, chart: &Path, namespace: &str, values: &Path) -> Vec<Val
     let files = walk(&printed);
     assert!(!files.is_empty(), "helm template printed nothing");
     let mut args = vec!["validate".to_string()];
+    args.extend(options.iter().map(|o| o.to_string()));
     args.extend(files.iter().map(|f| f.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(&args);
@@ -342,8 +356,9 @@ fn the_dify_chart_values_are_for_its_release_only() {
     assert!(tree.path().join("helm").is_dir());
 }
 
-/// The `helm` family with one key of the Dify values misspelt.
-fn misspelt(plan: &Plan) -> Vec<Artifact> {
+/// The `helm` family with the key `from` of the object at `parent` (a JSON
+/// pointer) in the values file `file` spelt `to`.
+fn respelt(plan: &Plan, file: &str, parent: &str, from: &str, to: &str) -> Vec<Artifact> {
     let mut out = (render::FAMILIES
         .iter()
         .find(|f| f.name == "helm")
@@ -351,19 +366,19 @@ fn misspelt(plan: &Plan) -> Vec<Artifact> {
         .render)(plan);
     for a in &mut out {
         if let Content::Yaml(doc) = &mut a.content {
-            if a.path.ends_with("dify-0.38.0-rc2.values.yaml") {
-                let api = doc["api"].as_object_mut().unwrap();
-                let replicas = api.remove("replicas").unwrap();
-                api.insert("replica".into(), replicas);
+            if a.path.ends_with(file) {
+                let map = doc.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+                let value = map.remove(from).unwrap();
+                map.insert(to.into(), value);
             }
         }
     }
     out
 }
 
-/// A wrong key in a values file fails `render`, at the file and field.
-#[test]
-fn a_wrong_key_in_the_dify_values_fails_render() {
+/// Rendering the ha profile with the `helm` family `misspelt` is refused
+/// with one error, for `field`, at the line `line` of the values `file`.
+fn refused_at(misspelt: fn(&Plan) -> Vec<Artifact>, file: &str, field: &str, line: &str) {
     let mut sources = Sources::default();
     let loaded = pipeline::checked(&["profiles/ha.yaml".into()], &[], &mut sources)
         .unwrap_or_else(|d| panic!("the ha profile loads: {d:?}"));
@@ -384,28 +399,34 @@ fn a_wrong_key_in_the_dify_values_fails_render() {
         Err(Refused::Invalid(findings)) => {
             let errors: Vec<_> = findings.iter().filter(|d| d.is_error()).collect();
             assert_eq!(errors.len(), 1, "{findings:?}");
-            assert_eq!(
-                errors[0].path.as_deref(),
-                Some("api.replica"),
-                "{findings:?}"
-            );
-            assert_eq!(errors[0].message, "unknown field `replica`");
+            assert_eq!(errors[0].path.as_deref(), Some(field), "{findings:?}");
+            let key = field.rsplit('.').next().unwrap();
+            assert_eq!(errors[0].message, format!("unknown field `{key}`"));
             // At the key's line in the rendered file.
             let span = errors[0].span.expect("a schema finding has a location");
             assert!(
-                sources
-                    .name(span.file)
-                    .ends_with("helm/dify-0.38.0-rc2.values.yaml"),
+                sources.name(span.file).ends_with(file),
                 "{}",
                 sources.name(span.file)
             );
-            let line = sources.line(span.file, span.line).unwrap();
-            assert_eq!(line.trim_start(), "replica: 3", "{line}");
+            let at = sources.line(span.file, span.line).unwrap();
+            assert_eq!(at.trim_start(), line, "{at}");
         }
         Err(Refused::Leaks(d)) => panic!("refused as a leak: {d:?}"),
         Ok(_) => panic!("a misspelt chart value must be refused"),
     }
 }
+
+/// A wrong key in a values file fails `render`, at the file and field.
+#[test]
+fn a_wrong_key_in_the_dify_values_fails_render() {
+    fn misspelt(plan: &Plan) -> Vec<Artifact> {
+        respelt(plan, DIFY_VALUES, "/api", "replicas", "replica")
+    }
+    refused_at(misspelt, DIFY_VALUES, "api.replica", "replica: 3");
+}
+
+const DIFY_VALUES: &str = "helm/dify-0.38.0-rc2.values.yaml";
 
 /// The spread constraints of a printed Deployment: (key, when unsatisfiable).
 fn spread_of(deployment: &Value) -> Vec<(String, String)> {
@@ -562,4 +583,165 @@ fn the_nginx_gateway_fabric_chart_runs_a_multi_replica_entry() {
     assert!(!manifests(single.path())
         .iter()
         .any(|o| o["metadata"]["name"] == "dify-gateway"));
+}
+
+const KPS_VALUES: &str = "helm/kube-prometheus-stack-88.5.3.values.yaml";
+
+/// Every label of `selector`'s `matchLabels` is on `object`.
+fn selects(selector: &Value, object: &Value) -> bool {
+    let labels = &object["metadata"]["labels"];
+    selector["matchLabels"]
+        .as_object()
+        .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| &labels[k] == v))
+}
+
+/// The namespaces a `kubernetes.io/metadata.name In (...)` selector takes.
+fn selected_namespaces(selector: &Value) -> Vec<String> {
+    let e = &selector["matchExpressions"][0];
+    assert_eq!(e["key"], "kubernetes.io/metadata.name");
+    assert_eq!(e["operator"], "In");
+    e["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// kube-prometheus-stack: the Prometheus and Alertmanager the chart prints
+/// select the PrometheusRule, PodMonitors, Probes and AlertmanagerConfig
+/// dify-gen renders, by their labels and in their namespace; Grafana's
+/// sidecar watches a label every dashboard ConfigMap carries, in their
+/// namespace; the exporters the rules read are on; the ha profile's two
+/// replicas of each on different nodes, spread over zones, under a
+/// budget. One zone (dev, with the operator): one replica, no budget.
+#[test]
+fn the_kube_prometheus_stack_chart_picks_up_the_monitoring_objects() {
+    let work = tempfile::tempdir().unwrap();
+    let chart = chart(
+        work.path(),
+        "kube-prometheus-stack",
+        "helm-kube-prometheus-stack-88.5.3",
+    );
+    let ha = rendered("profiles/ha.yaml", &[]);
+    // The Prometheus and Alertmanager kinds have no bundled schema; the
+    // budgets, ConfigMap and Services are validated.
+    let printed = template_checked(
+        work.path(),
+        &chart,
+        "monitoring",
+        &ha.path().join(KPS_VALUES),
+        &["--ignore-missing-schemas"],
+    );
+    let raw = manifests(ha.path());
+    let of_kind =
+        |kind: &str| -> Vec<&Value> { raw.iter().filter(|o| o["kind"] == kind).collect() };
+
+    let prometheus = &find(&printed, "Prometheus", "dify-prometheus")["spec"];
+    for (kind, field) in [
+        ("PrometheusRule", "rule"),
+        ("PodMonitor", "podMonitor"),
+        ("Probe", "probe"),
+        ("ServiceMonitor", "serviceMonitor"),
+    ] {
+        let selector = &prometheus[format!("{field}Selector")];
+        let namespaces = selected_namespaces(&prometheus[format!("{field}NamespaceSelector")]);
+        assert!(
+            namespaces.contains(&"monitoring".to_string()),
+            "{namespaces:?}"
+        );
+        for object in of_kind(kind) {
+            assert!(selects(selector, object), "{kind} {object} by {selector}");
+            let ns = object["metadata"]["namespace"].as_str().unwrap();
+            assert!(namespaces.iter().any(|n| n == ns), "{kind} in {ns}");
+        }
+    }
+    assert!(!of_kind("PrometheusRule").is_empty() && !of_kind("PodMonitor").is_empty());
+    assert!(!of_kind("Probe").is_empty());
+
+    let alertmanager = &find(&printed, "Alertmanager", "dify-alertmanager")["spec"];
+    let configs = of_kind("AlertmanagerConfig");
+    assert_eq!(configs.len(), 1);
+    assert!(selects(
+        &alertmanager["alertmanagerConfigSelector"],
+        configs[0]
+    ));
+    let namespaces = selected_namespaces(&alertmanager["alertmanagerConfigNamespaceSelector"]);
+    assert!(namespaces
+        .iter()
+        .any(|n| configs[0]["metadata"]["namespace"] == *n.as_str()));
+    assert_eq!(
+        alertmanager["alertmanagerConfigMatcherStrategy"]["type"],
+        "OnNamespace"
+    );
+
+    let sidecar = &find(&printed, "ConfigMap", "dify-grafana-sc-dashboard")["data"];
+    let watched: Vec<&str> = sidecar["NAMESPACE"].as_str().unwrap().split(',').collect();
+    let dashboards: Vec<&Value> = of_kind("ConfigMap")
+        .into_iter()
+        .filter(|c| {
+            c["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .contains("dashboard")
+        })
+        .collect();
+    assert!(!dashboards.is_empty());
+    for d in dashboards {
+        let label = sidecar["LABEL"].as_str().unwrap();
+        assert_eq!(
+            d["metadata"]["labels"][label], sidecar["LABEL_VALUE"],
+            "{d}"
+        );
+        assert!(watched.contains(&d["metadata"]["namespace"].as_str().unwrap()));
+    }
+    for exporter in ["kube-state-metrics", "prometheus-node-exporter"] {
+        find(&printed, "Service", &format!("dify-{exporter}"));
+    }
+
+    for (spec, name) in [(prometheus, "prometheus"), (alertmanager, "alertmanager")] {
+        assert_eq!(spec["replicas"], 2);
+        let anti = &spec["affinity"]["podAntiAffinity"]
+            ["requiredDuringSchedulingIgnoredDuringExecution"][0];
+        assert_eq!(anti["topologyKey"], HOST);
+        assert_eq!(spec["topologySpreadConstraints"][0]["topologyKey"], ZONE);
+        let pdb = find(&printed, "PodDisruptionBudget", &format!("dify-{name}"));
+        assert_eq!(pdb["spec"]["minAvailable"], 1);
+    }
+
+    let one_zone = rendered("profiles/dev.yaml", &["monitoring.flavour=operator"]);
+    let printed = template_checked(
+        work.path(),
+        &chart,
+        "monitoring",
+        &one_zone.path().join(KPS_VALUES),
+        &["--ignore-missing-schemas"],
+    );
+    assert_eq!(
+        find(&printed, "Prometheus", "dify-prometheus")["spec"]["replicas"],
+        1
+    );
+    assert!(!printed.iter().any(|o| o["kind"] == "PodDisruptionBudget"));
+}
+
+/// Plain rule files (the dev profile): no kube-prometheus-stack values.
+#[test]
+fn the_kube_prometheus_stack_values_are_for_the_operator_only() {
+    let dev = rendered("profiles/dev.yaml", &[]);
+    assert!(!dev.path().join(KPS_VALUES).exists());
+}
+
+/// A misspelt kube-prometheus-stack key fails `render`.
+#[test]
+fn a_wrong_key_in_the_kube_prometheus_stack_values_fails_render() {
+    fn misspelt(plan: &Plan) -> Vec<Artifact> {
+        let spec = "/prometheus/prometheusSpec";
+        respelt(plan, KPS_VALUES, spec, "ruleSelector", "rulesSelector")
+    }
+    refused_at(
+        misspelt,
+        KPS_VALUES,
+        "prometheus.prometheusSpec.rulesSelector",
+        "rulesSelector:",
+    );
 }

@@ -4,12 +4,14 @@
 //! ingress-nginx), with the replicas, spread, eviction, disruption budget
 //! and timeouts the topology asks for; the community Dify chart (`dify`), for
 //! the Dify release it targets; and the Fluent Bit chart, when the logging
-//! collector asks for it (`fluent_bit`). Each file is validated against
+//! collector asks for it (`fluent_bit`); kube-prometheus-stack, when the
+//! monitoring is prometheus-operator's (`kube_prometheus_stack`). Each file is validated against
 //! the strict schema bundled for its chart version (`schemas/config/`).
 
 mod dify;
 mod edge;
 mod fluent_bit;
+mod kube_prometheus_stack;
 
 use super::{Artifact, Content, Family};
 use crate::plan::Plan;
@@ -42,6 +44,16 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             FAMILY.name,
             fluent_bit::FILE,
             Content::Yaml(fluent_bit::values(plan, l)),
+        ));
+    }
+    if let Some(f) = plan
+        .monitoring()
+        .filter(|f| kube_prometheus_stack::applies(f))
+    {
+        out.push(Artifact::file(
+            FAMILY.name,
+            kube_prometheus_stack::FILE,
+            Content::Yaml(kube_prometheus_stack::values(plan, f)),
         ));
     }
     out
