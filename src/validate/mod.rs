@@ -707,6 +707,10 @@ mod tests {
             by_name("nginx-gateway-fabric-2.6.7.values.yaml"),
             Some("config/helm-nginx-gateway-fabric-2.6.7")
         );
+        assert_eq!(
+            by_name("helm/kube-prometheus-stack-88.5.3.values.yaml"),
+            Some("config/helm-kube-prometheus-stack-88.5.3")
+        );
         // A version dify-gen has no schema for, or a prefix of a chart's
         // name, is no chart's.
         assert_eq!(by_name("dify-0.37.0.values.yaml"), None);

@@ -623,16 +623,15 @@ fn the_kube_prometheus_stack_chart_picks_up_the_monitoring_objects() {
         "kube-prometheus-stack",
         "helm-kube-prometheus-stack-88.5.3",
     );
-    let ha = rendered("profiles/ha.yaml", &[]);
     // The Prometheus and Alertmanager kinds have no bundled schema; the
     // budgets, ConfigMap and Services are validated.
-    let printed = template_checked(
-        work.path(),
-        &chart,
-        "monitoring",
-        &ha.path().join(KPS_VALUES),
-        &["--ignore-missing-schemas"],
-    );
+    let print = |tree: &tempfile::TempDir| {
+        let values = tree.path().join(KPS_VALUES);
+        let options = ["--ignore-missing-schemas"];
+        template_checked(work.path(), &chart, "monitoring", &values, &options)
+    };
+    let ha = rendered("profiles/ha.yaml", &[]);
+    let printed = print(&ha);
     let raw = manifests(ha.path());
     let of_kind =
         |kind: &str| -> Vec<&Value> { raw.iter().filter(|o| o["kind"] == kind).collect() };
@@ -710,13 +709,7 @@ fn the_kube_prometheus_stack_chart_picks_up_the_monitoring_objects() {
     }
 
     let one_zone = rendered("profiles/dev.yaml", &["monitoring.flavour=operator"]);
-    let printed = template_checked(
-        work.path(),
-        &chart,
-        "monitoring",
-        &one_zone.path().join(KPS_VALUES),
-        &["--ignore-missing-schemas"],
-    );
+    let printed = print(&one_zone);
     assert_eq!(
         find(&printed, "Prometheus", "dify-prometheus")["spec"]["replicas"],
         1
