@@ -708,6 +708,16 @@ fn the_kube_prometheus_stack_chart_picks_up_the_monitoring_objects() {
         assert_eq!(pdb["spec"]["minAvailable"], 1);
     }
 
+    // No operator labels: every object, not the chart's release only.
+    let unlabelled = rendered("profiles/ha.yaml", &["monitoring.operatorLabels=null"]);
+    let printed = print(&unlabelled);
+    let prometheus = &find(&printed, "Prometheus", "dify-prometheus")["spec"];
+    for field in ["rule", "serviceMonitor", "podMonitor", "probe"] {
+        assert_eq!(prometheus[format!("{field}Selector")], json!({}), "{field}");
+    }
+    let alertmanager = &find(&printed, "Alertmanager", "dify-alertmanager")["spec"];
+    assert_eq!(alertmanager["alertmanagerConfigSelector"], json!({}));
+
     let one_zone = rendered("profiles/dev.yaml", &["monitoring.flavour=operator"]);
     let printed = print(&one_zone);
     assert_eq!(
