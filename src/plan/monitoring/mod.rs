@@ -142,13 +142,20 @@ pub enum Origin {
 }
 
 impl Rule {
-    /// Every label of the alert: the rule's own, then the three every
-    /// alert carries.
-    pub fn all_labels(&self, release: &str) -> BTreeMap<String, String> {
+    /// Every label of the alert: the rule's own, then the ones every alert
+    /// carries. `namespace` is the release's unless the rule sets its own:
+    /// an expression that aggregates it away (`max by (instance)`) would
+    /// otherwise leave the alert without it, and prometheus-operator's
+    /// AlertmanagerConfig (matcher strategy `OnNamespace`, its default)
+    /// routes only alerts of its own namespace.
+    pub fn all_labels(&self, release: &str, namespace: &str) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         labels.insert("severity".into(), self.severity.as_str().into());
         labels.insert("component".into(), self.component.clone());
         labels.insert("release".into(), release.into());
+        labels
+            .entry("namespace".into())
+            .or_insert_with(|| namespace.into());
         labels
     }
 }

@@ -115,7 +115,7 @@ fn rule(f: &Facts, r: &Rule) -> Value {
         "alert": r.alert,
         "expr": r.expr,
         "for": r.for_,
-        "labels": r.all_labels(f.release),
+        "labels": r.all_labels(f.release, f.namespace),
     });
     let annotations = annotations(f, r);
     if !annotations.is_empty() {

@@ -72,7 +72,7 @@ fn test(name: &str, alert: &str, eval: u32, input: &[&Series], exp_alerts: Vec<V
 /// rule's; annotations with `$labels` expanded.
 fn expected(f: &Facts, rule: &Rule, case: &Case) -> Value {
     let mut labels: BTreeMap<String, String> = case.result_labels.clone();
-    labels.extend(rule.all_labels(f.release));
+    labels.extend(rule.all_labels(f.release, f.namespace));
     let annotations: BTreeMap<String, String> = annotations(f, rule)
         .into_iter()
         .map(|(k, v)| (k, expand(v.as_str().unwrap_or(""), &labels)))
