@@ -166,3 +166,54 @@ fn a_missing_required_field_and_an_inline_password_are_refused() {
         "the value is never echoed:\n{stderr}"
     );
 }
+
+// OpenTelemetry as fields (issue 18, item 6): the SDK's sampling and batch
+// settings are typed fields of `monitoring.otelCollector.export`.
+
+#[test]
+fn otel_export_settings_reach_the_backend_as_difys_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(
+        &file,
+        format!("{HEAD}monitoring:\n  otelCollector:\n    export:\n      samplingRate: 0.25\n      batchDelayMs: 2000\n      batchTimeoutMs: 8000\n      maxQueueSize: 4096\n      maxExportBatchSize: 1024\n      metricIntervalMs: 30000\n      metricTimeoutMs: 20000\n"),
+    )
+    .unwrap();
+    for deployment in ["dify-api", "dify-worker", "dify-beat"] {
+        let (data, _) = environment(file.to_str().unwrap(), deployment);
+        for (name, value) in [
+            ("ENABLE_OTEL", "true"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http"),
+            ("OTEL_SAMPLING_RATE", "0.25"),
+            ("OTEL_BATCH_EXPORT_SCHEDULE_DELAY", "2000"),
+            ("OTEL_BATCH_EXPORT_TIMEOUT", "8000"),
+            ("OTEL_MAX_QUEUE_SIZE", "4096"),
+            ("OTEL_MAX_EXPORT_BATCH_SIZE", "1024"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "30000"),
+            ("OTEL_METRIC_EXPORT_TIMEOUT", "20000"),
+        ] {
+            assert_eq!(data.get(name), Some(&json!(value)), "{deployment} {name}");
+        }
+    }
+    // The ha profile writes Dify's own defaults out.
+    let (data, _) = environment("profiles/ha.yaml", "dify-api");
+    assert_eq!(data["OTEL_SAMPLING_RATE"], "0.1");
+    assert_eq!(data["OTEL_MAX_EXPORT_BATCH_SIZE"], "512");
+}
+
+#[test]
+fn otel_settings_as_raw_env_or_contradicting_are_refused_at_their_lines() {
+    let (code, stderr) = validate_text(&format!(
+        "{HEAD}monitoring:\n  otelCollector:\n    export:\n      maxQueueSize: 256\n      metricTimeoutMs: 60000\ncomponents:\n  api:\n    env:\n      OTEL_SAMPLING_RATE: \"1.0\"\n"
+    ));
+    assert_eq!(code, Some(1), "{stderr}");
+    for want in [
+        "error[T179]: a span batch of 512 is larger than the queue of 256",
+        "error[T179]: a metric export may take 60000 ms",
+        "t.yaml:8:24",
+        "error[T132]: `OTEL_SAMPLING_RATE` is set by dify-gen for `api`",
+        "t.yaml:12:27",
+    ] {
+        assert!(stderr.contains(want), "{want}:\n{stderr}");
+    }
+}

@@ -146,7 +146,7 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     }
     // Telemetry goes to the release's collector, over OTLP/HTTP (Dify
     // appends `/v1/metrics` and `/v1/traces`).
-    if crate::plan::monitoring::otel_collector(t).is_some() {
+    if let Some(collector) = crate::plan::monitoring::otel_collector(t) {
         set("ENABLE_OTEL", "true".into());
         set("OTEL_EXPORTER_TYPE", "otlp".into());
         set("OTEL_EXPORTER_OTLP_PROTOCOL", "http".into());
@@ -157,6 +157,26 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
                 plan.name(crate::plan::monitoring::OTEL_COLLECTOR),
                 ports::OTLP_HTTP
             ),
+        );
+        let e = &collector.export;
+        set("OTEL_SAMPLING_RATE", e.sampling_rate.to_string());
+        set(
+            "OTEL_BATCH_EXPORT_SCHEDULE_DELAY",
+            e.batch_delay_ms.to_string(),
+        );
+        set("OTEL_BATCH_EXPORT_TIMEOUT", e.batch_timeout_ms.to_string());
+        set("OTEL_MAX_QUEUE_SIZE", e.max_queue_size.to_string());
+        set(
+            "OTEL_MAX_EXPORT_BATCH_SIZE",
+            e.max_export_batch_size.to_string(),
+        );
+        set(
+            "OTEL_METRIC_EXPORT_INTERVAL",
+            e.metric_interval_ms.to_string(),
+        );
+        set(
+            "OTEL_METRIC_EXPORT_TIMEOUT",
+            e.metric_timeout_ms.to_string(),
         );
     }
     mail(plan, set);

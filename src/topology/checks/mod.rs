@@ -26,6 +26,7 @@ mod managed_env;
 mod mode_sections;
 mod monitoring;
 mod object_store;
+mod otel_export;
 mod plugins;
 mod postgres_names;
 mod postgres_parameters;
@@ -196,6 +197,7 @@ const CHECKS: &[Check] = &[
     plugins::check,
     entry::check,
     mail::check,
+    otel_export::check,
     extras::check,
     workers::check,
     images_pinned::check,
