@@ -93,6 +93,12 @@ pub const T_EXTRA_VOLUME: &str = "T174";
 pub const T_EXTRA_CONTAINER: &str = "T175";
 /// An entry annotation dify-gen sets itself, or an `app.kubernetes.io/*` label.
 pub const T_ENTRY_METADATA: &str = "T176";
+/// `mail.type` without its section, the other type's section, or an SMTP login half given.
+pub const T_MAIL_SECTION: &str = "T177";
+/// `mail.smtp.opportunisticTls` without `useTls` (Dify would send in plain text).
+pub const T_MAIL_TLS: &str = "T178";
+/// OTel export settings that contradict each other (a batch above its queue).
+pub const T_OTEL_EXPORT: &str = "T179";
 
 // topology: fleet (environments and clusters as overlays)
 /// An environment lists a cluster that `fleet.clusters` does not declare.

@@ -11,7 +11,7 @@
 
 use super::monitoring;
 use crate::dify::{data_layer, ports, Kind, LOG_COLLECTOR};
-use crate::topology::{Logging, PostgresMode, RedisMode, Topology};
+use crate::topology::{Logging, MailKind, PostgresMode, RedisMode, Topology};
 use serde::Serialize;
 
 /// One end of an edge.
@@ -184,6 +184,22 @@ pub fn vector_peers(t: &Topology) -> Vec<(Peer, u16)> {
         out.push((peer_of_host(&host), port));
     }
     out
+}
+
+/// Where Dify's mail goes, if anywhere: the SMTP server on its port, or
+/// Resend's API URL (Resend itself on 443 when no URL is given).
+pub fn mail_peer(t: &Topology) -> Option<(Peer, u16)> {
+    let m = t.mail.as_ref()?;
+    match m.kind {
+        MailKind::Smtp => m.smtp.as_ref().map(|s| (peer_of_host(&s.server), s.port)),
+        MailKind::Resend => m.resend.as_ref().map(|r| match &r.api_url {
+            Some(url) => {
+                let (host, port) = host_port(url);
+                (peer_of_host(&host), port)
+            }
+            None => (Peer::Internet, 443),
+        }),
+    }
 }
 
 /// `host` and `port` of a store's URL, with the store's port when the URL
@@ -370,6 +386,13 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
         tcp(&from, storage.0.clone(), storage.1);
         if runs(Kind::AgentBackend) && kind != Kind::ApiWebsocket {
             tcp(&from, c(Kind::AgentBackend), ports::AGENT_BACKEND);
+        }
+    }
+
+    // Mail: the worker sends from its `mail` queue, api some mails itself.
+    if let Some((peer, port)) = mail_peer(t) {
+        for kind in [Kind::Api, Kind::Worker].into_iter().filter(|k| runs(*k)) {
+            tcp(&c(kind), peer.clone(), port);
         }
     }
 

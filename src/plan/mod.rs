@@ -370,6 +370,12 @@ impl<'a> Plan<'a> {
             ("api", &t.redis.password),
         ];
         refs.extend(s.init_password.iter().map(|r| ("api", r)));
+        refs.extend(
+            t.mail
+                .iter()
+                .filter_map(|m| m.secret_ref())
+                .map(|(_, r)| ("api", r)),
+        );
         refs.extend(t.storage.secret_refs().into_iter().map(|(_, r)| ("api", r)));
         refs.extend(
             t.vector_store

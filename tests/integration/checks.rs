@@ -24,6 +24,8 @@ const CASES: &[(&str, &str, bool)] = &[
     ("probe_kills_start", "T204", true),
     ("entry_timeout", "T110", true),
     ("entry_timeout_plugin", "T110", true),
+    ("mail_section", "T177", true),
+    ("mail_starttls", "T178", true),
     ("grace_api", "T205", true),
     ("grace_worker", "T205", false),
     ("connection_budget", "T206", true),

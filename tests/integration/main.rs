@@ -14,6 +14,7 @@ mod extras;
 mod families;
 mod fluent_bit;
 mod helm;
+mod mail;
 mod monitoring;
 mod plan;
 mod plugins;

@@ -419,6 +419,8 @@ fn external_secrets_create_every_referenced_secret() {
         "secrets.externalSecrets={storeKind: ClusterSecretStore, storeName: vault, remoteKeyPrefix: dify/prod/, refreshInterval: 1h}",
         "--set",
         "logging.outputs=[{type: elasticsearch, endpoint: 'https://es.logging.svc:9200', credentials: {username: {name: es-auth, key: user}, password: {name: es-auth, key: password}}, ca: {name: es-ca, key: ca.crt}}, {type: loki, endpoint: 'http://loki.loki.svc:3100', bearerToken: {name: loki-token, key: token}}]",
+        "--set",
+        "mail={type: smtp, defaultSendFrom: dify@example.com, smtp: {server: smtp.example.com, port: 465, username: dify, password: {name: dify-mail, key: smtp-password}, useTls: true}}",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let objects = parse_stream(&r.stdout);

@@ -13,7 +13,7 @@ use crate::dify::Kind;
 use crate::plan::stores::{self, Side, Value};
 use crate::plan::Plan;
 use crate::render::templates;
-use crate::topology::SecretRef;
+use crate::topology::{MailKind, SecretRef};
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{ConfigMap, EnvVar, EnvVarSource, SecretKeySelector};
 use std::collections::BTreeMap;
@@ -146,7 +146,7 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     }
     // Telemetry goes to the release's collector, over OTLP/HTTP (Dify
     // appends `/v1/metrics` and `/v1/traces`).
-    if crate::plan::monitoring::otel_collector(t).is_some() {
+    if let Some(collector) = crate::plan::monitoring::otel_collector(t) {
         set("ENABLE_OTEL", "true".into());
         set("OTEL_EXPORTER_TYPE", "otlp".into());
         set("OTEL_EXPORTER_OTLP_PROTOCOL", "http".into());
@@ -158,7 +158,28 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
                 ports::OTLP_HTTP
             ),
         );
+        let e = &collector.export;
+        set("OTEL_SAMPLING_RATE", e.sampling_rate.to_string());
+        set(
+            "OTEL_BATCH_EXPORT_SCHEDULE_DELAY",
+            e.batch_delay_ms.to_string(),
+        );
+        set("OTEL_BATCH_EXPORT_TIMEOUT", e.batch_timeout_ms.to_string());
+        set("OTEL_MAX_QUEUE_SIZE", e.max_queue_size.to_string());
+        set(
+            "OTEL_MAX_EXPORT_BATCH_SIZE",
+            e.max_export_batch_size.to_string(),
+        );
+        set(
+            "OTEL_METRIC_EXPORT_INTERVAL",
+            e.metric_interval_ms.to_string(),
+        );
+        set(
+            "OTEL_METRIC_EXPORT_TIMEOUT",
+            e.metric_timeout_ms.to_string(),
+        );
     }
+    mail(plan, set);
     // The event bus shares the main Redis (through the master address, see
     // `secret_env`); `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
@@ -202,6 +223,29 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         "SSRF_PROXY_HTTPS_URL",
         plan.url(Kind::SsrfProxy, ports::SSRF_PROXY),
     );
+}
+
+/// Mail's plain settings; its password or API key is in `secret_env`.
+fn mail(plan: &Plan, set: &mut impl FnMut(&str, String)) {
+    let Some(m) = &plan.t.mail else {
+        return;
+    };
+    set("MAIL_TYPE", m.kind.as_str().into());
+    set("MAIL_DEFAULT_SEND_FROM", m.default_send_from.clone());
+    if let Some(s) = m.smtp.as_ref().filter(|_| m.kind == MailKind::Smtp) {
+        set("SMTP_SERVER", s.server.clone());
+        set("SMTP_PORT", s.port.to_string());
+        if let Some(user) = &s.username {
+            set("SMTP_USERNAME", user.clone());
+        }
+        set("SMTP_USE_TLS", s.use_tls.to_string());
+        set("SMTP_OPPORTUNISTIC_TLS", s.opportunistic_tls.to_string());
+    }
+    if let Some(r) = m.resend.as_ref().filter(|_| m.kind == MailKind::Resend) {
+        if let Some(url) = &r.api_url {
+            set("RESEND_API_URL", url.clone());
+        }
+    }
 }
 
 fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
@@ -388,6 +432,9 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             secret_vars(&mut from, &stores::vector_vars(plan));
             if let Some(r) = &s.init_password {
                 from("INIT_PASSWORD", r);
+            }
+            if let Some((name, r)) = t.mail.as_ref().and_then(|m| m.secret_ref()) {
+                from(name, r);
             }
             if plan.runs(Kind::AgentBackend) {
                 if let Some(r) = &s.agent_api_token {

@@ -14,6 +14,7 @@ use super::inline_secrets::RESERVED;
 use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::dify::{env::is_managed, Kind};
+use crate::secret_scan::looks_secret;
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -34,7 +35,12 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         for (field, name, overrides) in entries {
             // `MODE` and `MIGRATION_ENABLED` cannot be replaced at all
             // (`inline_secrets`, T106).
-            if overrides || !is_managed(kind, name) || RESERVED.contains(&&**name) {
+            // An inline value named like a secret is `inline_secrets`' to
+            // report (T102, its excerpt masked): one message per problem,
+            // and this one's excerpt would print the value.
+            let inline_secret = field == "env" && looks_secret(name);
+            if overrides || inline_secret || !is_managed(kind, name) || RESERVED.contains(&&**name)
+            {
                 continue;
             }
             let form = if field == "env" {

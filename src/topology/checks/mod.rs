@@ -21,10 +21,12 @@ mod image_references;
 mod images_pinned;
 mod inline_secrets;
 mod logging;
+mod mail;
 mod managed_env;
 mod mode_sections;
 mod monitoring;
 mod object_store;
+mod otel_export;
 mod plugins;
 mod postgres_names;
 mod postgres_parameters;
@@ -155,6 +157,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("gRPC address", "`weaviate-grpc.weaviate.svc:50051`"),
     ("host name", "`dify.example.com`"),
     (
+        "e-mail address",
+        "`dify@example.com` or `Dify <dify@example.com>`",
+    ),
+    (
         "image reference",
         "`ghcr.io/org/image:1.2.3` (lowercase path, a tag of letters, digits, `.`, `_`, `-`)",
     ),
@@ -190,6 +196,8 @@ const CHECKS: &[Check] = &[
     egress::check,
     plugins::check,
     entry::check,
+    mail::check,
+    otel_export::check,
     extras::check,
     workers::check,
     images_pinned::check,

@@ -21,6 +21,7 @@ mod hosts;
 mod images;
 mod ingress;
 mod logging;
+mod mail;
 mod metadata;
 mod monitoring;
 mod network;
@@ -47,6 +48,7 @@ pub use hosts::*;
 pub use images::*;
 pub use ingress::*;
 pub use logging::*;
+pub use mail::*;
 pub use metadata::*;
 pub use monitoring::*;
 pub use network::*;
@@ -125,6 +127,9 @@ pub struct Topology {
     /// rules and still does after the loss of any one zone (N-1 headroom).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodePool>,
+    /// Mail through SMTP or Resend; omit for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<Mail>,
     /// NetworkPolicies: on or off, DNS, and named egress destinations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,

@@ -69,6 +69,59 @@ pub struct OtelCollector {
     #[schemars(range(min = 1, max = 20))]
     pub replicas: u32,
     pub resources: super::resources::Resources,
+    /// How Dify's OpenTelemetry SDK samples and batches what it pushes to
+    /// the collector; omit for Dify's own defaults.
+    #[serde(default)]
+    pub export: OtelExport,
+}
+
+/// Dify's OpenTelemetry SDK settings (`OTEL_*` on api, worker and beat).
+/// The endpoint and protocol are the collector's (OTLP over HTTP) and not
+/// settable: the collector listens on nothing else.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtelExport {
+    /// Share of traces kept, from 0 to 1 (`OTEL_SAMPLING_RATE`; Dify's
+    /// default 0.1).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub sampling_rate: f64,
+    /// Milliseconds between two exports of the span batch
+    /// (`OTEL_BATCH_EXPORT_SCHEDULE_DELAY`; 5000).
+    #[schemars(range(min = 100, max = 600000))]
+    pub batch_delay_ms: u32,
+    /// Milliseconds a batch export may take (`OTEL_BATCH_EXPORT_TIMEOUT`; 10000).
+    #[schemars(range(min = 100, max = 600000))]
+    pub batch_timeout_ms: u32,
+    /// Spans held before new ones are dropped (`OTEL_MAX_QUEUE_SIZE`; 2048).
+    #[schemars(range(min = 1, max = 1000000))]
+    pub max_queue_size: u32,
+    /// Spans in one export, at most `maxQueueSize`
+    /// (`OTEL_MAX_EXPORT_BATCH_SIZE`; 512).
+    #[schemars(range(min = 1, max = 1000000))]
+    pub max_export_batch_size: u32,
+    /// Milliseconds between two metric exports
+    /// (`OTEL_METRIC_EXPORT_INTERVAL`; 60000).
+    #[schemars(range(min = 1000, max = 3600000))]
+    pub metric_interval_ms: u32,
+    /// Milliseconds a metric export may take, less than
+    /// `metricIntervalMs` (`OTEL_METRIC_EXPORT_TIMEOUT`; 30000).
+    #[schemars(range(min = 100, max = 3600000))]
+    pub metric_timeout_ms: u32,
+}
+
+impl Default for OtelExport {
+    /// Dify's own defaults (`configs/observability/otel`).
+    fn default() -> Self {
+        OtelExport {
+            sampling_rate: 0.1,
+            batch_delay_ms: 5000,
+            batch_timeout_ms: 10000,
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+            metric_interval_ms: 60000,
+            metric_timeout_ms: 30000,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
