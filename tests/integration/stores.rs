@@ -361,7 +361,9 @@ fn each_vector_store_sets_its_variables_and_its_credentials_by_reference() {
 /// has the store's edge from the components that call it.
 #[test]
 fn each_store_is_its_edges_in_the_graph_and_the_policies() {
-    let cases: &[(&str, &[(&str, &str, u64)])] = &[
+    /// `(from, to, port)` as the graph names them.
+    type Edge<'a> = (&'a str, &'a str, u64);
+    let cases: &[(&str, &[Edge])] = &[
         (
             "azure-blob",
             &[

@@ -131,6 +131,17 @@ impl VectorStore {
     }
 }
 
+impl VectorStore {
+    /// The Secret references, with their JSON pointers.
+    pub fn secret_refs(&self) -> Vec<(String, &SecretRef)> {
+        use crate::dify::vector::Field;
+        [Field::ApiKey, Field::Password]
+            .into_iter()
+            .filter_map(|f| Some((format!("/vectorStore/{}", f.key()), self.secret(f)?)))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,16 +155,5 @@ mod tests {
             VectorStoreKind::ALL.len(),
             crate::dify::vector::STORES.len()
         );
-    }
-}
-
-impl VectorStore {
-    /// The Secret references, with their JSON pointers.
-    pub fn secret_refs(&self) -> Vec<(String, &SecretRef)> {
-        use crate::dify::vector::Field;
-        [Field::ApiKey, Field::Password]
-            .into_iter()
-            .filter_map(|f| Some((format!("/vectorStore/{}", f.key()), self.secret(f)?)))
-            .collect()
     }
 }
