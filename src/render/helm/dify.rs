@@ -35,7 +35,7 @@ use crate::plan::{Plan, Workload};
 use crate::render::kubernetes::config;
 use crate::render::kubernetes::pods::{HOST_KEY, ZONE_KEY};
 use crate::render::kubernetes::workloads;
-use crate::topology::{S3AddressStyle, Spread, StorageKind, VectorStoreKind};
+use crate::topology::{S3AddressStyle, Spread, StorageKind, VectorStore, VectorStoreKind};
 use k8s_openapi::api::core::v1::{Container, PodSpec, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
@@ -113,11 +113,32 @@ pub fn applies(plan: &Plan) -> bool {
     t.dify.version == APP_VERSION
         && t.storage.kind == StorageKind::S3
         && t.storage.s3.is_some()
-        && t.vector_store.endpoint.is_some()
-        && matches!(
-            t.vector_store.kind,
-            VectorStoreKind::Weaviate | VectorStoreKind::Qdrant | VectorStoreKind::Milvus
-        )
+        && vector_section(&t.vector_store).is_some()
+}
+
+/// The chart's own section for the vector store, if it has one and the
+/// store is reached at an endpoint.
+fn vector_section(v: &VectorStore) -> Option<(&'static str, Value)> {
+    let endpoint = v.endpoint.as_ref()?;
+    Some(match v.kind {
+        VectorStoreKind::Weaviate => (
+            "externalWeaviate",
+            json!({
+                "enabled": true,
+                "endpoint": {"http": endpoint, "grpc": v.grpc_endpoint.clone().unwrap_or_default()},
+                "apiKey": "",
+            }),
+        ),
+        VectorStoreKind::Qdrant => (
+            "externalQdrant",
+            json!({"enabled": true, "endpoint": endpoint, "apiKey": ""}),
+        ),
+        VectorStoreKind::Milvus => (
+            "externalMilvus",
+            json!({"enabled": true, "uri": endpoint, "token": ""}),
+        ),
+        _ => return None,
+    })
 }
 
 /// A probe with its named port replaced by the number: the chart names
@@ -450,35 +471,9 @@ pub fn values(plan: &Plan) -> Value {
             "region": s3.region,
         }),
     );
-    let v = &t.vector_store;
-    let vector = match v.kind {
-        VectorStoreKind::Weaviate => (
-            "externalWeaviate",
-            json!({
-                "enabled": true,
-                "endpoint": {"http": v.endpoint, "grpc": v.grpc_endpoint.clone().unwrap_or_default()},
-                "apiKey": "",
-            }),
-        ),
-        VectorStoreKind::Qdrant => (
-            "externalQdrant",
-            json!({
-                "enabled": true,
-                "endpoint": v.endpoint,
-                "apiKey": "",
-            }),
-        ),
-        VectorStoreKind::Milvus => (
-            "externalMilvus",
-            json!({
-                "enabled": true,
-                "uri": v.endpoint,
-                "token": "",
-            }),
-        ),
-        other => unreachable!("`applies` admits no {other:?} vector store"),
-    };
-    doc.insert(vector.0.into(), vector.1);
+    let (key, section) =
+        vector_section(&t.vector_store).expect("`applies` admits only the chart's vector stores");
+    doc.insert(key.into(), section);
     Value::Object(doc)
 }
 
