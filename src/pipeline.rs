@@ -47,13 +47,46 @@ pub fn rendered(
     sources: &mut Sources,
     kube_version: &str,
 ) -> Result<Rendered, Refused> {
-    let plan = Plan::new(&loaded.topology);
-    let artifacts = render::render_with(&plan, families);
+    rendered_by(
+        &Plan::new(&loaded.topology),
+        loaded,
+        families,
+        sources,
+        kube_version,
+    )
+}
+
+/// [`rendered`] for a run that writes only the Kubernetes objects (the
+/// stdout stream, a diff): the other files are neither rendered nor scanned
+/// nor validated, and `files` holds the objects' own, with no
+/// kustomization.
+pub fn rendered_objects(
+    loaded: &Loaded,
+    families: &[Family],
+    sources: &mut Sources,
+    kube_version: &str,
+) -> Result<Rendered, Refused> {
+    let plan = Plan::objects_only(&loaded.topology);
+    rendered_by(&plan, loaded, families, sources, kube_version)
+}
+
+fn rendered_by(
+    plan: &Plan,
+    loaded: &Loaded,
+    families: &[Family],
+    sources: &mut Sources,
+    kube_version: &str,
+) -> Result<Rendered, Refused> {
+    let artifacts = render::render_with(plan, families);
     let leaks = render::firewall::scan(&artifacts, &topology::public::values(&loaded.doc));
     if !leaks.is_empty() {
         return Err(Refused::Leaks(leaks));
     }
-    let files = emit::tree(&artifacts);
+    let files = if plan.writes_files() {
+        emit::tree(&artifacts)
+    } else {
+        emit::files(&artifacts)
+    };
     let mut findings =
         validate::validate_rendered(&artifacts, &files, sources, kube_version, Some(&loaded.doc));
     loaded.relocate(&mut findings, sources);
@@ -145,7 +178,9 @@ fn checked_doc(
     sources: &mut Sources,
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let mut loaded = topology::finish(user, removals, sources)?;
-    let more = plan::checks::run(&Plan::new(&loaded.topology), &loaded.doc, &loaded.findings);
+    // The checks read no file but the objects' facts.
+    let plan = Plan::objects_only(&loaded.topology);
+    let more = plan::checks::run(&plan, &loaded.doc, &loaded.findings);
     loaded.findings.extend(more);
     let mut findings = std::mem::take(&mut loaded.findings);
     loaded.relocate(&mut findings, sources);

@@ -167,8 +167,12 @@ fn render_cmd(render_args: &RenderArgs) -> i32 {
         }
         Err(code) => return code,
     };
-    let out = match crate::pipeline::rendered(&loaded, render::FAMILIES, &mut sources, kube_version)
-    {
+    // Stdout gets the objects alone: the other files are not rendered.
+    let rendered = match output_dir {
+        Some(_) => crate::pipeline::rendered,
+        None => crate::pipeline::rendered_objects,
+    };
+    let out = match rendered(&loaded, render::FAMILIES, &mut sources, kube_version) {
         Ok(out) => out,
         // The secret firewall: nothing is written if the output holds a secret.
         Err(Refused::Leaks(leaks)) => {
@@ -394,16 +398,19 @@ fn diff_side(
             cluster: None,
         };
         let loaded = checked(&topology, sources)?;
-        let out =
-            match crate::pipeline::rendered(&loaded, render::FAMILIES, sources, &args.kube_version)
-            {
-                Ok(out) => out,
-                Err(Refused::Leaks(found) | Refused::Invalid(found)) => {
-                    report(&found, sources, args.diagnostics_format);
-                    eprintln!("error: `{path}` does not render; nothing to compare");
-                    return Err(EXIT_FINDINGS);
-                }
-            };
+        let out = match crate::pipeline::rendered_objects(
+            &loaded,
+            render::FAMILIES,
+            sources,
+            &args.kube_version,
+        ) {
+            Ok(out) => out,
+            Err(Refused::Leaks(found) | Refused::Invalid(found)) => {
+                report(&found, sources, args.diagnostics_format);
+                eprintln!("error: `{path}` does not render; nothing to compare");
+                return Err(EXIT_FINDINGS);
+            }
+        };
         let mut side =
             crate::diff::Side::from_objects(out.artifacts.into_iter().filter_map(
                 |a| match a.content {

@@ -83,14 +83,7 @@ fn to_stdout(
 
 /// Every file of the tree, in path order.
 pub fn tree(artifacts: &[Artifact]) -> Vec<File> {
-    let mut files: Vec<File> = artifacts
-        .iter()
-        .map(|a| File {
-            path: a.path.clone(),
-            text: text(&a.content),
-            format: a.content.format(),
-        })
-        .collect();
+    let mut files = files(artifacts);
     let prefix = format!("{OBJECTS_DIR}/");
     let resources: Vec<&str> = artifacts
         .iter()
@@ -111,6 +104,19 @@ pub fn tree(artifacts: &[Artifact]) -> Vec<File> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// The files of the artifacts alone, in their order: for a run that writes
+/// only the objects (stdout), which has no kustomization.
+pub fn files(artifacts: &[Artifact]) -> Vec<File> {
+    artifacts
+        .iter()
+        .map(|a| File {
+            path: a.path.clone(),
+            text: text(&a.content),
+            format: a.content.format(),
+        })
+        .collect()
 }
 
 /// The bytes of a file: YAML documents with dify-gen's header comment, JSON

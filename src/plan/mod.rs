@@ -188,6 +188,9 @@ pub struct Plan<'a> {
     /// the checks and three renderers read them, and building the rules
     /// with their test cases is the largest part of a render.
     monitoring: std::sync::OnceLock<Option<monitoring::Facts<'a>>>,
+    /// Whether the files besides the Kubernetes objects are rendered
+    /// ([`Plan::objects_only`]).
+    files: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -238,7 +241,24 @@ impl<'a> Plan<'a> {
             db_port,
             redis: redis_wiring(t),
             monitoring: std::sync::OnceLock::new(),
+            files: true,
         }
+    }
+
+    /// A plan for what needs only the Kubernetes objects: the checks, a
+    /// render to stdout, a diff. Its renders leave out the other files
+    /// (`render::render_with`), and what only they need is not computed
+    /// (the rules' promtool test cases).
+    pub fn objects_only(t: &'a Topology) -> Plan<'a> {
+        Plan {
+            files: false,
+            ..Plan::new(t)
+        }
+    }
+
+    /// Whether renders of this plan write the files besides the objects.
+    pub fn writes_files(&self) -> bool {
+        self.files
     }
 
     /// The monitoring facts, when the topology asks for monitoring,

@@ -157,7 +157,8 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
 
 /// The artifacts of the given families: Kubernetes objects first, from
 /// every family together, in install order, each with its provenance
-/// annotations ([`provenance`]); then the other files, family by family.
+/// annotations ([`provenance`]); then the other files, family by family,
+/// unless the plan is for the objects alone ([`Plan::objects_only`]).
 pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
     let (mut objects, files): (Vec<Artifact>, Vec<Artifact>) = families
         .iter()
@@ -165,7 +166,9 @@ pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
         .partition(|a| matches!(a.content, Content::Object(_)));
     objects.sort_by(|a, b| install_order(a).cmp(&install_order(b)));
     provenance::stamp(&mut objects, plan.t);
-    objects.extend(files);
+    if plan.writes_files() {
+        objects.extend(files);
+    }
     objects
 }
 

@@ -186,7 +186,8 @@ pub struct Series {
 #[derive(Clone, Debug)]
 pub struct Tested {
     pub rule: Rule,
-    pub case: Case,
+    /// `None` when the facts carry no cases ([`Facts::cases`]).
+    pub case: Option<Case>,
 }
 
 /// A rule group as rendered.
@@ -212,6 +213,10 @@ pub struct Facts<'a> {
     pub user_rules: Vec<Rule>,
     /// Whether the backup CronJobs run (`backup` with a Patroni cluster).
     pub backups: bool,
+    /// Whether the built-in rules carry their promtool test cases: only
+    /// when the plan renders the files besides the objects
+    /// ([`Plan::writes_files`]), the test file being their one reader.
+    pub cases: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -229,6 +234,7 @@ impl<'a> Facts<'a> {
             groups: Vec::new(),
             user_rules: Vec::new(),
             backups: crate::plan::graph::backups(plan.t),
+            cases: plan.writes_files(),
         };
         facts.groups = rules::GROUPS
             .iter()

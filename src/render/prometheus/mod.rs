@@ -40,19 +40,24 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         return Vec::new();
     };
     let groups = groups(facts);
-    let mut out = vec![
-        Artifact::file(
-            FAMILY.name,
-            &rules_file(plan),
-            Content::Yaml(json!({ "groups": groups })),
-        ),
-        Artifact::file(
-            FAMILY.name,
-            &tests_file(plan),
-            Content::Yaml(tests::document(plan, facts)),
-        ),
-        Artifact::file(FAMILY.name, RUNBOOK, Content::Text(runbook(facts))),
-    ];
+    let mut out = Vec::new();
+    // The rule file, its tests and the runbook are files: a plan for the
+    // objects alone does not build them.
+    if plan.writes_files() {
+        out.extend([
+            Artifact::file(
+                FAMILY.name,
+                &rules_file(plan),
+                Content::Yaml(json!({ "groups": groups })),
+            ),
+            Artifact::file(
+                FAMILY.name,
+                &tests_file(plan),
+                Content::Yaml(tests::document(plan, facts)),
+            ),
+            Artifact::file(FAMILY.name, RUNBOOK, Content::Text(runbook(facts))),
+        ]);
+    }
     match facts.spec.flavour {
         MonitoringFlavour::Operator => out.extend(
             operator::objects(plan, facts, groups)

@@ -3,7 +3,7 @@
 //! annotations the rule file gives it, and stays quiet on the healthy one.
 
 use super::{annotations, rules_file};
-use crate::plan::monitoring::{Case, Facts, Rule, Series, Tested};
+use crate::plan::monitoring::{Case, Facts, Rule, Series};
 use crate::plan::Plan;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -14,22 +14,25 @@ pub fn document(plan: &Plan, f: &Facts) -> Value {
     // each selects its own workload, container, queue or endpoint), and
     // none fires on the healthy inputs. Fewer, larger tests keep promtool
     // fast; each expected alert still names its rule by its labels.
-    let mut by_alert: Vec<(&str, Vec<&Tested>)> = Vec::new();
-    for t in f.groups.iter().flat_map(|g| &g.rules) {
-        match by_alert.iter_mut().find(|(a, _)| *a == t.rule.alert) {
-            Some((_, rules)) => rules.push(t),
-            None => by_alert.push((&t.rule.alert, vec![t])),
+    // The facts of a plan that writes this file carry every case.
+    let cases = f
+        .groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter_map(|t| Some((&t.rule, t.case.as_ref()?)));
+    let mut by_alert: Vec<(&str, Vec<(&Rule, &Case)>)> = Vec::new();
+    for (rule, case) in cases {
+        match by_alert.iter_mut().find(|(a, _)| *a == rule.alert) {
+            Some((_, rules)) => rules.push((rule, case)),
+            None => by_alert.push((&rule.alert, vec![(rule, case)])),
         }
     }
     let mut tests = Vec::new();
     for (alert, rules) in by_alert {
-        let eval = rules.iter().map(|t| t.case.eval_minutes).max().unwrap_or(0);
-        let firing: Vec<&Series> = rules.iter().flat_map(|t| &t.case.firing).collect();
-        let healthy: Vec<&Series> = rules.iter().flat_map(|t| &t.case.healthy).collect();
-        let expected = rules
-            .iter()
-            .map(|t| expected(f, &t.rule, &t.case))
-            .collect();
+        let eval = rules.iter().map(|(_, c)| c.eval_minutes).max().unwrap_or(0);
+        let firing: Vec<&Series> = rules.iter().flat_map(|(_, c)| &c.firing).collect();
+        let healthy: Vec<&Series> = rules.iter().flat_map(|(_, c)| &c.healthy).collect();
+        let expected = rules.iter().map(|(r, c)| expected(f, r, c)).collect();
         tests.push(test(
             &format!("{alert} fires"),
             alert,

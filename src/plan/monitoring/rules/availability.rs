@@ -102,14 +102,14 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
         description: format!("{object} has no available replica."),
     };
     vec![
-        tested(degraded.rule(f), &result, |n| {
+        tested(f, degraded.rule(f), &result, |n| {
             (inputs(3, 2, n), inputs(3, 3, n))
         }),
         // At the threshold it stays quiet; one more failing pod fires it.
-        tested(failing.rule(f), &result, |n| {
+        tested(f, failing.rule(f), &result, |n| {
             (inputs(100, 99 - pct, n), inputs(100, 100 - pct, n))
         }),
-        tested(down.rule(f), &result, |n| {
+        tested(f, down.rule(f), &result, |n| {
             (inputs(3, 0, n), inputs(3, 1, n))
         }),
     ]

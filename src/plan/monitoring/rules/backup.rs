@@ -58,7 +58,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 d.gap, d.active
             ),
         };
-        rules.push(tested(spec.rule(f), &labels, |n| {
+        rules.push(tested(f, spec.rule(f), &labels, |n| {
             (
                 vec![constant(
                     metric("kube_cronjob_status_last_successful_time"),
@@ -88,7 +88,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 d.active, f.namespace
             ),
         };
-        rules.push(tested(spec.rule(f), &labels, |n| {
+        rules.push(tested(f, spec.rule(f), &labels, |n| {
             let at = |s: i64, l: i64| {
                 vec![
                     constant(
@@ -119,7 +119,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 d.starting
             ),
         };
-        rules.push(tested(spec.rule(f), &labels, |n| {
+        rules.push(tested(f, spec.rule(f), &labels, |n| {
             (
                 vec![constant(
                     metric("kube_cronjob_next_schedule_time"),

@@ -90,7 +90,7 @@ fn rules(f: &Facts, w: &Watched, container: &str) -> Vec<Tested> {
         r
     };
     vec![
-        tested(rule(crash), &result, |n| {
+        tested(f, rule(crash), &result, |n| {
             (
                 vec![growing(labels(&[]), step, n)],
                 vec![constant(labels(&[]), 2, n)],
@@ -98,7 +98,7 @@ fn rules(f: &Facts, w: &Watched, container: &str) -> Vec<Tested> {
         }),
         // The last termination was an OOM kill: firing while the restart
         // is recent, quiet once the container has run without one.
-        tested(rule(oom), &result, |n| {
+        tested(f, rule(oom), &result, |n| {
             (
                 vec![constant(labels(&reason), 1, n), growing(labels(&[]), 1, n)],
                 vec![constant(labels(&reason), 1, n), constant(labels(&[]), 1, n)],

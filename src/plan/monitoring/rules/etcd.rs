@@ -28,12 +28,17 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         description: "etcd member {{ $labels.pod }} sees no leader: Patroni cannot renew its lock through it.".into(),
     };
     let pod0 = format!("{}-0", plan.member_set(c));
-    rules.push(tested(no_leader.rule(f), &[("pod", pod0.as_str())], |n| {
-        (
-            vec![series("etcd_server_has_leader", 0, 0, n)],
-            vec![series("etcd_server_has_leader", 0, 1, n)],
-        )
-    }));
+    rules.push(tested(
+        f,
+        no_leader.rule(f),
+        &[("pod", pod0.as_str())],
+        |n| {
+            (
+                vec![series("etcd_server_has_leader", 0, 0, n)],
+                vec![series("etcd_server_has_leader", 0, 1, n)],
+            )
+        },
+    ));
     let members = plan.t.etcd.as_ref().map_or(0, |e| e.members);
     if members >= 3 {
         let quorum = members / 2 + 1;
@@ -48,7 +53,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 "At most {quorum} of {members} etcd members are up: losing one more stops Patroni's leader lock, and PostgreSQL turns read-only."
             ),
         };
-        rules.push(tested(spec.rule(f), &[], |n| {
+        rules.push(tested(f, spec.rule(f), &[], |n| {
             let up = |healthy: u32| {
                 (0..members)
                     .map(|i| series("up", i, u32::from(i < healthy), n))

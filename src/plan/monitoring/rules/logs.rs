@@ -129,11 +129,12 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
     let at_threshold = pct / 10;
     vec![
         tested(
+            f,
             warning.rule(f),
             &[("namespace", f.namespace), ("pod", first.as_str())],
             |n| (inputs(1, n), inputs(0, n)),
         ),
-        tested(critical.rule(f), &[], |n| {
+        tested(f, critical.rule(f), &[], |n| {
             (inputs(at_threshold + 1, n), inputs(at_threshold, n))
         }),
     ]

@@ -111,18 +111,21 @@ pub fn growing(series: String, step: u32, samples: u32) -> Series {
     }
 }
 
-/// A rule with a test case whose series hold well past the evaluation.
+/// A rule with a test case whose series hold well past the evaluation. The
+/// case is built only when the facts carry cases ([`Facts::cases`]): the
+/// test file is its one reader.
 pub fn tested(
+    f: &Facts,
     rule: Rule,
     result_labels: &[(&str, &str)],
     inputs: impl Fn(u32) -> (Vec<Series>, Vec<Series>),
 ) -> Tested {
-    let eval = eval_minutes(&rule);
-    // Room for the longest `for` among the rules of the same name, which
-    // promtool evaluates together.
-    let (firing, healthy) = inputs(eval + 30);
-    Tested {
-        case: Case {
+    let case = f.cases.then(|| {
+        let eval = eval_minutes(&rule);
+        // Room for the longest `for` among the rules of the same name, which
+        // promtool evaluates together.
+        let (firing, healthy) = inputs(eval + 30);
+        Case {
             alert: rule.alert.clone(),
             firing,
             healthy,
@@ -131,9 +134,9 @@ pub fn tested(
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
             eval_minutes: eval,
-        },
-        rule,
-    }
+        }
+    });
+    Tested { case, rule }
 }
 
 /// A group named `<release>-<name>`, or `None` when it is empty.

@@ -30,7 +30,7 @@ pub fn group(_: &Plan, f: &Facts) -> Option<Group> {
     named(
         f,
         "nodes",
-        vec![tested(spec.rule(f), &[("instance", instance)], |n| {
+        vec![tested(f, spec.rule(f), &[("instance", instance)], |n| {
             (input(bytes - 1, n), input(bytes, n))
         })],
     )

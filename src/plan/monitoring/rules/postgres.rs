@@ -45,7 +45,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             plan.name(c)
         ),
     };
-    rules.push(tested(no_leader.rule(f), &[], |n| {
+    rules.push(tested(f, no_leader.rule(f), &[], |n| {
         (
             vec![
                 series("patroni_primary", 0, 0, n),
@@ -69,7 +69,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     };
     let head: u64 = bytes + 10_000_000_000;
     let lagging = pod(1);
-    rules.push(tested(lag.rule(f), &[("pod", lagging.as_str())], |n| {
+    rules.push(tested(f, lag.rule(f), &[("pod", lagging.as_str())], |n| {
         let members = |replayed: u64| {
             vec![
                 series("patroni_xlog_location", 0, head, n),
@@ -94,7 +94,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 "Fewer than {standbys} replicas are synchronous (`{metric}`): a failover now may lose committed transactions."
             ),
         };
-        rules.push(tested(spec.rule(f), &[], |n| {
+        rules.push(tested(f, spec.rule(f), &[], |n| {
             let standby = |on: u64| (1..=standbys).map(|i| series(metric, i, on, n)).collect();
             (standby(0), standby(1))
         }));

@@ -38,7 +38,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             l.push(("instance", p.url.as_str()));
             vec![constant(sel("probe_success", &l), v, n)]
         };
-        rules.push(tested(spec.rule(f), &[("instance", &p.url)], |n| {
+        rules.push(tested(f, spec.rule(f), &[("instance", &p.url)], |n| {
             (input(0, n), input(1, n))
         }));
         if entry && plan.t.ingress.tls.is_some() {
@@ -63,7 +63,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             // Expiry timestamps in seconds since the epoch, where the test
             // starts: a day away fires, twice the threshold does not.
             let far = u64::from(days) * 2 * 86_400;
-            rules.push(tested(spec.rule(f), &[("instance", &p.url)], |n| {
+            rules.push(tested(f, spec.rule(f), &[("instance", &p.url)], |n| {
                 let expiry = |at: u64| {
                     let mut l = labels.to_vec();
                     l.push(("instance", p.url.as_str()));

@@ -53,7 +53,7 @@ pub fn group(_: &Plan, f: &Facts) -> Option<Group> {
                     })
                     .collect::<Vec<_>>()
             };
-            tested(rule, &[("key", queue.as_str())], |n| {
+            tested(f, rule, &[("key", queue.as_str())], |n| {
                 (input(limit + 1, n), input(limit, n))
             })
         })

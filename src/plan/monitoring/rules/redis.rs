@@ -55,7 +55,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         f,
         "redis",
         vec![
-            tested(no_master.rule(f), &[], |n| {
+            tested(f, no_master.rule(f), &[], |n| {
                 (
                     vec![
                         node(0, "slave", format!("1x{n}")),
@@ -68,7 +68,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
                 )
             }),
             // Pod 0 was master for four minutes, then pod 1 took over.
-            tested(failover.rule(f), &[], |n| {
+            tested(f, failover.rule(f), &[], |n| {
                 (
                     vec![
                         node(0, "master", "1x4 stale".into()),
