@@ -237,6 +237,10 @@ pub fn scan(s: &str, public: &Public) -> Option<Suspect> {
 
 /// The first token of `s` that looks random once public values are masked.
 pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
+    // Most values (names, numbers, labels) are shorter than any token.
+    if s.len() < MIN_TOKEN {
+        return None;
+    }
     for (start, len) in tokens(s) {
         let token = &s[start..start + len];
         if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
@@ -356,6 +360,11 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
+    // The cheapest test first: a token outside the key alphabet is not one.
+    let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
+    if !token.chars().all(alphabet) {
+        return false;
+    }
     if is_host_name(token)
         || is_generated_name(token)
         || is_address_setting(token)
@@ -363,10 +372,6 @@ fn looks_random(token: &str) -> bool {
         || is_word_list(token)
         || is_config_words(token)
     {
-        return false;
-    }
-    let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
-    if !token.chars().all(alphabet) {
         return false;
     }
     let classes = [

@@ -80,10 +80,13 @@ impl Sources {
 
 /// Splits a JSON pointer into unescaped segments.
 pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+    pointer.split('/').skip(1).map(|s| {
+        if s.contains('~') {
+            s.replace("~1", "/").replace("~0", "~")
+        } else {
+            s.to_string()
+        }
+    })
 }
 
 /// A map key as one segment of a JSON pointer (`~` and `/` escaped).

@@ -164,7 +164,8 @@ pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
         .iter()
         .flat_map(|f| (f.render)(plan))
         .partition(|a| matches!(a.content, Content::Object(_)));
-    objects.sort_by(|a, b| install_order(a).cmp(&install_order(b)));
+    // Stable, each key computed once (it reads the object's kind and name).
+    objects.sort_by_cached_key(|a| install_order(a).map(|(rank, name)| (rank, name.to_owned())));
     provenance::stamp(&mut objects, plan.t);
     if plan.writes_files() {
         objects.extend(files);

@@ -73,13 +73,15 @@ const FIELDS: &[&str] = &[
 
 /// Whether the string at `pointer` is an identifier field.
 pub fn is_public(pointer: &str) -> bool {
-    FIELDS.iter().any(|pattern| matches(pattern, pointer))
+    // The pointer decoded once, not once per pattern.
+    let have: Vec<String> = pointer_segments(pointer).collect();
+    FIELDS.iter().any(|pattern| fits(pattern, &have))
 }
 
-/// Whether `pointer` matches `pattern` (`*` is one segment).
-pub fn matches(pattern: &str, pointer: &str) -> bool {
+/// Whether decoded segments match `pattern` (`*` is one segment).
+fn fits(pattern: &str, have: &[String]) -> bool {
     let mut want = pattern.split('/').skip(1);
-    let mut have = pointer_segments(pointer);
+    let mut have = have.iter();
     loop {
         match (want.next(), have.next()) {
             (None, None) => return true,
@@ -87,6 +89,11 @@ pub fn matches(pattern: &str, pointer: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// Whether `pointer` matches `pattern` (`*` is one segment).
+pub fn matches(pattern: &str, pointer: &str) -> bool {
+    fits(pattern, &pointer_segments(pointer).collect::<Vec<_>>())
 }
 
 /// Every string of the document, with its pointer, in document order.
