@@ -8,6 +8,7 @@ mod clusters;
 mod datalayer;
 mod diff;
 mod docs;
+mod domains;
 mod entry;
 mod errors;
 mod extras;

@@ -654,7 +654,10 @@ fn probes(plan: &Plan) -> Vec<ProbeTarget> {
         .collect();
     out.push(ProbeTarget {
         component: ENTRY,
-        url: format!("{}/console/api/ping", plan.public_url),
+        url: format!(
+            "{}/console/api/ping",
+            plan.public_url_for("CONSOLE_API_URL")
+        ),
     });
     out
 }

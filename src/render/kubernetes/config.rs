@@ -37,8 +37,13 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
     match kind {
         k if k.is_backend() => backend(plan, &mut set),
         Kind::Web => {
-            set("CONSOLE_API_URL", plan.public_url.clone());
-            set("APP_API_URL", plan.public_url.clone());
+            set("CONSOLE_API_URL", plan.public_url_for("CONSOLE_API_URL"));
+            set("APP_API_URL", plan.public_url_for("APP_API_URL"));
+            // Any value turns the web's `__Host-` CSRF cookie name off,
+            // as the api does with `COOKIE_DOMAIN`; the same domain says why.
+            if let Some(domain) = t.ingress.cookie_domain() {
+                set("NEXT_PUBLIC_COOKIE_DOMAIN", domain);
+            }
             if let Some(name) = env_names.server_console_api_url {
                 set(name, plan.url(Kind::Api, ports::API));
             }
@@ -81,15 +86,19 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
 
 fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     let t = plan.t;
-    let url = &plan.public_url;
     set("DEPLOY_ENV", "PRODUCTION".into());
     set("LOG_LEVEL", t.dify.log_level.as_str().into());
     set("LOG_OUTPUT_FORMAT", "json".into());
     // An empty LOG_FILE keeps logs on stdout only; a file would also make
     // Celery write its own log file inside the container.
     set("LOG_FILE", String::new());
-    for key in crate::dify::env::PUBLIC_URLS {
-        set(key, url.clone());
+    for (key, url) in plan.public_urls() {
+        set(key, url);
+    }
+    // The console, web apps and API on different hosts share the api's
+    // cookies through their parent domain.
+    if let Some(domain) = t.ingress.cookie_domain() {
+        set("COOKIE_DOMAIN", domain);
     }
     set("INTERNAL_FILES_URL", plan.url(Kind::Api, ports::API));
     set("DIFY_BIND_ADDRESS", "0.0.0.0".into());

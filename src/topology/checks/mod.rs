@@ -10,6 +10,7 @@
 mod addresses;
 mod backup;
 mod disruption;
+mod domains;
 mod egress;
 mod entry;
 mod extras;
@@ -196,6 +197,7 @@ const CHECKS: &[Check] = &[
     egress::check,
     plugins::check,
     entry::check,
+    domains::check,
     mail::check,
     otel_export::check,
     extras::check,
