@@ -399,6 +399,7 @@ impl<'a> Plan<'a> {
                 .filter_map(|m| m.secret_ref())
                 .map(|(_, r)| ("api", r)),
         );
+        refs.extend(monitoring::otlp_api_key(t).map(|r| ("api", r)));
         refs.extend(t.storage.secret_refs().into_iter().map(|(_, r)| ("api", r)));
         refs.extend(
             t.vector_store

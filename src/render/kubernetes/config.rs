@@ -153,21 +153,13 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         set("CELERY_SENTINEL_MASTER_NAME", master);
         set("CELERY_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
     }
-    // Telemetry goes to the release's collector, over OTLP/HTTP (Dify
-    // appends `/v1/metrics` and `/v1/traces`).
-    if let Some(collector) = crate::plan::monitoring::otel_collector(t) {
+    // Telemetry goes to the release's collector or `monitoring.otlp`, over
+    // OTLP/HTTP (Dify appends `/v1/metrics` and `/v1/traces`).
+    if let Some((endpoint, e)) = crate::plan::monitoring::otlp_export(plan) {
         set("ENABLE_OTEL", "true".into());
         set("OTEL_EXPORTER_TYPE", "otlp".into());
         set("OTEL_EXPORTER_OTLP_PROTOCOL", "http".into());
-        set(
-            "OTLP_BASE_ENDPOINT",
-            format!(
-                "http://{}:{}",
-                plan.name(crate::plan::monitoring::OTEL_COLLECTOR),
-                ports::OTLP_HTTP
-            ),
-        );
-        let e = &collector.export;
+        set("OTLP_BASE_ENDPOINT", endpoint);
         set("OTEL_SAMPLING_RATE", e.sampling_rate.to_string());
         set(
             "OTEL_BATCH_EXPORT_SCHEDULE_DELAY",
@@ -444,6 +436,9 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             }
             if let Some((name, r)) = t.mail.as_ref().and_then(|m| m.secret_ref()) {
                 from(name, r);
+            }
+            if let Some(r) = crate::plan::monitoring::otlp_api_key(t) {
+                from("OTLP_API_KEY", r);
             }
             if plan.runs(Kind::AgentBackend) {
                 if let Some(r) = &s.agent_api_token {

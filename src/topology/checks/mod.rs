@@ -9,6 +9,7 @@
 
 mod addresses;
 mod backup;
+mod destinations;
 mod disruption;
 mod domains;
 mod egress;
@@ -198,6 +199,7 @@ const CHECKS: &[Check] = &[
     plugins::check,
     entry::check,
     domains::check,
+    destinations::check,
     mail::check,
     otel_export::check,
     extras::check,
