@@ -22,9 +22,10 @@ const HOSTS: [&str; 6] = [
     "dify-old.example.com",
 ];
 
-/// `render --strict` of the ha profile with the domains, and `--set`s, to
-/// stdout (schemas, manifest checks and the secret firewall all pass).
-fn rendered(sets: &[&str]) -> Vec<Value> {
+/// `render --strict` of the ha profile with the domains and `extra`
+/// arguments (schemas, manifest checks and the secret firewall all pass);
+/// its standard output.
+fn render(extra: &[&str]) -> String {
     let mut args = vec![
         "render",
         "-f",
@@ -33,13 +34,17 @@ fn rendered(sets: &[&str]) -> Vec<Value> {
         DOMAINS,
         "--strict",
     ];
-    for s in sets {
-        args.extend(["--set", s]);
-    }
+    args.extend_from_slice(extra);
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stderr, "", "no findings");
-    parse_stream(&r.stdout)
+    r.stdout
+}
+
+/// The objects of [`render`] with `--set`s.
+fn rendered(sets: &[&str]) -> Vec<Value> {
+    let args: Vec<&str> = sets.iter().flat_map(|s| ["--set", *s]).collect();
+    parse_stream(&render(&args))
 }
 
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
@@ -131,17 +136,7 @@ fn every_host_routes_every_path_under_one_certificate() {
 fn the_dify_charts_values_carry_the_domains_and_the_cookie_domain() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let r = run(&[
-        "render",
-        "-f",
-        "profiles/ha.yaml",
-        "-f",
-        DOMAINS,
-        "--strict",
-        "--output-dir",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    render(&["--output-dir", out.to_str().unwrap()]);
     let text = std::fs::read_to_string(out.join("helm/dify-0.38.0-rc2.values.yaml")).unwrap();
     let values = &parse_stream(&text)[0];
     let g = &values["global"];

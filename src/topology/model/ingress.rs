@@ -5,15 +5,16 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A public host name, as the schema checks it.
+const HOST: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$";
+
 /// The public entry: routes Dify's paths to api, web and plugin daemon the
 /// way Dify's own nginx does, with timeouts and buffering safe for SSE.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
     /// Public host name (`dify.example.com`).
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub host: String,
     /// Separate public domains for Dify's parts, as Dify's URL variables
     /// allow (`CONSOLE_WEB_URL`, `APP_WEB_URL`, `CONSOLE_API_URL`, ...);
@@ -25,9 +26,7 @@ pub struct Ingress {
     /// name kept during a move, a second DNS name). Dify's URLs do not use
     /// them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(inner(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    )))]
+    #[schemars(inner(regex(pattern = HOST)))]
     pub extra_hosts: Vec<String>,
     /// TLS: the Secret holding the certificate, for every host of the
     /// entry (`host`, `domains`, `extraHosts`: one certificate with all
@@ -83,31 +82,23 @@ pub struct Ingress {
 pub struct Domains {
     /// The console's pages (`CONSOLE_WEB_URL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub console: Option<String>,
     /// The published web apps (`APP_WEB_URL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub app: Option<String>,
     /// The API: the console's and the web apps' backends
     /// (`CONSOLE_API_URL`, `APP_API_URL`), the service API
     /// (`SERVICE_API_URL`), triggers (`TRIGGER_URL`) and collaboration's
     /// WebSocket (`NEXT_PUBLIC_SOCKET_URL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub api: Option<String>,
     /// Signed file previews and downloads (`FILES_URL`); it needs no
     /// cookie, so any domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub files: Option<String>,
 }
 
