@@ -106,6 +106,55 @@ impl Group {
     }
 }
 
+impl Group {
+    /// The pod's requests with the topology's extra containers, as
+    /// kube-scheduler counts them: sidecars add to the main container
+    /// (and so do init containers with `restartPolicy: Always`, which run
+    /// beside it); an ordinary init container runs alone first, so the pod
+    /// needs the larger of it and the running containers. Limits add the
+    /// same way.
+    fn add_extras(&mut self, extras: &crate::topology::Extras) {
+        let amount = |c: &k8s_openapi::api::core::v1::Container, limits: bool, key: &str| {
+            c.resources
+                .as_ref()
+                .and_then(|r| {
+                    if limits {
+                        r.limits.as_ref()
+                    } else {
+                        r.requests.as_ref()
+                    }
+                })
+                .and_then(|m| m.get(key))
+                .and_then(|q| crate::schema::quantity::value(&q.0))
+                .unwrap_or(0.0)
+        };
+        let beside = |c: &&k8s_openapi::api::core::v1::Container| {
+            c.restart_policy.as_deref() == Some("Always")
+        };
+        let running: Vec<&k8s_openapi::api::core::v1::Container> = extras
+            .sidecars
+            .iter()
+            .chain(extras.init_containers.iter().filter(beside))
+            .collect();
+        let first: Vec<&k8s_openapi::api::core::v1::Container> = extras
+            .init_containers
+            .iter()
+            .filter(|c| !beside(c))
+            .collect();
+        let pod = |own: f64, limits: bool, key: &str| {
+            let running = own + running.iter().map(|c| amount(c, limits, key)).sum::<f64>();
+            first
+                .iter()
+                .map(|c| amount(c, limits, key))
+                .fold(running, f64::max)
+        };
+        self.cpu = pod(self.cpu, false, "cpu");
+        self.memory = pod(self.memory, false, "memory");
+        self.memory_limit = pod(self.memory_limit, true, "memory");
+        self.cpu_limit = self.cpu_limit.map(|own| pod(own, true, "cpu"));
+    }
+}
+
 /// Requests of one pod the release runs on every node it admits (a
 /// DaemonSet's).
 #[derive(Clone, Debug, Serialize)]
@@ -181,6 +230,7 @@ pub fn groups(t: &Topology) -> Vec<Group> {
                     probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
                         .map_or(0, |timing| timing.window());
                 g.constraints = Constraints::of(c);
+                g.add_extras(&c.extras);
                 g
             };
             let pools = super::workers::pools(t);
