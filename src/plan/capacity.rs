@@ -104,17 +104,17 @@ impl Group {
             startup_seconds: 0,
         }
     }
-}
 
-impl Group {
     /// The pod's requests with the topology's extra containers, as
-    /// kube-scheduler counts them: sidecars add to the main container
-    /// (and so do init containers with `restartPolicy: Always`, which run
-    /// beside it); an ordinary init container runs alone first, so the pod
-    /// needs the larger of it and the running containers. Limits add the
-    /// same way.
+    /// kube-scheduler counts them: sidecars add to the main container, and
+    /// so do init containers with `restartPolicy: Always` (native sidecars,
+    /// which keep running); an ordinary init container runs before the
+    /// main containers, beside the native sidecars listed before it, so
+    /// the pod needs the largest of those sums and the running total.
+    /// Limits add the same way.
     fn add_extras(&mut self, extras: &crate::topology::Extras) {
-        let amount = |c: &k8s_openapi::api::core::v1::Container, limits: bool, key: &str| {
+        use k8s_openapi::api::core::v1::Container;
+        let amount = |c: &Container, limits: bool, key: &str| {
             c.resources
                 .as_ref()
                 .and_then(|r| {
@@ -128,25 +128,18 @@ impl Group {
                 .and_then(|q| crate::schema::quantity::value(&q.0))
                 .unwrap_or(0.0)
         };
-        let beside = |c: &&k8s_openapi::api::core::v1::Container| {
-            c.restart_policy.as_deref() == Some("Always")
-        };
-        let running: Vec<&k8s_openapi::api::core::v1::Container> = extras
-            .sidecars
-            .iter()
-            .chain(extras.init_containers.iter().filter(beside))
-            .collect();
-        let first: Vec<&k8s_openapi::api::core::v1::Container> = extras
-            .init_containers
-            .iter()
-            .filter(|c| !beside(c))
-            .collect();
         let pod = |own: f64, limits: bool, key: &str| {
-            let running = own + running.iter().map(|c| amount(c, limits, key)).sum::<f64>();
-            first
-                .iter()
-                .map(|c| amount(c, limits, key))
-                .fold(running, f64::max)
+            let mut native = 0.0;
+            let mut init_peak: f64 = 0.0;
+            for c in &extras.init_containers {
+                if c.restart_policy.as_deref() == Some("Always") {
+                    native += amount(c, limits, key);
+                } else {
+                    init_peak = init_peak.max(native + amount(c, limits, key));
+                }
+            }
+            let sidecars: f64 = extras.sidecars.iter().map(|c| amount(c, limits, key)).sum();
+            init_peak.max(own + sidecars + native)
         };
         self.cpu = pod(self.cpu, false, "cpu");
         self.memory = pod(self.memory, false, "memory");
