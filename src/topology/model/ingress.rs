@@ -23,8 +23,10 @@ pub struct Ingress {
     #[serde(default, skip_serializing_if = "Domains::is_empty")]
     pub domains: Domains,
     /// Further names the whole entry answers to, as `host` does (an old
-    /// name kept during a move, a second DNS name). Dify's URLs do not use
-    /// them.
+    /// name kept during a move): API clients, webhooks, plugin endpoints
+    /// and file links keep working on them. Dify's URLs do not use them,
+    /// and the console's pages belong on the console's host (the api's
+    /// CORS admits that origin only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(inner(regex(pattern = HOST)))]
     pub extra_hosts: Vec<String>,
