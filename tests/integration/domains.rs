@@ -192,4 +192,14 @@ fn hosts_without_a_shared_parent_or_listed_twice_are_refused_at_their_line() {
             .contains("error[T228]: `api.other.com` and `dify.example.com` share no parent domain"),
         "a shared `com` is no parent domain:\n{stderr}"
     );
+    // Each name by Kubernetes' host-name rules, as `host` is.
+    let long = "a".repeat(64);
+    let (code, stderr) = validate_text(&format!(
+        "apiVersion: dify-gen.io/v1alpha1\nkind: Topology\nprofile: ha\ningress:\n  domains:\n    files: {long}.example.com\n"
+    ));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[T143]: invalid host name") && stderr.contains("t.yaml:6:12"),
+        "{stderr}"
+    );
 }
