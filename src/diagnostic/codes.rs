@@ -125,6 +125,8 @@ pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
 pub const T_FAILOVER: &str = "T220";
 pub const T_OUTAGE_SPREAD: &str = "T221";
+/// A Deployment back at full capacity after a zone outage later than `recovery.capacityObjectiveSeconds`.
+pub const T_CAPACITY_OBJECTIVE: &str = "T214";
 
 // topology: object storage and vector stores (`dify::storage`, `dify::vector`)
 pub const T_STORAGE_FIELDS: &str = "T222";
@@ -132,6 +134,11 @@ pub const T_VECTOR_FIELDS: &str = "T223";
 pub const T_STORE_IDENTITY: &str = "T224";
 pub const T_BACKUP_STORAGE: &str = "T225";
 pub const T_PGVECTOR_IMAGE: &str = "T226";
+
+// topology: the entry's hosts and its destinations (`ingress.domains`, egress)
+pub const T_ENTRY_HOSTS: &str = "T227";
+pub const T_ENTRY_DOMAINS: &str = "T228";
+pub const T_DESTINATION: &str = "T229";
 
 // topology: backups (3-2-1, recovery objectives, retention)
 pub const T_THREE_TWO_ONE: &str = "T209";

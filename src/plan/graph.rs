@@ -188,9 +188,10 @@ pub fn vector_peers(t: &Topology) -> Vec<(Peer, u16)> {
 
 /// Where Dify's mail goes, if anywhere: the SMTP server on its port, or
 /// Resend's API URL (Resend itself on 443 when no URL is given).
+/// With `mail.egress`, the peer is that named destination, on the same port.
 pub fn mail_peer(t: &Topology) -> Option<(Peer, u16)> {
     let m = t.mail.as_ref()?;
-    match m.kind {
+    let (peer, port) = match m.kind {
         MailKind::Smtp => m.smtp.as_ref().map(|s| (peer_of_host(&s.server), s.port)),
         MailKind::Resend => m.resend.as_ref().map(|r| match &r.api_url {
             Some(url) => {
@@ -199,7 +200,24 @@ pub fn mail_peer(t: &Topology) -> Option<(Peer, u16)> {
             }
             None => (Peer::Internet, 443),
         }),
+    }?;
+    match &m.egress {
+        Some(name) => Some((Peer::Egress(name.clone()), port)),
+        None => Some((peer, port)),
     }
+}
+
+/// Where Dify's backend pushes OTLP: the release's collector, or the named
+/// destination of `monitoring.otlp` on its URL's port.
+pub fn otlp_peer(t: &Topology) -> Option<(Peer, u16)> {
+    if monitoring::otel_collector(t).is_some() {
+        return Some((
+            Peer::Component(monitoring::OTEL_COLLECTOR),
+            ports::OTLP_HTTP,
+        ));
+    }
+    let o = t.monitoring.as_ref()?.otlp.as_ref()?;
+    Some((Peer::Egress(o.egress.clone()), host_port(&o.url).1))
 }
 
 /// `host` and `port` of a store's URL, with the store's port when the URL
@@ -267,6 +285,14 @@ fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
         port,
         end_port: None,
     }
+}
+
+/// Calls to the Kubernetes API server: 443, the `kubernetes` Service's
+/// port, and 6443, where the API server itself listens. Most CNIs apply
+/// NetworkPolicies after the Service's address translation, so they see
+/// the endpoint's port, not the Service's; both are allowed.
+fn kube_api(from: &Peer) -> [Edge; 2] {
+    [443, 6443].map(|port| tcp_edge(from, &Peer::KubeApi, port))
 }
 
 /// Every edge of the release, sorted, without repeats.
@@ -417,9 +443,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     }
 
     // The log agent ships to its outputs only, reads pod metadata from
-    // the API server (443 behind the Service, 6443 where the API server
-    // listens itself: policies see the address after the Service's
-    // translation), and is scraped by Prometheus.
+    // the API server, and is scraped by Prometheus.
     if let Some(l) = log_collector(t) {
         let agent = Peer::Component(LOG_COLLECTOR);
         for o in &l.outputs {
@@ -428,8 +452,9 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 tcp(&agent, peer_of_host(&host), port);
             }
         }
-        tcp(&agent, Peer::KubeApi, 443);
-        tcp(&agent, Peer::KubeApi, 6443);
+        for edge in kube_api(&agent) {
+            tcp(&edge.from, edge.to, edge.port);
+        }
         let prometheus = Peer::Namespace(l.collector.prometheus_namespace.clone());
         tcp(&prometheus, agent.clone(), l.collector.http_port);
         tcp(&prometheus, agent, l.collector.metrics_port);
@@ -485,13 +510,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
         // Patroni's role callback labels its pod through the API.
-        out.push(Edge {
-            from: pg,
-            to: Peer::KubeApi,
-            protocol: Protocol::Tcp,
-            port: 443,
-            end_port: None,
-        });
+        out.extend(kube_api(&pg));
     }
     if sentinel {
         let redis = Peer::Component(data_layer::REDIS);
@@ -545,15 +564,14 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     for (kind, _, port) in monitoring::probed(t) {
         out.push(tcp_edge(&Peer::Prober, &c(kind), port));
     }
-    // Dify's backend pushes OTLP to the collector, when there is one.
-    if monitoring::otel_collector(t).is_some() {
-        let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
+    // Dify's backend pushes OTLP to the collector or the named endpoint.
+    if let Some((peer, port)) = otlp_peer(t) {
         // Every backend pod reads the shared settings, the websocket server too.
         for kind in database_clients
             .into_iter()
             .filter(|k| k.is_backend() && runs(*k))
         {
-            out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+            out.push(tcp_edge(&c(kind), &peer, port));
         }
     }
 

@@ -1,6 +1,6 @@
 //! Proof with the real programs: etcd, Patroni 4 with PostgreSQL, Redis,
 //! Redis Sentinel, HAProxy, Squid, the schema wait (with PostgreSQL),
-//! pgBackRest, rclone, an S3 server and the Pushgateway run the files
+//! PostgreSQL with pgvector, pgBackRest, rclone, an S3 server and the Pushgateway run the files
 //! dify-gen renders, on 127.0.0.1 only. `scripts/install-*.sh` install the
 //! programs; a missing program fails the test with that hint.
 
@@ -11,6 +11,7 @@ pub mod harness;
 mod migrations;
 mod parameters;
 mod patroni;
+mod pgvector;
 mod postgres;
 mod rendered;
 mod sentinel;
