@@ -1,8 +1,8 @@
 //! The object stores Dify writes files to and the plugin daemon keeps
-//! plugin packages in, other than S3 (whose settings are older and have
-//! their own section): for each, Dify's `STORAGE_TYPE` and the plugin
+//! plugin packages in: for each, Dify's `STORAGE_TYPE` and the plugin
 //! daemon's `PLUGIN_STORAGE_TYPE`, and which topology field becomes which
-//! variable on each side.
+//! variable on each side. S3's settings have a section of their own
+//! (`storage.s3`, older than the others), read through the same rows.
 //!
 //! Read from langgenius/dify `api/configs/middleware/storage/*.py` and
 //! `api/extensions/storage/storage_type.py` (the api side, the same
@@ -66,6 +66,15 @@ pub enum Source {
     Field(Field),
     /// A fixed value.
     Const(&'static str),
+    /// `true` when the store signs in with the pods' cloud identity
+    /// (`useWorkloadIdentity`, S3's `useIamRole`), else `false`.
+    UsesIdentity,
+    /// `true` when no endpoint is set: the cloud's own service (AWS).
+    NoEndpoint,
+    /// S3's addressing: `auto`, `path` or `virtual`.
+    AddressStyle,
+    /// `true` with path-style addressing, else `false`.
+    PathStyle,
 }
 
 /// How a store signs in with the pods' cloud identity.
@@ -101,9 +110,47 @@ pub struct Backend {
 }
 
 use Field::*;
-use Source::{Const, Field as F};
+use Source::{AddressStyle, Const, Field as F, NoEndpoint, PathStyle, UsesIdentity};
 
 const PLUGIN_BUCKET: (&str, Source) = ("PLUGIN_STORAGE_OSS_BUCKET", F(PluginBucket));
+
+/// AWS S3 or any S3-compatible store (`storage.s3`). Dify's
+/// `s3_storage_config.py`; the daemon's `aws_s3` driver takes the
+/// `S3_*`/`AWS_*` names of Dify's compose file.
+pub const S3: Backend = Backend {
+    storage_type: "s3",
+    plugin_storage_type: "aws_s3",
+    api: &[
+        ("S3_ENDPOINT", F(Endpoint)),
+        ("S3_REGION", F(Region)),
+        ("S3_BUCKET_NAME", F(Bucket)),
+        ("S3_ADDRESS_STYLE", AddressStyle),
+        ("S3_USE_AWS_MANAGED_IAM", UsesIdentity),
+        ("S3_ACCESS_KEY", F(AccessKey)),
+        ("S3_SECRET_KEY", F(SecretKey)),
+    ],
+    plugin: &[
+        PLUGIN_BUCKET,
+        // AWS itself when no endpoint is given; any other S3 needs the endpoint.
+        ("S3_USE_AWS", NoEndpoint),
+        ("S3_USE_AWS_MANAGED_IAM", UsesIdentity),
+        ("S3_ENDPOINT", F(Endpoint)),
+        ("S3_USE_PATH_STYLE", PathStyle),
+        ("AWS_REGION", F(Region)),
+        ("AWS_ACCESS_KEY", F(AccessKey)),
+        ("AWS_SECRET_KEY", F(SecretKey)),
+    ],
+    required: &[Region, AccessKey, SecretKey],
+    // `useIamRole`: the IRSA role (or EKS Pod Identity) of the pods'
+    // ServiceAccount; both sides then ignore keys.
+    identity: Some(Identity {
+        annotation: "eks.amazonaws.com/role-arn",
+        pod_label: None,
+        replaces: &[AccessKey, SecretKey],
+        api: &[],
+        plugin_daemon: true,
+    }),
+};
 
 pub const AZURE_BLOB: Backend = Backend {
     storage_type: "azure-blob",
@@ -243,8 +290,9 @@ pub const VOLCENGINE_TOS: Backend = Backend {
     identity: None,
 };
 
-/// Every store but S3.
+/// Every store, S3 first.
 pub const BACKENDS: &[Backend] = &[
+    S3,
     AZURE_BLOB,
     GOOGLE_STORAGE,
     ALIYUN_OSS,
@@ -253,7 +301,7 @@ pub const BACKENDS: &[Backend] = &[
     VOLCENGINE_TOS,
 ];
 
-/// The row of a `storage.type` (none for `s3`).
+/// The row of a `storage.type`.
 pub fn backend(storage_type: &str) -> Option<&'static Backend> {
     BACKENDS.iter().find(|b| b.storage_type == storage_type)
 }

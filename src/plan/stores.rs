@@ -1,5 +1,4 @@
-//! The variables of Dify's object storage (other than S3, which the
-//! renderer sets itself) and of its vector store, resolved from the
+//! The variables of Dify's object storage and of its vector store, resolved from the
 //! topology through their rows in `dify::storage` and `dify::vector`: plain
 //! values for the ConfigMap, Secret references for `secretKeyRef`.
 
@@ -22,13 +21,12 @@ pub enum Side {
     PluginDaemon,
 }
 
-/// The object store's variables on one side; empty for S3.
+/// The object store's variables on one side (the store's type first).
 pub fn storage_vars(t: &Topology, side: Side) -> Vec<(&'static str, Value<'_>)> {
-    let s = &t.storage;
-    let (Some(b), Some(o)) = (s.kind.backend(), s.object_store()) else {
+    let Some((b, o)) = t.storage.settings() else {
         return Vec::new();
     };
-    let identity = b.identity.filter(|_| o.use_workload_identity);
+    let identity = b.identity.filter(|_| o.uses_identity());
     let (kind_var, kind, rows) = match side {
         Side::Backend => ("STORAGE_TYPE", b.storage_type, b.api),
         Side::PluginDaemon => ("PLUGIN_STORAGE_TYPE", b.plugin_storage_type, b.plugin),
@@ -37,6 +35,16 @@ pub fn storage_vars(t: &Topology, side: Side) -> Vec<(&'static str, Value<'_>)> 
     for (name, source) in rows {
         let value = match *source {
             storage::Source::Const(v) => Some(Value::Plain(v.to_string())),
+            storage::Source::UsesIdentity => Some(Value::Plain(o.uses_identity().to_string())),
+            storage::Source::NoEndpoint => Some(Value::Plain(
+                o.text(storage::Field::Endpoint).is_none().to_string(),
+            )),
+            storage::Source::AddressStyle => {
+                Some(Value::Plain(o.address_style().as_str().to_string()))
+            }
+            storage::Source::PathStyle => Some(Value::Plain(
+                (o.address_style() == crate::topology::S3AddressStyle::Path).to_string(),
+            )),
             storage::Source::Field(f) if identity.is_some_and(|i| i.replaces.contains(&f)) => {
                 identity
                     .and_then(|i| i.api.iter().find(|(n, _)| n == name))
