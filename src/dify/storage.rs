@@ -75,6 +75,30 @@ pub enum Source {
     AddressStyle,
     /// `true` with path-style addressing, else `false`.
     PathStyle,
+    /// rclone's S3 provider: `AWS` without an endpoint, `Other` with one.
+    AwsProvider,
+    /// This value when the store signs in with the pods' identity; unset
+    /// otherwise.
+    WhenIdentity(&'static str),
+    /// A URL made of the region: `<prefix><region><suffix>`.
+    RegionUrl(&'static str, &'static str),
+    /// The region named in the endpoint's host, its second label
+    /// (`obs.cn-north-4.myhuaweicloud.com`).
+    EndpointRegion,
+    /// A Secret field that holds base64 of what rclone wants: decoded in
+    /// the pod before rclone starts.
+    Base64(Field),
+}
+
+/// How rclone, which copies Dify's buckets into the backup repositories,
+/// reads the store: a remote of this backend with these options, in
+/// `rclone.conf` order. A Secret field becomes the environment variable
+/// `RCLONE_CONFIG_<REMOTE>_<OPTION>` instead of a line of the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Rclone {
+    /// rclone's backend type (`s3`, `azureblob`, `google cloud storage`).
+    pub backend: &'static str,
+    pub options: &'static [(&'static str, Source)],
 }
 
 /// How a store signs in with the pods' cloud identity.
@@ -107,10 +131,14 @@ pub struct Backend {
     /// replaces them).
     pub required: &'static [Field],
     pub identity: Option<Identity>,
+    pub rclone: Rclone,
 }
 
 use Field::*;
-use Source::{AddressStyle, Const, Field as F, NoEndpoint, PathStyle, UsesIdentity};
+use Source::{
+    AddressStyle, AwsProvider, Base64, Const, EndpointRegion, Field as F, NoEndpoint, PathStyle,
+    RegionUrl, UsesIdentity, WhenIdentity,
+};
 
 const PLUGIN_BUCKET: (&str, Source) = ("PLUGIN_STORAGE_OSS_BUCKET", F(PluginBucket));
 
@@ -150,6 +178,18 @@ pub const S3: Backend = Backend {
         api: &[],
         plugin_daemon: true,
     }),
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", AwsProvider),
+            ("endpoint", F(Endpoint)),
+            ("region", F(Region)),
+            ("force_path_style", PathStyle),
+            ("env_auth", WhenIdentity("true")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const AZURE_BLOB: Backend = Backend {
@@ -180,6 +220,15 @@ pub const AZURE_BLOB: Backend = Backend {
         api: &[("AZURE_BLOB_ACCOUNT_KEY", "managedidentity")],
         plugin_daemon: false,
     }),
+    rclone: Rclone {
+        backend: "azureblob",
+        options: &[
+            ("account", F(AccountName)),
+            ("endpoint", F(Endpoint)),
+            ("env_auth", WhenIdentity("true")),
+            ("key", F(AccountKey)),
+        ],
+    },
 };
 
 pub const GOOGLE_STORAGE: Backend = Backend {
@@ -203,6 +252,13 @@ pub const GOOGLE_STORAGE: Backend = Backend {
         api: &[],
         plugin_daemon: true,
     }),
+    rclone: Rclone {
+        backend: "google cloud storage",
+        options: &[
+            ("env_auth", WhenIdentity("true")),
+            ("service_account_credentials", Base64(CredentialsJson)),
+        ],
+    },
 };
 
 pub const ALIYUN_OSS: Backend = Backend {
@@ -228,6 +284,15 @@ pub const ALIYUN_OSS: Backend = Backend {
     ],
     required: &[Endpoint, Region, AccessKey, SecretKey],
     identity: None,
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("Alibaba")),
+            ("endpoint", F(Endpoint)),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const TENCENT_COS: Backend = Backend {
@@ -248,6 +313,16 @@ pub const TENCENT_COS: Backend = Backend {
     ],
     required: &[Region, AccessKey, SecretKey],
     identity: None,
+    // COS's S3 API is at `cos.<region>.myqcloud.com`.
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("TencentCOS")),
+            ("endpoint", RegionUrl("https://cos.", ".myqcloud.com")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const HUAWEI_OBS: Backend = Backend {
@@ -267,6 +342,16 @@ pub const HUAWEI_OBS: Backend = Backend {
     ],
     required: &[Endpoint, AccessKey, SecretKey],
     identity: None,
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("HuaweiOBS")),
+            ("endpoint", F(Endpoint)),
+            ("region", EndpointRegion),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const VOLCENGINE_TOS: Backend = Backend {
@@ -288,6 +373,20 @@ pub const VOLCENGINE_TOS: Backend = Backend {
     ],
     required: &[Endpoint, Region, AccessKey, SecretKey],
     identity: None,
+    // rclone has no TOS provider; TOS's S3 API is at
+    // `tos-s3-<region>.volces.com` (its native API, Dify's endpoint, at
+    // `tos-<region>`), virtual-hosted only.
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("Other")),
+            ("endpoint", RegionUrl("https://tos-s3-", ".volces.com")),
+            ("region", F(Region)),
+            ("force_path_style", Const("false")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 /// Every store, S3 first.
@@ -343,6 +442,20 @@ mod tests {
                     assert!(b.required.contains(f), "{}", b.storage_type);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn rclone_decodes_one_option_at_most() {
+        // The bucket copy decodes it from one variable, `SOURCE_KEY_BASE64`.
+        for b in BACKENDS {
+            let n = b
+                .rclone
+                .options
+                .iter()
+                .filter(|(_, s)| matches!(s, Base64(_)))
+                .count();
+            assert!(n <= 1, "{}", b.storage_type);
         }
     }
 

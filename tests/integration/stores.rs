@@ -341,6 +341,83 @@ fn each_object_store_sets_its_variables_on_dify_and_the_plugin_daemon() {
     }
 }
 
+/// A store, the `[source]` remote the bucket copy reads it with, and the
+/// Secret-backed variables of the copy's pod.
+const BUCKET_COPIES: &[(&str, &str, &[&str])] = &[
+    (
+        "google-storage",
+        "type = google cloud storage\n",
+        &["SOURCE_KEY_BASE64=secret:dify-gcs/service-account.json.b64"],
+    ),
+    (
+        "aliyun-oss",
+        "type = s3\nprovider = Alibaba\nendpoint = https://oss-cn-hangzhou.aliyuncs.com\n",
+        &[
+            "RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-oss/access-key-id",
+            "RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY=secret:dify-oss/access-key-secret",
+        ],
+    ),
+    (
+        "tencent-cos",
+        "type = s3\nprovider = TencentCOS\nendpoint = https://cos.ap-guangzhou.myqcloud.com\n",
+        &["RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-cos/secret-id"],
+    ),
+    (
+        "huawei-obs",
+        "type = s3\nprovider = HuaweiOBS\nendpoint = https://obs.cn-north-4.myhuaweicloud.com\nregion = cn-north-4\n",
+        &["RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY=secret:dify-obs/secret-key"],
+    ),
+    (
+        "volcengine-tos",
+        "type = s3\nprovider = Other\nendpoint = https://tos-s3-cn-beijing.volces.com\nregion = cn-beijing\nforce_path_style = false\n",
+        &["RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-tos/access-key"],
+    ),
+];
+
+#[test]
+fn the_bucket_copy_reads_each_object_store_with_its_keys_by_reference() {
+    for (name, source, keys) in BUCKET_COPIES {
+        let artifacts = render_strict(&fixture(name));
+        let objects = objects(&artifacts);
+        let find = |kind: &str, name: &str| {
+            objects
+                .iter()
+                .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+                .unwrap_or_else(|| panic!("no {kind} {name}"))
+        };
+        let data = &find("ConfigMap", "dify-backup")["data"];
+        let conf = data["rclone.conf"].as_str().unwrap();
+        assert!(
+            conf.contains(&format!("[source]\n{source}\n[repo1]")),
+            "{name}: {conf}"
+        );
+        let pod = &find("CronJob", "dify-backup-files")["spec"]["jobTemplate"]["spec"]["template"]
+            ["spec"];
+        let env: Vec<String> = pod["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                let r = &e["valueFrom"]["secretKeyRef"];
+                r.is_object().then(|| {
+                    format!(
+                        "{}=secret:{}/{}",
+                        e["name"].as_str().unwrap(),
+                        r["name"].as_str().unwrap(),
+                        r["key"].as_str().unwrap()
+                    )
+                })
+            })
+            .collect();
+        for key in *keys {
+            assert!(env.iter().any(|e| e == key), "{name}: {key} not in {env:?}");
+        }
+        let script = data["files-copy.sh"].as_str().unwrap();
+        let decodes = script.contains("base64 -d");
+        assert_eq!(decodes, *name == "google-storage", "{name}: {script}");
+    }
+}
+
 #[test]
 fn each_vector_store_sets_its_variables_and_its_credentials_by_reference() {
     for (name, want) in VECTOR_STORES {
@@ -495,12 +572,13 @@ fn each_store_rule_is_refused_at_its_line() {
             "t.yaml:13:26",
             "`tencent-cos` takes keys only",
         ),
-        // The bucket copy of `backup` beside a store that is not S3.
+        // The bucket copy of `backup` beside a store reached by workload
+        // identity alone.
         (
-            "storage:\n  type: google-storage\n  googleStorage:\n    bucket: a-b-c\n    pluginBucket: d-e-f\n    credentialsJson: {name: gcs, key: json}\n",
+            "storage:\n  type: google-storage\n  googleStorage:\n    bucket: a-b-c\n    pluginBucket: d-e-f\n    useWorkloadIdentity: true\n",
             "T225",
-            "t.yaml:5:9",
-            "`backup` copies Dify's buckets over S3",
+            "t.yaml:9:26",
+            "`backup` copies Dify's buckets from the backup pods, which have no cloud identity",
         ),
         // The profile's Weaviate key left under pgvector.
         (
