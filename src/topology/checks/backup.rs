@@ -131,7 +131,7 @@ fn repository_fields(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
                         &format!("{base}/{key}"),
                         format!("`{key}` is not read by a repository of `type: {kind}`"),
                     )
-                    .help(format!("remove it, or set the `type` that reads it")),
+                    .help("remove it, or set the `type` that reads it"),
                 );
             } else if !set && reads && required {
                 let section = crate::source::dotted(&base);

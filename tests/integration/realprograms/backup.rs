@@ -70,10 +70,10 @@ backup:
 }
 
 /// A rendered file, with the test's substitutions applied; each must hit.
-struct Sub<'a>(Vec<(&'a str, String)>);
+pub(super) struct Sub<'a>(pub(super) Vec<(&'a str, String)>);
 
 impl Sub<'_> {
-    fn apply(&self, name: &str, text: &str) -> String {
+    pub(super) fn apply(&self, name: &str, text: &str) -> String {
         let mut out = text.to_string();
         for (from, to) in &self.0 {
             assert!(
@@ -86,7 +86,7 @@ impl Sub<'_> {
     }
 }
 
-fn yaml(name: &str, text: &str) -> Value {
+pub(super) fn yaml(name: &str, text: &str) -> Value {
     let mut sources = Sources::default();
     let file = sources.add(name, text);
     load::parse_one(&sources, file, "document")
@@ -153,14 +153,14 @@ fn render(root: &Path, s3_port: u16, pushgateway_port: u16) -> Tree {
 
 /// Runs as the `postgres` user when the test runs as root (PostgreSQL and
 /// pgBackRest refuse root).
-fn as_postgres(mut command: Command, identity: Option<(u32, u32)>) -> Command {
+pub(super) fn as_postgres(mut command: Command, identity: Option<(u32, u32)>) -> Command {
     if let Some((uid, gid)) = identity {
         command.uid(uid).gid(gid);
     }
     command
 }
 
-fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> PathBuf {
+pub(super) fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> PathBuf {
     let path = root.join(name);
     fs::create_dir_all(&path).expect("create dir");
     hand_over(&path, identity, mode);
@@ -169,7 +169,7 @@ fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> Path
 
 /// A CA, and certificates for the S3 server, pgBackRest's server and its
 /// client (whose common name the rendered server accepts).
-fn certificates(tls: &Path, client_cn: &str, identity: Option<(u32, u32)>) {
+pub(super) fn certificates(tls: &Path, client_cn: &str, identity: Option<(u32, u32)>) {
     let openssl = require_program("openssl");
     let run = |args: &[&str]| {
         let mut command = Command::new(&openssl);
@@ -288,7 +288,7 @@ fn pgbackrest_env(command: &mut Command, config: &Path, tls: &Path, repos: usize
     }
 }
 
-fn psql(
+pub(super) fn psql(
     socket: &Path,
     port: u16,
     database: &str,
