@@ -129,6 +129,8 @@ pub const T_CAPACITY: &str = "T207";
 pub const T_NODE_POOL_ZONE: &str = "T208";
 pub const T_FAILOVER: &str = "T220";
 pub const T_OUTAGE_SPREAD: &str = "T221";
+/// A Deployment back at full capacity after a zone outage later than `recovery.capacityObjectiveSeconds`.
+pub const T_CAPACITY_OBJECTIVE: &str = "T214";
 
 // topology: object storage and vector stores (`dify::storage`, `dify::vector`)
 pub const T_STORAGE_FIELDS: &str = "T222";

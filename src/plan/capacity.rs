@@ -104,6 +104,48 @@ impl Group {
             startup_seconds: 0,
         }
     }
+
+    /// The pod's requests with the topology's extra containers, as
+    /// kube-scheduler counts them: sidecars add to the main container, and
+    /// so do init containers with `restartPolicy: Always` (native sidecars,
+    /// which keep running); an ordinary init container runs before the
+    /// main containers, beside the native sidecars listed before it, so
+    /// the pod needs the largest of those sums and the running total.
+    /// Limits add the same way.
+    fn add_extras(&mut self, extras: &crate::topology::Extras) {
+        use k8s_openapi::api::core::v1::Container;
+        let amount = |c: &Container, limits: bool, key: &str| {
+            c.resources
+                .as_ref()
+                .and_then(|r| {
+                    if limits {
+                        r.limits.as_ref()
+                    } else {
+                        r.requests.as_ref()
+                    }
+                })
+                .and_then(|m| m.get(key))
+                .and_then(|q| crate::schema::quantity::value(&q.0))
+                .unwrap_or(0.0)
+        };
+        let pod = |own: f64, limits: bool, key: &str| {
+            let mut native = 0.0;
+            let mut init_peak: f64 = 0.0;
+            for c in &extras.init_containers {
+                if c.restart_policy.as_deref() == Some("Always") {
+                    native += amount(c, limits, key);
+                } else {
+                    init_peak = init_peak.max(native + amount(c, limits, key));
+                }
+            }
+            let sidecars: f64 = extras.sidecars.iter().map(|c| amount(c, limits, key)).sum();
+            init_peak.max(own + sidecars + native)
+        };
+        self.cpu = pod(self.cpu, false, "cpu");
+        self.memory = pod(self.memory, false, "memory");
+        self.memory_limit = pod(self.memory_limit, true, "memory");
+        self.cpu_limit = self.cpu_limit.map(|own| pod(own, true, "cpu"));
+    }
 }
 
 /// Requests of one pod the release runs on every node it admits (a
@@ -181,6 +223,7 @@ pub fn groups(t: &Topology) -> Vec<Group> {
                     probes::effective(release, kind, Role::Startup, c.probes.startup.as_ref())
                         .map_or(0, |timing| timing.window());
                 g.constraints = Constraints::of(c);
+                g.add_extras(&c.extras);
                 g
             };
             let pools = super::workers::pools(t);

@@ -269,6 +269,14 @@ fn tcp_edge(from: &Peer, to: &Peer, port: u16) -> Edge {
     }
 }
 
+/// Calls to the Kubernetes API server: 443, the `kubernetes` Service's
+/// port, and 6443, where the API server itself listens. Most CNIs apply
+/// NetworkPolicies after the Service's address translation, so they see
+/// the endpoint's port, not the Service's; both are allowed.
+fn kube_api(from: &Peer) -> [Edge; 2] {
+    [443, 6443].map(|port| tcp_edge(from, &Peer::KubeApi, port))
+}
+
 /// Every edge of the release, sorted, without repeats.
 pub fn edges(t: &Topology) -> Vec<Edge> {
     let mut out = Vec::new();
@@ -417,9 +425,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     }
 
     // The log agent ships to its outputs only, reads pod metadata from
-    // the API server (443 behind the Service, 6443 where the API server
-    // listens itself: policies see the address after the Service's
-    // translation), and is scraped by Prometheus.
+    // the API server, and is scraped by Prometheus.
     if let Some(l) = log_collector(t) {
         let agent = Peer::Component(LOG_COLLECTOR);
         for o in &l.outputs {
@@ -428,8 +434,9 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
                 tcp(&agent, peer_of_host(&host), port);
             }
         }
-        tcp(&agent, Peer::KubeApi, 443);
-        tcp(&agent, Peer::KubeApi, 6443);
+        for edge in kube_api(&agent) {
+            tcp(&edge.from, edge.to, edge.port);
+        }
         let prometheus = Peer::Namespace(l.collector.prometheus_namespace.clone());
         tcp(&prometheus, agent.clone(), l.collector.http_port);
         tcp(&prometheus, agent, l.collector.metrics_port);
@@ -485,13 +492,7 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
             .map(|(from, to, port)| tcp_edge(from, to, port)),
         );
         // Patroni's role callback labels its pod through the API.
-        out.push(Edge {
-            from: pg,
-            to: Peer::KubeApi,
-            protocol: Protocol::Tcp,
-            port: 443,
-            end_port: None,
-        });
+        out.extend(kube_api(&pg));
     }
     if sentinel {
         let redis = Peer::Component(data_layer::REDIS);

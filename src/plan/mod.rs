@@ -27,6 +27,7 @@ pub mod picture;
 pub mod plugins;
 pub mod probes;
 pub mod quorum;
+pub mod recovery;
 pub mod report;
 pub mod scheduling;
 pub mod stores;

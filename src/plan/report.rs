@@ -12,6 +12,7 @@ use super::capacity::{self, Capacity, Verdict, ZoneTotals};
 use super::connections::{self, ConnectionBudget};
 use super::failover::{self, FailoverTime};
 use super::quorum::{self, Quorum};
+use super::recovery::{capacity_recovery, CapacityRecovery};
 use super::{Budget, Plan};
 use crate::topology::Spread;
 use serde::Serialize;
@@ -68,6 +69,9 @@ pub struct Report {
     pub backup: Option<Objectives>,
     /// Worst-case failover of the data services this release runs.
     pub failover: Vec<FailoverTime>,
+    /// Each Deployment's time back to full capacity after a zone outage,
+    /// beside the objective.
+    pub capacity_recovery: CapacityRecovery,
     pub capacity: Capacity,
     pub survives_zone_loss: bool,
 }
@@ -178,6 +182,7 @@ impl Report {
             connections: connections::budget(t),
             backup: backup::objectives(t),
             failover: failover::estimates(t),
+            capacity_recovery: capacity_recovery(t, &capacity),
             survives_zone_loss: capacity.survives_zone_loss(),
             capacity,
         }
@@ -204,6 +209,7 @@ impl Report {
         self.connections_text(&mut o);
         self.backup_text(&mut o);
         self.failover_text(&mut o);
+        self.recovery_text(&mut o);
         self.verdict_text(&mut o);
         // Table columns pad to their width; no line ends in spaces.
         o.lines().map(|l| format!("{}\n", l.trim_end())).collect()
@@ -438,6 +444,48 @@ impl Report {
                 );
             }
         }
+    }
+
+    fn recovery_text(&self, o: &mut String) {
+        if self.zones.len() < 2 {
+            return;
+        }
+        let r = &self.capacity_recovery;
+        let _ = writeln!(
+            o,
+            "\nfull capacity after a zone outage (nodes present; worst zone; detection + eviction + scheduling + startup window)"
+        );
+        match r.objective_seconds {
+            Some(s) => {
+                let _ = writeln!(o, "  objective {s}s (recovery.capacityObjectiveSeconds)");
+            }
+            None => {
+                let _ = writeln!(o, "  no objective (set recovery.capacityObjectiveSeconds)");
+            }
+        }
+        for c in &r.components {
+            let verdict = match c.meets_objective {
+                Some(true) => ": meets it",
+                Some(false) => ": EXCEEDS it",
+                None => "",
+            };
+            let line = match (c.seconds, &c.zone) {
+                (Some(0), _) | (_, None) => "untouched by any one zone's outage".to_string(),
+                (Some(s), Some(z)) => format!(
+                    "{s}s after zone `{z}` goes dark = {}s detection + {}s eviction + {}s scheduling + {}s startup{verdict}",
+                    c.detection_seconds, c.eviction_seconds, c.start_seconds, c.startup_seconds
+                ),
+                (None, Some(z)) => format!(
+                    "not before zone `{z}` returns: {}{verdict}",
+                    c.pending_reason.map_or("pods stay Pending", |p| p.text())
+                ),
+            };
+            let _ = writeln!(o, "  {:<17} {line}", c.component);
+        }
+        let _ = writeln!(
+            o,
+            "  StatefulSet members return with their zone; their services fail over (above)"
+        );
     }
 
     fn verdict_text(&self, o: &mut String) {

@@ -86,6 +86,7 @@ const CASES: &[(&str, &str, bool)] = &[
     ("failover_objective_redis", "T220", true),
     ("failover_objective_dev", "T220", false),
     ("outage_spread", "T221", false),
+    ("capacity_objective", "T214", true),
     ("host_zone", "T401", true),
     ("host_duplicate", "T402", true),
     ("host_no_manager", "T403", true),

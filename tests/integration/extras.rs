@@ -129,3 +129,33 @@ components:
     assert!(stderr.contains("unknown field `mountPth`"), "{stderr}");
     assert!(stderr.contains("missing field `mountPath`"), "{stderr}");
 }
+
+/// `plan` counts the sidecar's requests and limits in the api's pods, as
+/// kube-scheduler does; the init container, smaller and run first, adds
+/// nothing.
+#[test]
+fn plan_counts_the_extra_containers_in_the_pods_requests() {
+    let out = crate::support::run(&["plan", "-f", FILE, "-o", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let api = report["capacity"]["groups"]
+        .as_array()
+        .and_then(|a| a.iter().find(|g| g["component"] == "api"))
+        .expect("the api's group");
+    let gi = 1024.0 * 1024.0 * 1024.0;
+    let mi = 1024.0 * 1024.0;
+    assert!(
+        (api["cpu"].as_f64().unwrap() - 0.52).abs() < 1e-9,
+        "{api:#}"
+    );
+    assert_eq!(
+        api["memory"].as_f64().unwrap(),
+        2.0 * gi + 32.0 * mi,
+        "{api:#}"
+    );
+    assert_eq!(
+        api["memoryLimit"].as_f64().unwrap(),
+        2.0 * gi + 64.0 * mi,
+        "{api:#}"
+    );
+}

@@ -307,19 +307,7 @@ fn zone_outage_with_nodes_present_restores_every_deployment() {
     assert_eq!(api["capacityBackSeconds"], 390, "{api:#}");
     assert_eq!(api["hpaCanAdd"], api["hpaWants"], "{api:#}");
 
-    let out = dify_gen()
-        .args([
-            "plan",
-            "-f",
-            "profiles/ha.yaml",
-            "--set",
-            "components.api.spread=zone",
-            "-o",
-            "json",
-        ])
-        .output()
-        .expect("dify-gen runs");
-    let hard: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (hard, text) = hard_zone_spread_report();
     assert_eq!(hard["survivesZoneLoss"], false);
     for outage in hard["capacity"]["zoneOutages"].as_array().unwrap() {
         assert_eq!(outage["survives"], false, "{outage:#}");
@@ -335,8 +323,78 @@ fn zone_outage_with_nodes_present_restores_every_deployment() {
         assert_eq!(loss["scenario"], "nodes-deleted");
         assert_eq!(loss["survives"], true, "{loss:#}");
     }
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("zone-spread"), "{text}");
+}
+
+/// `plan -o json` of `ha` with the api's old hard zone spread, parsed and
+/// as text.
+fn hard_zone_spread_report() -> (Value, String) {
+    let out = run(&[
+        "plan",
+        "-f",
+        "profiles/ha.yaml",
+        "--set",
+        "components.api.spread=zone",
+        "-o",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    (report, out.stdout)
+}
+
+/// Time to full capacity beside the objective: the worst zone's sum per
+/// Deployment, with its parts; StatefulSets left to their failover.
+#[test]
+fn time_to_full_capacity_is_reported_beside_its_objective() {
+    let report = json("profiles/ha.yaml");
+    let r = &report["capacityRecovery"];
+    assert_eq!(r["objectiveSeconds"], 600, "{r:#}");
+    let components = r["components"].as_array().unwrap();
+    assert!(
+        components.iter().all(|c| c["meetsObjective"] == true),
+        "{r:#}"
+    );
+    let api = components.iter().find(|c| c["component"] == "api").unwrap();
+    assert_eq!(api["seconds"], 390, "{api:#}");
+    let parts: u64 = [
+        "detectionSeconds",
+        "evictionSeconds",
+        "startSeconds",
+        "startupSeconds",
+    ]
+    .iter()
+    .map(|k| api[k].as_u64().unwrap())
+    .sum();
+    assert_eq!(parts, 390, "{api:#}");
+    assert!(
+        !components.iter().any(|c| c["component"] == "postgres"),
+        "{r:#}"
+    );
+
+    // The text prints it right after the failover objectives.
+    let text = run(&["plan", "-f", "profiles/ha.yaml"]).stdout;
+    let failover = text.find("\nfailover").unwrap();
+    let capacity = text.find("\nfull capacity after a zone outage").unwrap();
+    let outage = text.find("\nzone loss").unwrap();
+    assert!(failover < capacity && capacity < outage, "{text}");
+    assert!(
+        text.contains("  objective 600s (recovery.capacityObjectiveSeconds)\n"),
+        "{text}"
+    );
+    assert!(text.contains("api               390s after zone `zone-a` goes dark = 50s detection + 30s eviction + 10s scheduling + 300s startup: meets it"), "{text}");
+
+    // A hard zone spread leaves the api Pending: not timed, and T221's.
+    let (hard, _) = hard_zone_spread_report();
+    let api = hard["capacityRecovery"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["component"] == "api")
+        .unwrap()
+        .clone();
+    assert!(api["seconds"].is_null(), "{api:#}");
+    assert_eq!(api["pendingReason"], "zone-spread", "{api:#}");
+    assert_eq!(api["meetsObjective"], false, "{api:#}");
 }
 
 /// The outcome of one component in one zone-loss scenario.

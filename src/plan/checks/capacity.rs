@@ -7,6 +7,13 @@
 //! simulation is `plan::capacity`; `dify-gen plan` shows the details.
 //! Fix: add nodes or larger ones to the zones named, or lower requests.
 //!
+//! T214: a Deployment's time back to full capacity after a zone outage
+//! (detection, eviction, scheduling, startup window; `plan::recovery`) is
+//! longer than `recovery.capacityObjectiveSeconds`: an error under
+//! `availability: ha`, a warning otherwise. Fix: shorten the component's
+//! `eviction.tolerationSeconds` or its startup probe's window, or state a
+//! longer objective.
+//!
 //! T221: during a zone outage with the nodes still present (the real case:
 //! tainted `unreachable`, not deleted), kube-scheduler counts the dark zone
 //! and its nodes as domains with no pods, so a hard spread rule can keep a
@@ -83,6 +90,73 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     out.extend(outage_spread(cx, &c));
+    out.extend(capacity_objective(cx, &c));
+    out
+}
+
+/// One finding per Deployment whose time back to full capacity after a
+/// zone outage is longer than `recovery.capacityObjectiveSeconds` (T214).
+/// A component that stays Pending is T221's (or T207's) finding, not this.
+fn capacity_objective(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagnostic> {
+    if cx.t.zones.len() < 2 {
+        return Vec::new();
+    }
+    let r = crate::plan::recovery::capacity_recovery(cx.t, c);
+    let Some(objective) = r.objective_seconds else {
+        return Vec::new();
+    };
+    let components = cx.t.components.all();
+    let mut out = Vec::new();
+    for time in r
+        .components
+        .iter()
+        .filter(|t| t.meets_objective == Some(false))
+    {
+        let Some(seconds) = time.seconds else {
+            continue;
+        };
+        // The component's own settings, or the worker's for a pool.
+        let owner = components.iter().find(|(key, _)| {
+            let label = crate::dify::Kind::ALL
+                .into_iter()
+                .find(|k| k.key() == *key)
+                .map(|k| k.label());
+            label == Some(time.component.as_str())
+                || (*key == "worker" && time.component.starts_with("worker-"))
+        });
+        let (pointer, knob) = match owner {
+            Some((key, spec)) if spec.eviction.is_some() => (
+                format!("/components/{key}/eviction/tolerationSeconds"),
+                format!("`components.{key}.eviction.tolerationSeconds`"),
+            ),
+            Some((key, _)) => (
+                format!("/components/{key}"),
+                format!("`components.{key}.eviction.tolerationSeconds` (default 300)"),
+            ),
+            None => (
+                "/recovery/capacityObjectiveSeconds".to_string(),
+                "its eviction's `tolerationSeconds`".to_string(),
+            ),
+        };
+        out.push(
+            cx.ha_or_warning(
+                codes::T_CAPACITY_OBJECTIVE,
+                &pointer,
+                format!(
+                    "`{}` is back at full capacity {seconds} s after zone `{}` goes dark ({} s detection + {} s eviction + {} s scheduling + {} s startup window), longer than the objective of {objective} s",
+                    time.component,
+                    time.zone.as_deref().unwrap_or("?"),
+                    time.detection_seconds,
+                    time.eviction_seconds,
+                    time.start_seconds,
+                    time.startup_seconds
+                ),
+            )
+            .help(format!(
+                "shorten {knob} or the startup probe's window, or raise `recovery.capacityObjectiveSeconds` to {seconds}; docs/zone-outages.md"
+            )),
+        );
+    }
     out
 }
 

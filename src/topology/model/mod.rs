@@ -28,6 +28,7 @@ mod network;
 mod nodes;
 mod plugins;
 mod postgres;
+mod recovery;
 mod redis;
 mod resources;
 mod scheduling;
@@ -55,6 +56,7 @@ pub use network::*;
 pub use nodes::*;
 pub use plugins::*;
 pub use postgres::*;
+pub use recovery::*;
 pub use redis::*;
 pub use resources::*;
 pub use scheduling::*;
@@ -127,6 +129,10 @@ pub struct Topology {
     /// rules and still does after the loss of any one zone (N-1 headroom).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<NodePool>,
+    /// How fast the Deployments must be back at their replica count after
+    /// a zone outage; omit for no objective (`plan` still prints the times).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
     /// Mail through SMTP or Resend; omit for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<Mail>,

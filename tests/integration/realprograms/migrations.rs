@@ -9,15 +9,12 @@
 //! `alembic_version` itself, as `flask upgrade-db` in the migration Job would.
 
 use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::harness::{
-    free_port, hand_over, postgres_identity, psql, require_program, run_bounded, wait_for,
-    write_file, Process,
-};
+use super::harness::{hand_over, psql, require_program, wait_for, write_file, Process};
+use super::postgres::{start_server, Server};
 use super::rendered::render_ha;
 
 const PG_BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
@@ -49,54 +46,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 struct Postgres {
     port: u16,
-    _server: Process,
+    _server: Server,
 }
 
 /// A PostgreSQL 15 on 127.0.0.1 with password authentication, and Dify's
 /// database and role.
 fn start_postgres(root: &Path) -> Postgres {
-    let identity = postgres_identity();
-    let initdb = require_program(&format!("{PG_BIN_DIR}/initdb"));
-    let postgres = require_program(&format!("{PG_BIN_DIR}/postgres"));
-    require_program("psql");
-    let data = root.join("pgdata");
-    let sockets = root.join("sockets");
-    for dir in [&data, &sockets] {
-        fs::create_dir_all(dir).expect("postgres dir");
-        hand_over(dir, identity, 0o700);
-    }
-    let pwfile = root.join("pwfile");
-    write_file(&pwfile, SUPERUSER_PASSWORD, 0o644);
-    let as_postgres = |command: &mut Command| {
-        if let Some((uid, gid)) = identity {
-            command.uid(uid).gid(gid);
-        }
-    };
-    let mut init = Command::new(initdb);
-    init.arg("-D")
-        .arg(&data)
-        .args(["-U", "postgres", "--auth=scram-sha-256", "--pwfile"])
-        .arg(&pwfile);
-    as_postgres(&mut init);
-    let (ok, output) = run_bounded(init, Duration::from_secs(120));
-    assert!(ok, "initdb failed:\n{output}");
-    let port = free_port();
-    let mut command = Command::new(postgres);
-    command
-        .arg("-D")
-        .arg(&data)
-        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-        .arg("-k")
-        .arg(&sockets);
-    as_postgres(&mut command);
-    let server = Process::spawn("postgres", command, root.join("postgres.log"));
-    wait_for(
-        "PostgreSQL to accept connections",
-        Duration::from_secs(30),
-        Duration::from_millis(200),
-        || psql(port, "postgres", SUPERUSER_PASSWORD, "postgres", "select 1").ok(),
-    )
-    .unwrap_or_else(|error| panic!("{error}\n{}", server.log_tail(30)));
+    let server = start_server(Path::new(PG_BIN_DIR), root, SUPERUSER_PASSWORD);
+    let port = server.port;
     for sql in [
         format!("CREATE ROLE dify LOGIN PASSWORD '{APP_PASSWORD}'"),
         "CREATE DATABASE dify OWNER dify".to_string(),

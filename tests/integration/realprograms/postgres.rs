@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::harness::{
-    hand_over, patroni_python, postgres_bin_dir, postgres_identity, run_bounded, write_file,
+    free_port, hand_over, patroni_python, postgres_bin_dir, postgres_identity, psql,
+    require_program, run_bounded, wait_for, write_file, Process,
 };
 use dify_gen::postgres::Catalogue;
 
@@ -81,6 +82,59 @@ impl ConfigJudge {
         } else {
             Err(out.trim().to_string())
         }
+    }
+}
+
+/// A PostgreSQL server on 127.0.0.1 (a free port), with password
+/// authentication for the `postgres` superuser; stopped when dropped.
+pub struct Server {
+    pub port: u16,
+    _process: Process,
+}
+
+/// Initialises a data directory under `root` with the server in `bin` and
+/// starts it.
+pub fn start_server(bin: &Path, root: &Path, superuser_password: &str) -> Server {
+    let identity = postgres_identity();
+    let initdb = require_program(&bin.join("initdb").display().to_string());
+    let postgres = require_program(&bin.join("postgres").display().to_string());
+    require_program("psql");
+    let data = root.join("pgdata");
+    let sockets = root.join("sockets");
+    for dir in [&data, &sockets] {
+        std::fs::create_dir_all(dir).expect("postgres dir");
+        hand_over(dir, identity, 0o700);
+    }
+    let pwfile = root.join("pwfile");
+    write_file(&pwfile, superuser_password, 0o644);
+    let mut init = Command::new(initdb);
+    init.arg("-D")
+        .arg(&data)
+        .args(["-U", "postgres", "--auth=scram-sha-256", "--pwfile"])
+        .arg(&pwfile);
+    as_postgres(&mut init, identity);
+    let (ok, output) = run_bounded(init, Duration::from_secs(120));
+    assert!(ok, "initdb failed:\n{output}");
+    let port = free_port();
+    let mut command = Command::new(postgres);
+    command
+        .arg("-D")
+        .arg(&data)
+        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+        .arg("-k")
+        .arg(&sockets);
+    as_postgres(&mut command, identity);
+    let process = Process::spawn("postgres", command, root.join("postgres.log"));
+    wait_for(
+        "PostgreSQL to accept connections",
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        || psql(port, "postgres", superuser_password, "postgres", "select 1").ok(),
+    )
+    .unwrap_or_else(|error| panic!("{error}\n{}", process.log_tail(30)));
+    Server {
+        port,
+        _process: process,
     }
 }
 
