@@ -290,6 +290,8 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
         .map(|(i, r)| {
             serde_json::json!({
                 "n": i + 1,
+                "kind": r.kind.as_str(),
+                "key_file": pgbackrest::gcs_key_file(i + 1),
                 "endpoint": r.endpoint,
                 "region": r.region,
                 "bucket": r.bucket,
@@ -308,6 +310,8 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
         "dcs_key": format!("/dify-gen/{}/", plan.name(postgres::COMPONENT)),
         "etcd_pod": format!("{}-0", plan.name(data_layer::ETCD)),
         "repos": repos,
+        "all_s3": plan.t.storage.kind == crate::topology::StorageKind::S3
+            && b.repositories.iter().all(|r| r.kind == RepositoryKind::S3),
         "buckets": t.storage.buckets().map(|(f, p)| [f, p]),
         "writers": crate::plan::deployments(t)
             .iter()
