@@ -288,6 +288,29 @@ fn pgbackrest_env(command: &mut Command, config: &Path, tls: &Path, repos: usize
     }
 }
 
+/// Runs a `postgres` command as the `postgres` user, stopped by the guard
+/// (and by its `postmaster.pid`), once it answers on `at`: (data
+/// directory, socket directory, port).
+pub(super) fn run_postgres(
+    name: &str,
+    postgres: Command,
+    log: PathBuf,
+    at: (&Path, &Path, u16),
+    identity: Option<(u32, u32)>,
+) -> Process {
+    let (data, socket, port) = at;
+    let mut process = Process::spawn(name, as_postgres(postgres, identity), log);
+    process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
+    wait_for(
+        name,
+        Duration::from_secs(120),
+        Duration::from_millis(200),
+        || psql(socket, port, "postgres", "SELECT 1", identity).ok(),
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", process.log_tail(30)));
+    process
+}
+
 pub(super) fn psql(
     socket: &Path,
     port: u16,
@@ -687,20 +710,13 @@ fn backups_restore_every_committed_row_from_each_repository() {
             .args(["-c", &format!("port={port}"), "-c"])
             .arg(format!("unix_socket_directories={}", socket.display()));
         pgbackrest_env(&mut postgres, conf, &tls, 2);
-        let mut process = Process::spawn(
+        run_postgres(
             name,
-            as_postgres(postgres, identity),
+            postgres,
             root.join(format!("{name}.log")),
-        );
-        process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
-        wait_for(
-            name,
-            Duration::from_secs(60),
-            Duration::from_millis(200),
-            || psql(socket, port, "postgres", "SELECT 1", identity).ok(),
+            (data, socket, port),
+            identity,
         )
-        .unwrap_or_else(|e| panic!("{e}\n{}", process.log_tail(30)));
-        process
     };
     let serve = |name: &str, conf: &Path, port: u16| -> Process {
         let mut command = Command::new("pgbackrest");

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::backup::{as_postgres, certificates, dir, psql, yaml, Sub};
+use super::backup::{as_postgres, certificates, dir, psql, run_postgres, yaml, Sub};
 use super::harness::{
     exclusive, free_port, hand_over, postgres_identity, require_program, run_bounded, test_prefix,
     wait_for, write_file, Process, LOCALHOST,
@@ -130,20 +130,13 @@ fn start_postgres(
         postgres.args(["-c", setting]);
     }
     pgbackrest_env(&mut postgres, pgbackrest.0, pgbackrest.1);
-    let mut process = Process::spawn(
+    run_postgres(
         name,
-        as_postgres(postgres, identity),
+        postgres,
         data.with_extension("log"),
-    );
-    process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
-    wait_for(
-        name,
-        Duration::from_secs(120),
-        Duration::from_millis(200),
-        || psql(socket, port, "postgres", "SELECT 1", identity).ok(),
+        (data, socket, port),
+        identity,
     )
-    .unwrap_or_else(|e| panic!("{e}\n{}", process.log_tail(30)));
-    process
 }
 
 #[test]
