@@ -139,6 +139,11 @@ pub const T_STORE_IDENTITY: &str = "T224";
 pub const T_BACKUP_STORAGE: &str = "T225";
 pub const T_PGVECTOR_IMAGE: &str = "T226";
 
+// topology: the entry's hosts and its destinations (`ingress.domains`, egress)
+pub const T_ENTRY_HOSTS: &str = "T227";
+pub const T_ENTRY_DOMAINS: &str = "T228";
+pub const T_DESTINATION: &str = "T229";
+
 // topology: backups (3-2-1, recovery objectives, retention)
 pub const T_THREE_TWO_ONE: &str = "T209";
 pub const T_BACKUP_RPO: &str = "T210";

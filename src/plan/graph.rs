@@ -188,9 +188,10 @@ pub fn vector_peers(t: &Topology) -> Vec<(Peer, u16)> {
 
 /// Where Dify's mail goes, if anywhere: the SMTP server on its port, or
 /// Resend's API URL (Resend itself on 443 when no URL is given).
+/// With `mail.egress`, the peer is that named destination, on the same port.
 pub fn mail_peer(t: &Topology) -> Option<(Peer, u16)> {
     let m = t.mail.as_ref()?;
-    match m.kind {
+    let (peer, port) = match m.kind {
         MailKind::Smtp => m.smtp.as_ref().map(|s| (peer_of_host(&s.server), s.port)),
         MailKind::Resend => m.resend.as_ref().map(|r| match &r.api_url {
             Some(url) => {
@@ -199,7 +200,24 @@ pub fn mail_peer(t: &Topology) -> Option<(Peer, u16)> {
             }
             None => (Peer::Internet, 443),
         }),
+    }?;
+    match &m.egress {
+        Some(name) => Some((Peer::Egress(name.clone()), port)),
+        None => Some((peer, port)),
     }
+}
+
+/// Where Dify's backend pushes OTLP: the release's collector, or the named
+/// destination of `monitoring.otlp` on its URL's port.
+pub fn otlp_peer(t: &Topology) -> Option<(Peer, u16)> {
+    if monitoring::otel_collector(t).is_some() {
+        return Some((
+            Peer::Component(monitoring::OTEL_COLLECTOR),
+            ports::OTLP_HTTP,
+        ));
+    }
+    let o = t.monitoring.as_ref()?.otlp.as_ref()?;
+    Some((Peer::Egress(o.egress.clone()), host_port(&o.url).1))
 }
 
 /// `host` and `port` of a store's URL, with the store's port when the URL
@@ -546,15 +564,14 @@ pub fn edges(t: &Topology) -> Vec<Edge> {
     for (kind, _, port) in monitoring::probed(t) {
         out.push(tcp_edge(&Peer::Prober, &c(kind), port));
     }
-    // Dify's backend pushes OTLP to the collector, when there is one.
-    if monitoring::otel_collector(t).is_some() {
-        let collector = Peer::Component(monitoring::OTEL_COLLECTOR);
+    // Dify's backend pushes OTLP to the collector or the named endpoint.
+    if let Some((peer, port)) = otlp_peer(t) {
         // Every backend pod reads the shared settings, the websocket server too.
         for kind in database_clients
             .into_iter()
             .filter(|k| k.is_backend() && runs(*k))
         {
-            out.push(tcp_edge(&c(kind), &collector, ports::OTLP_HTTP));
+            out.push(tcp_edge(&c(kind), &peer, port));
         }
     }
 

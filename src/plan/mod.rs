@@ -178,7 +178,6 @@ pub struct Plan<'a> {
     pub dify: &'static Release,
     /// Dify's version (`dify.version`): the `app.kubernetes.io/version`.
     pub app_version: String,
-    pub public_url: String,
     /// The Dify Deployments this topology runs (see [`deployments`]): the
     /// component set every renderer iterates.
     pub workloads: Vec<Workload<'a>>,
@@ -194,11 +193,6 @@ pub struct Plan<'a> {
 impl<'a> Plan<'a> {
     pub fn new(t: &'a Topology) -> Plan<'a> {
         let release = t.metadata.name.as_str();
-        let scheme = if t.ingress.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
         let dify = self::release(t);
         let workloads = deployments(t)
             .into_iter()
@@ -233,7 +227,6 @@ impl<'a> Plan<'a> {
             namespace: &t.metadata.namespace,
             dify,
             app_version: names::to_label_value(&t.dify.version),
-            public_url: format!("{scheme}://{}", t.ingress.host),
             workloads,
             db_host,
             db_port,
@@ -275,13 +268,43 @@ impl<'a> Plan<'a> {
     }
 
     /// The WebSocket origin browsers connect Socket.IO to (`wss://` behind TLS).
+    /// Collaboration's WebSocket, on the API's host.
     pub fn public_socket_url(&self) -> String {
         let scheme = if self.t.ingress.tls.is_some() {
             "wss"
         } else {
             "ws"
         };
-        format!("{scheme}://{}", self.t.ingress.host)
+        format!("{scheme}://{}", self.t.ingress.api_host())
+    }
+
+    /// Dify's public URL variables, each from its part's host
+    /// (`ingress.domains`, else `ingress.host`), in the order
+    /// [`crate::dify::env::PUBLIC_URLS`] lists them.
+    pub fn public_urls(&self) -> [(&'static str, String); 7] {
+        let i = &self.t.ingress;
+        let url = |host: &str| match i.tls {
+            Some(_) => format!("https://{host}"),
+            None => format!("http://{host}"),
+        };
+        [
+            ("CONSOLE_API_URL", url(i.api_host())),
+            ("CONSOLE_WEB_URL", url(i.console_host())),
+            ("SERVICE_API_URL", url(i.api_host())),
+            ("APP_API_URL", url(i.api_host())),
+            ("APP_WEB_URL", url(i.app_host())),
+            ("FILES_URL", url(i.files_host())),
+            ("TRIGGER_URL", url(i.api_host())),
+        ]
+    }
+
+    /// One of Dify's public URL variables ([`Plan::public_urls`]).
+    pub fn public_url_for(&self, name: &str) -> String {
+        self.public_urls()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+            .expect("a public URL variable of dify::env::PUBLIC_URLS")
     }
 
     /// In-cluster URL of a component's Service.
@@ -377,6 +400,7 @@ impl<'a> Plan<'a> {
                 .filter_map(|m| m.secret_ref())
                 .map(|(_, r)| ("api", r)),
         );
+        refs.extend(monitoring::otlp_api_key(t).map(|r| ("api", r)));
         refs.extend(t.storage.secret_refs().into_iter().map(|(_, r)| ("api", r)));
         refs.extend(
             t.vector_store

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 /// The settings a Deployment's Dify container reads: its ConfigMap's data
 /// (through `envFrom`) and its own `env` entries, by name.
-fn environment(file: &str, deployment: &str) -> (serde_json::Map<String, Value>, Vec<Value>) {
+pub(crate) fn environment(
+    file: &str,
+    deployment: &str,
+) -> (serde_json::Map<String, Value>, Vec<Value>) {
     let artifacts = render_strict(file);
     let objects = objects(&artifacts);
     let (_, spec) = pod_specs(&objects)
@@ -31,7 +34,7 @@ fn environment(file: &str, deployment: &str) -> (serde_json::Map<String, Value>,
     (data, env)
 }
 
-fn entry<'a>(env: &'a [Value], name: &str) -> Option<&'a Value> {
+pub(crate) fn entry<'a>(env: &'a [Value], name: &str) -> Option<&'a Value> {
     env.iter().find(|e| e["name"] == name)
 }
 

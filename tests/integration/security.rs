@@ -7,6 +7,7 @@ use crate::support::dify_gen;
 use dify_gen::plan::graph::{self, Peer};
 use dify_gen::plan::Plan;
 use dify_gen::source::Sources;
+use dify_gen::topology::EgressDestination;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -43,9 +44,22 @@ fn expected_key(peer: &Peer) -> String {
     }
 }
 
-/// What a rendered NetworkPolicyPeer allows, as a key.
-fn read_peer(p: &Value) -> String {
+/// What a rendered NetworkPolicyPeer allows, as a key; `destinations`
+/// are the topology's `network.egress`.
+fn read_peer(p: &Value, destinations: &[EgressDestination]) -> String {
     let labels = |v: &Value| v["matchLabels"].as_object().cloned().unwrap_or_default();
+    for d in destinations {
+        let cidr = p["ipBlock"]["cidr"].as_str();
+        let ns = p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"].as_str();
+        let pods: std::collections::BTreeMap<String, String> = labels(&p["podSelector"])
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap().to_string()))
+            .collect();
+        let at_pods = ns.is_some() && ns == d.namespace.as_deref() && pods == d.pod_labels;
+        if cidr.is_some_and(|c| d.cidrs.iter().any(|x| x == c)) || at_pods {
+            return format!("egress:{}", d.name);
+        }
+    }
     if let Some(block) = p.get("ipBlock") {
         // `plugins-debug.yaml`'s developers: the only other range these
         // tests' topologies allow.
@@ -104,7 +118,7 @@ fn read_peer(p: &Value) -> String {
 pub(crate) type Key = (String, String, String, u64, Option<u64>);
 
 /// Edges the policies allow: egress at the caller, ingress at the callee.
-fn allowed(docs: &[Value]) -> (BTreeSet<Key>, BTreeSet<Key>) {
+fn allowed(docs: &[Value], destinations: &[EgressDestination]) -> (BTreeSet<Key>, BTreeSet<Key>) {
     let (mut egress, mut ingress) = (BTreeSet::new(), BTreeSet::new());
     for p in of_kind(docs, "NetworkPolicy") {
         let spec = &p["spec"];
@@ -122,7 +136,7 @@ fn allowed(docs: &[Value]) -> (BTreeSet<Key>, BTreeSet<Key>) {
         ] {
             for rule in spec[dir].as_array().unwrap() {
                 for peer in rule[peers_key].as_array().unwrap() {
-                    let other = read_peer(peer);
+                    let other = read_peer(peer, destinations);
                     for port in rule["ports"].as_array().unwrap() {
                         let (from, to) = if dir == "egress" {
                             (me.clone(), other.clone())
@@ -199,11 +213,13 @@ fn extras_add_no_edge_to_the_policies() {
 /// returns what they allow (egress, ingress).
 pub(crate) fn policies_match_the_graph(file: &str) -> (BTreeSet<Key>, BTreeSet<Key>) {
     let docs = rendered(file);
-    let (egress, ingress) = allowed(&docs);
     let mut sources = Sources::default();
     let t = dify_gen::pipeline::checked(&[file.into()], &[], &mut sources)
         .unwrap()
         .topology;
+    let destinations: Vec<EgressDestination> =
+        t.network.iter().flat_map(|n| n.egress.clone()).collect();
+    let (egress, ingress) = allowed(&docs, &destinations);
     let graph: BTreeSet<Key> = graph::edges(&t)
         .iter()
         .map(|e| {

@@ -365,13 +365,24 @@ fn haproxy_accepts_the_postgres_leader_proxy() {
 /// stack's overlay network only, and nginx resolves upstreams when it
 /// reads its configuration) become 127.0.0.1 on the same ports, and the
 /// TLS pair (a Swarm secret) becomes a throwaway self-signed one.
-/// Everything else is the file as rendered.
+/// Everything else is the file as rendered, with the separate domains and
+/// alias of `tests/fixtures/cluster/domains.yaml` layered on: every server
+/// answers to all of the entry's names.
 #[test]
 fn nginx_accepts_the_edge_configuration() {
     let nginx = require_program("nginx");
     let openssl = require_program("openssl");
-    let (dir, _) = rendered(&[]);
+    let (dir, _) = rendered(&["-f", "tests/fixtures/cluster/domains.yaml"]);
     let conf = std::fs::read_to_string(out(&dir).join("swarm/config/nginx.conf")).unwrap();
+    let names: Vec<&str> = conf
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("server_name "))
+        .collect();
+    assert_eq!(
+        names,
+        ["dify.example.com console.example.com apps.example.com api.example.com files.example-cdn.net dify-old.example.com;"; 2],
+        "the redirecting and the serving server:\n{conf}"
+    );
     let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
     let mut req = Command::new(openssl);
     req.args([

@@ -314,6 +314,23 @@ pub fn otel_collector(t: &Topology) -> Option<&crate::topology::OtelCollector> {
     t.monitoring.as_ref()?.otel_collector.as_ref()
 }
 
+/// Where Dify's backend pushes OTLP, and how it samples and batches: the
+/// release's collector (`monitoring.otelCollector`), else the endpoint of
+/// `monitoring.otlp`.
+pub fn otlp_export<'a>(plan: &Plan<'a>) -> Option<(String, &'a crate::topology::OtelExport)> {
+    if let Some(c) = otel_collector(plan.t) {
+        let url = format!("http://{}:{}", plan.name(OTEL_COLLECTOR), ports::OTLP_HTTP);
+        return Some((url, &c.export));
+    }
+    let o = plan.t.monitoring.as_ref()?.otlp.as_ref()?;
+    Some((o.url.trim_end_matches('/').to_string(), &o.export))
+}
+
+/// The API key of `monitoring.otlp`, when it has one.
+pub fn otlp_api_key(t: &Topology) -> Option<&crate::topology::SecretRef> {
+    t.monitoring.as_ref()?.otlp.as_ref()?.api_key.as_ref()
+}
+
 /// The component label of the public entry's alerts.
 pub const ENTRY: &str = "entry";
 /// The component label of node alerts.
@@ -654,7 +671,10 @@ fn probes(plan: &Plan) -> Vec<ProbeTarget> {
         .collect();
     out.push(ProbeTarget {
         component: ENTRY,
-        url: format!("{}/console/api/ping", plan.public_url),
+        url: format!(
+            "{}/console/api/ping",
+            plan.public_url_for("CONSOLE_API_URL")
+        ),
     });
     out
 }

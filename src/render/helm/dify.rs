@@ -362,13 +362,13 @@ pub fn values(plan: &Plan) -> Value {
         json!({
             "appSecretKey": "",
             "internalApiKey": "",
-            "consoleApiDomain": plan.public_url,
-            "consoleWebDomain": plan.public_url,
-            "serviceApiDomain": plan.public_url,
-            "appApiDomain": plan.public_url,
-            "appWebDomain": plan.public_url,
-            "filesDomain": plan.public_url,
-            "triggerDomain": plan.public_url,
+            "consoleApiDomain": plan.public_url_for("CONSOLE_API_URL"),
+            "consoleWebDomain": plan.public_url_for("CONSOLE_WEB_URL"),
+            "serviceApiDomain": plan.public_url_for("SERVICE_API_URL"),
+            "appApiDomain": plan.public_url_for("APP_API_URL"),
+            "appWebDomain": plan.public_url_for("APP_WEB_URL"),
+            "filesDomain": plan.public_url_for("FILES_URL"),
+            "triggerDomain": plan.public_url_for("TRIGGER_URL"),
         }),
     );
     let mut images = Map::new();

@@ -37,8 +37,13 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
     match kind {
         k if k.is_backend() => backend(plan, &mut set),
         Kind::Web => {
-            set("CONSOLE_API_URL", plan.public_url.clone());
-            set("APP_API_URL", plan.public_url.clone());
+            set("CONSOLE_API_URL", plan.public_url_for("CONSOLE_API_URL"));
+            set("APP_API_URL", plan.public_url_for("APP_API_URL"));
+            // Any value turns the web's `__Host-` CSRF cookie name off,
+            // as the api does with `COOKIE_DOMAIN`; the same domain says why.
+            if let Some(domain) = t.ingress.cookie_domain() {
+                set("NEXT_PUBLIC_COOKIE_DOMAIN", domain);
+            }
             if let Some(name) = env_names.server_console_api_url {
                 set(name, plan.url(Kind::Api, ports::API));
             }
@@ -81,15 +86,19 @@ pub fn settings(plan: &Plan, kind: Kind) -> IndexMap<String, String> {
 
 fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     let t = plan.t;
-    let url = &plan.public_url;
     set("DEPLOY_ENV", "PRODUCTION".into());
     set("LOG_LEVEL", t.dify.log_level.as_str().into());
     set("LOG_OUTPUT_FORMAT", "json".into());
     // An empty LOG_FILE keeps logs on stdout only; a file would also make
     // Celery write its own log file inside the container.
     set("LOG_FILE", String::new());
-    for key in crate::dify::env::PUBLIC_URLS {
-        set(key, url.clone());
+    for (key, url) in plan.public_urls() {
+        set(key, url);
+    }
+    // The console, web apps and API on different hosts share the api's
+    // cookies through their parent domain.
+    if let Some(domain) = t.ingress.cookie_domain() {
+        set("COOKIE_DOMAIN", domain);
     }
     set("INTERNAL_FILES_URL", plan.url(Kind::Api, ports::API));
     set("DIFY_BIND_ADDRESS", "0.0.0.0".into());
@@ -144,21 +153,13 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
         set("CELERY_SENTINEL_MASTER_NAME", master);
         set("CELERY_SENTINEL_SOCKET_TIMEOUT", "0.1".into());
     }
-    // Telemetry goes to the release's collector, over OTLP/HTTP (Dify
-    // appends `/v1/metrics` and `/v1/traces`).
-    if let Some(collector) = crate::plan::monitoring::otel_collector(t) {
+    // Telemetry goes to the release's collector or `monitoring.otlp`, over
+    // OTLP/HTTP (Dify appends `/v1/metrics` and `/v1/traces`).
+    if let Some((endpoint, e)) = crate::plan::monitoring::otlp_export(plan) {
         set("ENABLE_OTEL", "true".into());
         set("OTEL_EXPORTER_TYPE", "otlp".into());
         set("OTEL_EXPORTER_OTLP_PROTOCOL", "http".into());
-        set(
-            "OTLP_BASE_ENDPOINT",
-            format!(
-                "http://{}:{}",
-                plan.name(crate::plan::monitoring::OTEL_COLLECTOR),
-                ports::OTLP_HTTP
-            ),
-        );
-        let e = &collector.export;
+        set("OTLP_BASE_ENDPOINT", endpoint);
         set("OTEL_SAMPLING_RATE", e.sampling_rate.to_string());
         set(
             "OTEL_BATCH_EXPORT_SCHEDULE_DELAY",
@@ -400,6 +401,9 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             }
             if let Some((name, r)) = t.mail.as_ref().and_then(|m| m.secret_ref()) {
                 from(name, r);
+            }
+            if let Some(r) = crate::plan::monitoring::otlp_api_key(t) {
+                from("OTLP_API_KEY", r);
             }
             if plan.runs(Kind::AgentBackend) {
                 if let Some(r) = &s.agent_api_token {

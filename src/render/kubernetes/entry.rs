@@ -10,6 +10,18 @@
 //! because chat and workflow answers stream as server-sent events and
 //! collaboration holds a WebSocket open.
 //!
+//! Every host of the entry (`ingress.host`, the `ingress.domains` of the
+//! console, web apps, API and files, `ingress.extraHosts`) routes every
+//! path: one Ingress rule per host, or one HTTPRoute with all of them as
+//! `hostnames`, and one TLS Secret for all names. Dify's own nginx does the
+//! same (`server_name _`, every location on every name); its plugin
+//! endpoints (`/e/`) and the paths no URL variable names (`/mcp`,
+//! `/openapi`, `/socket.io/`) answer on whatever host the caller used
+//! (`Dify-Hook-Url` is built from `$host`), and the console and the web
+//! apps are the same Next.js server. A host cut down to the paths of its
+//! URL variable would break those; the api authenticates each path
+//! itself, whatever the host.
+//!
 //! Dify's nginx also sets `Dify-Hook-Url: $scheme://$host$request_uri` on
 //! `/e/`. None of the entries rendered here can set a header from request
 //! variables on one path: F5 NGINX's `nginx.org/proxy-set-headers` refuses
@@ -110,7 +122,7 @@ pub fn ingress(plan: &Plan) -> Ingress {
     all.extend(i.annotations.clone());
     metadata.annotations = Some(all);
     add_labels(&mut metadata, plan);
-    let paths = plan
+    let paths: Vec<HTTPIngressPath> = plan
         .routes()
         .map(|r| HTTPIngressPath {
             path: Some(r.path.to_string()),
@@ -127,20 +139,30 @@ pub fn ingress(plan: &Plan) -> Ingress {
             },
         })
         .collect();
+    let hosts = i.hosts();
     Ingress {
         metadata,
         spec: Some(IngressSpec {
             ingress_class_name: Some(i.class_name.clone()),
+            // One certificate for every name.
             tls: i.tls.as_ref().map(|tls| {
                 vec![IngressTLS {
-                    hosts: Some(vec![i.host.clone()]),
+                    hosts: Some(hosts.clone()),
                     secret_name: Some(tls.secret_name.clone()),
                 }]
             }),
-            rules: Some(vec![IngressRule {
-                host: Some(i.host.clone()),
-                http: Some(HTTPIngressRuleValue { paths }),
-            }]),
+            // One rule per host, each with every route (module docs).
+            rules: Some(
+                hosts
+                    .iter()
+                    .map(|host| IngressRule {
+                        host: Some(host.clone()),
+                        http: Some(HTTPIngressRuleValue {
+                            paths: paths.clone(),
+                        }),
+                    })
+                    .collect(),
+            ),
             ..Default::default()
         }),
         ..Default::default()
@@ -263,7 +285,7 @@ fn gateway_objects(plan: &Plan) -> Vec<Value> {
                 namespace: gw.namespace.clone(),
                 section_name: gw.section_name.clone(),
             }],
-            hostnames: vec![i.host.clone()],
+            hostnames: i.hosts(),
             rules,
         },
     };

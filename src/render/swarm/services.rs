@@ -314,7 +314,8 @@ pub(super) fn edge(plan: &Plan, swarm: &Swarm, stack: &mut Stack) {
         "swarm/nginx.conf.j2",
         json!({
             "release": plan.release,
-            "host": t.ingress.host,
+            // Every host of the entry serves every route, as on Kubernetes.
+            "host": t.ingress.hosts().join(" "),
             "http_port": EDGE_HTTP,
             "https_port": EDGE_HTTPS,
             "health_path": EDGE_HEALTH,

@@ -24,15 +24,35 @@ const SSL_MODES: &[&str] = &[
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let t = cx.t;
     let mut out = Vec::new();
-    out.extend(
-        cx.name_rule("/ingress/host", "host name", &t.ingress.host, |h| {
+    // The entry's names: `host`, the domains of Dify's parts, the aliases.
+    let i = &t.ingress;
+    let d = &i.domains;
+    let names = std::iter::once(("/ingress/host".to_string(), &i.host))
+        .chain(
+            [
+                ("console", &d.console),
+                ("app", &d.app),
+                ("api", &d.api),
+                ("files", &d.files),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| Some((format!("/ingress/domains/{k}"), v.as_ref()?))),
+        )
+        .chain(
+            i.extra_hosts
+                .iter()
+                .enumerate()
+                .map(|(n, h)| (format!("/ingress/extraHosts/{n}"), h)),
+        );
+    for (at, name) in names {
+        out.extend(cx.name_rule(&at, "host name", name, |h| {
             dns::subdomain(h)?;
             if dns::ipv4(h).is_ok() {
                 return Err("must be a DNS name, not an IP address".into());
             }
             Ok(())
-        }),
-    );
+        }));
+    }
     if let Some(ext) = &t.postgres.external {
         out.extend(cx.name_rule("/postgres/external/host", "host", &ext.host, dns::host));
         out.extend(cx.name_rule(

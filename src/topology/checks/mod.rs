@@ -9,7 +9,9 @@
 
 mod addresses;
 mod backup;
+mod destinations;
 mod disruption;
+mod domains;
 mod egress;
 mod entry;
 mod extras;
@@ -196,6 +198,8 @@ const CHECKS: &[Check] = &[
     egress::check,
     plugins::check,
     entry::check,
+    domains::check,
+    destinations::check,
     mail::check,
     otel_export::check,
     extras::check,

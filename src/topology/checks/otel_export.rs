@@ -1,4 +1,4 @@
-//! `monitoring.otelCollector.export`: a span batch no larger than the
+//! `monitoring.otelCollector.export` and `monitoring.otlp.export`: a span batch no larger than the
 //! queue it is taken from, and a metric export that ends before the next
 //! one starts (`T179`).
 //!
@@ -13,15 +13,25 @@ use crate::diagnostic::{codes, Diagnostic};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(c) =
-        cx.t.monitoring
-            .as_ref()
-            .and_then(|m| m.otel_collector.as_ref())
-    else {
+    let Some(m) = &cx.t.monitoring else {
         return out;
     };
-    let e = &c.export;
-    let at = "/monitoring/otelCollector/export";
+    let exports = m
+        .otel_collector
+        .iter()
+        .map(|c| (&c.export, "/monitoring/otelCollector/export"))
+        .chain(
+            m.otlp
+                .iter()
+                .map(|o| (&o.export, "/monitoring/otlp/export")),
+        );
+    for (e, at) in exports {
+        export(cx, e, at, &mut out);
+    }
+    out
+}
+
+fn export(cx: &Cx, e: &crate::topology::OtelExport, at: &str, out: &mut Vec<Diagnostic>) {
     if e.max_export_batch_size > e.max_queue_size {
         out.push(
             cx.error(
@@ -48,5 +58,4 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             .help("set `metricTimeoutMs` below `metricIntervalMs`"),
         );
     }
-    out
 }

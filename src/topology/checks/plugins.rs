@@ -17,38 +17,17 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         return out;
     };
     if let Some(m) = &p.pip_mirror {
-        let parsed = url::parse_http(&m.url)
-            .ok()
-            .map(|u| u.port.unwrap_or(if u.scheme == "https" { 443 } else { 80 }));
+        let parsed = super::destinations::url_port(&m.url);
         out.extend(cx.name_rule("/plugins/pipMirror/url", "URL", &m.url, url::http));
-        let destination =
-            cx.t.network
-                .iter()
-                .flat_map(|n| &n.egress)
-                .find(|d| d.name == m.egress);
-        match destination {
-            None => out.push(
-                cx.error(
-                    codes::T_PIP_MIRROR,
-                    "/plugins/pipMirror/egress",
-                    format!("no `network.egress` destination is named `{}`", m.egress),
-                )
-                .help("add the mirror to `network.egress` (its `cidrs` or `namespace`, and its port) and name it here"),
-            ),
-            Some(d) if parsed.is_some_and(|port| !d.ports.contains(&port)) => out.push(
-                cx.error(
-                    codes::T_PIP_MIRROR,
-                    "/plugins/pipMirror/url",
-                    format!(
-                        "the mirror's port {} is not among the ports of egress destination `{}`",
-                        parsed.unwrap_or_default(),
-                        d.name
-                    ),
-                )
-                .help(format!("add the port to `ports` of `{}`, or write the port the mirror listens on into the URL", d.name)),
-            ),
-            Some(_) => {}
-        }
+        out.extend(super::destinations::at_destination(
+            cx,
+            codes::T_PIP_MIRROR,
+            ("/plugins/pipMirror/egress", "/plugins/pipMirror/url"),
+            "mirror",
+            &m.egress,
+            parsed,
+            "add the port to the destination's `ports`, or write the port the mirror listens on into the URL",
+        ));
     }
     if p.init == crate::topology::PluginInit::Image
         && cx.t.images.plugin_daemon.is_none()

@@ -5,17 +5,34 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A public host name, as the schema checks it.
+const HOST: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$";
+
 /// The public entry: routes Dify's paths to api, web and plugin daemon the
 /// way Dify's own nginx does, with timeouts and buffering safe for SSE.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
     /// Public host name (`dify.example.com`).
-    #[schemars(regex(
-        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
-    ))]
+    #[schemars(regex(pattern = HOST))]
     pub host: String,
-    /// TLS: the Secret holding the certificate. Without it the entry is plain HTTP.
+    /// Separate public domains for Dify's parts, as Dify's URL variables
+    /// allow (`CONSOLE_WEB_URL`, `APP_WEB_URL`, `CONSOLE_API_URL`, ...);
+    /// each omitted one is `host`. Every host serves every route of the
+    /// entry, as Dify's own nginx does.
+    #[serde(default, skip_serializing_if = "Domains::is_empty")]
+    pub domains: Domains,
+    /// Further names the whole entry answers to, as `host` does (an old
+    /// name kept during a move): API clients, webhooks, plugin endpoints
+    /// and file links keep working on them. Dify's URLs do not use them,
+    /// and the console's pages belong on the console's host (the api's
+    /// CORS admits that origin only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = HOST)))]
+    pub extra_hosts: Vec<String>,
+    /// TLS: the Secret holding the certificate, for every host of the
+    /// entry (`host`, `domains`, `extraHosts`: one certificate with all
+    /// their names). Without it the entry is plain HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls>,
     /// Which entry to render: `f5-nginx` (an Ingress for the F5 NGINX Ingress
@@ -56,6 +73,101 @@ pub struct Ingress {
     /// `app.kubernetes.io/*` are dify-gen's and refused here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+}
+
+/// Hosts of Dify's parts. Console and web apps sign in with cookies the
+/// api sets, so when the console, the web apps and the API are not all on
+/// one host they must share a parent domain, which becomes Dify's
+/// `COOKIE_DOMAIN`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Domains {
+    /// The console's pages (`CONSOLE_WEB_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HOST))]
+    pub console: Option<String>,
+    /// The published web apps (`APP_WEB_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HOST))]
+    pub app: Option<String>,
+    /// The API: the console's and the web apps' backends
+    /// (`CONSOLE_API_URL`, `APP_API_URL`), the service API
+    /// (`SERVICE_API_URL`), triggers (`TRIGGER_URL`) and collaboration's
+    /// WebSocket (`NEXT_PUBLIC_SOCKET_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HOST))]
+    pub api: Option<String>,
+    /// Signed file previews and downloads (`FILES_URL`); it needs no
+    /// cookie, so any domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = HOST))]
+    pub files: Option<String>,
+}
+
+impl Domains {
+    pub fn is_empty(&self) -> bool {
+        self.console.is_none() && self.app.is_none() && self.api.is_none() && self.files.is_none()
+    }
+}
+
+impl Ingress {
+    /// Every host name of the entry, once each: `host`, the domains, the
+    /// extra hosts, in that order.
+    pub fn hosts(&self) -> Vec<String> {
+        let d = &self.domains;
+        let mut out: Vec<String> = Vec::new();
+        let all = std::iter::once(&self.host)
+            .chain([&d.console, &d.app, &d.api, &d.files].into_iter().flatten())
+            .chain(&self.extra_hosts);
+        for h in all {
+            if !out.contains(h) {
+                out.push(h.clone());
+            }
+        }
+        out
+    }
+
+    /// The host of a part: its domain, else `host`.
+    pub fn console_host(&self) -> &str {
+        self.domains.console.as_deref().unwrap_or(&self.host)
+    }
+    pub fn app_host(&self) -> &str {
+        self.domains.app.as_deref().unwrap_or(&self.host)
+    }
+    pub fn api_host(&self) -> &str {
+        self.domains.api.as_deref().unwrap_or(&self.host)
+    }
+    pub fn files_host(&self) -> &str {
+        self.domains.files.as_deref().unwrap_or(&self.host)
+    }
+
+    /// The parent domain the console, web apps and API share when they
+    /// are not all on one host (Dify's `COOKIE_DOMAIN`); `None` when they
+    /// are on one host, or share no parent of two labels or more (the
+    /// `entry` check refuses that).
+    pub fn cookie_domain(&self) -> Option<String> {
+        let (c, a, api) = (self.console_host(), self.app_host(), self.api_host());
+        if c == api && a == api {
+            return None;
+        }
+        let parent = shared_parent(&shared_parent(c, api)?, a)?;
+        Some(parent)
+    }
+}
+
+/// The longest parent domain two hosts share, of two labels or more.
+pub fn shared_parent(a: &str, b: &str) -> Option<String> {
+    let mut common: Vec<&str> = a
+        .rsplit('.')
+        .zip(b.rsplit('.'))
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect();
+    if common.len() < 2 {
+        return None;
+    }
+    common.reverse();
+    Some(common.join("."))
 }
 
 fn controller_spread() -> Spread {
@@ -118,4 +230,27 @@ pub struct GatewayRef {
 pub enum GatewayImplementation {
     NginxGatewayFabric,
     Standard,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_parent;
+
+    #[test]
+    fn a_parent_domain_has_two_labels_or_more() {
+        assert_eq!(
+            shared_parent("console.example.com", "api.example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            shared_parent("a.eu.example.com", "b.eu.example.com").as_deref(),
+            Some("eu.example.com")
+        );
+        assert_eq!(
+            shared_parent("example.com", "api.example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(shared_parent("a.com", "b.com"), None);
+        assert_eq!(shared_parent("a.example.com", "a.example.org"), None);
+    }
 }

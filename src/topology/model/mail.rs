@@ -25,6 +25,13 @@ pub struct Mail {
     /// Resend's API, for `type: resend`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<Resend>,
+    /// The `network.egress` destination the mail server (or Resend's API)
+    /// is at: api and worker then reach exactly that destination on the
+    /// mail port. Omit to open the port by the server's name (its
+    /// namespace for an in-cluster `name.namespace.svc`, any address
+    /// otherwise; public addresses for Resend's own API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<String>,
 }
 
 impl Mail {

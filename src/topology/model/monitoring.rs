@@ -55,6 +55,32 @@ pub struct Monitoring {
     /// exposes the metrics to Prometheus; omit to leave Dify's telemetry off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub otel_collector: Option<OtelCollector>,
+    /// An OTLP endpoint outside the release (a cluster-wide collector, a
+    /// vendor's) that Dify's backend pushes traces and metrics to, instead
+    /// of `otelCollector`; omit for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otlp: Option<OtlpEndpoint>,
+}
+
+/// Dify's own OTLP exporter (`ENABLE_OTEL`) aimed at an endpoint outside
+/// the release, over OTLP/HTTP.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtlpEndpoint {
+    /// Base URL (`OTLP_BASE_ENDPOINT`); Dify appends `/v1/traces` and
+    /// `/v1/metrics` (`https://otlp.example.com:4318`).
+    #[schemars(regex(pattern = r"^https?://[^/?#\s]+(/[^\s]*)?$"))]
+    pub url: String,
+    /// The `network.egress` destination the endpoint is at: api, worker
+    /// and beat reach exactly it, on the URL's port.
+    pub egress: String,
+    /// The endpoint's API key, which Dify sends as a bearer token
+    /// (`OTLP_API_KEY`), from a Secret; omit for an endpoint without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<SecretRef>,
+    /// How Dify's SDK samples and batches, as `otelCollector.export`.
+    #[serde(default)]
+    pub export: OtelExport,
 }
 
 /// The OpenTelemetry Collector (its `contrib` distribution, which has the
