@@ -79,6 +79,10 @@ pub const T_TOO_SMALL: &str = "T145";
 pub const T_REDIS_DIRECTIVE: &str = "T146";
 pub const T_PG_NO_CATALOGUE: &str = "T147";
 pub const T_TIMING_RULE: &str = "T148";
+/// A backup repository's field its `type` does not read.
+pub const T_REPOSITORY_FIELDS: &str = "T150";
+/// An Azure repository's virtual-hosted endpoint without its account.
+pub const T_AZURE_ENDPOINT: &str = "T151";
 /// The PyPI mirror is at no `network.egress` destination, or not on its ports.
 pub const T_PIP_MIRROR: &str = "T170";
 /// `plugins.init: image` with an image that has no init.

@@ -1,8 +1,8 @@
 //! The object stores Dify writes files to and the plugin daemon keeps
-//! plugin packages in, other than S3 (whose settings are older and have
-//! their own section): for each, Dify's `STORAGE_TYPE` and the plugin
+//! plugin packages in: for each, Dify's `STORAGE_TYPE` and the plugin
 //! daemon's `PLUGIN_STORAGE_TYPE`, and which topology field becomes which
-//! variable on each side.
+//! variable on each side. S3's settings have a section of their own
+//! (`storage.s3`, older than the others), read through the same rows.
 //!
 //! Read from langgenius/dify `api/configs/middleware/storage/*.py` and
 //! `api/extensions/storage/storage_type.py` (the api side, the same
@@ -66,6 +66,39 @@ pub enum Source {
     Field(Field),
     /// A fixed value.
     Const(&'static str),
+    /// `true` when the store signs in with the pods' cloud identity
+    /// (`useWorkloadIdentity`, S3's `useIamRole`), else `false`.
+    UsesIdentity,
+    /// `true` when no endpoint is set: the cloud's own service (AWS).
+    NoEndpoint,
+    /// S3's addressing: `auto`, `path` or `virtual`.
+    AddressStyle,
+    /// `true` with path-style addressing, else `false`.
+    PathStyle,
+    /// rclone's S3 provider: `AWS` without an endpoint, `Other` with one.
+    AwsProvider,
+    /// This value when the store signs in with the pods' identity; unset
+    /// otherwise.
+    WhenIdentity(&'static str),
+    /// A URL made of the region: `<prefix><region><suffix>`.
+    RegionUrl(&'static str, &'static str),
+    /// The region named in the endpoint's host, its second label
+    /// (`obs.cn-north-4.myhuaweicloud.com`).
+    EndpointRegion,
+    /// A Secret field that holds base64 of what rclone wants: decoded in
+    /// the pod before rclone starts.
+    Base64(Field),
+}
+
+/// How rclone, which copies Dify's buckets into the backup repositories,
+/// reads the store: a remote of this backend with these options, in
+/// `rclone.conf` order. A Secret field becomes the environment variable
+/// `RCLONE_CONFIG_<REMOTE>_<OPTION>` instead of a line of the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Rclone {
+    /// rclone's backend type (`s3`, `azureblob`, `google cloud storage`).
+    pub backend: &'static str,
+    pub options: &'static [(&'static str, Source)],
 }
 
 /// How a store signs in with the pods' cloud identity.
@@ -98,12 +131,66 @@ pub struct Backend {
     /// replaces them).
     pub required: &'static [Field],
     pub identity: Option<Identity>,
+    pub rclone: Rclone,
 }
 
 use Field::*;
-use Source::{Const, Field as F};
+use Source::{
+    AddressStyle, AwsProvider, Base64, Const, EndpointRegion, Field as F, NoEndpoint, PathStyle,
+    RegionUrl, UsesIdentity, WhenIdentity,
+};
 
 const PLUGIN_BUCKET: (&str, Source) = ("PLUGIN_STORAGE_OSS_BUCKET", F(PluginBucket));
+
+/// AWS S3 or any S3-compatible store (`storage.s3`). Dify's
+/// `s3_storage_config.py`; the daemon's `aws_s3` driver takes the
+/// `S3_*`/`AWS_*` names of Dify's compose file.
+pub const S3: Backend = Backend {
+    storage_type: "s3",
+    plugin_storage_type: "aws_s3",
+    api: &[
+        ("S3_ENDPOINT", F(Endpoint)),
+        ("S3_REGION", F(Region)),
+        ("S3_BUCKET_NAME", F(Bucket)),
+        ("S3_ADDRESS_STYLE", AddressStyle),
+        ("S3_USE_AWS_MANAGED_IAM", UsesIdentity),
+        ("S3_ACCESS_KEY", F(AccessKey)),
+        ("S3_SECRET_KEY", F(SecretKey)),
+    ],
+    plugin: &[
+        PLUGIN_BUCKET,
+        // AWS itself when no endpoint is given; any other S3 needs the endpoint.
+        ("S3_USE_AWS", NoEndpoint),
+        ("S3_USE_AWS_MANAGED_IAM", UsesIdentity),
+        ("S3_ENDPOINT", F(Endpoint)),
+        ("S3_USE_PATH_STYLE", PathStyle),
+        ("AWS_REGION", F(Region)),
+        ("AWS_ACCESS_KEY", F(AccessKey)),
+        ("AWS_SECRET_KEY", F(SecretKey)),
+    ],
+    required: &[Region, AccessKey, SecretKey],
+    // `useIamRole`: the IRSA role (or EKS Pod Identity) of the pods'
+    // ServiceAccount; both sides then ignore keys.
+    identity: Some(Identity {
+        annotation: "eks.amazonaws.com/role-arn",
+        pod_label: None,
+        replaces: &[AccessKey, SecretKey],
+        api: &[],
+        plugin_daemon: true,
+    }),
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", AwsProvider),
+            ("endpoint", F(Endpoint)),
+            ("region", F(Region)),
+            ("force_path_style", PathStyle),
+            ("env_auth", WhenIdentity("true")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
+};
 
 pub const AZURE_BLOB: Backend = Backend {
     storage_type: "azure-blob",
@@ -133,6 +220,15 @@ pub const AZURE_BLOB: Backend = Backend {
         api: &[("AZURE_BLOB_ACCOUNT_KEY", "managedidentity")],
         plugin_daemon: false,
     }),
+    rclone: Rclone {
+        backend: "azureblob",
+        options: &[
+            ("account", F(AccountName)),
+            ("endpoint", F(Endpoint)),
+            ("env_auth", WhenIdentity("true")),
+            ("key", F(AccountKey)),
+        ],
+    },
 };
 
 pub const GOOGLE_STORAGE: Backend = Backend {
@@ -156,6 +252,13 @@ pub const GOOGLE_STORAGE: Backend = Backend {
         api: &[],
         plugin_daemon: true,
     }),
+    rclone: Rclone {
+        backend: "google cloud storage",
+        options: &[
+            ("env_auth", WhenIdentity("true")),
+            ("service_account_credentials", Base64(CredentialsJson)),
+        ],
+    },
 };
 
 pub const ALIYUN_OSS: Backend = Backend {
@@ -181,6 +284,15 @@ pub const ALIYUN_OSS: Backend = Backend {
     ],
     required: &[Endpoint, Region, AccessKey, SecretKey],
     identity: None,
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("Alibaba")),
+            ("endpoint", F(Endpoint)),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const TENCENT_COS: Backend = Backend {
@@ -201,6 +313,16 @@ pub const TENCENT_COS: Backend = Backend {
     ],
     required: &[Region, AccessKey, SecretKey],
     identity: None,
+    // COS's S3 API is at `cos.<region>.myqcloud.com`.
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("TencentCOS")),
+            ("endpoint", RegionUrl("https://cos.", ".myqcloud.com")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const HUAWEI_OBS: Backend = Backend {
@@ -220,6 +342,16 @@ pub const HUAWEI_OBS: Backend = Backend {
     ],
     required: &[Endpoint, AccessKey, SecretKey],
     identity: None,
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("HuaweiOBS")),
+            ("endpoint", F(Endpoint)),
+            ("region", EndpointRegion),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
 pub const VOLCENGINE_TOS: Backend = Backend {
@@ -241,10 +373,25 @@ pub const VOLCENGINE_TOS: Backend = Backend {
     ],
     required: &[Endpoint, Region, AccessKey, SecretKey],
     identity: None,
+    // rclone has no TOS provider; TOS's S3 API is at
+    // `tos-s3-<region>.volces.com` (its native API, Dify's endpoint, at
+    // `tos-<region>`), virtual-hosted only.
+    rclone: Rclone {
+        backend: "s3",
+        options: &[
+            ("provider", Const("Other")),
+            ("endpoint", RegionUrl("https://tos-s3-", ".volces.com")),
+            ("region", F(Region)),
+            ("force_path_style", Const("false")),
+            ("access_key_id", F(AccessKey)),
+            ("secret_access_key", F(SecretKey)),
+        ],
+    },
 };
 
-/// Every store but S3.
+/// Every store, S3 first.
 pub const BACKENDS: &[Backend] = &[
+    S3,
     AZURE_BLOB,
     GOOGLE_STORAGE,
     ALIYUN_OSS,
@@ -253,7 +400,7 @@ pub const BACKENDS: &[Backend] = &[
     VOLCENGINE_TOS,
 ];
 
-/// The row of a `storage.type` (none for `s3`).
+/// The row of a `storage.type`.
 pub fn backend(storage_type: &str) -> Option<&'static Backend> {
     BACKENDS.iter().find(|b| b.storage_type == storage_type)
 }
@@ -295,6 +442,20 @@ mod tests {
                     assert!(b.required.contains(f), "{}", b.storage_type);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn rclone_decodes_one_option_at_most() {
+        // The bucket copy decodes it from one variable, `SOURCE_KEY_BASE64`.
+        for b in BACKENDS {
+            let n = b
+                .rclone
+                .options
+                .iter()
+                .filter(|(_, s)| matches!(s, Base64(_)))
+                .count();
+            assert!(n <= 1, "{}", b.storage_type);
         }
     }
 

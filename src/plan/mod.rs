@@ -452,8 +452,11 @@ impl<'a> Plan<'a> {
         if let Some(b) = backup {
             refs.push((data_layer::BACKUP, &b.encryption.key));
             for r in &b.repositories {
-                refs.push((data_layer::BACKUP, &r.access_key));
-                refs.push((data_layer::BACKUP, &r.secret_key));
+                refs.extend(
+                    r.secret_refs()
+                        .into_iter()
+                        .map(|(_, s)| (data_layer::BACKUP, s)),
+                );
             }
         }
         refs.extend(tls.iter().map(|r| (data_layer::BACKUP, r)));

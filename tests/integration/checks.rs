@@ -99,6 +99,8 @@ const CASES: &[(&str, &str, bool)] = &[
     ("backup_retention_days", "T211", true),
     ("backup_needs_patroni", "T212", true),
     ("backup_rto", "T213", false),
+    ("backup_repository_fields", "T150", true),
+    ("backup_azure_endpoint", "T151", true),
 ];
 
 fn validate(file: &str, strict: bool) -> (i32, String) {

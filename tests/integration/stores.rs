@@ -341,6 +341,177 @@ fn each_object_store_sets_its_variables_on_dify_and_the_plugin_daemon() {
     }
 }
 
+/// A store, the `[source]` remote the bucket copy reads it with, and the
+/// Secret-backed variables of the copy's pod.
+const BUCKET_COPIES: &[(&str, &str, &[&str])] = &[
+    (
+        "google-storage",
+        "type = google cloud storage\n",
+        &["SOURCE_KEY_BASE64=secret:dify-gcs/service-account.json.b64"],
+    ),
+    (
+        "aliyun-oss",
+        "type = s3\nprovider = Alibaba\nendpoint = https://oss-cn-hangzhou.aliyuncs.com\n",
+        &[
+            "RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-oss/access-key-id",
+            "RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY=secret:dify-oss/access-key-secret",
+        ],
+    ),
+    (
+        "tencent-cos",
+        "type = s3\nprovider = TencentCOS\nendpoint = https://cos.ap-guangzhou.myqcloud.com\n",
+        &["RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-cos/secret-id"],
+    ),
+    (
+        "huawei-obs",
+        "type = s3\nprovider = HuaweiOBS\nendpoint = https://obs.cn-north-4.myhuaweicloud.com\nregion = cn-north-4\n",
+        &["RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY=secret:dify-obs/secret-key"],
+    ),
+    (
+        "volcengine-tos",
+        "type = s3\nprovider = Other\nendpoint = https://tos-s3-cn-beijing.volces.com\nregion = cn-beijing\nforce_path_style = false\n",
+        &["RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID=secret:dify-tos/access-key"],
+    ),
+];
+
+#[test]
+fn the_bucket_copy_reads_each_object_store_with_its_keys_by_reference() {
+    for (name, source, keys) in BUCKET_COPIES {
+        let artifacts = render_strict(&fixture(name));
+        let objects = objects(&artifacts);
+        let find = |kind: &str, name: &str| {
+            objects
+                .iter()
+                .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+                .unwrap_or_else(|| panic!("no {kind} {name}"))
+        };
+        let data = &find("ConfigMap", "dify-backup")["data"];
+        let conf = data["rclone.conf"].as_str().unwrap();
+        assert!(
+            conf.contains(&format!("[source]\n{source}\n[repo1]")),
+            "{name}: {conf}"
+        );
+        let pod = &find("CronJob", "dify-backup-files")["spec"]["jobTemplate"]["spec"]["template"]
+            ["spec"];
+        let env: Vec<String> = pod["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                let r = &e["valueFrom"]["secretKeyRef"];
+                r.is_object().then(|| {
+                    format!(
+                        "{}=secret:{}/{}",
+                        e["name"].as_str().unwrap(),
+                        r["name"].as_str().unwrap(),
+                        r["key"].as_str().unwrap()
+                    )
+                })
+            })
+            .collect();
+        for key in *keys {
+            assert!(env.iter().any(|e| e == key), "{name}: {key} not in {env:?}");
+        }
+        let script = data["files-copy.sh"].as_str().unwrap();
+        let decodes = script.contains("base64 -d");
+        assert_eq!(decodes, *name == "google-storage", "{name}: {script}");
+    }
+}
+
+/// Azure Blob and GCS repositories: pgBackRest's options for each type,
+/// the Azure key by reference, the GCS key a mounted file in every pod that
+/// runs pgBackRest or the bucket copy, and each repository's egress edge.
+#[test]
+fn azure_and_gcs_repositories_render_their_options_keys_and_edges() {
+    let artifacts = render_strict("tests/fixtures/checks/backup_repository_fields.ok.yaml");
+    let objects = objects(&artifacts);
+    let find = |kind: &str, name: &str| {
+        *objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    };
+    let conf = find("ConfigMap", "dify-postgres-patroni")["data"]["pgbackrest.conf"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for line in [
+        "repo1-type=azure",
+        "repo1-azure-account=difybackups",
+        "repo1-azure-container=dify-backups",
+        "repo1-azure-endpoint=blob.core.windows.net",
+        "repo1-azure-uri-style=host",
+        "repo2-type=gcs",
+        "repo2-gcs-bucket=dify-backups-offsite",
+        "repo2-gcs-endpoint=storage.googleapis.com",
+        "repo2-gcs-key-type=service",
+        "repo2-gcs-key=/etc/dify-gen/backup-keys/repo2/key.json",
+    ] {
+        assert!(conf.lines().any(|l| l == line), "no `{line}` in\n{conf}");
+    }
+    assert!(!conf.contains("-s3-"), "{conf}");
+    let rclone = find("ConfigMap", "dify-backup")["data"]["rclone.conf"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(rclone.contains("[repo1]\ntype = azureblob\naccount = difybackups\nendpoint = https://difybackups.blob.core.windows.net\n"), "{rclone}");
+    assert!(rclone.contains("[repo2]\ntype = google cloud storage\nservice_account_file = /etc/dify-gen/backup-keys/repo2/key.json\n"), "{rclone}");
+    // Every pod that runs pgBackRest or rclone mounts the GCS key and gets
+    // the Azure key by reference.
+    let set = find("StatefulSet", "dify-postgres");
+    let mut pods: Vec<(&str, &Value)> = vec![("dify-postgres", &set["spec"]["template"]["spec"])];
+    for job in [
+        "dify-backup-full",
+        "dify-backup-incremental",
+        "dify-backup-drill",
+        "dify-backup-files",
+    ] {
+        pods.push((
+            job,
+            &find("CronJob", job)["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        ));
+    }
+    for (name, pod) in pods {
+        let volume = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "repo2-gcs-key")
+            .unwrap_or_else(|| panic!("{name}: no GCS key volume"));
+        assert_eq!(volume["secret"]["secretName"], "dify-backup-gcs", "{name}");
+        for c in pod["containers"].as_array().unwrap() {
+            let cname = c["name"].as_str().unwrap();
+            if cname != "postgres" && cname != "pgbackrest" && !name.starts_with("dify-backup") {
+                continue;
+            }
+            let mounted = c["volumeMounts"].as_array().unwrap().iter().any(|m| {
+                m["name"] == "repo2-gcs-key" && m["mountPath"] == "/etc/dify-gen/backup-keys/repo2"
+            });
+            assert!(mounted, "{name}/{cname}: GCS key not mounted");
+            let key = c["env"].as_array().unwrap().iter().find(|e| {
+                e["name"] == "PGBACKREST_REPO1_AZURE_KEY" || e["name"] == "RCLONE_CONFIG_REPO1_KEY"
+            });
+            let key = key.unwrap_or_else(|| panic!("{name}/{cname}: no Azure key"));
+            assert_eq!(
+                key["valueFrom"]["secretKeyRef"]["name"],
+                "dify-backup-azure"
+            );
+        }
+    }
+    // Each repository is an egress edge of the members and the backup
+    // pods, and the policies allow exactly the graph.
+    let (egress, _) =
+        policies_match_the_graph("tests/fixtures/checks/backup_repository_fields.ok.yaml");
+    for from in ["postgres", "backup", "backup-drill", "backup-files"] {
+        assert!(
+            egress
+                .iter()
+                .any(|k| k.0 == format!("component:{from}") && k.2 == "TCP" && k.3 == 443),
+            "no {from} -> repositories:443 in {egress:?}"
+        );
+    }
+}
+
 #[test]
 fn each_vector_store_sets_its_variables_and_its_credentials_by_reference() {
     for (name, want) in VECTOR_STORES {
@@ -495,12 +666,13 @@ fn each_store_rule_is_refused_at_its_line() {
             "t.yaml:13:26",
             "`tencent-cos` takes keys only",
         ),
-        // The bucket copy of `backup` beside a store that is not S3.
+        // The bucket copy of `backup` beside a store reached by workload
+        // identity alone.
         (
-            "storage:\n  type: google-storage\n  googleStorage:\n    bucket: a-b-c\n    pluginBucket: d-e-f\n    credentialsJson: {name: gcs, key: json}\n",
+            "storage:\n  type: google-storage\n  googleStorage:\n    bucket: a-b-c\n    pluginBucket: d-e-f\n    useWorkloadIdentity: true\n",
             "T225",
-            "t.yaml:5:9",
-            "`backup` copies Dify's buckets over S3",
+            "t.yaml:9:26",
+            "`backup` copies Dify's buckets from the backup pods, which have no cloud identity",
         ),
         // The profile's Weaviate key left under pgvector.
         (

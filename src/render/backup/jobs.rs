@@ -132,21 +132,10 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
                 plain("XDG_CACHE_HOME", "/tmp"),
                 plain("HOME", "/tmp"),
             ];
-            let keys = t.storage.s3().map(|s3| (&s3.access_key, &s3.secret_key));
-            if let Some((Some(key), Some(secret))) = keys {
-                env.push(secret_var("RCLONE_CONFIG_SOURCE_ACCESS_KEY_ID", key));
-                env.push(secret_var("RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY", secret));
-            }
-            for (i, r) in b.repositories.iter().enumerate() {
-                let n = i + 1;
-                env.push(secret_var(
-                    &format!("RCLONE_CONFIG_REPO{n}_ACCESS_KEY_ID"),
-                    &r.access_key,
-                ));
-                env.push(secret_var(
-                    &format!("RCLONE_CONFIG_REPO{n}_SECRET_ACCESS_KEY"),
-                    &r.secret_key,
-                ));
+            for remote in super::remotes(plan, b) {
+                for (name, secret) in &remote.env {
+                    env.push(secret_var(name, secret));
+                }
             }
             (
                 b.files.image.clone(),
@@ -156,6 +145,11 @@ fn cron_job(plan: &Plan, b: &Backup, run: Run) -> CronJob {
             )
         }
     };
+    // GCS repositories' keys: pgBackRest and rclone read them from files.
+    for (volume, key_mount) in pgbackrest::key_volumes(b) {
+        volumes.push(volume);
+        mounts.push(key_mount);
+    }
     let container = Container {
         name: run.suffix().into(),
         image: Some(plan.pull(&image)),

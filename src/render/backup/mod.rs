@@ -19,8 +19,9 @@ use super::kubernetes::postgres;
 use super::{templates, Artifact, Content, Family};
 use crate::dify::data_layer;
 use crate::plan::backup::{name, Run};
+use crate::plan::stores::{self, Side, Value};
 use crate::plan::{graph, Plan};
-use crate::topology::{Backup, S3};
+use crate::topology::{Backup, RepositoryKind, SecretRef, UriStyle};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -47,14 +48,14 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     else {
         return Vec::new();
     };
-    // The bucket copy speaks S3; the topology check refuses a `backup`
-    // beside any other store (T225), so nothing is rendered without one.
-    let Some(s3) = plan.t.storage.s3() else {
+    // The bucket copy reads the chosen store; nothing is rendered without
+    // its section (the topology checks ask for it).
+    let Some(buckets) = plan.t.storage.buckets() else {
         return Vec::new();
     };
     let mut out: Vec<Artifact> = vec![
         Artifact::object(FAMILY.name, to_value(&service_account(plan))),
-        Artifact::object(FAMILY.name, to_value(&config_map(plan, b, s3))),
+        Artifact::object(FAMILY.name, to_value(&config_map(plan, b, buckets))),
     ];
     out.extend(
         jobs::cron_jobs(plan, b)
@@ -86,14 +87,111 @@ fn service_account(plan: &Plan) -> ServiceAccount {
     }
 }
 
+/// An rclone remote of the bucket copy: `source` (Dify's store) or
+/// `repo<n>`. Its options go to `rclone.conf`, its keys to the environment.
 #[derive(Serialize)]
-struct Remote {
-    name: String,
-    provider: &'static str,
-    endpoint: Option<String>,
-    region: String,
-    path_style: bool,
-    env_auth: bool,
+pub(super) struct Remote {
+    pub name: String,
+    /// `rclone.conf` lines, `type` first.
+    pub options: Vec<(String, String)>,
+    /// `RCLONE_CONFIG_<REMOTE>_<OPTION>` from a Secret.
+    #[serde(skip)]
+    pub env: Vec<(String, SecretRef)>,
+    /// Variables holding base64 from a Secret, decoded into the option's
+    /// variable before rclone runs: (option variable, base64 variable).
+    pub decode: Vec<(String, String)>,
+}
+
+impl Remote {
+    fn new(name: &str) -> Remote {
+        Remote {
+            name: name.to_string(),
+            options: Vec::new(),
+            env: Vec::new(),
+            decode: Vec::new(),
+        }
+    }
+
+    fn option(&mut self, key: &str, value: impl Into<String>) {
+        self.options.push((key.to_string(), value.into()));
+    }
+
+    fn var(&self, option: &str) -> String {
+        format!(
+            "RCLONE_CONFIG_{}_{}",
+            self.name.to_ascii_uppercase(),
+            option.to_ascii_uppercase()
+        )
+    }
+}
+
+/// The remotes of the bucket copy: Dify's store through its row in the
+/// store table, then every repository.
+pub(super) fn remotes(plan: &Plan, b: &Backup) -> Vec<Remote> {
+    let mut source = Remote::new("source");
+    for (option, value) in stores::storage_vars(plan.t, Side::Rclone) {
+        match value {
+            Value::Plain(v) => source.option(option, v),
+            Value::Secret(r) => source.env.push((source.var(option), r.clone())),
+            Value::Base64Secret(r) => {
+                // Short: a long upper-case name has the entropy of a key to
+                // the secret firewall. A store has one such option at most.
+                let encoded = "SOURCE_KEY_BASE64".to_string();
+                source.env.push((encoded.clone(), r.clone()));
+                source.decode.push((source.var(option), encoded));
+            }
+        }
+    }
+    let mut out = vec![source];
+    out.extend(b.repositories.iter().enumerate().map(|(i, r)| {
+        let n = i + 1;
+        let mut remote = Remote::new(&format!("repo{n}"));
+        let endpoint = r.endpoint.trim_end_matches('/');
+        let path_style = r.uri_style() == UriStyle::Path;
+        let key = |remote: &mut Remote, option: &str, secret: &Option<SecretRef>| {
+            if let Some(secret) = secret {
+                remote.env.push((remote.var(option), secret.clone()));
+            }
+        };
+        match r.kind {
+            RepositoryKind::S3 => {
+                remote.option("type", "s3");
+                remote.option("provider", "Other");
+                remote.option("endpoint", endpoint);
+                remote.option("region", r.region.clone());
+                remote.option("force_path_style", path_style.to_string());
+                key(&mut remote, "access_key_id", &r.access_key);
+                key(&mut remote, "secret_access_key", &r.secret_key);
+            }
+            RepositoryKind::Azure => {
+                let account = r.account.clone().unwrap_or_default();
+                remote.option("type", "azureblob");
+                remote.option("account", account.clone());
+                // The account is in the host (virtual-hosted) or, with path
+                // addressing, the first segment of the path.
+                remote.option(
+                    "endpoint",
+                    if path_style {
+                        format!("{endpoint}/{account}")
+                    } else {
+                        endpoint.to_string()
+                    },
+                );
+                key(&mut remote, "key", &r.account_key);
+            }
+            RepositoryKind::Gcs => {
+                remote.option("type", "google cloud storage");
+                remote.option("service_account_file", pgbackrest::gcs_key_file(n));
+                // Uniform bucket-level access: no per-object ACLs to set.
+                remote.option("bucket_policy_only", "true");
+                if r.host_port().0 != GCS_HOST {
+                    remote.option("endpoint", format!("{endpoint}/storage/v1/"));
+                }
+            }
+        }
+        remote
+    }));
+    out
 }
 
 #[derive(Serialize)]
@@ -103,36 +201,29 @@ struct Destination {
     path: String,
 }
 
+/// Google Cloud Storage's own endpoint host.
+const GCS_HOST: &str = "storage.googleapis.com";
+
 fn repo_numbers(b: &Backup) -> Vec<usize> {
     (1..=b.repositories.len()).collect()
 }
 
-fn config_map(plan: &Plan, b: &Backup, s3: &S3) -> ConfigMap {
+fn config_map(plan: &Plan, b: &Backup, buckets: (&str, &str)) -> ConfigMap {
     let t = plan.t;
     let stanza = pgbackrest::stanza(plan);
-    let mut remotes = vec![Remote {
-        name: "source".into(),
-        provider: if s3.endpoint.is_some() {
-            "Other"
-        } else {
-            "AWS"
-        },
-        endpoint: s3.endpoint.clone(),
-        region: s3.region.clone(),
-        path_style: s3.address_style == crate::topology::S3AddressStyle::Path,
-        env_auth: s3.use_iam_role,
-    }];
-    remotes.extend(b.repositories.iter().enumerate().map(|(i, r)| Remote {
-        name: format!("repo{}", i + 1),
-        provider: "Other",
-        endpoint: Some(r.endpoint.trim_end_matches('/').to_string()),
-        region: r.region.clone(),
-        path_style: r.uri_style == crate::topology::UriStyle::Path,
-        env_auth: false,
-    }));
+    let remotes = remotes(plan, b);
+    let all_s3 = remotes
+        .iter()
+        .all(|r| r.options.first().is_some_and(|(_, v)| v == "s3"));
     let files = serde_json::json!({ "f": {
         "remotes": remotes,
-        "buckets": [&s3.bucket, &s3.plugin_bucket],
+        "all_s3": all_s3,
+        // rclone's azureblob copies server-side across remotes (Copy Blob
+        // from URL), which reads the source with the destination's keys.
+        "no_server_side_copy": remotes
+            .iter()
+            .any(|r| r.options.first().is_some_and(|(_, v)| v == "azureblob")),
+        "buckets": [buckets.0, buckets.1],
         "destinations": b.repositories.iter().enumerate().map(|(i, r)| Destination {
             remote: format!("repo{}", i + 1),
             bucket: r.bucket.clone(),
@@ -204,6 +295,8 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
         .map(|(i, r)| {
             serde_json::json!({
                 "n": i + 1,
+                "kind": r.kind.as_str(),
+                "key_file": pgbackrest::gcs_key_file(i + 1),
                 "endpoint": r.endpoint,
                 "region": r.region,
                 "bucket": r.bucket,
@@ -222,6 +315,8 @@ fn runbook(plan: &Plan, b: &Backup) -> String {
         "dcs_key": format!("/dify-gen/{}/", plan.name(postgres::COMPONENT)),
         "etcd_pod": format!("{}-0", plan.name(data_layer::ETCD)),
         "repos": repos,
+        "all_s3": plan.t.storage.kind == crate::topology::StorageKind::S3
+            && b.repositories.iter().all(|r| r.kind == RepositoryKind::S3),
         "buckets": t.storage.buckets().map(|(f, p)| [f, p]),
         "writers": crate::plan::deployments(t)
             .iter()

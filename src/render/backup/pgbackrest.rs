@@ -11,8 +11,8 @@ use crate::render::kubernetes::postgres::{
 };
 use crate::render::kubernetes::stateful::member_hosts;
 use crate::render::templates;
-use crate::topology::{Backup, UriStyle};
-use k8s_openapi::api::core::v1::EnvVar;
+use crate::topology::{Backup, Repository, RepositoryKind, UriStyle};
+use k8s_openapi::api::core::v1::{EnvVar, KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 use serde::Serialize;
 
 /// The members' configuration, a key of the Patroni ConfigMap.
@@ -21,6 +21,8 @@ pub const SERVER_CONFIG_KEY: &str = "pgbackrest.conf";
 pub const SERVER_TLS_DIR: &str = "/etc/dify-gen/pgbackrest-tls";
 /// Where the Jobs' client TLS Secret is mounted.
 pub const CLIENT_TLS_DIR: &str = "/etc/dify-gen/backup-tls";
+/// Where GCS repositories' keys are mounted, one directory each.
+const KEYS_DIR: &str = "/etc/dify-gen/backup-keys";
 /// pgBackRest's lock directory, in the pods' `/tmp` emptyDir.
 const LOCK_PATH: &str = "/tmp/pgbackrest";
 
@@ -36,12 +38,18 @@ pub enum Side {
 #[derive(Serialize)]
 struct Repo {
     n: usize,
+    /// pgBackRest's `repo-type`: `s3`, `azure` or `gcs`.
+    kind: &'static str,
     path: String,
     bucket: String,
     host: String,
     port: u16,
     region: String,
     uri_style: &'static str,
+    /// Azure's storage account.
+    account: String,
+    /// GCS: the mounted service-account key.
+    key_file: String,
     retention_type: &'static str,
     retention_full: u32,
 }
@@ -101,17 +109,21 @@ pub fn config(plan: &Plan, b: &Backup, side: Side) -> String {
                         (Some(n), _) => ("count", n),
                         (None, d) => ("time", d.unwrap_or(1)),
                     };
+                let n = i + 1;
                 Repo {
-                    n: i + 1,
+                    n,
+                    kind: r.kind.as_str(),
+                    host: pgbackrest_host(r, host),
+                    account: r.account.clone().unwrap_or_default(),
+                    key_file: gcs_key_file(n),
                     path: match repo_path(&r.path) {
                         p if p.is_empty() => "/".into(),
                         p => p,
                     },
                     bucket: r.bucket.clone(),
-                    host,
                     port,
                     region: r.region.clone(),
-                    uri_style: match r.uri_style {
+                    uri_style: match r.uri_style() {
                         UriStyle::Host => "host",
                         UriStyle::Path => "path",
                     },
@@ -145,20 +157,80 @@ pub fn config(plan: &Plan, b: &Backup, side: Side) -> String {
     )
 }
 
+/// The host pgBackRest is given as the endpoint: Azure's virtual-hosted
+/// style puts the account in front of it itself, so an account URL
+/// (`<account>.blob.core.windows.net`) loses its first label.
+fn pgbackrest_host(r: &Repository, host: String) -> String {
+    match (&r.kind, r.uri_style(), &r.account) {
+        (RepositoryKind::Azure, UriStyle::Host, Some(account)) => host
+            .strip_prefix(&format!("{account}."))
+            .map_or(host.clone(), str::to_string),
+        _ => host,
+    }
+}
+
+/// Where a GCS repository's service-account key is mounted, in every pod
+/// that runs pgBackRest or the bucket copy.
+pub fn gcs_key_file(n: usize) -> String {
+    format!("{}/key.json", gcs_key_dir(n))
+}
+
+fn gcs_key_dir(n: usize) -> String {
+    format!("{KEYS_DIR}/repo{n}")
+}
+
+/// The Secret volumes that hold the GCS repositories' keys, with their
+/// mounts: pgBackRest reads a key from a file, not from the environment.
+pub fn key_volumes(b: &Backup) -> Vec<(Volume, VolumeMount)> {
+    b.repositories
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let key = r.service_account_key.as_ref()?;
+            let n = i + 1;
+            let name = format!("repo{n}-gcs-key");
+            Some((
+                Volume {
+                    name: name.clone(),
+                    secret: Some(SecretVolumeSource {
+                        secret_name: Some(key.name.clone()),
+                        items: Some(vec![KeyToPath {
+                            key: key.key.clone(),
+                            path: "key.json".into(),
+                            mode: None,
+                        }]),
+                        default_mode: Some(0o440),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                VolumeMount {
+                    name,
+                    mount_path: gcs_key_dir(n),
+                    read_only: Some(true),
+                    ..Default::default()
+                },
+            ))
+        })
+        .collect()
+}
+
 /// The environment every pgBackRest process gets: where its configuration
 /// is, and each repository's keys and the cipher passphrase, from Secrets.
 pub fn env(b: &Backup, config_path: &str) -> Vec<EnvVar> {
     let mut out = vec![plain("PGBACKREST_CONFIG", config_path)];
     for (i, r) in b.repositories.iter().enumerate() {
         let n = i + 1;
-        out.push(secret_var(
-            &format!("PGBACKREST_REPO{n}_S3_KEY"),
-            &r.access_key,
-        ));
-        out.push(secret_var(
-            &format!("PGBACKREST_REPO{n}_S3_KEY_SECRET"),
-            &r.secret_key,
-        ));
+        let keys = [
+            (&r.access_key, "S3_KEY"),
+            (&r.secret_key, "S3_KEY_SECRET"),
+            (&r.account_key, "AZURE_KEY"),
+        ];
+        for (secret, option) in keys {
+            if let Some(secret) = secret {
+                out.push(secret_var(&format!("PGBACKREST_REPO{n}_{option}"), secret));
+            }
+        }
         out.push(secret_var(
             &format!("PGBACKREST_REPO{n}_CIPHER_PASS"),
             &b.encryption.key,

@@ -184,21 +184,7 @@ fn backend(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // The event bus shares the main Redis (through the master address, see
     // `secret_env`); `streams` loses events (dify #40948).
     set("EVENT_BUS_REDIS_CHANNEL_TYPE", "pubsub".into());
-    if let Some(s3) = t.storage.s3() {
-        set("STORAGE_TYPE", "s3".into());
-        if let Some(endpoint) = &s3.endpoint {
-            set("S3_ENDPOINT", endpoint.clone());
-        }
-        set("S3_REGION", s3.region.clone());
-        set("S3_BUCKET_NAME", s3.bucket.clone());
-        set(
-            "S3_ADDRESS_STYLE",
-            format!("{:?}", s3.address_style).to_lowercase(),
-        );
-        set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
-    }
-    let other_store = stores::storage_vars(t, Side::Backend);
-    plain_vars(set, &other_store);
+    plain_vars(set, &stores::storage_vars(t, Side::Backend));
     plain_vars(set, &stores::vector_vars(plan));
     set(
         "CODE_EXECUTION_ENDPOINT",
@@ -272,19 +258,6 @@ fn plugin_daemon(plan: &Plan, set: &mut impl FnMut(&str, String)) {
     // uv and pip cache under $HOME, which must be writable on a read-only
     // root file system: `/tmp` is an emptyDir.
     set("HOME", "/tmp".into());
-    if let Some(s3) = t.storage.s3() {
-        set("PLUGIN_STORAGE_TYPE", "aws_s3".into());
-        set("PLUGIN_STORAGE_OSS_BUCKET", s3.plugin_bucket.clone());
-        // AWS itself when no endpoint is given; any other S3 needs the endpoint.
-        set("S3_USE_AWS", s3.endpoint.is_none().to_string());
-        set("S3_USE_AWS_MANAGED_IAM", s3.use_iam_role.to_string());
-        if let Some(endpoint) = &s3.endpoint {
-            set("S3_ENDPOINT", endpoint.clone());
-        }
-        let path_style = s3.address_style == crate::topology::S3AddressStyle::Path;
-        set("S3_USE_PATH_STYLE", path_style.to_string());
-        set("AWS_REGION", s3.region.clone());
-    }
     plain_vars(set, &stores::storage_vars(t, Side::PluginDaemon));
     set("FORCE_VERIFYING_SIGNATURE", "true".into());
     set("PLUGIN_MAX_EXECUTION_TIMEOUT", "600".into());
@@ -421,14 +394,6 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             from("CODE_EXECUTION_API_KEY", &s.sandbox_api_key);
             from("PLUGIN_DAEMON_KEY", &s.plugin_daemon_key);
             from("INNER_API_KEY_FOR_PLUGIN", &s.plugin_inner_api_key);
-            if let Some(s3) = t.storage.s3() {
-                if let Some(r) = &s3.access_key {
-                    from("S3_ACCESS_KEY", r);
-                }
-                if let Some(r) = &s3.secret_key {
-                    from("S3_SECRET_KEY", r);
-                }
-            }
             secret_vars(&mut from, &stores::storage_vars(t, Side::Backend));
             secret_vars(&mut from, &stores::vector_vars(plan));
             if let Some(r) = &s.init_password {
@@ -463,14 +428,6 @@ pub fn secret_env(plan: &Plan, kind: Kind) -> Vec<EnvVar> {
             }
             from("SERVER_KEY", &s.plugin_daemon_key);
             from("DIFY_INNER_API_KEY", &s.plugin_inner_api_key);
-            if let Some(s3) = t.storage.s3() {
-                if let Some(r) = &s3.access_key {
-                    from("AWS_ACCESS_KEY", r);
-                }
-                if let Some(r) = &s3.secret_key {
-                    from("AWS_SECRET_KEY", r);
-                }
-            }
             secret_vars(&mut from, &stores::storage_vars(t, Side::PluginDaemon));
         }
         Kind::Sandbox => from("API_KEY", &s.sandbox_api_key),

@@ -457,6 +457,15 @@ fn stateful_set(plan: &Plan, p: &Patroni, config_hash: &str) -> StatefulSet {
             }),
             ..Default::default()
         });
+        // GCS repositories' keys, read by archive-push and the server alike.
+        for (volume, key_mount) in pgbackrest::key_volumes(b) {
+            pod.volumes.get_or_insert_with(Vec::new).push(volume);
+            for c in &mut pod.containers {
+                c.volume_mounts
+                    .get_or_insert_with(Vec::new)
+                    .push(key_mount.clone());
+            }
+        }
     }
     set
 }

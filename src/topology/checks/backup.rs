@@ -16,7 +16,7 @@ use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::{dns, s3, url};
 use crate::topology::cron::{self, Cron};
-use crate::topology::{Backup, PostgresMode};
+use crate::topology::{Backup, PostgresMode, RepositoryKind, UriStyle};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let Some(b) = &cx.t.backup else {
@@ -58,6 +58,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     out.extend(names(cx, b));
+    out.extend(repository_fields(cx, b));
     out.extend(three_two_one(cx, b));
     if all_valid {
         out.extend(rpo(cx, b));
@@ -108,6 +109,56 @@ fn names(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
                         format!("`{name}` is set by `backup` (pgBackRest archives WAL); this value would be overridden"),
                     )
                     .help("remove it, and set `backup.archive` instead"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Each repository sets what its `type` reads and nothing else (T150,
+/// T003); an Azure account URL names the account (T151).
+fn repository_fields(cx: &Cx, b: &Backup) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, r) in b.repositories.iter().enumerate() {
+        let base = format!("/backup/repositories/{i}");
+        let kind = r.kind.as_str();
+        for (key, set, read_by, required) in r.fields() {
+            let reads = read_by.contains(&r.kind);
+            if set && !reads {
+                out.push(
+                    cx.error(
+                        codes::T_REPOSITORY_FIELDS,
+                        &format!("{base}/{key}"),
+                        format!("`{key}` is not read by a repository of `type: {kind}`"),
+                    )
+                    .help("remove it, or set the `type` that reads it"),
+                );
+            } else if !set && reads && required {
+                let section = crate::source::dotted(&base);
+                out.push(
+                    cx.error(
+                        codes::T_MISSING_FIELD,
+                        &format!("{base}/type"),
+                        format!("missing field `{key}` for a repository of `type: {kind}`"),
+                    )
+                    .path(format!("{section}.{key}"))
+                    .help(format!("add `{key}:` under `{section}`")),
+                );
+            }
+        }
+        if let (RepositoryKind::Azure, UriStyle::Host, Some(account)) =
+            (r.kind, r.uri_style(), &r.account)
+        {
+            let (host, _) = r.host_port();
+            if !host.starts_with(&format!("{account}.")) {
+                out.push(
+                    cx.error(
+                        codes::T_AZURE_ENDPOINT,
+                        &format!("{base}/endpoint"),
+                        format!("`{host}` is not the URL of account `{account}`: virtual-hosted addressing puts the account first"),
+                    )
+                    .help(format!("write `https://{account}.blob.core.windows.net`, or set `uriStyle: path` for an endpoint that takes the account in the path (Azurite)")),
                 );
             }
         }

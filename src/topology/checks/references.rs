@@ -190,14 +190,9 @@ pub fn secret_refs(t: &Topology) -> Vec<(String, SecretRef)> {
     if let Some(b) = &t.backup {
         out.push(("/backup/encryption/key".into(), b.encryption.key.clone()));
         for (i, r) in b.repositories.iter().enumerate() {
-            out.push((
-                format!("/backup/repositories/{i}/accessKey"),
-                r.access_key.clone(),
-            ));
-            out.push((
-                format!("/backup/repositories/{i}/secretKey"),
-                r.secret_key.clone(),
-            ));
+            for (key, secret) in r.secret_refs() {
+                out.push((format!("/backup/repositories/{i}/{key}"), secret.clone()));
+            }
         }
     }
     out

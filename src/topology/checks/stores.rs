@@ -2,7 +2,7 @@
 //! (`dify::storage::BACKENDS`, `dify::vector::STORES`): each field a store
 //! needs is set, no field it does not read is (T222, T223), workload
 //! identity is asked of a store that has one, and its ServiceAccounts name
-//! it (T224); the bucket copy of `backup` speaks S3 only (T225); pgvector
+//! it (T224); the bucket copy of `backup` needs keys (T225); pgvector
 //! on the Patroni cluster needs an image that carries the `vector`
 //! extension (T226).
 //!
@@ -17,7 +17,7 @@ use super::Cx;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::dify::{storage, vector, Kind};
 use crate::names::{postgres, url};
-use crate::topology::{PostgresMode, StorageKind, IDENTITY_ANNOTATIONS};
+use crate::topology::{PostgresMode, IDENTITY_ANNOTATIONS};
 
 pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
     let mut out = object_store(cx);
@@ -246,18 +246,21 @@ fn pgvector_image(cx: &Cx) -> Option<Diagnostic> {
     })
 }
 
-/// The bucket copy reads the live buckets with rclone's S3 backend.
+/// The bucket copy reads the live buckets with rclone, in the backup
+/// pods, whose ServiceAccount carries no cloud identity: a store reached by
+/// workload identity alone cannot be copied.
 fn backup(cx: &Cx) -> Option<Diagnostic> {
     let t = cx.t;
-    (t.backup.is_some() && t.storage.kind != StorageKind::S3).then(|| {
+    let o = t.storage.object_store()?;
+    (t.backup.is_some() && o.use_workload_identity).then(|| {
         cx.error(
             codes::T_BACKUP_STORAGE,
-            "/storage/type",
+            &format!("{}/useWorkloadIdentity", t.storage.pointer()),
             format!(
-                "`backup` copies Dify's buckets over S3, and `type: {}` is not S3",
+                "`backup` copies Dify's buckets from the backup pods, which have no cloud identity, and `type: {}` signs in with workload identity only",
                 t.storage.kind.as_str()
             ),
         )
-        .help("reach the store through its S3-compatible endpoint with `type: s3` (GCS, OSS, COS, OBS and TOS offer one), or remove `backup` and replicate the buckets with the cloud's own tools")
+        .help("reference the store's keys (`useWorkloadIdentity: false`), or remove `backup` and replicate the buckets with the cloud's own tools")
     })
 }

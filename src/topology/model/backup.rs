@@ -93,28 +93,86 @@ pub struct Archive {
     pub replicas_from_repository: bool,
 }
 
-/// An S3 (or S3-compatible) bucket pgBackRest writes to over HTTPS.
+/// An object-store bucket pgBackRest writes to over HTTPS: S3 (or any
+/// S3-compatible store), Azure Blob storage or Google Cloud Storage, by
+/// `type`. Which fields a type reads is in `docs/backup.md`; a field the
+/// type does not read is refused at its line (T150).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Repository {
-    /// HTTPS endpoint, with a port when not 443
-    /// (`https://s3.eu-central-1.amazonaws.com`, `https://minio.example:9000`).
+    /// `s3` (the default: AWS S3 or an S3-compatible store), `azure`
+    /// (Azure Blob storage) or `gcs` (Google Cloud Storage): pgBackRest's
+    /// `repo-type`.
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "RepositoryKind::is_default"
+    )]
+    pub kind: RepositoryKind,
+    /// HTTPS endpoint, with a port when not 443: S3's
+    /// (`https://s3.eu-central-1.amazonaws.com`, `https://minio.example:9000`),
+    /// Azure's account URL (`https://<account>.blob.core.windows.net`; with
+    /// `uriStyle: path`, the service URL without the account), or
+    /// `https://storage.googleapis.com`.
     #[schemars(regex(pattern = r"^https://[^/:]+(:[0-9]+)?/?$"))]
     pub endpoint: String,
+    /// The region the bucket is in: S3 signs requests with it; for every
+    /// type it places the repository for the 3-2-1 rule.
     pub region: String,
+    /// Bucket (Azure: container); pgBackRest does not create it.
     pub bucket: String,
     /// Prefix in the bucket (`/dify`); the database backups go under it,
     /// the bucket copy under `<path>/files/`.
     #[schemars(regex(pattern = r"^/[-._a-zA-Z0-9/]*$"))]
     pub path: String,
-    /// `host` (virtual-hosted, AWS) or `path` addressing (most
-    /// S3-compatible stores).
-    pub uri_style: UriStyle,
-    /// Access key id.
-    pub access_key: SecretRef,
-    /// Secret access key.
-    pub secret_key: SecretRef,
+    /// `host` (virtual-hosted: AWS, Azure) or `path` addressing (most
+    /// S3-compatible stores, Azurite); S3 needs it, Azure defaults to
+    /// `host`, GCS has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri_style: Option<UriStyle>,
+    /// S3: access key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<SecretRef>,
+    /// S3: secret access key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<SecretRef>,
+    /// Azure: the storage account name (`repo-azure-account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9]{3,24}$"))]
+    pub account: Option<String>,
+    /// Azure: the storage account's shared key (`repo-azure-key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_key: Option<SecretRef>,
+    /// GCS: a service account's JSON key (the file Google Cloud gives, not
+    /// base64), mounted as a file for pgBackRest (`repo-gcs-key`) and the
+    /// bucket copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_key: Option<SecretRef>,
     pub retention: Retention,
+}
+
+/// The kind of object store a repository is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RepositoryKind {
+    #[default]
+    S3,
+    Azure,
+    Gcs,
+}
+
+impl RepositoryKind {
+    pub fn is_default(&self) -> bool {
+        *self == RepositoryKind::S3
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepositoryKind::S3 => "s3",
+            RepositoryKind::Azure => "azure",
+            RepositoryKind::Gcs => "gcs",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -235,6 +293,50 @@ impl Repository {
             .unwrap_or("")
             .to_ascii_lowercase();
         (host, self.region.to_ascii_lowercase())
+    }
+
+    /// The URI style pgBackRest uses: as set, else `host` (Azure's default).
+    pub fn uri_style(&self) -> UriStyle {
+        self.uri_style.unwrap_or(UriStyle::Host)
+    }
+
+    /// Fields of the repository that its `type` reads, by key, and whether
+    /// each is set: the checks refuse a set field of another type and ask
+    /// for a missing one of this type.
+    pub fn fields(&self) -> [(&'static str, bool, &'static [RepositoryKind], bool); 6] {
+        use RepositoryKind::*;
+        [
+            // key, set, types that read it, required by those types
+            (
+                "uriStyle",
+                self.uri_style.is_some(),
+                &[S3, Azure],
+                self.kind == S3,
+            ),
+            ("accessKey", self.access_key.is_some(), &[S3], true),
+            ("secretKey", self.secret_key.is_some(), &[S3], true),
+            ("account", self.account.is_some(), &[Azure], true),
+            ("accountKey", self.account_key.is_some(), &[Azure], true),
+            (
+                "serviceAccountKey",
+                self.service_account_key.is_some(),
+                &[Gcs],
+                true,
+            ),
+        ]
+    }
+
+    /// The repository's Secret references, by field key, in a fixed order.
+    pub fn secret_refs(&self) -> Vec<(&'static str, &SecretRef)> {
+        [
+            ("accessKey", &self.access_key),
+            ("secretKey", &self.secret_key),
+            ("accountKey", &self.account_key),
+            ("serviceAccountKey", &self.service_account_key),
+        ]
+        .into_iter()
+        .filter_map(|(k, r)| r.as_ref().map(|r| (k, r)))
+        .collect()
     }
 
     /// The endpoint's host and port (443 unless given).

@@ -117,6 +117,16 @@ impl Storage {
         }
     }
 
+    /// The chosen store's row and settings; none when its section is absent.
+    pub fn settings(&self) -> Option<(&'static crate::dify::storage::Backend, StoreSettings<'_>)> {
+        let settings = match (self.s3(), self.object_store()) {
+            (Some(s), _) => StoreSettings::S3(s),
+            (None, Some(o)) => StoreSettings::Other(o),
+            _ => return None,
+        };
+        Some((self.kind.backend()?, settings))
+    }
+
     /// The JSON pointer of the chosen store's section.
     pub fn pointer(&self) -> String {
         format!("/storage/{}", self.kind.section())
@@ -240,9 +250,73 @@ impl ObjectStore {
 }
 
 impl StorageKind {
-    /// The store's row in the catalogue (none for S3).
+    /// The store's row in the catalogue.
     pub fn backend(self) -> Option<&'static crate::dify::storage::Backend> {
         crate::dify::storage::backend(self.as_str())
+    }
+}
+
+/// The chosen store's settings, from whichever section holds them, read by
+/// the fields of its row in `dify::storage::BACKENDS`.
+#[derive(Clone, Copy, Debug)]
+pub enum StoreSettings<'a> {
+    S3(&'a S3),
+    Other(&'a ObjectStore),
+}
+
+impl<'a> StoreSettings<'a> {
+    /// The value of a plain field.
+    pub fn text(self, field: crate::dify::storage::Field) -> Option<&'a str> {
+        use crate::dify::storage::Field;
+        match self {
+            StoreSettings::S3(s) => match field {
+                Field::Bucket => Some(&s.bucket),
+                Field::PluginBucket => Some(&s.plugin_bucket),
+                Field::Endpoint => s.endpoint.as_deref(),
+                Field::Region => Some(&s.region),
+                _ => None,
+            },
+            StoreSettings::Other(o) => o.text(field),
+        }
+    }
+
+    /// The value of a Secret field.
+    pub fn secret(self, field: crate::dify::storage::Field) -> Option<&'a SecretRef> {
+        use crate::dify::storage::Field;
+        match self {
+            StoreSettings::S3(s) => match field {
+                Field::AccessKey => s.access_key.as_ref(),
+                Field::SecretKey => s.secret_key.as_ref(),
+                _ => None,
+            },
+            StoreSettings::Other(o) => o.secret(field),
+        }
+    }
+
+    /// Whether the pods sign in with their cloud identity.
+    pub fn uses_identity(self) -> bool {
+        match self {
+            StoreSettings::S3(s) => s.use_iam_role,
+            StoreSettings::Other(o) => o.use_workload_identity,
+        }
+    }
+
+    /// S3's addressing (`auto` for the other stores, which have none).
+    pub fn address_style(self) -> S3AddressStyle {
+        match self {
+            StoreSettings::S3(s) => s.address_style,
+            StoreSettings::Other(_) => S3AddressStyle::Auto,
+        }
+    }
+}
+
+impl S3AddressStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            S3AddressStyle::Auto => "auto",
+            S3AddressStyle::Path => "path",
+            S3AddressStyle::Virtual => "virtual",
+        }
     }
 }
 

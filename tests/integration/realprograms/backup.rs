@@ -70,10 +70,10 @@ backup:
 }
 
 /// A rendered file, with the test's substitutions applied; each must hit.
-struct Sub<'a>(Vec<(&'a str, String)>);
+pub(super) struct Sub<'a>(pub(super) Vec<(&'a str, String)>);
 
 impl Sub<'_> {
-    fn apply(&self, name: &str, text: &str) -> String {
+    pub(super) fn apply(&self, name: &str, text: &str) -> String {
         let mut out = text.to_string();
         for (from, to) in &self.0 {
             assert!(
@@ -86,7 +86,7 @@ impl Sub<'_> {
     }
 }
 
-fn yaml(name: &str, text: &str) -> Value {
+pub(super) fn yaml(name: &str, text: &str) -> Value {
     let mut sources = Sources::default();
     let file = sources.add(name, text);
     load::parse_one(&sources, file, "document")
@@ -153,14 +153,14 @@ fn render(root: &Path, s3_port: u16, pushgateway_port: u16) -> Tree {
 
 /// Runs as the `postgres` user when the test runs as root (PostgreSQL and
 /// pgBackRest refuse root).
-fn as_postgres(mut command: Command, identity: Option<(u32, u32)>) -> Command {
+pub(super) fn as_postgres(mut command: Command, identity: Option<(u32, u32)>) -> Command {
     if let Some((uid, gid)) = identity {
         command.uid(uid).gid(gid);
     }
     command
 }
 
-fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> PathBuf {
+pub(super) fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> PathBuf {
     let path = root.join(name);
     fs::create_dir_all(&path).expect("create dir");
     hand_over(&path, identity, mode);
@@ -169,7 +169,7 @@ fn dir(root: &Path, name: &str, identity: Option<(u32, u32)>, mode: u32) -> Path
 
 /// A CA, and certificates for the S3 server, pgBackRest's server and its
 /// client (whose common name the rendered server accepts).
-fn certificates(tls: &Path, client_cn: &str, identity: Option<(u32, u32)>) {
+pub(super) fn certificates(tls: &Path, client_cn: &str, identity: Option<(u32, u32)>) {
     let openssl = require_program("openssl");
     let run = |args: &[&str]| {
         let mut command = Command::new(&openssl);
@@ -288,7 +288,30 @@ fn pgbackrest_env(command: &mut Command, config: &Path, tls: &Path, repos: usize
     }
 }
 
-fn psql(
+/// Runs a `postgres` command as the `postgres` user, stopped by the guard
+/// (and by its `postmaster.pid`), once it answers on `at`: (data
+/// directory, socket directory, port).
+pub(super) fn run_postgres(
+    name: &str,
+    postgres: Command,
+    log: PathBuf,
+    at: (&Path, &Path, u16),
+    identity: Option<(u32, u32)>,
+) -> Process {
+    let (data, socket, port) = at;
+    let mut process = Process::spawn(name, as_postgres(postgres, identity), log);
+    process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
+    wait_for(
+        name,
+        Duration::from_secs(120),
+        Duration::from_millis(200),
+        || psql(socket, port, "postgres", "SELECT 1", identity).ok(),
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", process.log_tail(30)));
+    process
+}
+
+pub(super) fn psql(
     socket: &Path,
     port: u16,
     database: &str,
@@ -687,20 +710,13 @@ fn backups_restore_every_committed_row_from_each_repository() {
             .args(["-c", &format!("port={port}"), "-c"])
             .arg(format!("unix_socket_directories={}", socket.display()));
         pgbackrest_env(&mut postgres, conf, &tls, 2);
-        let mut process = Process::spawn(
+        run_postgres(
             name,
-            as_postgres(postgres, identity),
+            postgres,
             root.join(format!("{name}.log")),
-        );
-        process.also_kill_pid_file(data.join("postmaster.pid"), &data.display().to_string());
-        wait_for(
-            name,
-            Duration::from_secs(60),
-            Duration::from_millis(200),
-            || psql(socket, port, "postgres", "SELECT 1", identity).ok(),
+            (data, socket, port),
+            identity,
         )
-        .unwrap_or_else(|e| panic!("{e}\n{}", process.log_tail(30)));
-        process
     };
     let serve = |name: &str, conf: &Path, port: u16| -> Process {
         let mut command = Command::new("pgbackrest");
