@@ -105,7 +105,6 @@ fn capacity_objective(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagn
     let Some(objective) = r.objective_seconds else {
         return Vec::new();
     };
-    let components = cx.t.components.all();
     let mut out = Vec::new();
     for time in r
         .components
@@ -115,15 +114,15 @@ fn capacity_objective(cx: &Cx, c: &crate::plan::capacity::Capacity) -> Vec<Diagn
         let Some(seconds) = time.seconds else {
             continue;
         };
-        // The component's own settings, or the worker's for a pool.
-        let owner = components.iter().find(|(key, _)| {
-            let label = crate::dify::Kind::ALL
-                .into_iter()
-                .find(|k| k.key() == *key)
-                .map(|k| k.label());
-            label == Some(time.component.as_str())
-                || (*key == "worker" && time.component.starts_with("worker-"))
-        });
+        // The component's own settings, or the worker's for a pool
+        // (`worker-<pool>`); the Redis master proxy has no component.
+        let owner = crate::dify::Kind::ALL
+            .into_iter()
+            .find(|k| {
+                k.label() == time.component
+                    || (*k == crate::dify::Kind::Worker && time.component.starts_with("worker-"))
+            })
+            .and_then(|k| cx.t.components.get(k).map(|spec| (k.key(), spec)));
         let (pointer, knob) = match owner {
             Some((key, spec)) if spec.eviction.is_some() => (
                 format!("/components/{key}/eviction/tolerationSeconds"),
