@@ -39,7 +39,7 @@ pub fn stream_with(artifacts: &[Artifact], files: &[File]) -> String {
 
 /// [`stream_with`] written to `w` piece by piece, without holding the
 /// whole stream in memory.
-fn write_stream(w: &mut impl Write, artifacts: &[Artifact], files: &[File]) -> io::Result<()> {
+pub fn write_stream(w: &mut impl Write, artifacts: &[Artifact], files: &[File]) -> io::Result<()> {
     let texts: std::collections::HashMap<&str, &str> = files
         .iter()
         .map(|f| (f.path.as_str(), f.text.as_str()))
