@@ -25,29 +25,28 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             Origin::BuiltIn => "/monitoring".to_string(),
         };
         let built_in = rule.origin == Origin::BuiltIn;
-        match promql::selectors(&rule.expr) {
-            Ok(selectors) => {
-                for problem in selectors
-                    .iter()
-                    .flat_map(|s| selector_problems(f, s, built_in))
-                {
-                    out.push(
-                        cx.error(
-                            codes::T_ALERT_SELECTOR,
-                            &at("expr"),
-                            format!("`{}`: {problem}", rule.alert),
-                        )
-                        .help(known(f)),
-                    );
-                }
+        // A built-in rule carries its selectors; a user's is parsed here (the
+        // topology's own check reports its syntax).
+        let parsed;
+        let selectors: &[Selector] = match &rule.selectors {
+            Some(carried) => carried,
+            None => {
+                parsed = promql::selectors(&rule.expr).unwrap_or_default();
+                &parsed
             }
-            // The topology's own check reports a user rule's syntax.
-            Err(e) if built_in => out.push(cx.error(
-                codes::T_PROMQL,
-                &at("expr"),
-                format!("built-in rule `{}` is not valid PromQL: {e}", rule.alert),
-            )),
-            Err(_) => {}
+        };
+        for problem in selectors
+            .iter()
+            .flat_map(|s| selector_problems(f, s, built_in))
+        {
+            out.push(
+                cx.error(
+                    codes::T_ALERT_SELECTOR,
+                    &at("expr"),
+                    format!("`{}`: {problem}", rule.alert),
+                )
+                .help(known(f)),
+            );
         }
         for_check(cx, f, rule, &at("for"), &mut out);
         if !f.components().contains(&rule.component.as_str()) {

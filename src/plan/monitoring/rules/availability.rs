@@ -3,7 +3,7 @@
 //! `instanceFailingMinutes`), more than `failingPercent` of them failing
 //! (the design's critical), and none available at all.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::plan::monitoring::{Facts, Group, Tested, Watched, WorkloadKind};
 use crate::plan::Plan;
 use crate::topology::Severity;
@@ -42,8 +42,8 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
         (label, w.name.as_str()),
     ];
     let by = format!("max by (namespace, {label})");
-    let desired = format!("{by} ({})", sel(desired_metric, &matchers));
-    let available = format!("{by} ({})", sel(available_metric, &matchers));
+    let desired = expr!("{by} ({s})", s = select(desired_metric, &matchers));
+    let available = expr!("{by} ({s})", s = select(available_metric, &matchers));
     let object = format!("{what} {}/{}", f.namespace, w.name);
     let c = w.component;
     let minutes = th.instance_failing_minutes;
@@ -69,7 +69,7 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
     };
     let degraded = Spec {
         alert: ALERTS[0],
-        expr: format!("{desired} - {available} >= 1"),
+        expr: expr!("{desired} - {available} >= 1", desired, available),
         for_seconds: minutes * 60,
         severity: Severity::Warning,
         component: c,
@@ -81,7 +81,11 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
     let pct = th.failing_percent;
     let failing = Spec {
         alert: ALERTS[1],
-        expr: format!("({desired} - {available}) / {desired} * 100 > {pct}"),
+        expr: expr!(
+            "({desired} - {available}) / {desired} * 100 > {pct}",
+            desired,
+            available
+        ),
         for_seconds: minutes * 60,
         severity: Severity::Critical,
         component: c,
@@ -92,7 +96,11 @@ fn rules(f: &Facts, w: &Watched) -> Vec<Tested> {
     };
     let down = Spec {
         alert: ALERTS[2],
-        expr: format!("{available} == 0 and on (namespace, {label}) {desired} > 0"),
+        expr: expr!(
+            "{available} == 0 and on (namespace, {label}) {desired} > 0",
+            available,
+            desired
+        ),
         // A restart of the last pod is not an outage until it has had the
         // time to start.
         for_seconds: (w.start_seconds + 60).max(120),

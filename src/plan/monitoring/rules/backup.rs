@@ -7,7 +7,7 @@
 //! the Pushgateway and are in its log; a drill that missed them fails, which
 //! the failed-drill alert sees.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::plan::backup::{deadlines, name, Run};
 use crate::plan::monitoring::{Facts, Group};
 use crate::plan::{graph, Plan};
@@ -38,9 +38,9 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             Severity::Critical
         };
         let component = run.component();
-        let success = metric("kube_cronjob_status_last_successful_time");
-        let scheduled = metric("kube_cronjob_status_last_schedule_time");
-        let next = metric("kube_cronjob_next_schedule_time");
+        let success = select("kube_cronjob_status_last_successful_time", &labels);
+        let scheduled = select("kube_cronjob_status_last_schedule_time", &labels);
+        let next = select("kube_cronjob_next_schedule_time", &labels);
         // promtool evaluates at a few minutes after time 0, so a timestamp
         // far enough in the past is a negative one.
         let ago = |seconds: i64| -seconds;
@@ -48,7 +48,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         let stale_alert = format!("DifyBackup{title}Stale");
         let spec = Spec {
             alert: &stale_alert,
-            expr: format!("time() - {success} > {stale}"),
+            expr: expr!("time() - {success} > {stale}", success),
             for_seconds: 600,
             severity,
             component,
@@ -73,11 +73,13 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             )
         }));
         let failed_alert = format!("DifyBackup{title}Failed");
+        let active = d.active;
         let spec = Spec {
             alert: &failed_alert,
-            expr: format!(
-                "({success} < on (job, namespace, cronjob) {scheduled}) and on (job, namespace, cronjob) (time() - {scheduled} > {})",
-                d.active
+            expr: expr!(
+                "({success} < on (job, namespace, cronjob) {scheduled}) and on (job, namespace, cronjob) (time() - {scheduled} > {active})",
+                success,
+                scheduled,
             ),
             for_seconds: 60,
             severity,
@@ -109,7 +111,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         let late = d.starting + 300;
         let spec = Spec {
             alert: &missed_alert,
-            expr: format!("time() - {next} > {late}"),
+            expr: expr!("time() - {next} > {late}", next),
             for_seconds: 60,
             severity,
             component,

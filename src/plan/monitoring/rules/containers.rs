@@ -1,7 +1,7 @@
 //! Containers that crash: crash loops (restarts piling up) and OOM kills,
 //! from kube-state-metrics, for every container of every workload.
 
-use super::{constant, group as named, growing, sel_re, tested, Spec};
+use super::{constant, expr, group as named, growing, select_re, tested, Spec};
 use crate::plan::monitoring::{Facts, Group, Tested, Watched, WorkloadKind};
 use crate::plan::Plan;
 use crate::topology::Severity;
@@ -26,7 +26,7 @@ fn rules(f: &Facts, w: &Watched, container: &str) -> Vec<Tested> {
     let select = |metric: &str, extra: &[(&str, &str)]| {
         let mut m = matchers.to_vec();
         m.extend_from_slice(extra);
-        sel_re(metric, &m, &[("pod", pod_re.as_str())])
+        select_re(metric, &m, &[("pod", pod_re.as_str())])
     };
     let by = "max by (namespace, pod, container)";
     let restarts_metric = "kube_pod_container_status_restarts_total";
@@ -34,9 +34,9 @@ fn rules(f: &Facts, w: &Watched, container: &str) -> Vec<Tested> {
     let c = w.component;
     let crash = Spec {
         alert: "DifyContainerCrashLooping",
-        expr: format!(
-            "{by} (increase({}[15m])) >= {restarts}",
-            select(restarts_metric, &[])
+        expr: expr!(
+            "{by} (increase({s}[15m])) >= {restarts}",
+            s = select(restarts_metric, &[])
         ),
         for_seconds: 60,
         severity: Severity::Warning,
@@ -48,10 +48,10 @@ fn rules(f: &Facts, w: &Watched, container: &str) -> Vec<Tested> {
     };
     let oom = Spec {
         alert: "DifyContainerOOMKilled",
-        expr: format!(
-            "{by} ({}) == 1 and on (namespace, pod, container) {by} (increase({}[10m])) > 0",
-            select(reason_metric, &[("reason", "OOMKilled")]),
-            select(restarts_metric, &[]),
+        expr: expr!(
+            "{by} ({reason}) == 1 and on (namespace, pod, container) {by} (increase({restarts}[10m])) > 0",
+            reason = select(reason_metric, &[("reason", "OOMKilled")]),
+            restarts = select(restarts_metric, &[]),
         ),
         for_seconds: 60,
         severity: Severity::Warning,

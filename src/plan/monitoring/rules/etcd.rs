@@ -1,7 +1,7 @@
 //! etcd, Patroni's DCS: every member sees a leader, and the cluster keeps
 //! more healthy members than its quorum (with three or more members).
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::dify::data_layer;
 use crate::plan::monitoring::{Facts, Group};
 use crate::plan::Plan;
@@ -20,7 +20,10 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let mut rules = Vec::new();
     let no_leader = Spec {
         alert: "DifyEtcdNoLeader",
-        expr: format!("max by (pod) ({}) == 0", sel("etcd_server_has_leader", &j)),
+        expr: expr!(
+            "max by (pod) ({s}) == 0",
+            s = select("etcd_server_has_leader", &j)
+        ),
         for_seconds: 60,
         severity: Severity::Critical,
         component: c,
@@ -44,7 +47,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         let quorum = members / 2 + 1;
         let spec = Spec {
             alert: "DifyEtcdQuorumAtRisk",
-            expr: format!("(sum({}) or vector(0)) <= {quorum}", sel("up", &j)),
+            expr: expr!("(sum({s}) or vector(0)) <= {quorum}", s = select("up", &j)),
             for_seconds: 120,
             severity: Severity::Critical,
             component: c,

@@ -13,7 +13,7 @@
 //! end, and their failures have alerts of their own), so no rule watches a
 //! component that does not exist.
 
-use super::{constant, group as named, growing, sel, sel_re, tested, Spec};
+use super::{constant, expr, group as named, growing, select, select_re, tested, Spec};
 use crate::dify::LOG_COLLECTOR;
 use crate::plan::logging::{sources, LogSource, Owner};
 use crate::plan::monitoring::{Facts, Group, Series, Tested, LOG_METRICS};
@@ -48,14 +48,14 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
             ("component", c),
         ];
         labels.extend(pod.map(|p| ("pod", p)));
-        sel(LOG_METRICS[0], &labels)
+        select(LOG_METRICS[0], &labels)
     };
-    let increase = format!("increase({}[2m])", errors(None));
+    let increase = expr!("increase({errors}[2m])", errors = errors(None));
     let minutes = a.warning_minutes;
     let pct = a.critical_percent;
     let warning = Spec {
         alert: ALERTS[0],
-        expr: format!("sum by (namespace, pod) ({increase}) > 0"),
+        expr: expr!("sum by (namespace, pod) ({increase}) > 0", increase),
         for_seconds: minutes * 60,
         severity: Severity::Warning,
         component: c,
@@ -65,9 +65,9 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
             f.namespace
         ),
     };
-    let running = format!(
-        "count(max by (pod) ({}) == 1)",
-        sel_re(
+    let running = expr!(
+        "count(max by (pod) ({phase}) == 1)",
+        phase = select_re(
             "kube_pod_status_phase",
             &[
                 ("job", f.ksm_job()),
@@ -77,11 +77,13 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
             &[("pod", &s.pod_pattern())],
         )
     );
+    let share = f64::from(pct) / 100.0;
     let critical = Spec {
         alert: ALERTS[1],
-        expr: format!(
-            "count(sum by (pod) ({increase}) > 0) > {} * {running}",
-            f64::from(pct) / 100.0
+        expr: expr!(
+            "count(sum by (pod) ({increase}) > 0) > {share} * {running}",
+            increase,
+            running,
         ),
         for_seconds: minutes * 60,
         severity: Severity::Critical,
@@ -105,7 +107,7 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
         let mut out = Vec::new();
         for i in 0..10 {
             let name = pod(i);
-            let counter = errors(Some(&name));
+            let counter = errors(Some(&name)).text;
             out.push(if i < failing {
                 growing(counter, 1, samples)
             } else {
@@ -119,7 +121,11 @@ fn rules(f: &Facts, a: &LogAlerts, s: &LogSource) -> Vec<Tested> {
                     ("phase", "Running"),
                     ("instance", instance),
                 ];
-                out.push(constant(sel("kube_pod_status_phase", &labels), 1, samples));
+                out.push(constant(
+                    select("kube_pod_status_phase", &labels).text,
+                    1,
+                    samples,
+                ));
             }
         }
         out

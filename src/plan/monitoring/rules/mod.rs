@@ -21,8 +21,9 @@ pub mod user;
 
 use super::{Case, Facts, Group, Origin, Rule, Series, Tested};
 use crate::plan::Plan;
-use crate::promql;
+use crate::promql::{self, Selector};
 use crate::topology::Severity;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// A group of built-in rules, or `None` when it has nothing to watch.
@@ -42,26 +43,114 @@ pub const GROUPS: &[GroupFn] = &[
     logs::group,
 ];
 
+/// A PromQL expression as dify-gen builds it: its text, and the series
+/// selectors written into it, in the order they appear. The checks read
+/// the selectors of the built-in rules from here instead of parsing the
+/// text back (a unit test parses every built-in rule and compares). It is
+/// deliberately not `Display`: it goes into a larger expression only
+/// through [`expr!`], which carries its selectors along.
+#[derive(Clone, Debug)]
+pub struct Promql {
+    pub text: String,
+    pub selectors: Vec<Selector>,
+}
+
+impl From<Promql> for String {
+    fn from(p: Promql) -> String {
+        p.text
+    }
+}
+
+/// A [`Promql`] being written into a larger expression by [`expr!`]: its
+/// text goes to the output and its selectors to the collector, so both stay
+/// in the order of the format string (a part used twice counts twice).
+pub struct Written<'a>(pub &'a Promql, pub &'a RefCell<Vec<Selector>>);
+
+impl std::fmt::Display for Written<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.1.borrow_mut().extend_from_slice(&self.0.selectors);
+        f.write_str(&self.0.text)
+    }
+}
+
+/// `expr!("{a} - {b} >= 1", a, b)`: a [`Promql`] from a format string
+/// whose listed parts (`name` or `name = expr`) are [`Promql`]s; other
+/// values (numbers, plain strings) are captured by name as in `format!`.
+/// A `Promql` left out of the list does not compile, since it is not
+/// `Display`.
+macro_rules! expr {
+    (@part $name:ident) => { &$name };
+    (@part $name:ident $value:expr) => { &$value };
+    ($fmt:literal $(, $name:ident $(= $value:expr)?)* $(,)?) => {{
+        let found = ::std::cell::RefCell::new(Vec::new());
+        let text = format!(
+            $fmt
+            $(, $name = $crate::plan::monitoring::rules::Written(
+                expr!(@part $name $($value)?),
+                &found,
+            ))*
+        );
+        $crate::plan::monitoring::rules::Promql {
+            text,
+            selectors: found.into_inner(),
+        }
+    }};
+}
+pub(crate) use expr;
+
 /// `metric{a="b",c="d"}`, values escaped as PromQL strings.
 pub fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
-    let inner: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    format!("{metric}{{{}}}", inner.join(","))
+    select(metric, labels).text
+}
+
+/// [`sel`] as a [`Promql`], with its selector.
+pub fn select(metric: &str, labels: &[(&str, &str)]) -> Promql {
+    let quoted = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+    selector(metric, labels, &[], quoted)
 }
 
 /// `metric{a="b",c=~"d"}`: like [`sel`], with regex matchers after.
 pub fn sel_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> String {
-    let mut inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    select_re(metric, labels, regexes).text
+}
+
+/// [`sel_re`] as a [`Promql`], with its selector. Its values are written
+/// as they are (the names and patterns it is given need no escape).
+pub fn select_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> Promql {
+    selector(metric, labels, regexes, str::to_string)
+}
+
+fn selector(
+    metric: &str,
+    labels: &[(&str, &str)],
+    regexes: &[(&str, &str)],
+    quoted: impl Fn(&str) -> String,
+) -> Promql {
+    let mut inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", quoted(v)))
+        .collect();
     inner.extend(regexes.iter().map(|(k, v)| format!("{k}=~\"{v}\"")));
-    format!("{metric}{{{}}}", inner.join(","))
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    };
+    Promql {
+        text: format!("{metric}{{{}}}", inner.join(",")),
+        selectors: vec![Selector {
+            metric: Some(metric.to_string()),
+            equal: owned(labels),
+            regex: owned(regexes),
+        }],
+    }
 }
 
 /// What a built-in rule is, before its test case.
 pub struct Spec<'s> {
     pub alert: &'s str,
-    pub expr: String,
+    pub expr: Promql,
     /// Seconds the expression must hold (raised to twice the scrape interval).
     pub for_seconds: u32,
     pub severity: Severity,
@@ -74,7 +163,8 @@ impl Spec<'_> {
     pub fn rule(self, f: &Facts) -> Rule {
         Rule {
             alert: self.alert.to_string(),
-            expr: self.expr,
+            expr: self.expr.text,
+            selectors: Some(self.expr.selectors),
             for_: f.duration(self.for_seconds),
             severity: self.severity,
             component: self.component.to_string(),
@@ -145,4 +235,81 @@ pub fn group(f: &Facts, name: &str, rules: Vec<Tested>) -> Option<Group> {
         name: format!("{}-{name}", f.release),
         rules,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// Every topology of the repository that loads: the profiles and the
+    /// test fixtures.
+    fn topologies() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|x| x == "yaml") {
+                    out.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(std::path::Path::new("profiles"), &mut out);
+        walk(std::path::Path::new("tests/fixtures"), &mut out);
+        out.sort();
+        out
+    }
+
+    /// The selectors a built-in rule carries are the ones its expression
+    /// parses to, in the same order, for every rule of every topology that
+    /// loads: the checks read the carried ones, so they must not drift
+    /// from the text Prometheus evaluates.
+    #[test]
+    fn carried_selectors_are_the_parsed_ones() {
+        let mut rules = 0;
+        let mut regexes = 0;
+        for file in topologies() {
+            let mut sources = Sources::default();
+            let Ok(loaded) = crate::topology::load(&[file.clone()], &[], &mut sources) else {
+                continue;
+            };
+            let plan = Plan::new(&loaded.topology);
+            let Some(f) = plan.monitoring() else {
+                continue;
+            };
+            for rule in f.all_rules() {
+                let Some(carried) = &rule.selectors else {
+                    assert_ne!(rule.origin, Origin::BuiltIn, "{file}: {}", rule.alert);
+                    continue;
+                };
+                let parsed = promql::selectors(&rule.expr)
+                    .unwrap_or_else(|e| panic!("{file}: `{}` does not parse: {e}", rule.alert));
+                assert_eq!(carried, &parsed, "{file}: `{}`: {}", rule.alert, rule.expr);
+                rules += 1;
+                regexes += parsed.iter().map(|s| s.regex.len()).sum::<usize>();
+            }
+        }
+        // The profiles alone have well over a hundred built-in rules, with
+        // regex matchers among them.
+        assert!(
+            rules > 500 && regexes > 100,
+            "{rules} rules, {regexes} regexes"
+        );
+    }
+
+    #[test]
+    fn selectors_escape_as_promql_reads_them() {
+        let s = select("m", &[("a", r#"x"y\z"#), ("__b", "")]);
+        assert_eq!(s.text, r#"m{a="x\"y\\z",__b=""}"#);
+        assert_eq!(promql::selectors(&s.text).unwrap(), s.selectors);
+        let r = select_re("m", &[("job", "j")], &[("pod", "p-[a-z]+")]);
+        let both = expr!("{r} and on () {s} or {r}", r, s);
+        assert_eq!(promql::selectors(&both.text).unwrap(), both.selectors);
+        assert_eq!(both.selectors.len(), 3);
+    }
 }

@@ -1,7 +1,7 @@
 //! The design's node rule: `node_memory_MemAvailable_bytes < 1e9`, from
 //! node_exporter, with the threshold from the topology.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::plan::monitoring::{Facts, Group, NODE};
 use crate::plan::Plan;
 use crate::topology::Severity;
@@ -12,7 +12,10 @@ pub fn group(_: &Plan, f: &Facts) -> Option<Group> {
     let metric = "node_memory_MemAvailable_bytes";
     let spec = Spec {
         alert: "DifyNodeMemoryLow",
-        expr: format!("max by (instance) ({}) < {bytes}", sel(metric, &[("job", job)])),
+        expr: expr!(
+            "max by (instance) ({s}) < {bytes}",
+            s = select(metric, &[("job", job)])
+        ),
         for_seconds: 300,
         severity: Severity::Warning,
         component: NODE,

@@ -1,7 +1,7 @@
 //! PostgreSQL under Patroni, from Patroni's own `/metrics`: a leader, the
 //! replicas' lag, and the synchronous standbys the topology asks for.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Promql, Spec};
 use crate::dify::data_layer;
 use crate::plan::monitoring::{synchronous, Facts, Group};
 use crate::plan::Plan;
@@ -11,12 +11,17 @@ use crate::topology::Severity;
 /// position less the replica's, from Patroni's metrics (each is 0 on the
 /// members of the other role).
 pub fn lag_bytes(job: &str, namespace: &str) -> String {
-    let s = |metric: &str| sel(metric, &[("job", job), ("namespace", namespace)]);
-    format!(
-        "max({}) - on () group_right () max by (pod) ({} and on (pod) {} == 1)",
-        s("patroni_xlog_location"),
-        s("patroni_xlog_replayed_location"),
-        s("patroni_replica"),
+    lag(job, namespace).text
+}
+
+/// [`lag_bytes`] as a [`Promql`], with its selectors.
+fn lag(job: &str, namespace: &str) -> Promql {
+    let s = |metric: &str| select(metric, &[("job", job), ("namespace", namespace)]);
+    expr!(
+        "max({leader}) - on () group_right () max by (pod) ({replayed} and on (pod) {replica} == 1)",
+        leader = s("patroni_xlog_location"),
+        replayed = s("patroni_xlog_replayed_location"),
+        replica = s("patroni_replica"),
     )
 }
 
@@ -24,7 +29,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let job = f.pod_job(data_layer::POSTGRES)?;
     let c = data_layer::POSTGRES;
     let j = [("job", job.name.as_str()), ("namespace", f.namespace)];
-    let s = |metric: &str| sel(metric, &j);
+    let s = |metric: &str| select(metric, &j);
     let pod = |i: u32| format!("{}-{i}", plan.member_set(c));
     let series = |metric: &str, i: u32, v: u64, n: u32| {
         let p = pod(i);
@@ -35,7 +40,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let mut rules = Vec::new();
     let no_leader = Spec {
         alert: "DifyPostgresNoLeader",
-        expr: format!("(max({}) or vector(0)) < 1", s("patroni_primary")),
+        expr: expr!("(max({s}) or vector(0)) < 1", s = s("patroni_primary")),
         for_seconds: 60,
         severity: Severity::Critical,
         component: c,
@@ -60,7 +65,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     let bytes = f.spec.thresholds.replication_lag_bytes;
     let lag = Spec {
         alert: "DifyPostgresReplicationLag",
-        expr: format!("{} > {bytes}", lag_bytes(&job.name, f.namespace)),
+        expr: expr!("{lag} > {bytes}", lag = lag(&job.name, f.namespace)),
         for_seconds: 300,
         severity: Severity::Warning,
         component: c,
@@ -85,7 +90,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     if let Some((metric, standbys)) = synchronous(plan.t) {
         let spec = Spec {
             alert: "DifyPostgresNoSyncStandby",
-            expr: format!("(sum({}) or vector(0)) < {standbys}", s(metric)),
+            expr: expr!("(sum({s}) or vector(0)) < {standbys}", s = s(metric)),
             for_seconds: 120,
             severity: Severity::Critical,
             component: c,

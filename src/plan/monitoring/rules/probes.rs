@@ -2,7 +2,7 @@
 //! endpoint (`/health`, `/health/check`, `/apps`), the public entry as
 //! users reach it, and the entry's certificate.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::plan::monitoring::{Facts, Group, ENTRY, PROBE_JOB_SUFFIX};
 use crate::plan::Plan;
 use crate::topology::Severity;
@@ -21,7 +21,10 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
             } else {
                 "DifyProbeFailing"
             },
-            expr: format!("max by (instance) ({}) == 0", sel("probe_success", &labels)),
+            expr: expr!(
+                "max by (instance) ({s}) == 0",
+                s = select("probe_success", &labels)
+            ),
             for_seconds: minutes * 60,
             // Users cannot reach Dify: that is an outage, not one instance.
             severity: if entry {
@@ -43,12 +46,12 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         }));
         if entry && plan.t.ingress.tls.is_some() {
             let days = f.spec.thresholds.certificate_expiry_days;
+            let seconds = u64::from(days) * 86_400;
             let spec = Spec {
                 alert: "DifyCertificateExpiring",
-                expr: format!(
-                    "min by (instance) ({}) - time() < {}",
-                    sel("probe_ssl_earliest_cert_expiry", &labels),
-                    u64::from(days) * 86_400
+                expr: expr!(
+                    "min by (instance) ({s}) - time() < {seconds}",
+                    s = select("probe_ssl_earliest_cert_expiry", &labels),
                 ),
                 for_seconds: 600,
                 severity: Severity::Warning,

@@ -2,7 +2,7 @@
 //! node: one rule per queue the workers consume. The worker is the
 //! component that drains them, so a worker outage inhibits these.
 
-use super::{constant, group as named, sel, tested, Spec};
+use super::{constant, expr, group as named, sel, select, tested, Spec};
 use crate::dify::data_layer;
 use crate::dify::{queues::BROKER_DB, Kind};
 use crate::plan::monitoring::{Facts, Group};
@@ -31,7 +31,10 @@ pub fn group(_: &Plan, f: &Facts) -> Option<Group> {
             ];
             let mut rule = Spec {
                 alert: "DifyQueueBacklog",
-                expr: format!("max by (key) ({}) > {limit}", sel("redis_key_size", &labels)),
+                expr: expr!(
+                    "max by (key) ({s}) > {limit}",
+                    s = select("redis_key_size", &labels)
+                ),
                 for_seconds: 600,
                 severity: Severity::Warning,
                 component: c,

@@ -1,7 +1,7 @@
 //! Redis under Sentinel, from redis_exporter beside each data node: a
 //! master exists, and a failover happened (or two nodes claim to be master).
 
-use super::{group as named, sel, tested, Spec};
+use super::{expr, group as named, sel, select, tested, Spec};
 use crate::dify::data_layer;
 use crate::plan::monitoring::{Facts, Group, Series};
 use crate::plan::Plan;
@@ -15,7 +15,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
         ("namespace", f.namespace),
         ("role", "master"),
     ];
-    let info = sel("redis_instance_info", &master);
+    let info = select("redis_instance_info", &master);
     let node = |i: u32, role: &str, values: String| {
         let pod = format!("{}-{i}", plan.member_set(c));
         Series {
@@ -33,7 +33,7 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     };
     let no_master = Spec {
         alert: "DifyRedisNoMaster",
-        expr: format!("(count({info}) or vector(0)) < 1"),
+        expr: expr!("(count({info}) or vector(0)) < 1", info),
         for_seconds: 60,
         severity: Severity::Critical,
         component: c,
@@ -42,8 +42,9 @@ pub fn group(plan: &Plan, f: &Facts) -> Option<Group> {
     };
     let failover = Spec {
         alert: "DifyRedisFailover",
-        expr: format!(
-            "count(count by (pod) (count_over_time({info}[10m]))) > 1"
+        expr: expr!(
+            "count(count by (pod) (count_over_time({info}[10m]))) > 1",
+            info
         ),
         for_seconds: 60,
         severity: Severity::Warning,

@@ -11,6 +11,7 @@ pub fn rules(spec: &Monitoring) -> Vec<Rule> {
         .map(|(i, r)| Rule {
             alert: r.alert.clone(),
             expr: r.expr.clone(),
+            selectors: None,
             for_: r.for_.clone(),
             severity: r.severity,
             component: r.component.clone(),
