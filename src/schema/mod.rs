@@ -14,20 +14,26 @@ pub mod compile;
 pub mod eval;
 pub mod ir;
 pub mod quantity;
+pub mod simple;
 
 use ir::{Compiled, Encoded, Schema};
 use std::sync::OnceLock;
 
-/// A regular expression of a `pattern` or `patternProperties`: the `regex`
-/// crate where it can (linear time), `fancy-regex` for the look-arounds and
-/// back-references ECMA-262 patterns may use.
+/// A regular expression of a `pattern` or `patternProperties`: matched by
+/// hand when it is one of the simple ones ([`simple`]: no compilation), the
+/// `regex` crate where it can (linear time), `fancy-regex` for the
+/// look-arounds and back-references ECMA-262 patterns may use.
 pub enum Pattern {
+    Simple(simple::Simple),
     Fast(regex::Regex),
     Fancy(Box<fancy_regex::Regex>),
 }
 
 impl Pattern {
     fn new(p: &str) -> Result<Pattern, String> {
+        if let Some(s) = simple::Simple::new(p) {
+            return Ok(Pattern::Simple(s));
+        }
         match regex::Regex::new(p) {
             Ok(r) => Ok(Pattern::Fast(r)),
             Err(_) => fancy_regex::Regex::new(p)
@@ -38,6 +44,7 @@ impl Pattern {
 
     pub fn is_match(&self, s: &str) -> bool {
         match self {
+            Pattern::Simple(p) => p.is_match(s),
             Pattern::Fast(r) => r.is_match(s),
             // A pattern that exhausts the backtracking limit matches nothing.
             Pattern::Fancy(r) => r.is_match(s).unwrap_or(false),
