@@ -71,6 +71,7 @@ impl Cron {
         })
     }
 
+    #[cfg(test)]
     fn fires_on(&self, date: Date) -> bool {
         if self.months & (1 << date.month) == 0 {
             return false;
@@ -107,6 +108,25 @@ impl Cron {
     /// when the schedule never fires (`0 0 30 2 *`).
     pub fn max_gap_seconds(&self) -> Option<u64> {
         max_gap_seconds(&[self])
+    }
+
+    /// The days (bit `d` for day `d`, up to 31) of `month` it fires on,
+    /// when the month's first day is `first_weekday` (0 is Sunday); days
+    /// past the month's end are the caller's to mask off.
+    fn days_in_month(&self, month: u32, first_weekday: u32) -> u64 {
+        if self.months & (1 << month) == 0 {
+            return 0;
+        }
+        // Bit k of `week`: the weekday of day k + 1 is allowed.
+        let w = first_weekday;
+        let week = ((self.weekdays >> w) | (self.weekdays << (7 - w))) & 0x7f;
+        let weeks = week | week << 7 | week << 14 | week << 21 | week << 28;
+        let dow = (weeks << 1) & (((1u64 << 32) - 1) & !1);
+        if self.either_day {
+            self.days | dow
+        } else {
+            self.days & dow
+        }
     }
 
     /// Minutes after midnight it fires at, on a day it fires.
@@ -146,7 +166,10 @@ pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
 }
 
 /// [`max_gap_seconds`] over the first `period` days, the days the
-/// schedules fire on repeating after them.
+/// schedules fire on repeating after them. A month at a time: which days
+/// of it each schedule fires on is a bit set (day-of-month, and the
+/// weekdays shifted to the month's first day), so only the days some
+/// schedule fires on are visited.
 fn scan(schedules: &[&Cron], period: i64) -> Option<u64> {
     // Per set of schedules firing on a day (a bit mask): the day's first
     // and last minute and its longest gap within the day.
@@ -167,30 +190,62 @@ fn scan(schedules: &[&Cron], period: i64) -> Option<u64> {
     let mut gap = 0;
     let mut first_day: Option<(i64, i64)> = None;
     let mut previous: Option<(i64, i64)> = None;
-    let mut date = Date::from_days(0);
-    for day in 0..period {
-        if day > 0 {
-            date = date.next();
+    // 2000-01-01, a Saturday, starts a 400-year cycle.
+    let (mut year, mut month, mut weekday) = (0u32, 1u32, 6u32);
+    let mut start = 0i64;
+    let mut fires = vec![0u64; schedules.len()];
+    while start < period {
+        let length = month_length(year, month);
+        // Days 1..=n of this month that are within the period.
+        let n = (period - start).min(i64::from(length)) as u32;
+        let in_month = ((1u64 << (n + 1)) - 1) & !1;
+        let mut any = 0;
+        for (f, c) in fires.iter_mut().zip(schedules) {
+            *f = c.days_in_month(month, weekday) & in_month;
+            any |= *f;
         }
-        let mask = schedules
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.fires_on(date))
-            .fold(0, |m, (i, _)| m | (1 << i));
-        let Some((first, last, within)) = shapes[mask] else {
-            continue;
+        while any != 0 {
+            let d = any.trailing_zeros();
+            any &= any - 1;
+            let mask = fires
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| *f & (1 << d) != 0)
+                .fold(0, |m, (i, _)| m | (1 << i));
+            let Some((first, last, within)) = shapes[mask] else {
+                continue;
+            };
+            let day = start + i64::from(d) - 1;
+            gap = gap.max(within);
+            if let Some((p, l)) = previous {
+                gap = gap.max((day - p) * 1440 + first - l);
+            }
+            first_day.get_or_insert((day, first));
+            previous = Some((day, last));
+        }
+        start += i64::from(length);
+        weekday = (weekday + length) % 7;
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
         };
-        gap = gap.max(within);
-        if let Some((d, l)) = previous {
-            gap = gap.max((day - d) * 1440 + first - l);
-        }
-        first_day.get_or_insert((day, first));
-        previous = Some((day, last));
     }
     let ((start, first), (end, last)) = (first_day?, previous?);
     // Across the end of the cycle, into its repetition.
     gap = gap.max((start + period - end) * 1440 + first - last);
     u64::try_from(gap * 60).ok()
+}
+
+/// Days in `month` of `year` (within the cycle that starts in 2000).
+fn month_length(year: u32, month: u32) -> u32 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// A field's values as a bit set.
@@ -250,6 +305,8 @@ fn field(text: &str, what: &str, min: u32, max: u32, names: &[&str]) -> Result<V
     Ok(out)
 }
 
+/// A calendar date, for the day-by-day oracle of the tests.
+#[cfg(test)]
 #[derive(Clone, Copy)]
 struct Date {
     /// The year within the 400-year cycle that starts in 2000.
@@ -260,16 +317,11 @@ struct Date {
     weekday: u32,
 }
 
+#[cfg(test)]
 impl Date {
     /// The day after.
     fn next(self) -> Date {
-        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
-        let length = match self.month {
-            2 if leap => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
+        let length = month_length(self.year, self.month);
         let weekday = (self.weekday + 1) % 7;
         match (self.day < length, self.month < 12) {
             (true, _) => Date {
@@ -317,6 +369,54 @@ impl Date {
 mod tests {
     use super::*;
 
+    /// [`scan`] a day at a time, as it was first written: the oracle the
+    /// month-at-a-time scan is tested against.
+    fn scan_by_day(schedules: &[&Cron], period: i64) -> Option<u64> {
+        // Per set of schedules firing on a day (a bit mask): the day's first
+        // and last minute and its longest gap within the day.
+        let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
+            let mut times: Vec<i64> = schedules
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .flat_map(|(_, c)| c.times())
+                .collect();
+            times.sort_unstable();
+            times.dedup();
+            let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+            Some((*times.first()?, *times.last()?, within))
+        };
+        let shapes: Vec<Option<(i64, i64, i64)>> =
+            (0..1usize << schedules.len()).map(day_shape).collect();
+        let mut gap = 0;
+        let mut first_day: Option<(i64, i64)> = None;
+        let mut previous: Option<(i64, i64)> = None;
+        let mut date = Date::from_days(0);
+        for day in 0..period {
+            if day > 0 {
+                date = date.next();
+            }
+            let mask = schedules
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.fires_on(date))
+                .fold(0, |m, (i, _)| m | (1 << i));
+            let Some((first, last, within)) = shapes[mask] else {
+                continue;
+            };
+            gap = gap.max(within);
+            if let Some((d, l)) = previous {
+                gap = gap.max((day - d) * 1440 + first - l);
+            }
+            first_day.get_or_insert((day, first));
+            previous = Some((day, last));
+        }
+        let ((start, first), (end, last)) = (first_day?, previous?);
+        // Across the end of the cycle, into its repetition.
+        gap = gap.max((start + period - end) * 1440 + first - last);
+        u64::try_from(gap * 60).ok()
+    }
+
     fn gap(s: &str) -> Option<u64> {
         Cron::parse(s).unwrap().max_gap_seconds()
     }
@@ -361,6 +461,51 @@ mod tests {
         assert_eq!(gap("0 0 30 2 *"), None);
         // Day-of-month and day-of-week both set: either matches.
         assert!(gap("0 0 1 * mon").unwrap() <= 7 * 86_400);
+    }
+
+    /// The month-at-a-time scan finds what the day-by-day one finds, for
+    /// one schedule and for pairs, over the whole cycle and short periods.
+    #[test]
+    fn scan_by_month_agrees_with_scan_by_day() {
+        let schedules = [
+            "0 2 * * *",
+            "0 * * * *",
+            "*/20 1-5 * * *",
+            "0 2 * * sun",
+            "0 3 * * mon-fri",
+            "0 0 1-31 * mon",
+            "0 0 1 * *",
+            "0 4 1 */3 *",
+            "0 0 1,15 * fri",
+            "0 0 29 2 *",
+            "0 0 30 2 *",
+            "0 0 31 * *",
+            "30 23 28-31 * *",
+            "0 12 13 * 5",
+            "0 0 * 2 sat,sun",
+            "15 6 1 jan,jul *",
+            "0 0 31 4 *",
+        ];
+        let parsed: Vec<Cron> = schedules.iter().map(|s| Cron::parse(s).unwrap()).collect();
+        for (i, a) in parsed.iter().enumerate() {
+            for period in [1, 7, 31, 365, CYCLE_DAYS] {
+                assert_eq!(
+                    scan(&[a], period),
+                    scan_by_day(&[a], period),
+                    "{} over {period} days",
+                    schedules[i]
+                );
+            }
+            for (j, b) in parsed.iter().enumerate().skip(i) {
+                assert_eq!(
+                    scan(&[a, b], CYCLE_DAYS),
+                    scan_by_day(&[a, b], CYCLE_DAYS),
+                    "{} and {}",
+                    schedules[i],
+                    schedules[j]
+                );
+            }
+        }
     }
 
     #[test]

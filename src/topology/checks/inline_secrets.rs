@@ -58,27 +58,26 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         }
     }
     let none = Public::default();
-    for (pointer, node) in public::strings(cx.doc) {
-        let Some(text) = node.as_str() else { continue };
+    public::each_string(cx.doc, |pointer, segments, node| {
+        let Some(text) = node.as_str() else { return };
         // `/components/<c>/env/<NAME>` or `.../<NAME>/value`: reported by
         // its name above.
-        let segments: Vec<String> = crate::source::pointer_segments(&pointer).collect();
         let named_secret = segments.len() >= 4
             && segments[0] == "components"
             && segments[2] == "env"
             && looks_secret(&segments[3]);
         if named_secret {
-            continue;
+            return;
         }
         let found = url_credentials(text).or_else(|| {
-            (!public::is_public(&pointer))
+            (!public::is_public_at(segments))
                 .then(|| random_token(text, &none))
                 .flatten()
         });
         if let Some(found) = found {
-            out.push(suspect(&pointer, node, text, found));
+            out.push(suspect(pointer, node, text, found));
         }
-    }
+    });
     out
 }
 
