@@ -517,6 +517,17 @@ mod tests {
         }
     }
 
+    /// The topology's schema compiles no regex: every pattern it has is
+    /// read here.
+    #[test]
+    fn every_topology_pattern_is_simple() {
+        let store = crate::schema::bundle("topology").unwrap();
+        for id in 0..store.pattern_count() as u32 {
+            let pattern = store.pattern_text(id);
+            assert!(Simple::new(pattern).is_some(), "`{pattern}`");
+        }
+    }
+
     #[test]
     fn the_rest_is_left_to_regex() {
         for p in [

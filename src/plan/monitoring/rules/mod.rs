@@ -275,7 +275,8 @@ mod tests {
         let mut regexes = 0;
         for file in topologies() {
             let mut sources = Sources::default();
-            let Ok(loaded) = crate::topology::load(&[file.clone()], &[], &mut sources) else {
+            let Ok(loaded) = crate::topology::load(std::slice::from_ref(&file), &[], &mut sources)
+            else {
                 continue;
             };
             let plan = Plan::new(&loaded.topology);
