@@ -113,14 +113,14 @@ pub fn finish(
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let mut doc = layers::with_profile(user, sources)?;
     layers::drop_nulls(&mut doc);
-    let mut diags = schema::check(&doc);
+    let mut json = doc.to_json();
+    let mut diags = schema::check_json(&doc, &json);
     if !diags.is_empty() {
         removals.relocate(&mut diags, sources);
         layers::relocate(&mut diags, &doc, sources);
         diagnostic::normalise(&mut diags);
         return Err(diags);
     }
-    let mut json = doc.to_json();
     integral_floats(&mut json);
     let topology: Topology = match serde_json::from_value(json) {
         Ok(t) => t,

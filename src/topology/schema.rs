@@ -123,14 +123,19 @@ fn drop_null_alternatives(value: &mut Value) {
 /// schema generation or compilation; the generated schema is built only to
 /// explain a finding.
 pub fn check(doc: &Node) -> Vec<Diagnostic> {
+    check_json(doc, &doc.to_json())
+}
+
+/// [`check`] of a document already converted to JSON (`instance`), for a
+/// caller that goes on to deserialise it.
+pub fn check_json(doc: &Node, instance: &Value) -> Vec<Diagnostic> {
     let store =
         crate::schema::bundle("topology").expect("build.rs compiles schemas/topology.schema.json");
     let root = store
         .kind("topology")
         .expect("the topology bundle has one kind");
-    let instance = doc.to_json();
     let mut diags = Vec::new();
-    for error in eval::errors(store, root, &instance) {
+    for error in eval::errors(store, root, instance) {
         let value = instance.pointer(&error.pointer).unwrap_or(&Value::Null);
         diags.extend(describe(doc, &error.pointer, &error.kind, value));
     }
