@@ -19,6 +19,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    let components = f.components();
+    let names = Known::of(f);
     for rule in f.all_rules() {
         let at = |field: &str| match rule.origin {
             Origin::User(i) => format!("/monitoring/rules/{i}/{field}"),
@@ -37,7 +39,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         };
         for problem in selectors
             .iter()
-            .flat_map(|s| selector_problems(f, s, built_in))
+            .flat_map(|s| problems(f, &names, s, built_in))
         {
             out.push(
                 cx.error(
@@ -49,7 +51,7 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
             );
         }
         for_check(cx, f, rule, &at("for"), &mut out);
-        if !f.components().contains(&rule.component.as_str()) {
+        if !components.contains(&rule.component.as_str()) {
             let mut d = cx.error(
                 codes::T_ALERT_SELECTOR,
                 &at("component"),
@@ -58,8 +60,8 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
                     rule.alert, rule.component
                 ),
             );
-            d.help = suggest(&rule.component, f.components())
-                .or_else(|| Some(format!("one of {}", f.components().join(", "))));
+            d.help = suggest(&rule.component, components.iter().copied())
+                .or_else(|| Some(format!("one of {}", components.join(", "))));
             out.push(d);
         }
     }
@@ -118,25 +120,46 @@ fn known(f: &Facts) -> String {
 /// scrape of this release produces; with `metrics`, also a metric the
 /// selected job does not export. Dashboards are checked with the same.
 pub fn selector_problems(f: &Facts, s: &Selector, metrics: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let jobs: Vec<&str> = f.jobs.iter().map(|j| j.name.as_str()).collect();
-    let containers = f.containers();
-    let names = |label: &str| -> Vec<String> {
-        match label {
-            "job" => jobs.iter().map(|j| (*j).to_string()).collect(),
-            "namespace" => vec![f.namespace.to_string()],
-            "container" => containers.iter().map(|c| (*c).to_string()).collect(),
-            _ => Vec::new(),
+    problems(f, &Known::of(f), s, metrics)
+}
+
+/// The jobs, namespace and containers a selector may name, gathered once
+/// for all the rules.
+struct Known<'f> {
+    jobs: Vec<&'f str>,
+    namespace: [&'f str; 1],
+    containers: Vec<&'static str>,
+}
+
+impl<'f> Known<'f> {
+    fn of(f: &'f Facts) -> Known<'f> {
+        Known {
+            jobs: f.jobs.iter().map(|j| j.name.as_str()).collect(),
+            namespace: [f.namespace],
+            containers: f.containers(),
         }
-    };
+    }
+
+    fn of_label(&self, label: &str) -> &[&'f str] {
+        match label {
+            "job" => &self.jobs,
+            "namespace" => &self.namespace,
+            "container" => &self.containers,
+            _ => &[],
+        }
+    }
+}
+
+fn problems(f: &Facts, names: &Known, s: &Selector, metrics: bool) -> Vec<String> {
+    let mut out = Vec::new();
     for label in ["job", "namespace", "container"] {
-        let known = names(label);
+        let known = names.of_label(label);
         if let Some(v) = s.value(label) {
             let job_without_namespace = label == "namespace"
                 && s.value("job")
                     .and_then(|j| f.job(j))
                     .is_some_and(|j| j.namespaces.is_empty());
-            if !known.iter().any(|k| k == v) || job_without_namespace {
+            if !known.iter().any(|k| *k == v) || job_without_namespace {
                 out.push(format!(
                     "selects {label} `{v}`, which this release's monitoring does not produce"
                 ));
