@@ -105,8 +105,7 @@ pub fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
 
 /// [`sel`] as a [`Promql`], with its selector.
 pub fn select(metric: &str, labels: &[(&str, &str)]) -> Promql {
-    let quoted = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
-    selector(metric, labels, &[], quoted)
+    select_re(metric, labels, &[])
 }
 
 /// `metric{a="b",c=~"d"}`: like [`sel`], with regex matchers after.
@@ -114,23 +113,20 @@ pub fn sel_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -
     select_re(metric, labels, regexes).text
 }
 
-/// [`sel_re`] as a [`Promql`], with its selector. Its values are written
-/// as they are (the names and patterns it is given need no escape).
+/// [`sel_re`] as a [`Promql`], with its selector. Values are escaped as
+/// PromQL strings, regexes too (a user's `job` name with a quote still
+/// makes a valid expression: its rules are not parsed back at run time).
 pub fn select_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> Promql {
-    selector(metric, labels, regexes, str::to_string)
-}
-
-fn selector(
-    metric: &str,
-    labels: &[(&str, &str)],
-    regexes: &[(&str, &str)],
-    quoted: impl Fn(&str) -> String,
-) -> Promql {
+    let quoted = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
     let mut inner: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{k}=\"{}\"", quoted(v)))
         .collect();
-    inner.extend(regexes.iter().map(|(k, v)| format!("{k}=~\"{v}\"")));
+    inner.extend(
+        regexes
+            .iter()
+            .map(|(k, v)| format!("{k}=~\"{}\"", quoted(v))),
+    );
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -308,7 +304,9 @@ mod tests {
         let s = select("m", &[("a", r#"x"y\z"#), ("__b", "")]);
         assert_eq!(s.text, r#"m{a="x\"y\\z",__b=""}"#);
         assert_eq!(promql::selectors(&s.text).unwrap(), s.selectors);
-        let r = select_re("m", &[("job", "j")], &[("pod", "p-[a-z]+")]);
+        let r = select_re("m", &[("job", "j\"k")], &[("pod", r"p-[a-z]+\.x")]);
+        assert_eq!(r.text, r#"m{job="j\"k",pod=~"p-[a-z]+\\.x"}"#);
+        assert_eq!(promql::selectors(&r.text).unwrap(), r.selectors);
         let both = expr!("{r} and on () {s} or {r}", r, s);
         assert_eq!(promql::selectors(&both.text).unwrap(), both.selectors);
         assert_eq!(both.selectors.len(), 3);
