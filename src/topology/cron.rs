@@ -171,22 +171,7 @@ pub fn max_gap_seconds(schedules: &[&Cron]) -> Option<u64> {
 /// weekdays shifted to the month's first day), so only the days some
 /// schedule fires on are visited.
 fn scan(schedules: &[&Cron], period: i64) -> Option<u64> {
-    // Per set of schedules firing on a day (a bit mask): the day's first
-    // and last minute and its longest gap within the day.
-    let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
-        let mut times: Vec<i64> = schedules
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & (1 << i) != 0)
-            .flat_map(|(_, c)| c.times())
-            .collect();
-        times.sort_unstable();
-        times.dedup();
-        let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
-        Some((*times.first()?, *times.last()?, within))
-    };
-    let shapes: Vec<Option<(i64, i64, i64)>> =
-        (0..1usize << schedules.len()).map(day_shape).collect();
+    let shapes = day_shapes(schedules);
     let mut gap = 0;
     let mut first_day: Option<(i64, i64)> = None;
     let mut previous: Option<(i64, i64)> = None;
@@ -235,6 +220,25 @@ fn scan(schedules: &[&Cron], period: i64) -> Option<u64> {
     // Across the end of the cycle, into its repetition.
     gap = gap.max((start + period - end) * 1440 + first - last);
     u64::try_from(gap * 60).ok()
+}
+
+/// Per set of schedules firing on a day (a bit mask, bit `i` for
+/// `schedules[i]`): the day's first and last minute and its longest gap
+/// within the day; `None` for the empty set.
+fn day_shapes(schedules: &[&Cron]) -> Vec<Option<(i64, i64, i64)>> {
+    let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
+        let mut times: Vec<i64> = schedules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .flat_map(|(_, c)| c.times())
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        Some((*times.first()?, *times.last()?, within))
+    };
+    (0..1usize << schedules.len()).map(day_shape).collect()
 }
 
 /// Days in `month` of `year` (within the cycle that starts in 2000).
@@ -372,22 +376,7 @@ mod tests {
     /// [`scan`] a day at a time, as it was first written: the oracle the
     /// month-at-a-time scan is tested against.
     fn scan_by_day(schedules: &[&Cron], period: i64) -> Option<u64> {
-        // Per set of schedules firing on a day (a bit mask): the day's first
-        // and last minute and its longest gap within the day.
-        let day_shape = |mask: usize| -> Option<(i64, i64, i64)> {
-            let mut times: Vec<i64> = schedules
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| mask & (1 << i) != 0)
-                .flat_map(|(_, c)| c.times())
-                .collect();
-            times.sort_unstable();
-            times.dedup();
-            let within = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
-            Some((*times.first()?, *times.last()?, within))
-        };
-        let shapes: Vec<Option<(i64, i64, i64)>> =
-            (0..1usize << schedules.len()).map(day_shape).collect();
+        let shapes = day_shapes(schedules);
         let mut gap = 0;
         let mut first_day: Option<(i64, i64)> = None;
         let mut previous: Option<(i64, i64)> = None;
@@ -467,16 +456,8 @@ mod tests {
     /// one schedule and for pairs, over the whole cycle and short periods.
     #[test]
     fn scan_by_month_agrees_with_scan_by_day() {
-        let schedules = [
-            "0 2 * * *",
+        let schedules = SHAPES.iter().chain(&[
             "0 * * * *",
-            "*/20 1-5 * * *",
-            "0 2 * * sun",
-            "0 3 * * mon-fri",
-            "0 0 1-31 * mon",
-            "0 0 1 * *",
-            "0 4 1 */3 *",
-            "0 0 1,15 * fri",
             "0 0 29 2 *",
             "0 0 30 2 *",
             "0 0 31 * *",
@@ -485,7 +466,8 @@ mod tests {
             "0 0 * 2 sat,sun",
             "15 6 1 jan,jul *",
             "0 0 31 4 *",
-        ];
+        ]);
+        let schedules: Vec<&str> = schedules.copied().collect();
         let parsed: Vec<Cron> = schedules.iter().map(|s| Cron::parse(s).unwrap()).collect();
         for (i, a) in parsed.iter().enumerate() {
             for period in [1, 7, 31, 365, CYCLE_DAYS] {
@@ -508,18 +490,21 @@ mod tests {
         }
     }
 
+    /// Schedules of each kind of period: daily, weekly, the whole cycle.
+    const SHAPES: [&str; 8] = [
+        "0 2 * * *",
+        "*/20 1-5 * * *",
+        "0 2 * * sun",
+        "0 3 * * mon-fri",
+        "0 0 1-31 * mon",
+        "0 0 1 * *",
+        "0 4 1 */3 *",
+        "0 0 1,15 * fri",
+    ];
+
     #[test]
     fn short_periods_agree_with_the_whole_cycle() {
-        for s in [
-            "0 2 * * *",
-            "*/20 1-5 * * *",
-            "0 2 * * sun",
-            "0 3 * * mon-fri",
-            "0 0 1-31 * mon",
-            "0 0 1 * *",
-            "0 4 1 */3 *",
-            "0 0 1,15 * fri",
-        ] {
+        for s in SHAPES {
             let c = Cron::parse(s).unwrap();
             assert_eq!(max_gap_seconds(&[&c]), scan(&[&c], CYCLE_DAYS), "{s}");
         }

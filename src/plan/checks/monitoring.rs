@@ -159,7 +159,7 @@ fn problems(f: &Facts, names: &Known, s: &Selector, metrics: bool) -> Vec<String
                 && s.value("job")
                     .and_then(|j| f.job(j))
                     .is_some_and(|j| j.namespaces.is_empty());
-            if !known.iter().any(|k| *k == v) || job_without_namespace {
+            if !known.contains(&v) || job_without_namespace {
                 out.push(format!(
                     "selects {label} `{v}`, which this release's monitoring does not produce"
                 ));
