@@ -136,18 +136,75 @@ fn walk<'a>(node: &'a Node, pointer: String, out: &mut Vec<(String, &'a Node)>) 
 }
 
 /// The values of the identifier fields: what the firewall may see in the
-/// output without it being a secret.
+/// output without it being a secret. The strings whose pointer
+/// [`is_public`], found by matching the path of keys as the walk goes
+/// rather than by writing and decoding a pointer for every string.
 pub fn values(doc: &Node) -> Vec<String> {
-    strings(doc)
-        .into_iter()
-        .filter(|(p, _)| is_public(p))
-        .filter_map(|(_, n)| n.as_str().map(str::to_string))
-        .collect()
+    let mut out = Vec::new();
+    public_strings(doc, &mut Vec::new(), &mut out);
+    out
+}
+
+/// `at`: the keys down to `node`, `None` for a sequence index (no field
+/// pattern names an index).
+fn public_strings<'a>(node: &'a Node, at: &mut Vec<Option<&'a str>>, out: &mut Vec<String>) {
+    use crate::load::Value;
+    match &node.value {
+        Value::Str(s) if FIELDS.iter().any(|pattern| fits_keys(pattern, at)) => {
+            out.push(s.clone());
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                at.push(Some(&k.name));
+                public_strings(v, at, out);
+                at.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for v in items {
+                at.push(None);
+                public_strings(v, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// [`fits`] for a path of keys.
+fn fits_keys(pattern: &str, at: &[Option<&str>]) -> bool {
+    let mut want = pattern.split('/').skip(1);
+    let mut have = at.iter();
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(w), Some(Some(h))) if w == *h => {}
+            _ => return false,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_the_strings_at_public_pointers() {
+        for profile in ["ha", "dev"] {
+            let mut sources = crate::source::Sources::default();
+            let text = std::fs::read_to_string(format!("profiles/{profile}.yaml")).unwrap();
+            let file = sources.add_profile(profile, text);
+            let doc = crate::load::parse_one(&sources, file, "profile").unwrap();
+            let want: Vec<String> = strings(&doc)
+                .into_iter()
+                .filter(|(p, _)| is_public(p))
+                .filter_map(|(_, n)| n.as_str().map(str::to_string))
+                .collect();
+            assert!(want.len() > 10, "{profile}");
+            assert_eq!(values(&doc), want, "{profile}");
+        }
+    }
 
     #[test]
     fn patterns() {
