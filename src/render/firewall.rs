@@ -320,6 +320,35 @@ mod tests {
         assert!(scan(&[artifact(doc)], &[]).is_empty());
     }
 
+    /// Strings are judged once each, but every place a secret sits is
+    /// reported, in the order of the artifacts and their fields; short
+    /// strings with `@` or `:` are still judged.
+    #[test]
+    fn every_occurrence_is_reported_in_order() {
+        let key = "Xy7kQ2mP9vL4tR8wZ3nBqT";
+        let doc = |n: &str| {
+            json!({"kind": "Deployment", "metadata": {"name": n, "labels": {"app": "dify"}},
+                "spec": {"args": [key, "u:p@db"], "template": {"spec": {"containers": [
+                    {"name": "api", "image": key, "env": [{"name": "DB_PASSWORD", "value": "x"}]}
+                ]}}}})
+        };
+        let found = scan(&[artifact(doc("a")), artifact(doc("b"))], &[]);
+        let at: Vec<(&str, String)> = found
+            .iter()
+            .map(|d| (d.code, d.path.clone().unwrap_or_default()))
+            .collect();
+        let x = "kubernetes/x.yaml#";
+        let one = [
+            (codes::S_HIGH_ENTROPY, format!("{x}/spec/args/0")),
+            (codes::S_HIGH_ENTROPY, format!("{x}/spec/args/1")),
+            (
+                codes::S_PLAINTEXT_SECRET,
+                format!("{x}/spec/template/spec/containers/0/env/0/value"),
+            ),
+        ];
+        assert_eq!(at, [one.clone(), one].concat());
+    }
+
     #[test]
     fn secret_objects_and_config_maps() {
         let secret = json!({"kind": "Secret", "stringData": {"a": "b"}});
