@@ -247,26 +247,20 @@ const CLASS: [u8; 128] = {
         }
         c += 1;
     }
-    let mut i = 0;
-    let plain = b" ._/-:=+@()$%&*^~<>;!?";
-    while i < plain.len() {
-        t[plain[i] as usize] |= PLAIN;
-        i += 1;
-    }
-    let mut i = 0;
-    let numeric = b"._:+-xXoOnNiIfFaA";
-    while i < numeric.len() {
-        t[numeric[i] as usize] |= NUMERIC;
-        i += 1;
-    }
-    let mut i = 0;
-    let not_first = b"-?:,[]{}#&*!|>'\"%@` ";
-    while i < not_first.len() {
-        t[not_first[i] as usize] |= NOT_FIRST;
-        i += 1;
-    }
-    t
+    let t = mark(t, b" ._/-:=+@()$%&*^~<>;!?", PLAIN);
+    let t = mark(t, b"._:+-xXoOnNiIfFaA", NUMERIC);
+    mark(t, b"-?:,[]{}#&*!|>'\"%@` ", NOT_FIRST)
 };
+
+/// `table` with `class` added to each of `chars`.
+const fn mark(mut table: [u8; 128], chars: &[u8], class: u8) -> [u8; 128] {
+    let mut i = 0;
+    while i < chars.len() {
+        table[chars[i] as usize] |= class;
+        i += 1;
+    }
+    table
+}
 
 /// Whether a string can be written without quotes and still read back as
 /// the same string by any YAML parser: [`is_plain_safe_unicode`] in one
