@@ -328,9 +328,9 @@ mod tests {
         let key = "Xy7kQ2mP9vL4tR8wZ3nBqT";
         let doc = |n: &str| {
             json!({"kind": "Deployment", "metadata": {"name": n, "labels": {"app": "dify"}},
-                "spec": {"args": [key, "u:p@db"], "template": {"spec": {"containers": [
-                    {"name": "api", "image": key, "env": [{"name": "DB_PASSWORD", "value": "x"}]}
-                ]}}}})
+            "spec": {"args": [key, "u:p@db"], "template": {"spec": {"containers": [
+                {"name": "api", "image": key, "env": [{"name": "DB_PASSWORD", "value": "x"}]}
+            ]}}}})
         };
         let found = scan(&[artifact(doc("a")), artifact(doc("b"))], &[]);
         let at: Vec<(&str, String)> = found
