@@ -86,4 +86,28 @@ fn main() {
         *m = v[v.len() / 2];
     }
     print(&format!("median of {rounds} more rounds"), &median);
+    families(&files, rounds);
+}
+
+/// The render stage by family (median of `rounds`), objects and files
+/// alike as a stdout run renders them.
+fn families(files: &[String], rounds: usize) {
+    let mut sources = source::Sources::default();
+    let (user, removals) = topology::layered(files, &[], &mut sources).expect("the profile loads");
+    let loaded = topology::finish(user, removals, &mut sources).expect("the profile is valid");
+    println!("render by family, median of {rounds} rounds");
+    for family in render::FAMILIES {
+        let mut v: Vec<f64> = (0..rounds)
+            .map(|_| {
+                let plan = plan::Plan::objects_only(&loaded.topology);
+                let start = Instant::now();
+                let artifacts = (family.render)(&plan);
+                let ms = start.elapsed().as_secs_f64() * 1000.0;
+                std::mem::forget(artifacts);
+                ms
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        println!("  {:13} {:7.2} ms", family.name, v[v.len() / 2]);
+    }
 }

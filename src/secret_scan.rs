@@ -140,55 +140,62 @@ fn separator(c: char) -> bool {
     ) || c.is_whitespace()
 }
 
-/// Values that are public by construction (see the module comment), with
-/// each value's tokens, longest first.
+/// Values that are public by construction (see the module comment), and
+/// each value's tokens: every one of at least 4 bytes, in a set, so a
+/// token is masked by looking up its pieces between separators rather than
+/// by searching it for every public value.
 #[derive(Clone, Debug, Default)]
 pub struct Public {
-    values: Vec<String>,
+    values: FastSet<String>,
 }
+
+/// The characters a public value must stand between inside a token.
+const JOINTS: &[u8] = b"-._/=+~";
 
 impl Public {
     pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Public {
-        let mut all: Vec<String> = Vec::new();
+        let mut public = Public::default();
         for v in values {
             let v = v.as_ref();
-            all.push(v.to_string());
-            all.extend(
-                tokens(v)
-                    .map(|(start, len)| v[start..start + len].to_string())
-                    .filter(|t| t.len() >= 4),
-            );
+            public.insert(v);
+            for (start, len) in tokens(v) {
+                public.insert(&v[start..start + len]);
+            }
         }
-        all.retain(|v| v.len() >= 4);
-        all.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        all.dedup();
-        Public { values: all }
+        public
+    }
+
+    fn insert(&mut self, v: &str) {
+        if v.len() >= 4 && !self.values.contains(v) {
+            self.values.insert(v.to_string());
+        }
     }
 
     /// The parts of `token` left once every public value in it is masked,
     /// as `(offset, length)` in `token`. A public value counts only where
     /// it stands between separators (`-`, `.`, `_`, `/`, `=`, `+`, `~` or
     /// the token's ends), so a short public word cannot cut a key into
-    /// pieces too short to be flagged.
+    /// pieces too short to be flagged. Such a stretch starts at the token's
+    /// start or after a separator and ends at one or at the token's end:
+    /// each of those few stretches is looked up in the set.
     fn unmasked(&self, token: &str) -> Vec<(usize, usize)> {
         let bytes = token.as_bytes();
         let mut covered = vec![false; bytes.len()];
-        let joint = |i: usize| i == 0 || i >= bytes.len() || b"-._/=+~".contains(&bytes[i - 1]);
-        let joint_after = |end: usize| end >= bytes.len() || b"-._/=+~".contains(&bytes[end]);
-        for v in &self.values {
-            if v.len() > token.len() {
-                continue;
-            }
-            let mut from = 0;
-            while let Some(at) = token[from..].find(v.as_str()) {
-                let start = from + at;
-                let end = start + v.len();
-                if joint(start) && joint_after(end) {
-                    covered[start..end].iter_mut().for_each(|c| *c = true);
-                }
-                from = start + 1;
-                while !token.is_char_boundary(from) {
-                    from += 1;
+        if !self.values.is_empty() {
+            let joints = || {
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| JOINTS.contains(b))
+                    .map(|(i, _)| i)
+            };
+            let starts = std::iter::once(0).chain(joints().map(|i| i + 1));
+            for start in starts {
+                let ends = joints().chain(std::iter::once(bytes.len()));
+                for end in ends.filter(|&end| end >= start + 4) {
+                    if self.values.contains(&token[start..end]) {
+                        covered[start..end].iter_mut().for_each(|c| *c = true);
+                    }
                 }
             }
         }
@@ -209,30 +216,110 @@ impl Public {
     }
 }
 
-/// `(offset, length)` of every token of `s`.
+/// `(offset, length)` of every token of `s`: the runs between separators,
+/// found byte by byte (a character is decoded only beyond ASCII, where the
+/// separators are Unicode blanks).
 fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut start = None;
-    let mut out = Vec::new();
-    for (i, c) in s.char_indices() {
-        match (separator(c), start) {
-            (true, Some(st)) => {
-                out.push((st, i - st));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
+    let b = s.as_bytes();
+    // Whether the character at `i` is a separator, and its length.
+    let at = move |i: usize| match b[i] {
+        c if c.is_ascii() => (separator(char::from(c)), 1),
+        _ => {
+            let c = s[i..]
+                .chars()
+                .next()
+                .expect("a character starts at a boundary");
+            (separator(c), c.len_utf8())
         }
-    }
-    if let Some(st) = start {
-        out.push((st, s.len() - st));
-    }
-    out.into_iter()
+    };
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            if i >= b.len() {
+                return None;
+            }
+            match at(i) {
+                (true, n) => i += n,
+                (false, _) => break,
+            }
+        }
+        let start = i;
+        while i < b.len() {
+            match at(i) {
+                (false, n) => i += n,
+                (true, _) => break,
+            }
+        }
+        Some((start, i - start))
+    })
 }
+
+/// Where `://` is in `s` from byte `from` on: `:` found by `memchr`, which
+/// is faster than a substring search for these short needles.
+fn find_scheme(s: &str, from: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = from;
+    while let Some(at) = b[i..].iter().position(|&c| c == b':') {
+        let at = i + at;
+        if b[at + 1..].starts_with(b"//") {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// The hash of the firewall's sets and maps (FxHash's multiply and
+/// rotate, a word at a time): they hold the render's own strings, short
+/// and many, where `SipHash`'s defence against chosen keys buys nothing.
+#[derive(Clone, Copy, Default)]
+pub struct FastHash(u64);
+
+impl FastHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FastHash {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(last) ^ rest.len() as u64);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set or map hashed by [`FastHash`].
+pub type FastSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<FastHash>>;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHash>>;
 
 /// The first part of `s` that is a secret by any rule: a URL with
 /// credentials, or a random token that no public value explains.
 pub fn scan(s: &str, public: &Public) -> Option<Suspect> {
+    if !may_hold_secret(s) {
+        return None;
+    }
     url_credentials(s).or_else(|| random_token(s, public))
+}
+
+/// Whether [`scan`] has anything to look at in `s`: most values (names,
+/// numbers, labels) are shorter than any token, and a URL's credentials
+/// need a `@`, its query a `://`.
+pub fn may_hold_secret(s: &str) -> bool {
+    s.len() >= MIN_TOKEN || s.bytes().any(|b| b == b'@' || b == b':')
 }
 
 /// The first token of `s` that looks random once public values are masked.
@@ -320,8 +407,7 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
 /// file is never read as a query.
 fn query_secret(s: &str) -> Option<Suspect> {
     let mut from = 0;
-    while let Some(i) = s[from..].find("://") {
-        let url_start = from + i;
+    while let Some(url_start) = find_scheme(s, from) {
         let url_len = s[url_start..]
             .find(|c: char| c.is_whitespace() || "\"'`<>".contains(c))
             .unwrap_or(s.len() - url_start);
@@ -360,29 +446,26 @@ fn is_digest(s: &str, token: &str) -> bool {
 }
 
 fn looks_random(token: &str) -> bool {
-    // The cheapest test first: a token outside the key alphabet is not one.
-    let alphabet = |c: char| c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
-    if !token.chars().all(alphabet) {
+    // The cheapest tests first, in one pass: a token outside the key
+    // alphabet is not one, nor is one of fewer than two character classes.
+    let (mut lower, mut upper, mut digit) = (false, false, false);
+    for b in token.bytes() {
+        lower |= b.is_ascii_lowercase();
+        upper |= b.is_ascii_uppercase();
+        digit |= b.is_ascii_digit();
+        if !b.is_ascii_alphanumeric() && !b"+/=_-.~".contains(&b) {
+            return false;
+        }
+    }
+    if u8::from(lower) + u8::from(upper) + u8::from(digit) < 2 || entropy(token) <= MIN_ENTROPY {
         return false;
     }
-    if is_host_name(token)
+    !(is_host_name(token)
         || is_generated_name(token)
         || is_address_setting(token)
         || is_camel_case_words(token)
         || is_word_list(token)
-        || is_config_words(token)
-    {
-        return false;
-    }
-    let classes = [
-        token.chars().any(|c| c.is_ascii_lowercase()),
-        token.chars().any(|c| c.is_ascii_uppercase()),
-        token.chars().any(|c| c.is_ascii_digit()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    classes >= 2 && entropy(token) > MIN_ENTROPY
+        || is_config_words(token))
 }
 
 /// A DNS name with at least three labels, as after `http:` in a URL
@@ -400,9 +483,8 @@ fn is_host_name(token: &str) -> bool {
     {
         return false;
     }
-    let labels: Vec<&str> = name.split('.').collect();
-    labels.len() >= 3
-        && labels.iter().all(|l| {
+    name.split('.').nth(2).is_some()
+        && name.split('.').all(|l| {
             // A label may start with a digit (a namespace `0dify`).
             l.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
                 && l.bytes()
@@ -421,12 +503,12 @@ fn is_camel_case_words(token: &str) -> bool {
     {
         return false;
     }
-    let runs: Vec<usize> = token
+    let (runs, letters) = token
         .split(|c: char| c.is_ascii_uppercase())
         .map(str::len)
         .filter(|n| *n > 0)
-        .collect();
-    !runs.is_empty() && runs.iter().sum::<usize>() >= 3 * runs.len()
+        .fold((0, 0), |(runs, letters), n| (runs + 1, letters + n));
+    runs > 0 && letters >= 3 * runs
 }
 
 /// Words (all lowercase or all capitals) joined by `_`, `-`, `=`, `.` or `/`, with at most
@@ -460,16 +542,15 @@ fn is_config_words(token: &str) -> bool {
 /// (`dify-backend-start-1a2b3c4d`): lowercase words and at most one run of
 /// up to 12 hex digits, joined by `-`.
 fn is_generated_name(token: &str) -> bool {
-    let parts: Vec<&str> = token.split('-').collect();
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     let digest = |p: &str| {
         (1..=12).contains(&p.len())
             && p.bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     };
-    parts.len() >= 2
-        && parts.iter().filter(|p| !word(p)).count() <= 1
-        && parts.iter().all(|p| word(p) || digest(p))
+    token.contains('-')
+        && token.split('-').filter(|p| !word(p)).count() <= 1
+        && token.split('-').all(|p| word(p) || digest(p))
 }
 
 /// `key=address` (an Ansible host variable): an identifier set to an IP
@@ -484,18 +565,24 @@ fn is_address_setting(token: &str) -> bool {
 
 /// Shannon entropy of the characters of `s`, in bits per character.
 pub fn entropy(s: &str) -> f64 {
+    let bits = |k: usize, n: f64| {
+        let p = k as f64 / n;
+        -p * p.log2()
+    };
+    if s.is_ascii() {
+        let mut counts = [0usize; 128];
+        for b in s.bytes() {
+            counts[usize::from(b)] += 1;
+        }
+        let n = s.len() as f64;
+        return counts.iter().filter(|&&k| k > 0).map(|&k| bits(k, n)).sum();
+    }
     let mut counts = std::collections::HashMap::new();
     for c in s.chars() {
         *counts.entry(c).or_insert(0usize) += 1;
     }
     let n = s.chars().count() as f64;
-    counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
+    counts.values().map(|&k| bits(k, n)).sum()
 }
 
 #[cfg(test)]

@@ -22,8 +22,10 @@ pub fn stream(artifacts: &[Artifact]) -> String {
     for a in artifacts {
         if let Content::Object(doc) = &a.content {
             out.push_str("---\n");
-            out.push_str(&format!("# Source: {}\n", a.path));
-            out.push_str(&yaml::to_string(doc));
+            out.push_str("# Source: ");
+            out.push_str(&a.path);
+            out.push('\n');
+            yaml::write(&mut out, doc);
         }
     }
     out
@@ -123,7 +125,12 @@ pub fn files(artifacts: &[Artifact]) -> Vec<File> {
 /// as it is (JSON has no comments), text as the family wrote it.
 pub fn text(content: &Content) -> String {
     match content {
-        Content::Object(doc) | Content::Yaml(doc) => format!("{HEADER}{}", yaml::to_string(doc)),
+        Content::Object(doc) | Content::Yaml(doc) => {
+            let mut out = String::with_capacity(4096);
+            out.push_str(HEADER);
+            yaml::write(&mut out, doc);
+            out
+        }
         Content::Json(doc) => {
             serde_json::to_string_pretty(doc).expect("JSON documents serialise") + "\n"
         }

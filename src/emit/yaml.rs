@@ -11,25 +11,41 @@ use std::fmt::Write as _;
 
 /// One document, without the `---` separator.
 pub fn to_string(value: &Value) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
-        scalar => {
-            out.push_str(&scalar_text(scalar, 0));
-            out.push('\n');
-        }
-    }
+    let mut out = String::with_capacity(4096);
+    write(&mut out, value);
     out
 }
 
-fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
+/// [`to_string`] appended to `out`: one buffer for a whole file or stream,
+/// and no `String` per scalar.
+pub fn write(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false),
+        Value::Array(a) if !a.is_empty() => write_seq(out, a, 0),
+        scalar => {
+            write_scalar(out, scalar, 0);
+            out.push('\n');
+        }
+    }
+}
+
+/// `after_dash`: the map is a sequence item, and its first key shares the
+/// `- ` line.
+fn write_map(
+    out: &mut String,
+    map: &serde_json::Map<String, Value>,
+    indent: usize,
+    after_dash: bool,
+) {
     for (i, (key, value)) in map.iter().enumerate() {
-        // The first key of a map inside a sequence item shares the `- ` line.
-        if i > 0 || !out.ends_with("- ") {
+        if i > 0 || !after_dash {
             pad(out, indent);
         }
-        out.push_str(&key_text(key));
+        if is_plain_safe(key) {
+            out.push_str(key);
+        } else {
+            quoted(out, key);
+        }
         out.push(':');
         write_value(out, value, indent);
     }
@@ -37,18 +53,16 @@ fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usi
 
 fn write_seq(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
-        if !out.ends_with("- ") {
-            pad(out, indent);
-        }
+        pad(out, indent);
         out.push_str("- ");
         match item {
-            Value::Object(m) if !m.is_empty() => write_map(out, m, indent + 2),
+            Value::Object(m) if !m.is_empty() => write_map(out, m, indent + 2, true),
             Value::Array(a) if !a.is_empty() => {
                 out.push('\n');
                 write_seq(out, a, indent + 2);
             }
             scalar => {
-                out.push_str(&scalar_text(scalar, indent + 2));
+                write_scalar(out, scalar, indent + 2);
                 out.push('\n');
             }
         }
@@ -60,7 +74,7 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
     match value {
         Value::Object(m) if !m.is_empty() => {
             out.push('\n');
-            write_map(out, m, indent + 2);
+            write_map(out, m, indent + 2, false);
         }
         // Sequences under a key are not indented further (the common style).
         Value::Array(a) if !a.is_empty() => {
@@ -69,45 +83,41 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
         }
         scalar => {
             out.push(' ');
-            out.push_str(&scalar_text(scalar, indent + 2));
+            write_scalar(out, scalar, indent + 2);
             out.push('\n');
         }
     }
 }
 
-fn pad(out: &mut String, indent: usize) {
-    for _ in 0..indent {
-        out.push(' ');
+const SPACES: &str = "                                                                ";
+
+fn pad(out: &mut String, mut indent: usize) {
+    while indent > SPACES.len() {
+        out.push_str(SPACES);
+        indent -= SPACES.len();
     }
+    out.push_str(&SPACES[..indent]);
 }
 
-fn scalar_text(value: &Value, indent: usize) -> String {
+fn write_scalar(out: &mut String, value: &Value, indent: usize) {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => string_text(s, indent),
-        Value::Object(_) => "{}".into(),
-        Value::Array(_) => "[]".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write!(out, "{n}").expect("writing to a String"),
+        Value::String(s) => write_string(out, s, indent),
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
     }
 }
 
-fn key_text(key: &str) -> String {
-    if is_plain_safe(key) {
-        key.to_string()
-    } else {
-        quoted(key)
-    }
-}
-
-fn string_text(s: &str, indent: usize) -> String {
-    if s.contains('\n') && literal_ok(s) {
-        return literal(s, indent);
-    }
+fn write_string(out: &mut String, s: &str, indent: usize) {
+    // A plain-safe string has no newline, so it never wants a literal.
     if is_plain_safe(s) {
-        s.to_string()
+        out.push_str(s);
+    } else if s.contains('\n') && literal_ok(s) {
+        literal(out, s, indent);
     } else {
-        quoted(s)
+        quoted(out, s);
     }
 }
 
@@ -115,6 +125,36 @@ fn string_text(s: &str, indent: usize) -> String {
 /// rest (leading blanks, several trailing newlines, blank-only lines) are
 /// quoted instead.
 fn literal_ok(s: &str) -> bool {
+    if !s.is_ascii() {
+        return literal_ok_unicode(s);
+    }
+    let b = s.as_bytes();
+    if matches!(b.first(), Some(b' ' | b'\t' | b'\n')) || b.ends_with(b"\n\n") {
+        return false;
+    }
+    // Per line: its length, and whether it is only blanks so far. In ASCII
+    // the only blanks that are not control characters are space and tab.
+    let (mut len, mut blank) = (0, true);
+    for &c in b {
+        if c == b'\n' {
+            if len > 0 && blank {
+                return false;
+            }
+            (len, blank) = (0, true);
+            continue;
+        }
+        if (c < 0x20 && c != b'\t') || c == 0x7f {
+            return false;
+        }
+        len += 1;
+        blank &= c == b' ' || c == b'\t';
+    }
+    !(len > 0 && blank)
+}
+
+/// [`literal_ok`] by characters, for strings beyond ASCII (Unicode blanks
+/// and control characters).
+fn literal_ok_unicode(s: &str) -> bool {
     !s.starts_with([' ', '\t', '\n'])
         && !s.ends_with("\n\n")
         && !s.contains('\r')
@@ -122,40 +162,61 @@ fn literal_ok(s: &str) -> bool {
         && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
 }
 
-fn literal(s: &str, indent: usize) -> String {
+fn literal(out: &mut String, s: &str, indent: usize) {
     let (chomp, body) = match s.strip_suffix('\n') {
         Some(body) => ("|", body),
         None => ("|-", s),
     };
-    let mut out = String::from(chomp);
+    out.reserve(body.len() + 16);
+    out.push_str(chomp);
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
-            pad(&mut out, indent);
+            pad(out, indent);
             out.push_str(line);
         }
     }
-    out
 }
 
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+/// A double-quoted scalar: runs of ordinary bytes copied at once, escapes
+/// for quotes, backslashes and control characters (C0, DEL and C1).
+fn quoted(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        // The control character's code and its length in bytes, if any.
+        let (code, n) = match c {
+            b'"' | b'\\' | b'\n' | b'\t' | b'\r' => (c, 1),
+            0..=0x1f | 0x7f => (c, 1),
+            // U+0080..U+009F, encoded as C2 80..C2 9F.
+            0xc2 if b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => (b[i + 1], 2),
+            _ => {
+                i += 1;
+                continue;
             }
-            c => out.push(c),
+        };
+        out.push_str(&s[run..i]);
+        match code {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(code >> 4)] as char);
+                out.push(HEX[usize::from(code & 0xf)] as char);
+            }
         }
+        i += n;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out.push('"');
-    out
 }
 
 /// Words YAML 1.1 or 1.2 reads as something other than a string.
@@ -165,9 +226,81 @@ const RESERVED: &[&str] = &[
     "<<",
 ];
 
+/// What an ASCII byte may be in a plain scalar (a table, so a string is
+/// judged in one pass over its bytes).
+const PLAIN: u8 = 1;
+/// A character of something number-like (see [`is_plain_safe_unicode`]).
+const NUMERIC: u8 = 2;
+/// An indicator that may not start a plain scalar.
+const NOT_FIRST: u8 = 4;
+
+const CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            t[c] |= PLAIN;
+        }
+        if b.is_ascii_hexdigit() {
+            t[c] |= NUMERIC;
+        }
+        c += 1;
+    }
+    let t = mark(t, b" ._/-:=+@()$%&*^~<>;!?", PLAIN);
+    let t = mark(t, b"._:+-xXoOnNiIfFaA", NUMERIC);
+    mark(t, b"-?:,[]{}#&*!|>'\"%@` ", NOT_FIRST)
+};
+
+/// `table` with `class` added to each of `chars`.
+const fn mark(mut table: [u8; 128], chars: &[u8], class: u8) -> [u8; 128] {
+    let mut i = 0;
+    while i < chars.len() {
+        table[chars[i] as usize] |= class;
+        i += 1;
+    }
+    table
+}
+
 /// Whether a string can be written without quotes and still read back as
-/// the same string by any YAML parser.
+/// the same string by any YAML parser: [`is_plain_safe_unicode`] in one
+/// pass over the bytes of an ASCII string.
 fn is_plain_safe(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if !first.is_ascii() || !last.is_ascii() {
+        return is_plain_safe_unicode(s);
+    }
+    // Spaces at either end (other ASCII blanks are not plain at all), an
+    // indicator first, a `:` last.
+    if CLASS[usize::from(first)] & NOT_FIRST != 0 || last == b' ' || last == b':' {
+        return false;
+    }
+    if b.len() <= 5 && b"yYnNtTfFoO~=<".contains(&first) && RESERVED.contains(&s) {
+        return false;
+    }
+    let mut numeric = first.is_ascii_digit() || matches!(first, b'+' | b'.');
+    let mut prev = 0;
+    for &c in b {
+        let Some(&class) = CLASS.get(usize::from(c)) else {
+            return is_plain_safe_unicode(s);
+        };
+        // `#` is never plain, so `: ` is the only pair to look for.
+        if class & PLAIN == 0 || (prev == b':' && c == b' ') {
+            return false;
+        }
+        numeric &= class & NUMERIC != 0;
+        prev = c;
+    }
+    !numeric
+}
+
+/// Whether a string can be written without quotes and still read back as
+/// the same string by any YAML parser, by characters: the rule, which
+/// [`is_plain_safe`] follows for ASCII.
+fn is_plain_safe_unicode(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -265,6 +398,96 @@ mod tests {
             to_string(&doc),
             "items:\n- a: 1\n  b:\n  - 2\n  - 3\n- s\nempty: []\nm: {}\n"
         );
+    }
+
+    #[test]
+    fn tricky_scalars() {
+        let doc = json!({
+            "yes": "yes", "exp": "1e3", "hex": "0x1F", "inf": ".inf", "neg": "-1",
+            "colon": "a: b", "colon-end": "a:", "url": "http://x:80/y", "hash": "a #b",
+            "hash2": "a#b", "lead": " a", "trail": "a ", "tab": "a\tb", "quote": "say \"hi\"",
+            "apos": "it's", "back": "a\\b", "ctl": "a\u{1b}b\u{7f}\u{85}", "uni": "café ünï",
+            "uni-blank": "\u{a0}x", "ml": "one\ntwo\n", "ml-lead": " one\ntwo",
+            "ml-blank": "one\n  \ntwo", "ml-cr": "one\r\ntwo", "ml-end": "one\n\n",
+            "ml-uni": "一\n二", "ml-uni-blank": "a\n\u{3000}\nb", "pct": "%x", "amp": "&a",
+            "star": "a*b", "q": "?", "dash": "- a", "tilde": "~", "merge": "<<", "eq": "=",
+            "long-key with spaces": 1, "n": null, "t": true, "f": 1.5, "neg-int": -3,
+            "k: v": "x", "": "empty key"
+        });
+        assert_eq!(
+            to_string(&doc),
+            concat!(
+                "\"yes\": \"yes\"\nexp: \"1e3\"\nhex: \"0x1F\"\ninf: \".inf\"\nneg: \"-1\"\n",
+                "colon: \"a: b\"\ncolon-end: \"a:\"\nurl: http://x:80/y\nhash: \"a #b\"\n",
+                "hash2: \"a#b\"\nlead: \" a\"\ntrail: \"a \"\ntab: \"a\\tb\"\n",
+                "quote: \"say \\\"hi\\\"\"\napos: \"it's\"\nback: \"a\\\\b\"\n",
+                "ctl: \"a\\u001bb\\u007f\\u0085\"\nuni: café ünï\nuni-blank: \"\u{a0}x\"\n",
+                "ml: |\n  one\n  two\nml-lead: \" one\\ntwo\"\nml-blank: \"one\\n  \\ntwo\"\n",
+                "ml-cr: \"one\\r\\ntwo\"\nml-end: \"one\\n\\n\"\nml-uni: |-\n  一\n  二\n",
+                "ml-uni-blank: \"a\\n\u{3000}\\nb\"\npct: \"%x\"\namp: \"&a\"\nstar: a*b\n",
+                "q: \"?\"\ndash: \"- a\"\ntilde: \"~\"\nmerge: \"<<\"\neq: \"=\"\n",
+                "long-key with spaces: 1\n\"n\": null\nt: true\nf: 1.5\nneg-int: -3\n",
+                "\"k: v\": x\n\"\": empty key\n",
+            )
+        );
+    }
+
+    /// The byte-wise predicates agree with the character-wise rule: every
+    /// string of up to two ASCII characters, then pseudo-random strings
+    /// over an alphabet of the characters that matter.
+    #[test]
+    fn byte_rules_agree_with_the_character_rules() {
+        let check = |s: &str| {
+            assert_eq!(is_plain_safe(s), is_plain_safe_unicode(s), "{s:?}");
+            assert_eq!(literal_ok(s), literal_ok_unicode(s), "{s:?}");
+            let mut fast = String::new();
+            quoted(&mut fast, s);
+            assert_eq!(fast, quoted_by_chars(s), "{s:?}");
+        };
+        for a in 0..128u8 {
+            check(&char::from(a).to_string());
+            for b in 0..128u8 {
+                check(&format!("{}{}", char::from(a), char::from(b)));
+            }
+        }
+        let alphabet: Vec<char> =
+            " \t\n\r:#-.+_0189aefinoxAFINOX'\"\\/@,~=<?{\u{1b}\u{7f}\u{85}\u{a0}é一"
+                .chars()
+                .collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 9) as usize;
+            let s: String = (0..len)
+                .map(|i| alphabet[((state >> (8 + 5 * i)) % alphabet.len() as u64) as usize])
+                .collect();
+            check(&s);
+        }
+        for s in [
+            "1e3", "0x1F", ".inf", "+1", "1:30", "1.13.3", "500m", "yes", "False", "a: b",
+        ] {
+            check(s);
+        }
+    }
+
+    /// The quoting rule, character by character.
+    fn quoted_by_chars(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
     }
 
     #[test]

@@ -23,31 +23,85 @@
 
 use super::{Artifact, Content};
 use crate::diagnostic::{codes, Diagnostic};
-use crate::secret_scan::{is_literal, looks_secret, scan as suspect, Public, Suspect};
+use crate::secret_scan::{
+    is_literal, looks_secret, may_hold_secret, scan as suspect, FastSet, Public, Suspect,
+};
 use serde_json::Value;
 
 /// Scans every artifact; `public` holds the topology's identifier values
 /// (`topology::public::values`).
+///
+/// One walk over the artifacts finds what rules 1 and 2 find, the names
+/// dify-gen derived, and the distinct strings rule 3 judges (names,
+/// labels, images and variables repeat across objects; short strings
+/// without `@` or `:` cannot hold a secret). Clean, that is the answer; a
+/// string that holds a secret has the artifacts scanned again in order,
+/// for the findings in the order of the artifacts and their fields.
 pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
-    let derived = derived(artifacts);
-    let mut values: Vec<&str> = public.iter().map(String::as_str).collect();
-    values.extend(derived.iter().map(String::as_str));
-    for constant in crate::dify::vector::constants() {
-        values.push(constant);
-    }
-    let public = Public::new(values);
+    let mut derived = Vec::new();
+    let mut strings = FastSet::default();
     let mut out = Vec::new();
     for a in artifacts {
         let path = a.path.as_str();
         match &a.content {
             Content::Object(doc) => {
                 object_rules(path, doc, &mut out);
-                document_rules(path, doc, &public, &mut out);
+                document_rules(path, doc, &mut out, &mut |at, s, _| {
+                    if is_derived(at) {
+                        derived.push(s);
+                    }
+                    if judged(at, s) {
+                        strings.insert(s);
+                    }
+                });
             }
-            Content::Yaml(doc) | Content::Json(doc) => document_rules(path, doc, &public, &mut out),
+            Content::Yaml(doc) | Content::Json(doc) => {
+                document_rules(path, doc, &mut out, &mut |at, s, _| {
+                    if judged(at, s) {
+                        strings.insert(s);
+                    }
+                });
+            }
+            Content::Text(text) => strings.extend(text.lines().filter(|l| may_hold_secret(l))),
+        }
+    }
+    let mut values: Vec<&str> = public.iter().map(String::as_str).collect();
+    values.extend(derived);
+    for constant in crate::dify::vector::constants() {
+        values.push(constant);
+    }
+    let public = Public::new(values);
+    if strings.iter().all(|s| suspect(s, &public).is_none()) {
+        return out;
+    }
+    in_order(artifacts, &public)
+}
+
+/// The findings of every rule, artifact by artifact and field by field.
+fn in_order(artifacts: &[Artifact], public: &Public) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for a in artifacts {
+        let path = a.path.as_str();
+        let mut strings = |at: &[Segment], s: &str, out: &mut Vec<Diagnostic>| {
+            if let Some(found) = Some(s)
+                .filter(|s| judged(at, s))
+                .and_then(|s| suspect(s, public))
+            {
+                let at = format!("#{}", pointer(at));
+                out.push(high_entropy(path, &at, found, "value"));
+            }
+        };
+        match &a.content {
+            Content::Object(doc) => {
+                object_rules(path, doc, &mut out);
+                document_rules(path, doc, &mut out, &mut strings);
+            }
+            Content::Yaml(doc) | Content::Json(doc) => {
+                document_rules(path, doc, &mut out, &mut strings);
+            }
             Content::Text(text) => {
                 for (i, line) in text.lines().enumerate() {
-                    if let Some(found) = suspect(line, &public) {
+                    if let Some(found) = suspect(line, public) {
                         out.push(high_entropy(path, &format!(":{}", i + 1), found, "line"));
                     }
                 }
@@ -57,26 +111,27 @@ pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
     out
 }
 
+/// The key of the value `i` steps up the path (1: its own), if a key.
+fn key<'a>(at: &[Segment<'a>], i: usize) -> &'a str {
+    match at.len().checked_sub(i).map(|i| at[i]) {
+        Some(Segment::Key(k)) => k,
+        _ => "",
+    }
+}
+
 /// The names and label values dify-gen gave its objects: derived from the
 /// release name and image tags by `crate::names`, public like them.
-fn derived(artifacts: &[Artifact]) -> Vec<String> {
-    let mut out = Vec::new();
-    for doc in artifacts.iter().filter_map(Artifact::object_doc) {
-        walk(doc, &mut String::new(), &mut |pointer, value| {
-            let Value::String(s) = value else { return };
-            let field = pointer.rsplit('/').next().unwrap_or_default();
-            let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
-            if (field == "name" && parent.ends_with("/metadata") || pointer == "/metadata/name")
-                || parent.ends_with("/labels")
-                || parent.ends_with("/matchLabels")
-            {
-                out.push(s.clone());
-            }
-        });
-    }
-    out.sort();
-    out.dedup();
-    out
+fn is_derived(at: &[Segment]) -> bool {
+    let parent = key(at, 2);
+    (key(at, 1) == "name" && parent == "metadata") || parent == "labels" || parent == "matchLabels"
+}
+
+/// Whether rule 3 judges the string: an image reference is public by
+/// nature (pinned tags such as `17.6-spock5.0.0-standard-12` have the
+/// entropy of a key), and a string too short for a token without `@` or
+/// `:` cannot hold a secret.
+fn judged(at: &[Segment], s: &str) -> bool {
+    key(at, 1) != "image" && may_hold_secret(s)
 }
 
 /// Rules 1 and 2 for the kinds that carry data: Secrets and ConfigMaps.
@@ -122,35 +177,31 @@ fn sign_in_word(name: &str, value: &Value) -> bool {
         .is_some_and(|v| crate::dify::storage::is_sign_in_word(name, v))
 }
 
-/// Rules 2 and 3 anywhere in a document: `env` lists and every string.
-fn document_rules(path: &str, doc: &Value, public: &Public, out: &mut Vec<Diagnostic>) {
-    walk(doc, &mut String::new(), &mut |pointer, value| {
-        if let Value::Array(items) = value {
-            if pointer.ends_with("/env") {
-                for (i, item) in items.iter().enumerate() {
-                    let name = item.get("name").and_then(Value::as_str).unwrap_or("");
-                    if let Some(v) = item.get("value") {
-                        if looks_secret(name) && is_literal(v) && !sign_in_word(name, v) {
-                            out.push(named(
-                                path,
-                                &format!("{pointer}/{i}/value"),
-                                &format!("variable `{name}`"),
-                            ));
-                        }
+/// Rule 2 anywhere in a document (`env` lists), and every string with its
+/// path to `strings` (rule 3).
+fn document_rules<'a>(
+    path: &str,
+    doc: &'a Value,
+    out: &mut Vec<Diagnostic>,
+    strings: &mut impl FnMut(&[Segment<'a>], &'a str, &mut Vec<Diagnostic>),
+) {
+    walk(doc, &mut Vec::new(), &mut |at, value| match value {
+        Value::Array(items) if key(at, 1) == "env" => {
+            for (i, item) in items.iter().enumerate() {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+                if let Some(v) = item.get("value") {
+                    if looks_secret(name) && is_literal(v) && !sign_in_word(name, v) {
+                        out.push(named(
+                            path,
+                            &format!("{}/{i}/value", pointer(at)),
+                            &format!("variable `{name}`"),
+                        ));
                     }
                 }
             }
         }
-        // An image reference is public by nature (pinned tags such as
-        // `17.6-spock5.0.0-standard-12` have the entropy of a key).
-        if pointer.ends_with("/image") {
-            return;
-        }
-        if let Value::String(s) = value {
-            if let Some(found) = suspect(s, public) {
-                out.push(high_entropy(path, &format!("#{pointer}"), found, "value"));
-            }
-        }
+        Value::String(s) => strings(at, s, out),
+        _ => {}
     });
 }
 
@@ -179,30 +230,54 @@ fn named(path: &str, pointer: &str, what: &str) -> Diagnostic {
     .help("take it from a Secret with a `secretKeyRef`")
 }
 
-/// Calls `f` with the JSON pointer of every value in `value`, built in one
-/// buffer (a render has tens of thousands of values).
-fn walk(value: &Value, pointer: &mut String, f: &mut impl FnMut(&str, &Value)) {
+/// One step of the path to a value: a map key or a sequence index.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON pointer of a path, built only for a finding.
+fn pointer(at: &[Segment]) -> String {
     use std::fmt::Write as _;
-    f(pointer, value);
-    let len = pointer.len();
+    let mut out = String::new();
+    for segment in at {
+        match segment {
+            Segment::Key(k) if k.contains(['~', '/']) => {
+                out.push('/');
+                out.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Key(k) => {
+                out.push('/');
+                out.push_str(k);
+            }
+            Segment::Index(i) => write!(out, "/{i}").expect("writing to a String"),
+        }
+    }
+    out
+}
+
+/// Calls `f` with the path of every value in `value` (a render has tens of
+/// thousands of values: one stack of segments, no string per value).
+fn walk<'a>(
+    value: &'a Value,
+    at: &mut Vec<Segment<'a>>,
+    f: &mut impl FnMut(&[Segment<'a>], &'a Value),
+) {
+    f(at, value);
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                pointer.push('/');
-                if k.contains(['~', '/']) {
-                    pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                } else {
-                    pointer.push_str(k);
-                }
-                walk(v, pointer, f);
-                pointer.truncate(len);
+                at.push(Segment::Key(k));
+                walk(v, at, f);
+                at.pop();
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                write!(pointer, "/{i}").expect("writing to a String");
-                walk(v, pointer, f);
-                pointer.truncate(len);
+                at.push(Segment::Index(i));
+                walk(v, at, f);
+                at.pop();
             }
         }
         _ => {}
@@ -243,6 +318,35 @@ mod tests {
             {"name": "postgres", "image": "ghcr.io/pgedge/pgedge-postgres:17.6-spock5.0.0-standard-12"}
         ]}}}});
         assert!(scan(&[artifact(doc)], &[]).is_empty());
+    }
+
+    /// Strings are judged once each, but every place a secret sits is
+    /// reported, in the order of the artifacts and their fields; short
+    /// strings with `@` or `:` are still judged.
+    #[test]
+    fn every_occurrence_is_reported_in_order() {
+        let key = "Xy7kQ2mP9vL4tR8wZ3nBqT";
+        let doc = |n: &str| {
+            json!({"kind": "Deployment", "metadata": {"name": n, "labels": {"app": "dify"}},
+            "spec": {"args": [key, "u:p@db"], "template": {"spec": {"containers": [
+                {"name": "api", "image": key, "env": [{"name": "DB_PASSWORD", "value": "x"}]}
+            ]}}}})
+        };
+        let found = scan(&[artifact(doc("a")), artifact(doc("b"))], &[]);
+        let at: Vec<(&str, String)> = found
+            .iter()
+            .map(|d| (d.code, d.path.clone().unwrap_or_default()))
+            .collect();
+        let x = "kubernetes/x.yaml#";
+        let one = [
+            (codes::S_HIGH_ENTROPY, format!("{x}/spec/args/0")),
+            (codes::S_HIGH_ENTROPY, format!("{x}/spec/args/1")),
+            (
+                codes::S_PLAINTEXT_SECRET,
+                format!("{x}/spec/template/spec/containers/0/env/0/value"),
+            ),
+        ];
+        assert_eq!(at, [one.clone(), one].concat());
     }
 
     #[test]

@@ -148,10 +148,15 @@ fn env() -> &'static Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
-        for (name, text) in TEMPLATES {
-            env.add_template(name, text)
-                .expect("bundled templates parse (checked by tests)");
-        }
+        // Each template is compiled the first time it is rendered: a run
+        // renders only some of them (one to stdout needs no runbook, no
+        // Swarm or host file).
+        env.set_loader(|name| {
+            Ok(TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| text.to_string()))
+        });
         env
     })
 }

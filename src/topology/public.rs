@@ -123,6 +123,15 @@ pub fn matches(pattern: &str, pointer: &str) -> bool {
     fits(&want, &pointer_segments(pointer).collect::<Vec<_>>())
 }
 
+/// Every string of the document, with its pointer, in document order.
+pub fn strings(doc: &Node) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    each_string(doc, |pointer, _, node| {
+        out.push((pointer.to_string(), node))
+    });
+    out
+}
+
 /// Calls `f` with every string of the document in document order: its
 /// pointer, the pointer's decoded segments, and the node. One buffer is
 /// kept for each, so no pointer is built or decoded twice.
@@ -172,7 +181,8 @@ fn walk<'a>(
 }
 
 /// The values of the identifier fields: what the firewall may see in the
-/// output without it being a secret.
+/// output without it being a secret: the strings whose pointer
+/// [`is_public`], matched on the walk's decoded segments.
 pub fn values(doc: &Node) -> Vec<String> {
     let mut out = Vec::new();
     each_string(doc, |_, segments, node| {
@@ -186,6 +196,23 @@ pub fn values(doc: &Node) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_the_strings_at_public_pointers() {
+        for profile in ["ha", "dev"] {
+            let mut sources = crate::source::Sources::default();
+            let text = std::fs::read_to_string(format!("profiles/{profile}.yaml")).unwrap();
+            let file = sources.add_profile(profile, text);
+            let doc = crate::load::parse_one(&sources, file, "profile").unwrap();
+            let want: Vec<String> = strings(&doc)
+                .into_iter()
+                .filter(|(p, _)| is_public(p))
+                .filter_map(|(_, n)| n.as_str().map(str::to_string))
+                .collect();
+            assert!(want.len() > 10, "{profile}");
+            assert_eq!(values(&doc), want, "{profile}");
+        }
+    }
 
     #[test]
     fn patterns() {

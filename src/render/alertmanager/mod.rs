@@ -37,11 +37,14 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let Some(f) = plan.monitoring() else {
         return Vec::new();
     };
-    let mut out = vec![Artifact::file(
-        FAMILY.name,
-        CONFIG_FILE,
-        Content::Yaml(config(plan, f)),
-    )];
+    let mut out = Vec::new();
+    if plan.writes_files() {
+        out.push(Artifact::file(
+            FAMILY.name,
+            CONFIG_FILE,
+            Content::Yaml(config(plan, f)),
+        ));
+    }
     if f.spec.flavour == MonitoringFlavour::Operator {
         out.push(Artifact::object(FAMILY.name, operator::object(plan, f)));
     }

@@ -62,11 +62,13 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             .iter()
             .map(|j| Artifact::object(FAMILY.name, to_value(j))),
     );
-    out.push(Artifact::file(
-        FAMILY.name,
-        "restore-runbook.md",
-        Content::Text(runbook(plan, b)),
-    ));
+    if plan.writes_files() {
+        out.push(Artifact::file(
+            FAMILY.name,
+            "restore-runbook.md",
+            Content::Text(runbook(plan, b)),
+        ));
+    }
     out
 }
 

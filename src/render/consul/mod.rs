@@ -22,7 +22,8 @@ pub const FAMILY: Family = Family {
 pub const SERVICES_FILE: &str = "services.json";
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    if plan.t.consul.is_none() {
+    // Files only: a run of the objects alone has nothing to take from here.
+    if plan.t.consul.is_none() || !plan.writes_files() {
         return Vec::new();
     }
     let services: Vec<Value> = plan

@@ -66,12 +66,16 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let Some(l) = logging(plan) else {
         return Vec::new();
     };
-    let config = pipeline::config(plan, l);
-    let (classic, classic_parsers) = config.classic();
     let mut out: Vec<Artifact> = objects::objects(plan, l)
         .into_iter()
         .map(|doc| Artifact::object(FAMILY.name, doc))
         .collect();
+    // The configuration files, which a run of the objects alone drops.
+    if !plan.writes_files() {
+        return out;
+    }
+    let config = pipeline::config(plan, l);
+    let (classic, classic_parsers) = config.classic();
     out.push(Artifact::file(
         FAMILY.name,
         CONFIG_FILE,

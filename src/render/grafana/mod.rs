@@ -51,7 +51,9 @@ fn render(plan: &Plan) -> Vec<Artifact> {
                 config_map(plan, f, d.name, &file, &doc),
             ));
         }
-        out.push(Artifact::file(FAMILY.name, &file, Content::Json(doc)));
+        if plan.writes_files() {
+            out.push(Artifact::file(FAMILY.name, &file, Content::Json(doc)));
+        }
     }
     out
 }

@@ -22,14 +22,19 @@ pub const FAMILY: Family = Family {
 };
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let (file, doc) = edge::values(plan);
-    let mut out = vec![Artifact::file(FAMILY.name, file, Content::Yaml(doc))];
+    let mut out = Vec::new();
     if let Some(pdb) = edge::budget(plan) {
         out.push(Artifact::object(
             FAMILY.name,
             serde_json::to_value(pdb).expect("Kubernetes types serialise to JSON"),
         ));
     }
+    // The rest are values files, which a run of the objects alone drops.
+    if !plan.writes_files() {
+        return out;
+    }
+    let (file, doc) = edge::values(plan);
+    out.insert(0, Artifact::file(FAMILY.name, file, Content::Yaml(doc)));
     if dify::applies(plan) {
         out.push(Artifact::file(
             FAMILY.name,

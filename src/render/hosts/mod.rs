@@ -43,7 +43,8 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let (hosts, Some(setup)) = (&t.hosts, &t.host_setup) else {
         return Vec::new();
     };
-    if hosts.is_empty() {
+    // Files only: a run of the objects alone has nothing to take from here.
+    if hosts.is_empty() || !plan.writes_files() {
         return Vec::new();
     }
     let mut out = vec![Artifact::file(

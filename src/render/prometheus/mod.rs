@@ -16,7 +16,9 @@ use super::{templates, Artifact, Content, Family};
 use crate::plan::monitoring::{Facts, Origin, Rule};
 use crate::plan::Plan;
 use crate::topology::MonitoringFlavour;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 pub const FAMILY: Family = Family {
     name: "prometheus",
@@ -48,7 +50,7 @@ fn render(plan: &Plan) -> Vec<Artifact> {
             Artifact::file(
                 FAMILY.name,
                 &rules_file(plan),
-                Content::Yaml(json!({ "groups": groups })),
+                Content::Yaml(json!({ "groups": &groups })),
             ),
             Artifact::file(
                 FAMILY.name,
@@ -73,23 +75,41 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     out
 }
 
-/// The rule groups in Prometheus' rule-file form: built-in, then the user's.
-pub fn groups(f: &Facts) -> Vec<Value> {
-    let mut out: Vec<Value> = f
+/// A rule group in Prometheus' rule-file form. Typed, so that the rule
+/// file and the PrometheusRule serialise the rules once each, rather than
+/// copying JSON trees into JSON trees.
+#[derive(Serialize)]
+pub struct Group<'a> {
+    name: String,
+    rules: Vec<RuleDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleDoc<'a> {
+    alert: &'a str,
+    expr: &'a str,
+    #[serde(rename = "for")]
+    for_: &'a str,
+    labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    annotations: serde_json::Map<String, Value>,
+}
+
+/// The rule groups: built-in, then the user's.
+pub fn groups<'a>(f: &'a Facts) -> Vec<Group<'a>> {
+    let mut out: Vec<Group> = f
         .groups
         .iter()
-        .map(|g| {
-            json!({
-                "name": g.name,
-                "rules": g.rules.iter().map(|t| rule(f, &t.rule)).collect::<Vec<_>>(),
-            })
+        .map(|g| Group {
+            name: g.name.clone(),
+            rules: g.rules.iter().map(|t| rule(f, &t.rule)).collect(),
         })
         .collect();
     if !f.user_rules.is_empty() {
-        out.push(json!({
-            "name": format!("{}-user", f.release),
-            "rules": f.user_rules.iter().map(|r| rule(f, r)).collect::<Vec<_>>(),
-        }));
+        out.push(Group {
+            name: format!("{}-user", f.release),
+            rules: f.user_rules.iter().map(|r| rule(f, r)).collect(),
+        });
     }
     out
 }
@@ -115,18 +135,14 @@ pub fn annotations(f: &Facts, r: &Rule) -> serde_json::Map<String, Value> {
     annotations
 }
 
-fn rule(f: &Facts, r: &Rule) -> Value {
-    let mut doc = json!({
-        "alert": r.alert,
-        "expr": r.expr,
-        "for": r.for_,
-        "labels": r.all_labels(f.release, f.namespace),
-    });
-    let annotations = annotations(f, r);
-    if !annotations.is_empty() {
-        doc["annotations"] = Value::Object(annotations);
+fn rule<'a>(f: &Facts, r: &'a Rule) -> RuleDoc<'a> {
+    RuleDoc {
+        alert: &r.alert,
+        expr: &r.expr,
+        for_: &r.for_,
+        labels: r.all_labels(f.release, f.namespace),
+        annotations: annotations(f, r),
     }
-    doc
 }
 
 /// `prometheus/runbook.md`: one section per built-in alert in the rules.

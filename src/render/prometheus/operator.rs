@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 pub const COMPONENT: &str = "monitoring";
 
 #[derive(Serialize)]
-struct RuleSpec {
-    groups: Vec<Value>,
+struct RuleSpec<'a> {
+    groups: Vec<super::Group<'a>>,
 }
 
 #[derive(Serialize)]
@@ -93,7 +93,7 @@ fn value(o: impl Serialize) -> Value {
     serde_json::to_value(o).expect("prometheus-operator objects serialise to JSON")
 }
 
-pub fn objects(plan: &Plan, f: &Facts, groups: Vec<Value>) -> Vec<Value> {
+pub fn objects(plan: &Plan, f: &Facts, groups: Vec<super::Group>) -> Vec<Value> {
     let interval = format!("{}s", f.spec.scrape_interval_seconds);
     let mut out = vec![value(Custom {
         api_version: "monitoring.coreos.com/v1",

@@ -83,7 +83,8 @@ impl Stack {
 }
 
 fn render(plan: &Plan) -> Vec<Artifact> {
-    let Some(swarm) = &plan.t.swarm else {
+    // Files only: a run of the objects alone has nothing to take from here.
+    let (Some(swarm), true) = (&plan.t.swarm, plan.writes_files()) else {
         return Vec::new();
     };
     let mut stack = Stack::default();
