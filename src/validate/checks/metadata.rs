@@ -22,7 +22,9 @@ fn keys(doc: &Doc, json: &Value, pointer: &str, what: &str, out: &mut Vec<Diagno
     };
     for key in map.keys() {
         let checked = match what {
-            "annotation" => qualified_name(&key.to_ascii_lowercase()),
+            "annotation" if key.bytes().any(|b| b.is_ascii_uppercase()) => {
+                qualified_name(&key.to_ascii_lowercase())
+            }
             _ => qualified_name(key),
         };
         if let Err(why) = checked {

@@ -125,11 +125,11 @@ fn labels_ok(
     out: &mut Vec<Diagnostic>,
 ) {
     for (key, value) in labels {
-        let escaped = key.replace('~', "~0").replace('/', "~1");
         let Some(value) = value.as_str() else {
             continue;
         };
         if let Err(why) = label_value(value) {
+            let escaped = key.replace('~', "~0").replace('/', "~1");
             out.push(bad(
                 doc,
                 &format!("{pointer}/{escaped}"),

@@ -10,7 +10,8 @@ pub const LIMIT: usize = 1024 * 1024;
 pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     // Only an object that might be over the limit is serialised to be
     // measured: most are a few kilobytes.
-    if upper_bound(json) <= LIMIT {
+    if upper_bound(json, &|s| 2 + 6 * s.len()) <= LIMIT || upper_bound(json, &escaped_len) <= LIMIT
+    {
         return;
     }
     let size = serde_json::to_vec(json).map_or(0, |v| v.len());
@@ -28,39 +29,44 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
 }
 
 /// At least the length of `json` serialised compactly, without writing
-/// it: strings and keys exactly (their escapes counted), numbers as the
-/// longest a number can be written (`-9223372036854775808`, or a float's
-/// shortest form: at most 24 characters).
-fn upper_bound(json: &Value) -> usize {
+/// it: strings and keys as `string` bounds them, numbers as the longest a
+/// number can be written (`-9223372036854775808`, or a float's shortest
+/// form: at most 24 characters).
+fn upper_bound(json: &Value, string: &impl Fn(&str) -> usize) -> usize {
     const NUMBER: usize = 24;
-    let string = |s: &str| {
-        2 + s
-            .bytes()
-            .map(|b| match b {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-                0..0x20 => 6,
-                _ => 1,
-            })
-            .sum::<usize>()
-    };
     match json {
         Value::Null | Value::Bool(_) => 5,
         Value::Number(_) => NUMBER,
         Value::String(s) => string(s),
-        Value::Array(items) => 2 + items.len() + items.iter().map(upper_bound).sum::<usize>(),
+        Value::Array(items) => {
+            2 + items.len() + items.iter().map(|v| upper_bound(v, string)).sum::<usize>()
+        }
         Value::Object(map) => {
             2 + map.len() * 2
                 + map
                     .iter()
-                    .map(|(k, v)| string(k) + upper_bound(v))
+                    .map(|(k, v)| string(k) + upper_bound(v, string))
                     .sum::<usize>()
         }
     }
 }
 
+/// The length of a string as serde_json writes it: quoted, with `"`, `\\`
+/// and control characters escaped (`\n`, or `\u0001`).
+fn escaped_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::upper_bound;
+    use super::{escaped_len, upper_bound};
     use serde_json::json;
 
     /// The bound is never below the serialised length, and close to it
@@ -87,7 +93,9 @@ mod tests {
         ];
         for v in values {
             let exact = serde_json::to_vec(&v).unwrap().len();
-            let bound = upper_bound(&v);
+            let crude = upper_bound(&v, &|s| 2 + 6 * s.len());
+            assert!(crude >= exact, "{v}: bound {crude} < {exact}");
+            let bound = upper_bound(&v, &escaped_len);
             assert!(bound >= exact, "{v}: bound {bound} < {exact}");
             if !v.to_string().contains(|c: char| c.is_ascii_digit()) {
                 assert!(bound <= exact + 3, "{v}: bound {bound}, exact {exact}");
