@@ -187,6 +187,12 @@ pub fn parse(
     file: FileId,
     limits: Limits,
 ) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    parse_text(sources.text(file), file, limits)
+}
+
+/// [`parse`] of a text that is not (yet) in the run's sources; spans name
+/// `file`.
+pub fn parse_text(text: &str, file: FileId, limits: Limits) -> Result<Vec<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         file,
         limits,
@@ -196,7 +202,7 @@ pub fn parse(
         diags: Vec::new(),
         expanded: 0,
     };
-    for event in Parser::new_from_str(sources.text(file)) {
+    for event in Parser::new_from_str(text) {
         match event {
             Ok((event, span)) => {
                 let span = builder.span(span);

@@ -66,16 +66,29 @@ impl Sources {
             .map_or("<unknown>", |f| f.name.as_str())
     }
 
+    /// Gives a file added without its text (`add(name, "")`) its text:
+    /// `render`'s validation adds a rendered file's text only when a
+    /// finding points into it.
+    pub fn set_text(&mut self, file: FileId, text: impl Into<String>) {
+        if let Some(f) = self.files.get_mut(file) {
+            f.text = text.into();
+        }
+    }
+
     pub fn text(&self, file: FileId) -> &str {
         self.files.get(file).map_or("", |f| f.text.as_str())
     }
 
     /// The text of a 1-based line, without its line ending.
     pub fn line(&self, file: FileId, line: u32) -> Option<&str> {
-        let text = &self.files.get(file)?.text;
-        let line = text.split('\n').nth((line as usize).checked_sub(1)?)?;
-        Some(line.strip_suffix('\r').unwrap_or(line))
+        line_of(&self.files.get(file)?.text, line)
     }
+}
+
+/// The text of a 1-based line of `text`, without its line ending.
+pub fn line_of(text: &str, line: u32) -> Option<&str> {
+    let line = text.split('\n').nth((line as usize).checked_sub(1)?)?;
+    Some(line.strip_suffix('\r').unwrap_or(line))
 }
 
 /// Splits a JSON pointer into unescaped segments.

@@ -13,6 +13,7 @@ use super::{config_format_by_name, errors, fluent_bit, Doc, Mark};
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Limits, Value};
 use crate::source::{Sources, Span};
+use crate::validate::pointer::At;
 use serde_json::Value as Json;
 
 pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec<Diagnostic>) {
@@ -21,7 +22,7 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
         Some("Secret") => "/stringData",
         _ => return,
     };
-    let Some(data) = json.pointer(pointer).and_then(Json::as_object) else {
+    let Some(data) = json.at(pointer).and_then(Json::as_object) else {
         return;
     };
     for (key, value) in data {
@@ -33,21 +34,6 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
         };
         let escaped = key.replace('~', "~0").replace('/', "~1");
         let value_pointer = format!("{pointer}/{escaped}");
-        let value_span = doc.span(&value_pointer, Mark::Value);
-        let literal = is_literal_block(doc, &value_pointer, value_span);
-        let shift = |span: Option<Span>| -> Option<Span> {
-            let inner = span?;
-            Some(if literal {
-                Span {
-                    file: value_span.file,
-                    line: value_span.line + inner.line.saturating_sub(1),
-                    col: value_span.col + inner.col.saturating_sub(1),
-                    len: inner.len,
-                }
-            } else {
-                value_span
-            })
-        };
         let outer = format!("{}[\"{key}\"]", &pointer[1..]);
         let mut local = Sources::default();
         let file = local.add(key.clone(), text.to_string());
@@ -68,6 +54,25 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
                 found
             }
             Err(diags) => diags,
+        };
+        if found.is_empty() {
+            continue;
+        }
+        // Only a finding needs the manifest's lines (parsing its text).
+        let value_span = doc.span(&value_pointer, Mark::Value);
+        let literal = is_literal_block(doc, &value_pointer, value_span);
+        let shift = |span: Option<Span>| -> Option<Span> {
+            let inner = span?;
+            Some(if literal {
+                Span {
+                    file: value_span.file,
+                    line: value_span.line + inner.line.saturating_sub(1),
+                    col: value_span.col + inner.col.saturating_sub(1),
+                    len: inner.len,
+                }
+            } else {
+                value_span
+            })
         };
         for mut d in found {
             d.span = shift(d.span);
@@ -95,10 +100,7 @@ fn is_literal_block(doc: &Doc, pointer: &str, value: Span) -> bool {
     if value.line <= key_span.line {
         return false;
     }
-    let line = doc
-        .sources
-        .line(key_span.file, key_span.line)
-        .unwrap_or_default();
+    let line = doc.line(key_span.file, key_span.line).unwrap_or_default();
     let after_key = line
         .chars()
         .skip((key_span.col.saturating_sub(1) + key_span.len) as usize)

@@ -8,6 +8,7 @@ use crate::diagnostic::{self, codes, Diagnostic};
 use crate::schema::eval::{self, Error, Kind};
 use crate::schema::ir::{Bound, Literal, TYPE_NAMES};
 use crate::schema::quantity;
+use crate::validate::pointer::At;
 use serde_json::Value;
 
 pub(super) fn schema_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagnostic> {
@@ -52,7 +53,7 @@ fn bound_message(bound: Bound, limit: f64, instance: &Value) -> String {
 
 fn convert(doc: &Doc, json: &Value, error: &Error, schema: Found, out: &mut Vec<Diagnostic>) {
     let pointer = error.pointer.as_str();
-    let instance = json.pointer(pointer).unwrap_or(&Value::Null);
+    let instance = json.at(pointer).unwrap_or(&Value::Null);
     let d = match &error.kind {
         Kind::Unknown { key, node } => {
             let known = schema.store.property_names(*node);

@@ -25,6 +25,7 @@ pub mod input;
 pub mod list;
 pub mod origin;
 pub mod output;
+mod pointer;
 pub use crate::schema::quantity;
 pub mod schemas;
 pub mod user;
@@ -152,7 +153,7 @@ fn validate_targets<'a>(
         .iter()
         .map(|(target, json)| checks::Object {
             doc: doc(&targets[*target]),
-            json,
+            json: json.as_ref(),
         })
         .collect();
     diags.extend(checks::cross_document(&view));
@@ -180,6 +181,41 @@ pub fn validate_rendered(
     kube_version: &str,
     topology: Option<&Node>,
 ) -> Vec<Diagnostic> {
+    // Each file is named in `sources` now and given its text only if a
+    // finding points into it (below): a clean render copies no text.
+    let added: Vec<(&File, FileId)> = files
+        .iter()
+        .filter(|f| f.format != Format::Text)
+        .map(|f| (f, sources.add(f.path.clone(), String::new())))
+        .collect();
+    let (found, own_findings) = {
+        let sources: &Sources = sources;
+        rendered_findings(artifacts, &added, sources, kube_version, topology)
+    };
+    let mut diags = own_findings;
+    diags.extend(found);
+    for (f, file) in &added {
+        if diags
+            .iter()
+            .any(|d| d.span.is_some_and(|s| s.file == *file))
+        {
+            sources.set_text(*file, f.text.as_str());
+        }
+    }
+    diagnostic::normalise(&mut diags);
+    diags
+}
+
+/// [`validate_rendered`] over files named in `sources` without their text:
+/// the findings of parsing the files without artifact JSON, and the
+/// validation's.
+fn rendered_findings(
+    artifacts: &[Artifact],
+    added: &[(&File, FileId)],
+    sources: &Sources,
+    kube_version: &str,
+    topology: Option<&Node>,
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let values: HashMap<&str, &serde_json::Value> = artifacts
         .iter()
         .filter_map(|a| match &a.content {
@@ -187,12 +223,6 @@ pub fn validate_rendered(
             Content::Text(_) => None,
         })
         .collect();
-    let added: Vec<(&File, FileId)> = files
-        .iter()
-        .filter(|f| f.format != Format::Text)
-        .map(|f| (f, sources.add(f.path.clone(), f.text.clone())))
-        .collect();
-    let sources: &Sources = sources;
     let parsed: Vec<OnceLock<Vec<Node>>> = added.iter().map(|_| OnceLock::new()).collect();
     // Files without artifact JSON (the kustomization `tree` writes) are
     // parsed now; their JSON lives here.
@@ -202,7 +232,7 @@ pub fn validate_rendered(
         if values.contains_key(f.path.as_str()) {
             continue;
         }
-        match crate::load::parse(sources, *file, crate::load::Limits::default()) {
+        match crate::load::parse_text(&f.text, *file, crate::load::Limits::default()) {
             Ok(docs) => {
                 for (nth, d) in docs.iter().enumerate() {
                     own.push((i, nth, d.to_json()));
@@ -229,6 +259,7 @@ pub fn validate_rendered(
             targets.push(Target {
                 located: Located::Text {
                     file: *file,
+                    text: &f.text,
                     nth,
                     parsed: &parsed[i],
                 },
@@ -244,12 +275,27 @@ pub fn validate_rendered(
     let opts = ValidateOptions {
         kube_version: kube_version.to_string(),
         origin: Some(&lookup),
+        jobs: rendered_jobs(targets.len()),
         ..ValidateOptions::default()
     };
-    diags.extend(validate_targets(&targets, sources, &opts));
-    diagnostic::normalise(&mut diags);
-    diags
+    (validate_targets(&targets, sources, &opts), diags)
 }
+
+/// Threads for validating a render of `documents` objects: one below
+/// [`PARALLEL_FROM`]. A render of a cluster (about 150 objects, a few
+/// milliseconds of work) costs more CPU time on two threads than on one:
+/// starting them, and a second malloc arena whose pages are all touched for
+/// the first time.
+fn rendered_jobs(documents: usize) -> usize {
+    match documents < PARALLEL_FROM {
+        true => 1,
+        false => 0,
+    }
+}
+
+/// The number of rendered documents from which validation runs on every
+/// core.
+const PARALLEL_FROM: usize = 1000;
 
 /// Where a document is written: parsed already (`dify-gen validate`), or
 /// the `nth` document of a rendered file, parsed the first time a finding
@@ -259,6 +305,7 @@ enum Located<'a> {
     Node(&'a Node),
     Text {
         file: FileId,
+        text: &'a str,
         nth: usize,
         parsed: &'a OnceLock<Vec<Node>>,
     },
@@ -298,10 +345,15 @@ impl<'a> Doc<'a> {
     pub fn node(&self) -> &Node {
         match self.located {
             Located::Node(node) => node,
-            Located::Text { file, nth, parsed } => {
+            Located::Text {
+                file,
+                text,
+                nth,
+                parsed,
+            } => {
                 let docs = parsed.get_or_init(|| {
                     let mut docs =
-                        crate::load::parse(self.sources, file, crate::load::Limits::default())
+                        crate::load::parse_text(text, file, crate::load::Limits::default())
                             .unwrap_or_default();
                     // An emitter bug would leave nothing to point into: point
                     // at the file's start rather than fail.
@@ -330,6 +382,17 @@ impl<'a> Doc<'a> {
 
     pub fn file_name(&self) -> &str {
         self.sources.name(self.file())
+    }
+
+    /// A 1-based line of a file this document's spans point into (a
+    /// rendered file's text is not in `sources` while it is validated).
+    pub fn line(&self, file: FileId, line: u32) -> Option<&str> {
+        match self.located {
+            Located::Text {
+                file: own, text, ..
+            } if own == file => crate::source::line_of(text, line),
+            _ => self.sources.line(file, line),
+        }
     }
 
     /// The span of a field, preferring the key that introduces it.
@@ -402,13 +465,13 @@ impl<'a> Doc<'a> {
 
 /// Schema and per-document checks for one document; also returns the JSON
 /// form of Kubernetes objects for the cross-document checks.
-fn validate_one(
+fn validate_one<'j>(
     doc: &Doc,
-    given: Option<&serde_json::Value>,
+    given: Option<&'j serde_json::Value>,
     schemas: &Schemas<'_>,
     opts: &ValidateOptions,
-) -> (Vec<Diagnostic>, Option<serde_json::Value>) {
-    let json: Cow<serde_json::Value> = match given {
+) -> (Vec<Diagnostic>, Option<Cow<'j, serde_json::Value>>) {
+    let json: Cow<'j, serde_json::Value> = match given {
         Some(json) => Cow::Borrowed(json),
         None => Cow::Owned(doc.node().to_json()),
     };

@@ -7,6 +7,7 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ fn checked(
     pointer: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Option<(i64, bool)> {
-    let v = json.pointer(pointer)?;
+    let v = json.at(pointer)?;
     match amount(v) {
         Ok(a) => Some(a),
         Err(why) => {
@@ -61,8 +62,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         "PodDisruptionBudget" => {
             let min = checked(doc, json, "/spec/minAvailable", out);
             let max = checked(doc, json, "/spec/maxUnavailable", out);
-            if json.pointer("/spec/minAvailable").is_some()
-                && json.pointer("/spec/maxUnavailable").is_some()
+            if json.at("/spec/minAvailable").is_some() && json.at("/spec/maxUnavailable").is_some()
             {
                 let _ = (min, max);
                 out.push(

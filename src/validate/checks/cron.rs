@@ -6,6 +6,7 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -127,7 +128,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     if kind(json) != "CronJob" {
         return;
     }
-    if let Some(text) = json.pointer("/spec/schedule").and_then(Value::as_str) {
+    if let Some(text) = json.at("/spec/schedule").and_then(Value::as_str) {
         if let Err(why) = schedule(text) {
             out.push(
                 doc.diag(
@@ -140,7 +141,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    if let Some(zone) = json.pointer("/spec/timeZone").and_then(Value::as_str) {
+    if let Some(zone) = json.at("/spec/timeZone").and_then(Value::as_str) {
         let known = zone != "Local" && zone.parse::<chrono_tz::Tz>().is_ok();
         if !known {
             out.push(

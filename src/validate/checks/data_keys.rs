@@ -6,6 +6,7 @@
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::kubernetes::data_key as config_map_key;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -17,7 +18,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     };
     for section in sections {
         let pointer = format!("/{section}");
-        let Some(map) = json.pointer(&pointer).and_then(Value::as_object) else {
+        let Some(map) = json.at(&pointer).and_then(Value::as_object) else {
             continue;
         };
         for key in map.keys() {

@@ -6,6 +6,7 @@
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::dns::subdomain as dns_subdomain;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     let mut bad = |pointer: String, message: String| {
         out.push(doc.diag(codes::V_INGRESS, message, &pointer, Mark::Value));
     };
-    let rules = json.pointer("/spec/rules").and_then(Value::as_array);
+    let rules = json.at("/spec/rules").and_then(Value::as_array);
     for (r, rule) in rules.into_iter().flatten().enumerate() {
         if let Some(h) = rule.get("host").and_then(Value::as_str) {
             if let Err(why) = host(h) {
@@ -53,7 +54,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let paths = rule.pointer("/http/paths").and_then(Value::as_array);
+        let paths = rule.at("/http/paths").and_then(Value::as_array);
         for (i, p) in paths.into_iter().flatten().enumerate() {
             let exact_or_prefix = matches!(
                 p.get("pathType").and_then(Value::as_str),
@@ -69,7 +70,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let tls = json.pointer("/spec/tls").and_then(Value::as_array);
+    let tls = json.at("/spec/tls").and_then(Value::as_array);
     for (t, entry) in tls.into_iter().flatten().enumerate() {
         let hosts = entry.get("hosts").and_then(Value::as_array);
         for (i, h) in hosts.into_iter().flatten().enumerate() {

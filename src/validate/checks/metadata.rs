@@ -9,6 +9,7 @@
 use super::pod_template_pointer;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::kubernetes::label_key as qualified_name;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -16,12 +17,14 @@ use serde_json::Value;
 pub const ANNOTATIONS_LIMIT: usize = 256 * 1024;
 
 fn keys(doc: &Doc, json: &Value, pointer: &str, what: &str, out: &mut Vec<Diagnostic>) {
-    let Some(map) = json.pointer(pointer).and_then(Value::as_object) else {
+    let Some(map) = json.at(pointer).and_then(Value::as_object) else {
         return;
     };
     for key in map.keys() {
         let checked = match what {
-            "annotation" => qualified_name(&key.to_ascii_lowercase()),
+            "annotation" if key.bytes().any(|b| b.is_ascii_uppercase()) => {
+                qualified_name(&key.to_ascii_lowercase())
+            }
             _ => qualified_name(key),
         };
         if let Err(why) = checked {

@@ -32,7 +32,9 @@ mod traffic_policy;
 
 use super::Doc;
 use crate::diagnostic::Diagnostic;
+use crate::validate::pointer::At;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A Kubernetes object with its JSON form, for cross-document checks.
 pub struct Object<'a> {
@@ -120,19 +122,24 @@ impl<'a> PodOwners<'a> {
 
 /// What the cross-document checks need of an object: all of it for pod
 /// owners, Services and PDBs, only its identity for the rest (which keeps
-/// peak memory down on large trees).
-pub(super) fn keep_for_cross_checks(json: std::borrow::Cow<Value>) -> Value {
+/// peak memory down on large trees). An object the caller holds (a
+/// rendered one) is borrowed, not copied.
+pub(super) fn keep_for_cross_checks(json: Cow<Value>) -> Cow<Value> {
     if is_workload(&json) || matches!(kind(&json), "Pod" | "Service" | "PodDisruptionBudget") {
-        return json.into_owned();
+        return json;
     }
-    serde_json::json!({
+    if let Cow::Borrowed(_) = json {
+        // Borrowed already: an identity would be a copy, not a saving.
+        return json;
+    }
+    Cow::Owned(serde_json::json!({
         "apiVersion": json.get("apiVersion"),
         "kind": json.get("kind"),
         "metadata": {
-            "name": json.pointer("/metadata/name"),
-            "namespace": json.pointer("/metadata/namespace"),
+            "name": json.at("/metadata/name"),
+            "namespace": json.at("/metadata/namespace"),
         },
-    })
+    }))
 }
 
 fn kind(json: &Value) -> &str {
@@ -140,13 +147,13 @@ fn kind(json: &Value) -> &str {
 }
 
 fn namespace(json: &Value) -> &str {
-    json.pointer("/metadata/namespace")
+    json.at("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
 
 fn name(json: &Value) -> &str {
-    json.pointer("/metadata/name")
+    json.at("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
@@ -197,7 +204,7 @@ impl<'v> Pod<'v> {
 /// The JSON pointer of the pod spec of a workload or Pod.
 fn pod_spec(json: &Value) -> Option<String> {
     let spec = format!("{}/spec", pod_template_pointer(json)?);
-    json.pointer(&spec).is_some().then_some(spec)
+    json.at(&spec).is_some().then_some(spec)
 }
 
 /// Every container of the pod spec at `spec` (regular, init and
@@ -207,7 +214,7 @@ fn containers<'v>(json: &'v Value, spec: &str) -> Vec<(String, &'v Value)> {
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         let pointer = format!("{spec}/{list}");
         for (i, c) in json
-            .pointer(&pointer)
+            .at(&pointer)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -221,8 +228,7 @@ fn containers<'v>(json: &'v Value, spec: &str) -> Vec<(String, &'v Value)> {
 
 fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {
     let pointer = pod_template_pointer(json)?;
-    json.pointer(&format!("{pointer}/metadata/labels"))?
-        .as_object()
+    json.at(&format!("{pointer}/metadata/labels"))?.as_object()
 }
 
 /// Whether a `LabelSelector` (matchLabels and matchExpressions) selects a

@@ -13,11 +13,12 @@ use super::{kind, pod_template_pointer};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::dns::label as dns_label;
 use crate::names::kubernetes::{label_value, limit_reason, max_len, object_name, port_name};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    let name = json.pointer("/metadata/name");
+    let name = json.at("/metadata/name");
     match name.and_then(Value::as_str) {
         Some(name) => {
             let kind = kind(json);
@@ -40,7 +41,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        None if name.is_none() && json.pointer("/metadata/generateName").is_none() => {
+        None if name.is_none() && json.at("/metadata/generateName").is_none() => {
             out.push(doc.diag(
                 codes::V_MISSING_FIELD,
                 "missing required field `metadata.name`",
@@ -50,21 +51,21 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         }
         None => {}
     }
-    if let Some(labels) = json.pointer("/metadata/labels").and_then(Value::as_object) {
+    if let Some(labels) = json.at("/metadata/labels").and_then(Value::as_object) {
         labels_ok(doc, "/metadata/labels", labels, out);
     }
     let Some(template) = pod_template_pointer(json) else {
         return;
     };
     if let Some(labels) = json
-        .pointer(&format!("{template}/metadata/labels"))
+        .at(&format!("{template}/metadata/labels"))
         .and_then(Value::as_object)
     {
         labels_ok(doc, &format!("{template}/metadata/labels"), labels, out);
     }
     let volumes = format!("{template}/spec/volumes");
     for (i, v) in json
-        .pointer(&volumes)
+        .at(&volumes)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -82,7 +83,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     }
     for list in ["containers", "initContainers"] {
         let pointer = format!("{template}/spec/{list}");
-        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else {
+        let Some(containers) = json.at(&pointer).and_then(Value::as_array) else {
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
@@ -124,11 +125,11 @@ fn labels_ok(
     out: &mut Vec<Diagnostic>,
 ) {
     for (key, value) in labels {
-        let escaped = key.replace('~', "~0").replace('/', "~1");
         let Some(value) = value.as_str() else {
             continue;
         };
         if let Err(why) = label_value(value) {
+            let escaped = key.replace('~', "~0").replace('/', "~1");
             out.push(bad(
                 doc,
                 &format!("{pointer}/{escaped}"),

@@ -4,6 +4,7 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 use std::net::IpAddr;
@@ -45,7 +46,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     for direction in ["ingress", "egress"] {
         let side = if direction == "ingress" { "from" } else { "to" };
         let rules = json
-            .pointer(&format!("/spec/{direction}"))
+            .at(&format!("/spec/{direction}"))
             .and_then(Value::as_array);
         for (r, rule) in rules.into_iter().flatten().enumerate() {
             let peers = rule.get(side).and_then(Value::as_array);

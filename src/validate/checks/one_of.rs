@@ -8,6 +8,7 @@
 
 use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -62,7 +63,7 @@ fn exactly_one(
     choices: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(object) = json.pointer(pointer).and_then(Value::as_object) else {
+    let Some(object) = json.at(pointer).and_then(Value::as_object) else {
         return;
     };
     let set: Vec<&str> = choices
@@ -93,7 +94,7 @@ fn list(names: &[&str]) -> String {
 }
 
 fn indices(json: &Value, pointer: &str) -> usize {
-    json.pointer(pointer)
+    json.at(pointer)
         .and_then(Value::as_array)
         .map_or(0, Vec::len)
 }
@@ -116,9 +117,9 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
         }
         for i in 0..indices(json, &format!("{pointer}/env")) {
             let p = format!("{pointer}/env/{i}");
-            if json.pointer(&format!("{p}/valueFrom")).is_some() {
+            if json.at(&format!("{p}/valueFrom")).is_some() {
                 if json
-                    .pointer(&format!("{p}/value"))
+                    .at(&format!("{p}/value"))
                     .is_some_and(|v| v.as_str() != Some(""))
                 {
                     out.push(doc.diag(

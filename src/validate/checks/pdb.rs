@@ -9,6 +9,7 @@
 
 use super::{kind, namespace, object_label, selector_matches, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::Mark;
 
 /// Where a selector of a Gateway's data plane pods names the Gateway.
@@ -20,10 +21,10 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
         .filter(|o| kind(o.json) == "PodDisruptionBudget")
     {
         let json = pdb.json;
-        let Some(selector) = json.pointer("/spec/selector").filter(|s| s.is_object()) else {
+        let Some(selector) = json.at("/spec/selector").filter(|s| s.is_object()) else {
             continue;
         };
-        if selector.pointer(GATEWAY_PODS).is_some() {
+        if selector.at(GATEWAY_PODS).is_some() {
             continue;
         }
         let workloads: Vec<_> = pods

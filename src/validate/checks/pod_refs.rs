@@ -6,6 +6,7 @@
 
 use super::Pod;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -39,15 +40,15 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
         return;
     };
     let volumes_pointer = format!("{spec}/volumes");
-    let mut volumes = names(json.pointer(&volumes_pointer), "name");
+    let mut volumes = names(json.at(&volumes_pointer), "name");
     // A StatefulSet's claim templates are volumes of its pods too.
     let claims = json
-        .pointer("/spec/volumeClaimTemplates")
+        .at("/spec/volumeClaimTemplates")
         .and_then(Value::as_array);
     let claim_names: Vec<(usize, &str)> = claims
         .into_iter()
         .flatten()
-        .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str))
+        .filter_map(|c| c.at("/metadata/name").and_then(Value::as_str))
         .map(|n| (usize::MAX, n))
         .collect();
     let listed: Vec<(String, &str)> = volumes

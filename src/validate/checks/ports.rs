@@ -7,11 +7,12 @@
 use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::kubernetes::port_name;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 fn number(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagnostic>) {
-    let Some(n) = json.pointer(pointer).and_then(Value::as_i64) else {
+    let Some(n) = json.at(pointer).and_then(Value::as_i64) else {
         return;
     };
     if !(min..=65535).contains(&n) {
@@ -27,7 +28,7 @@ fn number(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagno
 /// A port given by number or by name (`targetPort`, probe ports, Ingress
 /// backends, NetworkPolicy ports).
 fn number_or_name(doc: &Doc, json: &Value, pointer: &str, out: &mut Vec<Diagnostic>) {
-    match json.pointer(pointer) {
+    match json.at(pointer) {
         Some(Value::String(name)) => {
             if let Err(why) = port_name(name) {
                 out.push(doc.diag(
@@ -45,7 +46,7 @@ fn number_or_name(doc: &Doc, json: &Value, pointer: &str, out: &mut Vec<Diagnost
 
 fn each<'v>(json: &'v Value, pointer: &str) -> impl Iterator<Item = (String, &'v Value)> + 'v {
     let base = pointer.to_string();
-    json.pointer(pointer)
+    json.at(pointer)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -95,7 +96,7 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
             for b in backends {
                 number(doc, json, &format!("{b}/service/port/number"), 1, out);
                 let name = format!("{b}/service/port/name");
-                if json.pointer(&name).is_some() {
+                if json.at(&name).is_some() {
                     number_or_name(doc, json, &name, out);
                 }
             }

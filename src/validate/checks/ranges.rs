@@ -9,11 +9,12 @@
 
 use super::{kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 fn at_least(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagnostic>) {
-    let Some(n) = json.pointer(pointer).and_then(Value::as_i64) else {
+    let Some(n) = json.at(pointer).and_then(Value::as_i64) else {
         return;
     };
     if n < min {
@@ -69,7 +70,7 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
         _ => {}
     }
     if kind(json) == "HorizontalPodAutoscaler" {
-        let get = |f: &str| json.pointer(&format!("/spec/{f}")).and_then(Value::as_i64);
+        let get = |f: &str| json.at(&format!("/spec/{f}")).and_then(Value::as_i64);
         if let (Some(lo), Some(hi)) = (get("minReplicas"), get("maxReplicas")) {
             if lo > hi && lo >= 1 {
                 out.push(doc.diag(
@@ -95,7 +96,7 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
     for (pointer, _) in &pod.containers {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
             let p = format!("{pointer}/{probe}");
-            if json.pointer(&p).is_none() {
+            if json.at(&p).is_none() {
                 continue;
             }
             at_least(doc, json, &format!("{p}/initialDelaySeconds"), 0, out);
@@ -115,7 +116,7 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
                 out,
             );
             let success = json
-                .pointer(&format!("{p}/successThreshold"))
+                .at(&format!("{p}/successThreshold"))
                 .and_then(Value::as_i64);
             if probe != "readinessProbe" && success.is_some_and(|n| n > 1) {
                 out.push(

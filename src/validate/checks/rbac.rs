@@ -8,6 +8,7 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -49,7 +50,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         return;
     }
     let ref_kind = json
-        .pointer("/roleRef/kind")
+        .at("/roleRef/kind")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let allowed: &[&str] = if k == "RoleBinding" {
@@ -72,7 +73,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         );
     }
     if json
-        .pointer("/roleRef/apiGroup")
+        .at("/roleRef/apiGroup")
         .and_then(Value::as_str)
         .is_some_and(|g| g != GROUP)
     {

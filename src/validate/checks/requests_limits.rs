@@ -6,6 +6,7 @@
 use super::Pod;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::schema::quantity;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -20,8 +21,8 @@ fn text(v: &Value) -> Option<String> {
 pub(super) fn check(doc: &Doc, pod: &Pod, out: &mut Vec<Diagnostic>) {
     for (pointer, c) in &pod.containers {
         let (Some(requests), Some(limits)) = (
-            c.pointer("/resources/requests").and_then(Value::as_object),
-            c.pointer("/resources/limits").and_then(Value::as_object),
+            c.at("/resources/requests").and_then(Value::as_object),
+            c.at("/resources/limits").and_then(Value::as_object),
         ) else {
             continue;
         };

@@ -5,6 +5,7 @@
 
 use super::pod_template_pointer;
 use crate::diagnostic::{codes, suggest, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -16,13 +17,13 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
     };
     for list in ["containers", "initContainers"] {
         let pointer = format!("{template}/spec/{list}");
-        let Some(containers) = json.pointer(&pointer).and_then(Value::as_array) else {
+        let Some(containers) = json.at(&pointer).and_then(Value::as_array) else {
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
             for section in ["requests", "limits"] {
                 let Some(map) = c
-                    .pointer(&format!("/resources/{section}"))
+                    .at(&format!("/resources/{section}"))
                     .and_then(Value::as_object)
                 else {
                     continue;

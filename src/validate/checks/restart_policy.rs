@@ -7,6 +7,7 @@
 
 use super::{kind, pod_template_pointer};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -16,11 +17,11 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         return;
     };
     let spec = format!("{template}/spec");
-    if json.pointer(&spec).is_none() {
+    if json.at(&spec).is_none() {
         return;
     }
     let pointer = format!("{spec}/restartPolicy");
-    let policy = json.pointer(&pointer).and_then(Value::as_str);
+    let policy = json.at(&pointer).and_then(Value::as_str);
     let (message, at, mark) = match (job, policy) {
         (true, None) => (
             format!(

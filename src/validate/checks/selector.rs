@@ -4,6 +4,7 @@
 
 use super::{kind, selector_matches, template_labels};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -12,7 +13,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/selector",
         _ => return,
     };
-    let Some(selector) = json.pointer(pointer).filter(|s| s.is_object()) else {
+    let Some(selector) = json.at(pointer).filter(|s| s.is_object()) else {
         return;
     };
     let empty = serde_json::Map::new();

@@ -7,6 +7,7 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
@@ -89,7 +90,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         );
     }
     let timeout = "/spec/sessionAffinityConfig/clientIP/timeoutSeconds";
-    if let Some(t) = json.pointer(timeout).and_then(Value::as_i64) {
+    if let Some(t) = json.at(timeout).and_then(Value::as_i64) {
         if !(1..=86400).contains(&t) {
             bad(
                 timeout,

@@ -8,11 +8,12 @@
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
 use crate::schema::quantity;
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 fn claim(doc: &Doc, json: &Value, spec: &str, out: &mut Vec<Diagnostic>) {
-    let Some(s) = json.pointer(spec) else {
+    let Some(s) = json.at(spec) else {
         return;
     };
     if s.get("accessModes")
@@ -31,7 +32,7 @@ fn claim(doc: &Doc, json: &Value, spec: &str, out: &mut Vec<Diagnostic>) {
     }
     for section in ["requests", "limits"] {
         let at = format!("{spec}/resources/{section}");
-        let keys = json.pointer(&at).and_then(Value::as_object);
+        let keys = json.at(&at).and_then(Value::as_object);
         for key in keys
             .into_iter()
             .flat_map(|m| m.keys())
@@ -48,7 +49,7 @@ fn claim(doc: &Doc, json: &Value, spec: &str, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let storage = s.pointer("/resources/requests/storage");
+    let storage = s.at("/resources/requests/storage");
     let size = storage.and_then(|v| match v {
         Value::String(t) => quantity::value(t),
         Value::Number(n) => n.as_f64(),
@@ -79,7 +80,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         "PersistentVolumeClaim" => claim(doc, json, "/spec", out),
         "StatefulSet" => {
             let n = json
-                .pointer("/spec/volumeClaimTemplates")
+                .at("/spec/volumeClaimTemplates")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
             for i in 0..n {
@@ -100,7 +101,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
                 ),
             ] {
                 let pointer = format!("/{field}");
-                if let Some(v) = json.pointer(&pointer).and_then(Value::as_str) {
+                if let Some(v) = json.at(&pointer).and_then(Value::as_str) {
                     if !allowed.contains(&v) {
                         out.push(doc.diag(
                             codes::V_STORAGE,

@@ -5,13 +5,14 @@
 
 use super::{kind, map_selector_matches, namespace, pod_template_pointer, Object, PodOwners};
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::Mark;
 use serde_json::Value;
 
 pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnostic>) {
     for service in objects.iter().filter(|o| kind(o.json) == "Service") {
         let json = service.json;
-        let Some(selector) = json.pointer("/spec/selector").and_then(Value::as_object) else {
+        let Some(selector) = json.at("/spec/selector").and_then(Value::as_object) else {
             continue;
         };
         let selected: Vec<&Value> = pods
@@ -24,7 +25,7 @@ pub(super) fn check(objects: &[Object], pods: &PodOwners, out: &mut Vec<Diagnost
             continue;
         }
         let names: Vec<&str> = selected.iter().flat_map(|o| port_names(o)).collect();
-        let Some(ports) = json.pointer("/spec/ports").and_then(Value::as_array) else {
+        let Some(ports) = json.at("/spec/ports").and_then(Value::as_array) else {
             continue;
         };
         for (i, port) in ports.iter().enumerate() {
@@ -61,7 +62,7 @@ fn port_names(json: &Value) -> Vec<&str> {
     let mut names = Vec::new();
     for list in ["containers", "initContainers"] {
         let Some(containers) = json
-            .pointer(&format!("{template}/spec/{list}"))
+            .at(&format!("{template}/spec/{list}"))
             .and_then(Value::as_array)
         else {
             continue;

@@ -4,15 +4,16 @@
 
 use super::kind;
 use crate::diagnostic::{codes, Diagnostic};
+use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
 pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
-    if kind(json) != "Service" || json.pointer("/spec/externalTrafficPolicy").is_none() {
+    if kind(json) != "Service" || json.at("/spec/externalTrafficPolicy").is_none() {
         return;
     }
     let service_type = json
-        .pointer("/spec/type")
+        .at("/spec/type")
         .and_then(Value::as_str)
         .unwrap_or("ClusterIP");
     if !matches!(service_type, "NodePort" | "LoadBalancer") {
