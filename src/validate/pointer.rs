@@ -17,16 +17,40 @@ impl At for Value {
             return Some(self);
         }
         let rest = pointer.strip_prefix('/')?;
-        rest.split('/').try_fold(self, |target, token| {
-            let token = unescape(token);
-            match target {
-                Value::Object(map) => map.get(token.as_ref()),
-                Value::Array(list) => index(&token).and_then(|i| list.get(i)),
-                _ => None,
-            }
-        })
+        // Looked for once, and the pointer split at bytes: most pointers
+        // have no escape, and their segments are a few bytes long.
+        let escaped = rest.as_bytes().contains(&b'~');
+        rest.as_bytes()
+            .split(|&b| b == b'/')
+            .try_fold(self, |target, raw| {
+                // Split at an ASCII byte, so every piece is UTF-8 too.
+                let raw = std::str::from_utf8(raw).expect("a pointer split at `/` stays UTF-8");
+                let token = match escaped {
+                    true => unescape(raw),
+                    false => Cow::Borrowed(raw),
+                };
+                match target {
+                    Value::Object(map) => field(map, &token),
+                    Value::Array(list) => index(&token).and_then(|i| list.get(i)),
+                    _ => None,
+                }
+            })
     }
 }
+
+/// The value of a key. The maps of Kubernetes objects are small, and
+/// comparing a few keys costs less than hashing one with the map's SipHash;
+/// a large map (a ConfigMap's data) is looked up by hash.
+fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= SCANNED {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// The most keys [`field`] compares one by one.
+const SCANNED: usize = 16;
 
 /// `~1` is `/` and `~0` is `~`, in that order (as serde_json decodes them).
 fn unescape(token: &str) -> Cow<'_, str> {
@@ -91,6 +115,28 @@ mod tests {
         ];
         for p in pointers {
             assert_eq!(v.at(p), v.pointer(p), "{p:?}");
+        }
+    }
+
+    /// Maps of every size around the one where keys stop being compared one
+    /// by one and are hashed instead: every key found, a missing one not.
+    #[test]
+    fn small_and_large_maps_agree() {
+        for size in [
+            0,
+            1,
+            super::SCANNED - 1,
+            super::SCANNED,
+            super::SCANNED + 1,
+            40,
+        ] {
+            let map: serde_json::Map<String, serde_json::Value> =
+                (0..size).map(|i| (format!("k{i}"), json!(i))).collect();
+            let v = json!({ "m": map });
+            for i in 0..=size {
+                let p = format!("/m/k{i}");
+                assert_eq!(v.at(&p), v.pointer(&p), "{p} in a map of {size}");
+            }
         }
     }
 }
