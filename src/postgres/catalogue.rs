@@ -80,17 +80,13 @@ pub struct Catalogue {
 impl Catalogue {
     /// The catalogue of `major`, if dify-gen has one.
     pub fn of(major: u32) -> Option<&'static Catalogue> {
-        static ALL: OnceLock<Vec<Catalogue>> = OnceLock::new();
-        ALL.get_or_init(|| {
-            SOURCES
-                .iter()
-                .map(|(major, settings, keywords, build)| {
-                    Catalogue::parse(*major, settings, keywords, build)
-                })
-                .collect()
-        })
-        .iter()
-        .find(|c| c.major == major)
+        // Each major is parsed the first time it is asked for: a run
+        // mostly needs the one its image runs.
+        static ALL: [OnceLock<Catalogue>; SOURCES.len()] =
+            [const { OnceLock::new() }; SOURCES.len()];
+        let i = SOURCES.iter().position(|s| s.0 == major)?;
+        let (major, settings, keywords, build) = SOURCES[i];
+        Some(ALL[i].get_or_init(|| Catalogue::parse(major, settings, keywords, build)))
     }
 
     /// Parses the embedded files. They are generated and tested, so a
