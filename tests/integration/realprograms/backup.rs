@@ -643,13 +643,7 @@ fn backups_restore_every_committed_row_from_each_repository() {
     let _s3 = Process::spawn("moto-s3", gunicorn, root.join("s3.log"));
     let endpoint = format!("https://{LOCALHOST}:{s3_port}");
     let ca = tls.join("ca.crt");
-    wait_for(
-        "the S3 server",
-        Duration::from_secs(30),
-        Duration::from_millis(200),
-        || std::net::TcpStream::connect((LOCALHOST, s3_port)).ok(),
-    )
-    .unwrap_or_else(|e| panic!("{e}\n{}", _s3.log_tail(30)));
+    _s3.wait_for_port("the S3 server", s3_port, Duration::from_secs(30));
     s3(
         &endpoint,
         &[
@@ -727,13 +721,7 @@ fn backups_restore_every_committed_row_from_each_repository() {
             as_postgres(command, identity),
             root.join(format!("{name}.log")),
         );
-        wait_for(
-            name,
-            Duration::from_secs(30),
-            Duration::from_millis(200),
-            || std::net::TcpStream::connect((LOCALHOST, port)).ok(),
-        )
-        .unwrap_or_else(|e| panic!("{e}\n{}", server.log_tail(30)));
+        server.wait_for_port(name, port, Duration::from_secs(30));
         server
     };
     let mut postgres = start("postgres", &data, pg_port, &socket, &server_conf);

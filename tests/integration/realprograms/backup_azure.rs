@@ -251,13 +251,7 @@ fn azure_repositories_take_backups_and_restore_every_committed_row() {
         .args(["--skipApiVersionCheck", "--loose", "--silent"])
         .env("HOME", &store);
     let azurite_process = Process::spawn("azurite", command, root.join("azurite.log"));
-    wait_for(
-        "Azurite",
-        Duration::from_secs(60),
-        Duration::from_millis(200),
-        || std::net::TcpStream::connect((LOCALHOST, az_port)).ok(),
-    )
-    .unwrap_or_else(|e| panic!("{e}\n{}", azurite_process.log_tail(30)));
+    azurite_process.wait_for_port("Azurite", az_port, Duration::from_secs(60));
     let script = root.join("azure_container.py");
     write_file(&script, include_str!("azure_container.py"), 0o644);
     for container in CONTAINERS.iter().chain(&BUCKETS) {

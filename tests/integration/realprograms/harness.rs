@@ -296,6 +296,16 @@ impl Process {
         }
     }
 
+    /// Waits until something accepts connections on `port` of 127.0.0.1
+    /// (polled every 200 ms, at most `timeout`); panics with the end of
+    /// this process's log if nothing does.
+    pub fn wait_for_port(&self, what: &str, port: u16, timeout: Duration) {
+        wait_for(what, timeout, Duration::from_millis(200), || {
+            std::net::TcpStream::connect((LOCALHOST, port)).ok()
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", self.log_tail(30)));
+    }
+
     pub fn log_tail(&self, lines: usize) -> String {
         let text = fs::read_to_string(&self.log).unwrap_or_default();
         let all: Vec<&str> = text.lines().collect();

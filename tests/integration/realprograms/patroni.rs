@@ -310,13 +310,7 @@ impl FakeApi {
             .arg("test-service-account-token")
             .arg(&log);
         let server = Process::spawn("fake-kube-api", command, root.join("fake-kube-api.log"));
-        wait_for(
-            "the fake API to listen",
-            Duration::from_secs(20),
-            Duration::from_millis(100),
-            || std::net::TcpStream::connect((LOCALHOST, port)).ok(),
-        )
-        .unwrap_or_else(|error| panic!("{error}\n{}", server.log_tail(20)));
+        server.wait_for_port("the fake API to listen", port, Duration::from_secs(20));
         FakeApi {
             port,
             service_account,
