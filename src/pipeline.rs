@@ -66,7 +66,11 @@ pub fn rendered_objects(
     sources: &mut Sources,
     kube_version: &str,
 ) -> Result<Rendered, Refused> {
-    let plan = Plan::objects_only(&loaded.topology);
+    // The built-in alert rules the checks' plan built, if it built them.
+    let plan = match loaded.derived::<Vec<plan::monitoring::Group>>() {
+        Some(groups) => Plan::objects_only_reusing(&loaded.topology, groups),
+        None => Plan::objects_only(&loaded.topology),
+    };
     rendered_by(&plan, loaded, families, sources, kube_version)
 }
 
@@ -179,8 +183,15 @@ fn checked_doc(
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let mut loaded = topology::finish(user, removals, sources)?;
     // The checks read no file but the objects' facts.
-    let plan = Plan::objects_only(&loaded.topology);
-    let more = plan::checks::run(&plan, &loaded.doc, &loaded.findings);
+    let (more, groups) = {
+        let plan = Plan::objects_only(&loaded.topology);
+        let more = plan::checks::run(&plan, &loaded.doc, &loaded.findings);
+        // Kept for the render (`rendered_objects`), which needs the same rules.
+        (more, plan.built_in_groups())
+    };
+    if let Some(groups) = groups {
+        loaded.keep_derived(groups);
+    }
     loaded.findings.extend(more);
     let mut findings = std::mem::take(&mut loaded.findings);
     loaded.relocate(&mut findings, sources);

@@ -41,6 +41,7 @@ use crate::topology::{
     UpdateStrategy,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// How a workload may be disrupted voluntarily (drains, upgrades).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +189,10 @@ pub struct Plan<'a> {
     /// the checks and three renderers read them, and building the rules
     /// with their test cases is the largest part of a render.
     monitoring: std::sync::OnceLock<Option<monitoring::Facts<'a>>>,
+    /// Built-in rule groups another objects-only plan of the same topology
+    /// built ([`Plan::objects_only_reusing`]), for [`Plan::monitoring`] to
+    /// take instead of building them again.
+    reused_groups: Option<Arc<Vec<monitoring::Group>>>,
     /// Whether the files besides the Kubernetes objects are rendered
     /// ([`Plan::objects_only`]).
     files: bool,
@@ -235,6 +240,7 @@ impl<'a> Plan<'a> {
             db_port,
             redis: redis_wiring(t),
             monitoring: std::sync::OnceLock::new(),
+            reused_groups: None,
             files: true,
         }
     }
@@ -248,6 +254,31 @@ impl<'a> Plan<'a> {
             files: false,
             ..Plan::new(t)
         }
+    }
+
+    /// [`Plan::objects_only`] with the built-in rule groups that another
+    /// objects-only plan of the same, unchanged topology built
+    /// ([`Plan::built_in_groups`]): the render to stdout takes the checks'
+    /// instead of building the same rules a second time.
+    pub fn objects_only_reusing(
+        t: &'a Topology,
+        groups: Arc<Vec<monitoring::Group>>,
+    ) -> Plan<'a> {
+        Plan {
+            reused_groups: Some(groups),
+            ..Plan::objects_only(t)
+        }
+    }
+
+    /// The built-in rule groups of this plan's monitoring facts, if they
+    /// have been built, for [`Plan::objects_only_reusing`].
+    pub fn built_in_groups(&self) -> Option<Arc<Vec<monitoring::Group>>> {
+        Some(self.monitoring.get()?.as_ref()?.groups.clone())
+    }
+
+    /// The groups given to [`Plan::objects_only_reusing`].
+    pub(crate) fn reused_groups(&self) -> Option<Arc<Vec<monitoring::Group>>> {
+        self.reused_groups.clone()
     }
 
     /// Whether renders of this plan write the files besides the objects.

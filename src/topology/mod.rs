@@ -21,6 +21,8 @@ pub use model::*;
 use crate::diagnostic::{self, codes, Diagnostic};
 use crate::load::{self, Node};
 use crate::source::Sources;
+use std::any::Any;
+use std::sync::Arc;
 
 /// A topology that fits the model, with the document it came from.
 pub struct Loaded {
@@ -34,6 +36,11 @@ pub struct Loaded {
     /// Where the layers' `null`s removed fields, to report a required one
     /// at its `null`.
     pub removals: layers::Removals,
+    /// What a later stage derived from `topology` while checking it, for
+    /// the same run's render to reuse instead of deriving it again
+    /// (`pipeline` keeps the built-in alert rules here). Its type is
+    /// erased so that this stage names none of the later ones.
+    derived: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Loaded {
@@ -43,6 +50,17 @@ impl Loaded {
     pub fn relocate(&self, diags: &mut [Diagnostic], sources: &Sources) {
         self.removals.relocate(diags, sources);
         layers::relocate(diags, &self.doc, sources);
+    }
+
+    /// Keeps what a later stage derived from `topology` ([`Loaded::derived`]):
+    /// only for a `Loaded` whose `topology` is not changed afterwards.
+    pub fn keep_derived(&mut self, value: Arc<dyn Any + Send + Sync>) {
+        self.derived = Some(value);
+    }
+
+    /// What [`Loaded::keep_derived`] kept, if it is a `T`.
+    pub fn derived<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.derived.clone()?.downcast().ok()
     }
 }
 
@@ -140,6 +158,7 @@ pub fn finish(
         doc,
         findings,
         removals,
+        derived: None,
     })
 }
 

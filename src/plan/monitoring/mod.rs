@@ -22,6 +22,7 @@ use crate::topology::{
     IngressController, Monitoring, PostgresMode, RedisMode, Severity, SyncMode, Topology,
 };
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The `job` label of the blackbox probes dify-gen defines.
 pub const PROBE_JOB_SUFFIX: &str = "blackbox";
@@ -211,8 +212,9 @@ pub struct Facts<'a> {
     pub probes: Vec<ProbeTarget>,
     /// The Celery queues the workers consume.
     pub queues: Vec<String>,
-    /// Built-in rule groups, in render order.
-    pub groups: Vec<Group>,
+    /// Built-in rule groups, in render order (shared with another plan of
+    /// the same topology, `Plan::objects_only_reusing`).
+    pub groups: Arc<Vec<Group>>,
     /// The user's rules.
     pub user_rules: Vec<Rule>,
     /// Whether the backup CronJobs run (`backup` with a Patroni cluster).
@@ -235,15 +237,20 @@ impl<'a> Facts<'a> {
             watched: watched(plan),
             probes: probes(plan),
             queues: plan.worker_queues(),
-            groups: Vec::new(),
+            groups: Arc::default(),
             user_rules: Vec::new(),
             backups: crate::plan::graph::backups(plan.t),
             cases: plan.writes_files(),
         };
-        facts.groups = rules::GROUPS
-            .iter()
-            .filter_map(|group| group(plan, &facts))
-            .collect();
+        facts.groups = match plan.reused_groups() {
+            Some(groups) => groups,
+            None => Arc::new(
+                rules::GROUPS
+                    .iter()
+                    .filter_map(|group| group(plan, &facts))
+                    .collect(),
+            ),
+        };
         facts.user_rules = rules::user::rules(spec);
         Some(facts)
     }
