@@ -30,15 +30,15 @@ pub(super) fn check(cx: &Cx) -> Vec<Diagnostic> {
         // A built-in rule carries its selectors; a user's is parsed here (the
         // topology's own check reports its syntax).
         let parsed;
-        let selectors: &[Selector] = match &rule.selectors {
-            Some(carried) => carried,
+        let selectors: Vec<&Selector> = match &rule.selectors {
+            Some(carried) => carried.iter().map(|s| &**s).collect(),
             None => {
                 parsed = promql::selectors(&rule.expr).unwrap_or_default();
-                &parsed
+                parsed.iter().collect()
             }
         };
         for problem in selectors
-            .iter()
+            .into_iter()
             .flat_map(|s| problems(f, &names, s, built_in))
         {
             out.push(

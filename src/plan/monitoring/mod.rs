@@ -126,7 +126,7 @@ pub struct Rule {
     /// The series selectors of `expr`, in the order written, for a
     /// built-in rule (carried from how it was built, `rules::Promql`);
     /// `None` for a user's rule, whose expression the checks parse.
-    pub selectors: Option<Vec<crate::promql::Selector>>,
+    pub selectors: Option<Vec<Arc<crate::promql::Selector>>>,
     /// `for`, as written (`5m`).
     pub for_: String,
     pub severity: Severity,

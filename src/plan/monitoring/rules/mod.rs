@@ -25,6 +25,7 @@ use crate::promql::{self, Selector};
 use crate::topology::Severity;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A group of built-in rules, or `None` when it has nothing to watch.
 pub type GroupFn = fn(&Plan, &Facts) -> Option<Group>;
@@ -52,7 +53,8 @@ pub const GROUPS: &[GroupFn] = &[
 #[derive(Clone, Debug)]
 pub struct Promql {
     pub text: String,
-    pub selectors: Vec<Selector>,
+    /// Shared, not copied, when the part goes into a larger expression.
+    pub selectors: Vec<Arc<Selector>>,
 }
 
 impl From<Promql> for String {
@@ -64,7 +66,7 @@ impl From<Promql> for String {
 /// A [`Promql`] being written into a larger expression by [`expr!`]: its
 /// text goes to the output and its selectors to the collector, so both stay
 /// in the order of the format string (a part used twice counts twice).
-pub struct Written<'a>(pub &'a Promql, pub &'a RefCell<Vec<Selector>>);
+pub struct Written<'a>(pub &'a Promql, pub &'a RefCell<Vec<Arc<Selector>>>);
 
 impl std::fmt::Display for Written<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,7 +102,7 @@ pub(crate) use expr;
 
 /// `metric{a="b",c="d"}`, values escaped as PromQL strings.
 pub fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
-    select(metric, labels).text
+    text(metric, labels, &[])
 }
 
 /// [`sel`] as a [`Promql`], with its selector.
@@ -110,23 +112,13 @@ pub fn select(metric: &str, labels: &[(&str, &str)]) -> Promql {
 
 /// `metric{a="b",c=~"d"}`: like [`sel`], with regex matchers after.
 pub fn sel_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> String {
-    select_re(metric, labels, regexes).text
+    text(metric, labels, regexes)
 }
 
 /// [`sel_re`] as a [`Promql`], with its selector. Values are escaped as
 /// PromQL strings, regexes too (a user's `job` name with a quote still
 /// makes a valid expression: its rules are not parsed back at run time).
 pub fn select_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> Promql {
-    let quoted = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut inner: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", quoted(v)))
-        .collect();
-    inner.extend(
-        regexes
-            .iter()
-            .map(|(k, v)| format!("{k}=~\"{}\"", quoted(v))),
-    );
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -134,13 +126,48 @@ pub fn select_re(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]
             .collect()
     };
     Promql {
-        text: format!("{metric}{{{}}}", inner.join(",")),
-        selectors: vec![Selector {
+        text: text(metric, labels, regexes),
+        selectors: vec![Arc::new(Selector {
             metric: Some(metric.to_string()),
             equal: owned(labels),
             regex: owned(regexes),
-        }],
+        })],
     }
+}
+
+/// The text of [`select_re`], written into one string: each value in
+/// double quotes with `\` and `"` escaped.
+fn text(metric: &str, labels: &[(&str, &str)], regexes: &[(&str, &str)]) -> String {
+    let matchers = labels
+        .iter()
+        .map(|m| (m, "="))
+        .chain(regexes.iter().map(|m| (m, "=~")));
+    let len: usize = matchers
+        .clone()
+        .map(|((k, v), op)| k.len() + op.len() + v.len() + 3)
+        .sum();
+    let mut out = String::with_capacity(metric.len() + 2 + len);
+    out.push_str(metric);
+    out.push('{');
+    for (i, ((k, v), op)) in matchers.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(k);
+        out.push_str(op);
+        out.push('"');
+        let mut rest = *v;
+        while let Some(at) = rest.find(['\\', '"']) {
+            out.push_str(&rest[..at]);
+            out.push('\\');
+            out.push_str(&rest[at..=at]);
+            rest = &rest[at + 1..];
+        }
+        out.push_str(rest);
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
 /// What a built-in rule is, before its test case.
@@ -238,6 +265,10 @@ mod tests {
     use super::*;
     use crate::source::Sources;
 
+    fn unshared(selectors: &[Arc<Selector>]) -> Vec<Selector> {
+        selectors.iter().map(|s| Selector::clone(s)).collect()
+    }
+
     /// Every topology of the repository that loads: the profiles and the
     /// test fixtures.
     fn topologies() -> Vec<String> {
@@ -286,7 +317,7 @@ mod tests {
                 };
                 let parsed = promql::selectors(&rule.expr)
                     .unwrap_or_else(|e| panic!("{file}: `{}` does not parse: {e}", rule.alert));
-                assert_eq!(carried, &parsed, "{file}: `{}`: {}", rule.alert, rule.expr);
+                assert_eq!(unshared(carried), parsed, "{file}: `{}`: {}", rule.alert, rule.expr);
                 rules += 1;
                 regexes += parsed.iter().map(|s| s.regex.len()).sum::<usize>();
             }
@@ -303,12 +334,42 @@ mod tests {
     fn selectors_escape_as_promql_reads_them() {
         let s = select("m", &[("a", r#"x"y\z"#), ("__b", "")]);
         assert_eq!(s.text, r#"m{a="x\"y\\z",__b=""}"#);
-        assert_eq!(promql::selectors(&s.text).unwrap(), s.selectors);
+        assert_eq!(promql::selectors(&s.text).unwrap(), unshared(&s.selectors));
         let r = select_re("m", &[("job", "j\"k")], &[("pod", r"p-[a-z]+\.x")]);
         assert_eq!(r.text, r#"m{job="j\"k",pod=~"p-[a-z]+\\.x"}"#);
-        assert_eq!(promql::selectors(&r.text).unwrap(), r.selectors);
+        assert_eq!(promql::selectors(&r.text).unwrap(), unshared(&r.selectors));
         let both = expr!("{r} and on () {s} or {r}", r, s);
-        assert_eq!(promql::selectors(&both.text).unwrap(), both.selectors);
+        assert_eq!(promql::selectors(&both.text).unwrap(), unshared(&both.selectors));
         assert_eq!(both.selectors.len(), 3);
+        assert_eq!(sel("m", &[("a", "b")]), select("m", &[("a", "b")]).text);
+        assert_eq!(sel_re("m", &[], &[("a", "b")]), r#"m{a=~"b"}"#);
+        assert_eq!(sel("m", &[]), "m{}");
+    }
+
+    /// The text is what escaping each value with `replace` (the way it
+    /// was written before) gives, on values with every mix of a backslash, `"`
+    /// and other characters.
+    #[test]
+    fn text_escapes_like_replace() {
+        let quoted = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+        let alphabet = ['\\', '"', 'a', 'é', '{', ','];
+        let mut values = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = values
+                .iter()
+                .flat_map(|v| alphabet.iter().map(move |c| format!("{v}{c}")))
+                .collect();
+            values.extend(longer);
+        }
+        for v in &values {
+            let labels = [("a", v.as_str()), ("b", "x")];
+            let regexes = [("c", v.as_str())];
+            let expected = format!(
+                "m{{a=\"{}\",b=\"x\",c=~\"{}\"}}",
+                quoted(v),
+                quoted(v)
+            );
+            assert_eq!(text("m", &labels, &regexes), expected, "{v:?}");
+        }
     }
 }
