@@ -9,7 +9,6 @@
 //! values that the image's build has and the generating build lacks (lz4
 //! and zstd compression), each with its reason.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Major versions with a catalogue, oldest first.
@@ -51,30 +50,53 @@ impl VarType {
     }
 }
 
-/// One row of `pg_settings`.
+/// One row of `pg_settings`, its texts borrowed from the embedded files.
 #[derive(Clone, Debug)]
 pub struct Setting {
     /// As PostgreSQL spells it (`TimeZone`); look-ups ignore case.
-    pub name: String,
+    pub name: &'static str,
     pub vartype: VarType,
     /// `internal`, `postmaster`, `sighup`, `superuser`, `user`, ...
-    pub context: String,
+    pub context: &'static str,
     /// The base unit (`8kB`, `kB`, `MB`, `B`, `ms`, `s`, `min`), if any.
-    pub unit: Option<String>,
+    pub unit: Option<&'static str>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     /// Allowed values of an enum, as listed (hidden aliases are not).
-    pub enumvals: Vec<String>,
+    pub enumvals: Vec<&'static str>,
     /// The built-in default (`boot_val`).
-    pub boot: String,
+    pub boot: &'static str,
 }
 
 /// The catalogue of one major version.
 #[derive(Debug)]
 pub struct Catalogue {
     pub major: u32,
-    settings: BTreeMap<String, Setting>,
-    keywords: BTreeMap<String, char>,
+    /// By name ignoring ASCII case ([`by_name`]), one row per name.
+    settings: Vec<Setting>,
+    /// By word, one row per word.
+    keywords: Vec<(&'static str, char)>,
+}
+
+/// The order of names ignoring ASCII case: the order of their lowercase
+/// forms, without building them.
+fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Sorts `rows` by `cmp` and keeps the last of rows that compare equal (as
+/// inserting them into a map one after another would).
+fn sorted_last<T>(rows: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    rows.sort_by(&cmp);
+    rows.dedup_by(|later, kept| {
+        let same = cmp(later, kept).is_eq();
+        if same {
+            std::mem::swap(later, kept);
+        }
+        same
+    });
 }
 
 impl Catalogue {
@@ -91,19 +113,33 @@ impl Catalogue {
 
     /// Parses the embedded files. They are generated and tested, so a
     /// malformed row is a bug in the generator, not a user error.
-    pub fn parse(major: u32, settings: &str, keywords: &str, build: &str) -> Catalogue {
+    pub fn parse(
+        major: u32,
+        settings: &'static str,
+        keywords: &'static str,
+        build: &'static str,
+    ) -> Catalogue {
         let mut out = Catalogue {
             major,
-            settings: BTreeMap::new(),
-            keywords: BTreeMap::new(),
+            settings: Vec::with_capacity(settings.len() / 40),
+            keywords: Vec::with_capacity(keywords.len() / 8),
         };
         for line in settings.lines().skip(1).filter(|l| !l.is_empty()) {
-            let f: Vec<&str> = line.split('\t').collect();
-            assert_eq!(f.len(), 8, "settings.tsv row has 8 columns: {line}");
+            let mut fields = line.split('\t');
+            let mut columns = 0;
+            let f: [&'static str; 8] = std::array::from_fn(|_| {
+                let field = fields.next();
+                columns += usize::from(field.is_some());
+                field.unwrap_or("")
+            });
+            assert!(
+                columns == 8 && fields.next().is_none(),
+                "settings.tsv row has 8 columns: {line}"
+            );
             let number =
                 |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("numeric range"));
-            let setting = Setting {
-                name: f[0].to_string(),
+            out.settings.push(Setting {
+                name: f[0],
                 vartype: match f[1] {
                     "bool" => VarType::Bool,
                     "integer" => VarType::Integer,
@@ -112,35 +148,37 @@ impl Catalogue {
                     "string" => VarType::String,
                     other => panic!("unknown vartype `{other}` in settings.tsv"),
                 },
-                context: f[2].to_string(),
-                unit: (!f[3].is_empty()).then(|| f[3].to_string()),
+                context: f[2],
+                unit: (!f[3].is_empty()).then_some(f[3]),
                 min: number(f[4]),
                 max: number(f[5]),
                 enumvals: if f[1] == "enum" {
-                    f[6].split(',').map(str::to_string).collect()
+                    f[6].split(',').collect()
                 } else {
                     Vec::new()
                 },
-                boot: f[7].to_string(),
-            };
-            out.settings.insert(f[0].to_ascii_lowercase(), setting);
+                boot: f[7],
+            });
         }
+        sorted_last(&mut out.settings, |a, b| by_name(a.name, b.name));
         for line in keywords.lines().skip(1).filter(|l| !l.is_empty()) {
             let (word, code) = line
                 .split_once('\t')
                 .expect("keywords.tsv row has 2 columns");
             out.keywords
-                .insert(word.to_string(), code.chars().next().expect("catcode"));
+                .push((word, code.chars().next().expect("catcode")));
         }
+        sorted_last(&mut out.keywords, |a, b| a.0.cmp(b.0));
         for line in build.lines().skip(1).filter(|l| !l.is_empty()) {
-            let f: Vec<&str> = line.split('\t').collect();
-            let setting = out
+            let f: Vec<&'static str> = line.split('\t').collect();
+            let at = out
                 .settings
-                .get_mut(&f[0].to_ascii_lowercase())
+                .binary_search_by(|s| by_name(s.name, f[0]))
                 .expect("build.tsv names a parameter of the catalogue");
+            let setting = &mut out.settings[at];
             for value in f[1].split(',') {
-                if !setting.enumvals.iter().any(|v| v == value) {
-                    setting.enumvals.push(value.to_string());
+                if !setting.enumvals.contains(&value) {
+                    setting.enumvals.push(value);
                 }
             }
         }
@@ -149,21 +187,31 @@ impl Catalogue {
 
     /// A parameter by name, ignoring case as PostgreSQL does.
     pub fn get(&self, name: &str) -> Option<&Setting> {
-        self.settings.get(&name.to_ascii_lowercase())
+        let at = self
+            .settings
+            .binary_search_by(|s| by_name(s.name, name))
+            .ok()?;
+        Some(&self.settings[at])
     }
 
+    /// The names, in the order of their lowercase forms.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.settings.values().map(|s| s.name.as_str())
+        self.settings.iter().map(|s| s.name)
     }
 
     pub fn settings(&self) -> impl Iterator<Item = &Setting> {
-        self.settings.values()
+        self.settings.iter()
     }
 
     /// Whether `word` is a key word SQL does not take as a plain name
     /// (category `R`, reserved, or `T`, type or function name).
     pub fn reserved(&self, word: &str) -> bool {
-        matches!(self.keywords.get(word), Some('R' | 'T'))
+        let code = self
+            .keywords
+            .binary_search_by(|(w, _)| (*w).cmp(word))
+            .ok()
+            .map(|at| self.keywords[at].1);
+        matches!(code, Some('R' | 'T'))
     }
 }
 
@@ -190,7 +238,50 @@ mod tests {
             .get("wal_compression")
             .unwrap()
             .enumvals
-            .contains(&"zstd".to_string()));
+            .contains(&"zstd"));
         assert!(Catalogue::of(9).is_none());
+    }
+
+    /// The look-ups answer what maps keyed as before answer (settings by
+    /// their lowercase name, key words by the word, the last row winning),
+    /// in the same order, on every name and word of both catalogues, in
+    /// other cases, and on names that are in neither.
+    #[test]
+    fn lookups_agree_with_maps() {
+        use std::collections::BTreeMap;
+        for (major, settings, keywords, _) in SOURCES {
+            let c = Catalogue::of(*major).expect("embedded");
+            let mut by_lower: BTreeMap<String, &str> = BTreeMap::new();
+            for line in settings.lines().skip(1).filter(|l| !l.is_empty()) {
+                let name = line.split('\t').next().unwrap();
+                by_lower.insert(name.to_ascii_lowercase(), name);
+            }
+            let mut words: BTreeMap<String, char> = BTreeMap::new();
+            for line in keywords.lines().skip(1).filter(|l| !l.is_empty()) {
+                let (w, code) = line.split_once('\t').unwrap();
+                words.insert(w.to_string(), code.chars().next().unwrap());
+            }
+            assert!(c.names().eq(by_lower.values().copied()));
+            let mut probes: Vec<String> = by_lower.values().map(|n| n.to_string()).collect();
+            probes.extend(by_lower.values().map(|n| n.to_ascii_uppercase()));
+            probes.extend(["", "no_such_parameter", "zzz", "a", "TimeZon", "timezone_"].map(String::from));
+            for name in &probes {
+                assert_eq!(
+                    c.get(name).map(|s| s.name),
+                    by_lower.get(&name.to_ascii_lowercase()).copied(),
+                    "{name}"
+                );
+            }
+            let mut probes: Vec<String> = words.keys().cloned().collect();
+            probes.extend(words.keys().map(|w| w.to_ascii_uppercase()));
+            probes.extend(["", "zzzz", "selec", "selectt"].map(String::from));
+            for word in &probes {
+                assert_eq!(
+                    c.reserved(word),
+                    matches!(words.get(word), Some('R' | 'T')),
+                    "{word}"
+                );
+            }
+        }
     }
 }

@@ -59,7 +59,7 @@ pub fn parse(setting: &Setting, text: &str) -> Result<Parsed, String> {
             .enumvals
             .iter()
             .find(|v| v.eq_ignore_ascii_case(text))
-            .map(|v| Parsed::Enum(v.clone()))
+            .map(|v| Parsed::Enum((*v).to_string()))
             .ok_or_else(|| {
                 format!(
                     "`{text}` is not one of {}",

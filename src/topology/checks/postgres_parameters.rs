@@ -324,7 +324,7 @@ fn across(
     }
     if let (Some((pointer, Parsed::Integer(blocks))), Some(unit)) = (
         parsed.get("shared_buffers"),
-        catalogue.get("shared_buffers").and_then(|s| s.unit.clone()),
+        catalogue.get("shared_buffers").and_then(|s| s.unit),
     ) {
         let bytes = *blocks as f64 * unit_bytes(&unit);
         let limit = p.resources.limits.memory.value();

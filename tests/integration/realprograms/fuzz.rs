@@ -179,7 +179,7 @@ fn odd_parameter(rng: &mut Rng, catalogue: &Catalogue) -> (String, Value) {
     let s = *rng.pick(&settings);
     let number = |v: Option<f64>| v.map_or_else(|| "0".to_string(), |v| format!("{v}"));
     let mut options = vec![
-        s.boot.clone(),
+        s.boot.to_string(),
         number(s.min),
         number(s.max),
         number(s.min.map(|v| v - 1.0)),
@@ -198,8 +198,8 @@ fn odd_parameter(rng: &mut Rng, catalogue: &Catalogue) -> (String, Value) {
         "OFF".into(),
     ];
     options.extend(s.enumvals.iter().map(|v| v.to_uppercase()));
-    options.extend(s.enumvals.iter().cloned());
-    (s.name.clone(), json!(rng.pick(&options)))
+    options.extend(s.enumvals.iter().map(|v| v.to_string()));
+    (s.name.to_string(), json!(rng.pick(&options)))
 }
 
 fn set(doc: &mut Value, pointer: &str, value: Value) {
