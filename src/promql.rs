@@ -84,33 +84,31 @@ pub fn regex_matches(regex: &str, value: &str) -> Option<bool> {
 
 /// Seconds of a Prometheus duration (`1h30m`, `90s`, `500ms` rounds down).
 pub fn duration_seconds(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
     let mut total_ms: u64 = 0;
-    let mut digits = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            digits.push(c);
+    // The digits before the unit at `i` are `text[start..i]`.
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            i += 1;
             continue;
         }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push(chars.next()?);
-        }
-        let n: u64 = digits.parse().ok()?;
-        digits.clear();
-        let ms = match unit.as_str() {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 604_800_000,
-            "y" => 31_536_000_000,
+        let n: u64 = text[start..i].parse().ok()?;
+        let (ms, len) = match (bytes[i], bytes.get(i + 1)) {
+            (b'm', Some(b's')) => (1, 2),
+            (b's', _) => (1_000, 1),
+            (b'm', _) => (60_000, 1),
+            (b'h', _) => (3_600_000, 1),
+            (b'd', _) => (86_400_000, 1),
+            (b'w', _) => (604_800_000, 1),
+            (b'y', _) => (31_536_000_000, 1),
             _ => return None,
         };
         total_ms = total_ms.checked_add(n.checked_mul(ms)?)?;
+        i += len;
+        start = i;
     }
-    digits.is_empty().then_some(total_ms / 1000)
+    (start == bytes.len()).then_some(total_ms / 1000)
 }
 
 #[cfg(test)]
@@ -152,5 +150,68 @@ mod tests {
         assert_eq!(duration_seconds("500ms"), Some(0));
         assert_eq!(duration_seconds("5"), None);
         assert_eq!(duration_seconds("5x"), None);
+    }
+
+    /// The way `duration_seconds` was written before (a string for the
+    /// digits and one for the unit), as the oracle of the one above.
+    fn duration_seconds_by_strings(text: &str) -> Option<u64> {
+        let mut total_ms: u64 = 0;
+        let mut digits = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let mut unit = c.to_string();
+            if c == 'm' && chars.peek() == Some(&'s') {
+                unit.push(chars.next()?);
+            }
+            let n: u64 = digits.parse().ok()?;
+            digits.clear();
+            let ms = match unit.as_str() {
+                "ms" => 1,
+                "s" => 1_000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                "d" => 86_400_000,
+                "w" => 604_800_000,
+                "y" => 31_536_000_000,
+                _ => return None,
+            };
+            total_ms = total_ms.checked_add(n.checked_mul(ms)?)?;
+        }
+        digits.is_empty().then_some(total_ms / 1000)
+    }
+
+    /// Both agree on every string of up to four characters from digits,
+    /// the units, other ASCII and a character beyond it, and on long and
+    /// overflowing numbers.
+    #[test]
+    fn durations_agree_with_strings() {
+        let alphabet = ["0", "1", "9", "m", "s", "h", "d", "w", "y", "x", "+", " ", "é"];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        texts.extend(
+            [
+                "18446744073709551615ms",
+                "18446744073709551616ms",
+                "99999999999999y",
+                "1h30m15s500ms",
+                "1msm",
+                "1mss",
+            ]
+            .map(String::from),
+        );
+        for t in &texts {
+            assert_eq!(duration_seconds(t), duration_seconds_by_strings(t), "{t:?}");
+        }
     }
 }

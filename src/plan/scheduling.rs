@@ -38,12 +38,15 @@ impl Constraints {
     /// selector and one required term, and every taint that repels
     /// (`NoSchedule`, `NoExecute`) is tolerated.
     pub fn admits(&self, pool: &NodePool) -> bool {
-        let labels = pool.node_labels();
         let selected = self
             .node_selector
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v));
-        let affine = self.required.is_empty() || self.required.iter().any(|t| t.matches(&labels));
+            .all(|(k, v)| pool.node_label(k) == Some(v.as_str()));
+        // The labels as a map only for the terms that read one.
+        let affine = self.required.is_empty() || {
+            let labels = pool.node_labels();
+            self.required.iter().any(|t| t.matches(&labels))
+        };
         let tolerated = pool
             .taints
             .iter()

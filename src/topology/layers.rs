@@ -164,24 +164,26 @@ pub struct Removals {
 impl Removals {
     /// Records the `null`s of a layer before it is merged.
     pub fn record(&mut self, layer: &Node) {
-        fn walk(node: &Node, path: String, out: &mut Vec<(String, Span)>) {
+        // One buffer for the dotted path, copied only at a `null`.
+        fn walk(node: &Node, path: &mut String, out: &mut Vec<(String, Span)>) {
             match &node.value {
-                Value::Null if !path.is_empty() => out.push((path, node.span)),
+                Value::Null if !path.is_empty() => out.push((path.clone(), node.span)),
                 Value::Map(entries) => {
                     for (k, v) in entries {
-                        let p = if path.is_empty() {
-                            k.name.clone()
-                        } else {
-                            format!("{path}.{}", k.name)
-                        };
-                        walk(v, p, out);
+                        let len = path.len();
+                        if len > 0 {
+                            path.push('.');
+                        }
+                        path.push_str(&k.name);
+                        walk(v, path, out);
+                        path.truncate(len);
                     }
                 }
                 _ => {}
             }
         }
         let mut found = Vec::new();
-        walk(layer, String::new(), &mut found);
+        walk(layer, &mut String::new(), &mut found);
         for (path, span) in found {
             self.at.retain(|(p, _)| *p != path);
             self.at.push((path, span));

@@ -42,4 +42,12 @@ impl NodePool {
             .or_insert_with(|| self.zone.to_string());
         labels
     }
+
+    /// One of [`NodePool::node_labels`], without building them.
+    pub fn node_label(&self, key: &str) -> Option<&str> {
+        match self.labels.get(key) {
+            Some(v) => Some(v),
+            None => (key == "topology.kubernetes.io/zone").then_some(self.zone.as_str()),
+        }
+    }
 }
