@@ -333,9 +333,40 @@ struct Placement {
     /// Per group, the node of each pod (`None`: it did not schedule).
     pods: Vec<Vec<Option<usize>>>,
     /// Per group and zone: its pods on live nodes of the zone.
-    zone_count: Vec<Vec<u32>>,
+    zone_count: Grid,
     /// Per group and node: its pods on the node.
-    node_count: Vec<Vec<u32>>,
+    node_count: Grid,
+}
+
+/// Counts per group and zone (or node) in one vector, row by row: a
+/// [`Placement`] is cloned for every scenario, and one allocation per
+/// table is cheaper than one per row. `grid[g][i]` reads as a `Vec<Vec<_>>`.
+#[derive(Clone, Debug)]
+struct Grid {
+    width: usize,
+    cells: Vec<u32>,
+}
+
+impl Grid {
+    fn new(rows: usize, width: usize) -> Grid {
+        Grid {
+            width,
+            cells: vec![0; rows * width],
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Grid {
+    type Output = [u32];
+    fn index(&self, row: usize) -> &[u32] {
+        &self.cells[row * self.width..][..self.width]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Grid {
+    fn index_mut(&mut self, row: usize) -> &mut [u32] {
+        &mut self.cells[row * self.width..][..self.width]
+    }
 }
 
 /// Orders free memory so that more comes first.
@@ -367,8 +398,8 @@ impl Cluster {
             free_cpu: self.nodes.iter().map(|n| n.cpu).collect(),
             free_memory: self.nodes.iter().map(|n| n.memory).collect(),
             pods: self.groups.iter().map(|_| Vec::new()).collect(),
-            zone_count: vec![vec![0; self.zones]; self.groups.len()],
-            node_count: vec![vec![0; self.nodes.len()]; self.groups.len()],
+            zone_count: Grid::new(self.groups.len(), self.zones),
+            node_count: Grid::new(self.groups.len(), self.nodes.len()),
         }
     }
 

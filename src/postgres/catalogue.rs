@@ -78,6 +78,25 @@ pub struct Catalogue {
     keywords: Vec<(&'static str, char)>,
 }
 
+/// The tab-separated fields of a row, as `line.split('\t')` gives them,
+/// found byte by byte (the fields are a few bytes each).
+fn fields(line: &'static str) -> impl Iterator<Item = &'static str> {
+    let mut rest = Some(line);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == b'\t') {
+            Some(at) => {
+                rest = Some(&r[at + 1..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// The order of names ignoring ASCII case: the order of their lowercase
 /// forms, without building them.
 fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
@@ -125,7 +144,7 @@ impl Catalogue {
             keywords: Vec::with_capacity(keywords.len() / 8),
         };
         for line in settings.lines().skip(1).filter(|l| !l.is_empty()) {
-            let mut fields = line.split('\t');
+            let mut fields = fields(line);
             let mut columns = 0;
             let f: [&'static str; 8] = std::array::from_fn(|_| {
                 let field = fields.next();
@@ -170,7 +189,7 @@ impl Catalogue {
         }
         sorted_last(&mut out.keywords, |a, b| a.0.cmp(b.0));
         for line in build.lines().skip(1).filter(|l| !l.is_empty()) {
-            let f: Vec<&'static str> = line.split('\t').collect();
+            let f: Vec<&'static str> = fields(line).collect();
             let at = out
                 .settings
                 .binary_search_by(|s| by_name(s.name, f[0]))
@@ -246,6 +265,18 @@ mod tests {
     /// their lowercase name, key words by the word, the last row winning),
     /// in the same order, on every name and word of both catalogues, in
     /// other cases, and on names that are in neither.
+    #[test]
+    fn fields_split_like_split() {
+        for line in ["", "a", "\t", "a\tb", "\ta\t\tb\t", "é\tx"] {
+            assert!(fields(line).eq(line.split('\t')), "{line:?}");
+        }
+        for (_, settings, keywords, build) in SOURCES {
+            for line in settings.lines().chain(keywords.lines()).chain(build.lines()) {
+                assert!(fields(line).eq(line.split('\t')), "{line:?}");
+            }
+        }
+    }
+
     #[test]
     fn lookups_agree_with_maps() {
         use std::collections::BTreeMap;
