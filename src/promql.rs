@@ -189,7 +189,9 @@ mod tests {
     /// overflowing numbers.
     #[test]
     fn durations_agree_with_strings() {
-        let alphabet = ["0", "1", "9", "m", "s", "h", "d", "w", "y", "x", "+", " ", "é"];
+        let alphabet = [
+            "0", "1", "9", "m", "s", "h", "d", "w", "y", "x", "+", " ", "é",
+        ];
         let mut texts = vec![String::new()];
         let mut last = vec![String::new()];
         for _ in 0..4 {

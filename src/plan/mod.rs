@@ -260,10 +260,7 @@ impl<'a> Plan<'a> {
     /// objects-only plan of the same, unchanged topology built
     /// ([`Plan::built_in_groups`]): the render to stdout takes the checks'
     /// instead of building the same rules a second time.
-    pub fn objects_only_reusing(
-        t: &'a Topology,
-        groups: Arc<Vec<monitoring::Group>>,
-    ) -> Plan<'a> {
+    pub fn objects_only_reusing(t: &'a Topology, groups: Arc<Vec<monitoring::Group>>) -> Plan<'a> {
         Plan {
             reused_groups: Some(groups),
             ..Plan::objects_only(t)

@@ -271,7 +271,11 @@ mod tests {
             assert!(fields(line).eq(line.split('\t')), "{line:?}");
         }
         for (_, settings, keywords, build) in SOURCES {
-            for line in settings.lines().chain(keywords.lines()).chain(build.lines()) {
+            for line in settings
+                .lines()
+                .chain(keywords.lines())
+                .chain(build.lines())
+            {
                 assert!(fields(line).eq(line.split('\t')), "{line:?}");
             }
         }
@@ -295,7 +299,9 @@ mod tests {
             assert!(c.names().eq(by_lower.values().copied()));
             let mut probes: Vec<String> = by_lower.values().map(|n| n.to_string()).collect();
             probes.extend(by_lower.values().map(|n| n.to_ascii_uppercase()));
-            probes.extend(["", "no_such_parameter", "zzz", "a", "TimeZon", "timezone_"].map(String::from));
+            probes.extend(
+                ["", "no_such_parameter", "zzz", "a", "TimeZon", "timezone_"].map(String::from),
+            );
             for name in &probes {
                 assert_eq!(
                     c.get(name).map(|s| s.name),

@@ -317,7 +317,13 @@ mod tests {
                 };
                 let parsed = promql::selectors(&rule.expr)
                     .unwrap_or_else(|e| panic!("{file}: `{}` does not parse: {e}", rule.alert));
-                assert_eq!(unshared(carried), parsed, "{file}: `{}`: {}", rule.alert, rule.expr);
+                assert_eq!(
+                    unshared(carried),
+                    parsed,
+                    "{file}: `{}`: {}",
+                    rule.alert,
+                    rule.expr
+                );
                 rules += 1;
                 regexes += parsed.iter().map(|s| s.regex.len()).sum::<usize>();
             }
@@ -339,7 +345,10 @@ mod tests {
         assert_eq!(r.text, r#"m{job="j\"k",pod=~"p-[a-z]+\\.x"}"#);
         assert_eq!(promql::selectors(&r.text).unwrap(), unshared(&r.selectors));
         let both = expr!("{r} and on () {s} or {r}", r, s);
-        assert_eq!(promql::selectors(&both.text).unwrap(), unshared(&both.selectors));
+        assert_eq!(
+            promql::selectors(&both.text).unwrap(),
+            unshared(&both.selectors)
+        );
         assert_eq!(both.selectors.len(), 3);
         assert_eq!(sel("m", &[("a", "b")]), select("m", &[("a", "b")]).text);
         assert_eq!(sel_re("m", &[], &[("a", "b")]), r#"m{a=~"b"}"#);
@@ -364,11 +373,7 @@ mod tests {
         for v in &values {
             let labels = [("a", v.as_str()), ("b", "x")];
             let regexes = [("c", v.as_str())];
-            let expected = format!(
-                "m{{a=\"{}\",b=\"x\",c=~\"{}\"}}",
-                quoted(v),
-                quoted(v)
-            );
+            let expected = format!("m{{a=\"{}\",b=\"x\",c=~\"{}\"}}", quoted(v), quoted(v));
             assert_eq!(text("m", &labels, &regexes), expected, "{v:?}");
         }
     }
