@@ -249,10 +249,7 @@ mod tests {
             assert!(!c.reserved("dify"));
         }
         let c17 = Catalogue::of(17).expect("17");
-        assert_eq!(
-            c17.get("shared_buffers").unwrap().unit.as_deref(),
-            Some("8kB")
-        );
+        assert_eq!(c17.get("shared_buffers").unwrap().unit, Some("8kB"));
         assert!(c17
             .get("wal_compression")
             .unwrap()

@@ -44,13 +44,13 @@ pub fn parse(setting: &Setting, text: &str) -> Result<Parsed, String> {
             format!("`{text}` is not a boolean that both PostgreSQL and Patroni read")
         }),
         VarType::Integer => {
-            let value = parse_int(text, setting.unit.as_deref())
+            let value = parse_int(text, setting.unit)
                 .map_err(|why| format!("`{text}` is not an integer{}{why}", unit_note(setting)))?;
             in_range(setting, value as f64)?;
             Ok(Parsed::Integer(value))
         }
         VarType::Real => {
-            let value = parse_real(text, setting.unit.as_deref())
+            let value = parse_real(text, setting.unit)
                 .map_err(|why| format!("`{text}` is not a number{}{why}", unit_note(setting)))?;
             in_range(setting, value)?;
             Ok(Parsed::Real(value))
@@ -92,7 +92,7 @@ fn in_range(setting: &Setting, value: f64) -> Result<(), String> {
     if value < min || value > max {
         return Err(format!(
             "{} is outside the range of `{}`: {}",
-            show(value, setting.unit.as_deref()),
+            show(value, setting.unit),
             setting.name,
             range(setting)
         ));

@@ -195,7 +195,7 @@ fn managed_by_patroni(
                 cx.error(
                     codes::T_PG_MANAGED_PARAMETER,
                     pointer,
-                    format!("`{name}` {text} is below what Patroni accepts ({floor}{}): {why}", setting.unit.as_deref().map(|u| format!(" in units of {u}")).unwrap_or_default()),
+                    format!("`{name}` {text} is below what Patroni accepts ({floor}{}): {why}", setting.unit.map(|u| format!(" in units of {u}")).unwrap_or_default()),
                 )
                 .help(format!("set `{name}` to at least {floor}"))
             })
@@ -326,7 +326,7 @@ fn across(
         parsed.get("shared_buffers"),
         catalogue.get("shared_buffers").and_then(|s| s.unit),
     ) {
-        let bytes = *blocks as f64 * unit_bytes(&unit);
+        let bytes = *blocks as f64 * unit_bytes(unit);
         let limit = p.resources.limits.memory.value();
         if bytes >= limit {
             out.push(cx.error(

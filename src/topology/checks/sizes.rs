@@ -101,7 +101,7 @@ fn max_wal_size(cx: &Cx) -> Option<f64> {
         .and_then(|(_, v)| parameter_text(v))
         .unwrap_or_else(|| setting.boot.to_string());
     match value::parse(setting, &text).ok()? {
-        Parsed::Integer(mb) if setting.unit.as_deref() == Some("MB") => Some(mb as f64 * MI),
+        Parsed::Integer(mb) if setting.unit == Some("MB") => Some(mb as f64 * MI),
         _ => None,
     }
 }
