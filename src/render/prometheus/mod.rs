@@ -190,8 +190,11 @@ fn rule<'a>(f: &'a Facts, r: &'a Rule) -> RuleDoc<'a> {
 /// [`Rule::all_labels`], borrowed: the same keys and values in the same
 /// order.
 fn label_refs<'a>(r: &'a Rule, release: &'a str, namespace: &'a str) -> BTreeMap<&'a str, &'a str> {
-    let mut labels: BTreeMap<&str, &str> =
-        r.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut labels: BTreeMap<&str, &str> = r
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     labels.insert("severity", r.severity.as_str());
     labels.insert("component", &r.component);
     labels.insert("release", release);
