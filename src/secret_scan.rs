@@ -118,7 +118,7 @@ impl Why {
 }
 
 /// Characters that end a token: no key contains them.
-fn separator(c: char) -> bool {
+const fn separator(c: char) -> bool {
     matches!(
         c,
         ',' | ';'
@@ -216,21 +216,87 @@ impl Public {
     }
 }
 
-/// `(offset, length)` of every token of `s`: the runs between separators,
-/// found byte by byte (a character is decoded only beyond ASCII, where the
-/// separators are Unicode blanks).
+/// Byte classes of the token scans ([`BYTES`]): one table lookup a byte.
+const SEP: u8 = 1;
+/// A byte of the key alphabet (`looks_random`'s first test).
+const KEY: u8 = 2;
+const LOWER: u8 = 4;
+const UPPER: u8 = 8;
+const DIGIT: u8 = 16;
+/// A byte beyond ASCII: the character is decoded (a Unicode blank is a
+/// separator; anything else is outside the key alphabet).
+const WIDE: u8 = 32;
+
+/// The class of every byte: [`separator`] and the key alphabet of
+/// [`looks_random`] for ASCII, [`WIDE`] beyond it.
+const BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if !b.is_ascii() {
+            WIDE
+        } else if separator(b as char) {
+            SEP
+        } else if b.is_ascii_lowercase() {
+            KEY | LOWER
+        } else if b.is_ascii_uppercase() {
+            KEY | UPPER
+        } else if b.is_ascii_digit() {
+            KEY | DIGIT
+        } else if matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~') {
+            KEY
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// One token of a string ([`tokens`]): where it is, and the classes of its
+/// bytes: `all` those every byte has, `any` those some byte has.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    len: usize,
+    all: u8,
+    any: u8,
+}
+
+impl Span {
+    /// Whether [`looks_random`]'s first tests can pass: only bytes of the
+    /// key alphabet, and at least two character classes.
+    fn may_look_random(self) -> bool {
+        let classes = [LOWER, UPPER, DIGIT]
+            .iter()
+            .filter(|&&c| self.any & c != 0)
+            .count();
+        self.all & KEY != 0 && classes >= 2
+    }
+}
+
+/// `(offset, length)` of every token of `s`: the runs between separators.
 fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    spans(s).map(|t| (t.start, t.len))
+}
+
+/// The tokens of `s` with their byte classes, found with one table lookup
+/// a byte (a character is decoded only beyond ASCII, where the separators
+/// are Unicode blanks).
+fn spans(s: &str) -> impl Iterator<Item = Span> + '_ {
     let b = s.as_bytes();
-    // Whether the character at `i` is a separator, and its length.
-    let at = move |i: usize| match b[i] {
-        c if c.is_ascii() => (separator(char::from(c)), 1),
-        _ => {
+    // The class of the character at `i` and its length.
+    let at = move |i: usize| match BYTES[usize::from(b[i])] {
+        WIDE => {
             let c = s[i..]
                 .chars()
                 .next()
                 .expect("a character starts at a boundary");
-            (separator(c), c.len_utf8())
+            let class = if separator(c) { SEP } else { WIDE };
+            (class, c.len_utf8())
         }
+        class => (class, 1),
     };
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -239,27 +305,37 @@ fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
                 return None;
             }
             match at(i) {
-                (true, n) => i += n,
-                (false, _) => break,
+                (SEP, n) => i += n,
+                _ => break,
             }
         }
-        let start = i;
+        let (start, mut all, mut any) = (i, u8::MAX, 0);
         while i < b.len() {
             match at(i) {
-                (false, n) => i += n,
-                (true, _) => break,
+                (SEP, _) => break,
+                (class, n) => {
+                    all &= class;
+                    any |= class;
+                    i += n;
+                }
             }
         }
-        Some((start, i - start))
+        Some(Span {
+            start,
+            len: i - start,
+            all,
+            any,
+        })
     })
 }
 
-/// Where `://` is in `s` from byte `from` on: `:` found by `memchr`, which
-/// is faster than a substring search for these short needles.
+/// Where `://` is in `s` from byte `from` on: each `:` found by `memchr`
+/// (`str::find` of one ASCII character), which is faster than a substring
+/// search for these short needles.
 fn find_scheme(s: &str, from: usize) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = from;
-    while let Some(at) = b[i..].iter().position(|&c| c == b':') {
+    while let Some(at) = s[i..].find(':') {
         let at = i + at;
         if b[at + 1..].starts_with(b"//") {
             return Some(at);
@@ -328,9 +404,13 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
     if s.len() < MIN_TOKEN {
         return None;
     }
-    for (start, len) in tokens(s) {
+    // A token with a byte outside the key alphabet, or of one character
+    // class, is not random (`looks_random`'s first tests, on the classes the
+    // scan gathered): only the rest is judged.
+    for span in spans(s).filter(|t| t.len >= MIN_TOKEN && t.may_look_random()) {
+        let (start, len) = (span.start, span.len);
         let token = &s[start..start + len];
-        if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
+        if is_digest(s, token) || !looks_random(token) {
             continue;
         }
         let rest = public.unmasked(token);
@@ -686,6 +766,193 @@ mod tests {
             "host: http://loki:3100\nregex: (?<x>.*)\nbearer_token: ${T}\nlabels: job=dify-fluent-bit",
         ] {
             assert_eq!(url_credentials(clean), None, "{clean}");
+        }
+    }
+
+    /// The token scan as it was before the byte classes: a character's
+    /// class by [`separator`] alone.
+    fn tokens_by_chars(s: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in s.char_indices() {
+            match (separator(c), start) {
+                (true, Some(from)) => {
+                    out.push((from, i - from));
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(from) = start {
+            out.push((from, s.len() - from));
+        }
+        out
+    }
+
+    /// [`random_token`] as it was: every token judged by [`looks_random`].
+    fn random_token_by_chars(s: &str, public: &Public) -> Option<Suspect> {
+        for (start, len) in tokens_by_chars(s) {
+            let token = &s[start..start + len];
+            if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
+                continue;
+            }
+            let rest = public.unmasked(token);
+            if let Some((at, n)) = rest.into_iter().find(|&(at, n)| {
+                let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
+                part.len() >= MIN_TOKEN && looks_random(part)
+            }) {
+                return Some(Suspect {
+                    start: start + at,
+                    len: n,
+                    why: Why::Random,
+                });
+            }
+        }
+        None
+    }
+
+    /// The fast paths and the full judgement agree on `s`.
+    fn agree(s: &str, public: &Public) {
+        assert_eq!(tokens(s).collect::<Vec<_>>(), tokens_by_chars(s), "{s:?}");
+        for (start, len) in tokens(s) {
+            let span = spans(s).find(|t| t.start == start).expect("the same tokens");
+            let token = &s[start..start + len];
+            if !span.may_look_random() {
+                assert!(!looks_random(token), "{token:?}");
+            }
+        }
+        assert_eq!(
+            random_token(s, public),
+            random_token_by_chars(s, public),
+            "{s:?}"
+        );
+        for from in 0..s.len().min(64) {
+            if s.is_char_boundary(from) {
+                assert_eq!(
+                    find_scheme(s, from),
+                    s[from..].find("://").map(|i| from + i),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+
+    /// Keys as generators write them: base64, hex, URL-safe tokens, with
+    /// and without prefixes, alone and inside configuration text.
+    /// The second of each pair says whether the rules must catch it: keys
+    /// of 32 or more base64 or alphanumeric characters (hex has at most 4
+    /// bits a character, which the entropy rule does not flag by design).
+    fn generated_secrets() -> Vec<(String, bool)> {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut out = Vec::new();
+        for i in 0..400 {
+            let len = 20 + (next() % 44) as usize;
+            let caught = i % 4 < 2 && len >= 32 && i % 8 != 6;
+            let alphabet: &[u8] = match i % 4 {
+                0 => B64,
+                1 => &B64[..62],
+                2 => b"0123456789abcdefABCDEF",
+                _ => b"abcdefghijklmnopqrstuvwxyz0123456789-_",
+            };
+            let key: String = (0..len)
+                .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                .collect();
+            let text = match i % 8 {
+                0 => format!("sk-{key}"),
+                1 => format!("password={key}"),
+                2 => format!("export API_KEY=\"{key}\"\nexport LOG_LEVEL=INFO\n"),
+                3 => format!("https://{key}@github.com/org/repo"),
+                4 => format!("url: https://user:{key}@s3.example.com\n  \u{3000}{key}"),
+                5 => format!("dify-api-{key}"),
+                6 => format!("\u{a0}{key}\u{2028}é{key}"),
+                _ => key,
+            };
+            out.push((text, caught));
+        }
+        out
+    }
+
+    /// Every string of the rendered profiles, examples and fixtures (every
+    /// file of the tree, configuration text line by line as the firewall
+    /// judges it), and generated secrets: the byte-class scan finds what
+    /// the character scan found, at the same place.
+    #[test]
+    fn fast_paths_agree_with_the_full_judgement() {
+        let mut inputs: Vec<String> = ["profiles", "examples"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
+            .map(|e| e.unwrap().path().display().to_string())
+            .filter(|p| p.ends_with(".yaml"))
+            .collect();
+        let mut dirs = vec![std::path::PathBuf::from("tests/fixtures")];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() && !path.ends_with("manifests") && !path.ends_with("charts") {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "yaml") {
+                    inputs.push(path.display().to_string());
+                }
+            }
+        }
+        inputs.sort();
+        let mut strings = std::collections::BTreeSet::new();
+        let mut rendered = 0;
+        for input in &inputs {
+            let mut sources = crate::source::Sources::default();
+            let Ok(loaded) = crate::pipeline::checked(&[input.clone()], &[], &mut sources) else {
+                continue;
+            };
+            rendered += 1;
+            let plan = crate::plan::Plan::new(&loaded.topology);
+            for a in crate::render::render_with(&plan, crate::render::FAMILIES) {
+                match a.content {
+                    crate::render::Content::Text(text) => {
+                        strings.extend(text.lines().map(str::to_string));
+                        strings.insert(text);
+                    }
+                    crate::render::Content::Object(v)
+                    | crate::render::Content::Yaml(v)
+                    | crate::render::Content::Json(v) => collect(&v, &mut strings),
+                }
+            }
+        }
+        assert!(rendered >= 20, "{rendered} of {} inputs rendered", inputs.len());
+        let public = Public::new(strings.iter().filter(|s| s.len() < 64));
+        for s in &strings {
+            agree(s, &none());
+            agree(s, &public);
+        }
+        let secrets = generated_secrets();
+        assert!(secrets.iter().filter(|(_, caught)| *caught).count() > 50);
+        for (s, caught) in &secrets {
+            agree(s, &none());
+            agree(s, &public);
+            if *caught {
+                assert!(scan(s, &none()).is_some(), "{s:?}");
+            }
+        }
+    }
+
+    fn collect(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            Value::Object(m) => m.iter().for_each(|(k, v)| {
+                out.insert(k.clone());
+                collect(v, out);
+            }),
+            _ => {}
         }
     }
 
