@@ -156,13 +156,22 @@ impl Public {
     pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Public {
         let mut public = Public::default();
         for v in values {
-            let v = v.as_ref();
-            public.insert(v);
-            for (start, len) in tokens(v) {
-                public.insert(&v[start..start + len]);
-            }
+            public.insert_value(v.as_ref());
         }
         public
+    }
+
+    /// Adds `v` and its tokens. A value already in the set has its tokens
+    /// there too (it was added with them, or it is a token itself), so
+    /// names repeated across objects are looked up once each.
+    fn insert_value(&mut self, v: &str) {
+        if self.values.contains(v) {
+            return;
+        }
+        self.insert(v);
+        for (start, len) in tokens(v).filter(|&(_, len)| len < v.len()) {
+            self.insert(&v[start..start + len]);
+        }
     }
 
     fn insert(&mut self, v: &str) {
@@ -329,6 +338,46 @@ fn spans(s: &str) -> impl Iterator<Item = Span> + '_ {
     })
 }
 
+/// `(offset, length)` of the tokens of `s` ([`tokens`]) that are made of
+/// key bytes alone and at least [`MIN_TOKEN`] long, in order: the only ones
+/// [`looks_random`] can accept. Most text has no run of 20 key bytes, so
+/// the search looks at the last byte of a window of that length first: if
+/// it is not a key byte, no run can hold it and the window moves past it;
+/// if it is, the bytes before it are looked at back to the first that is
+/// not (the next window starts after it).
+fn key_tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = s.as_bytes();
+    let key = move |i: usize| BYTES[usize::from(b[i])] & KEY != 0;
+    // Whether the character ending at `i` (or starting at `i`) separates.
+    let sep_before = move |i: usize| i == 0 || s[..i].chars().next_back().is_some_and(separator);
+    let sep_at = move |i: usize| i == b.len() || s[i..].chars().next().is_some_and(separator);
+    // Invariant: the byte before `i`, if any, is not a key byte.
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i + MIN_TOKEN <= b.len() {
+            let last = i + MIN_TOKEN - 1;
+            if !key(last) {
+                i = last + 1;
+                continue;
+            }
+            if let Some(j) = (i..last).rev().find(|&j| !key(j)) {
+                i = j + 1;
+                continue;
+            }
+            let start = i;
+            let mut end = last + 1;
+            while end < b.len() && key(end) {
+                end += 1;
+            }
+            i = end + 1;
+            if sep_before(start) && sep_at(end) {
+                return Some((start, end - start));
+            }
+        }
+        None
+    })
+}
+
 /// Where `://` is in `s` from byte `from` on: each `:` found by `memchr`
 /// (`str::find` of one ASCII character), which is faster than a substring
 /// search for these short needles.
@@ -405,11 +454,20 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
         return None;
     }
     // A token with a byte outside the key alphabet, or of one character
-    // class, is not random (`looks_random`'s first tests, on the classes the
-    // scan gathered): only the rest is judged.
-    for span in spans(s).filter(|t| t.len >= MIN_TOKEN && t.may_look_random()) {
-        let (start, len) = (span.start, span.len);
+    // class, is not random (`looks_random`'s first tests): only the tokens
+    // that are long runs of key bytes are judged.
+    for (start, len) in key_tokens(s) {
         let token = &s[start..start + len];
+        let any = token.bytes().fold(0, |any, c| any | BYTES[usize::from(c)]);
+        let span = Span {
+            start,
+            len,
+            all: KEY,
+            any,
+        };
+        if !span.may_look_random() {
+            continue;
+        }
         if is_digest(s, token) || !looks_random(token) {
             continue;
         }
@@ -816,12 +874,24 @@ mod tests {
     fn agree(s: &str, public: &Public) {
         assert_eq!(tokens(s).collect::<Vec<_>>(), tokens_by_chars(s), "{s:?}");
         for (start, len) in tokens(s) {
-            let span = spans(s).find(|t| t.start == start).expect("the same tokens");
+            let span = spans(s)
+                .find(|t| t.start == start)
+                .expect("the same tokens");
             let token = &s[start..start + len];
             if !span.may_look_random() {
                 assert!(!looks_random(token), "{token:?}");
             }
         }
+        let long_keys: Vec<(usize, usize)> = tokens_by_chars(s)
+            .into_iter()
+            .filter(|&(start, len)| {
+                len >= MIN_TOKEN
+                    && s[start..start + len]
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"+/=_-.~".contains(&c))
+            })
+            .collect();
+        assert_eq!(key_tokens(s).collect::<Vec<_>>(), long_keys, "{s:?}");
         assert_eq!(
             random_token(s, public),
             random_token_by_chars(s, public),
@@ -925,7 +995,11 @@ mod tests {
                 }
             }
         }
-        assert!(rendered >= 20, "{rendered} of {} inputs rendered", inputs.len());
+        assert!(
+            rendered >= 20,
+            "{rendered} of {} inputs rendered",
+            inputs.len()
+        );
         let public = Public::new(strings.iter().filter(|s| s.len() < 64));
         for s in &strings {
             agree(s, &none());
