@@ -544,6 +544,10 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
 /// regular expression or a `name=value` line elsewhere in a configuration
 /// file is never read as a query.
 fn query_secret(s: &str) -> Option<Suspect> {
+    // Most strings hold no URL: one substring test rules them out.
+    if !s.contains("://") {
+        return None;
+    }
     let mut from = 0;
     while let Some(url_start) = find_scheme(s, from) {
         let url_len = s[url_start..]

@@ -151,6 +151,9 @@ pub fn text(content: &Content) -> String {
             let mut out = String::with_capacity(4096);
             out.push_str(HEADER);
             yaml::write(&mut out, doc);
+            // A tree's texts are all held until they are written: not with
+            // the room the buffer grew by (a shrink in place, no copy).
+            out.shrink_to_fit();
             out
         }
         Content::Json(doc) => {

@@ -270,6 +270,8 @@ const PLAIN: u8 = 1;
 const NUMERIC: u8 = 2;
 /// An indicator that may not start a plain scalar.
 const NOT_FIRST: u8 = 4;
+/// The first byte of a word of [`RESERVED`].
+const RESERVED_FIRST: u8 = 64;
 /// A [`PLAIN`] byte that needs no look at its neighbours: all but `:`
 /// (`: ` is an indicator). A string of these is judged 8 bytes at a time.
 const WORD: u8 = 8;
@@ -300,6 +302,7 @@ const CLASS: [u8; 256] = {
     }
     let t = mark(t, b" ._/-:=+@()$%&*^~<>;!?", PLAIN);
     let t = mark(t, b"._:+-xXoOnNiIfFaA", NUMERIC);
+    let t = mark(t, b"yYnNtTfFoO~=<", RESERVED_FIRST);
     let mut t = mark(t, b"-?:,[]{}#&*!|>'\"%@` ", NOT_FIRST);
     let mut c = 0;
     while c < 128 {
@@ -323,6 +326,7 @@ const fn mark(mut table: [u8; 256], chars: &[u8], class: u8) -> [u8; 256] {
 
 /// The end of the run of bytes of `class` from `i` on: 8 bytes a step while
 /// all 8 have it, then byte by byte.
+#[inline]
 fn run_of(b: &[u8], mut i: usize, class: u8) -> usize {
     let of = |c: u8| CLASS[usize::from(c)];
     while let Some(c) = b.get(i..i + 8) {
@@ -351,16 +355,26 @@ fn is_plain_safe(s: &str) -> bool {
     }
     // Spaces at either end (other ASCII blanks are not plain at all), an
     // indicator first, a `:` last.
-    if CLASS[usize::from(first)] & NOT_FIRST != 0 || last == b' ' || last == b':' {
+    let class = CLASS[usize::from(first)];
+    if class & NOT_FIRST != 0 || last == b' ' || last == b':' {
         return false;
     }
-    if b.len() <= 5 && reserved(s) {
+    if b.len() <= 5 && class & RESERVED_FIRST != 0 && reserved(s) {
         return false;
     }
     let mut numeric = first.is_ascii_digit() || matches!(first, b'+' | b'.');
-    // Most strings (names, labels, keys) are words: plain, and not numbers
-    // unless they start like one.
-    if !numeric && run_of(b, 0, WORD) == b.len() {
+    // Most strings (names, labels, keys, URLs) are words, maybe with `:`:
+    // plain, and not numbers unless they start like one.
+    if !numeric {
+        let mut i = run_of(b, 0, WORD);
+        while let Some(&c) = b.get(i) {
+            match c {
+                // Not last (above): a `:` is plain unless a space follows.
+                b':' if b[i + 1] != b' ' => i = run_of(b, i + 1, WORD),
+                _ if !c.is_ascii() => return is_plain_safe_unicode(s),
+                _ => return false,
+            }
+        }
         return true;
     }
     let mut prev = 0;
