@@ -468,22 +468,29 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
         if !span.may_look_random() {
             continue;
         }
-        if is_digest(s, token) || !looks_random(token) {
-            continue;
-        }
-        let rest = public.unmasked(token);
-        if let Some((at, n)) = rest.into_iter().find(|&(at, n)| {
-            let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
-            part.len() >= MIN_TOKEN && looks_random(part)
-        }) {
-            return Some(Suspect {
-                start: start + at,
-                len: n,
-                why: Why::Random,
-            });
+        if let Some(found) = judge(s, start, token, public) {
+            return Some(found);
         }
     }
     None
+}
+
+/// The judgement of one token of `s` (at `start`): random, not a digest,
+/// and random still once the public values in it are masked.
+fn judge(s: &str, start: usize, token: &str, public: &Public) -> Option<Suspect> {
+    if is_digest(s, token) || !looks_random(token) {
+        return None;
+    }
+    let rest = public.unmasked(token);
+    let (at, n) = rest.into_iter().find(|&(at, n)| {
+        let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
+        part.len() >= MIN_TOKEN && looks_random(part)
+    })?;
+    Some(Suspect {
+        start: start + at,
+        len: n,
+        why: Why::Random,
+    })
 }
 
 /// Credentials inside a URL: a password after `user:` (`https://u:p@h`,
@@ -854,24 +861,10 @@ mod tests {
 
     /// [`random_token`] as it was: every token judged by [`looks_random`].
     fn random_token_by_chars(s: &str, public: &Public) -> Option<Suspect> {
-        for (start, len) in tokens_by_chars(s) {
-            let token = &s[start..start + len];
-            if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
-                continue;
-            }
-            let rest = public.unmasked(token);
-            if let Some((at, n)) = rest.into_iter().find(|&(at, n)| {
-                let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
-                part.len() >= MIN_TOKEN && looks_random(part)
-            }) {
-                return Some(Suspect {
-                    start: start + at,
-                    len: n,
-                    why: Why::Random,
-                });
-            }
-        }
-        None
+        tokens_by_chars(s)
+            .into_iter()
+            .filter(|&(_, len)| len >= MIN_TOKEN)
+            .find_map(|(start, len)| judge(s, start, &s[start..start + len], public))
     }
 
     /// The fast paths and the full judgement agree on `s`.
