@@ -118,7 +118,7 @@ impl Why {
 }
 
 /// Characters that end a token: no key contains them.
-const fn separator(c: char) -> bool {
+fn separator(c: char) -> bool {
     matches!(
         c,
         ',' | ';'
@@ -236,8 +236,9 @@ const DIGIT: u8 = 16;
 /// separator; anything else is outside the key alphabet).
 const WIDE: u8 = 32;
 
-/// The class of every byte: [`separator`] and the key alphabet of
-/// [`looks_random`] for ASCII, [`WIDE`] beyond it.
+/// The class of every byte: [`separator`] (its ASCII characters, written
+/// out for a constant) and the key alphabet of [`looks_random`] for ASCII,
+/// [`WIDE`] beyond it.
 const BYTES: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -245,7 +246,32 @@ const BYTES: [u8; 256] = {
         let b = c as u8;
         t[c] = if !b.is_ascii() {
             WIDE
-        } else if separator(b as char) {
+        } else if matches!(
+            b,
+            b',' | b';'
+                | b'"'
+                | b'\''
+                | b'('
+                | b')'
+                | b'@'
+                | b':'
+                | b'`'
+                | b'<'
+                | b'>'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'|'
+                | b'\\'
+                // ASCII's blanks, as `char::is_whitespace` has them.
+                | b'\t'
+                | b'\n'
+                | 0x0b
+                | 0x0c
+                | b'\r'
+                | b' '
+        ) {
             SEP
         } else if b.is_ascii_lowercase() {
             KEY | LOWER
@@ -867,6 +893,17 @@ mod tests {
             .find_map(|(start, len)| judge(s, start, &s[start..start + len], public))
     }
 
+    #[test]
+    fn byte_classes_follow_the_character_rules() {
+        for b in 0..128u8 {
+            let c = char::from(b);
+            assert_eq!(BYTES[usize::from(b)] & SEP != 0, separator(c), "{c:?}");
+            let key = c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
+            assert_eq!(BYTES[usize::from(b)] & KEY != 0, key, "{c:?}");
+        }
+        assert!((128..256).all(|b| BYTES[b] == WIDE));
+    }
+
     /// The fast paths and the full judgement agree on `s`.
     fn agree(s: &str, public: &Public) {
         assert_eq!(tokens(s).collect::<Vec<_>>(), tokens_by_chars(s), "{s:?}");
@@ -975,7 +1012,9 @@ mod tests {
         let mut rendered = 0;
         for input in &inputs {
             let mut sources = crate::source::Sources::default();
-            let Ok(loaded) = crate::pipeline::checked(&[input.clone()], &[], &mut sources) else {
+            let Ok(loaded) =
+                crate::pipeline::checked(std::slice::from_ref(input), &[], &mut sources)
+            else {
                 continue;
             };
             rendered += 1;
