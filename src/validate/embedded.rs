@@ -41,15 +41,12 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
             Ok(docs) => {
                 let mut found = Vec::new();
                 for node in docs.iter().filter(|n| n.value != Value::Null) {
-                    let folded;
-                    let node = if format == fluent_bit::FORMAT {
-                        folded = fluent_bit::fold(node);
-                        &folded
-                    } else {
-                        node
-                    };
                     let inner = Doc::parsed(node, &local);
-                    found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
+                    found.extend(if format == fluent_bit::FORMAT {
+                        errors::fluent_bit_errors(&inner, &node.to_json(), schema)
+                    } else {
+                        errors::schema_errors(&inner, &node.to_json(), schema)
+                    });
                 }
                 found
             }
