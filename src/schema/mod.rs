@@ -71,46 +71,16 @@ pub struct Node {
     /// Sorted by name.
     pub properties: Box<[(&'static str, u32)]>,
     pub required: Box<[&'static str]>,
-    pub enumeration: Option<Box<[ir::Literal<&'static str>]>>,
-    pub format: Option<&'static str>,
     rare: Option<Box<Schema<&'static str>>>,
 }
 
 /// A node without any of the rare keywords.
-static NONE_RARE: Schema<&str> = Schema {
-    types: 0,
-    never: false,
-    reference: None,
-    properties: Vec::new(),
-    additional: ir::Additional::Any,
-    pattern_properties: Vec::new(),
-    property_names: None,
-    required: Vec::new(),
-    dependent_required: Vec::new(),
-    items: None,
-    prefix_items: Vec::new(),
-    contains: None,
-    unique_items: false,
-    enumeration: None,
-    constant: None,
-    bounds: Vec::new(),
-    pattern: None,
-    format: None,
-    all_of: Vec::new(),
-    any_of: Vec::new(),
-    one_of: Vec::new(),
-    not: None,
-    condition: None,
-    rules: Vec::new(),
-    default: None,
-    description: None,
-};
+static NONE_RARE: Schema<&str> = Schema::empty();
 
 impl Node {
     fn new(mut s: Schema<&'static str>) -> Node {
         let properties = std::mem::take(&mut s.properties).into_boxed_slice();
         let required = std::mem::take(&mut s.required).into_boxed_slice();
-        let enumeration = s.enumeration.take().map(Vec::into_boxed_slice);
         let node = Node {
             types: s.types,
             never: s.never,
@@ -120,8 +90,6 @@ impl Node {
             pattern: s.pattern.take(),
             properties,
             required,
-            enumeration,
-            format: s.format.take(),
             rare: None,
         };
         s.types = 0;

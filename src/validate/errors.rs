@@ -24,7 +24,7 @@ pub(super) fn schema_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagn
 /// ([`fluent_bit`]): its folded JSON is checked first, and the folded tree
 /// (for the findings' spans) is built only when it has findings.
 pub(super) fn fluent_bit_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagnostic> {
-    if eval::is_valid(schema.store, schema.root, &fluent_bit::fold_json(json)) {
+    if is_valid(json, true, schema) {
         return Vec::new();
     }
     let folded = fluent_bit::fold(doc.node());
@@ -33,6 +33,15 @@ pub(super) fn fluent_bit_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<D
         ..*doc
     };
     schema_errors(&view, &folded.to_json(), schema)
+}
+
+/// Whether a document meets its schema; `fluent_bit`: after its names are
+/// folded (see [`fluent_bit_errors`]).
+pub(super) fn is_valid(json: &Value, fluent_bit: bool, schema: Found) -> bool {
+    match fluent_bit {
+        true => eval::is_valid(schema.store, schema.root, &fluent_bit::fold_json(json)),
+        false => eval::is_valid(schema.store, schema.root, json),
+    }
 }
 
 /// `integer or string` from a type mask (`null` left out: it is the
