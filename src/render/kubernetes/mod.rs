@@ -164,7 +164,9 @@ fn kind_of(doc: &Value) -> &str {
 }
 
 fn name_of(doc: &Value) -> &str {
-    doc.pointer("/metadata/name")
+    // Not `pointer`, which copies every segment of its path.
+    doc.get("metadata")
+        .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .unwrap_or("")
 }

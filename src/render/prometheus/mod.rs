@@ -84,16 +84,53 @@ pub struct Group<'a> {
     rules: Vec<RuleDoc<'a>>,
 }
 
+/// A rule as it is written, borrowing the plan's rule: 177 rules in the
+/// `ha` profile would otherwise copy every label and annotation once more
+/// before they are serialised.
 #[derive(Serialize)]
 struct RuleDoc<'a> {
     alert: &'a str,
     expr: &'a str,
     #[serde(rename = "for")]
     for_: &'a str,
-    labels: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    annotations: serde_json::Map<String, Value>,
+    labels: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Annotations::is_empty")]
+    annotations: Annotations<'a>,
 }
+
+/// A rule's annotations and, for a built-in rule, its `runbook_url`: the
+/// entries of [`annotations`], in its order, without building its map.
+struct Annotations<'a> {
+    rule: &'a Rule,
+    runbook_url: Option<String>,
+}
+
+impl Annotations<'_> {
+    fn is_empty(&self) -> bool {
+        self.rule.annotations.is_empty() && self.runbook_url.is_none()
+    }
+}
+
+impl Serialize for Annotations<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let url = self.runbook_url.as_deref();
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in &self.rule.annotations {
+            // The runbook link replaces a user's own, in its place.
+            match url.filter(|_| k == RUNBOOK_URL) {
+                Some(url) => map.serialize_entry(k, url)?,
+                None => map.serialize_entry(k, v)?,
+            }
+        }
+        if url.is_some() && !self.rule.annotations.contains_key(RUNBOOK_URL) {
+            map.serialize_entry(RUNBOOK_URL, &url)?;
+        }
+        map.end()
+    }
+}
+
+const RUNBOOK_URL: &str = "runbook_url";
 
 /// The rule groups: built-in, then the user's.
 pub fn groups<'a>(f: &'a Facts) -> Vec<Group<'a>> {
@@ -126,23 +163,43 @@ pub fn annotations(f: &Facts, r: &Rule) -> serde_json::Map<String, Value> {
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    if r.origin == Origin::BuiltIn {
-        annotations.insert(
-            "runbook_url".into(),
-            format!("{}#{}", f.spec.runbook_url, anchor(&r.alert)).into(),
-        );
+    if let Some(url) = runbook_url(f, r) {
+        annotations.insert(RUNBOOK_URL.into(), url.into());
     }
     annotations
 }
 
-fn rule<'a>(f: &Facts, r: &'a Rule) -> RuleDoc<'a> {
+/// A built-in alert's link to its runbook section.
+fn runbook_url(f: &Facts, r: &Rule) -> Option<String> {
+    (r.origin == Origin::BuiltIn).then(|| format!("{}#{}", f.spec.runbook_url, anchor(&r.alert)))
+}
+
+fn rule<'a>(f: &'a Facts, r: &'a Rule) -> RuleDoc<'a> {
     RuleDoc {
         alert: &r.alert,
         expr: &r.expr,
         for_: &r.for_,
-        labels: r.all_labels(f.release, f.namespace),
-        annotations: annotations(f, r),
+        labels: label_refs(r, f.release, f.namespace),
+        annotations: Annotations {
+            rule: r,
+            runbook_url: runbook_url(f, r),
+        },
     }
+}
+
+/// [`Rule::all_labels`], borrowed: the same keys and values in the same
+/// order.
+fn label_refs<'a>(r: &'a Rule, release: &'a str, namespace: &'a str) -> BTreeMap<&'a str, &'a str> {
+    let mut labels: BTreeMap<&str, &str> = r
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    labels.insert("severity", r.severity.as_str());
+    labels.insert("component", &r.component);
+    labels.insert("release", release);
+    labels.entry("namespace").or_insert(namespace);
+    labels
 }
 
 /// `prometheus/runbook.md`: one section per built-in alert in the rules.
