@@ -26,7 +26,9 @@ pub fn checked(
 /// A render that may be written: its artifacts and the files of its tree.
 pub struct Rendered {
     pub artifacts: Vec<Artifact>,
-    /// Every file of the output tree, in path order.
+    /// Every file of the output tree, in path order; for a render of the
+    /// objects alone, their files only if validation had findings (a clean
+    /// one writes the objects from `artifacts`).
     pub files: Vec<File>,
 }
 
@@ -82,18 +84,59 @@ fn rendered_by(
     if !leaks.is_empty() {
         return Err(Refused::Leaks(leaks));
     }
-    let files = if plan.writes_files() {
-        emit::tree(&artifacts)
+    let objects_only = !plan.writes_files()
+        && artifacts
+            .iter()
+            .all(|a| matches!(a.content, render::Content::Object(_)));
+    let (files, mut findings) = if objects_only {
+        validated_objects(&artifacts, sources, kube_version, loaded)
     } else {
-        emit::files(&artifacts)
+        let files = emit::tree(&artifacts);
+        let findings = validate::validate_rendered(
+            &artifacts,
+            &files,
+            sources,
+            kube_version,
+            Some(&loaded.doc),
+        );
+        (files, findings)
     };
-    let mut findings =
-        validate::validate_rendered(&artifacts, &files, sources, kube_version, Some(&loaded.doc));
     loaded.relocate(&mut findings, sources);
     if findings.iter().any(Diagnostic::is_error) {
         return Err(Refused::Invalid(findings));
     }
     Ok(Rendered { artifacts, files })
+}
+
+/// Validation of a render of objects alone (the stdout stream), which
+/// validation reads from their values: their texts are written only when a
+/// finding must point into them, and then validation runs again on them for
+/// the same findings at their lines. A clean render keeps no text: the
+/// stream is written object by object after validation
+/// ([`emit::write_stream`]), and `files` is empty.
+fn validated_objects(
+    artifacts: &[Artifact],
+    sources: &mut Sources,
+    kube_version: &str,
+    loaded: &Loaded,
+) -> (Vec<File>, Vec<Diagnostic>) {
+    let mark = sources.len();
+    let unwritten = emit::unwritten(artifacts);
+    let findings = validate::validate_rendered(
+        artifacts,
+        &unwritten,
+        sources,
+        kube_version,
+        Some(&loaded.doc),
+    );
+    if findings.is_empty() {
+        return (Vec::new(), findings);
+    }
+    sources.truncate(mark);
+    let files = emit::files(artifacts);
+    let findings =
+        validate::validate_rendered(artifacts, &files, sources, kube_version, Some(&loaded.doc));
+    (files, findings)
 }
 
 /// One tree of a fleet, checked.

@@ -156,13 +156,22 @@ impl Public {
     pub fn new<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Public {
         let mut public = Public::default();
         for v in values {
-            let v = v.as_ref();
-            public.insert(v);
-            for (start, len) in tokens(v) {
-                public.insert(&v[start..start + len]);
-            }
+            public.insert_value(v.as_ref());
         }
         public
+    }
+
+    /// Adds `v` and its tokens. A value already in the set has its tokens
+    /// there too (it was added with them, or it is a token itself), so
+    /// names repeated across objects are looked up once each.
+    fn insert_value(&mut self, v: &str) {
+        if self.values.contains(v) {
+            return;
+        }
+        self.insert(v);
+        for (start, len) in tokens(v).filter(|&(_, len)| len < v.len()) {
+            self.insert(&v[start..start + len]);
+        }
     }
 
     fn insert(&mut self, v: &str) {
@@ -216,21 +225,113 @@ impl Public {
     }
 }
 
-/// `(offset, length)` of every token of `s`: the runs between separators,
-/// found byte by byte (a character is decoded only beyond ASCII, where the
-/// separators are Unicode blanks).
+/// Byte classes of the token scans ([`BYTES`]): one table lookup a byte.
+const SEP: u8 = 1;
+/// A byte of the key alphabet (`looks_random`'s first test).
+const KEY: u8 = 2;
+const LOWER: u8 = 4;
+const UPPER: u8 = 8;
+const DIGIT: u8 = 16;
+/// A byte beyond ASCII: the character is decoded (a Unicode blank is a
+/// separator; anything else is outside the key alphabet).
+const WIDE: u8 = 32;
+
+/// The class of every byte: [`separator`] (its ASCII characters, written
+/// out for a constant) and the key alphabet of [`looks_random`] for ASCII,
+/// [`WIDE`] beyond it.
+const BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if !b.is_ascii() {
+            WIDE
+        } else if matches!(
+            b,
+            b',' | b';'
+                | b'"'
+                | b'\''
+                | b'('
+                | b')'
+                | b'@'
+                | b':'
+                | b'`'
+                | b'<'
+                | b'>'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'|'
+                | b'\\'
+                // ASCII's blanks, as `char::is_whitespace` has them.
+                | b'\t'
+                | b'\n'
+                | 0x0b
+                | 0x0c
+                | b'\r'
+                | b' '
+        ) {
+            SEP
+        } else if b.is_ascii_lowercase() {
+            KEY | LOWER
+        } else if b.is_ascii_uppercase() {
+            KEY | UPPER
+        } else if b.is_ascii_digit() {
+            KEY | DIGIT
+        } else if matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~') {
+            KEY
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// One token of a string ([`tokens`]): where it is, and the classes of its
+/// bytes: `all` those every byte has, `any` those some byte has.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    len: usize,
+    all: u8,
+    any: u8,
+}
+
+impl Span {
+    /// Whether [`looks_random`]'s first tests can pass: only bytes of the
+    /// key alphabet, and at least two character classes.
+    fn may_look_random(self) -> bool {
+        let classes = [LOWER, UPPER, DIGIT]
+            .iter()
+            .filter(|&&c| self.any & c != 0)
+            .count();
+        self.all & KEY != 0 && classes >= 2
+    }
+}
+
+/// `(offset, length)` of every token of `s`: the runs between separators.
 fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    spans(s).map(|t| (t.start, t.len))
+}
+
+/// The tokens of `s` with their byte classes, found with one table lookup
+/// a byte (a character is decoded only beyond ASCII, where the separators
+/// are Unicode blanks).
+fn spans(s: &str) -> impl Iterator<Item = Span> + '_ {
     let b = s.as_bytes();
-    // Whether the character at `i` is a separator, and its length.
-    let at = move |i: usize| match b[i] {
-        c if c.is_ascii() => (separator(char::from(c)), 1),
-        _ => {
+    // The class of the character at `i` and its length.
+    let at = move |i: usize| match BYTES[usize::from(b[i])] {
+        WIDE => {
             let c = s[i..]
                 .chars()
                 .next()
                 .expect("a character starts at a boundary");
-            (separator(c), c.len_utf8())
+            let class = if separator(c) { SEP } else { WIDE };
+            (class, c.len_utf8())
         }
+        class => (class, 1),
     };
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -239,27 +340,77 @@ fn tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
                 return None;
             }
             match at(i) {
-                (true, n) => i += n,
-                (false, _) => break,
+                (SEP, n) => i += n,
+                _ => break,
             }
         }
-        let start = i;
+        let (start, mut all, mut any) = (i, u8::MAX, 0);
         while i < b.len() {
             match at(i) {
-                (false, n) => i += n,
-                (true, _) => break,
+                (SEP, _) => break,
+                (class, n) => {
+                    all &= class;
+                    any |= class;
+                    i += n;
+                }
             }
         }
-        Some((start, i - start))
+        Some(Span {
+            start,
+            len: i - start,
+            all,
+            any,
+        })
     })
 }
 
-/// Where `://` is in `s` from byte `from` on: `:` found by `memchr`, which
-/// is faster than a substring search for these short needles.
+/// `(offset, length)` of the tokens of `s` ([`tokens`]) that are made of
+/// key bytes alone and at least [`MIN_TOKEN`] long, in order: the only ones
+/// [`looks_random`] can accept. Most text has no run of 20 key bytes, so
+/// the search looks at the last byte of a window of that length first: if
+/// it is not a key byte, no run can hold it and the window moves past it;
+/// if it is, the bytes before it are looked at back to the first that is
+/// not (the next window starts after it).
+fn key_tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = s.as_bytes();
+    let key = move |i: usize| BYTES[usize::from(b[i])] & KEY != 0;
+    // Whether the character ending at `i` (or starting at `i`) separates.
+    let sep_before = move |i: usize| i == 0 || s[..i].chars().next_back().is_some_and(separator);
+    let sep_at = move |i: usize| i == b.len() || s[i..].chars().next().is_some_and(separator);
+    // Invariant: the byte before `i`, if any, is not a key byte.
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i + MIN_TOKEN <= b.len() {
+            let last = i + MIN_TOKEN - 1;
+            if !key(last) {
+                i = last + 1;
+                continue;
+            }
+            if let Some(j) = (i..last).rev().find(|&j| !key(j)) {
+                i = j + 1;
+                continue;
+            }
+            let start = i;
+            let mut end = last + 1;
+            while end < b.len() && key(end) {
+                end += 1;
+            }
+            i = end + 1;
+            if sep_before(start) && sep_at(end) {
+                return Some((start, end - start));
+            }
+        }
+        None
+    })
+}
+
+/// Where `://` is in `s` from byte `from` on: each `:` found by `memchr`
+/// (`str::find` of one ASCII character), which is faster than a substring
+/// search for these short needles.
 fn find_scheme(s: &str, from: usize) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = from;
-    while let Some(at) = b[i..].iter().position(|&c| c == b':') {
+    while let Some(at) = s[i..].find(':') {
         let at = i + at;
         if b[at + 1..].starts_with(b"//") {
             return Some(at);
@@ -328,24 +479,44 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
     if s.len() < MIN_TOKEN {
         return None;
     }
-    for (start, len) in tokens(s) {
+    // A token with a byte outside the key alphabet, or of one character
+    // class, is not random (`looks_random`'s first tests): only the tokens
+    // that are long runs of key bytes are judged.
+    for (start, len) in key_tokens(s) {
         let token = &s[start..start + len];
-        if len < MIN_TOKEN || is_digest(s, token) || !looks_random(token) {
+        let any = token.bytes().fold(0, |any, c| any | BYTES[usize::from(c)]);
+        let span = Span {
+            start,
+            len,
+            all: KEY,
+            any,
+        };
+        if !span.may_look_random() {
             continue;
         }
-        let rest = public.unmasked(token);
-        if let Some((at, n)) = rest.into_iter().find(|&(at, n)| {
-            let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
-            part.len() >= MIN_TOKEN && looks_random(part)
-        }) {
-            return Some(Suspect {
-                start: start + at,
-                len: n,
-                why: Why::Random,
-            });
+        if let Some(found) = judge(s, start, token, public) {
+            return Some(found);
         }
     }
     None
+}
+
+/// The judgement of one token of `s` (at `start`): random, not a digest,
+/// and random still once the public values in it are masked.
+fn judge(s: &str, start: usize, token: &str, public: &Public) -> Option<Suspect> {
+    if is_digest(s, token) || !looks_random(token) {
+        return None;
+    }
+    let rest = public.unmasked(token);
+    let (at, n) = rest.into_iter().find(|&(at, n)| {
+        let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
+        part.len() >= MIN_TOKEN && looks_random(part)
+    })?;
+    Some(Suspect {
+        start: start + at,
+        len: n,
+        why: Why::Random,
+    })
 }
 
 /// Credentials inside a URL: a password after `user:` (`https://u:p@h`,
@@ -406,6 +577,10 @@ pub fn url_credentials(s: &str) -> Option<Suspect> {
 /// regular expression or a `name=value` line elsewhere in a configuration
 /// file is never read as a query.
 fn query_secret(s: &str) -> Option<Suspect> {
+    // Most strings hold no URL: one substring test rules them out.
+    if !s.contains("://") {
+        return None;
+    }
     let mut from = 0;
     while let Some(url_start) = find_scheme(s, from) {
         let url_len = s[url_start..]
@@ -686,6 +861,208 @@ mod tests {
             "host: http://loki:3100\nregex: (?<x>.*)\nbearer_token: ${T}\nlabels: job=dify-fluent-bit",
         ] {
             assert_eq!(url_credentials(clean), None, "{clean}");
+        }
+    }
+
+    /// The token scan as it was before the byte classes: a character's
+    /// class by [`separator`] alone.
+    fn tokens_by_chars(s: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in s.char_indices() {
+            match (separator(c), start) {
+                (true, Some(from)) => {
+                    out.push((from, i - from));
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(from) = start {
+            out.push((from, s.len() - from));
+        }
+        out
+    }
+
+    /// [`random_token`] as it was: every token judged by [`looks_random`].
+    fn random_token_by_chars(s: &str, public: &Public) -> Option<Suspect> {
+        tokens_by_chars(s)
+            .into_iter()
+            .filter(|&(_, len)| len >= MIN_TOKEN)
+            .find_map(|(start, len)| judge(s, start, &s[start..start + len], public))
+    }
+
+    #[test]
+    fn byte_classes_follow_the_character_rules() {
+        for b in 0..128u8 {
+            let c = char::from(b);
+            assert_eq!(BYTES[usize::from(b)] & SEP != 0, separator(c), "{c:?}");
+            let key = c.is_ascii_alphanumeric() || "+/=_-.~".contains(c);
+            assert_eq!(BYTES[usize::from(b)] & KEY != 0, key, "{c:?}");
+        }
+        assert!((128..256).all(|b| BYTES[b] == WIDE));
+    }
+
+    /// The fast paths and the full judgement agree on `s`.
+    fn agree(s: &str, public: &Public) {
+        assert_eq!(tokens(s).collect::<Vec<_>>(), tokens_by_chars(s), "{s:?}");
+        for (start, len) in tokens(s) {
+            let span = spans(s)
+                .find(|t| t.start == start)
+                .expect("the same tokens");
+            let token = &s[start..start + len];
+            if !span.may_look_random() {
+                assert!(!looks_random(token), "{token:?}");
+            }
+        }
+        let long_keys: Vec<(usize, usize)> = tokens_by_chars(s)
+            .into_iter()
+            .filter(|&(start, len)| {
+                len >= MIN_TOKEN
+                    && s[start..start + len]
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"+/=_-.~".contains(&c))
+            })
+            .collect();
+        assert_eq!(key_tokens(s).collect::<Vec<_>>(), long_keys, "{s:?}");
+        assert_eq!(
+            random_token(s, public),
+            random_token_by_chars(s, public),
+            "{s:?}"
+        );
+        for from in 0..s.len().min(64) {
+            if s.is_char_boundary(from) {
+                assert_eq!(
+                    find_scheme(s, from),
+                    s[from..].find("://").map(|i| from + i),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+
+    /// Keys as generators write them: base64, hex, URL-safe tokens, with
+    /// and without prefixes, alone and inside configuration text.
+    /// The second of each pair says whether the rules must catch it: keys
+    /// of 32 or more base64 or alphanumeric characters (hex has at most 4
+    /// bits a character, which the entropy rule does not flag by design).
+    fn generated_secrets() -> Vec<(String, bool)> {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut out = Vec::new();
+        for i in 0..400 {
+            let len = 20 + (next() % 44) as usize;
+            let caught = i % 4 < 2 && len >= 32 && i % 8 != 6;
+            let alphabet: &[u8] = match i % 4 {
+                0 => B64,
+                1 => &B64[..62],
+                2 => b"0123456789abcdefABCDEF",
+                _ => b"abcdefghijklmnopqrstuvwxyz0123456789-_",
+            };
+            let key: String = (0..len)
+                .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                .collect();
+            let text = match i % 8 {
+                0 => format!("sk-{key}"),
+                1 => format!("password={key}"),
+                2 => format!("export API_KEY=\"{key}\"\nexport LOG_LEVEL=INFO\n"),
+                3 => format!("https://{key}@github.com/org/repo"),
+                4 => format!("url: https://user:{key}@s3.example.com\n  \u{3000}{key}"),
+                5 => format!("dify-api-{key}"),
+                6 => format!("\u{a0}{key}\u{2028}é{key}"),
+                _ => key,
+            };
+            out.push((text, caught));
+        }
+        out
+    }
+
+    /// Every string of the rendered profiles, examples and fixtures (every
+    /// file of the tree, configuration text line by line as the firewall
+    /// judges it), and generated secrets: the byte-class scan finds what
+    /// the character scan found, at the same place.
+    #[test]
+    fn fast_paths_agree_with_the_full_judgement() {
+        let mut inputs: Vec<String> = ["profiles", "examples"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
+            .map(|e| e.unwrap().path().display().to_string())
+            .filter(|p| p.ends_with(".yaml"))
+            .collect();
+        let mut dirs = vec![std::path::PathBuf::from("tests/fixtures")];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() && !path.ends_with("manifests") && !path.ends_with("charts") {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "yaml") {
+                    inputs.push(path.display().to_string());
+                }
+            }
+        }
+        inputs.sort();
+        let mut strings = std::collections::BTreeSet::new();
+        let mut rendered = 0;
+        for input in &inputs {
+            let mut sources = crate::source::Sources::default();
+            let Ok(loaded) =
+                crate::pipeline::checked(std::slice::from_ref(input), &[], &mut sources)
+            else {
+                continue;
+            };
+            rendered += 1;
+            let plan = crate::plan::Plan::new(&loaded.topology);
+            for a in crate::render::render_with(&plan, crate::render::FAMILIES) {
+                match a.content {
+                    crate::render::Content::Text(text) => {
+                        strings.extend(text.lines().map(str::to_string));
+                        strings.insert(text);
+                    }
+                    crate::render::Content::Object(v)
+                    | crate::render::Content::Yaml(v)
+                    | crate::render::Content::Json(v) => collect(&v, &mut strings),
+                }
+            }
+        }
+        assert!(
+            rendered >= 20,
+            "{rendered} of {} inputs rendered",
+            inputs.len()
+        );
+        let public = Public::new(strings.iter().filter(|s| s.len() < 64));
+        for s in &strings {
+            agree(s, &none());
+            agree(s, &public);
+        }
+        let secrets = generated_secrets();
+        assert!(secrets.iter().filter(|(_, caught)| *caught).count() > 50);
+        for (s, caught) in &secrets {
+            agree(s, &none());
+            agree(s, &public);
+            if *caught {
+                assert!(scan(s, &none()).is_some(), "{s:?}");
+            }
+        }
+    }
+
+    fn collect(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            Value::Object(m) => m.iter().for_each(|(k, v)| {
+                out.insert(k.clone());
+                collect(v, out);
+            }),
+            _ => {}
         }
     }
 

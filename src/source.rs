@@ -41,6 +41,21 @@ impl Sources {
 
     /// Adds the text of a bundled profile: findings in it are the user's to
     /// override, not to edit (`topology::layers::relocate`).
+    /// How many files there are: a mark for [`Sources::truncate`].
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Forgets the files added after `len` ([`Sources::len`]): a stage run
+    /// again adds them again under the same ids.
+    pub fn truncate(&mut self, len: usize) {
+        self.files.truncate(len);
+    }
+
     pub fn add_profile(&mut self, profile: &str, text: impl Into<String>) -> FileId {
         let file = self.add(format!("profiles/{profile}.yaml"), text);
         self.files[file].profile = Some(profile.to_string());

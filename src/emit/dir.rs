@@ -69,8 +69,12 @@ impl Manifest {
              # unchanged; every other file here is yours and is kept. Remove a line to\n\
              # make that file yours. Check with `sha256sum -c .dify-gen` in this folder.\n",
         );
+        out.reserve(self.files.iter().map(|(p, h)| p.len() + h.len() + 3).sum());
         for (path, hash) in &self.files {
-            out.push_str(&format!("{hash}  {path}\n"));
+            out.push_str(hash);
+            out.push_str("  ");
+            out.push_str(path);
+            out.push('\n');
         }
         out
     }
@@ -108,10 +112,13 @@ fn safe_path(p: &str) -> bool {
 }
 
 pub fn hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// How one path of the directory compares with the render.
@@ -338,16 +345,29 @@ pub fn write(dir: &Path, files: &[File], force: bool) -> Result<Survey, Refused>
             fs::remove_file(tmp)?;
         }
     }
-    write_atomic(&dir.join(PENDING), manifest.text().as_bytes())?;
+    let manifest_text = manifest.text();
+    write_atomic(&dir.join(PENDING), manifest_text.as_bytes())?;
+    sync_dir(dir);
     let texts: BTreeMap<&str, &str> = files
         .iter()
         .map(|f| (f.path.as_str(), f.text.as_str()))
         .collect();
+    // The folders files were renamed into: made once each, and synced once
+    // each before the manifest says the render is complete (a rename lost
+    // to a crash before then leaves the file as it was, which the pending
+    // manifest accepts).
+    let mut folders = BTreeSet::new();
     for e in &survey.entries {
         let target = dir.join(&e.path);
         match e.state {
             State::Unchanged => {}
             State::Create | State::Update | State::Edited | State::Foreign => {
+                if let Some(parent) = target.parent() {
+                    if !folders.contains(parent) {
+                        fs::create_dir_all(parent)?;
+                        folders.insert(parent.to_path_buf());
+                    }
+                }
                 write_atomic(&target, texts[e.path.as_str()].as_bytes())?;
             }
             State::Stale | State::StaleEdited => {
@@ -356,7 +376,11 @@ pub fn write(dir: &Path, files: &[File], force: bool) -> Result<Survey, Refused>
             }
         }
     }
-    write_atomic(&dir.join(MANIFEST), manifest.text().as_bytes())?;
+    for folder in &folders {
+        sync_dir(folder);
+    }
+    write_atomic(&dir.join(MANIFEST), manifest_text.as_bytes())?;
+    sync_dir(dir);
     fs::remove_file(dir.join(PENDING))?;
     sync_dir(dir);
     Ok(survey)
@@ -371,12 +395,11 @@ fn temp_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.dify-gen-tmp"))
 }
 
-/// Writes `bytes` to a temporary file beside `target`, flushes it to disk
-/// and renames it over `target`, keeping `target`'s permissions.
+/// Writes `bytes` to a temporary file beside `target` (whose folder
+/// exists), flushes it to disk and renames it over `target`, keeping
+/// `target`'s permissions. The rename is made durable by syncing the folder
+/// afterwards, once for all the files renamed into it ([`write`]).
 fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)?;
-    }
     let tmp = temp_path(target);
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
@@ -386,11 +409,7 @@ fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
         }
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, target)?;
-        if let Some(parent) = target.parent() {
-            sync_dir(parent);
-        }
-        Ok(())
+        fs::rename(&tmp, target)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -40,22 +40,30 @@ pub fn stream_with(artifacts: &[Artifact], files: &[File]) -> String {
 }
 
 /// [`stream_with`] written to `w` piece by piece, without holding the
-/// whole stream in memory.
+/// whole stream in memory: each object's text as `files` has it, or else
+/// written from the object into one buffer that every object reuses.
 pub fn write_stream(w: &mut impl Write, artifacts: &[Artifact], files: &[File]) -> io::Result<()> {
     let texts: std::collections::HashMap<&str, &str> = files
         .iter()
         .map(|f| (f.path.as_str(), f.text.as_str()))
         .collect();
+    let mut buffer = String::new();
     w.write_all(HEADER.as_bytes())?;
     for a in artifacts {
         if let Content::Object(doc) = &a.content {
-            write!(w, "---\n# Source: {}\n", a.path)?;
+            w.write_all(b"---\n# Source: ")?;
+            w.write_all(a.path.as_bytes())?;
+            w.write_all(b"\n")?;
             match texts
                 .get(a.path.as_str())
                 .and_then(|t| t.strip_prefix(HEADER))
             {
                 Some(text) => w.write_all(text.as_bytes())?,
-                None => w.write_all(yaml::to_string(doc).as_bytes())?,
+                None => {
+                    buffer.clear();
+                    yaml::write(&mut buffer, doc);
+                    w.write_all(buffer.as_bytes())?;
+                }
             }
         }
     }
@@ -121,6 +129,20 @@ pub fn files(artifacts: &[Artifact]) -> Vec<File> {
         .collect()
 }
 
+/// The files of the artifacts as [`files`] names them, without their text:
+/// for validation, which reads the objects from their values and a file's
+/// text only for a finding's lines.
+pub fn unwritten(artifacts: &[Artifact]) -> Vec<File> {
+    artifacts
+        .iter()
+        .map(|a| File {
+            path: a.path.clone(),
+            text: String::new(),
+            format: a.content.format(),
+        })
+        .collect()
+}
+
 /// The bytes of a file: YAML documents with dify-gen's header comment, JSON
 /// as it is (JSON has no comments), text as the family wrote it.
 pub fn text(content: &Content) -> String {
@@ -129,6 +151,9 @@ pub fn text(content: &Content) -> String {
             let mut out = String::with_capacity(4096);
             out.push_str(HEADER);
             yaml::write(&mut out, doc);
+            // A tree's texts are all held until they are written: not with
+            // the room the buffer grew by (a shrink in place, no copy).
+            out.shrink_to_fit();
             out
         }
         Content::Json(doc) => {

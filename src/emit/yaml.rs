@@ -134,20 +134,22 @@ fn literal_ok(s: &str) -> bool {
     }
     // Per line: its length, and whether it is only blanks so far. In ASCII
     // the only blanks that are not control characters are space and tab.
-    let (mut len, mut blank) = (0, true);
-    for &c in b {
+    let (mut len, mut blank, mut i) = (0, true, 0);
+    while let Some(&c) = b.get(i) {
         if c == b'\n' {
             if len > 0 && blank {
                 return false;
             }
-            (len, blank) = (0, true);
+            (len, blank, i) = (0, true, i + 1);
             continue;
         }
-        if (c < 0x20 && c != b'\t') || c == 0x7f {
+        // Not a newline, not text: a control character.
+        if CLASS[usize::from(c)] & TEXT == 0 {
             return false;
         }
-        len += 1;
-        blank &= c == b' ' || c == b'\t';
+        let end = run_of(b, i, TEXT);
+        blank = blank && b[i..end].iter().all(|&c| c == b' ' || c == b'\t');
+        (len, i) = (len + end - i, end);
     }
     !(len > 0 && blank)
 }
@@ -186,18 +188,18 @@ fn quoted(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     let (mut run, mut i) = (0, 0);
-    while i < b.len() {
-        let c = b[i];
+    loop {
+        i = run_of(b, i, QUIET);
+        let Some(&c) = b.get(i) else { break };
         // The control character's code and its length in bytes, if any.
         let (code, n) = match c {
-            b'"' | b'\\' | b'\n' | b'\t' | b'\r' => (c, 1),
-            0..=0x1f | 0x7f => (c, 1),
             // U+0080..U+009F, encoded as C2 80..C2 9F.
             0xc2 if b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => (b[i + 1], 2),
-            _ => {
+            0xc2 => {
                 i += 1;
                 continue;
             }
+            _ => (c, 1),
         };
         out.push_str(&s[run..i]);
         match code {
@@ -226,18 +228,63 @@ const RESERVED: &[&str] = &[
     "<<",
 ];
 
-/// What an ASCII byte may be in a plain scalar (a table, so a string is
-/// judged in one pass over its bytes).
+/// [`RESERVED`] by a `match` (a jump on the length, then a few compares).
+fn reserved(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "~"
+            | "="
+            | "<<"
+    )
+}
+
+/// What a byte may be in a plain scalar (a table, so a string is judged in
+/// one pass over its bytes; bytes beyond ASCII have none of these classes
+/// but [`QUIET`] and are judged by the character rules).
 const PLAIN: u8 = 1;
 /// A character of something number-like (see [`is_plain_safe_unicode`]).
 const NUMERIC: u8 = 2;
 /// An indicator that may not start a plain scalar.
 const NOT_FIRST: u8 = 4;
+/// The first byte of a word of [`RESERVED`].
+const RESERVED_FIRST: u8 = 64;
+/// A [`PLAIN`] byte that needs no look at its neighbours: all but `:`
+/// (`: ` is an indicator). A string of these is judged 8 bytes at a time.
+const WORD: u8 = 8;
+/// A byte a double-quoted scalar copies as it is: not a quote, a backslash,
+/// a C0 control or DEL, nor `C2` (which starts the C1 controls).
+const QUIET: u8 = 16;
+/// A byte a block literal keeps on a line: printable ASCII and tab.
+const TEXT: u8 = 32;
 
-const CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut c = 0;
-    while c < 128 {
+    while c < 256 {
         let b = c as u8;
         if b.is_ascii_alphanumeric() {
             t[c] |= PLAIN;
@@ -245,21 +292,54 @@ const CLASS: [u8; 128] = {
         if b.is_ascii_hexdigit() {
             t[c] |= NUMERIC;
         }
+        if !matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f | 0xc2) {
+            t[c] |= QUIET;
+        }
+        if matches!(b, 0x20..=0x7e | b'\t') {
+            t[c] |= TEXT;
+        }
         c += 1;
     }
     let t = mark(t, b" ._/-:=+@()$%&*^~<>;!?", PLAIN);
     let t = mark(t, b"._:+-xXoOnNiIfFaA", NUMERIC);
-    mark(t, b"-?:,[]{}#&*!|>'\"%@` ", NOT_FIRST)
+    let t = mark(t, b"yYnNtTfFoO~=<", RESERVED_FIRST);
+    let mut t = mark(t, b"-?:,[]{}#&*!|>'\"%@` ", NOT_FIRST);
+    let mut c = 0;
+    while c < 128 {
+        if t[c] & PLAIN != 0 && c != b':' as usize {
+            t[c] |= WORD;
+        }
+        c += 1;
+    }
+    t
 };
 
 /// `table` with `class` added to each of `chars`.
-const fn mark(mut table: [u8; 128], chars: &[u8], class: u8) -> [u8; 128] {
+const fn mark(mut table: [u8; 256], chars: &[u8], class: u8) -> [u8; 256] {
     let mut i = 0;
     while i < chars.len() {
         table[chars[i] as usize] |= class;
         i += 1;
     }
     table
+}
+
+/// The end of the run of bytes of `class` from `i` on: 8 bytes a step while
+/// all 8 have it, then byte by byte.
+#[inline]
+fn run_of(b: &[u8], mut i: usize, class: u8) -> usize {
+    let of = |c: u8| CLASS[usize::from(c)];
+    while let Some(c) = b.get(i..i + 8) {
+        let all = of(c[0]) & of(c[1]) & of(c[2]) & of(c[3]);
+        if all & of(c[4]) & of(c[5]) & of(c[6]) & of(c[7]) & class == 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && of(b[i]) & class != 0 {
+        i += 1;
+    }
+    i
 }
 
 /// Whether a string can be written without quotes and still read back as
@@ -275,18 +355,34 @@ fn is_plain_safe(s: &str) -> bool {
     }
     // Spaces at either end (other ASCII blanks are not plain at all), an
     // indicator first, a `:` last.
-    if CLASS[usize::from(first)] & NOT_FIRST != 0 || last == b' ' || last == b':' {
+    let class = CLASS[usize::from(first)];
+    if class & NOT_FIRST != 0 || last == b' ' || last == b':' {
         return false;
     }
-    if b.len() <= 5 && b"yYnNtTfFoO~=<".contains(&first) && RESERVED.contains(&s) {
+    if b.len() <= 5 && class & RESERVED_FIRST != 0 && reserved(s) {
         return false;
     }
     let mut numeric = first.is_ascii_digit() || matches!(first, b'+' | b'.');
+    // Most strings (names, labels, keys, URLs) are words, maybe with `:`:
+    // plain, and not numbers unless they start like one.
+    if !numeric {
+        let mut i = run_of(b, 0, WORD);
+        while let Some(&c) = b.get(i) {
+            match c {
+                // Not last (above): a `:` is plain unless a space follows.
+                b':' if b[i + 1] != b' ' => i = run_of(b, i + 1, WORD),
+                _ if !c.is_ascii() => return is_plain_safe_unicode(s),
+                _ => return false,
+            }
+        }
+        return true;
+    }
     let mut prev = 0;
     for &c in b {
-        let Some(&class) = CLASS.get(usize::from(c)) else {
+        if !c.is_ascii() {
             return is_plain_safe_unicode(s);
-        };
+        }
+        let class = CLASS[usize::from(c)];
         // `#` is never plain, so `: ` is the only pair to look for.
         if class & PLAIN == 0 || (prev == b':' && c == b' ') {
             return false;
@@ -465,10 +561,57 @@ mod tests {
                 .collect();
             check(&s);
         }
+        // Longer strings, mostly of word bytes, for the 8-byte steps.
+        let words: Vec<char> = "abcdefghijklmnopqrstuvwxyz-_./0123456789ABZ: #\n\t\"\\é\u{85}"
+            .chars()
+            .collect();
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let mut x = state;
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Word bytes nine times in ten.
+                    let n = if x % 10 == 0 { words.len() } else { 32 };
+                    words[((x >> 8) % n as u64) as usize]
+                })
+                .collect();
+            check(&s);
+        }
         for s in [
-            "1e3", "0x1F", ".inf", "+1", "1:30", "1.13.3", "500m", "yes", "False", "a: b",
+            "1e3",
+            "0x1F",
+            ".inf",
+            "+1",
+            "1:30",
+            "1.13.3",
+            "500m",
+            "yes",
+            "False",
+            "a: b",
+            "dify-api-worker-beat-0123456789",
+            "app.kubernetes.io/name: x",
         ] {
             check(s);
+        }
+    }
+
+    #[test]
+    fn reserved_matches_the_list() {
+        for w in RESERVED {
+            assert!(reserved(w), "{w}");
+        }
+        for a in 0..128u8 {
+            let one = char::from(a).to_string();
+            assert_eq!(reserved(&one), RESERVED.contains(&one.as_str()), "{one:?}");
+        }
+        for w in ["yess", "nO", "tru", "of", "nul", "<", "~~", "Nulls", ""] {
+            assert!(!reserved(w), "{w}");
         }
     }
 

@@ -171,3 +171,42 @@ fn validation_checks_a_registered_familys_objects() {
         Ok(_) => panic!("a ConfigMap with a number in `data` must be refused"),
     }
 }
+
+/// A render to stdout validates the objects before their texts are
+/// written, and writes them only for a finding: its findings are the
+/// tree's, at the same lines of the same file, whose text is there to show.
+#[test]
+fn a_stream_render_points_at_the_lines_the_tree_render_does() {
+    let seen = |objects_only: bool| {
+        let (loaded, mut sources) = ha();
+        let rendered = match objects_only {
+            true => pipeline::rendered_objects,
+            false => pipeline::rendered,
+        };
+        let Err(Refused::Invalid(findings)) =
+            rendered(&loaded, &families(BROKEN), &mut sources, "1.37")
+        else {
+            panic!("a ConfigMap with a number in `data` must be refused");
+        };
+        findings
+            .iter()
+            .map(|d| {
+                let at = d.span.map(|s| {
+                    let line = sources.line(s.file, s.line).map(str::to_string);
+                    (sources.name(s.file).to_string(), s.line, s.col, s.len, line)
+                });
+                (d.code, d.message.clone(), d.path.clone(), at)
+            })
+            .collect::<Vec<_>>()
+    };
+    let stream = seen(true);
+    let broken = stream
+        .iter()
+        .find(|f| f.2.as_deref() == Some("data.n"))
+        .unwrap_or_else(|| panic!("{stream:?}"));
+    let (file, _, _, _, line) = broken.3.clone().expect("the finding has a place");
+    assert_eq!(file, "kubernetes/configmap-dify-broken.yaml");
+    // `n` is quoted: YAML 1.1 reads it as "no".
+    assert_eq!(line.as_deref(), Some("  \"n\": 3"));
+    assert_eq!(stream, seen(false));
+}
