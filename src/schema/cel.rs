@@ -11,7 +11,7 @@
 //! libraries: `url`, `ip`, `cidr`, `quantity`, `authorizer`, ...).
 //! `docs/validate.md` says how many bundled rules that leaves out.
 
-use super::ir::{Additional, Schema};
+use super::ir::Additional;
 use super::Store;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -248,7 +248,7 @@ pub fn with_defaults<'v>(store: &Store, id: u32, v: &'v Value) -> Cow<'v, Value>
 }
 
 fn default_of(store: &Store, id: u32) -> Option<Value> {
-    let s: &Schema<&str> = store.node(id);
+    let s = store.node(id);
     match s.default {
         Some(text) => serde_json::from_str(text).ok(),
         None => s.reference.and_then(|r| default_of(store, r)),

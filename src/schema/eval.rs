@@ -8,9 +8,9 @@
 
 use super::cel;
 use super::ir::{
-    Additional, Bound, Literal, Schema, ARRAY, BOOLEAN, INTEGER, NULL, NUMBER, OBJECT, STRING,
+    Additional, Bound, Literal, ARRAY, BOOLEAN, INTEGER, NULL, NUMBER, OBJECT, STRING,
 };
-use super::Store;
+use super::{Node, Store};
 use serde_json::Value;
 
 /// One problem, at a JSON pointer into the instance.
@@ -105,6 +105,20 @@ impl<'v> Cx<'v> {
             }
         }
         p
+    }
+
+    /// Steps into a child of the instance; only errors need the path, so
+    /// a yes-or-no walk keeps none.
+    fn enter(&mut self, seg: Seg<'v>) {
+        if self.collect {
+            self.path.push(seg);
+        }
+    }
+
+    fn leave(&mut self) {
+        if self.collect {
+            self.path.pop();
+        }
     }
 
     fn fail(&mut self, kind: Kind) -> bool {
@@ -244,7 +258,7 @@ fn format_ok(format: &str, v: &Value) -> bool {
 }
 
 fn eval<'v>(store: &Store, id: u32, v: &'v Value, cx: &mut Cx<'v>) -> bool {
-    let s: &Schema<&'static str> = store.node(id);
+    let s: &Node = store.node(id);
     if s.never {
         return cx.fail(Kind::Never);
     }
@@ -258,13 +272,7 @@ fn eval<'v>(store: &Store, id: u32, v: &'v Value, cx: &mut Cx<'v>) -> bool {
     ok
 }
 
-fn eval_keywords<'v>(
-    store: &Store,
-    id: u32,
-    s: &Schema<&'static str>,
-    v: &'v Value,
-    cx: &mut Cx<'v>,
-) -> bool {
+fn eval_keywords<'v>(store: &Store, id: u32, s: &Node, v: &'v Value, cx: &mut Cx<'v>) -> bool {
     let mut ok = true;
     macro_rules! check {
         ($e:expr) => {
@@ -315,9 +323,9 @@ fn eval_keywords<'v>(
             for (i, item) in items.iter().enumerate() {
                 let schema = s.prefix_items.get(i).copied().or(s.items);
                 if let Some(schema) = schema {
-                    cx.path.push(Seg::Index(i));
+                    cx.enter(Seg::Index(i));
                     let valid = eval(store, schema, item, cx);
-                    cx.path.pop();
+                    cx.leave();
                     check!(valid);
                 }
             }
@@ -334,29 +342,43 @@ fn eval_keywords<'v>(
         }
         Value::Object(map) => {
             for name in &s.required {
-                check!(map.contains_key(*name) || cx.fail(Kind::Required(name)));
+                check!(has(map, name) || cx.fail(Kind::Required(name)));
             }
             for (name, needs) in &s.dependent_required {
-                if map.contains_key(*name) {
+                if has(map, name) {
                     for need in needs {
-                        check!(
-                            map.contains_key(*need)
-                                || cx.fail(Kind::Dependent { name, needs: need })
-                        );
+                        check!(has(map, need) || cx.fail(Kind::Dependent { name, needs: need }));
+                    }
+                }
+            }
+            // A yes-or-no walk of a node that says nothing of the other
+            // keys (an `if` that tests one field of an object) looks its
+            // few properties up in the object rather than every key of the
+            // object among them: the same pairs are checked, in another
+            // order, which only the errors' order would show.
+            let only_named = !cx.collect
+                && s.additional == Additional::Any
+                && s.pattern_properties.is_empty()
+                && s.property_names.is_none()
+                && s.properties.len() < map.len();
+            if only_named {
+                for &(name, schema) in &s.properties {
+                    if let Some(value) = field(map, name) {
+                        check!(eval(store, schema, value, cx));
                     }
                 }
             }
             let mut unknown: Vec<&str> = Vec::new();
-            for (key, value) in map {
+            for (key, value) in map.iter().filter(|_| !only_named) {
                 let mut matched = false;
                 if let Ok(i) = s
                     .properties
                     .binary_search_by(|(n, _)| (*n).cmp(key.as_str()))
                 {
                     matched = true;
-                    cx.path.push(Seg::Key(key));
+                    cx.enter(Seg::Key(key));
                     let valid = eval(store, s.properties[i].1, value, cx);
-                    cx.path.pop();
+                    cx.leave();
                     check!(valid);
                 }
                 for &(p, schema) in &s.pattern_properties {
@@ -369,9 +391,9 @@ fn eval_keywords<'v>(
                     };
                     if hit {
                         matched = true;
-                        cx.path.push(Seg::Key(key));
+                        cx.enter(Seg::Key(key));
                         let valid = eval(store, schema, value, cx);
-                        cx.path.pop();
+                        cx.leave();
                         check!(valid);
                     }
                 }
@@ -386,9 +408,9 @@ fn eval_keywords<'v>(
                             unknown.push(key);
                         }
                         Additional::Schema(schema) => {
-                            cx.path.push(Seg::Key(key));
+                            cx.enter(Seg::Key(key));
                             let valid = eval(store, schema, value, cx);
-                            cx.path.pop();
+                            cx.leave();
                             check!(valid);
                         }
                     }
@@ -472,6 +494,19 @@ fn eval_keywords<'v>(
         }
     }
     ok
+}
+
+/// The value of a key. The objects of manifests are small, and comparing
+/// a few keys costs less than hashing one with the map's SipHash.
+fn field<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    match map.len() <= 16 {
+        true => map.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
+        false => map.get(key),
+    }
+}
+
+fn has(map: &serde_json::Map<String, Value>, key: &str) -> bool {
+    field(map, key).is_some()
 }
 
 /// The pattern a `propertyNames` schema imposes, for its message.

@@ -127,6 +127,13 @@ pub struct Schema<S> {
 
 impl<S> Default for Schema<S> {
     fn default() -> Self {
+        Schema::empty()
+    }
+}
+
+impl<S> Schema<S> {
+    /// A node without keywords (anything is valid).
+    pub const fn empty() -> Self {
         Schema {
             types: 0,
             never: false,

@@ -52,13 +52,79 @@ impl Pattern {
     }
 }
 
+/// A decoded node as validation keeps it: the keywords most nodes have
+/// in place, and the others in a box of their own that only the nodes
+/// with one of them pay for (a node with every keyword in place was most
+/// of the heap validation kept: a few hundred bytes each for the one
+/// to two thousand nodes a render reaches). The rare keywords are read
+/// through [`Deref`](std::ops::Deref) to that box (or to a node without
+/// any), so `node.all_of` reads as for a [`Schema`]; the fields here shadow
+/// the box's, which holds them empty.
+pub struct Node {
+    pub types: u8,
+    pub never: bool,
+    pub additional: ir::Additional,
+    pub reference: Option<u32>,
+    pub items: Option<u32>,
+    /// Pattern id.
+    pub pattern: Option<u32>,
+    /// Sorted by name.
+    pub properties: Box<[(&'static str, u32)]>,
+    pub required: Box<[&'static str]>,
+    rare: Option<Box<Schema<&'static str>>>,
+}
+
+/// A node without any of the rare keywords.
+static NONE_RARE: Schema<&str> = Schema::empty();
+
+impl Node {
+    fn new(mut s: Schema<&'static str>) -> Node {
+        let properties = std::mem::take(&mut s.properties).into_boxed_slice();
+        let required = std::mem::take(&mut s.required).into_boxed_slice();
+        let node = Node {
+            types: s.types,
+            never: s.never,
+            additional: s.additional,
+            reference: s.reference.take(),
+            items: s.items.take(),
+            pattern: s.pattern.take(),
+            properties,
+            required,
+            rare: None,
+        };
+        s.types = 0;
+        s.never = false;
+        s.additional = ir::Additional::Any;
+        let rare = (s != NONE_RARE).then(|| Box::new(s));
+        Node { rare, ..node }
+    }
+}
+
+impl std::ops::Deref for Node {
+    type Target = Schema<&'static str>;
+
+    fn deref(&self) -> &Schema<&'static str> {
+        self.rare.as_deref().unwrap_or(&NONE_RARE)
+    }
+}
+
 /// One compiled bundle.
 pub struct Store {
     encoded: Encoded<'static>,
-    nodes: Box<[OnceLock<Box<Schema<&'static str>>>]>,
+    /// Decoded nodes, in pages of [`PAGE`] cells allocated when one of
+    /// their nodes is first used: a run touches one to two thousand of the
+    /// bundles' tens of thousands of nodes, and a cell for every node was
+    /// half a megabyte of heap. The nodes of a page are seldom used
+    /// together, so a cell holds a box, not the node.
+    nodes: Box<[OnceLock<Page>]>,
     patterns: Box<[OnceLock<Result<Pattern, String>>]>,
     pub(crate) rules: Box<[OnceLock<cel::Program>]>,
 }
+
+type Page = Box<[OnceLock<Box<Node>>]>;
+
+/// Nodes per page of [`Store::node`]'s cells.
+const PAGE: usize = 32;
 
 fn cells<T>(n: usize) -> Box<[OnceLock<T>]> {
     (0..n).map(|_| OnceLock::new()).collect()
@@ -70,7 +136,7 @@ impl Store {
         let encoded = Encoded::new(bytes).expect("bundles are encoded by build.rs with ir::encode");
         Store {
             encoded,
-            nodes: cells(encoded.node_count()),
+            nodes: cells(encoded.node_count().div_ceil(PAGE)),
             patterns: cells(encoded.pattern_count()),
             rules: cells(encoded.rule_count()),
         }
@@ -83,8 +149,10 @@ impl Store {
         Store::from_bytes(bytes)
     }
 
-    pub fn node(&self, id: u32) -> &Schema<&'static str> {
-        self.nodes[id as usize].get_or_init(|| Box::new(self.encoded.node(id)))
+    pub fn node(&self, id: u32) -> &Node {
+        let (page, at) = (id as usize / PAGE, id as usize % PAGE);
+        self.nodes[page].get_or_init(|| cells(PAGE))[at]
+            .get_or_init(|| Box::new(Node::new(self.encoded.node(id))))
     }
 
     /// The root node of a kind.

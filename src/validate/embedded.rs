@@ -8,11 +8,11 @@
 //! embedded line and column are shifted onto the manifest's lines; for any
 //! other scalar style the finding marks the value as a whole.
 
-use super::schemas::Schemas;
+use super::schemas::{Found, Schemas};
 use super::{config_format_by_name, errors, fluent_bit, Doc, Mark};
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Limits, Value};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use crate::validate::pointer::At;
 use serde_json::Value as Json;
 
@@ -32,6 +32,9 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
         let Some(schema) = schemas.find(format) else {
             continue;
         };
+        if is_clean(text, format, schema) {
+            continue;
+        }
         let escaped = key.replace('~', "~0").replace('/', "~1");
         let value_pointer = format!("{pointer}/{escaped}");
         let outer = format!("{}[\"{key}\"]", &pointer[1..]);
@@ -41,15 +44,12 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
             Ok(docs) => {
                 let mut found = Vec::new();
                 for node in docs.iter().filter(|n| n.value != Value::Null) {
-                    let folded;
-                    let node = if format == fluent_bit::FORMAT {
-                        folded = fluent_bit::fold(node);
-                        &folded
-                    } else {
-                        node
-                    };
                     let inner = Doc::parsed(node, &local);
-                    found.extend(errors::schema_errors(&inner, &node.to_json(), schema));
+                    found.extend(if format == fluent_bit::FORMAT {
+                        errors::fluent_bit_errors(&inner, &node.to_json(), schema)
+                    } else {
+                        errors::schema_errors(&inner, &node.to_json(), schema)
+                    });
                 }
                 found
             }
@@ -83,6 +83,25 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
             out.push(d);
         }
     }
+}
+
+/// Whether an embedded file parses and meets its schema: its documents are
+/// checked as JSON with their trees dropped first, since only findings need
+/// the trees (the file is parsed again for them). Most of the heap
+/// validation holds at its peak was a configuration's tree.
+fn is_clean(text: &str, format: &str, schema: Found) -> bool {
+    let Ok(docs) = load::parse_text(text, FileId::default(), Limits::default()) else {
+        return false;
+    };
+    let jsons: Vec<Json> = docs
+        .iter()
+        .filter(|n| n.value != Value::Null)
+        .map(load::Node::to_json)
+        .collect();
+    drop(docs);
+    jsons
+        .into_iter()
+        .all(|json| errors::is_valid(&json, format == fluent_bit::FORMAT, schema))
 }
 
 /// Whether the value at `pointer` is written as a literal block scalar (`|`),

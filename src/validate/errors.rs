@@ -3,7 +3,7 @@
 //! types and values) and the message is written in dify-gen's style.
 
 use super::schemas::Found;
-use super::{Doc, Mark};
+use super::{fluent_bit, Doc, Located, Mark};
 use crate::diagnostic::{self, codes, Diagnostic};
 use crate::schema::eval::{self, Error, Kind};
 use crate::schema::ir::{Bound, Literal, TYPE_NAMES};
@@ -17,6 +17,31 @@ pub(super) fn schema_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagn
         convert(doc, json, &error, schema, &mut out);
     }
     out
+}
+
+/// [`schema_errors`] of a Fluent Bit configuration, whose names are folded
+/// the way Fluent Bit reads them before the schema sees them
+/// ([`fluent_bit`]): its folded JSON is checked first, and the folded tree
+/// (for the findings' spans) is built only when it has findings.
+pub(super) fn fluent_bit_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<Diagnostic> {
+    if is_valid(json, true, schema) {
+        return Vec::new();
+    }
+    let folded = fluent_bit::fold(doc.node());
+    let view = Doc {
+        located: Located::Node(&folded),
+        ..*doc
+    };
+    schema_errors(&view, &folded.to_json(), schema)
+}
+
+/// Whether a document meets its schema; `fluent_bit`: after its names are
+/// folded (see [`fluent_bit_errors`]).
+pub(super) fn is_valid(json: &Value, fluent_bit: bool, schema: Found) -> bool {
+    match fluent_bit {
+        true => eval::is_valid(schema.store, schema.root, &fluent_bit::fold_json(json)),
+        false => eval::is_valid(schema.store, schema.root, json),
+    }
 }
 
 /// `integer or string` from a type mask (`null` left out: it is the

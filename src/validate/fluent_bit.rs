@@ -13,6 +13,7 @@
 //! `telemetry`) are left as written.
 
 use crate::load::{Key, Node, Value};
+use serde_json::{Map, Value as Json};
 
 /// The schema key of Fluent Bit's YAML configuration.
 pub const FORMAT: &str = "config/fluent-bit";
@@ -70,6 +71,63 @@ fn fold_plugin(node: &mut Node) {
     }
 }
 
+/// [`fold`] of a configuration's JSON form: `fold(node).to_json()` is
+/// `fold_json(&node.to_json())`. Validation folds this first and checks it
+/// against the schema; only a configuration with findings is folded as a
+/// tree, for their spans.
+pub fn fold_json(json: &Json) -> Json {
+    let Json::Object(map) = json else {
+        return json.clone();
+    };
+    let mut out = Map::with_capacity(map.len());
+    for (key, value) in map {
+        let key = key.to_ascii_lowercase();
+        let value = match key.as_str() {
+            "service" => object_with(value, |k, v| (translate(k), v.clone())),
+            "pipeline" => object_with(value, |k, list| {
+                (k.to_ascii_lowercase(), array_with(list, fold_plugin_json))
+            }),
+            "customs" | "parsers" | "multiline_parsers" => array_with(value, fold_plugin_json),
+            _ => value.clone(),
+        };
+        out.insert(key, value);
+    }
+    Json::Object(out)
+}
+
+fn fold_plugin_json(plugin: &Json) -> Json {
+    object_with(plugin, |key, value| {
+        let key = key.to_ascii_lowercase();
+        let value = match (key.as_str(), value) {
+            ("name", Json::String(s)) => Json::String(s.to_ascii_lowercase()),
+            ("processors", _) => object_with(value, |signal, units| {
+                (
+                    signal.to_ascii_lowercase(),
+                    array_with(units, fold_plugin_json),
+                )
+            }),
+            _ => value.clone(),
+        };
+        (key, value)
+    })
+}
+
+/// An object with each entry mapped (later duplicates of a key win, in the
+/// first one's place, as when a tree becomes JSON); anything else as it is.
+fn object_with(value: &Json, f: impl Fn(&str, &Json) -> (String, Json)) -> Json {
+    match value {
+        Json::Object(map) => Json::Object(map.iter().map(|(k, v)| f(k, v)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn array_with(value: &Json, f: impl Fn(&Json) -> Json) -> Json {
+    match value {
+        Json::Array(items) => Json::Array(items.iter().map(f).collect()),
+        other => other.clone(),
+    }
+}
+
 fn entries(node: &mut Node) -> std::slice::IterMut<'_, (Key, Node)> {
     match &mut node.value {
         Value::Map(entries) => entries.iter_mut(),
@@ -106,6 +164,32 @@ fn translate(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Folding the JSON form gives the JSON of the folded tree, names that
+    /// fold together included.
+    #[test]
+    fn json_fold_is_the_tree_fold() {
+        let text = "Service:\n  httpServer: On\n  Log_Level: info\n  flush: 1\n\
+            Pipeline:\n  Inputs:\n    - Name: Tail\n      Path: /x\n      Processors:\n\
+            \x20       Logs:\n          - Name: Content_Modifier\n            Action: Insert\n\
+            \x20   - 3\n  Outputs: none\n  outputs:\n    - name: Stdout\n\
+            Parsers:\n  - Name: JSON\n    Format: JSON\n  - x\n\
+            multiline_parsers: {}\nenv:\n  Big: Value\nservice:\n  Grace: 5\n";
+        let mut sources = crate::source::Sources::default();
+        let file = sources.add("fluent-bit.yaml".to_string(), text.to_string());
+        let docs = crate::load::parse(&sources, file, crate::load::Limits::default()).unwrap();
+        for node in &docs {
+            assert_eq!(fold_json(&node.to_json()), fold(node).to_json());
+        }
+        for json in [
+            Json::Null,
+            Json::from(3),
+            Json::from("a"),
+            serde_json::json!([1]),
+        ] {
+            assert_eq!(fold_json(&json), json);
+        }
+    }
 
     #[test]
     fn service_keys_are_translated_like_fluent_bit() {

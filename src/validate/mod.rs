@@ -525,12 +525,7 @@ fn validate_one<'j>(
         (Some(found), None) if key == fluent_bit::FORMAT => {
             // Fluent Bit reads names without regard to case: fold them the
             // way it does before the schema sees them.
-            let folded = fluent_bit::fold(doc.node());
-            let view = Doc {
-                located: Located::Node(&folded),
-                ..*doc
-            };
-            diags.extend(errors::schema_errors(&view, &folded.to_json(), found))
+            diags.extend(errors::fluent_bit_errors(doc, &json, found))
         }
         (Some(found), None) => diags.extend(errors::schema_errors(doc, &json, found)),
         (None, None) if opts.ignore_missing_schemas => {}

@@ -116,47 +116,52 @@ const RULES: &[Rule] = &[
     },
 ];
 
-/// Origins of the fields of rendered documents in one topology.
+/// Origins of the fields of rendered documents in one topology. A
+/// document's kind and component are read only when one of its fields is
+/// looked up, which only a finding does.
 pub struct Origins<'a> {
     topology: &'a Node,
-    /// Per rendered document: its kind and component key, if any.
-    docs: Vec<(String, Option<String>)>,
+    /// `<release>-`, the prefix of a component's object names.
+    prefix: String,
+    docs: &'a [&'a serde_json::Value],
 }
 
 impl<'a> Origins<'a> {
-    pub fn new(topology: &'a Node, docs: &[&serde_json::Value]) -> Self {
+    pub fn new(topology: &'a Node, docs: &'a [&'a serde_json::Value]) -> Self {
         let release = topology
             .pointer("/metadata/name")
             .and_then(Node::as_str)
             .unwrap_or("dify");
-        let prefix = format!("{release}-");
-        let docs = docs
-            .iter()
-            .map(|d| {
-                let kind = d
-                    .get("kind")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let name = d
-                    .pointer("/metadata/name")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default();
-                let component = name
-                    .strip_prefix(&prefix)
-                    .map(camel)
-                    .filter(|c| topology.pointer(&format!("/components/{c}")).is_some());
-                (kind, component)
-            })
-            .collect();
-        Origins { topology, docs }
+        Origins {
+            topology,
+            prefix: format!("{release}-"),
+            docs,
+        }
+    }
+
+    /// A rendered document's kind and component key, if any.
+    fn doc(&self, index: usize) -> Option<(&'a str, Option<String>)> {
+        let d = self.docs.get(index)?;
+        let kind = d
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let name = d
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let component = name
+            .strip_prefix(&self.prefix)
+            .map(camel)
+            .filter(|c| self.topology.pointer(&format!("/components/{c}")).is_some());
+        Some((kind, component))
     }
 
     /// The topology span for a pointer in rendered document `index`.
     pub fn origin(&self, index: usize, pointer: &str) -> Option<Span> {
-        let (kind, component) = self.docs.get(index)?;
+        let (kind, component) = self.doc(index)?;
         for rule in RULES {
-            if !rule.kinds.is_empty() && !rule.kinds.contains(&kind.as_str()) {
+            if !rule.kinds.is_empty() && !rule.kinds.contains(&kind) {
                 continue;
             }
             let Some(rest) = strip(pointer, rule.pointer) else {

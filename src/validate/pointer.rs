@@ -9,6 +9,12 @@ use std::borrow::Cow;
 pub trait At {
     /// The value at a JSON pointer (RFC 6901), as `Value::pointer`.
     fn at(&self, pointer: &str) -> Option<&Value>;
+
+    /// The value at a path of keys, each a field of an object (`None` past
+    /// anything else): `at` of the pointer the keys spell, with nothing
+    /// to parse or unescape, for the checks that write their pointer only
+    /// for a finding.
+    fn path(&self, keys: &[&str]) -> Option<&Value>;
 }
 
 impl At for Value {
@@ -35,6 +41,13 @@ impl At for Value {
                     _ => None,
                 }
             })
+    }
+
+    fn path(&self, keys: &[&str]) -> Option<&Value> {
+        keys.iter().try_fold(self, |target, key| match target {
+            Value::Object(map) => field(map, key),
+            _ => None,
+        })
     }
 }
 
@@ -115,6 +128,27 @@ mod tests {
         ];
         for p in pointers {
             assert_eq!(v.at(p), v.pointer(p), "{p:?}");
+        }
+    }
+
+    /// A path of keys finds what the pointer it spells finds.
+    #[test]
+    fn paths_are_pointers() {
+        let v = json!({"spec": {"a/b": {"": [1]}, "x": [{"y": 1}]}, "n": null});
+        for keys in [
+            &[][..],
+            &["spec"],
+            &["spec", "a/b"],
+            &["spec", "a/b", ""],
+            &["spec", "x", "y"],
+            &["spec", "missing"],
+            &["n", "x"],
+        ] {
+            let pointer: String = keys
+                .iter()
+                .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+                .collect();
+            assert_eq!(v.path(keys), v.at(&pointer), "{pointer}");
         }
     }
 

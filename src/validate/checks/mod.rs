@@ -226,6 +226,41 @@ fn containers<'v>(json: &'v Value, spec: &str) -> Vec<(String, &'v Value)> {
     out
 }
 
+/// The items of the list at `value`, with their indices.
+fn items(value: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
+/// Where an Ingress backend is: the default one, or rule `r`'s path `i`.
+#[derive(Clone, Copy)]
+struct Backend(Option<(usize, usize)>);
+
+impl Backend {
+    fn pointer(self) -> String {
+        match self.0 {
+            None => "/spec/defaultBackend".to_string(),
+            Some((r, i)) => format!("/spec/rules/{r}/http/paths/{i}/backend"),
+        }
+    }
+}
+
+/// An Ingress's backends (the default one first, then each rule's paths'),
+/// present or not.
+fn ingress_backends(json: &Value) -> Vec<(Backend, Option<&Value>)> {
+    let mut backends = vec![(Backend(None), json.path(&["spec", "defaultBackend"]))];
+    for (r, rule) in items(json.path(&["spec", "rules"])) {
+        backends.extend(
+            items(rule.path(&["http", "paths"]))
+                .map(|(i, path)| (Backend(Some((r, i))), path.path(&["backend"]))),
+        );
+    }
+    backends
+}
+
 fn template_labels(json: &Value) -> Option<&serde_json::Map<String, Value>> {
     let pointer = pod_template_pointer(json)?;
     json.at(&format!("{pointer}/metadata/labels"))?.as_object()

@@ -6,7 +6,7 @@
 //! backend that is a `service` or a `resource`. The schemas list every
 //! alternative as optional.
 
-use super::{kind, Pod};
+use super::{ingress_backends, items, kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
@@ -54,35 +54,35 @@ const ENV_SOURCES: &[&str] = &[
     "fileKeyRef",
 ];
 
-/// Reports unless exactly one of `choices` is set in the object at `pointer`.
+/// Reports unless exactly one of `choices` is set in the object at `value`
+/// (`what` names it); the pointer is written only for a finding.
 fn exactly_one(
     doc: &Doc,
-    json: &Value,
-    pointer: &str,
-    what: &str,
+    value: Option<&Value>,
+    pointer: impl FnOnce() -> String,
+    what: impl FnOnce() -> String,
     choices: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(object) = json.at(pointer).and_then(Value::as_object) else {
+    let Some(object) = value.and_then(Value::as_object) else {
         return;
     };
-    let set: Vec<&str> = choices
-        .iter()
-        .copied()
-        .filter(|c| object.contains_key(*c))
-        .collect();
+    let is_set = |c: &&str| object.contains_key(*c);
+    if choices.iter().filter(|c| is_set(c)).take(2).count() == 1 {
+        return;
+    }
+    let set: Vec<&str> = choices.iter().copied().filter(is_set).collect();
     let (message, mark) = match set.len() {
-        1 => return,
         0 => (
-            format!("{what} sets none of {}", list(choices)),
+            format!("{} sets none of {}", what(), list(choices)),
             Mark::Entry,
         ),
         _ => (
-            format!("{what} sets {}: exactly one is allowed", list(&set)),
+            format!("{} sets {}: exactly one is allowed", what(), list(&set)),
             Mark::Key(set[1]),
         ),
     };
-    out.push(doc.diag(codes::V_ONE_OF, message, pointer, mark));
+    out.push(doc.diag(codes::V_ONE_OF, message, &pointer(), mark));
 }
 
 fn list(names: &[&str]) -> String {
@@ -93,70 +93,53 @@ fn list(names: &[&str]) -> String {
     }
 }
 
-fn indices(json: &Value, pointer: &str) -> usize {
-    json.at(pointer)
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
-}
-
 pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
     if let Some(spec) = &pod.spec {
-        for i in 0..indices(json, &format!("{spec}/volumes")) {
-            let p = format!("{spec}/volumes/{i}");
-            exactly_one(doc, json, &p, "the volume", VOLUME_SOURCES, out);
+        for (i, volume) in items(json.at(spec).and_then(|s| s.path(&["volumes"]))) {
+            let p = || format!("{spec}/volumes/{i}");
+            let what = || "the volume".to_string();
+            exactly_one(doc, Some(volume), p, what, VOLUME_SOURCES, out);
         }
     }
-    for (pointer, _) in &pod.containers {
+    for (pointer, container) in &pod.containers {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            let p = format!("{pointer}/{probe}");
-            exactly_one(doc, json, &p, &format!("`{probe}`"), HANDLERS, out);
+            let p = || format!("{pointer}/{probe}");
+            let what = || format!("`{probe}`");
+            exactly_one(doc, container.path(&[probe]), p, what, HANDLERS, out);
         }
         for hook in ["postStart", "preStop"] {
-            let p = format!("{pointer}/lifecycle/{hook}");
-            exactly_one(doc, json, &p, &format!("`{hook}`"), HOOK_HANDLERS, out);
+            let p = || format!("{pointer}/lifecycle/{hook}");
+            let what = || format!("`{hook}`");
+            let value = container.path(&["lifecycle", hook]);
+            exactly_one(doc, value, p, what, HOOK_HANDLERS, out);
         }
-        for i in 0..indices(json, &format!("{pointer}/env")) {
-            let p = format!("{pointer}/env/{i}");
-            if json.at(&format!("{p}/valueFrom")).is_some() {
-                if json
-                    .at(&format!("{p}/value"))
-                    .is_some_and(|v| v.as_str() != Some(""))
-                {
-                    out.push(doc.diag(
-                        codes::V_ONE_OF,
-                        "env sets both `value` and `valueFrom`: exactly one is allowed",
-                        &p,
-                        Mark::Key("valueFrom"),
-                    ));
-                }
-                exactly_one(
-                    doc,
-                    json,
-                    &format!("{p}/valueFrom"),
-                    "`valueFrom`",
-                    ENV_SOURCES,
-                    out,
-                );
+        for (i, env) in items(container.path(&["env"])) {
+            let p = || format!("{pointer}/env/{i}");
+            let Some(value_from) = env.path(&["valueFrom"]) else {
+                continue;
+            };
+            if env.path(&["value"]).is_some_and(|v| v.as_str() != Some("")) {
+                out.push(doc.diag(
+                    codes::V_ONE_OF,
+                    "env sets both `value` and `valueFrom`: exactly one is allowed",
+                    &p(),
+                    Mark::Key("valueFrom"),
+                ));
             }
+            let what = || "`valueFrom`".to_string();
+            let at = || p() + "/valueFrom";
+            exactly_one(doc, Some(value_from), at, what, ENV_SOURCES, out);
         }
     }
     if kind(json) == "Ingress" {
-        let mut backends = vec!["/spec/defaultBackend".to_string()];
-        for r in 0..indices(json, "/spec/rules") {
-            for i in 0..indices(json, &format!("/spec/rules/{r}/http/paths")) {
-                backends.push(format!("/spec/rules/{r}/http/paths/{i}/backend"));
-            }
-        }
-        for b in backends {
-            exactly_one(doc, json, &b, "the backend", &["service", "resource"], out);
-            exactly_one(
-                doc,
-                json,
-                &format!("{b}/service/port"),
-                "the backend port",
-                &["name", "number"],
-                out,
-            );
+        for (at, backend) in ingress_backends(json) {
+            let b = || at.pointer();
+            let what = || "the backend".to_string();
+            exactly_one(doc, backend, b, what, &["service", "resource"], out);
+            let port = backend.and_then(|b| b.path(&["service", "port"]));
+            let what = || "the backend port".to_string();
+            let at = || b() + "/service/port";
+            exactly_one(doc, port, at, what, &["name", "number"], out);
         }
     }
 }

@@ -4,22 +4,30 @@
 //! and a port given by name must be a valid IANA service name. The
 //! schemas only say "integer or string".
 
-use super::{kind, Pod};
+use super::{ingress_backends, items, kind, Pod};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::names::kubernetes::port_name;
 use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
-fn number(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagnostic>) {
-    let Some(n) = json.at(pointer).and_then(Value::as_i64) else {
+/// A port number from `min` to 65535 at `value`; the pointer of a finding
+/// is written only for one.
+fn number(
+    doc: &Doc,
+    value: Option<&Value>,
+    pointer: impl FnOnce() -> String,
+    min: i64,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(n) = value.and_then(Value::as_i64) else {
         return;
     };
     if !(min..=65535).contains(&n) {
         out.push(doc.diag(
             codes::V_BAD_PORT,
             format!("port {n} is out of range: must be {min} to 65535"),
-            pointer,
+            &pointer(),
             Mark::Value,
         ));
     }
@@ -27,77 +35,85 @@ fn number(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagno
 
 /// A port given by number or by name (`targetPort`, probe ports, Ingress
 /// backends, NetworkPolicy ports).
-fn number_or_name(doc: &Doc, json: &Value, pointer: &str, out: &mut Vec<Diagnostic>) {
-    match json.at(pointer) {
+fn number_or_name(
+    doc: &Doc,
+    value: Option<&Value>,
+    pointer: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    match value {
         Some(Value::String(name)) => {
             if let Err(why) = port_name(name) {
                 out.push(doc.diag(
                     codes::V_BAD_PORT,
                     format!("invalid port name `{name}`: {why}"),
-                    pointer,
+                    &pointer(),
                     Mark::Value,
                 ));
             }
         }
-        Some(Value::Number(_)) => number(doc, json, pointer, 1, out),
+        Some(Value::Number(_)) => number(doc, value, pointer, 1, out),
         _ => {}
     }
 }
 
-fn each<'v>(json: &'v Value, pointer: &str) -> impl Iterator<Item = (String, &'v Value)> + 'v {
-    let base = pointer.to_string();
-    json.at(pointer)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(move |(i, v)| (format!("{base}/{i}"), v))
-}
+const PROBES: [&str; 3] = ["livenessProbe", "readinessProbe", "startupProbe"];
 
 pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
-    for (pointer, _) in &pod.containers {
-        for (p, _) in each(json, &format!("{pointer}/ports")) {
-            number(doc, json, &format!("{p}/containerPort"), 1, out);
-            number(doc, json, &format!("{p}/hostPort"), 1, out);
-        }
-        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            for handler in ["httpGet", "tcpSocket"] {
-                number_or_name(doc, json, &format!("{pointer}/{probe}/{handler}/port"), out);
+    for (pointer, container) in &pod.containers {
+        for (i, port) in items(container.path(&["ports"])) {
+            for field in ["containerPort", "hostPort"] {
+                let at = || format!("{pointer}/ports/{i}/{field}");
+                number(doc, port.path(&[field]), at, 1, out);
             }
-            number(doc, json, &format!("{pointer}/{probe}/grpc/port"), 1, out);
+        }
+        for probe in PROBES {
+            for handler in ["httpGet", "tcpSocket"] {
+                let at = || format!("{pointer}/{probe}/{handler}/port");
+                number_or_name(doc, container.path(&[probe, handler, "port"]), at, out);
+            }
+            let at = || format!("{pointer}/{probe}/grpc/port");
+            number(doc, container.path(&[probe, "grpc", "port"]), at, 1, out);
         }
     }
     match kind(json) {
         "Service" => {
-            for (p, _) in each(json, "/spec/ports") {
-                number(doc, json, &format!("{p}/port"), 1, out);
-                number(doc, json, &format!("{p}/nodePort"), 1, out);
-                number_or_name(doc, json, &format!("{p}/targetPort"), out);
+            for (i, port) in items(json.path(&["spec", "ports"])) {
+                for field in ["port", "nodePort"] {
+                    let at = || format!("/spec/ports/{i}/{field}");
+                    number(doc, port.path(&[field]), at, 1, out);
+                }
+                let at = || format!("/spec/ports/{i}/targetPort");
+                number_or_name(doc, port.path(&["targetPort"]), at, out);
             }
         }
         "NetworkPolicy" => {
             for direction in ["ingress", "egress"] {
-                for (rule, _) in each(json, &format!("/spec/{direction}")) {
-                    for (p, port) in each(json, &format!("{rule}/ports")) {
-                        number_or_name(doc, json, &format!("{p}/port"), out);
-                        number(doc, json, &format!("{p}/endPort"), 1, out);
-                        end_port(doc, &p, port, out);
+                for (r, rule) in items(json.path(&["spec", direction])) {
+                    for (i, port) in items(rule.path(&["ports"])) {
+                        let p = || format!("/spec/{direction}/{r}/ports/{i}");
+                        number_or_name(doc, port.path(&["port"]), || p() + "/port", out);
+                        number(doc, port.path(&["endPort"]), || p() + "/endPort", 1, out);
+                        end_port(doc, p, port, out);
                     }
                 }
             }
         }
         "Ingress" => {
-            let mut backends = vec!["/spec/defaultBackend".to_string()];
-            for (rule, _) in each(json, "/spec/rules") {
-                backends.extend(
-                    each(json, &format!("{rule}/http/paths")).map(|(p, _)| format!("{p}/backend")),
+            for (at, backend) in ingress_backends(json) {
+                let b = || at.pointer();
+                let port = backend.and_then(|b| b.path(&["service", "port"]));
+                let number_at = || b() + "/service/port/number";
+                number(
+                    doc,
+                    port.and_then(|p| p.path(&["number"])),
+                    number_at,
+                    1,
+                    out,
                 );
-            }
-            for b in backends {
-                number(doc, json, &format!("{b}/service/port/number"), 1, out);
-                let name = format!("{b}/service/port/name");
-                if json.at(&name).is_some() {
-                    number_or_name(doc, json, &name, out);
+                let name = port.and_then(|p| p.path(&["name"]));
+                if name.is_some() {
+                    number_or_name(doc, name, || b() + "/service/port/name", out);
                 }
             }
         }
@@ -106,7 +122,7 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
 }
 
 /// `endPort` needs a numeric `port` no greater than it.
-fn end_port(doc: &Doc, pointer: &str, port: &Value, out: &mut Vec<Diagnostic>) {
+fn end_port(doc: &Doc, pointer: impl FnOnce() -> String, port: &Value, out: &mut Vec<Diagnostic>) {
     let Some(end) = port.get("endPort").and_then(Value::as_i64) else {
         return;
     };
@@ -120,7 +136,7 @@ fn end_port(doc: &Doc, pointer: &str, port: &Value, out: &mut Vec<Diagnostic>) {
     out.push(doc.diag(
         codes::V_BAD_PORT,
         message,
-        &format!("{pointer}/endPort"),
+        &format!("{}/endPort", pointer()),
         Mark::Value,
     ));
 }

@@ -13,12 +13,20 @@ use crate::validate::pointer::At;
 use crate::validate::{Doc, Mark};
 use serde_json::Value;
 
-fn at_least(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diagnostic>) {
-    let Some(n) = json.at(pointer).and_then(Value::as_i64) else {
+/// `field` (the value at `value`) at least `min`; the pointer is written
+/// only for a finding.
+fn at_least(
+    doc: &Doc,
+    value: Option<&Value>,
+    field: &str,
+    pointer: impl FnOnce() -> String,
+    min: i64,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(n) = value.and_then(Value::as_i64) else {
         return;
     };
     if n < min {
-        let field = pointer.rsplit('/').next().unwrap_or(pointer);
         let what = match min {
             0 => "must be 0 or more".to_string(),
             1 => "must be 1 or more".to_string(),
@@ -27,50 +35,48 @@ fn at_least(doc: &Doc, json: &Value, pointer: &str, min: i64, out: &mut Vec<Diag
         out.push(doc.diag(
             codes::V_OUT_OF_RANGE,
             format!("`{field}` is {n}: {what}"),
-            pointer,
+            &pointer(),
             Mark::Value,
         ));
     }
 }
 
 pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic>) {
-    let mut min = |pointer: &str, m: i64| at_least(doc, json, pointer, m, out);
+    let spec = json.path(&["spec"]);
+    // `field` of the object's spec.
+    let mut min = |fields: &[&str], m: i64| {
+        for f in fields {
+            let value = spec.and_then(|s| s.path(&[f]));
+            at_least(doc, value, f, || format!("/spec/{f}"), m, out);
+        }
+    };
     match kind(json) {
         "Deployment" => {
-            for f in ["replicas", "minReadySeconds", "revisionHistoryLimit"] {
-                min(&format!("/spec/{f}"), 0);
-            }
-            min("/spec/progressDeadlineSeconds", 1);
+            min(&["replicas", "minReadySeconds", "revisionHistoryLimit"], 0);
+            min(&["progressDeadlineSeconds"], 1);
         }
         "StatefulSet" | "ReplicaSet" | "ReplicationController" => {
-            for f in ["replicas", "minReadySeconds", "revisionHistoryLimit"] {
-                min(&format!("/spec/{f}"), 0);
-            }
+            min(&["replicas", "minReadySeconds", "revisionHistoryLimit"], 0);
         }
-        "DaemonSet" => {
-            for f in ["minReadySeconds", "revisionHistoryLimit"] {
-                min(&format!("/spec/{f}"), 0);
-            }
-        }
-        "Job" => job(&mut min, "/spec"),
+        "DaemonSet" => min(&["minReadySeconds", "revisionHistoryLimit"], 0),
+        "Job" => job(doc, spec, "/spec", out),
         "CronJob" => {
-            for f in [
-                "startingDeadlineSeconds",
-                "successfulJobsHistoryLimit",
-                "failedJobsHistoryLimit",
-            ] {
-                min(&format!("/spec/{f}"), 0);
-            }
-            job(&mut min, "/spec/jobTemplate/spec");
+            min(
+                &[
+                    "startingDeadlineSeconds",
+                    "successfulJobsHistoryLimit",
+                    "failedJobsHistoryLimit",
+                ],
+                0,
+            );
+            let job_spec = spec.and_then(|s| s.path(&["jobTemplate", "spec"]));
+            job(doc, job_spec, "/spec/jobTemplate/spec", out);
         }
-        "HorizontalPodAutoscaler" => {
-            min("/spec/minReplicas", 1);
-            min("/spec/maxReplicas", 1);
-        }
+        "HorizontalPodAutoscaler" => min(&["minReplicas", "maxReplicas"], 1),
         _ => {}
     }
     if kind(json) == "HorizontalPodAutoscaler" {
-        let get = |f: &str| json.at(&format!("/spec/{f}")).and_then(Value::as_i64);
+        let get = |f: &str| spec.and_then(|s| s.path(&[f])).and_then(Value::as_i64);
         if let (Some(lo), Some(hi)) = (get("minReplicas"), get("maxReplicas")) {
             if lo > hi && lo >= 1 {
                 out.push(doc.diag(
@@ -85,45 +91,37 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
     let Some(spec) = &pod.spec else {
         return;
     };
-    at_least(
-        doc,
-        json,
-        &format!("{spec}/terminationGracePeriodSeconds"),
-        0,
-        out,
-    );
-    at_least(doc, json, &format!("{spec}/activeDeadlineSeconds"), 1, out);
-    for (pointer, _) in &pod.containers {
+    let pod_spec = json.at(spec);
+    for (field, m) in [
+        ("terminationGracePeriodSeconds", 0),
+        ("activeDeadlineSeconds", 1),
+    ] {
+        let value = pod_spec.and_then(|s| s.path(&[field]));
+        at_least(doc, value, field, || format!("{spec}/{field}"), m, out);
+    }
+    for (pointer, container) in &pod.containers {
         for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            let p = format!("{pointer}/{probe}");
-            if json.at(&p).is_none() {
+            let Some(p) = container.path(&[probe]) else {
                 continue;
-            }
-            at_least(doc, json, &format!("{p}/initialDelaySeconds"), 0, out);
-            for f in [
-                "periodSeconds",
-                "timeoutSeconds",
-                "successThreshold",
-                "failureThreshold",
+            };
+            for (field, m) in [
+                ("initialDelaySeconds", 0),
+                ("periodSeconds", 1),
+                ("timeoutSeconds", 1),
+                ("successThreshold", 1),
+                ("failureThreshold", 1),
+                ("terminationGracePeriodSeconds", 1),
             ] {
-                at_least(doc, json, &format!("{p}/{f}"), 1, out);
+                let at = || format!("{pointer}/{probe}/{field}");
+                at_least(doc, p.path(&[field]), field, at, m, out);
             }
-            at_least(
-                doc,
-                json,
-                &format!("{p}/terminationGracePeriodSeconds"),
-                1,
-                out,
-            );
-            let success = json
-                .at(&format!("{p}/successThreshold"))
-                .and_then(Value::as_i64);
+            let success = p.path(&["successThreshold"]).and_then(Value::as_i64);
             if probe != "readinessProbe" && success.is_some_and(|n| n > 1) {
                 out.push(
                     doc.diag(
                         codes::V_OUT_OF_RANGE,
                         format!("`successThreshold` of a `{probe}` must be 1"),
-                        &format!("{p}/successThreshold"),
+                        &format!("{pointer}/{probe}/successThreshold"),
                         Mark::Value,
                     )
                     .help("only readiness probes may require several successes"),
@@ -133,14 +131,16 @@ pub(super) fn check(doc: &Doc, json: &Value, pod: &Pod, out: &mut Vec<Diagnostic
     }
 }
 
-fn job(min: &mut impl FnMut(&str, i64), spec: &str) {
-    for f in [
-        "parallelism",
-        "completions",
-        "backoffLimit",
-        "ttlSecondsAfterFinished",
+/// A Job's spec (at `pointer`).
+fn job(doc: &Doc, spec: Option<&Value>, pointer: &str, out: &mut Vec<Diagnostic>) {
+    for (field, m) in [
+        ("parallelism", 0),
+        ("completions", 0),
+        ("backoffLimit", 0),
+        ("ttlSecondsAfterFinished", 0),
+        ("activeDeadlineSeconds", 1),
     ] {
-        min(&format!("{spec}/{f}"), 0);
+        let value = spec.and_then(|s| s.path(&[field]));
+        at_least(doc, value, field, || format!("{pointer}/{field}"), m, out);
     }
-    min(&format!("{spec}/activeDeadlineSeconds"), 1);
 }
