@@ -17,7 +17,7 @@ use crate::plan::monitoring::{Facts, Origin, Rule};
 use crate::plan::Plan;
 use crate::topology::MonitoringFlavour;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const FAMILY: Family = Family {
@@ -98,35 +98,42 @@ struct RuleDoc<'a> {
     annotations: Annotations<'a>,
 }
 
-/// A rule's annotations and, for a built-in rule, its `runbook_url`: the
-/// entries of [`annotations`], in its order, without building its map.
-struct Annotations<'a> {
+/// A rule's annotations and, for a built-in rule, its `runbook_url` (which
+/// replaces a user's own in its place), written without building a map.
+pub struct Annotations<'a> {
     rule: &'a Rule,
     runbook_url: Option<String>,
 }
 
-impl Annotations<'_> {
+impl<'a> Annotations<'a> {
+    /// An alerting rule's; built-in alerts link their runbook section.
+    pub fn of(f: &Facts, rule: &'a Rule) -> Self {
+        let runbook_url = (rule.origin == Origin::BuiltIn)
+            .then(|| format!("{}#{}", f.spec.runbook_url, anchor(&rule.alert)));
+        Annotations { rule, runbook_url }
+    }
+
     fn is_empty(&self) -> bool {
         self.rule.annotations.is_empty() && self.runbook_url.is_none()
+    }
+
+    /// The entries, in the order they are written.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        let url = self.runbook_url.as_deref();
+        let own = self.rule.annotations.iter().map(move |(k, v)| match url {
+            Some(url) if k == RUNBOOK_URL => (k.as_str(), url),
+            _ => (k.as_str(), v.as_str()),
+        });
+        let added = url
+            .filter(|_| !self.rule.annotations.contains_key(RUNBOOK_URL))
+            .map(|url| (RUNBOOK_URL, url));
+        own.chain(added)
     }
 }
 
 impl Serialize for Annotations<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let url = self.runbook_url.as_deref();
-        let mut map = s.serialize_map(None)?;
-        for (k, v) in &self.rule.annotations {
-            // The runbook link replaces a user's own, in its place.
-            match url.filter(|_| k == RUNBOOK_URL) {
-                Some(url) => map.serialize_entry(k, url)?,
-                None => map.serialize_entry(k, v)?,
-            }
-        }
-        if url.is_some() && !self.rule.annotations.contains_key(RUNBOOK_URL) {
-            map.serialize_entry(RUNBOOK_URL, &url)?;
-        }
-        map.end()
+        s.collect_map(self.entries())
     }
 }
 
@@ -156,34 +163,13 @@ pub fn anchor(alert: &str) -> String {
     alert.to_ascii_lowercase()
 }
 
-/// An alerting rule; built-in alerts link their runbook section.
-pub fn annotations(f: &Facts, r: &Rule) -> serde_json::Map<String, Value> {
-    let mut annotations: serde_json::Map<String, Value> = r
-        .annotations
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    if let Some(url) = runbook_url(f, r) {
-        annotations.insert(RUNBOOK_URL.into(), url.into());
-    }
-    annotations
-}
-
-/// A built-in alert's link to its runbook section.
-fn runbook_url(f: &Facts, r: &Rule) -> Option<String> {
-    (r.origin == Origin::BuiltIn).then(|| format!("{}#{}", f.spec.runbook_url, anchor(&r.alert)))
-}
-
 fn rule<'a>(f: &'a Facts, r: &'a Rule) -> RuleDoc<'a> {
     RuleDoc {
         alert: &r.alert,
         expr: &r.expr,
         for_: &r.for_,
         labels: label_refs(r, f.release, f.namespace),
-        annotations: Annotations {
-            rule: r,
-            runbook_url: runbook_url(f, r),
-        },
+        annotations: Annotations::of(f, r),
     }
 }
 

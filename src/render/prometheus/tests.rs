@@ -2,7 +2,7 @@
 //! built-in rule fires on its failing input, with exactly the labels and
 //! annotations the rule file gives it, and stays quiet on the healthy one.
 
-use super::{annotations, rules_file};
+use super::{rules_file, Annotations};
 use crate::plan::monitoring::{Case, Facts, Rule, Series};
 use crate::plan::Plan;
 use serde_json::{json, Value};
@@ -76,9 +76,9 @@ fn test(name: &str, alert: &str, eval: u32, input: &[&Series], exp_alerts: Vec<V
 fn expected(f: &Facts, rule: &Rule, case: &Case) -> Value {
     let mut labels: BTreeMap<String, String> = case.result_labels.clone();
     labels.extend(rule.all_labels(f.release, f.namespace));
-    let annotations: BTreeMap<String, String> = annotations(f, rule)
-        .into_iter()
-        .map(|(k, v)| (k, expand(v.as_str().unwrap_or(""), &labels)))
+    let annotations: BTreeMap<String, String> = Annotations::of(f, rule)
+        .entries()
+        .map(|(k, v)| (k.to_string(), expand(v, &labels)))
         .collect();
     json!({"exp_labels": labels, "exp_annotations": annotations})
 }
