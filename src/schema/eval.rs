@@ -435,8 +435,27 @@ fn eval_keywords<'v>(store: &Store, id: u32, s: &Node, v: &'v Value, cx: &mut Cx
         }
         _ => {}
     }
-    for &sub in &s.all_of {
-        check!(eval(store, sub, v, cx));
+    // A union tagged by a property runs only the branches of the object's
+    // tag: the others would find their `if` false and do nothing (unless
+    // the walk is as deep as a branch may go, where each fails on its own).
+    let union = match v {
+        Value::Object(map) if !s.all_of.is_empty() && cx.depth < MAX_DEPTH => {
+            store.union(s).map(|u| (u, map))
+        }
+        _ => None,
+    };
+    match union {
+        Some((union, map)) => {
+            let tag = field(map, union.property).and_then(Value::as_str);
+            for i in tag.into_iter().flat_map(|tag| union.branches_for(tag)) {
+                check!(eval(store, s.all_of[i as usize], v, cx));
+            }
+        }
+        None => {
+            for &sub in &s.all_of {
+                check!(eval(store, sub, v, cx));
+            }
+        }
     }
     if !s.any_of.is_empty() && !s.any_of.iter().any(|&b| is_valid(store, b, v)) {
         let branches = branch_errors(store, &s.any_of, v, cx);
@@ -531,4 +550,72 @@ fn branch_errors<'v>(
             sub.out
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::compile::Compiler;
+    use serde_json::json;
+
+    /// A union of plugins tagged by `name`; with `tagged` false, each `if`
+    /// also allows every type (the same test) so it is not seen as a union.
+    fn plugins(tagged: bool) -> (Store, u32) {
+        let branch = |name: &str, then: serde_json::Value| {
+            let mut test = json!({"properties": {"name": {"const": name}}, "required": ["name"]});
+            if !tagged {
+                test["type"] = json!(["null", "boolean", "object", "array", "number", "string"]);
+            }
+            json!({"if": test, "then": then})
+        };
+        let doc = json!({
+            "type": "array",
+            "items": {"allOf": [
+                branch("tail", json!({"properties": {"path": {"type": "string"}}, "required": ["path"]})),
+                branch("dummy", json!({"additionalProperties": false, "properties": {"name": {}, "rate": {"type": "integer"}}})),
+                branch("tail", json!({"properties": {"refresh": {"minimum": 1}}})),
+                branch("never", false.into()),
+            ]},
+        });
+        let mut c = Compiler::default();
+        let d = c.add_document("plugins", doc);
+        let root = c.kind("plugins", d, "").unwrap();
+        (Store::from_compiled(&c.finish()), root)
+    }
+
+    /// Dispatching by the tag finds the same errors, in the same order, as
+    /// trying every branch, on plugins that pass and fail, objects without
+    /// or with a non-string tag, and values that are not objects (where
+    /// every branch applies).
+    #[test]
+    fn a_tagged_union_runs_only_the_tags_branches() {
+        let (tagged, root) = plugins(true);
+        let (plain, plain_root) = plugins(false);
+        assert!(tagged.union(tagged.node(tagged.node(root).items.unwrap())).is_some());
+        assert!(plain.union(plain.node(plain.node(plain_root).items.unwrap())).is_none());
+        let value = json!([
+            {"name": "tail", "path": "/x", "refresh": 5},
+            {"name": "tail", "refresh": 0},
+            {"name": "tail", "path": 3},
+            {"name": "dummy", "rate": 1},
+            {"name": "dummy", "rate": "x", "other": 1},
+            {"name": "never"},
+            {"name": "other", "path": 3},
+            {"name": 3},
+            {"path": 3},
+            "tail",
+            3,
+            null,
+        ]);
+        let show = |errors: Vec<Error>| -> Vec<String> {
+            errors.iter().map(|e| format!("{} {:?}", e.pointer, e.kind)).collect()
+        };
+        let items = value.as_array().unwrap();
+        for item in items.iter().chain([&value]) {
+            let one = json!([item]);
+            assert_eq!(is_valid(&tagged, root, &one), is_valid(&plain, plain_root, &one), "{item}");
+            assert_eq!(show(errors(&tagged, root, &one)), show(errors(&plain, plain_root, &one)), "{item}");
+        }
+        assert!(errors(&tagged, root, &value).len() >= 8);
+    }
 }

@@ -71,7 +71,38 @@ pub struct Node {
     /// Sorted by name.
     pub properties: Box<[(&'static str, u32)]>,
     pub required: Box<[&'static str]>,
-    rare: Option<Box<Schema<&'static str>>>,
+    rare: Option<Box<Rare>>,
+}
+
+/// The rare keywords of a node, and what is derived from its `allOf` on
+/// first use.
+struct Rare {
+    schema: Schema<&'static str>,
+    union: OnceLock<Option<Union>>,
+}
+
+/// An `allOf` that is a union tagged by one property: every branch is
+/// `if: {properties: {P: {const: C}}, required: [P]}, then: ...` with the
+/// same `P` and no `else` (Fluent Bit's plugins, tagged by `name`). On an
+/// object, a branch whose constant is not the object's `P` does nothing
+/// (its `if` fails and it has no `else`), so only the branches whose
+/// constant it is need to run; on anything else every `if` holds and
+/// every branch runs.
+pub struct Union {
+    pub property: &'static str,
+    /// `(constant, index into allOf)`, sorted.
+    pub branches: Box<[(&'static str, u32)]>,
+}
+
+impl Union {
+    /// The indices into `allOf` of the branches for a tag, in order.
+    pub fn branches_for<'a>(&'a self, tag: &'a str) -> impl Iterator<Item = u32> + 'a {
+        let from = self.branches.partition_point(|(c, _)| *c < tag);
+        self.branches[from..]
+            .iter()
+            .take_while(move |(c, _)| *c == tag)
+            .map(|(_, i)| *i)
+    }
 }
 
 /// A node without any of the rare keywords.
@@ -95,7 +126,12 @@ impl Node {
         s.types = 0;
         s.never = false;
         s.additional = ir::Additional::Any;
-        let rare = (s != NONE_RARE).then(|| Box::new(s));
+        let rare = (s != NONE_RARE).then(|| {
+            Box::new(Rare {
+                schema: s,
+                union: OnceLock::new(),
+            })
+        });
         Node { rare, ..node }
     }
 }
@@ -104,7 +140,22 @@ impl std::ops::Deref for Node {
     type Target = Schema<&'static str>;
 
     fn deref(&self) -> &Schema<&'static str> {
-        self.rare.as_deref().unwrap_or(&NONE_RARE)
+        self.rare.as_ref().map_or(&NONE_RARE, |r| &r.schema)
+    }
+}
+
+impl Node {
+    /// Whether the node has no keyword but the rare ones equal to `rare`.
+    fn only(&self, rare: &Schema<&'static str>) -> bool {
+        self.types == 0
+            && !self.never
+            && self.additional == ir::Additional::Any
+            && self.reference.is_none()
+            && self.items.is_none()
+            && self.pattern.is_none()
+            && self.properties.is_empty()
+            && self.required.is_empty()
+            && **self == *rare
     }
 }
 
@@ -153,6 +204,63 @@ impl Store {
         let (page, at) = (id as usize / PAGE, id as usize % PAGE);
         self.nodes[page].get_or_init(|| cells(PAGE))[at]
             .get_or_init(|| Box::new(Node::new(self.encoded.node(id))))
+    }
+
+    /// The node's `allOf` as a tagged [`Union`], if it is one (worked out
+    /// on first use).
+    pub fn union<'n>(&self, node: &'n Node) -> Option<&'n Union> {
+        let rare = node.rare.as_ref()?;
+        rare.union
+            .get_or_init(|| self.find_union(&rare.schema.all_of))
+            .as_ref()
+    }
+
+    fn find_union(&self, all_of: &[u32]) -> Option<Union> {
+        let mut property = None;
+        let mut branches = Vec::with_capacity(all_of.len());
+        for (i, &id) in all_of.iter().enumerate() {
+            let branch = self.node(id);
+            let (cond, Some(_), None) = branch.condition? else {
+                return None;
+            };
+            if !branch.only(&Schema {
+                condition: branch.condition,
+                ..Schema::empty()
+            }) {
+                return None;
+            }
+            let test = self.node(cond);
+            let [(name, value)] = *test.properties else {
+                return None;
+            };
+            let tests_only_that = test.types == 0
+                && !test.never
+                && test.additional == ir::Additional::Any
+                && test.reference.is_none()
+                && test.items.is_none()
+                && test.pattern.is_none()
+                && *test.required == [name]
+                && **test == NONE_RARE;
+            if !tests_only_that || *property.get_or_insert(name) != name {
+                return None;
+            }
+            let value = self.node(value);
+            let Some(ir::Literal::Str(tag)) = value.constant.clone() else {
+                return None;
+            };
+            if !value.only(&Schema {
+                constant: Some(ir::Literal::Str(tag)),
+                ..Schema::empty()
+            }) {
+                return None;
+            }
+            branches.push((tag, i as u32));
+        }
+        branches.sort_unstable();
+        Some(Union {
+            property: property?,
+            branches: branches.into_boxed_slice(),
+        })
     }
 
     /// The root node of a kind.

@@ -39,6 +39,7 @@ pub(super) fn fluent_bit_errors(doc: &Doc, json: &Value, schema: Found) -> Vec<D
 /// folded (see [`fluent_bit_errors`]).
 pub(super) fn is_valid(json: &Value, fluent_bit: bool, schema: Found) -> bool {
     match fluent_bit {
+        true if fluent_bit::is_folded(json) => eval::is_valid(schema.store, schema.root, json),
         true => eval::is_valid(schema.store, schema.root, &fluent_bit::fold_json(json)),
         false => eval::is_valid(schema.store, schema.root, json),
     }

@@ -95,6 +95,59 @@ pub fn fold_json(json: &Json) -> Json {
     Json::Object(out)
 }
 
+/// Whether [`fold_json`] would leave `json` as it is (no name to fold: a
+/// configuration dify-gen renders is written folded), so that validation
+/// checks it without a folded copy.
+pub fn is_folded(json: &Json) -> bool {
+    let Json::Object(map) = json else {
+        return true;
+    };
+    map.iter().all(|(key, value)| {
+        !has_upper(key)
+            && match key.as_str() {
+                "service" => keys_folded(value, |_| true),
+                "pipeline" => keys_folded(value, |list| items_folded(list, plugin_folded)),
+                "customs" | "parsers" | "multiline_parsers" => items_folded(value, plugin_folded),
+                _ => true,
+            }
+    })
+}
+
+fn plugin_folded(plugin: &Json) -> bool {
+    let Json::Object(map) = plugin else {
+        return true;
+    };
+    map.iter().all(|(key, value)| {
+        !has_upper(key)
+            && match (key.as_str(), value) {
+                ("name", Json::String(s)) => !has_upper(s),
+                ("processors", _) => keys_folded(value, |units| items_folded(units, plugin_folded)),
+                _ => true,
+            }
+    })
+}
+
+/// An object whose keys have no upper case and whose values pass `f`, or
+/// anything else.
+fn keys_folded(value: &Json, f: impl Fn(&Json) -> bool) -> bool {
+    match value {
+        Json::Object(map) => map.iter().all(|(k, v)| !has_upper(k) && f(v)),
+        _ => true,
+    }
+}
+
+fn items_folded(value: &Json, f: impl Fn(&Json) -> bool) -> bool {
+    match value {
+        Json::Array(items) => items.iter().all(f),
+        _ => true,
+    }
+}
+
+/// Lower case and [`translate`] change only a name with an ASCII capital.
+fn has_upper(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_uppercase())
+}
+
 fn fold_plugin_json(plugin: &Json) -> Json {
     object_with(plugin, |key, value| {
         let key = key.to_ascii_lowercase();
@@ -179,7 +232,10 @@ mod tests {
         let file = sources.add("fluent-bit.yaml".to_string(), text.to_string());
         let docs = crate::load::parse(&sources, file, crate::load::Limits::default()).unwrap();
         for node in &docs {
-            assert_eq!(fold_json(&node.to_json()), fold(node).to_json());
+            let json = node.to_json();
+            assert_eq!(fold_json(&json), fold(node).to_json());
+            assert!(!is_folded(&json));
+            assert!(is_folded(&fold_json(&json)));
         }
         for json in [
             Json::Null,
@@ -189,6 +245,53 @@ mod tests {
         ] {
             assert_eq!(fold_json(&json), json);
         }
+    }
+
+    /// `is_folded` says exactly whether folding changes a configuration:
+    /// each name that folds, alone, makes it false.
+    #[test]
+    fn folded_is_what_folding_leaves_alone() {
+        let folded = serde_json::json!({
+            "service": {"http_server": "on", "flush": 1},
+            "pipeline": {"inputs": [{"name": "tail", "path": "/X",
+                "processors": {"logs": [{"name": "content_modifier", "key": "K"}]}}],
+                "outputs": "none"},
+            "parsers": [{"name": "json", "format": "JSON"}, "x"],
+            "env": {"Big": "Value"},
+        });
+        assert!(is_folded(&folded));
+        assert_eq!(fold_json(&folded), folded);
+        for pointer in [
+            "/service/http_server",
+            "/pipeline/inputs",
+            "/pipeline/inputs/0/path",
+            "/pipeline/inputs/0/processors",
+            "/pipeline/inputs/0/processors/logs",
+            "/pipeline/inputs/0/processors/logs/0/key",
+            "/parsers/0/format",
+        ] {
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            let mut changed = folded.clone();
+            let map = changed.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+            let value = map.shift_remove(key).unwrap();
+            map.insert(key.to_ascii_uppercase(), value);
+            assert!(!is_folded(&changed), "{pointer}");
+            assert_ne!(fold_json(&changed), changed, "{pointer}");
+        }
+        for (pointer, value) in [
+            ("/pipeline/inputs/0/name", "Tail"),
+            ("/pipeline/inputs/0/processors/logs/0/name", "Content_modifier"),
+            ("/parsers/0/name", "JSON"),
+        ] {
+            let mut changed = folded.clone();
+            *changed.pointer_mut(pointer).unwrap() = Json::from(value);
+            assert!(!is_folded(&changed), "{pointer}");
+            assert_ne!(fold_json(&changed), changed, "{pointer}");
+        }
+        // Values other than a plugin's name are not folded.
+        let mut changed = folded.clone();
+        *changed.pointer_mut("/pipeline/inputs/0/path").unwrap() = Json::from("/Y");
+        assert!(is_folded(&changed));
     }
 
     #[test]
