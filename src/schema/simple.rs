@@ -26,6 +26,43 @@ pub struct Simple {
     /// A match cannot start after the text's first position (`^...`), so
     /// the search ends once no state is live.
     anchored: bool,
+    /// The automaton's steps on ASCII characters in the middle of a text,
+    /// worked out once each (a program of up to [`SMALL`] steps): a set of
+    /// states and a character give the same next set every time, and a
+    /// pattern is matched against many texts of few distinct shapes.
+    dfa: std::sync::Mutex<Dfa>,
+}
+
+/// The sets of states met so far and, per set and ASCII character, the
+/// next one (an index into `sets` plus one; 0 not worked out yet,
+/// [`MATCHED`] and [`DEAD`] for a step that ends the search).
+#[derive(Debug, Default)]
+struct Dfa {
+    sets: Vec<Set>,
+    next: Vec<[u16; 128]>,
+}
+
+type Set = [u64; SMALL / 64];
+
+/// A step that reaches the end of the pattern.
+const MATCHED: u16 = u16::MAX;
+/// A step after which an anchored pattern has no live state.
+const DEAD: u16 = u16::MAX - 1;
+/// Sets kept per pattern; past them, steps are worked out each time.
+const DFA_SETS: usize = 64;
+
+impl Dfa {
+    fn index(&mut self, set: &Set) -> Option<usize> {
+        if let Some(i) = self.sets.iter().position(|s| s == set) {
+            return Some(i);
+        }
+        if self.sets.len() == DFA_SETS {
+            return None;
+        }
+        self.sets.push(*set);
+        self.next.push([0; 128]);
+        Some(self.sets.len() - 1)
+    }
 }
 
 #[derive(Debug)]
@@ -138,6 +175,7 @@ impl Simple {
             program,
             live,
             anchored: false,
+            dfa: Default::default(),
         };
         let mut set = vec![0u64; words];
         let mut stack = vec![0u16; simple.program.len()];
@@ -159,6 +197,10 @@ impl Simple {
     pub fn is_match(&self, text: &str) -> bool {
         let n = self.program.len();
         if n <= SMALL {
+            // A thread that finds the table busy runs without it.
+            if let Ok(mut dfa) = self.dfa.try_lock() {
+                return self.run_cached(text, &mut dfa);
+            }
             let (mut a, mut b, mut stack) = ([0u64; SMALL / 64], [0u64; SMALL / 64], [0u16; SMALL]);
             self.run(text, &mut a, &mut b, &mut stack)
         } else {
@@ -166,6 +208,81 @@ impl Simple {
             let (mut a, mut b) = (vec![0u64; words], vec![0u64; words]);
             self.run(text, &mut a, &mut b, &mut vec![0u16; n])
         }
+    }
+
+    /// [`Simple::run`] with the steps on ASCII characters in the middle
+    /// of the text taken from (and added to) `dfa`.
+    fn run_cached(&self, text: &str, dfa: &mut Dfa) -> bool {
+        let mut stack = [0u16; SMALL];
+        let mut current: Set = [0; SMALL / 64];
+        let at = At {
+            start: true,
+            end: text.is_empty(),
+        };
+        if self.add(&mut current, 0, at, &mut stack) {
+            return true;
+        }
+        let mut state = dfa.index(&current);
+        for (i, c) in text.char_indices() {
+            let end = i + c.len_utf8() == text.len();
+            let cached = match (state, c.is_ascii() && !end) {
+                (Some(s), true) => dfa.next[s][c as usize],
+                _ => 0,
+            };
+            let to = match cached {
+                0 => {
+                    let mut next: Set = [0; SMALL / 64];
+                    let at = At { start: false, end };
+                    let to = if self.step(&current, &mut next, c, at, &mut stack) {
+                        MATCHED
+                    } else if self.anchored && !self.alive(&next) {
+                        DEAD
+                    } else {
+                        current = next;
+                        dfa.index(&current).map_or(0, |i| i as u16 + 1)
+                    };
+                    if let (Some(s), true) = (state, c.is_ascii() && !end && to != 0) {
+                        dfa.next[s][c as usize] = to;
+                    }
+                    to
+                }
+                to => {
+                    if to < DEAD {
+                        current = dfa.sets[to as usize - 1];
+                    }
+                    to
+                }
+            };
+            match to {
+                MATCHED => return true,
+                DEAD => return false,
+                0 => state = None,
+                to => state = Some(to as usize - 1),
+            }
+        }
+        false
+    }
+
+    /// One character read from the states of `current` into `next` (with
+    /// a new search started, when unanchored); whether that matches.
+    fn step(&self, current: &[u64], next: &mut [u64], c: char, at: At, stack: &mut [u16]) -> bool {
+        let mut matched = false;
+        for (w, &word) in current.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let pc = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Step::Char(class) = &self.program[pc] {
+                    if class.matches(c) {
+                        matched |= self.add(next, pc + 1, at, stack);
+                    }
+                }
+            }
+        }
+        if !self.anchored {
+            matched |= self.add(next, 0, at, stack);
+        }
+        matched
     }
 
     fn run(&self, text: &str, current: &mut [u64], next: &mut [u64], stack: &mut [u16]) -> bool {
@@ -183,23 +300,7 @@ impl Simple {
                 start: false,
                 end: i + c.len_utf8() == text.len(),
             };
-            let mut matched = false;
-            for (w, &word) in current.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let pc = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    if let Step::Char(class) = &self.program[pc] {
-                        if class.matches(c) {
-                            matched |= self.add(next, pc + 1, at, stack);
-                        }
-                    }
-                }
-            }
-            if !self.anchored {
-                matched |= self.add(next, 0, at, stack);
-            }
-            if matched {
+            if self.step(current, next, c, at, stack) {
                 return true;
             }
             std::mem::swap(&mut current, &mut next);
