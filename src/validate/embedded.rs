@@ -9,7 +9,7 @@
 //! other scalar style the finding marks the value as a whole.
 
 use super::schemas::{Found, Schemas};
-use super::{config_format_by_name, errors, fluent_bit, Doc, Mark};
+use super::{block_yaml, config_format_by_name, errors, fluent_bit, Doc, Mark};
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Limits, Value};
 use crate::source::{FileId, Sources, Span};
@@ -89,16 +89,22 @@ pub(super) fn check(doc: &Doc, json: &Json, schemas: &Schemas<'_>, out: &mut Vec
 /// checked as JSON with their trees dropped first, since only findings need
 /// the trees (the file is parsed again for them). Most of the heap
 /// validation holds at its peak was a configuration's tree.
+///
+/// A file in plain block YAML (what dify-gen writes) is read straight to
+/// its JSON ([`block_yaml`]); any other text is parsed.
 fn is_clean(text: &str, format: &str, schema: Found) -> bool {
-    let Ok(docs) = load::parse_text(text, FileId::default(), Limits::default()) else {
-        return false;
+    let jsons = match block_yaml::documents(text) {
+        Some(jsons) => jsons,
+        None => {
+            let Ok(docs) = load::parse_text(text, FileId::default(), Limits::default()) else {
+                return false;
+            };
+            docs.iter()
+                .filter(|n| n.value != Value::Null)
+                .map(load::Node::to_json)
+                .collect()
+        }
     };
-    let jsons: Vec<Json> = docs
-        .iter()
-        .filter(|n| n.value != Value::Null)
-        .map(load::Node::to_json)
-        .collect();
-    drop(docs);
     jsons
         .into_iter()
         .all(|json| errors::is_valid(&json, format == fluent_bit::FORMAT, schema))

@@ -18,6 +18,7 @@
 
 pub mod checks;
 pub mod cli;
+mod block_yaml;
 mod embedded;
 mod errors;
 pub mod fluent_bit;
