@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json};
 
 /// The non-null documents of `text` as JSON, when it is in the subset.
 pub fn documents(text: &str) -> Option<Vec<Json>> {
-    if text.chars().any(refused) {
+    if has_refused(text) {
         return None;
     }
     let mut lines = Vec::new();
@@ -44,12 +44,24 @@ pub fn documents(text: &str) -> Option<Vec<Json>> {
     (reader.at == reader.lines.len()).then(|| vec![doc])
 }
 
-/// Characters the subset leaves to the YAML parser: tabs, carriage
-/// returns, control characters, and the ones YAML reads as line breaks,
-/// byte order marks or non-characters.
-fn refused(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+/// Whether `text` has a character the subset leaves to the YAML parser:
+/// tabs, carriage returns and the other control characters (`U+0000` to
+/// `U+001F` but the line feed, `U+007F` to `U+009F`), the line and
+/// paragraph separators, the byte order mark and the non-characters
+/// `U+FFFE` and `U+FFFF`. Read from the bytes of their UTF-8 forms.
+fn has_refused(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| match b[i] {
+        b'\n' => false,
+        0..0x20 | 0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        0xe2 => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)),
+        0xef => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+        ),
+        _ => false,
+    })
 }
 
 struct Line<'t> {
@@ -177,7 +189,8 @@ impl<'t> Reader<'t> {
 /// A line's mapping key (plain and a string by the core schema, or
 /// quoted) and what follows `:` (empty for a value on the next lines).
 fn key_of(content: &str) -> Option<(String, &str)> {
-    let (key, after) = match content.as_bytes().first()? {
+    let bytes = content.as_bytes();
+    let (key, after) = match bytes.first()? {
         b'"' | b'\'' => {
             let (key, len) = quoted(content)?;
             if len > 1024 {
@@ -186,10 +199,8 @@ fn key_of(content: &str) -> Option<(String, &str)> {
             (key, &content[len..])
         }
         _ => {
-            let colon = content
-                .match_indices(':')
-                .map(|(i, _)| i)
-                .find(|&i| content[i + 1..].is_empty() || content[i + 1..].starts_with(' '))?;
+            let colon = (0..bytes.len())
+                .find(|&i| bytes[i] == b':' && bytes.get(i + 1).is_none_or(|&b| b == b' '))?;
             let text = &content[..colon];
             // YAML bounds an implicit key at 1024 characters.
             if !plain_ok(text) || text.len() > 1024 {
@@ -224,11 +235,9 @@ fn plain_ok(text: &str) -> bool {
             | '%' | '@' | '`' | ' '
     );
     let dash = first == '-' && text[1..].is_empty() || text.starts_with("- ");
-    !indicator
-        && !dash
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.ends_with([':', ' '])
+    let b = text.as_bytes();
+    let inside = (1..b.len()).any(|i| matches!((b[i - 1], b[i]), (b':', b' ') | (b' ', b'#')));
+    !indicator && !dash && !inside && !text.ends_with([':', ' '])
 }
 
 /// A value written on its line: quoted (nothing after it), or plain.
@@ -254,45 +263,46 @@ fn scalar(text: &str) -> Option<Json> {
 /// value and length. Double-quoted escapes beyond the common ones are left
 /// to the parser.
 fn quoted(text: &str) -> Option<(String, usize)> {
-    let mut chars = text.char_indices();
-    let (_, quote) = chars.next()?;
+    let b = text.as_bytes();
+    let quote = *b.first()?;
     let mut out = String::new();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            ('\'', '\'') => match text[i + 1..].starts_with('\'') {
-                true => {
-                    chars.next();
-                    out.push('\'');
-                }
-                false => return Some((out, i + 1)),
-            },
-            ('"', '"') => return Some((out, i + 1)),
-            ('"', '\\') => {
-                let (_, e) = chars.next()?;
-                let hex = |n: usize, chars: &mut std::str::CharIndices| -> Option<char> {
-                    let digits: String = chars.by_ref().take(n).map(|(_, c)| c).collect();
-                    if digits.len() != n || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let mut i = 1;
+    loop {
+        let j = i + b[i..]
+            .iter()
+            .position(|&c| c == quote || (quote == b'"' && c == b'\\'))?;
+        out.push_str(&text[i..j]);
+        match b[j] {
+            b'\'' if b.get(j + 1) == Some(&b'\'') => {
+                out.push('\'');
+                i = j + 2;
+            }
+            b'\\' => {
+                let hex = |n: usize| -> Option<char> {
+                    let digits = text.get(j + 2..j + 2 + n)?;
+                    if !digits.bytes().all(|d| d.is_ascii_hexdigit()) {
                         return None;
                     }
-                    char::from_u32(u32::from_str_radix(&digits, 16).ok()?)
+                    char::from_u32(u32::from_str_radix(digits, 16).ok()?)
                 };
-                out.push(match e {
-                    '\\' => '\\',
-                    '"' => '"',
-                    '/' => '/',
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    '0' => '\0',
-                    'x' => hex(2, &mut chars)?,
-                    'u' => hex(4, &mut chars)?,
+                let (c, len) = match b.get(j + 1)? {
+                    b'\\' => ('\\', 2),
+                    b'"' => ('"', 2),
+                    b'/' => ('/', 2),
+                    b'n' => ('\n', 2),
+                    b't' => ('\t', 2),
+                    b'r' => ('\r', 2),
+                    b'0' => ('\0', 2),
+                    b'x' => (hex(2)?, 4),
+                    b'u' => (hex(4)?, 6),
                     _ => return None,
-                });
+                };
+                out.push(c);
+                i = j + len;
             }
-            _ => out.push(c),
+            _ => return Some((out, j + 1)),
         }
     }
-    None
 }
 
 #[cfg(test)]
@@ -310,6 +320,20 @@ mod tests {
                 .map(load::Node::to_json)
                 .collect(),
         )
+    }
+
+    /// The bytes' test is the characters' one.
+    #[test]
+    fn refused_characters_by_their_bytes() {
+        let refused = |c: char| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+        };
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(has_refused(&text), refused(c), "{:x}", c as u32);
+            assert_eq!(has_refused(&c.to_string()), refused(c), "{:x}", c as u32);
+        }
     }
 
     fn agrees(text: &str) -> bool {
