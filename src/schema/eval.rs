@@ -591,8 +591,12 @@ mod tests {
     fn a_tagged_union_runs_only_the_tags_branches() {
         let (tagged, root) = plugins(true);
         let (plain, plain_root) = plugins(false);
-        assert!(tagged.union(tagged.node(tagged.node(root).items.unwrap())).is_some());
-        assert!(plain.union(plain.node(plain.node(plain_root).items.unwrap())).is_none());
+        assert!(tagged
+            .union(tagged.node(tagged.node(root).items.unwrap()))
+            .is_some());
+        assert!(plain
+            .union(plain.node(plain.node(plain_root).items.unwrap()))
+            .is_none());
         let value = json!([
             {"name": "tail", "path": "/x", "refresh": 5},
             {"name": "tail", "refresh": 0},
@@ -608,13 +612,24 @@ mod tests {
             null,
         ]);
         let show = |errors: Vec<Error>| -> Vec<String> {
-            errors.iter().map(|e| format!("{} {:?}", e.pointer, e.kind)).collect()
+            errors
+                .iter()
+                .map(|e| format!("{} {:?}", e.pointer, e.kind))
+                .collect()
         };
         let items = value.as_array().unwrap();
         for item in items.iter().chain([&value]) {
             let one = json!([item]);
-            assert_eq!(is_valid(&tagged, root, &one), is_valid(&plain, plain_root, &one), "{item}");
-            assert_eq!(show(errors(&tagged, root, &one)), show(errors(&plain, plain_root, &one)), "{item}");
+            assert_eq!(
+                is_valid(&tagged, root, &one),
+                is_valid(&plain, plain_root, &one),
+                "{item}"
+            );
+            assert_eq!(
+                show(errors(&tagged, root, &one)),
+                show(errors(&plain, plain_root, &one)),
+                "{item}"
+            );
         }
         assert!(errors(&tagged, root, &value).len() >= 8);
     }

@@ -39,16 +39,17 @@ pub struct Simple {
 #[derive(Debug, Default)]
 struct Dfa {
     sets: Vec<Set>,
-    next: Vec<[u16; 128]>,
+    next: Vec<[u8; 128]>,
 }
 
 type Set = [u64; SMALL / 64];
 
 /// A step that reaches the end of the pattern.
-const MATCHED: u16 = u16::MAX;
+const MATCHED: u8 = u8::MAX;
 /// A step after which an anchored pattern has no live state.
-const DEAD: u16 = u16::MAX - 1;
-/// Sets kept per pattern; past them, steps are worked out each time.
+const DEAD: u8 = u8::MAX - 1;
+/// Sets kept per pattern (below [`DEAD`]); past them, steps are worked
+/// out each time.
 const DFA_SETS: usize = 64;
 
 impl Dfa {
@@ -239,7 +240,7 @@ impl Simple {
                         DEAD
                     } else {
                         current = next;
-                        dfa.index(&current).map_or(0, |i| i as u16 + 1)
+                        dfa.index(&current).map_or(0, |i| i as u8 + 1)
                     };
                     if let (Some(s), true) = (state, c.is_ascii() && !end && to != 0) {
                         dfa.next[s][c as usize] = to;

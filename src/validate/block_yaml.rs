@@ -229,11 +229,8 @@ fn plain_ok(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
-    let indicator = matches!(
-        first,
-        '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-            | '%' | '@' | '`' | ' '
-    );
+    // YAML's indicators but `-`, and a space.
+    let indicator = first != '-' && "?:,[]{}#&*!|>'\"%@` ".contains(first);
     let dash = first == '-' && text[1..].is_empty() || text.starts_with("- ");
     let b = text.as_bytes();
     let inside = (1..b.len()).any(|i| matches!((b[i - 1], b[i]), (b':', b' ') | (b' ', b'#')));
@@ -327,7 +324,10 @@ mod tests {
     fn refused_characters_by_their_bytes() {
         let refused = |c: char| {
             (c.is_control() && c != '\n')
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                )
         };
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let text = format!("a{c}b");
@@ -398,7 +398,11 @@ mod tests {
     #[test]
     fn reads_the_rendered_configurations() {
         let mut read = 0;
-        for profile in ["profiles/ha.yaml", "profiles/dev.yaml", "examples/day-one.yaml"] {
+        for profile in [
+            "profiles/ha.yaml",
+            "profiles/dev.yaml",
+            "examples/day-one.yaml",
+        ] {
             let mut sources = crate::source::Sources::default();
             let files = [format!("{}/{profile}", env!("CARGO_MANIFEST_DIR"))];
             let (user, removals) = crate::topology::layered(&files, &[], &mut sources).unwrap();
@@ -427,11 +431,39 @@ mod tests {
     /// the parser gives.
     #[test]
     fn agrees_with_the_parser_on_generated_texts() {
-        let keys = ["a", "b", "name", "x.y", "\"q k\"", "'s'", "k-1", "-k", "a b", "a:b", "1"];
+        let keys = [
+            "a", "b", "name", "x.y", "\"q k\"", "'s'", "k-1", "-k", "a b", "a:b", "1",
+        ];
         let values = [
-            "", "1", "-2", "1.5", "on", "true", "null", "~", "x y", "\"s\\n\"", "'t''u'", "a:b",
-            "http://h:1/p", "#x", "a #b", "- c", "[1]", "{}", "\"open", "'open", "é⨯", "a'b\"c",
-            "0o17", ".inf", "-.5", "1e3", "- ", "-", "b: c",
+            "",
+            "1",
+            "-2",
+            "1.5",
+            "on",
+            "true",
+            "null",
+            "~",
+            "x y",
+            "\"s\\n\"",
+            "'t''u'",
+            "a:b",
+            "http://h:1/p",
+            "#x",
+            "a #b",
+            "- c",
+            "[1]",
+            "{}",
+            "\"open",
+            "'open",
+            "é⨯",
+            "a'b\"c",
+            "0o17",
+            ".inf",
+            "-.5",
+            "1e3",
+            "- ",
+            "-",
+            "b: c",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move |n: usize| {

@@ -272,7 +272,11 @@ mod tests {
         ] {
             let (parent, key) = pointer.rsplit_once('/').unwrap();
             let mut changed = folded.clone();
-            let map = changed.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+            let map = changed
+                .pointer_mut(parent)
+                .unwrap()
+                .as_object_mut()
+                .unwrap();
             let value = map.shift_remove(key).unwrap();
             map.insert(key.to_ascii_uppercase(), value);
             assert!(!is_folded(&changed), "{pointer}");
@@ -280,7 +284,10 @@ mod tests {
         }
         for (pointer, value) in [
             ("/pipeline/inputs/0/name", "Tail"),
-            ("/pipeline/inputs/0/processors/logs/0/name", "Content_modifier"),
+            (
+                "/pipeline/inputs/0/processors/logs/0/name",
+                "Content_modifier",
+            ),
             ("/parsers/0/name", "JSON"),
         ] {
             let mut changed = folded.clone();

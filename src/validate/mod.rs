@@ -16,9 +16,9 @@
 //! depth and alias expansion); output order is deterministic (sorted by
 //! location) whatever the thread count.
 
+mod block_yaml;
 pub mod checks;
 pub mod cli;
-mod block_yaml;
 mod embedded;
 mod errors;
 pub mod fluent_bit;
