@@ -188,14 +188,18 @@ pub fn install_order(doc: &Value) -> (usize, &str) {
     (rank, name_of(doc))
 }
 
-/// `deployment-dify-api.yaml`: unique, because a kind's names are unique
-/// within the one namespace dify-gen renders into.
-pub fn file_name(doc: &Value) -> String {
-    format!(
-        "{}-{}.yaml",
-        kind_of(doc).to_ascii_lowercase(),
-        name_of(doc)
-    )
+/// `<dir>/deployment-dify-api.yaml`: unique, because a kind's names are
+/// unique within the one namespace dify-gen renders into. One allocation.
+pub fn file_path(dir: &str, doc: &Value) -> String {
+    let (kind, name) = (kind_of(doc), name_of(doc));
+    let mut path = String::with_capacity(dir.len() + kind.len() + name.len() + 7);
+    path.push_str(dir);
+    path.push('/');
+    path.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+    path.push('-');
+    path.push_str(name);
+    path.push_str(".yaml");
+    path
 }
 
 /// A short, stable digest of configuration a pod reads at start.
