@@ -181,9 +181,10 @@ fn name_of(doc: &Value) -> &str {
 /// Where an object goes in the stream: by install order, then name. Every
 /// family's objects are sorted together by this key (`render::render_with`).
 pub fn install_order(doc: &Value) -> (usize, &str) {
+    let kind = kind_of(doc);
     let rank = INSTALL_ORDER
         .iter()
-        .position(|k| *k == kind_of(doc))
+        .position(|k| *k == kind)
         .unwrap_or(INSTALL_ORDER.len());
     (rank, name_of(doc))
 }
