@@ -114,7 +114,8 @@ fn write_string(out: &mut String, s: &str, indent: usize) {
     // A plain-safe string has no newline, so it never wants a literal.
     if is_plain_safe(s) {
         out.push_str(s);
-    } else if !(s.contains('\n') && literal(out, s, indent)) {
+    } else if !quoted_to(out, s, true) && !literal(out, s, indent) {
+        // Multi-line, and a literal would not keep it.
         quoted(out, s);
     }
 }
@@ -232,14 +233,26 @@ fn literal_by_lines(out: &mut String, s: &str, indent: usize) {
 /// A double-quoted scalar: runs of ordinary bytes copied at once, escapes
 /// for quotes, backslashes and control characters (C0, DEL and C1).
 fn quoted(out: &mut String, s: &str) {
+    quoted_to(out, s, false);
+}
+
+/// [`quoted`], or with `multi_line` nothing (and `false`) for a string
+/// with a newline, which may be a block literal: so the quoting pass is
+/// also the search for a newline.
+fn quoted_to(out: &mut String, s: &str, multi_line: bool) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let b = s.as_bytes();
+    let mark = out.len();
     out.reserve(s.len() + 2);
     out.push('"');
     let (mut run, mut i) = (0, 0);
     loop {
         i = run_of(b, i, QUIET);
         let Some(&c) = b.get(i) else { break };
+        if c == b'\n' && multi_line {
+            out.truncate(mark);
+            return false;
+        }
         // The control character's code and its length in bytes, if any.
         let (code, n) = match c {
             // U+0080..U+009F, encoded as C2 80..C2 9F.
@@ -268,6 +281,7 @@ fn quoted(out: &mut String, s: &str) {
     }
     out.push_str(&s[run..]);
     out.push('"');
+    true
 }
 
 /// Words YAML 1.1 or 1.2 reads as something other than a string.
