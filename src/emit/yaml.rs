@@ -389,7 +389,7 @@ const fn mark(mut table: [u8; 256], chars: &[u8], class: u8) -> [u8; 256] {
 
 /// The end of the run of bytes of `class` from `i` on: 8 bytes a step while
 /// all 8 have it, then byte by byte.
-#[inline]
+#[inline(always)]
 fn run_of(b: &[u8], mut i: usize, class: u8) -> usize {
     let of = |c: u8| CLASS[usize::from(c)];
     while let Some(c) = b.get(i..i + 8) {
