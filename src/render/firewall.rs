@@ -40,7 +40,9 @@ use serde_json::Value;
 /// artifacts and their fields, with their paths.
 pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
     let mut derived = Vec::new();
-    let mut strings = FastSet::default();
+    // About six distinct strings to judge an artifact (758 in the `ha`
+    // profile's 140 objects): sized once, not grown nine times.
+    let mut strings = FastSet::with_capacity_and_hasher(artifacts.len() * 6, Default::default());
     let mut out = Vec::new();
     let mut named = false;
     for a in artifacts {
