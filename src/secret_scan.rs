@@ -516,10 +516,17 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherD
 /// The first part of `s` that is a secret by any rule: a URL with
 /// credentials, or a random token that no public value explains.
 pub fn scan(s: &str, public: &Public) -> Option<Suspect> {
+    scan_lazily(s, &|| public)
+}
+
+/// [`scan`] with the public values asked for only when a token that looks
+/// random is to be masked: most renders have none, and building the set of
+/// public values is then not needed.
+pub fn scan_lazily<'p>(s: &str, public: &dyn Fn() -> &'p Public) -> Option<Suspect> {
     if !may_hold_secret(s) {
         return None;
     }
-    url_credentials(s).or_else(|| random_token(s, public))
+    url_credentials(s).or_else(|| random_token_lazily(s, public))
 }
 
 /// Whether [`scan`] has anything to look at in `s`: most values (names,
@@ -531,6 +538,11 @@ pub fn may_hold_secret(s: &str) -> bool {
 
 /// The first token of `s` that looks random once public values are masked.
 pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
+    random_token_lazily(s, &|| public)
+}
+
+/// [`random_token`], the public values asked for when needed.
+fn random_token_lazily<'p>(s: &str, public: &dyn Fn() -> &'p Public) -> Option<Suspect> {
     // Most values (names, numbers, labels) are shorter than any token.
     if s.len() < MIN_TOKEN {
         return None;
@@ -559,11 +571,16 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
 
 /// The judgement of one token of `s` (at `start`): random, not a digest,
 /// and random still once the public values in it are masked.
-fn judge(s: &str, start: usize, token: &str, public: &Public) -> Option<Suspect> {
+fn judge<'p>(
+    s: &str,
+    start: usize,
+    token: &str,
+    public: &dyn Fn() -> &'p Public,
+) -> Option<Suspect> {
     if is_digest(s, token) || !looks_random(token) {
         return None;
     }
-    let rest = public.unmasked(token);
+    let rest = public().unmasked(token);
     let (at, n) = rest.into_iter().find(|&(at, n)| {
         let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
         part.len() >= MIN_TOKEN && looks_random(part)

@@ -24,7 +24,7 @@
 use super::{Artifact, Content};
 use crate::diagnostic::{codes, Diagnostic};
 use crate::secret_scan::{
-    is_literal, looks_secret, may_hold_secret, scan as suspect, FastSet, Public, Suspect,
+    is_literal, looks_secret, may_hold_secret, scan as judge, scan_lazily, FastSet, Public, Suspect,
 };
 use serde_json::Value;
 
@@ -68,16 +68,24 @@ pub fn scan(artifacts: &[Artifact], public: &[String]) -> Vec<Diagnostic> {
             Content::Text(text) => strings.extend(text.lines().filter(|l| may_hold_secret(l))),
         }
     }
-    let mut values: Vec<&str> = public.iter().map(String::as_str).collect();
-    values.extend(derived);
-    for constant in crate::dify::vector::constants() {
-        values.push(constant);
-    }
-    let public = Public::new(values);
-    if out.is_empty() && !named && strings.iter().all(|s| suspect(s, &public).is_none()) {
+    // The public values are gathered into their set only if a token that
+    // looks random is to be masked with them.
+    let pending = std::cell::Cell::new(Some(derived));
+    let set = std::cell::OnceCell::new();
+    let public = || {
+        set.get_or_init(|| {
+            let mut values: Vec<&str> = public.iter().map(String::as_str).collect();
+            values.extend(pending.take().unwrap_or_default());
+            for constant in crate::dify::vector::constants() {
+                values.push(constant);
+            }
+            Public::new(values)
+        })
+    };
+    if out.is_empty() && !named && strings.iter().all(|s| scan_lazily(s, &public).is_none()) {
         return out;
     }
-    in_order(artifacts, &public)
+    in_order(artifacts, public())
 }
 
 /// The first walk of [`scan`]: every string of `value` to `f` with the
@@ -128,7 +136,7 @@ fn in_order(artifacts: &[Artifact], public: &Public) -> Vec<Diagnostic> {
         let mut strings = |at: &[Segment], s: &str, out: &mut Vec<Diagnostic>| {
             if let Some(found) = Some(s)
                 .filter(|s| judged(at, s))
-                .and_then(|s| suspect(s, public))
+                .and_then(|s| judge(s, public))
             {
                 let at = format!("#{}", pointer(at));
                 out.push(high_entropy(path, &at, found, "value"));
@@ -144,7 +152,7 @@ fn in_order(artifacts: &[Artifact], public: &Public) -> Vec<Diagnostic> {
             }
             Content::Text(text) => {
                 for (i, line) in text.lines().enumerate() {
-                    if let Some(found) = suspect(line, public) {
+                    if let Some(found) = judge(line, public) {
                         out.push(high_entropy(path, &format!(":{}", i + 1), found, "line"));
                     }
                 }
