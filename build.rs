@@ -93,6 +93,7 @@ fn main() {
         catalogues(&root.join("src/postgres/catalogue")),
     )
     .expect("OUT_DIR is writable");
+    std::fs::write(out_dir.join("time_zones.txt"), time_zones()).expect("OUT_DIR is writable");
 }
 
 /// The PostgreSQL catalogues (`src/postgres/catalogue/<major>/*.tsv`) as
@@ -160,6 +161,19 @@ fn catalogues(dir: &Path) -> String {
     }
     out.push_str("];\n");
     out
+}
+
+/// Every IANA time-zone name chrono-tz knows (links such as `US/Eastern`
+/// included), sorted, one per line: the CronJob `timeZone` check reads
+/// this text instead of the zone tables, which the binary leaves out
+/// (`.cargo/config.toml`). One string, so it costs the loader nothing.
+fn time_zones() -> String {
+    let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut text = names.join("\n");
+    text.push('\n');
+    text
 }
 
 /// `ObjectMeta` and every definition it reaches, from the newest bundled

@@ -1,9 +1,9 @@
 //! Rules for names and addresses, by what they name: Kubernetes object
 //! names and label parts ([`dns`], [`kubernetes`]), host names ([`dns`]),
 //! PostgreSQL identifiers ([`postgres`]), S3 bucket names and regions
-//! ([`s3`]), container images ([`image`]), e-mail addresses ([`email`])
-//! and URLs ([`url`]); and the names dify-gen derives itself, kept within
-//! their limits ([`derived`]).
+//! ([`s3`]), container images ([`image`]), e-mail addresses ([`email`]),
+//! URLs ([`url`]) and IANA time zones ([`time_zone`]); and the names
+//! dify-gen derives itself, kept within their limits ([`derived`]).
 //!
 //! Every rule is a function `fn(&str) -> Result<(), String>` whose error is
 //! the rule the value breaks, written to follow "must ..." in a message
@@ -20,6 +20,7 @@ pub mod image;
 pub mod kubernetes;
 pub mod postgres;
 pub mod s3;
+pub mod time_zone;
 pub mod url;
 
 /// The outcome of a rule: `Err` holds what the value must be.

@@ -8,7 +8,9 @@
 //! not evaluated, and never reported, when it cannot be judged offline:
 //! transition rules (they read `oldSelf`, the object before an update), and
 //! rules calling a function outside [`FUNCTIONS`] (the Kubernetes-only
-//! libraries: `url`, `ip`, `cidr`, `quantity`, `authorizer`, ...).
+//! libraries: `url`, `ip`, `cidr`, `quantity`, `authorizer`, ...). A rule
+//! that converts a timestamp into a named time zone other than UTC is not
+//! evaluated either: the binary carries no zone tables.
 //! `docs/validate.md` says how many bundled rules that leaves out.
 
 use super::ir::Additional;
@@ -178,11 +180,36 @@ fn program(store: &Store, id: u32) -> &Program {
     })
 }
 
-fn run(program: &cel::Program, this: &Value) -> Result<cel::Value, String> {
+fn run(program: &cel::Program, this: &Value) -> Result<cel::Value, Failure> {
     let mut cx = cel::Context::with_env(Arc::clone(env()));
-    let value = cel::to_value(this).map_err(|e| e.to_string())?;
+    let value = cel::to_value(this).map_err(|e| Failure::Error(e.to_string()))?;
     cx.add_variable_from_value("self", value);
-    program.execute(&cx).map_err(|e| e.to_string())
+    program.execute(&cx).map_err(|e| match &e {
+        cel::ExecutionError::FunctionError { function, message }
+            if function == "timezone" && zone_left_out(message) =>
+        {
+            Failure::ZoneLeftOut
+        }
+        _ => Failure::Error(e.to_string()),
+    })
+}
+
+/// Why a rule produced no value.
+enum Failure {
+    /// The API server would reject the object too.
+    Error(String),
+    /// The rule converted a timestamp into a named zone that exists but
+    /// whose table the binary leaves out (only UTC is compiled in, see
+    /// `.cargo/config.toml`): the rule cannot be judged, so it is not.
+    ZoneLeftOut,
+}
+
+/// `unknown time zone Europe/Paris`, from the library's `timezone`, for a
+/// name the IANA database has.
+fn zone_left_out(message: &str) -> bool {
+    message
+        .strip_prefix("unknown time zone ")
+        .is_some_and(|zone| crate::names::time_zone::iana(zone).is_ok())
 }
 
 /// Evaluates rule `id` of `store` with `this` as `self`.
@@ -207,7 +234,8 @@ pub fn evaluate(store: &Store, id: u32, this: &Value) -> Outcome {
             }
         }
         Ok(other) => Outcome::Error(format!("rule returned {other:?}, not a boolean")),
-        Err(e) => Outcome::Error(e),
+        Err(Failure::ZoneLeftOut) => Outcome::NotEvaluated,
+        Err(Failure::Error(e)) => Outcome::Error(e),
     }
 }
 
@@ -337,6 +365,38 @@ mod tests {
         assert!(matches!(run(p, &bad), Ok(cel::Value::Bool(false))));
         assert!(matches!(
             run(p, &serde_json::json!({})),
+            Ok(cel::Value::Bool(true))
+        ));
+    }
+
+    #[test]
+    fn named_zones_other_than_utc_are_not_evaluated() {
+        // The build leaves the zone tables out; if this fails, the filter
+        // in .cargo/config.toml is gone and every run pays for them again.
+        assert!("Europe/Paris".parse::<chrono_tz::Tz>().is_err());
+        let this = serde_json::json!({"t": "2026-01-01T10:00:00Z"});
+        let outcome = |rule: &str| {
+            let p = compile(rule, None);
+            let Ok((p, _)) = &p.compiled else {
+                panic!("{rule}")
+            };
+            run(p, &this)
+        };
+        let hours = |zone: &str| outcome(&format!("timestamp(self.t).getHours('{zone}') >= 0"));
+        assert!(matches!(hours("Europe/Paris"), Err(Failure::ZoneLeftOut)));
+        assert!(matches!(hours("US/Eastern"), Err(Failure::ZoneLeftOut)));
+        // Not a zone at all: the API server rejects the object too.
+        assert!(matches!(hours("Nowhere/Bad"), Err(Failure::Error(_))));
+        assert!(matches!(
+            outcome("timestamp(self.t).getHours('UTC') == 10"),
+            Ok(cel::Value::Bool(true))
+        ));
+        assert!(matches!(
+            outcome("timestamp(self.t).getHours('+02:00') == 12"),
+            Ok(cel::Value::Bool(true))
+        ));
+        assert!(matches!(
+            outcome("timestamp(self.t).getHours() == 10"),
             Ok(cel::Value::Bool(true))
         ));
     }

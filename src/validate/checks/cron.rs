@@ -142,7 +142,7 @@ pub(super) fn check(doc: &Doc, json: &Value, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(zone) = json.at("/spec/timeZone").and_then(Value::as_str) {
-        let known = zone != "Local" && zone.parse::<chrono_tz::Tz>().is_ok();
+        let known = zone != "Local" && crate::names::time_zone::iana(zone).is_ok();
         if !known {
             out.push(
                 doc.diag(
