@@ -963,7 +963,7 @@ mod tests {
         tokens_by_chars(s)
             .into_iter()
             .filter(|&(_, len)| len >= MIN_TOKEN)
-            .find_map(|(start, len)| judge(s, start, &s[start..start + len], public))
+            .find_map(|(start, len)| judge(s, start, &s[start..start + len], &|| public))
     }
 
     #[test]
