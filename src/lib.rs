@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod dify;
 pub mod emit;
+pub mod heap;
 pub mod load;
 pub mod names;
 pub mod pipeline;

@@ -36,22 +36,35 @@ pub fn shorten(name: &str, max: usize) -> String {
 }
 
 fn hash(name: &str) -> String {
-    let digest = Sha256::digest(name.as_bytes());
-    digest
-        .iter()
-        .take(HASH_DIGITS / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(name.as_bytes())[..HASH_DIGITS / 2])
+}
+
+/// Lower-case hexadecimal of `bytes` (digests in names and annotations).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// An object name `<release>-<parts...>` for `kind`, within its limit.
 pub fn object(kind: &str, release: &str, parts: &[&str]) -> String {
-    let mut name = release.to_string();
-    for part in parts.iter().filter(|p| !p.is_empty()) {
+    let parts = || parts.iter().filter(|p| !p.is_empty());
+    let mut name =
+        String::with_capacity(release.len() + parts().map(|p| p.len() + 1).sum::<usize>());
+    name.push_str(release);
+    for part in parts() {
         name.push('-');
         name.push_str(part);
     }
-    shorten(&name, max_len(kind).min(DNS_LABEL_MAX))
+    let max = max_len(kind).min(DNS_LABEL_MAX);
+    if name.len() <= max {
+        return name;
+    }
+    shorten(&name, max)
 }
 
 /// Any text (an image tag: `1.13.3`, `v2_RC+build.7`) as a DNS label
@@ -106,6 +119,14 @@ mod tests {
     use super::*;
     use crate::names::dns;
     use crate::names::kubernetes::{label_value, port_name, CONTROLLER_NAME_MAX};
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let formatted: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex(&bytes), formatted);
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn shortening_is_stable_bounded_and_distinct() {

@@ -133,7 +133,7 @@ pub fn render(g: &GitOps, targets: &[Target]) -> Vec<Artifact> {
     docs.into_iter()
         .map(|doc| Artifact {
             family: GITOPS_DIR,
-            path: format!("{GITOPS_DIR}/{}", kubernetes::file_name(&doc)),
+            path: kubernetes::file_path(GITOPS_DIR, &doc),
             content: Content::Object(doc),
         })
         .collect()

@@ -112,7 +112,7 @@ impl Artifact {
     pub fn object(family: &'static str, doc: Value) -> Artifact {
         Artifact {
             family,
-            path: format!("{OBJECTS_DIR}/{}", kubernetes::file_name(&doc)),
+            path: kubernetes::file_path(OBJECTS_DIR, &doc),
             content: Content::Object(doc),
         }
     }
@@ -160,12 +160,26 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
 /// annotations ([`provenance`]); then the other files, family by family,
 /// unless the plan is for the objects alone ([`Plan::objects_only`]).
 pub fn render_with(plan: &Plan, families: &[Family]) -> Vec<Artifact> {
-    let (mut objects, files): (Vec<Artifact>, Vec<Artifact>) = families
+    let (objects, files): (Vec<Artifact>, Vec<Artifact>) = families
         .iter()
         .flat_map(|f| (f.render)(plan))
         .partition(|a| matches!(a.content, Content::Object(_)));
-    // Stable, each key computed once (it reads the object's kind and name).
-    objects.sort_by_cached_key(|a| install_order(a).map(|(rank, name)| (rank, name.to_owned())));
+    // Stable, each key computed once (it reads the object's kind and name)
+    // and borrowed, not copied: the objects are sorted by index.
+    let order: Vec<usize> = {
+        let mut keys: Vec<_> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (install_order(a), i))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, i)| i).collect()
+    };
+    let mut slots: Vec<Option<Artifact>> = objects.into_iter().map(Some).collect();
+    let mut objects: Vec<Artifact> = order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each index once"))
+        .collect();
     provenance::stamp(&mut objects, plan.t);
     if plan.writes_files() {
         objects.extend(files);

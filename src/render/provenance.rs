@@ -30,11 +30,10 @@ pub fn generator() -> String {
 
 /// The SHA-256 (hex) of the topology as canonical JSON.
 pub fn topology_hash(t: &Topology) -> String {
-    let json = serde_json::to_vec(t).expect("the topology serialises");
-    Sha256::digest(&json)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // The JSON text streams into the hasher: no buffer of it is built.
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, t).expect("the topology serialises");
+    crate::names::derived::hex(&hasher.finalize())
 }
 
 /// Annotates every Kubernetes object among `artifacts`.
@@ -45,10 +44,11 @@ pub fn stamp(artifacts: &mut [Artifact], t: &Topology) {
         let Content::Object(Value::Object(doc)) = &mut a.content else {
             continue;
         };
-        let metadata = doc
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Default::default()));
-        let Value::Object(metadata) = metadata else {
+        // Every object has its metadata: `entry` would allocate its key.
+        if !doc.contains_key("metadata") {
+            doc.insert("metadata".into(), Value::Object(Default::default()));
+        }
+        let Some(Value::Object(metadata)) = doc.get_mut("metadata") else {
             continue;
         };
         let annotations = metadata

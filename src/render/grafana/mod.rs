@@ -12,7 +12,8 @@ use crate::plan::Plan;
 use crate::render::kubernetes::labels::meta;
 use crate::topology::IngressController;
 use k8s_openapi::api::core::v1::ConfigMap;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub const FAMILY: Family = Family {
@@ -44,21 +45,22 @@ fn render(plan: &Plan) -> Vec<Artifact> {
     let mut out = Vec::new();
     for d in dashboards(plan, f) {
         let file = format!("{}-{}.json", plan.release, d.name);
-        let doc = json_model(plan, &d);
+        let model = json_model(plan.release, &d);
         if !f.spec.grafana.sidecar_labels.is_empty() {
             out.push(Artifact::object(
                 FAMILY.name,
-                config_map(plan, f, d.name, &file, &doc),
+                config_map(plan, f, d.name, &file, &model),
             ));
         }
         if plan.writes_files() {
+            let doc = serde_json::to_value(&model).expect("dashboards serialise to JSON");
             out.push(Artifact::file(FAMILY.name, &file, Content::Json(doc)));
         }
     }
     out
 }
 
-fn config_map(plan: &Plan, f: &Facts, name: &str, file: &str, doc: &Value) -> Value {
+fn config_map(plan: &Plan, f: &Facts, name: &str, file: &str, model: &Model) -> Value {
     let mut metadata = meta(plan, plan.name(&format!("dashboard-{name}")), COMPONENT);
     metadata
         .labels
@@ -70,7 +72,8 @@ fn config_map(plan: &Plan, f: &Facts, name: &str, file: &str, doc: &Value) -> Va
             folder.clone(),
         )]));
     }
-    let text = serde_json::to_string_pretty(doc).expect("dashboards serialise to JSON");
+    // The text straight from the typed model: no JSON tree is built for it.
+    let text = serde_json::to_string_pretty(model).expect("dashboards serialise to JSON");
     serde_json::to_value(ConfigMap {
         metadata,
         data: Some(BTreeMap::from([(file.to_string(), text)])),
@@ -79,48 +82,174 @@ fn config_map(plan: &Plan, f: &Facts, name: &str, file: &str, doc: &Value) -> Va
     .expect("ConfigMaps serialise to JSON")
 }
 
-/// Grafana's JSON model of a dashboard: one row of two panels after another.
-fn json_model(plan: &Plan, d: &Dashboard) -> Value {
-    let panels: Vec<Value> = d
+/// Grafana's JSON model of a dashboard: one row of two panels after
+/// another. Typed, its fields in the order Grafana's own export writes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Model<'a> {
+    uid: String,
+    title: &'a str,
+    tags: [&'a str; 3],
+    schema_version: u32,
+    version: u32,
+    editable: bool,
+    time: TimeRange,
+    refresh: &'static str,
+    templating: Templating,
+    panels: Vec<PanelModel<'a>>,
+}
+
+#[derive(Serialize)]
+struct TimeRange {
+    from: &'static str,
+    to: &'static str,
+}
+
+#[derive(Serialize)]
+struct Templating {
+    list: [Variable; 1],
+}
+
+#[derive(Serialize)]
+struct Variable {
+    name: &'static str,
+    label: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    query: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PanelModel<'a> {
+    id: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    grid_pos: GridPos,
+    datasource: Datasource,
+    field_config: FieldConfig,
+    options: Options,
+    targets: Vec<Target<'a>>,
+}
+
+#[derive(Serialize)]
+struct GridPos {
+    h: u32,
+    w: u32,
+    x: u32,
+    y: u32,
+}
+
+#[derive(Serialize)]
+struct Datasource {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uid: &'static str,
+}
+
+/// The dashboard's data source variable.
+const DATASOURCE: Datasource = Datasource {
+    kind: "prometheus",
+    uid: "${datasource}",
+};
+
+#[derive(Serialize)]
+struct FieldConfig {
+    defaults: Defaults,
+    overrides: [(); 0],
+}
+
+#[derive(Serialize)]
+struct Defaults {
+    unit: &'static str,
+}
+
+#[derive(Serialize)]
+struct Options {
+    legend: Legend,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Legend {
+    display_mode: &'static str,
+    placement: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Target<'a> {
+    ref_id: char,
+    datasource: Datasource,
+    expr: &'a str,
+    legend_format: &'a str,
+}
+
+fn json_model<'a>(release: &'a str, d: &'a Dashboard) -> Model<'a> {
+    let panels = d
         .panels
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            json!({
-                "id": i + 1,
-                "type": "timeseries",
-                "title": p.title,
-                "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8},
-                "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                "fieldConfig": {"defaults": {"unit": p.unit}, "overrides": []},
-                "options": {"legend": {"displayMode": "list", "placement": "bottom"}},
-                "targets": p.queries.iter().enumerate().map(|(j, (expr, legend))| json!({
-                    "refId": char::from(b'A' + u8::try_from(j % 26).unwrap_or(0)).to_string(),
-                    "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                    "expr": expr,
-                    "legendFormat": legend,
-                })).collect::<Vec<_>>(),
-            })
+            PanelModel {
+                id: i + 1,
+                kind: "timeseries",
+                title: &p.title,
+                grid_pos: GridPos {
+                    h: 8,
+                    w: 12,
+                    x: (i % 2) * 12,
+                    y: (i / 2) * 8,
+                },
+                datasource: DATASOURCE,
+                field_config: FieldConfig {
+                    defaults: Defaults { unit: p.unit },
+                    overrides: [],
+                },
+                options: Options {
+                    legend: Legend {
+                        display_mode: "list",
+                        placement: "bottom",
+                    },
+                },
+                targets: p
+                    .queries
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (expr, legend))| Target {
+                        ref_id: char::from(b'A' + u8::try_from(j % 26).unwrap_or(0)),
+                        datasource: DATASOURCE,
+                        expr,
+                        legend_format: legend,
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    json!({
-        "uid": format!("{}-{}", plan.release, d.name),
-        "title": d.title,
-        "tags": ["dify", "dify-gen", plan.release],
-        "schemaVersion": 39,
-        "version": 1,
-        "editable": false,
-        "time": {"from": "now-6h", "to": "now"},
-        "refresh": "1m",
-        "templating": {"list": [{
-            "name": "datasource",
-            "label": "Data source",
-            "type": "datasource",
-            "query": "prometheus",
-        }]},
-        "panels": panels,
-    })
+    Model {
+        uid: format!("{release}-{}", d.name),
+        title: &d.title,
+        tags: ["dify", "dify-gen", release],
+        schema_version: 39,
+        version: 1,
+        editable: false,
+        time: TimeRange {
+            from: "now-6h",
+            to: "now",
+        },
+        refresh: "1m",
+        templating: Templating {
+            list: [Variable {
+                name: "datasource",
+                label: "Data source",
+                kind: "datasource",
+                query: "prometheus",
+            }],
+        },
+        panels,
+    }
 }
 
 fn q(expr: String, legend: &str) -> (String, String) {

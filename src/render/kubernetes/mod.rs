@@ -77,18 +77,25 @@ fn render(plan: &Plan) -> Vec<Artifact> {
         ));
     }
     let maps = config::config_maps(plan);
-    let data_of = |name: String| {
+    let data_of = |name: &str| {
         maps.iter()
-            .find(|m| m.metadata.name.as_deref() == Some(name.as_str()))
+            .find(|m| m.metadata.name.as_deref() == Some(name))
             .map(|m| &m.data)
     };
-    let hash_of = |kind: Kind| {
-        let data = data_of(config::config_map_name(plan, kind));
+    // Every backend kind reads the one backend ConfigMap: its hash is
+    // computed once, not once per Deployment.
+    let mut hashes: Vec<(String, bool, String)> = Vec::new();
+    let mut hash_of = |kind: Kind| -> String {
+        let name = config::config_map_name(plan, kind);
+        let backend = kind.is_backend();
+        if let Some((.., hash)) = hashes.iter().find(|(n, b, _)| *n == name && *b == backend) {
+            return hash.clone();
+        }
         // Backend pods also run the schema wait: a new script rolls them.
-        let wait = kind
-            .is_backend()
-            .then(|| data_of(config::schema_wait_name(plan)));
-        config_hash(&(data, kind.is_backend(), wait))
+        let wait = backend.then(|| data_of(&config::schema_wait_name(plan)));
+        let hash = config_hash(&(data_of(&name), backend, wait));
+        hashes.push((name, backend, hash.clone()));
+        hash
     };
     let pools = crate::plan::workers::pools(plan.t);
     let mut keda = Vec::new();
@@ -174,26 +181,32 @@ fn name_of(doc: &Value) -> &str {
 /// Where an object goes in the stream: by install order, then name. Every
 /// family's objects are sorted together by this key (`render::render_with`).
 pub fn install_order(doc: &Value) -> (usize, &str) {
+    let kind = kind_of(doc);
     let rank = INSTALL_ORDER
         .iter()
-        .position(|k| *k == kind_of(doc))
+        .position(|k| *k == kind)
         .unwrap_or(INSTALL_ORDER.len());
     (rank, name_of(doc))
 }
 
-/// `deployment-dify-api.yaml`: unique, because a kind's names are unique
-/// within the one namespace dify-gen renders into.
-pub fn file_name(doc: &Value) -> String {
-    format!(
-        "{}-{}.yaml",
-        kind_of(doc).to_ascii_lowercase(),
-        name_of(doc)
-    )
+/// `<dir>/deployment-dify-api.yaml`: unique, because a kind's names are
+/// unique within the one namespace dify-gen renders into. One allocation.
+pub fn file_path(dir: &str, doc: &Value) -> String {
+    let (kind, name) = (kind_of(doc), name_of(doc));
+    let mut path = String::with_capacity(dir.len() + kind.len() + name.len() + 7);
+    path.push_str(dir);
+    path.push('/');
+    path.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
+    path.push('-');
+    path.push_str(name);
+    path.push_str(".yaml");
+    path
 }
 
 /// A short, stable digest of configuration a pod reads at start.
 pub fn config_hash(value: &impl Serialize) -> String {
-    let bytes = serde_json::to_vec(value).expect("configuration serialises to JSON");
-    let digest = Sha256::digest(&bytes);
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    // The JSON text streams into the hasher: no buffer of it is built.
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, value).expect("configuration serialises to JSON");
+    crate::names::derived::hex(&hasher.finalize()[..8])
 }

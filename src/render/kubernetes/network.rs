@@ -184,12 +184,15 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
             }
         }
         Peer::Dns => {
-            let dns = plan
-                .t
-                .network
-                .as_ref()
-                .map(|n| n.dns.clone())
-                .unwrap_or_default();
+            // Borrowed: a default only when the topology has no `network`.
+            let default: crate::topology::model::Dns;
+            let dns = match &plan.t.network {
+                Some(n) => &n.dns,
+                None => {
+                    default = Default::default();
+                    &default
+                }
+            };
             let mut out = vec![pods(
                 LabelSelector {
                     match_labels: Some(dns.pod_labels.clone()),
@@ -197,7 +200,11 @@ pub fn peers(plan: &Plan, peer: &Peer) -> Vec<NetworkPolicyPeer> {
                 },
                 Some(namespace(&dns.namespace)),
             )];
-            out.extend(dns.node_local_address.map(|a| cidr(&format!("{a}/32"))));
+            out.extend(
+                dns.node_local_address
+                    .as_ref()
+                    .map(|a| cidr(&format!("{a}/32"))),
+            );
             out
         }
         Peer::Egress(name) => {
