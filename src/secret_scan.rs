@@ -1020,15 +1020,19 @@ mod tests {
     /// The second of each pair says whether the rules must catch it: keys
     /// of 32 or more base64 or alphanumeric characters (hex has at most 4
     /// bits a character, which the entropy rule does not flag by design).
-    fn generated_secrets() -> Vec<(String, bool)> {
-        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
+    /// A pseudo-random sequence (xorshift64) from `state`.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    fn generated_secrets() -> Vec<(String, bool)> {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut out = Vec::new();
         for i in 0..400 {
             let len = 20 + (next() % 44) as usize;
@@ -1196,11 +1200,9 @@ mod tests {
             "EY",
             "",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..50_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = next();
             let n = (state % 5) as usize;
             names.push(
                 (0..n)
