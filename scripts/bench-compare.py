@@ -6,8 +6,8 @@
 Each round runs every command once, in turn (so a burst of load from other
 work on the machine hits all of them alike), with its stdout discarded. For
 each command it prints the median wall time and the median CPU time (user +
-system, from wait4), then the ratio of the medians of the first command
-against each other. Peak RSS is measured in separate runs under GNU time
+system, from wait4), then the ratio of the medians of the last command
+against each of the others. Peak RSS is measured in separate runs under GNU time
 (`/usr/bin/time -f %M`): a child forked from this Python process would
 report Python's own memory as its peak. The load average is printed before
 and after.
@@ -65,10 +65,10 @@ def main():
         wall, cpu = (statistics.median(s[i] for s in samples[name]) for i in range(2))
         medians[name] = (wall, cpu)
         print(f"{name:44} {wall:9.1f} ms {cpu:8.1f} ms {rss[name]:6.1f} MiB")
-    first = commands[0][0]
-    for name, _ in commands[1:]:
-        print(f"ratio {name} / {first}: {medians[name][0] / medians[first][0]:.1f}x wall, "
-              f"{medians[name][1] / medians[first][1]:.1f}x CPU")
+    last = commands[-1][0]
+    for name, _ in commands[:-1]:
+        print(f"ratio {last} / {name}: {medians[last][0] / medians[name][0]:.1f}x wall, "
+              f"{medians[last][1] / medians[name][1]:.1f}x CPU")
 
 
 if __name__ == "__main__":

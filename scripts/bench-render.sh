@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark `dify-gen render -f profiles/ha.yaml` (release build, strict
 # validation of everything it renders included) against `helm template` of
-# the community chart, in one run: both as whole processes, interleaved,
-# medians of wall and CPU time of RUNS rounds (default 30), peak RSS under
-# GNU time, and the ratios (scripts/bench-compare.py).
+# the community chart, in one run: as whole processes, interleaved, medians
+# of wall and CPU time of RUNS rounds (default 30), peak RSS under GNU time,
+# and the ratios (scripts/bench-compare.py). dify-gen runs twice: the
+# binary scripts/build-release.sh builds (static-pie on Linux with glibc)
+# and the dynamically linked one of a plain `cargo build --release`.
 #
 #   scripts/bench-render.sh CHART_DIR      # RUNS=50 scripts/bench-render.sh ...
 #
@@ -33,7 +35,8 @@ WORK=target/bench
 mkdir -p "$WORK"
 
 cargo build --release --locked --quiet
-BIN=target/release/dify-gen
+DYN=target/release/dify-gen
+BIN=$(scripts/build-release.sh)
 HELM="${HELM:-$(command -v helm || true)}"
 [[ -n "$HELM" ]] || { echo "error: no helm; run scripts/install-helm.sh" >&2; exit 2; }
 
@@ -43,9 +46,12 @@ awk '/^dependencies:/ {skip = 1; next} skip && /^[^ -]/ {skip = 0} !skip' "$CHAR
 rm -f "$chart/Chart.lock"
 helm_args=(template dify "$chart" --set postgresql.enabled=false --set redis.enabled=false --set weaviate.enabled=false)
 
+cmp -s <("$BIN" render -f profiles/ha.yaml) <("$DYN" render -f profiles/ha.yaml) ||
+    { echo "error: $BIN and $DYN render different streams" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
 echo "dify-gen: $("$BIN" --version), render -f profiles/ha.yaml: $("$BIN" render -f profiles/ha.yaml | grep -c '^kind:') objects, $("$BIN" render -f profiles/ha.yaml | wc -c) bytes"
 echo "helm: $("$HELM" version --short), chart $(awk '/^version:/ {print $2}' "$chart/Chart.yaml"): $("$HELM" "${helm_args[@]}" | grep -c '^kind:') objects, $("$HELM" "${helm_args[@]}" | wc -c) bytes"
 python3 scripts/bench-compare.py "$RUNS" \
     "dify-gen render (ha, validated)=$BIN render -f profiles/ha.yaml" \
+    "dify-gen, dynamic (cargo build --release)=$DYN render -f profiles/ha.yaml" \
     "helm template (dify-helm, subcharts off)=$HELM ${helm_args[*]}"

@@ -36,9 +36,65 @@ const SECRET_MARKERS: &[&str] = &[
 /// A variable name (`SMTP_PASSWORD`) or a field name (`apiKey`,
 /// `superuserPassword`) that names a secret.
 pub fn looks_secret(name: &str) -> bool {
-    let upper = snake_upper(name);
-    SECRET_MARKERS.iter().any(|m| upper.contains(m)) || upper.ends_with("_KEY") || upper == "KEY"
+    // [`snake_upper`] written on the stack: at most two bytes a byte.
+    if name.len() > 64 {
+        return upper_looks_secret(snake_upper(name).as_bytes());
+    }
+    let mut buf = [0u8; 128];
+    let mut n = 0;
+    let mut prev_lower = false;
+    for &c in name.as_bytes() {
+        if c.is_ascii_uppercase() && prev_lower {
+            buf[n] = b'_';
+            n += 1;
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        buf[n] = if c == b'-' {
+            b'_'
+        } else {
+            c.to_ascii_uppercase()
+        };
+        n += 1;
+    }
+    upper_looks_secret(&buf[..n])
 }
+
+/// [`looks_secret`] of a name in [`snake_upper`] form. A marker is searched
+/// for only if the name has all its letters (most names have not).
+fn upper_looks_secret(upper: &[u8]) -> bool {
+    let letters = upper.iter().fold(0, |m, &c| m | letter(c));
+    SECRET_MARKERS
+        .iter()
+        .zip(MARKER_LETTERS)
+        .any(|(m, need)| need & !letters == 0 && upper.windows(m.len()).any(|w| w == m.as_bytes()))
+        || upper.ends_with(b"_KEY")
+        || upper == b"KEY"
+}
+
+/// A bit for each upper-case ASCII letter and `_`.
+const fn letter(c: u8) -> u32 {
+    match c {
+        b'A'..=b'Z' => 1 << (c - b'A'),
+        b'_' => 1 << 26,
+        _ => 0,
+    }
+}
+
+/// The letters of each of [`SECRET_MARKERS`].
+const MARKER_LETTERS: [u32; SECRET_MARKERS.len()] = {
+    let mut out = [0; SECRET_MARKERS.len()];
+    let mut i = 0;
+    while i < SECRET_MARKERS.len() {
+        let m = SECRET_MARKERS[i].as_bytes();
+        let mut j = 0;
+        while j < m.len() {
+            out[i] |= letter(m[j]);
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// `apiKey` → `API_KEY`, `SMTP_PASSWORD` unchanged.
 fn snake_upper(name: &str) -> String {
@@ -460,10 +516,17 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherD
 /// The first part of `s` that is a secret by any rule: a URL with
 /// credentials, or a random token that no public value explains.
 pub fn scan(s: &str, public: &Public) -> Option<Suspect> {
+    scan_lazily(s, &|| public)
+}
+
+/// [`scan`] with the public values asked for only when a token that looks
+/// random is to be masked: most renders have none, and building the set of
+/// public values is then not needed.
+pub fn scan_lazily<'p>(s: &str, public: &dyn Fn() -> &'p Public) -> Option<Suspect> {
     if !may_hold_secret(s) {
         return None;
     }
-    url_credentials(s).or_else(|| random_token(s, public))
+    url_credentials(s).or_else(|| random_token_lazily(s, public))
 }
 
 /// Whether [`scan`] has anything to look at in `s`: most values (names,
@@ -475,6 +538,11 @@ pub fn may_hold_secret(s: &str) -> bool {
 
 /// The first token of `s` that looks random once public values are masked.
 pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
+    random_token_lazily(s, &|| public)
+}
+
+/// [`random_token`], the public values asked for when needed.
+fn random_token_lazily<'p>(s: &str, public: &dyn Fn() -> &'p Public) -> Option<Suspect> {
     // Most values (names, numbers, labels) are shorter than any token.
     if s.len() < MIN_TOKEN {
         return None;
@@ -503,11 +571,16 @@ pub fn random_token(s: &str, public: &Public) -> Option<Suspect> {
 
 /// The judgement of one token of `s` (at `start`): random, not a digest,
 /// and random still once the public values in it are masked.
-fn judge(s: &str, start: usize, token: &str, public: &Public) -> Option<Suspect> {
+fn judge<'p>(
+    s: &str,
+    start: usize,
+    token: &str,
+    public: &dyn Fn() -> &'p Public,
+) -> Option<Suspect> {
     if is_digest(s, token) || !looks_random(token) {
         return None;
     }
-    let rest = public.unmasked(token);
+    let rest = public().unmasked(token);
     let (at, n) = rest.into_iter().find(|&(at, n)| {
         let part = token[at..at + n].trim_matches(|c: char| "-._/=+~".contains(c));
         part.len() >= MIN_TOKEN && looks_random(part)
@@ -890,7 +963,7 @@ mod tests {
         tokens_by_chars(s)
             .into_iter()
             .filter(|&(_, len)| len >= MIN_TOKEN)
-            .find_map(|(start, len)| judge(s, start, &s[start..start + len], public))
+            .find_map(|(start, len)| judge(s, start, &s[start..start + len], &|| public))
     }
 
     #[test]
@@ -947,15 +1020,19 @@ mod tests {
     /// The second of each pair says whether the rules must catch it: keys
     /// of 32 or more base64 or alphanumeric characters (hex has at most 4
     /// bits a character, which the entropy rule does not flag by design).
-    fn generated_secrets() -> Vec<(String, bool)> {
-        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
+    /// A pseudo-random sequence (xorshift64) from `state`.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    fn generated_secrets() -> Vec<(String, bool)> {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut out = Vec::new();
         for i in 0..400 {
             let len = 20 + (next() % 44) as usize;
@@ -1049,6 +1126,95 @@ mod tests {
             if *caught {
                 assert!(scan(s, &none()).is_some(), "{s:?}");
             }
+        }
+    }
+
+    /// The name rule as it was written: the upper-case copy searched for
+    /// every marker.
+    fn looks_secret_by_string(name: &str) -> bool {
+        let upper = snake_upper(name);
+        SECRET_MARKERS.iter().any(|m| upper.contains(m))
+            || upper.ends_with("_KEY")
+            || upper == "KEY"
+    }
+
+    /// [`looks_secret`] agrees with the rule on every key and short string
+    /// of the profiles' renders, and on generated names: markers in camel,
+    /// snake and kebab case, cut short, beyond ASCII, and long.
+    #[test]
+    fn looks_secret_agrees_with_the_string_rule() {
+        let mut names: Vec<String> = Vec::new();
+        for profile in ["profiles/ha.yaml", "profiles/dev.yaml"] {
+            let mut sources = crate::source::Sources::default();
+            let loaded =
+                crate::pipeline::checked(&[profile.to_string()], &[], &mut sources).unwrap();
+            let plan = crate::plan::Plan::new(&loaded.topology);
+            fn keys(v: &Value, out: &mut Vec<String>) {
+                match v {
+                    Value::Object(m) => m.iter().for_each(|(k, v)| {
+                        out.push(k.clone());
+                        keys(v, out);
+                    }),
+                    Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+                    Value::String(s) if s.len() < 100 => out.push(s.clone()),
+                    _ => {}
+                }
+            }
+            for a in crate::render::render_with(&plan, crate::render::FAMILIES) {
+                if let crate::render::Content::Object(v)
+                | crate::render::Content::Yaml(v)
+                | crate::render::Content::Json(v) = a.content
+                {
+                    keys(&v, &mut names);
+                }
+            }
+        }
+        assert!(names.len() > 5000, "{}", names.len());
+        let parts = [
+            "password",
+            "Password",
+            "PASSWD",
+            "secret",
+            "Token",
+            "api",
+            "Key",
+            "key",
+            "_key",
+            "-key",
+            "private",
+            "access",
+            "Credential",
+            "dsn",
+            "DSN",
+            "KEY",
+            "x",
+            "9",
+            "é",
+            "_",
+            "-",
+            "PassWord",
+            "apiKey",
+            "accessKey",
+            "SeCrEt",
+            "K",
+            "EY",
+            "",
+        ];
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+        for _ in 0..50_000 {
+            let state = next();
+            let n = (state % 5) as usize;
+            names.push(
+                (0..n)
+                    .map(|i| parts[((state >> (8 + 6 * i)) % parts.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        names.push(format!("{}_PASSWORD", "a".repeat(70)));
+        names.push(format!("{}Key", "b".repeat(63)));
+        names.push("z".repeat(64));
+        for name in &names {
+            assert_eq!(looks_secret(name), looks_secret_by_string(name), "{name:?}");
         }
     }
 

@@ -114,16 +114,64 @@ fn write_string(out: &mut String, s: &str, indent: usize) {
     // A plain-safe string has no newline, so it never wants a literal.
     if is_plain_safe(s) {
         out.push_str(s);
-    } else if s.contains('\n') && literal_ok(s) {
-        literal(out, s, indent);
-    } else {
+    } else if !quoted_to(out, s, true) && !literal(out, s, indent) {
+        // Multi-line, and a literal would not keep it.
         quoted(out, s);
+    }
+}
+
+/// `s` as a block literal, if one keeps it as written ([`literal_ok`]):
+/// judged and written in one pass over an ASCII string, each line's end
+/// found by the run of its text bytes. `false` (and `out` as it was) when
+/// a literal would not keep it; a byte beyond ASCII, or a control
+/// character, has the string judged by the character rules instead.
+fn literal(out: &mut String, s: &str, indent: usize) -> bool {
+    let b = s.as_bytes();
+    if matches!(b.first(), Some(b' ' | b'\t' | b'\n')) || b.ends_with(b"\n\n") {
+        return false;
+    }
+    let mark = out.len();
+    let (chomp, body) = match b.strip_suffix(b"\n") {
+        Some(body) => ("|", body.len()),
+        None => ("|-", b.len()),
+    };
+    out.reserve(body + 16);
+    out.push_str(chomp);
+    let mut i = 0;
+    loop {
+        let end = run_of(b, i, TEXT);
+        if end < b.len() && b[end] != b'\n' {
+            out.truncate(mark);
+            if !literal_ok_unicode(s) {
+                return false;
+            }
+            literal_by_lines(out, s, indent);
+            return true;
+        }
+        let line = &s[i..end];
+        out.push('\n');
+        if !line.is_empty() {
+            // In ASCII the only blanks that are not control characters
+            // are space and tab.
+            if line.bytes().all(|c| c == b' ' || c == b'\t') {
+                out.truncate(mark);
+                return false;
+            }
+            pad(out, indent);
+            out.push_str(line);
+        }
+        if end >= body {
+            return true;
+        }
+        i = end + 1;
     }
 }
 
 /// A block literal keeps every character of these strings as written; the
 /// rest (leading blanks, several trailing newlines, blank-only lines) are
-/// quoted instead.
+/// quoted instead. [`literal`] follows it as it writes; this is its rule
+/// in one pass of its own, for the tests.
+#[cfg(test)]
 fn literal_ok(s: &str) -> bool {
     if !s.is_ascii() {
         return literal_ok_unicode(s);
@@ -164,7 +212,9 @@ fn literal_ok_unicode(s: &str) -> bool {
         && s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
 }
 
-fn literal(out: &mut String, s: &str, indent: usize) {
+/// A block literal of a string [`literal_ok_unicode`] accepts, line by
+/// line.
+fn literal_by_lines(out: &mut String, s: &str, indent: usize) {
     let (chomp, body) = match s.strip_suffix('\n') {
         Some(body) => ("|", body),
         None => ("|-", s),
@@ -183,14 +233,26 @@ fn literal(out: &mut String, s: &str, indent: usize) {
 /// A double-quoted scalar: runs of ordinary bytes copied at once, escapes
 /// for quotes, backslashes and control characters (C0, DEL and C1).
 fn quoted(out: &mut String, s: &str) {
+    quoted_to(out, s, false);
+}
+
+/// [`quoted`], or with `multi_line` nothing (and `false`) for a string
+/// with a newline, which may be a block literal: so the quoting pass is
+/// also the search for a newline.
+fn quoted_to(out: &mut String, s: &str, multi_line: bool) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let b = s.as_bytes();
+    let mark = out.len();
     out.reserve(s.len() + 2);
     out.push('"');
     let (mut run, mut i) = (0, 0);
     loop {
         i = run_of(b, i, QUIET);
         let Some(&c) = b.get(i) else { break };
+        if c == b'\n' && multi_line {
+            out.truncate(mark);
+            return false;
+        }
         // The control character's code and its length in bytes, if any.
         let (code, n) = match c {
             // U+0080..U+009F, encoded as C2 80..C2 9F.
@@ -219,6 +281,7 @@ fn quoted(out: &mut String, s: &str) {
     }
     out.push_str(&s[run..]);
     out.push('"');
+    true
 }
 
 /// Words YAML 1.1 or 1.2 reads as something other than a string.
@@ -326,7 +389,7 @@ const fn mark(mut table: [u8; 256], chars: &[u8], class: u8) -> [u8; 256] {
 
 /// The end of the run of bytes of `class` from `i` on: 8 bytes a step while
 /// all 8 have it, then byte by byte.
-#[inline]
+#[inline(always)]
 fn run_of(b: &[u8], mut i: usize, class: u8) -> usize {
     let of = |c: u8| CLASS[usize::from(c)];
     while let Some(c) = b.get(i..i + 8) {
@@ -536,6 +599,12 @@ mod tests {
         let check = |s: &str| {
             assert_eq!(is_plain_safe(s), is_plain_safe_unicode(s), "{s:?}");
             assert_eq!(literal_ok(s), literal_ok_unicode(s), "{s:?}");
+            let (mut fast, mut slow) = (String::from("x"), String::from("x"));
+            let written = literal(&mut fast, s, 4);
+            if literal_ok_unicode(s) {
+                literal_by_lines(&mut slow, s, 4);
+            }
+            assert_eq!((written, fast), (literal_ok_unicode(s), slow), "{s:?}");
             let mut fast = String::new();
             quoted(&mut fast, s);
             assert_eq!(fast, quoted_by_chars(s), "{s:?}");

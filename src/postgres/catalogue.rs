@@ -7,13 +7,18 @@
 //! `scripts/install-postgres-17.sh` installs (the image runs 17.6); a test
 //! regenerates both and compares. `build.tsv` beside a catalogue adds enum
 //! values that the image's build has and the generating build lacks (lz4
-//! and zstd compression), each with its reason.
+//! and zstd compression), each with its reason. `build.rs` parses the files
+//! ([`rows`]) into the static tables a run searches, so a run parses none.
 
-use std::sync::OnceLock;
+// What the tables are built from; at run time only its order of names.
+#[cfg_attr(not(test), allow(dead_code))]
+mod rows;
 
-/// Major versions with a catalogue, oldest first.
-pub const MAJORS: &[u32] = &[15, 17];
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
+/// The embedded files of each major, for the tests that compare the
+/// tables `build.rs` wrote with a parse of them.
+#[cfg(test)]
 const SOURCES: &[(u32, &str, &str, &str)] = &[
     (
         15,
@@ -50,7 +55,7 @@ impl VarType {
     }
 }
 
-/// One row of `pg_settings`, its texts borrowed from the embedded files.
+/// One row of `pg_settings`, from the tables `build.rs` wrote.
 #[derive(Clone, Debug)]
 pub struct Setting {
     /// As PostgreSQL spells it (`TimeZone`); look-ups ignore case.
@@ -63,152 +68,33 @@ pub struct Setting {
     pub min: Option<f64>,
     pub max: Option<f64>,
     /// Allowed values of an enum, as listed (hidden aliases are not).
-    pub enumvals: Vec<&'static str>,
+    pub enumvals: &'static [&'static str],
     /// The built-in default (`boot_val`).
     pub boot: &'static str,
 }
 
-/// The catalogue of one major version.
+/// The catalogue of one major version: the files parsed at build time
+/// ([`rows`]), so a run reads them as they are.
 #[derive(Debug)]
 pub struct Catalogue {
     pub major: u32,
-    /// By name ignoring ASCII case ([`by_name`]), one row per name.
-    settings: Vec<Setting>,
+    /// By name ignoring ASCII case ([`rows::by_name`]), one row per name.
+    settings: &'static [Setting],
     /// By word, one row per word.
-    keywords: Vec<(&'static str, char)>,
-}
-
-/// The tab-separated fields of a row, as `line.split('\t')` gives them,
-/// found byte by byte (the fields are a few bytes each).
-fn fields(line: &'static str) -> impl Iterator<Item = &'static str> {
-    let mut rest = Some(line);
-    std::iter::from_fn(move || {
-        let r = rest?;
-        match r.bytes().position(|b| b == b'\t') {
-            Some(at) => {
-                rest = Some(&r[at + 1..]);
-                Some(&r[..at])
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
-
-/// The order of names ignoring ASCII case: the order of their lowercase
-/// forms, without building them.
-fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-}
-
-/// Sorts `rows` by `cmp` and keeps the last of rows that compare equal (as
-/// inserting them into a map one after another would).
-fn sorted_last<T>(rows: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
-    rows.sort_by(&cmp);
-    rows.dedup_by(|later, kept| {
-        let same = cmp(later, kept).is_eq();
-        if same {
-            std::mem::swap(later, kept);
-        }
-        same
-    });
+    keywords: &'static [(&'static str, char)],
 }
 
 impl Catalogue {
     /// The catalogue of `major`, if dify-gen has one.
     pub fn of(major: u32) -> Option<&'static Catalogue> {
-        // Each major is parsed the first time it is asked for: a run
-        // mostly needs the one its image runs.
-        static ALL: [OnceLock<Catalogue>; SOURCES.len()] =
-            [const { OnceLock::new() }; SOURCES.len()];
-        let i = SOURCES.iter().position(|s| s.0 == major)?;
-        let (major, settings, keywords, build) = SOURCES[i];
-        Some(ALL[i].get_or_init(|| Catalogue::parse(major, settings, keywords, build)))
-    }
-
-    /// Parses the embedded files. They are generated and tested, so a
-    /// malformed row is a bug in the generator, not a user error.
-    pub fn parse(
-        major: u32,
-        settings: &'static str,
-        keywords: &'static str,
-        build: &'static str,
-    ) -> Catalogue {
-        let mut out = Catalogue {
-            major,
-            settings: Vec::with_capacity(settings.len() / 40),
-            keywords: Vec::with_capacity(keywords.len() / 8),
-        };
-        for line in settings.lines().skip(1).filter(|l| !l.is_empty()) {
-            let mut fields = fields(line);
-            let mut columns = 0;
-            let f: [&'static str; 8] = std::array::from_fn(|_| {
-                let field = fields.next();
-                columns += usize::from(field.is_some());
-                field.unwrap_or("")
-            });
-            assert!(
-                columns == 8 && fields.next().is_none(),
-                "settings.tsv row has 8 columns: {line}"
-            );
-            let number =
-                |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("numeric range"));
-            out.settings.push(Setting {
-                name: f[0],
-                vartype: match f[1] {
-                    "bool" => VarType::Bool,
-                    "integer" => VarType::Integer,
-                    "real" => VarType::Real,
-                    "enum" => VarType::Enum,
-                    "string" => VarType::String,
-                    other => panic!("unknown vartype `{other}` in settings.tsv"),
-                },
-                context: f[2],
-                unit: (!f[3].is_empty()).then_some(f[3]),
-                min: number(f[4]),
-                max: number(f[5]),
-                enumvals: if f[1] == "enum" {
-                    f[6].split(',').collect()
-                } else {
-                    Vec::new()
-                },
-                boot: f[7],
-            });
-        }
-        sorted_last(&mut out.settings, |a, b| by_name(a.name, b.name));
-        for line in keywords.lines().skip(1).filter(|l| !l.is_empty()) {
-            let (word, code) = line
-                .split_once('\t')
-                .expect("keywords.tsv row has 2 columns");
-            out.keywords
-                .push((word, code.chars().next().expect("catcode")));
-        }
-        sorted_last(&mut out.keywords, |a, b| a.0.cmp(b.0));
-        for line in build.lines().skip(1).filter(|l| !l.is_empty()) {
-            let f: Vec<&'static str> = fields(line).collect();
-            let at = out
-                .settings
-                .binary_search_by(|s| by_name(s.name, f[0]))
-                .expect("build.tsv names a parameter of the catalogue");
-            let setting = &mut out.settings[at];
-            for value in f[1].split(',') {
-                if !setting.enumvals.contains(&value) {
-                    setting.enumvals.push(value);
-                }
-            }
-        }
-        out
+        CATALOGUES.iter().find(|c| c.major == major)
     }
 
     /// A parameter by name, ignoring case as PostgreSQL does.
     pub fn get(&self, name: &str) -> Option<&Setting> {
         let at = self
             .settings
-            .binary_search_by(|s| by_name(s.name, name))
+            .binary_search_by(|s| rows::by_name(s.name, name))
             .ok()?;
         Some(&self.settings[at])
     }
@@ -262,10 +148,42 @@ mod tests {
     /// their lowercase name, key words by the word, the last row winning),
     /// in the same order, on every name and word of both catalogues, in
     /// other cases, and on names that are in neither.
+    /// The tables `build.rs` wrote are the files parsed, row for row and
+    /// bit for bit, for every major with files.
+    #[test]
+    fn tables_are_the_files_parsed() {
+        let majors: Vec<u32> = SOURCES.iter().map(|s| s.0).collect();
+        assert_eq!(MAJORS, majors.as_slice());
+        for (major, settings, keywords, build) in SOURCES {
+            let c = Catalogue::of(*major).expect("embedded catalogue");
+            let rows = rows::settings(settings, build);
+            assert_eq!(c.settings.len(), rows.len());
+            for (s, r) in c.settings.iter().zip(&rows) {
+                let bits = |v: Option<f64>| v.map(f64::to_bits);
+                assert_eq!(s.name, r.name);
+                assert_eq!(
+                    s.vartype.as_str(),
+                    if r.vartype == "bool" {
+                        "boolean"
+                    } else {
+                        r.vartype
+                    }
+                );
+                assert_eq!(s.context, r.context);
+                assert_eq!(s.unit, r.unit);
+                assert_eq!(bits(s.min), bits(r.min), "{}", r.name);
+                assert_eq!(bits(s.max), bits(r.max), "{}", r.name);
+                assert_eq!(s.enumvals, r.enumvals.as_slice());
+                assert_eq!(s.boot, r.boot);
+            }
+            assert_eq!(c.keywords, rows::keywords(keywords).as_slice());
+        }
+    }
+
     #[test]
     fn fields_split_like_split() {
         for line in ["", "a", "\t", "a\tb", "\ta\t\tb\t", "é\tx"] {
-            assert!(fields(line).eq(line.split('\t')), "{line:?}");
+            assert!(rows::fields(line).eq(line.split('\t')), "{line:?}");
         }
         for (_, settings, keywords, build) in SOURCES {
             for line in settings
@@ -273,7 +191,7 @@ mod tests {
                 .chain(keywords.lines())
                 .chain(build.lines())
             {
-                assert!(fields(line).eq(line.split('\t')), "{line:?}");
+                assert!(rows::fields(line).eq(line.split('\t')), "{line:?}");
             }
         }
     }
