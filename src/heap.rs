@@ -56,6 +56,8 @@ pub fn prepare() {
         // Its pages are never touched beyond malloc's own header.
         let aligned = start.next_multiple_of(HUGE);
         let mut spacer = aligned - start;
+        // A short block could come out of the free space left at the top
+        // of the heap (glibc's first heap is 132 KiB) without growing it.
         if spacer < 256 << 10 {
             spacer += HUGE;
         }
